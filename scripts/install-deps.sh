@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Parley needs to build, test and benchmark.
+# Idempotent and non-interactive: packages already present are skipped.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libboost-system-dev libssl-dev libsqlite3-dev libpq-dev
+  libpugixml-dev libexpat1-dev libc-ares-dev libspdlog-dev libfmt-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
+)
+test_pkgs=(
+  sip-tester sipsak iproute2 procps openssl python3 valgrind tmux
+  postgresql  # store tests start a throwaway cluster (tests/store/pg_cluster.h)
+  # Peers the interop tests, the client tests and the benchmark smoke run against.
+  kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3
+  baresip-core
+)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+  want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,182 @@
+#include "aaa/authenticator.h"
+
+#include <chrono>
+
+#include "common/log.h"
+#include "sip/fields.h"
+
+namespace parley::aaa {
+
+using proxy::RequestContext;
+using proxy::RequestContextPtr;
+using proxy::Verdict;
+
+Authenticator::Authenticator(const AuthConfig& config, auth::NonceService& nonces, proxy::Sharded<AaaShard>& shards)
+    : config_(config), nonces_(nonces), shards_(shards) {}
+
+namespace {
+
+// An in-dialog request routed through us by a Record-Route we inserted.
+bool LooseRoutedToUs(const sip::Message& m, const proxy::LocalTarget& local) {
+  const sip::NameAddr* to = m.to();
+  if (!to || !to->has_tag()) return false;
+  bool ours = false;
+  m.ForEachValue(sip::HeaderId::kRoute, [&](std::string_view v) {
+    auto r = sip::ParseNameAddr(v);
+    ours = r.ok() && !r->uri.has_user && local.IsLocal(r->uri);
+    return false;  // only the first Route counts
+  });
+  return ours;
+}
+
+}  // namespace
+
+void Authenticator::Challenge(RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale) {
+  bool reg = ctx.request->method() == sip::Method::kRegister;
+  // A retransmitted request may as well be challenged again: keep no state.
+  ctx.forget_final = true;
+  std::string nonce = nonces_.Issue(UnixNow());
+  proxy::ExtraHeaders extra;
+  for (auth::Algorithm a : config_.algorithms) {
+    extra.emplace_back(reg ? sip::HeaderId::kWwwAuthenticate : sip::HeaderId::kProxyAuthenticate,
+                       auth::MakeChallenge(a, realm, nonce, stale));
+  }
+  host.Respond(ctx, reg ? 401 : 407, reg ? "Unauthorized" : "Proxy Authentication Required", std::move(extra));
+}
+
+Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host) {
+  RequestContext& ctx = *p;
+  const sip::Message& m = *ctx.request;
+  sip::Method method = m.method();
+  if (method == sip::Method::kAck || method == sip::Method::kCancel) return Verdict::kContinue;
+  if (ctx.to_self && method == sip::Method::kOptions) return Verdict::kContinue;
+  if (LooseRoutedToUs(m, host.local())) return Verdict::kContinue;
+
+  AaaShard& here = shards_.Local();
+  std::string source_ip = ctx.source.remote.ip();
+  auto now = host.timers().Now();
+  if (here.source_failures.Blocked(source_ip, now)) {
+    host.Respond(ctx, 403, "Too Many Failed Attempts");
+    return Verdict::kDone;
+  }
+
+  const sip::NameAddr* id = method == sip::Method::kRegister ? m.to() : m.from();
+  bool local_identity = id->uri.is_sip() && host.local().IsLocal(id->uri) && id->uri.has_user;
+  std::string identity_aor = sip::AorKey(id->uri);
+  std::string realm = local_identity ? ToLower(id->uri.host)
+                                     : (host.local().domains().empty() ? "parley" : host.local().domains()[0]);
+
+  // Credentials for our realm, in the header the challenge asked for first.
+  sip::HeaderId kinds[2] = {sip::HeaderId::kProxyAuthorization, sip::HeaderId::kAuthorization};
+  if (method == sip::Method::kRegister) std::swap(kinds[0], kinds[1]);
+  std::optional<auth::Credentials> creds;
+  size_t consumed = SIZE_MAX;  // index of the field the credentials came from
+  bool malformed = false;
+  for (sip::HeaderId kind : kinds) {
+    for (size_t i = 0; i < m.headers().size(); ++i) {
+      const auto& h = m.headers()[i];
+      if (h.id != kind || creds) continue;
+      auto c = auth::ParseCredentials(h.value);
+      if (!c.ok()) {
+        malformed |= c.error().code == 400;
+        continue;  // code 0: another scheme, ignored (RFC 4475 §3.3.7)
+      }
+      if (!IEquals(c->realm, realm)) continue;
+      creds = std::move(*c);
+      consumed = i;
+    }
+  }
+  if (!creds) {
+    if (malformed) {
+      host.Respond(ctx, 400, "Malformed Credentials");
+      return Verdict::kDone;
+    }
+    Challenge(ctx, host, realm, false);
+    return Verdict::kDone;
+  }
+  switch (nonces_.Verify(creds->nonce, UnixNow())) {
+    case auth::NonceService::Check::kInvalid:
+      Challenge(ctx, host, realm, false);
+      return Verdict::kDone;
+    case auth::NonceService::Check::kStale:
+      Challenge(ctx, host, realm, true);
+      return Verdict::kDone;
+    case auth::NonceService::Check::kValid:
+      break;
+  }
+  if (!local_identity) {
+    // A foreign identity cannot be one of our users.
+    Challenge(ctx, host, realm, false);
+    return Verdict::kDone;
+  }
+  // The credentials must be for this request (RFC 7616 §3.4.6): its
+  // Request-URI, or the server itself — what SIPp and clients behind an
+  // outbound proxy put there. A URI of some other resource is refused.
+  auto cred_uri = sip::ParseUri(creds->uri);
+  bool uri_ok = cred_uri.ok() && (sip::UriEquivalent(*cred_uri, *m.request_uri()) ||
+                                  (!cred_uri->has_user && host.local().IsLocal(*cred_uri)));
+  if (!uri_ok) {
+    host.Respond(ctx, 400, "Authorization URI Mismatch");
+    return Verdict::kDone;
+  }
+  if (!creds->qop.empty() && !nonces_.AcceptNonceCount(creds->nonce, creds->nonce_count)) {
+    Challenge(ctx, host, realm, true);  // replayed nonce count
+    return Verdict::kDone;
+  }
+  std::string user_aor =
+      creds->username.find('@') != std::string::npos ? ToLower(creds->username) : creds->username + "@" + realm;
+
+  // Check the response on the shard that owns the user, then come back.
+  size_t back = ctx.shard;
+  std::string method_text(m.method_text());
+  auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+  proxy::ProcessorHost* h = &host;
+  shards_.OnOwner(user_aor, [this, holder, h, back, user_aor, identity_aor, consumed, method_text,
+                             creds = std::move(*creds)](AaaShard& owner) {
+    auto now_owner = h->timers().Now();  // same clock source on every loop
+    if (owner.user_failures.Blocked(user_aor, now_owner)) {
+      shards_.router().Post(back, [this, holder, h, user_aor, identity_aor, consumed] {
+        Finish(std::move(*holder), *h, Outcome::kLocked, user_aor, identity_aor, consumed);
+      });
+      return;
+    }
+    owner.users.Get(user_aor, [this, &owner, holder, h, back, user_aor, identity_aor, consumed, method_text,
+                               creds](UserDirectory::Status st, const store::UserRecord* u) {
+      Outcome outcome = Outcome::kUnknownOrError;
+      if (st == UserDirectory::Status::kFound && u->enabled) {
+        const std::string& ha1 = creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
+        outcome = auth::DigestEquals(auth::ExpectedResponse(creds, ha1, method_text), creds.response)
+                      ? Outcome::kOk
+                      : Outcome::kWrong;
+      }
+      if (outcome != Outcome::kOk) owner.user_failures.Fail(user_aor, h->timers().Now());
+      shards_.router().Post(back, [this, holder, h, outcome, user_aor, identity_aor, consumed] {
+        Finish(std::move(*holder), *h, outcome, user_aor, identity_aor, consumed);
+      });
+    });
+  });
+  return Verdict::kPending;
+}
+
+void Authenticator::Finish(RequestContextPtr ctx, proxy::ProcessorHost& host, Outcome outcome, std::string user_aor,
+                           std::string identity_aor, size_t consumed) {
+  if (outcome != Outcome::kOk) {
+    shards_.Local().source_failures.Fail(ctx->source.remote.ip(), host.timers().Now());
+    PLOG_INFO("auth_failed", {{"user", user_aor}, {"from", ctx->source.remote.ToString()},
+                              {"reason", outcome == Outcome::kLocked ? "locked" : outcome == Outcome::kWrong ? "wrong" : "unknown"}});
+    host.Respond(*ctx, 403, outcome == Outcome::kLocked ? "Too Many Failed Attempts" : "Authentication Failed");
+    return;
+  }
+  if (user_aor != identity_aor) {
+    host.Respond(*ctx, 403, "Identity Mismatch");
+    return;
+  }
+  // Proxy credentials for our realm go no further (RFC 3261 §22.3).
+  if (ctx->request->headers()[consumed].id == sip::HeaderId::kProxyAuthorization) {
+    ctx->request->RemoveHeaderAt(consumed);
+  }
+  ctx->authenticated = std::move(user_aor);
+  host.Resume(std::move(ctx));
+}
+
+}  // namespace parley::aaa

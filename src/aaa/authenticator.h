@@ -1,0 +1,62 @@
+#pragma once
+// Digest authentication of requests (RFC 3261 §22, RFC 7616): the AAA of
+// the home serving proxy. Every request that is not an ACK or CANCEL, not
+// addressed to the server itself without side effects, and not a
+// loose-routed in-dialog request must carry valid credentials for its
+// identity (To for REGISTER, From otherwise): REGISTER is challenged with
+// 401, everything else with 407. A request whose identity belongs to a
+// foreign domain is challenged too: nobody can answer it, so the server is
+// never an open relay.
+
+#include <memory>
+#include <vector>
+
+#include "aaa/failure_window.h"
+#include "aaa/user_directory.h"
+#include "auth/digest.h"
+#include "proxy/processor.h"
+#include "proxy/shards.h"
+
+namespace parley::aaa {
+
+struct AuthConfig {
+  // Challenges offered, in this order. MD5 first by default: SIPp and many
+  // deployed phones only answer the first challenge and only know MD5.
+  std::vector<auth::Algorithm> algorithms = {auth::Algorithm::kMd5, auth::Algorithm::kSha256};
+  uint32_t nonce_lifetime_s = 300;
+  uint32_t max_failures_per_source = 30;  // per window, then 403 until it ends
+  uint32_t max_failures_per_user = 10;
+  std::chrono::seconds failure_window{60};
+};
+
+// Per-shard state: the users this shard owns, and failure counters.
+struct AaaShard {
+  AaaShard(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
+           const AuthConfig& config)
+      : users(store, router, shard, timers),
+        source_failures(config.max_failures_per_source, config.failure_window),
+        user_failures(config.max_failures_per_user, config.failure_window) {}
+  UserDirectory users;
+  FailureWindow source_failures;  // keyed by source IP, on the request's shard
+  FailureWindow user_failures;    // keyed by AOR, on the user's shard
+};
+
+class Authenticator : public proxy::Processor {
+ public:
+  Authenticator(const AuthConfig& config, auth::NonceService& nonces, proxy::Sharded<AaaShard>& shards);
+  std::string_view name() const override { return "authenticator"; }
+  proxy::Verdict Process(proxy::RequestContextPtr& ctx, proxy::ProcessorHost& host) override;
+
+ private:
+  enum class Outcome { kOk, kWrong, kUnknownOrError, kLocked };
+  void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);
+  void Finish(proxy::RequestContextPtr ctx, proxy::ProcessorHost& host, Outcome outcome, std::string user_aor,
+              std::string identity_aor, size_t consumed);
+
+  const AuthConfig& config_;
+  auth::NonceService& nonces_;
+  proxy::Sharded<AaaShard>& shards_;
+};
+
+
+}  // namespace parley::aaa

@@ -1,0 +1,75 @@
+#include "aaa/user_directory.h"
+
+#include <memory>
+
+namespace parley::aaa {
+
+namespace {
+// "No such user" is remembered briefly; users are invalidated by the change
+// feed anyway, this only bounds the damage of a missed change.
+constexpr auto kNegativeTtl = std::chrono::seconds(30);
+}  // namespace
+
+UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard,
+                             TimerService& timers)
+    : store_(store), router_(router), shard_(shard), timers_(timers) {}
+
+void UserDirectory::Get(const std::string& aor, Done done) {
+  Entry& e = cache_[aor];
+  if (e.loading) {
+    e.waiters.push_back(std::move(done));
+    return;
+  }
+  bool fresh = e.user.has_value() || (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl);
+  if (fresh) {
+    // Answer on the next turn of the loop, like a load would.
+    router_.Post(shard_, [this, aor, done = std::move(done)] {
+      auto it = cache_.find(aor);
+      if (it == cache_.end() || it->second.loading) return Get(aor, done);
+      const auto& u = it->second.user;
+      done(u ? Status::kFound : Status::kUnknown, u ? &*u : nullptr);
+    });
+    return;
+  }
+  e.loading = true;
+  e.waiters.push_back(std::move(done));
+  store_.Read([this, aor](store::Store& s) {
+    auto r = s.GetUser(aor);
+    router_.Post(shard_, [this, aor, r = std::move(r)]() mutable { Loaded(aor, std::move(r)); });
+  });
+}
+
+void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r) {
+  auto it = cache_.find(aor);
+  if (it == cache_.end()) return;
+  Entry& e = it->second;
+  std::vector<Done> waiters = std::move(e.waiters);
+  e.waiters.clear();
+  e.loading = false;
+  if (!r.ok()) {
+    cache_.erase(it);
+    for (auto& w : waiters) w(Status::kError, nullptr);
+    return;
+  }
+  // Copy: a waiter may invalidate the entry.
+  std::optional<store::UserRecord> user = std::move(*r);
+  if (e.invalidated) {
+    cache_.erase(it);
+  } else {
+    e.user = user;
+    e.loaded_at = timers_.Now();
+  }
+  for (auto& w : waiters) w(user ? Status::kFound : Status::kUnknown, user ? &*user : nullptr);
+}
+
+void UserDirectory::Invalidate(const std::string& aor) {
+  auto it = cache_.find(aor);
+  if (it == cache_.end()) return;
+  if (it->second.loading) {
+    it->second.invalidated = true;
+  } else {
+    cache_.erase(it);
+  }
+}
+
+}  // namespace parley::aaa

@@ -1,0 +1,177 @@
+#include "events/event_processor.h"
+
+#include "sip/fields.h"
+#include "sip/lex.h"
+#include "sip/response.h"
+
+namespace parley::events {
+
+using proxy::RequestContext;
+using proxy::RequestContextPtr;
+using proxy::Verdict;
+
+EventProcessor::EventProcessor(const EventConfig& config, proxy::Sharded<Notifier>& notifiers,
+                               std::vector<EventPackage*> packages)
+    : config_(config), notifiers_(notifiers), packages_(std::move(packages)) {}
+
+EventPackage* EventProcessor::Find(std::string_view name) const {
+  for (EventPackage* p : packages_) {
+    if (IEquals(p->name(), name)) return p;
+  }
+  return nullptr;
+}
+
+std::string EventProcessor::AllowEvents() const {
+  std::string out;
+  for (EventPackage* p : packages_) {
+    if (!out.empty()) out.append(", ");
+    out.append(p->name());
+  }
+  return out;
+}
+
+void EventProcessor::Answer(RequestContext& ctx, proxy::ProcessorHost& host, const SubscribeAnswer& a) {
+  auto r = sip::MakeResponse(*ctx.request, a.status, "", a.local_tag);
+  if (a.status < 300) {
+    r->AddHeader(sip::HeaderId::kExpires, std::to_string(a.expires));
+    r->AddHeader(sip::HeaderId::kContact, a.contact);
+  }
+  host.Send(ctx, std::move(r));
+}
+
+Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host) {
+  RequestContext& ctx = *p;
+  const sip::Message& m = *ctx.request;
+  const sip::Uri& ruri = *m.request_uri();
+  if (m.method() == sip::Method::kPublish && ctx.local_domain && ruri.has_user) {
+    // We are the event state compositor of our users (RFC 3903 §6): a
+    // package we do not host is refused here, not routed to a UA.
+    host.Respond(ctx, 489, "Bad Event", {{sip::HeaderId::kAllowEvents, AllowEvents()}});
+    return Verdict::kDone;
+  }
+  if (m.method() != sip::Method::kSubscribe) return Verdict::kContinue;
+
+  auto expires_of = [&](EventPackage* pkg, uint32_t* out) -> bool {
+    uint32_t e = m.expires().value_or(pkg ? pkg->default_expires() : 3600);
+    if (e != 0 && e < config_.min_expires) {
+      host.Respond(ctx, 423, "Interval Too Brief", {{sip::HeaderId::kMinExpires, std::to_string(config_.min_expires)}});
+      return false;
+    }
+    *out = std::min(e, config_.max_expires);
+    return true;
+  };
+
+  // A refresh or unsubscribe inside one of our subscription dialogs.
+  if (ruri.has_user && host.local().IsLocal(ruri)) {
+    if (auto token = Notifier::ParseContactUser(ruri.user); token && token->first < notifiers_.size()) {
+      uint32_t expires;
+      if (!expires_of(nullptr, &expires)) return Verdict::kDone;
+      auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+      proxy::ProcessorHost* h = &host;
+      size_t back = ctx.shard;
+      std::string call_id(m.call_id()), remote_tag(m.from()->tag());
+      uint32_t cseq = m.cseq()->number;
+      proxy::ShardRouter& router = notifiers_.router();
+      uint64_t id = token->second;
+      notifiers_.On(token->first, [=, &router, this](Notifier& n) {
+        SubscribeAnswer a = n.Refresh(id, call_id, remote_tag, cseq, expires, UnixNow());
+        router.Post(back, [=, this] {
+          if (a.status == 481) {
+            h->Respond(**holder, 481, "Subscription Does Not Exist");
+          } else {
+            Answer(**holder, *h, a);
+          }
+        });
+      });
+      return Verdict::kPending;
+    }
+  }
+  if (m.to()->has_tag()) {
+    host.Respond(ctx, 481, "Subscription Does Not Exist");
+    return Verdict::kDone;
+  }
+  if (!ctx.local_domain || !ruri.has_user) return Verdict::kContinue;
+
+  // Event: package[;id=…]
+  std::string_view event = m.Value(sip::HeaderId::kEvent);
+  size_t semi = event.find(';');
+  std::string_view pkg_name = TrimLws(event.substr(0, semi));
+  EventPackage* pkg = Find(pkg_name);
+  if (!pkg) {
+    host.Respond(ctx, 489, "Bad Event", {{sip::HeaderId::kAllowEvents, AllowEvents()}});
+    return Verdict::kDone;
+  }
+  std::string event_id;
+  if (semi != std::string_view::npos) {
+    sip::Params params(event.substr(semi));
+    event_id = std::string(params.Get("id").value_or(""));
+  }
+  if (m.Find(sip::HeaderId::kAccept)) {
+    bool ok = false;
+    m.ForEachValue(sip::HeaderId::kAccept, [&](std::string_view a) {
+      auto mt = sip::ParseMediaType(a);
+      if (mt.ok()) {
+        std::string type = pkg->content_type();
+        size_t slash = type.find('/');
+        ok |= (mt->type == "*" || IEquals(mt->type, type.substr(0, slash))) &&
+              (mt->subtype == "*" || IEquals(mt->subtype, type.substr(slash + 1)));
+      }
+      return !ok;
+    });
+    if (!ok) {
+      host.Respond(ctx, 406, "Not Acceptable", {{sip::HeaderId::kAccept, pkg->content_type()}});
+      return Verdict::kDone;
+    }
+  }
+  uint32_t expires;
+  if (!expires_of(pkg, &expires)) return Verdict::kDone;
+  if (m.contacts().size() != 1 || m.contacts()[0].is_star) {
+    host.Respond(ctx, 400, "SUBSCRIBE Needs One Contact");
+    return Verdict::kDone;
+  }
+  if (ctx.authenticated.empty()) {
+    host.Respond(ctx, 403, "Forbidden");
+    return Verdict::kDone;
+  }
+
+  SubscribeRequest req;
+  req.package = pkg;
+  req.event_id = event_id;
+  req.resource = sip::AorKey(ruri);
+  req.subscriber = ctx.authenticated;
+  req.expires = expires;
+  req.call_id = std::string(m.call_id());
+  req.remote_tag = std::string(m.from()->tag());
+  req.local_uri = std::string(ruri.scheme_text) + ":" + req.resource;
+  req.remote_party = "<" + std::string(m.from()->uri_text) + ">";
+  req.remote_target = std::string(m.contacts()[0].uri_text);
+  m.ForEachValue(sip::HeaderId::kRecordRoute, [&](std::string_view v) {
+    req.route.emplace_back(v);
+    return true;
+  });
+  req.remote_cseq = m.cseq()->number;
+  req.destination.protocol = ctx.source.protocol;
+  req.destination.address = ctx.source.remote;
+  req.destination.flow = ctx.source.flow;
+  req.now = UnixNow();
+
+  auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+  proxy::ProcessorHost* h = &host;
+  size_t back = ctx.shard;
+  proxy::ShardRouter& router = notifiers_.router();
+  std::string resource = req.resource;
+  notifiers_.OnOwner(resource, [req = std::move(req), holder, h, back, &router, this](Notifier& n) mutable {
+    n.Subscribe(std::move(req), [holder, h, back, &router, this](SubscribeAnswer a) {
+      router.Post(back, [holder, h, a, this] {
+        if (a.status >= 300) {
+          h->Respond(**holder, a.status, "");
+        } else {
+          Answer(**holder, *h, a);
+        }
+      });
+    });
+  });
+  return Verdict::kPending;
+}
+
+}  // namespace parley::events

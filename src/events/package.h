@@ -1,0 +1,33 @@
+#pragma once
+// An event package (RFC 6665 §7) as the notifier sees it: its name, body
+// format, how subscriptions are authorized, and its full state.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace parley::events {
+
+struct Subscription;
+
+enum class Authorization {
+  kActive,   // allowed: state "active"
+  kPending,  // waiting for the resource's owner (state "pending", 202)
+  kReject,   // 403
+  kPolite,   // allowed, but the watcher sees a neutral state (presence polite-block)
+};
+
+class EventPackage {
+ public:
+  virtual ~EventPackage() = default;
+  virtual std::string name() const = 0;          // "reg", "presence"
+  virtual std::string content_type() const = 0;  // "application/reginfo+xml"
+  virtual uint32_t default_expires() const { return 3600; }
+  // Runs on the resource's shard; `done` on the same shard (may be later).
+  virtual void Authorize(const std::string& subscriber, const std::string& resource,
+                         std::function<void(Authorization)> done) = 0;
+  // The full state for `sub` (its version is maintained by the package).
+  virtual std::string FullState(Subscription& sub) = 0;
+};
+
+}  // namespace parley::events

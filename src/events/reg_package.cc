@@ -1,0 +1,114 @@
+#include "events/reg_package.h"
+
+#include "common/strings.h"
+
+namespace parley::events {
+
+namespace {
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&apos;"); break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// A stable id per contact (RFC 3680 §5.3: the same contact keeps its id).
+std::string ContactId(const store::Binding& b) {
+  uint64_t h = IHash(b.instance.empty() ? b.contact_uri : b.instance);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "c";
+  for (int i = 0; i < 8; ++i) id.push_back(kHex[(h >> (4 * i)) & 15]);
+  return id;
+}
+
+std::string EventName(registrar::ChangeKind k) {
+  switch (k) {
+    case registrar::ChangeKind::kCreated: return "registered";
+    case registrar::ChangeKind::kRefreshed: return "refreshed";
+    case registrar::ChangeKind::kShortened: return "shortened";
+    case registrar::ChangeKind::kRemoved: return "unregistered";
+    case registrar::ChangeKind::kExpired: return "expired";
+  }
+  return "registered";
+}
+
+}  // namespace
+
+std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool full,
+                            const std::vector<std::pair<store::Binding, std::string>>& contacts,
+                            bool registration_active, int64_t now) {
+  std::string x = "<?xml version=\"1.0\"?>\n<reginfo xmlns=\"urn:ietf:params:xml:ns:reginfo\" version=\"";
+  x.append(std::to_string(version)).append("\" state=\"").append(full ? "full" : "partial").append("\">\n");
+  x.append("  <registration aor=\"").append(XmlEscape(aor_uri)).append("\" id=\"r");
+  x.append(std::to_string(IHash(aor_uri) & 0xffffff)).append("\" state=\"");
+  x.append(registration_active ? "active" : (contacts.empty() ? "init" : "terminated")).append("\">\n");
+  for (const auto& [b, event] : contacts) {
+    bool gone = event == "unregistered" || event == "expired" || event == "deactivated" || event == "rejected";
+    x.append("    <contact id=\"").append(ContactId(b)).append("\" state=\"").append(gone ? "terminated" : "active");
+    x.append("\" event=\"").append(event).append("\"");
+    if (!gone) x.append(" expires=\"").append(std::to_string(std::max<int64_t>(b.expires_at - now, 0))).append("\"");
+    if (b.q >= 0) {
+      char q[16];
+      std::snprintf(q, sizeof(q), "%.3g", b.q);
+      x.append(" q=\"").append(q).append("\"");
+    }
+    x.append(" callid=\"").append(XmlEscape(b.call_id)).append("\" cseq=\"").append(std::to_string(b.cseq));
+    x.append("\">\n      <uri>").append(XmlEscape(b.contact_uri)).append("</uri>\n    </contact>\n");
+  }
+  x.append("  </registration>\n</reginfo>\n");
+  return x;
+}
+
+RegPackage::RegPackage(registrar::Registrar& registrar, proxy::Sharded<proxy::PolicyCache>& policies,
+                       proxy::Sharded<Notifier>& notifiers)
+    : registrar_(registrar), policies_(policies), notifiers_(notifiers) {}
+
+void RegPackage::Authorize(const std::string& subscriber, const std::string& resource,
+                           std::function<void(Authorization)> done) {
+  if (subscriber == resource) {
+    done(Authorization::kActive);
+    return;
+  }
+  // Other watchers only when the user lists them (by AOR) as allowed.
+  policies_.Local().Get(resource, [subscriber, done](const store::UserPolicy* p) {
+    bool allowed = false;
+    if (p) {
+      for (const auto& e : p->entries) {
+        allowed |= e.action == store::PolicyAction::kAllow && IEquals(e.pattern, subscriber);
+      }
+    }
+    done(allowed ? Authorization::kActive : Authorization::kReject);
+  });
+}
+
+std::string RegPackage::FullState(Subscription& sub) {
+  size_t shard = notifiers_.router().ShardOf(sub.resource);
+  auto bindings = registrar_.TableOf(shard).Bindings(sub.resource);
+  std::vector<std::pair<store::Binding, std::string>> contacts;
+  for (auto& b : bindings) contacts.emplace_back(std::move(b), "registered");
+  bool active = !contacts.empty();
+  return ReginfoDocument(sub.local_uri, sub.version++, true, contacts, active, UnixNow());
+}
+
+void RegPackage::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
+                                const std::vector<store::Binding>& current) {
+  std::vector<std::pair<store::Binding, std::string>> contacts;
+  for (const auto& c : changes) contacts.emplace_back(c.binding, EventName(c.kind));
+  bool active = !current.empty();
+  int64_t now = UnixNow();
+  notifiers_.Local().Changed(aor, "reg", [&](Subscription& s) {
+    return ReginfoDocument(s.local_uri, s.version++, false, contacts, active, now);
+  });
+}
+
+}  // namespace parley::events

@@ -1,0 +1,268 @@
+#include "proxy/forwarder.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "proxy/branch.h"
+#include "sip/fields.h"
+#include "sip/response.h"
+
+namespace parley::proxy {
+
+namespace {
+
+std::string ViaValue(const transport::Destination& d, const std::string& sent_by, const std::string& branch) {
+  std::string v = "SIP/2.0/";
+  v.append(transport::ProtocolName(d.protocol)).append(" ").append(sent_by).append(";branch=").append(branch);
+  v.append(";rport");
+  return v;
+}
+
+// Rank for §16.7 step 6 (lower is better).
+int Rank(int status) {
+  int cls = status / 100;
+  if (cls == 6) return 0;
+  int base = cls == 3 ? 100 : cls == 4 ? 200 : 300;
+  if (status == 401 || status == 407) return base + 1;
+  if (status == 415 || status == 420 || status == 484) return base + 2;
+  if (status == 408) return base + 9;  // a timeout is the least informative
+  if (status == 487) return base + 8;  // usually our own CANCEL's doing
+  return base + 5;
+}
+
+}  // namespace
+
+size_t ChooseBest(const std::vector<int>& statuses) {
+  size_t best = 0;
+  for (size_t i = 1; i < statuses.size(); ++i) {
+    if (Rank(statuses[i]) < Rank(statuses[best])) best = i;
+  }
+  return best;
+}
+
+Forwarder::Forwarder(ProcessorHost& host, size_t shard) : host_(host), shard_(shard) {}
+
+Forwarder::~Forwarder() {
+  for (auto& [id, f] : forks_) host_.timers().Cancel(f->timer_c);
+}
+
+sip::MessagePtr Forwarder::BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
+                                              const std::string& loop_tag, bool* too_big) {
+  sip::MessagePtr m = in.Clone();
+  m->SetRequestUri(t.uri);
+  auto mf = in.max_forwards();
+  m->SetHeader(sip::HeaderId::kMaxForwards, std::to_string(mf ? (*mf > 0 ? *mf - 1 : 0) : 70));
+  for (auto it = t.route.rbegin(); it != t.route.rend(); ++it) m->InsertBeforeFirst(sip::HeaderId::kRoute, *it);
+  std::string sent_by = host_.sender().ViaSentBy(t.destination);
+  if (opts.record_route) {
+    std::string rr = "<sip:" + sent_by;
+    if (t.destination.protocol != transport::Protocol::kUdp) {
+      rr.append(";transport=").append(ToLower(transport::ProtocolName(t.destination.protocol)));
+    }
+    rr.append(";lr>");
+    m->InsertBeforeFirst(sip::HeaderId::kRecordRoute, rr);
+  }
+  m->AddHeaderFront(sip::HeaderId::kVia, ViaValue(t.destination, sent_by, NewBranch(shard_, loop_tag)));
+  *too_big = t.destination.protocol == transport::Protocol::kUdp && m->Serialize().size() > opts.udp_max_request;
+  return m;
+}
+
+void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const ForwardOptions& opts) {
+  std::string loop_tag = LoopTag(*ctx->request);
+  if (IsLoop(*ctx->request, loop_tag, host_.local())) {
+    host_.Respond(*ctx, 482, "Loop Detected");  // §16.3 step 4
+    return;
+  }
+  auto f = std::make_unique<ForkState>();
+  f->id = next_id_++;
+  f->invite = ctx->request->method() == sip::Method::kInvite;
+  f->timer_c_length = opts.timer_c;
+  uint64_t id = f->id;
+  ForkState& fork = *f;
+  fork.ctx = std::move(ctx);
+  forks_.emplace(id, std::move(f));
+  std::vector<int> failed;
+  for (const Target& t : targets) {
+    bool too_big = false;
+    sip::MessagePtr req = BuildBranchRequest(*fork.ctx->request, t, opts, loop_tag, &too_big);
+    if (too_big) {
+      failed.push_back(513);
+      continue;
+    }
+    size_t index = fork.branches.size();
+    fork.branches.push_back(Branch{});
+    auto txn = host_.layer().SendRequest(std::move(req), t.destination, [this, id, index](sip::MessagePtr r) {
+      OnResponse(id, index, std::move(r));
+    });
+    if (!txn.ok()) {
+      fork.branches.pop_back();
+      failed.push_back(503);
+      continue;
+    }
+    fork.branches[index].txn = *txn;
+  }
+  if (fork.branches.empty()) {
+    int status = failed.empty() ? 480 : failed[ChooseBest(failed)];
+    host_.Respond(*fork.ctx, status == 503 ? 500 : status, status == 513 ? "Message Too Large For UDP" : "");
+    Done(id);
+    return;
+  }
+  if (fork.invite) {
+    ArmTimerC(fork);
+    if (fork.ctx->txn.valid()) host_.OnCancelled(fork.ctx->txn, [this, id] {
+      auto it = forks_.find(id);
+      if (it == forks_.end()) return;
+      it->second->cancelled = true;
+      CancelPending(*it->second);
+    });
+  }
+}
+
+void Forwarder::ArmTimerC(ForkState& f) {
+  host_.timers().Cancel(f.timer_c);
+  uint64_t id = f.id;
+  f.timer_c = host_.timers().Schedule(f.timer_c_length, [this, id] {
+    auto it = forks_.find(id);
+    if (it == forks_.end()) return;
+    it->second->timer_c = 0;
+    // §16.8: a branch that only ever sent provisionals is cancelled; its
+    // transaction then ends with 487 (or 408).
+    CancelPending(*it->second);
+  });
+}
+
+void Forwarder::CancelPending(ForkState& f) {
+  if (!f.invite) return;
+  for (Branch& b : f.branches) {
+    if (b.status < 200 && b.txn.valid()) (void)host_.layer().Cancel(b.txn);
+  }
+}
+
+void Forwarder::OnResponse(uint64_t fork_id, size_t index, sip::MessagePtr r) {
+  int status = r->status();
+  auto it = forks_.find(fork_id);
+  if (it == forks_.end()) {
+    // A late 2xx of a forked INVITE: still goes upstream (§16.7 step 5).
+    if (status >= 200 && status < 300) ForwardStrayResponse(std::move(r));
+    return;
+  }
+  ForkState& f = *it->second;
+  Branch& b = f.branches[index];
+  if (status < 200) {
+    if (status == 100) return;
+    b.status = std::max(b.status, status);
+    if (f.invite) ArmTimerC(f);  // §16.8: a provisional restarts Timer C
+    if (!f.answered) SendUpstream(f, std::move(r));
+    return;
+  }
+  if (b.status >= 200) {
+    // Another 2xx on the same branch (forked downstream): forward it too.
+    if (status < 300 && f.invite) SendUpstream(f, std::move(r));
+    return;
+  }
+  b.status = status;
+  if (status < 300) {
+    if (!f.answered || f.invite) SendUpstream(f, std::move(r));
+    f.answered = true;
+    CancelPending(f);
+  } else {
+    b.final_response = std::move(r);
+    if (status >= 600) CancelPending(f);
+  }
+  MaybeFinish(f);
+}
+
+void Forwarder::MaybeFinish(ForkState& f) {
+  bool all_final = std::all_of(f.branches.begin(), f.branches.end(), [](const Branch& b) { return b.status >= 200; });
+  if (!all_final) return;
+  if (!f.answered) {
+    std::vector<int> statuses;
+    std::vector<Branch*> finals;
+    for (Branch& b : f.branches) {
+      if (b.final_response) {
+        statuses.push_back(b.status);
+        finals.push_back(&b);
+      }
+    }
+    if (finals.empty()) {
+      host_.Respond(*f.ctx, 500, "No Final Response");
+    } else {
+      Branch& best = *finals[ChooseBest(statuses)];
+      sip::MessagePtr resp = std::move(best.final_response);
+      int s = resp->status();
+      if (s == 401 || s == 407) {
+        // §16.7 step 7: collect every branch's challenges.
+        for (Branch* other : finals) {
+          if (other == &best || !other->final_response) continue;
+          for (const auto& h : other->final_response->headers()) {
+            if (h.id == sip::HeaderId::kWwwAuthenticate || h.id == sip::HeaderId::kProxyAuthenticate) {
+              resp->AddHeader(h.id, h.value);
+            }
+          }
+        }
+      }
+      if (s == 503) resp->SetStatus(500, "Server Internal Error");  // §16.7 step 6
+      SendUpstream(f, std::move(resp));
+    }
+    f.answered = true;
+  }
+  Done(f.id);
+}
+
+void Forwarder::SendUpstream(ForkState& f, sip::MessagePtr response) {
+  response->RemoveFirstValue(sip::HeaderId::kVia);  // ours
+  if (!f.ctx->txn.valid()) return;
+  int status = response->status();
+  auto r = host_.layer().Respond(f.ctx->txn, std::move(response));
+  if (!r.ok()) PLOG_DEBUG("forward_response_failed", {{"status", status}, {"error", r.error().message}});
+}
+
+void Forwarder::Done(uint64_t fork_id) {
+  auto it = forks_.find(fork_id);
+  if (it == forks_.end()) return;
+  host_.timers().Cancel(it->second->timer_c);
+  if (it->second->ctx && it->second->ctx->txn.valid()) host_.ClearCancelled(it->second->ctx->txn);
+  for (Branch& b : it->second->branches) {
+    if (b.txn.valid()) host_.layer().Detach(b.txn);
+  }
+  forks_.erase(it);
+}
+
+void Forwarder::ForwardStrayResponse(sip::MessagePtr r) {
+  const auto& vias = r->vias();
+  if (vias.size() < 2) return;
+  {
+    const sip::Via& top = vias[0];
+    sip::Uri u;
+    u.scheme = sip::Scheme::kSip;
+    u.host = top.host;
+    u.has_port = top.has_port;
+    u.port = top.port;
+    if (!host_.local().IsLocal(u)) return;  // not ours: drop (§16.7 step 2)
+  }
+  const sip::Via& next = vias[1];
+  auto proto = transport::ParseProtocol(next.transport);
+  std::string_view ip = next.received().value_or(next.host);
+  uint16_t port = next.has_port ? next.port : 5060;
+  if (auto rp = next.rport(); rp && !rp->empty()) {
+    if (auto n = ParseUint(*rp, 65535)) port = static_cast<uint16_t>(*n);
+  }
+  auto addr = transport::SocketAddress::Parse(ip, port);
+  if (!proto || !addr) return;
+  transport::Destination d;
+  d.protocol = *proto;
+  d.address = *addr;
+  r->RemoveFirstValue(sip::HeaderId::kVia);
+  host_.sender().Send(d, r->Serialize());
+}
+
+void Forwarder::ForwardAck(sip::MessagePtr ack, const Target& t) {
+  auto mf = ack->max_forwards();
+  if (mf && *mf == 0) return;
+  ack->SetHeader(sip::HeaderId::kMaxForwards, std::to_string(mf ? *mf - 1 : 70));
+  std::string sent_by = host_.sender().ViaSentBy(t.destination);
+  ack->AddHeaderFront(sip::HeaderId::kVia, ViaValue(t.destination, sent_by, NewBranch(shard_, LoopTag(*ack))));
+  host_.sender().Send(t.destination, ack->Serialize());
+}
+
+}  // namespace parley::proxy

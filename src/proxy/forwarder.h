@@ -1,0 +1,79 @@
+#pragma once
+// Stateful forwarding (RFC 3261 §16.6–16.10) on one shard: a request is
+// sent to every target in parallel (forking), provisional and 2xx
+// responses go upstream at once, the best final response is chosen when
+// all branches are done (§16.7), pending INVITE branches are cancelled on a
+// 2xx or 6xx or when the caller CANCELs (§16.10), and Timer C bounds an
+// INVITE branch that only ever sent provisionals (§16.8).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/location.h"
+#include "proxy/processor.h"
+
+namespace parley::proxy {
+
+struct ForwardOptions {
+  bool record_route = false;           // dialog-creating requests
+  std::chrono::seconds timer_c{180};   // > 3 minutes per §16.8; configurable
+  size_t udp_max_request = 1300;       // RFC 3261 §18.1.1: larger goes over a flow or gets 513
+};
+
+class Forwarder {
+ public:
+  Forwarder(ProcessorHost& host, size_t shard);
+  ~Forwarder();
+
+  // Forwards ctx's request to `targets` (each becomes a branch). Answers
+  // the request itself when no branch could be started.
+  void Fork(RequestContextPtr ctx, std::vector<Target> targets, const ForwardOptions& opts);
+
+  // Forwards statelessly, as §16.11 allows for what has no transaction of
+  // ours: 2xx retransmissions (stray responses) and ACKs for 2xx.
+  void ForwardStrayResponse(sip::MessagePtr response);
+  void ForwardAck(sip::MessagePtr ack, const Target& target);
+
+  size_t active() const { return forks_.size(); }
+
+ private:
+  struct Branch {
+    transaction::ClientTxnId txn;
+    int status = 0;  // highest seen; final when >= 200
+    sip::MessagePtr final_response;
+  };
+  struct ForkState {
+    uint64_t id = 0;
+    RequestContextPtr ctx;
+    bool invite = false;
+    bool answered = false;  // a final response went upstream
+    bool cancelled = false;
+    std::vector<Branch> branches;
+    TimerId timer_c = 0;
+    std::chrono::seconds timer_c_length{180};
+  };
+
+  sip::MessagePtr BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
+                                     const std::string& loop_tag, bool* too_big);
+  void OnResponse(uint64_t fork_id, size_t branch, sip::MessagePtr response);
+  void SendUpstream(ForkState& f, sip::MessagePtr response);
+  void CancelPending(ForkState& f);
+  void MaybeFinish(ForkState& f);
+  void Done(uint64_t fork_id);
+  void ArmTimerC(ForkState& f);
+
+  ProcessorHost& host_;
+  size_t shard_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, std::unique_ptr<ForkState>> forks_;
+};
+
+// §16.7 step 6: the best of the branches' final responses (6xx first, then
+// the lowest class, preferring 401/407 among 4xx so challenges are merged
+// in by the caller; 503 becomes 500).
+size_t ChooseBest(const std::vector<int>& statuses);
+
+}  // namespace parley::proxy

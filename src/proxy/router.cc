@@ -1,0 +1,131 @@
+#include "proxy/router.h"
+
+#include "sip/fields.h"
+#include "sip/lex.h"
+
+namespace parley::proxy {
+
+std::optional<Target> TargetForUri(std::string_view uri_text) {
+  auto u = sip::ParseUri(uri_text);
+  if (!u.ok() || !u->is_sip()) return std::nullopt;
+  transport::Protocol proto = u->scheme == sip::Scheme::kSips ? transport::Protocol::kTls : transport::Protocol::kUdp;
+  if (auto t = u->params.Get("transport")) {
+    auto p = transport::ParseProtocol(*t);
+    if (!p) return std::nullopt;
+    if (u->scheme != sip::Scheme::kSips) proto = *p;
+  }
+  uint16_t port = u->has_port ? u->port : (transport::IsSecure(proto) ? 5061 : 5060);
+  std::string_view host = u->params.Get("maddr").value_or(u->host);
+  auto addr = transport::SocketAddress::Parse(host, port);
+  if (!addr) return std::nullopt;
+  Target t;
+  t.uri = std::string(uri_text);
+  t.destination.protocol = proto;
+  t.destination.address = *addr;
+  return t;
+}
+
+Router::Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder)
+    : config_(config), location_(location), forwarder_(forwarder) {}
+
+bool Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
+  const sip::HeaderField* first = m.Find(sip::HeaderId::kRoute);
+  if (!first) return false;
+  std::string_view v = first->value;
+  size_t comma = sip::FindTopLevel(v, 0, ',');
+  auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+  if (!na.ok() || na->uri.has_user || !local.IsLocal(na->uri)) return false;
+  m.RemoveFirstValue(sip::HeaderId::kRoute);
+  return true;
+}
+
+ForwardOptions Router::OptionsFor(const sip::Message& m) const {
+  ForwardOptions o;
+  o.timer_c = config_.timer_c;
+  o.udp_max_request = config_.udp_max_request;
+  sip::Method meth = m.method();
+  bool dialog_creating = meth == sip::Method::kInvite || meth == sip::Method::kSubscribe || meth == sip::Method::kRefer;
+  o.record_route = dialog_creating && !(m.to() && m.to()->has_tag());
+  return o;
+}
+
+Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
+  RequestContext& ctx = *p;
+  sip::Message& m = *ctx.request;
+  if (m.method() == sip::Method::kRegister || m.method() == sip::Method::kAck) return Verdict::kContinue;
+  bool routed = PopOurRoute(m, host.local());
+  if (routed && m.Find(sip::HeaderId::kRoute)) {
+    // More hops in the route set: the next one decides (§16.6 step 6).
+    std::string_view v = m.Find(sip::HeaderId::kRoute)->value;
+    size_t comma = sip::FindTopLevel(v, 0, ',');
+    auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+    auto t = na.ok() ? TargetForUri(na->uri_text) : std::nullopt;
+    if (!t) {
+      host.Respond(ctx, 502, "Next Hop Not Resolvable");
+      return Verdict::kDone;
+    }
+    t->uri = std::string(m.request_uri_text());
+    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
+    return Verdict::kDone;
+  }
+  if (ctx.to_self) return Verdict::kContinue;
+  const sip::Uri& ruri = *m.request_uri();
+  if (ctx.local_domain && ruri.has_user) {
+    std::string aor = sip::AorKey(ruri);
+    auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+    ProcessorHost* h = &host;
+    location_.Lookup(aor, ctx.shard, [this, holder, h](LookupResult r) {
+      RequestContextPtr c = std::move(*holder);
+      switch (r.status) {
+        case LookupResult::Status::kFound: {
+          ForwardOptions o = OptionsFor(*c->request);
+          forwarder_.Fork(std::move(c), std::move(r.targets), o);
+          return;
+        }
+        case LookupResult::Status::kNotRegistered:
+          // Later services (the message store) may take it; else 480.
+          c->target_offline = true;
+          h->Resume(std::move(c));
+          return;
+        case LookupResult::Status::kUnknownUser:
+          h->Respond(*c, 404, "Not Found");
+          return;
+        case LookupResult::Status::kError:
+          h->Respond(*c, 500, "Location Service Unavailable", {{sip::HeaderId::kRetryAfter, "5"}});
+          return;
+      }
+    });
+    return Verdict::kPending;
+  }
+  if (routed) {
+    // In-dialog request through our Record-Route: on to the Request-URI.
+    auto t = TargetForUri(m.request_uri_text());
+    if (!t) {
+      host.Respond(ctx, 502, "Next Hop Not Resolvable");
+      return Verdict::kDone;
+    }
+    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
+    return Verdict::kDone;
+  }
+  if (!ctx.local_domain) {
+    host.Respond(ctx, 403, ctx.authenticated.empty() ? "Relaying Denied" : "Federation Disabled");
+    return Verdict::kDone;
+  }
+  return Verdict::kContinue;
+}
+
+void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
+  bool routed = PopOurRoute(*ack, host.local());
+  std::optional<Target> t;
+  if (const auto* r = ack->Find(sip::HeaderId::kRoute)) {
+    std::string_view v = r->value;
+    size_t comma = sip::FindTopLevel(v, 0, ',');
+    auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+    if (na.ok()) t = TargetForUri(na->uri_text);
+  } else if (routed) {
+    t = TargetForUri(ack->request_uri_text());
+  }
+  if (t) forwarder_.ForwardAck(std::move(ack), *t);
+}
+
+}  // namespace parley::proxy

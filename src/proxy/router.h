@@ -1,0 +1,44 @@
+#pragma once
+// Routing of requests that are not for the server itself: loose routing
+// (RFC 3261 §16.4, §16.12), requests for users of our domains (location
+// service, forking to every registered contact), in-dialog requests
+// routed through us, and the refusal of everything else (no open relay;
+// federation is off until peer domains are configured).
+
+#include <memory>
+
+#include "proxy/forwarder.h"
+#include "proxy/location.h"
+#include "proxy/processor.h"
+
+namespace parley::proxy {
+
+struct RouterConfig {
+  std::chrono::seconds timer_c{180};
+  size_t udp_max_request = 1300;
+};
+
+class Router : public Processor {
+ public:
+  Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder);
+  std::string_view name() const override { return "router"; }
+  Verdict Process(RequestContextPtr& ctx, ProcessorHost& host) override;
+
+  // ACKs for 2xx (stateless, end to end).
+  void RouteAck(sip::MessagePtr ack, ProcessorHost& host);
+
+ private:
+  // Removes our own top Route (§16.4); true if there was one.
+  static bool PopOurRoute(sip::Message& m, const LocalTarget& local);
+  ForwardOptions OptionsFor(const sip::Message& m) const;
+
+  const RouterConfig& config_;
+  LocationService& location_;
+  Forwarder& forwarder_;
+};
+
+// A target for a URI with a literal IP host (next hop of a Route, or the
+// Request-URI of an in-dialog request). nullopt for names (no DNS yet).
+std::optional<Target> TargetForUri(std::string_view uri_text);
+
+}  // namespace parley::proxy

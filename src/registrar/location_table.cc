@@ -1,0 +1,194 @@
+#include "registrar/location_table.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+#include "proxy/router.h"
+
+namespace parley::registrar {
+
+LocationTable::LocationTable(TimerService& timers, std::function<void(const BindingChange&)> on_expired)
+    : timers_(timers), on_expired_(std::move(on_expired)) {}
+
+LocationTable::~LocationTable() {
+  for (auto& [aor, contacts] : aors_) {
+    for (auto& [key, c] : contacts) timers_.Cancel(c.expiry);
+  }
+}
+
+std::string LocationTable::KeyOf(const std::string& uri, const std::string& instance, const std::string& reg_id) {
+  // RFC 5626 §6: with an instance, the binding is the instance (+ reg-id),
+  // whatever its current Contact URI.
+  if (!instance.empty()) return "i:" + instance + "/" + reg_id;
+  return "u:" + uri;
+}
+
+size_t LocationTable::binding_count() const {
+  size_t n = 0;
+  for (const auto& [aor, c] : aors_) n += c.size();
+  return n;
+}
+
+void LocationTable::Arm(const std::string& aor, const std::string& key, Contact& c, int64_t now) {
+  timers_.Cancel(c.expiry);
+  int64_t left = std::max<int64_t>(c.record.expires_at - now, 0);
+  c.expiry = timers_.Schedule(std::chrono::seconds(left), [this, aor, key] { Expire(aor, key); });
+}
+
+void LocationTable::Expire(const std::string& aor, const std::string& key) {
+  auto a = aors_.find(aor);
+  if (a == aors_.end()) return;
+  auto it = a->second.find(key);
+  if (it == a->second.end()) return;
+  BindingChange change{ChangeKind::kExpired, it->second.record};
+  a->second.erase(it);
+  if (a->second.empty()) aors_.erase(a);
+  if (on_expired_) on_expired_(change);
+}
+
+Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
+  static const ContactMap kNone;
+  auto found = aors_.find(op.aor);
+  const ContactMap& existing = found == aors_.end() ? kNone : found->second;
+  // §10.3 step 7: a binding with the same Call-ID and a CSeq not below the
+  // request's refuses the whole update.
+  auto stale = [&](const Contact& c) { return c.record.call_id == op.call_id && op.cseq <= c.record.cseq; };
+  if (op.remove_all) {
+    for (const auto& [key, c] : existing) {
+      if (stale(c)) return Error(400, "out of order");
+    }
+  } else {
+    for (const auto& u : op.contacts) {
+      auto it = existing.find(KeyOf(u.uri, u.instance, u.reg_id));
+      if (it != existing.end() && stale(it->second)) return Error(400, "out of order");
+    }
+  }
+  ContactMap& contacts = aors_[op.aor];
+  ApplyResult result;
+  if (op.remove_all) {
+    for (auto& [key, c] : contacts) {
+      timers_.Cancel(c.expiry);
+      result.changes.push_back({ChangeKind::kRemoved, c.record});
+    }
+    contacts.clear();
+  } else {
+    for (const auto& u : op.contacts) {
+      std::string key = KeyOf(u.uri, u.instance, u.reg_id);
+      auto it = contacts.find(key);
+      if (u.expires == 0) {
+        if (it != contacts.end()) {
+          timers_.Cancel(it->second.expiry);
+          result.changes.push_back({ChangeKind::kRemoved, it->second.record});
+          contacts.erase(it);
+        }
+        continue;
+      }
+      bool created = it == contacts.end();
+      Contact& c = created ? contacts[key] : it->second;
+      int64_t old_expiry = c.record.expires_at;
+      store::Binding& b = c.record;
+      b.aor = op.aor;
+      b.contact_uri = u.uri;
+      b.contact_params = u.params;
+      b.instance = u.instance;
+      b.reg_id = u.reg_id;
+      b.q = u.q;
+      b.expires_at = op.now + u.expires;
+      b.call_id = op.call_id;
+      b.cseq = op.cseq;
+      b.path = op.path;
+      b.source = op.source;
+      b.user_agent = op.user_agent;
+      b.updated_at = op.now;
+      c.destination = BindingDestination(u.uri, op.destination, !u.reg_id.empty() || u.uri.find(";ob") != std::string::npos);
+      Arm(op.aor, key, c, op.now);
+      ChangeKind kind = created ? ChangeKind::kCreated
+                                : (b.expires_at < old_expiry ? ChangeKind::kShortened : ChangeKind::kRefreshed);
+      result.changes.push_back({kind, b});
+    }
+  }
+  if (contacts.empty()) aors_.erase(op.aor);
+  result.current = Bindings(op.aor);
+  return result;
+}
+
+std::vector<const Contact*> LocationTable::Lookup(const std::string& aor) const {
+  std::vector<const Contact*> out;
+  auto a = aors_.find(aor);
+  if (a == aors_.end()) return out;
+  for (const auto& [key, c] : a->second) out.push_back(&c);
+  std::stable_sort(out.begin(), out.end(), [](const Contact* x, const Contact* y) {
+    double qx = x->record.q < 0 ? 1.0 : x->record.q, qy = y->record.q < 0 ? 1.0 : y->record.q;
+    if (qx != qy) return qx > qy;
+    return x->record.updated_at > y->record.updated_at;
+  });
+  return out;
+}
+
+std::vector<store::Binding> LocationTable::Bindings(const std::string& aor) const {
+  std::vector<store::Binding> out;
+  for (const Contact* c : Lookup(aor)) out.push_back(c->record);
+  return out;
+}
+
+void LocationTable::Restore(const store::Binding& b, int64_t now, transport::Destination destination) {
+  if (b.expires_at <= now) return;
+  std::string key = KeyOf(b.contact_uri, b.instance, b.reg_id);
+  Contact& c = aors_[b.aor][key];
+  c.record = b;
+  c.destination = std::move(destination);
+  Arm(b.aor, key, c, now);
+}
+
+std::string SourceString(const transport::Source& s) {
+  return ToLower(transport::ProtocolName(s.protocol)) + ":" + s.remote.ToString();
+}
+
+std::optional<transport::Destination> DestinationFromSource(const std::string& source) {
+  size_t colon = source.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  auto proto = transport::ParseProtocol(source.substr(0, colon));
+  auto addr = transport::SocketAddress::ParseHostPort(source.substr(colon + 1));
+  if (!proto || !addr) return std::nullopt;
+  transport::Destination d;
+  d.protocol = *proto;
+  d.address = *addr;
+  return d;
+}
+
+}  // namespace parley::registrar
+
+namespace parley::registrar {
+
+namespace {
+bool IsPrivate(const transport::SocketAddress& a) {
+  if (a.is_v6()) {
+    std::string ip = a.ip();
+    return ip.starts_with("fc") || ip.starts_with("fd") || ip.starts_with("fe80");
+  }
+  std::string ip = a.ip();
+  auto octet = [&](int i) {
+    size_t pos = 0;
+    for (int k = 0; k < i; ++k) pos = ip.find('.', pos) + 1;
+    return std::atoi(ip.c_str() + pos);
+  };
+  int a0 = octet(0), a1 = octet(1);
+  return a0 == 10 || (a0 == 172 && a1 >= 16 && a1 < 32) || (a0 == 192 && a1 == 168) ||
+         (a0 == 100 && a1 >= 64 && a1 < 128);
+}
+}  // namespace
+
+transport::Destination BindingDestination(std::string_view contact_uri, const transport::Destination& source,
+                                          bool wants_flow) {
+  auto target = proxy::TargetForUri(contact_uri);
+  if (!target) return source;
+  const transport::Destination& c = target->destination;
+  bool same_peer = c.address == source.address;
+  // RFC 5626: the UA asked for its flow (";ob", reg-id), or the Contact is
+  // the connection itself.
+  if (transport::IsReliable(source.protocol) && (same_peer || wants_flow)) return source;
+  if (!same_peer && IsPrivate(c.address) && c.address.ip() != source.address.ip()) return source;  // NAT
+  return c;
+}
+
+}  // namespace parley::registrar

@@ -1,0 +1,359 @@
+#include "registrar/registrar.h"
+
+#include <algorithm>
+#include <ctime>
+#include <future>
+
+#include "common/log.h"
+#include "sip/fields.h"
+#include "sip/lex.h"
+
+namespace parley::registrar {
+
+using proxy::RequestContext;
+using proxy::RequestContextPtr;
+using proxy::Verdict;
+
+namespace {
+
+std::string HttpDate(int64_t unix) {
+  std::time_t t = static_cast<std::time_t>(unix);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// "<uri>;expires=N;params" for a 200 to REGISTER.
+std::string ContactValue(const store::Binding& b, int64_t now) {
+  std::string v = "<" + b.contact_uri + ">;expires=" + std::to_string(std::max<int64_t>(b.expires_at - now, 0));
+  v.append(b.contact_params);
+  return v;
+}
+
+}  // namespace
+
+// Checks a REGISTER on its transaction's shard and hands it to the AOR's.
+class Registrar::Processor : public proxy::Processor {
+ public:
+  explicit Processor(Registrar& r) : r_(r) {}
+  std::string_view name() const override { return "registrar"; }
+
+  Verdict Process(RequestContextPtr& p, proxy::ProcessorHost& host) override {
+    RequestContext& ctx = *p;
+    const sip::Message& m = *ctx.request;
+    if (m.method() != sip::Method::kRegister) return Verdict::kContinue;
+    const sip::Uri& ruri = *m.request_uri();
+    if (!ctx.local_domain) {
+      host.Respond(ctx, 403, "Not Our Domain");
+      return Verdict::kDone;
+    }
+    if (ruri.has_user) {
+      // §10.2: "The userinfo and "@" components of the SIP URI MUST NOT be present."
+      host.Respond(ctx, 400, "User Part Not Allowed In REGISTER Request-URI");
+      return Verdict::kDone;
+    }
+    const sip::NameAddr& to = *m.to();
+    if (!to.uri.is_sip() || !to.uri.has_user) {
+      host.Respond(ctx, 400, "To Must Be A SIP URI With A User");  // RFC 4475 §3.3.4
+      return Verdict::kDone;
+    }
+    if (!host.local().IsLocal(to.uri)) {
+      host.Respond(ctx, 403, "Not Our Domain");
+      return Verdict::kDone;
+    }
+    std::string aor = sip::AorKey(to.uri);
+    if (ctx.authenticated != aor) {
+      host.Respond(ctx, 403, "Not Authorized For This AOR");
+      return Verdict::kDone;
+    }
+
+    RegisterOp op;
+    op.aor = aor;
+    op.call_id = std::string(m.call_id());
+    op.cseq = m.cseq()->number;
+    op.now = UnixNow();
+    op.source = SourceString(ctx.source);
+    transport::Destination from_source;
+    from_source.protocol = ctx.source.protocol;
+    from_source.address = ctx.source.remote;
+    from_source.flow = ctx.source.flow;
+    op.destination = from_source;
+    op.user_agent = std::string(m.Value(sip::HeaderId::kUserAgent));
+    m.ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {
+      if (!op.path.empty()) op.path.append(", ");
+      op.path.append(v);
+      return true;
+    });
+
+    std::optional<uint32_t> header_expires = m.expires();
+    const auto& contacts = m.contacts();
+    for (const auto& c : contacts) {
+      if (c.is_star) {
+        // §10.3 step 6: "*" only alone and with Expires: 0.
+        if (contacts.size() != 1 || !header_expires || *header_expires != 0) {
+          host.Respond(ctx, 400, "Invalid Wildcard Contact");
+          return Verdict::kDone;
+        }
+        op.remove_all = true;
+        break;
+      }
+      ContactUpdate u;
+      u.uri = std::string(c.uri_text);
+      uint32_t expires = header_expires.value_or(r_.config_.default_expires);
+      bool ok = true;
+      c.params.ForEach([&](std::string_view name, std::string_view value, bool has_value) {
+        if (IEquals(name, "expires")) {
+          auto e = sip::ParseDeltaSeconds(value);
+          if (!e.ok()) return ok = false;
+          expires = *e;
+          return true;
+        }
+        if (IEquals(name, "q")) {
+          char* end = nullptr;
+          std::string qs(value);
+          double q = std::strtod(qs.c_str(), &end);
+          if (qs.empty() || *end != '\0' || q < 0 || q > 1) return ok = false;
+          u.q = q;
+        } else if (IEquals(name, "+sip.instance")) {
+          u.instance = sip::UnquoteString(value);
+        } else if (IEquals(name, "reg-id")) {
+          u.reg_id = std::string(value);
+        }
+        u.params.append(";").append(name);
+        if (has_value) u.params.append("=").append(value);
+        return true;
+      });
+      if (!ok) {
+        host.Respond(ctx, 400, "Malformed Contact Parameter");
+        return Verdict::kDone;
+      }
+      if (expires != 0 && expires < r_.config_.min_expires) {
+        host.Respond(ctx, 423, "Interval Too Brief",
+                     {{sip::HeaderId::kMinExpires, std::to_string(r_.config_.min_expires)}});
+        return Verdict::kDone;
+      }
+      u.expires = std::min(expires, r_.config_.max_expires);
+      op.contacts.push_back(std::move(u));
+    }
+
+    bool supports_path = false;
+    m.ForEachValue(sip::HeaderId::kSupported, [&](std::string_view t) {
+      supports_path |= IEquals(t, "path");
+      return true;
+    });
+    std::string path = supports_path ? op.path : std::string();
+
+    auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+    proxy::ProcessorHost* h = &host;
+    size_t back = ctx.shard;
+    size_t owner = r_.router_.ShardOf(aor);
+    Registrar* reg = &r_;
+    r_.tables_.On(owner, [reg, owner, back, holder, h, op = std::move(op), path](LocationTable& table) {
+      auto applied = table.Apply(op);
+      if (!applied.ok()) {
+        reg->router_.Post(back, [holder, h] { h->Respond(**holder, 400, "Out Of Order CSeq"); });
+        return;
+      }
+      auto current = std::make_shared<std::vector<store::Binding>>(std::move(applied->current));
+      auto respond = [reg, back, holder, h, current, path, now = op.now](const Result<void>& stored) {
+        reg->router_.Post(back, [holder, h, current, path, now, ok = stored.ok()] {
+          if (!ok) {
+            h->Respond(**holder, 500, "Store Failure", {{sip::HeaderId::kRetryAfter, "5"}});
+            return;
+          }
+          proxy::ExtraHeaders extra;
+          for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now));
+          if (!path.empty()) extra.emplace_back(sip::HeaderId::kPath, path);
+          extra.emplace_back(sip::HeaderId::kDate, HttpDate(now));
+          h->Respond(**holder, 200, "OK", std::move(extra));
+        });
+      };
+      if (applied->changes.empty()) {
+        respond(Ok());
+        return;
+      }
+      bool refresh_only = std::all_of(applied->changes.begin(), applied->changes.end(),
+                                      [](const BindingChange& c) { return c.kind == ChangeKind::kRefreshed; });
+      if (refresh_only) {
+        // The stored binding stays valid until its earlier expiry: a lost
+        // refresh costs nothing the UA's next refresh does not restore.
+        reg->Defer(owner, applied->changes);
+        reg->Notify(op.aor, applied->changes);
+        respond(Ok());
+        return;
+      }
+      reg->Persist(owner, op.aor, std::move(applied->changes), respond);
+    });
+    return Verdict::kPending;
+  }
+
+ private:
+  Registrar& r_;
+};
+
+Registrar::Registrar(const RegistrarConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
+                     proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers)
+    : config_(config), store_(store), router_(router), users_(users), tables_(router), timers_(timers) {
+  for (size_t i = 0; i < timers.size(); ++i) {
+    pending_.push_back(std::make_unique<Pending>());
+    tables_.Add(std::make_unique<LocationTable>(*timers[i], [this, i](const BindingChange& c) {
+      Defer(i, {c});
+      Notify(c.binding.aor, {c});
+    }));
+  }
+}
+
+Registrar::~Registrar() {
+  for (size_t i = 0; i < pending_.size(); ++i) timers_[i]->Cancel(pending_[i]->timer);
+}
+
+namespace {
+constexpr auto kWriteBehind = std::chrono::milliseconds(200);
+}
+
+void Registrar::Defer(size_t shard, const std::vector<BindingChange>& changes) {
+  Pending& p = *pending_[shard];
+  for (const auto& c : changes) {
+    bool gone = c.kind == ChangeKind::kRemoved || c.kind == ChangeKind::kExpired;
+    auto key = std::make_pair(c.binding.aor, c.binding.contact_uri);
+    if (gone) {
+      p.writes[key] = std::nullopt;
+    } else {
+      p.writes[key] = c.binding;
+    }
+  }
+  if (p.timer == 0 && !p.writes.empty()) {
+    p.timer = timers_[shard]->Schedule(kWriteBehind, [this, shard] {
+      pending_[shard]->timer = 0;
+      FlushShard(shard, {});
+    });
+  }
+}
+
+void Registrar::FlushShard(size_t shard, std::function<void()> done) {
+  Pending& p = *pending_[shard];
+  if (p.timer) {
+    timers_[shard]->Cancel(p.timer);
+    p.timer = 0;
+  }
+  if (p.writes.empty()) {
+    if (done) done();
+    return;
+  }
+  auto batch = std::make_shared<decltype(p.writes)>(std::move(p.writes));
+  p.writes.clear();
+  store_.Write([batch, done](store::Store& s) -> store::StoreExecutor::Completion {
+    Result<void> r = Ok();
+    for (const auto& [key, b] : *batch) {
+      r = b ? s.UpsertBinding(*b) : s.DeleteBinding(key.first, key.second);
+      if (!r.ok()) break;
+    }
+    bool ok = r.ok();
+    std::string err = ok ? std::string() : r.error().message;
+    size_t n = batch->size();
+    return [ok, err, n, done](const Result<void>& committed) {
+      if (!ok || !committed.ok()) {
+        PLOG_WARN("binding_batch_not_stored", {{"bindings", n}, {"error", ok ? committed.error().message : err}});
+      }
+      if (done) done();
+    };
+  });
+}
+
+void Registrar::Flush() {
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    std::promise<void> p;
+    auto f = p.get_future();
+    router_.Post(i, [this, i, &p] { FlushShard(i, [&p] { p.set_value(); }); });
+    f.wait();
+  }
+}
+
+std::unique_ptr<proxy::Processor> Registrar::MakeProcessor() { return std::make_unique<Processor>(*this); }
+
+void Registrar::Persist(size_t shard, const std::string& aor, std::vector<BindingChange> changes,
+                        std::function<void(const Result<void>&)> done) {
+  // A write-through supersedes what is batched for the same bindings (a
+  // batched refresh flushed after this removal would bring it back).
+  for (const auto& c : changes) pending_[shard]->writes.erase({c.binding.aor, c.binding.contact_uri});
+  auto shared = std::make_shared<std::vector<BindingChange>>(std::move(changes));
+  store_.Write([this, shard, aor, shared, done](store::Store& s) -> store::StoreExecutor::Completion {
+    Result<void> r = Ok();
+    for (const auto& c : *shared) {
+      bool gone = c.kind == ChangeKind::kRemoved || c.kind == ChangeKind::kExpired;
+      r = gone ? s.DeleteBinding(c.binding.aor, c.binding.contact_uri) : s.UpsertBinding(c.binding);
+      if (!r.ok()) break;
+    }
+    Error failed = r.ok() ? Error() : r.error();
+    bool write_ok = r.ok();
+    return [this, shard, aor, shared, done, write_ok, failed](const Result<void>& committed) {
+      Result<void> outcome = !write_ok ? Result<void>(failed) : committed;
+      if (outcome.ok()) {
+        router_.Post(shard, [this, aor, shared] { Notify(aor, *shared); });
+      }
+      done(outcome);
+    };
+  });
+}
+
+void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>& changes) {
+  if (listeners_.empty()) return;
+  auto current = tables_.Local().Bindings(aor);
+  for (auto& l : listeners_) l(aor, changes, current);
+}
+
+Result<size_t> Registrar::LoadFromStore() {
+  std::promise<Result<std::vector<store::Binding>>> p;
+  auto f = p.get_future();
+  store_.Read([&p](store::Store& s) { p.set_value(s.LoadBindings()); });
+  auto r = f.get();
+  if (!r.ok()) return r.error();
+  int64_t now = UnixNow();
+  size_t n = 0;
+  for (const auto& b : *r) {
+    auto dest = DestinationFromSource(b.source);
+    if (!dest || b.expires_at <= now) continue;
+    tables_.At(router_.ShardOf(b.aor)).Restore(b, now, BindingDestination(b.contact_uri, *dest, !b.reg_id.empty() || b.contact_uri.find(";ob") != std::string::npos));
+    ++n;
+  }
+  return n;
+}
+
+proxy::Target TargetOf(const Contact& c) {
+  proxy::Target t;
+  t.uri = c.record.contact_uri;
+  t.destination = c.destination;
+  t.q = c.record.q < 0 ? 1.0 : c.record.q;
+  t.instance = c.record.instance;
+  if (!c.record.path.empty()) {
+    sip::ForEachListElement(c.record.path, [&](std::string_view v) {
+      t.route.emplace_back(v);
+      return true;
+    });
+  }
+  return t;
+}
+
+void Registrar::Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) {
+  size_t owner = router_.ShardOf(aor);
+  tables_.On(owner, [this, aor, owner, reply_shard, done](LocationTable& table) {
+    proxy::LookupResult res;
+    for (const Contact* c : table.Lookup(aor)) res.targets.push_back(TargetOf(*c));
+    if (!res.targets.empty()) {
+      res.status = proxy::LookupResult::Status::kFound;
+      router_.Post(reply_shard, [done, res = std::move(res)]() mutable { done(std::move(res)); });
+      return;
+    }
+    users_.At(owner).users.Get(aor, [this, reply_shard, done](aaa::UserDirectory::Status st, const store::UserRecord*) {
+      proxy::LookupResult r;
+      r.status = st == aaa::UserDirectory::Status::kFound     ? proxy::LookupResult::Status::kNotRegistered
+                 : st == aaa::UserDirectory::Status::kUnknown ? proxy::LookupResult::Status::kUnknownUser
+                                                               : proxy::LookupResult::Status::kError;
+      router_.Post(reply_shard, [done, r = std::move(r)]() mutable { done(std::move(r)); });
+    });
+  });
+}
+
+}  // namespace parley::registrar

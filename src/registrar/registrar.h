@@ -1,0 +1,94 @@
+#pragma once
+// The registrar (RFC 3261 §10.3, RFC 3327 Path, RFC 5626 instance/reg-id)
+// and the location service built on it. Bindings of an AOR live on the
+// shard that owns the AOR; a REGISTER is checked on its transaction's
+// shard, applied on the AOR's shard, written to the store, and answered
+// only after the store committed (nothing acknowledged is lost). Bindings
+// are reloaded from the store at startup.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aaa/authenticator.h"
+#include "proxy/location.h"
+#include "proxy/processor.h"
+#include "proxy/shards.h"
+#include "registrar/location_table.h"
+#include "store/executor.h"
+
+namespace parley::registrar {
+
+struct RegistrarConfig {
+  uint32_t min_expires = 60;       // shorter non-zero requests get 423
+  uint32_t max_expires = 3600;     // longer requests are shortened to this
+  uint32_t default_expires = 3600;
+};
+
+// Observers of registration changes (reg event, presence, the message store
+// delivering queued messages). Called on the AOR's shard after the change
+// was committed; `current` is the AOR's full binding set afterwards.
+using RegistrationListener = std::function<void(const std::string& aor, const std::vector<BindingChange>& changes,
+                                                const std::vector<store::Binding>& current)>;
+
+class Registrar : public proxy::LocationService {
+ public:
+  // `timers[i]` is shard i's TimerService.
+  Registrar(const RegistrarConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
+            proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers);
+  ~Registrar() override;
+
+  // One per core; runs after the authenticator.
+  std::unique_ptr<proxy::Processor> MakeProcessor();
+
+  // Reads every stored binding into the shards' tables. Call before the
+  // loops run (it runs each table's Restore inline).
+  Result<size_t> LoadFromStore();
+
+  void AddListener(RegistrationListener l) { listeners_.push_back(std::move(l)); }
+
+  // LocationService
+  void Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) override;
+
+  // Shard-local view (call on the AOR's shard).
+  LocationTable& TableOf(size_t shard) { return tables_.At(shard); }
+
+  // Writes the batched refreshes and expiries of every shard now and waits
+  // until they committed (shutdown). Call from a non-loop thread while the
+  // loops still run.
+  void Flush();
+
+ private:
+  class Processor;
+  void Persist(size_t shard, const std::string& aor, std::vector<BindingChange> changes,
+               std::function<void(const Result<void>&)> done);
+  // Write-behind for what needs no acknowledgement of durability: refreshes
+  // (the stored, earlier expiry stays valid meanwhile) and expiries.
+  void Defer(size_t shard, const std::vector<BindingChange>& changes);
+  void FlushShard(size_t shard, std::function<void()> done);
+
+  struct Pending {
+    std::map<std::pair<std::string, std::string>, std::optional<store::Binding>> writes;  // nullopt = delete
+    TimerId timer = 0;
+  };
+
+  void Notify(const std::string& aor, const std::vector<BindingChange>& changes);
+
+  RegistrarConfig config_;
+  store::StoreExecutor& store_;
+  proxy::ShardRouter& router_;
+  proxy::Sharded<aaa::AaaShard>& users_;
+  proxy::Sharded<LocationTable> tables_;
+  std::vector<RegistrationListener> listeners_;
+  std::vector<TimerService*> timers_;
+  std::vector<std::unique_ptr<Pending>> pending_;  // per shard, touched on its loop
+};
+
+// Target of a binding for the proxy: the registration's flow, or its source
+// address, or (with Path) the first Path hop.
+proxy::Target TargetOf(const Contact& c);
+
+}  // namespace parley::registrar

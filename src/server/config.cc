@@ -1,0 +1,286 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "common/strings.h"
+
+namespace parley::server {
+
+Result<ListenSpec> ListenSpec::Parse(std::string_view text) {
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return Error(1, "listen spec must be PROTO:HOST:PORT");
+  auto proto = transport::ParseProtocol(text.substr(0, colon));
+  if (!proto) return Error(1, "unknown protocol in listen spec: " + std::string(text));
+  uint16_t default_port = transport::IsSecure(*proto) ? 5061 : 5060;
+  auto addr = transport::SocketAddress::ParseHostPort(text.substr(colon + 1), default_port);
+  if (!addr) return Error(1, "listen address must be a literal IP[:PORT]: " + std::string(text));
+  ListenSpec s;
+  s.protocol = *proto;
+  s.address = *addr;
+  return s;
+}
+
+std::string ListenSpec::ToString() const {
+  return ToLower(transport::ProtocolName(protocol)) + ":" + address.ToString();
+}
+
+std::vector<ListenSpec> DefaultListen() {
+  std::vector<ListenSpec> out;
+  for (const char* s : {"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "tls:127.0.0.1:5061"}) {
+    out.push_back(*ListenSpec::Parse(s));
+  }
+  return out;
+}
+
+namespace {
+
+// One setting: TOML key path ("sip.t1_ms"), flag ("--t1-ms"), help, and a
+// setter taking its text form. Lists take every element.
+struct Setting {
+  const char* toml_key;
+  const char* flag;
+  const char* help;
+  bool list;
+  std::function<Result<void>(ServerConfig&, const std::vector<std::string>&)> set;
+};
+
+Result<void> SetUint(uint32_t& out, const std::vector<std::string>& v, const char* what, uint32_t min = 0) {
+  auto n = ParseUint(v.back(), UINT32_MAX);
+  if (!n || *n < min) return Error(1, std::string("invalid value for ") + what + ": " + v.back());
+  out = static_cast<uint32_t>(*n);
+  return Ok();
+}
+
+std::vector<Setting> Settings() {
+  return {
+      {"listen", "--listen", "SIP listen point PROTO:IP:PORT (udp, tcp, tls); repeatable", true,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.listen.clear();
+         for (const auto& s : v) {
+           auto l = ListenSpec::Parse(s);
+           if (!l.ok()) return l.error();
+           c.listen.push_back(*l);
+         }
+         return Ok();
+       }},
+      {"domain", "--domain", "SIP domain this server is authoritative for; repeatable", true,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.domains.clear();
+         for (const auto& d : v) c.domains.push_back(ToLower(d));
+         return Ok();
+       }},
+      {"data_dir", "--data-dir", "directory for the store, TLS material and state", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.data_dir = v.back();
+         return Ok();
+       }},
+      {"threads", "--threads", "event loops (0 = one per core)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         uint32_t n = 0;
+         if (auto r = SetUint(n, v, "threads"); !r.ok()) return r;
+         if (n > 64) return Error(1, "threads must be at most 64");
+         c.threads = static_cast<int>(n);
+         return Ok();
+       }},
+      {"log.level", "--log-level", "trace, debug, info, warn, error or off", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         for (const char* l : kLevels) {
+           if (v.back() == l) {
+             c.log_level = l;
+             return Ok();
+           }
+         }
+         return Error(1, "invalid log level: " + v.back());
+       }},
+      {"log.format", "--log-format", "text (logfmt) or json", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         if (v.back() != "text" && v.back() != "json") return Error(1, "invalid log format: " + v.back());
+         c.log_format = v.back();
+         return Ok();
+       }},
+      {"http.listen", "--http", "HTTP listener IP:PORT for /healthz, /metrics and the APIs (\"\" disables)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         if (!v.back().empty() && !transport::SocketAddress::ParseHostPort(v.back(), 8080)) {
+           return Error(1, "invalid HTTP listen address: " + v.back());
+         }
+         c.http_listen = v.back();
+         return Ok();
+       }},
+      {"tls.cert", "--tls-cert", "PEM certificate chain for TLS listeners", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.tls_cert = v.back();
+         return Ok();
+       }},
+      {"tls.key", "--tls-key", "PEM private key for TLS listeners", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.tls_key = v.back();
+         return Ok();
+       }},
+      {"sip.t1_ms", "--t1-ms", "RFC 3261 T1 in ms", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.t1_ms, v, "t1_ms", 1); }},
+      {"sip.t2_ms", "--t2-ms", "RFC 3261 T2 in ms", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.t2_ms, v, "t2_ms", 1); }},
+      {"sip.t4_ms", "--t4-ms", "RFC 3261 T4 in ms", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.t4_ms, v, "t4_ms", 1); }},
+      {"sip.max_header_bytes", "--max-header-bytes", "largest accepted start line + header section", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.max_header_bytes, v, "max_header_bytes", 256);
+       }},
+      {"sip.max_body_bytes", "--max-body-bytes", "largest accepted message body", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.max_body_bytes, v, "max_body_bytes"); }},
+      {"sip.max_headers", "--max-headers", "most header fields in a message", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.max_headers, v, "max_headers", 8); }},
+      {"sip.tcp_idle_timeout", "--tcp-idle-timeout", "seconds before an idle TCP/TLS connection closes (0 = never)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.tcp_idle_timeout_s, v, "tcp_idle_timeout");
+       }},
+      {"sip.max_connections", "--max-connections", "most simultaneous TCP/TLS connections", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.max_connections, v, "max_connections", 1);
+       }},
+      {"shutdown_grace_ms", "--shutdown-grace-ms", "how long SIGTERM waits for in-flight transactions", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.shutdown_grace_ms, v, "shutdown_grace_ms");
+       }},
+      {"store.url", "--store", "store URL: sqlite:PATH or postgresql://… (default sqlite in the data dir)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.store_url = v.back();
+         return Ok();
+       }},
+      {"auth.algorithms", "--auth-algorithm", "digest algorithm to offer, in order (md5, sha-256); repeatable", true,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.auth_algorithms.clear();
+         for (const auto& a : v) {
+           std::string l = ToLower(a);
+           if (l != "md5" && l != "sha-256") return Error(1, "unknown digest algorithm: " + a);
+           c.auth_algorithms.push_back(l);
+         }
+         return Ok();
+       }},
+      {"auth.nonce_lifetime", "--nonce-lifetime", "seconds a digest nonce stays valid", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.nonce_lifetime_s, v, "nonce_lifetime", 1); }},
+      {"registrar.min_expires", "--min-expires", "shortest registration accepted (shorter: 423)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.min_expires, v, "min_expires"); }},
+      {"registrar.max_expires", "--max-expires", "longest registration granted", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.max_expires, v, "max_expires", 1); }},
+      {"registrar.default_expires", "--default-expires", "registration length when the REGISTER names none", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.default_expires, v, "default_expires", 1);
+       }},
+      {"proxy.timer_c", "--timer-c", "seconds an INVITE branch may stay without a final response (RFC 3261 §16.8)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.timer_c_s, v, "timer_c", 181); }},
+      {"store.change_poll_ms", "--change-poll-ms", "how often user/policy/domain edits are picked up", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.change_poll_ms, v, "change_poll_ms", 10);
+       }},
+      {"server_header", "--server-header", "value of the Server/User-Agent header", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.server_header = v.back();
+         return Ok();
+       }},
+  };
+}
+
+// Text forms of a TOML node: scalars as written, arrays element-wise.
+std::optional<std::vector<std::string>> TomlValues(const toml::node& n) {
+  std::vector<std::string> out;
+  auto scalar = [&](const toml::node& e) -> bool {
+    if (auto s = e.value<std::string>()) {
+      out.push_back(*s);
+    } else if (auto i = e.value<int64_t>()) {
+      if (*i < 0) return false;
+      out.push_back(std::to_string(*i));
+    } else if (auto b = e.value<bool>()) {
+      out.push_back(*b ? "true" : "false");
+    } else {
+      return false;
+    }
+    return true;
+  };
+  if (const toml::array* a = n.as_array()) {
+    for (const auto& e : *a) {
+      if (!scalar(e)) return std::nullopt;
+    }
+    return out;
+  }
+  if (!scalar(n)) return std::nullopt;
+  return out;
+}
+
+Result<void> ApplyToml(const toml::table& t, ServerConfig& c) {
+  for (const auto& s : Settings()) {
+    toml::node_view<const toml::node> n = t.at_path(s.toml_key);
+    if (!n) continue;
+    auto vals = TomlValues(*n.node());
+    if (!vals || (!s.list && vals->size() != 1) || vals->empty()) {
+      return Error(1, std::string("config key ") + s.toml_key + " has the wrong type");
+    }
+    if (auto r = s.set(c, *vals); !r.ok()) return r;
+  }
+  return Ok();
+}
+
+void Finish(ServerConfig& c) {
+  if (c.listen.empty()) c.listen = DefaultListen();
+}
+
+}  // namespace
+
+Result<ServerConfig> LoadConfigFromToml(std::string_view text) {
+  ServerConfig c;
+  try {
+    toml::table t = toml::parse(text);
+    if (auto r = ApplyToml(t, c); !r.ok()) return r.error();
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << "config: " << e.description() << " at line " << e.source().begin.line;
+    return Error(1, os.str());
+  }
+  Finish(c);
+  return c;
+}
+
+Result<ServerConfig> LoadConfig(int argc, const char* const* argv, std::string* help_text) {
+  CLI::App app{"parleyd: Parley SIP/SIMPLE presence and IM server"};
+  app.set_version_flag("--version", "parleyd 0.1.0");
+  std::string config_file;
+  app.add_option("-c,--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  auto settings = Settings();
+  std::vector<std::vector<std::string>> given(settings.size());
+  for (size_t i = 0; i < settings.size(); ++i) {
+    auto* opt = app.add_option(settings[i].flag, given[i], settings[i].help);
+    if (!settings[i].list) opt->expected(1);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    int code = app.exit(e, out, err);
+    if (help_text) *help_text = out.str() + err.str();
+    return Error(code, code == 0 ? "help" : err.str());
+  }
+  ServerConfig c;
+  if (!config_file.empty()) {
+    try {
+      toml::table t = toml::parse_file(config_file);
+      if (auto r = ApplyToml(t, c); !r.ok()) return r.error();
+    } catch (const toml::parse_error& e) {
+      std::ostringstream os;
+      os << config_file << ":" << e.source().begin.line << ": " << e.description();
+      return Error(1, os.str());
+    }
+  }
+  for (size_t i = 0; i < settings.size(); ++i) {
+    if (given[i].empty()) continue;
+    if (auto r = settings[i].set(c, given[i]); !r.ok()) return r.error();
+  }
+  Finish(c);
+  return c;
+}
+
+}  // namespace parley::server

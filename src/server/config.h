@@ -1,0 +1,62 @@
+#pragma once
+// parleyd configuration: one table of settings, each readable from the TOML
+// file (`--config FILE`) and from a command-line flag; flags win. With no
+// file and no flags the server runs on its embedded default.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "transport/types.h"
+
+namespace parley::server {
+
+struct ListenSpec {
+  transport::Protocol protocol = transport::Protocol::kUdp;
+  transport::SocketAddress address;
+  std::string advertised_host;  // what goes in Via/Contact when bound to a wildcard
+
+  static Result<ListenSpec> Parse(std::string_view text);  // "udp:127.0.0.1:5060", "tls:[::1]:5061"
+  std::string ToString() const;
+};
+
+struct ServerConfig {
+  std::vector<ListenSpec> listen;      // default udp+tcp 127.0.0.1:5060, tls 127.0.0.1:5061
+  std::vector<std::string> domains{"localhost"};
+  std::string data_dir = "parley-data";
+  int threads = 0;                     // 0: one loop per core
+  std::string log_level = "info";      // trace, debug, info, warn, error, off
+  std::string log_format = "text";     // text (logfmt) or json
+  std::string http_listen = "127.0.0.1:8080";  // "" disables the HTTP listener
+  std::string tls_cert;                // empty: self-signed in data_dir/tls
+  std::string tls_key;
+  uint32_t t1_ms = 500, t2_ms = 4000, t4_ms = 5000;
+  uint32_t max_header_bytes = 32 * 1024;
+  uint32_t max_body_bytes = 1024 * 1024;
+  uint32_t max_headers = 128;
+  uint32_t tcp_idle_timeout_s = 600;
+  uint32_t max_connections = 10000;
+  uint32_t shutdown_grace_ms = 5000;
+  std::string server_header = "Parley/0.1";
+  // Store: "" = sqlite in data_dir; "sqlite:PATH" or "postgresql://…".
+  std::string store_url;
+  // Digest challenges offered, in order ("md5", "sha-256").
+  std::vector<std::string> auth_algorithms{"md5", "sha-256"};
+  uint32_t nonce_lifetime_s = 300;
+  uint32_t min_expires = 60;
+  uint32_t max_expires = 3600;
+  uint32_t default_expires = 3600;
+  uint32_t timer_c_s = 180;
+  uint32_t change_poll_ms = 1000;  // how often parleyctl edits are picked up
+};
+
+// Parses argv (and the TOML file it names). `help_text` receives the usage
+// when --help/--version is given (the result is then an Error with code 0).
+Result<ServerConfig> LoadConfig(int argc, const char* const* argv, std::string* help_text = nullptr);
+Result<ServerConfig> LoadConfigFromToml(std::string_view toml_text);
+
+// The default listen points (applied when none are configured).
+std::vector<ListenSpec> DefaultListen();
+
+}  // namespace parley::server

@@ -1,0 +1,461 @@
+#include "server/server.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/strings.h"
+#include "sip/response.h"
+#include "server/dispatch.h"
+#include "transport/certificate.h"
+
+namespace parley::server {
+
+namespace fs = std::filesystem;
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {}
+
+Server::~Server() {
+  RequestShutdown();
+  Wait();
+  if (drain_thread_.joinable()) drain_thread_.join();
+}
+
+Result<void> Server::PrepareTls(transport::TransportConfig& tc) {
+  bool has_tls = false;
+  for (const auto& l : config_.listen) has_tls |= l.protocol == transport::Protocol::kTls;
+  if (!has_tls) return Ok();
+  if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
+    if (config_.tls_cert.empty() || config_.tls_key.empty()) return Error(1, "tls: set both tls.cert and tls.key");
+    tc.tls_cert_file = config_.tls_cert;
+    tc.tls_key_file = config_.tls_key;
+    return Ok();
+  }
+  // The embedded default: a self-signed certificate for our names.
+  std::vector<std::string> names = config_.domains;
+  for (const auto& l : config_.listen) names.push_back(l.address.ip());
+  std::string dir = (fs::path(config_.data_dir) / "tls").string();
+  if (auto r = transport::EnsureSelfSignedCertificate(dir, names); !r.ok()) return r;
+  tc.tls_cert_file = dir + "/cert.pem";
+  tc.tls_key_file = dir + "/key.pem";
+  return Ok();
+}
+
+// Posts to the loops of the group: how services reach another shard.
+class Server::LoopRouter : public proxy::ShardRouter {
+ public:
+  explicit LoopRouter(runtime::LoopGroup& loops) : loops_(loops) {}
+  size_t count() const override { return loops_.size(); }
+  size_t current() const override {
+    runtime::Loop* l = runtime::Loop::Current();
+    return l ? l->index() : 0;
+  }
+  void Post(size_t shard, std::function<void()> fn) override { loops_.loop(shard).Post(std::move(fn)); }
+
+ private:
+  runtime::LoopGroup& loops_;
+};
+
+namespace {
+// Runs `fn` on the store thread and waits (startup only).
+template <typename T>
+Result<T> StoreSync(store::StoreExecutor& ex, std::function<Result<T>(store::Store&)> fn) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  ex.Read([&](store::Store& s) { p.set_value(fn(s)); });
+  return f.get();
+}
+
+std::vector<std::string> Union(std::vector<std::string> a, const std::vector<std::string>& b) {
+  for (const auto& d : b) {
+    if (std::find(a.begin(), a.end(), d) == a.end()) a.push_back(d);
+  }
+  return a;
+}
+}  // namespace
+
+Result<void> Server::Start() {
+  std::error_code ec;
+  fs::create_directories(config_.data_dir, ec);
+  if (ec) return Error(1, "data dir " + config_.data_dir + ": " + ec.message());
+
+  store::StoreConfig sc;
+  sc.url = config_.store_url.empty() ? store::DefaultStoreUrl(config_.data_dir) : config_.store_url;
+  store_ = std::make_unique<store::StoreExecutor>(sc);
+  if (auto r = store_->Start(); !r.ok()) return Error(1, "store " + sc.url + ": " + r.error().message);
+  auto domains = StoreSync<std::vector<std::string>>(*store_, [](store::Store& s) { return s.ListDomains(); });
+  if (!domains.ok()) return Error(1, "store: " + domains.error().message);
+  store_domains_ = *domains;
+  auto latest = StoreSync<int64_t>(*store_, [](store::Store& s) { return s.LatestChange(); });
+  if (!latest.ok()) return Error(1, "store: " + latest.error().message);
+  last_change_ = *latest;
+  // The digest nonce key is shared by every node of the store and survives
+  // restarts, so outstanding nonces stay valid.
+  auto key = StoreSync<std::string>(*store_, [](store::Store& s) -> Result<std::string> {
+    auto k = s.GetMeta("digest_nonce_key");
+    if (!k.ok()) return k.error();
+    if (*k) return **k;
+    std::string fresh = sip::RandomToken(32);
+    if (auto w = s.SetMeta("digest_nonce_key", fresh); !w.ok()) return w.error();
+    return fresh;
+  });
+  if (!key.ok()) return Error(1, "store: " + key.error().message);
+  nonces_ = std::make_unique<auth::NonceService>(*key, config_.nonce_lifetime_s);
+
+  size_t threads = config_.threads > 0 ? static_cast<size_t>(config_.threads) : 0;
+  loops_ = std::make_unique<runtime::LoopGroup>(threads);
+
+  transport::TransportConfig tc;
+  for (const auto& l : config_.listen) {
+    transport::ListenPoint lp;
+    lp.protocol = l.protocol;
+    lp.address = l.address;
+    lp.advertised_host = l.advertised_host;
+    tc.listen.push_back(lp);
+  }
+  tc.limits.max_header_bytes = config_.max_header_bytes;
+  tc.limits.max_body_bytes = config_.max_body_bytes;
+  tc.limits.max_headers = config_.max_headers;
+  tc.idle_timeout = std::chrono::seconds(config_.tcp_idle_timeout_s);
+  tc.max_connections = config_.max_connections;
+  if (auto r = PrepareTls(tc); !r.ok()) return r;
+
+  transport_ = std::make_unique<transport::TransportLayer>(
+      *loops_, tc, [this](transport::IncomingMessage&& in) { Dispatch(std::move(in)); });
+  if (auto r = transport_->Start(); !r.ok()) return r;
+
+  proxy::CoreConfig cc;
+  cc.domains = Union(config_.domains, store_domains_);
+  for (const auto& b : transport_->bound()) cc.addresses.push_back(b.address);  // port 0 resolved
+  cc.server_header = config_.server_header;
+  cc.timers.t1 = std::chrono::milliseconds(config_.t1_ms);
+  cc.timers.t2 = std::chrono::milliseconds(config_.t2_ms);
+  cc.timers.t4 = std::chrono::milliseconds(config_.t4_ms);
+  caps_.methods = {sip::Method::kOptions, sip::Method::kRegister};
+  caps_.schemes = {sip::Scheme::kSip, sip::Scheme::kSips, sip::Scheme::kIm, sip::Scheme::kPres};
+  caps_.extensions = {"path"};
+  for (size_t i = 0; i < loops_->size(); ++i) {
+    cc.shard = i;
+    cores_.push_back(std::make_unique<proxy::Core>(cc, caps_, loops_->loop(i), *transport_));
+  }
+  if (auto r = StartServices(cc); !r.ok()) return r;
+
+  loops_->Start();
+  for (size_t i = 0; i < loops_->size(); ++i) {
+    loops_->loop(i).Post([i] { metrics::SetCurrentShard(i); });
+  }
+  loops_->loop(0).Post([this] { PollChanges(); });
+
+  if (!config_.http_listen.empty()) {
+    auto addr = transport::SocketAddress::ParseHostPort(config_.http_listen, 8080);
+    if (!addr) return Error(1, "bad HTTP listen address " + config_.http_listen);
+    http_ = std::make_unique<HttpServer>(loops_->loop(0).io(), *addr);
+    RegisterHttpRoutes();
+    Result<void> r = Ok();
+    loops_->loop(0).Invoke([&] { r = http_->Start(); });
+    if (!r.ok()) return r;
+  }
+  started_ = true;
+  for (const auto& b : transport_->bound()) {
+    PLOG_INFO("listening", {{"proto", transport::ProtocolName(b.protocol)}, {"addr", b.address.ToString()}});
+  }
+  if (http_) PLOG_INFO("http_listening", {{"addr", config_.http_listen}, {"port", http_->port()}});
+  PLOG_INFO("started", {{"threads", loops_->size()}, {"domain", cc.domains.empty() ? "" : cc.domains[0]},
+                        {"data_dir", config_.data_dir}, {"store", sc.url}});
+  return Ok();
+}
+
+Result<void> Server::StartServices(proxy::CoreConfig& cc) {
+  size_t n = loops_->size();
+  shard_router_ = std::make_unique<LoopRouter>(*loops_);
+  auth_config_.algorithms.clear();
+  for (const auto& a : config_.auth_algorithms) auth_config_.algorithms.push_back(*auth::ParseAlgorithm(a));
+  auth_config_.nonce_lifetime_s = config_.nonce_lifetime_s;
+  registrar_config_.min_expires = config_.min_expires;
+  registrar_config_.max_expires = config_.max_expires;
+  registrar_config_.default_expires = config_.default_expires;
+  router_config_.timer_c = std::chrono::seconds(config_.timer_c_s);
+
+  aaa_ = std::make_unique<proxy::Sharded<aaa::AaaShard>>(*shard_router_);
+  policies_ = std::make_unique<proxy::Sharded<proxy::PolicyCache>>(*shard_router_);
+  std::vector<TimerService*> timers;
+  for (size_t i = 0; i < n; ++i) {
+    aaa_->Add(std::make_unique<aaa::AaaShard>(*store_, *shard_router_, i, loops_->loop(i), auth_config_));
+    policies_->Add(std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i));
+    timers.push_back(&loops_->loop(i));
+  }
+  registrar_ = std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers);
+  notifiers_ = std::make_unique<proxy::Sharded<events::Notifier>>(*shard_router_);
+  for (size_t i = 0; i < n; ++i) notifiers_->Add(std::make_unique<events::Notifier>(i, *cores_[i]));
+  reg_package_ = std::make_unique<events::RegPackage>(*registrar_, *policies_, *notifiers_);
+  registrar_->AddListener([pkg = reg_package_.get()](const std::string& aor,
+                                                     const std::vector<registrar::BindingChange>& changes,
+                                                     const std::vector<store::Binding>& current) {
+    pkg->OnRegistration(aor, changes, current);
+  });
+  event_config_.min_expires = config_.min_expires;
+  event_config_.max_expires = config_.max_expires;
+  for (size_t i = 0; i < n; ++i) {
+    proxy::Core& core = *cores_[i];
+    forwarders_.push_back(std::make_unique<proxy::Forwarder>(core, i));
+    proxy::Forwarder& fwd = *forwarders_.back();
+    auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd);
+    routers_.push_back(router.get());
+    core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
+    core.AddProcessor(registrar_->MakeProcessor());
+    core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
+    core.AddProcessor(std::make_unique<events::EventProcessor>(
+        event_config_, *notifiers_, std::vector<events::EventPackage*>{reg_package_.get()}));
+    core.AddProcessor(std::move(router));
+    proxy::Router* r = routers_.back();
+    core.SetAckHandler([r, &core](sip::MessagePtr ack, const transport::Source&) { r->RouteAck(std::move(ack), core); });
+    core.SetStrayHandler([&fwd](sip::MessagePtr resp, const transport::Source&) {
+      fwd.ForwardStrayResponse(std::move(resp));
+    });
+  }
+  (void)cc;
+  auto loaded = registrar_->LoadFromStore();
+  if (!loaded.ok()) return Error(1, "store: loading bindings: " + loaded.error().message);
+  PLOG_INFO("bindings_restored", {{"count", *loaded}});
+  return Ok();
+}
+
+// Picks up edits other processes made to the store (parleyctl, other
+// nodes): drops cached users and policies, reloads domains.
+void Server::PollChanges() {
+  if (shutdown_requested_) return;
+  int64_t since = last_change_;
+  store_->Read([this, since](store::Store& s) {
+    auto changes = s.ChangesSince(since);
+    std::optional<std::vector<std::string>> domains;
+    if (changes.ok()) {
+      for (const auto& c : *changes) {
+        if (c.kind == "domain") {
+          if (auto d = s.ListDomains(); d.ok()) domains = *d;
+          break;
+        }
+      }
+    }
+    loops_->loop(0).Post([this, changes = std::move(changes), domains = std::move(domains)] {
+      if (changes.ok()) {
+        for (const auto& c : *changes) {
+          last_change_ = std::max(last_change_, c.seq);
+          if (c.kind == "user") {
+            aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
+          } else if (c.kind == "policy") {
+            policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
+          }
+        }
+        if (domains) {
+          store_domains_ = *domains;
+          auto all = Union(config_.domains, store_domains_);
+          for (size_t i = 0; i < cores_.size(); ++i) {
+            proxy::Core* core = cores_[i].get();
+            loops_->loop(i).Post([core, all] { core->SetDomains(all); });
+          }
+          PLOG_INFO("domains_changed", {{"count", all.size()}});
+        }
+      } else {
+        PLOG_WARN("change_poll_failed", {{"error", changes.error().message}});
+      }
+      loops_->loop(0).Schedule(std::chrono::milliseconds(config_.change_poll_ms), [this] { PollChanges(); });
+    });
+  });
+}
+
+void Server::Dispatch(transport::IncomingMessage&& in) {
+  size_t shard = ShardOf(*in.message, cores_.size());
+  runtime::Loop* current = runtime::Loop::Current();
+  if (current && current->index() == shard) {
+    cores_[shard]->OnMessage(std::move(in));
+    return;
+  }
+  // std::function needs a copyable callable: carry the message in a
+  // shared_ptr across the loop boundary.
+  auto holder = std::make_shared<transport::IncomingMessage>(std::move(in));
+  proxy::Core* core = cores_[shard].get();
+  loops_->loop(shard).Post([core, holder] { core->OnMessage(std::move(*holder)); });
+}
+
+void Server::ForEachShard(std::function<void(size_t, proxy::Core&)> f, std::function<void()> done) {
+  auto remaining = std::make_shared<std::atomic<size_t>>(cores_.size());
+  for (size_t i = 0; i < cores_.size(); ++i) {
+    proxy::Core* core = cores_[i].get();
+    loops_->loop(i).Post([i, core, f, done, remaining] {
+      f(i, *core);
+      if (remaining->fetch_sub(1) == 1 && done) done();
+    });
+  }
+}
+
+void Server::RegisterHttpRoutes() {
+  http_->Route("GET", "/healthz", [this](const HttpRequest&, HttpReply reply) {
+    reply(shutdown_requested_ ? HttpResponse::Text(503, "draining\n") : HttpResponse::Text(200, "ok\n"));
+  });
+  http_->Route("GET", "/metrics", [this](const HttpRequest&, HttpReply reply) { RenderMetrics(std::move(reply)); });
+}
+
+void Server::RenderMetrics(HttpReply reply) {
+  // Shard counters are read on their own loops, then rendered here.
+  struct Snapshot {
+    std::vector<proxy::CoreStats> cores;
+    std::vector<transaction::TransactionStats> txns;
+  };
+  auto snap = std::make_shared<Snapshot>();
+  snap->cores.resize(cores_.size());
+  snap->txns.resize(cores_.size());
+  ForEachShard(
+      [snap](size_t i, proxy::Core& core) {
+        snap->cores[i] = core.stats();
+        snap->txns[i] = core.layer().stats();
+      },
+      [this, snap, reply] {
+        std::string out;
+        auto line = [&](const std::string& name, const std::string& labels, uint64_t v) {
+          out.append(name);
+          if (!labels.empty()) out.append("{").append(labels).append("}");
+          out.append(" ").append(std::to_string(v)).append("\n");
+        };
+        auto header = [&](const std::string& name, const char* type, const char* help) {
+          out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+          out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+        };
+        proxy::CoreStats c{};
+        transaction::TransactionStats t{};
+        for (size_t i = 0; i < snap->cores.size(); ++i) {
+          const auto& s = snap->cores[i];
+          for (size_t m = 0; m < c.requests_by_method.size(); ++m) c.requests_by_method[m] += s.requests_by_method[m];
+          for (size_t k = 0; k < c.responses_by_class.size(); ++k) c.responses_by_class[k] += s.responses_by_class[k];
+          c.requests_rejected += s.requests_rejected;
+          c.responses_dropped += s.responses_dropped;
+          c.stateless_answers += s.stateless_answers;
+          const auto& x = snap->txns[i];
+          for (size_t k = 0; k < transaction::kTxnKinds; ++k) {
+            t.created[k] += x.created[k];
+            t.timeouts[k] += x.timeouts[k];
+            t.transport_errors[k] += x.transport_errors[k];
+            for (size_t st = 0; st < transaction::kTxnStates; ++st) t.live[k][st] += x.live[k][st];
+          }
+          t.retransmissions_sent += x.retransmissions_sent;
+          t.retransmissions_absorbed += x.retransmissions_absorbed;
+        }
+        header("parley_sip_requests_received_total", "counter", "SIP requests received, by method");
+        for (size_t m = 0; m < c.requests_by_method.size(); ++m) {
+          if (m > static_cast<size_t>(sip::Method::kUpdate)) break;
+          auto name = m == 0 ? std::string_view("other") : sip::MethodName(static_cast<sip::Method>(m));
+          line("parley_sip_requests_received_total", "method=\"" + std::string(name) + "\"", c.requests_by_method[m]);
+        }
+        header("parley_sip_requests_rejected_total", "counter", "Requests that failed the syntax gate");
+        line("parley_sip_requests_rejected_total", "", c.requests_rejected);
+        header("parley_sip_responses_dropped_total", "counter", "Malformed responses dropped");
+        line("parley_sip_responses_dropped_total", "", c.responses_dropped);
+        header("parley_sip_responses_sent_total", "counter", "Responses sent by this server, by class");
+        for (size_t k = 1; k < c.responses_by_class.size(); ++k) {
+          line("parley_sip_responses_sent_total", "class=\"" + std::to_string(k) + "xx\"", c.responses_by_class[k]);
+        }
+        header("parley_sip_stateless_answers_total", "counter", "Requests answered without transaction state");
+        line("parley_sip_stateless_answers_total", "", c.stateless_answers);
+        header("parley_sip_transactions_created_total", "counter", "Transactions created, by kind");
+        header("parley_sip_transactions_live", "gauge", "Live transactions, by kind and state");
+        header("parley_sip_transaction_timeouts_total", "counter", "Transactions that timed out, by kind");
+        for (size_t k = 0; k < transaction::kTxnKinds; ++k) {
+          std::string kind = "kind=\"" + std::string(transaction::TxnKindName(static_cast<transaction::TxnKind>(k))) + "\"";
+          line("parley_sip_transactions_created_total", kind, t.created[k]);
+          line("parley_sip_transaction_timeouts_total", kind, t.timeouts[k]);
+          for (size_t st = 0; st + 1 < transaction::kTxnStates; ++st) {
+            if (t.live[k][st] == 0) continue;
+            line("parley_sip_transactions_live",
+                 kind + ",state=\"" + std::string(transaction::TxnStateName(static_cast<transaction::TxnState>(st))) + "\"",
+                 t.live[k][st]);
+          }
+        }
+        header("parley_sip_retransmissions_sent_total", "counter", "Retransmissions sent");
+        line("parley_sip_retransmissions_sent_total", "", t.retransmissions_sent);
+        header("parley_sip_retransmissions_absorbed_total", "counter", "Retransmissions absorbed");
+        line("parley_sip_retransmissions_absorbed_total", "", t.retransmissions_absorbed);
+        auto ts = transport_->Stats();
+        header("parley_transport_messages_total", "counter", "SIP messages by protocol and direction");
+        header("parley_transport_bytes_total", "counter", "Bytes by protocol and direction");
+        header("parley_transport_parse_drops_total", "counter", "Input that could not be framed or parsed");
+        header("parley_transport_connections_open", "gauge", "Open connections by protocol");
+        header("parley_transport_keepalive_pings_total", "counter", "CRLFCRLF keep-alive pings answered");
+        for (auto p : {transport::Protocol::kUdp, transport::Protocol::kTcp, transport::Protocol::kTls}) {
+          std::string proto = "proto=\"" + ToLower(transport::ProtocolName(p)) + "\"";
+          const auto& s = ts[p];
+          line("parley_transport_messages_total", proto + ",dir=\"in\"", s.messages_in);
+          line("parley_transport_messages_total", proto + ",dir=\"out\"", s.messages_out);
+          line("parley_transport_bytes_total", proto + ",dir=\"in\"", s.bytes_in);
+          line("parley_transport_bytes_total", proto + ",dir=\"out\"", s.bytes_out);
+          line("parley_transport_parse_drops_total", proto, s.parse_drops);
+          if (p != transport::Protocol::kUdp) {
+            line("parley_transport_connections_open", proto, s.connections_open);
+            line("parley_transport_keepalive_pings_total", proto, s.keepalive_pings);
+          }
+        }
+        out.append(metrics::Registry::Global().RenderPrometheus());
+        HttpResponse r = HttpResponse::Text(200, std::move(out));
+        r.content_type = "text/plain; version=0.0.4";
+        reply(std::move(r));
+      });
+}
+
+void Server::RequestShutdown() {
+  if (shutdown_requested_.exchange(true)) return;
+  if (!started_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+    return;
+  }
+  drain_thread_ = std::thread([this] { Drain(); });
+}
+
+void Server::Drain() {
+  PLOG_INFO("shutdown", {{"grace_ms", config_.shutdown_grace_ms}});
+  ForEachShard([](size_t, proxy::Core& c) { c.StartDraining(); }, {});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.shutdown_grace_ms);
+  size_t in_flight = 0;
+  while (true) {
+    auto count = std::make_shared<std::atomic<size_t>>(0);
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    ForEachShard([count](size_t, proxy::Core& c) { *count += c.InFlight(); }, [done] { done->set_value(); });
+    fut.wait_for(std::chrono::seconds(2));
+    in_flight = count->load();
+    if (in_flight == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (http_) loops_->loop(0).Invoke([this] { http_->Stop(); });
+  // Batched binding writes go to the store while the loops still run.
+  if (registrar_) registrar_->Flush();
+  transport_->Stop();
+  loops_->Stop();
+  loops_->Join();
+  // Services and cores (and their transaction layers) go with the loops
+  // they ran on; the store last, after its pending writes committed.
+  routers_.clear();
+  notifiers_.reset();
+  reg_package_.reset();
+  forwarders_.clear();
+  registrar_.reset();
+  policies_.reset();
+  aaa_.reset();
+  cores_.clear();
+  if (store_) store_->Stop();
+  PLOG_INFO("stopped", {{"unfinished_transactions", in_flight}});
+  std::lock_guard<std::mutex> lock(mu_);
+  stopped_ = true;
+  cv_.notify_all();
+}
+
+void Server::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopped_; });
+}
+
+std::vector<transport::ListenPoint> Server::bound() const { return transport_->bound(); }
+uint16_t Server::http_port() const { return http_ ? http_->port() : 0; }
+
+}  // namespace parley::server

@@ -1,0 +1,91 @@
+#pragma once
+// parleyd: event loops, transports, one proxy core per loop, the HTTP
+// listener, and an orderly shutdown.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "aaa/authenticator.h"
+#include "common/result.h"
+#include "events/event_processor.h"
+#include "events/reg_package.h"
+#include "proxy/core.h"
+#include "proxy/forwarder.h"
+#include "proxy/policy.h"
+#include "proxy/router.h"
+#include "registrar/registrar.h"
+#include "store/executor.h"
+#include "runtime/loop_group.h"
+#include "server/config.h"
+#include "server/http_server.h"
+#include "transport/transport_layer.h"
+
+namespace parley::server {
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();
+
+  // Binds everything and starts serving; an error names what failed.
+  Result<void> Start();
+  // From any thread (e.g. the signal handler's): new requests get 503,
+  // in-flight transactions get up to shutdown_grace_ms to finish, then
+  // everything stops. Idempotent.
+  void RequestShutdown();
+  // Blocks until the server has stopped.
+  void Wait();
+
+  std::vector<transport::ListenPoint> bound() const;
+  uint16_t http_port() const;
+  const ServerConfig& config() const { return config_; }
+
+  // Runs `f(shard_index, core)` on every shard's loop and then `done()` on
+  // the calling... loop of the last shard to finish.
+  void ForEachShard(std::function<void(size_t, proxy::Core&)> f, std::function<void()> done);
+
+ private:
+  class LoopRouter;
+  Result<void> StartServices(proxy::CoreConfig& cc);
+  void PollChanges();
+  void Dispatch(transport::IncomingMessage&& in);
+  void RegisterHttpRoutes();
+  void RenderMetrics(HttpReply reply);
+  void Drain();
+  Result<void> PrepareTls(transport::TransportConfig& tc);
+
+  ServerConfig config_;
+  sip::Capabilities caps_;  // what the server itself does, shared by every core
+  std::unique_ptr<runtime::LoopGroup> loops_;
+  std::unique_ptr<transport::TransportLayer> transport_;
+  std::vector<std::unique_ptr<proxy::Core>> cores_;
+  // Services (see StartServices). Declared after the cores they reference.
+  std::unique_ptr<store::StoreExecutor> store_;
+  std::unique_ptr<LoopRouter> shard_router_;
+  std::unique_ptr<auth::NonceService> nonces_;
+  aaa::AuthConfig auth_config_;
+  registrar::RegistrarConfig registrar_config_;
+  proxy::RouterConfig router_config_;
+  std::unique_ptr<proxy::Sharded<aaa::AaaShard>> aaa_;
+  std::unique_ptr<proxy::Sharded<proxy::PolicyCache>> policies_;
+  std::unique_ptr<registrar::Registrar> registrar_;
+  std::vector<std::unique_ptr<proxy::Forwarder>> forwarders_;
+  std::vector<proxy::Router*> routers_;
+  events::EventConfig event_config_;
+  std::unique_ptr<proxy::Sharded<events::Notifier>> notifiers_;
+  std::unique_ptr<events::RegPackage> reg_package_;
+  int64_t last_change_ = 0;
+  std::vector<std::string> store_domains_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> shutdown_requested_{false};
+  std::atomic<bool> started_{false};
+  std::thread drain_thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
+
+}  // namespace parley::server

@@ -1,0 +1,156 @@
+#include "sip/lex.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <string>
+
+namespace parley::sip {
+
+size_t ScanQuotedString(std::string_view s, size_t i) {
+  // s[i] == '"'
+  ++i;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"') return i + 1;
+    if (c == '\\') {
+      if (i + 1 >= s.size()) return std::string_view::npos;
+      unsigned char n = static_cast<unsigned char>(s[i + 1]);
+      if (n == 0x0A || n == 0x0D || n > 0x7F) return std::string_view::npos;
+      i += 2;
+      continue;
+    }
+    // qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return std::string_view::npos;
+    if (c == 0x7F) return std::string_view::npos;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+std::string UnquoteString(std::string_view q) {
+  if (q.size() < 2 || q.front() != '"' || q.back() != '"') return std::string(q);
+  std::string out;
+  out.reserve(q.size() - 2);
+  for (size_t i = 1; i + 1 < q.size(); ++i) {
+    if (q[i] == '\\' && i + 2 < q.size()) ++i;
+    out.push_back(q[i]);
+  }
+  return out;
+}
+
+namespace {
+// Bytes FindTopLevel must look at: quotes, angle brackets and the list
+// delimiters it is asked for. Everything else is skipped by one lookup.
+constexpr std::array<bool, 256> BuildStopSet() {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'"', '<', '>', ',', ';', '?', '='}) t[c] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kStop = BuildStopSet();
+}  // namespace
+
+size_t FindTopLevel(std::string_view s, size_t i, char delim, bool angle) {
+  bool in_angle = false;
+  const size_t n = s.size();
+  const bool delim_in_set = kStop[static_cast<unsigned char>(delim)];
+  while (i < n) {
+    char c = s[i];
+    if (delim_in_set ? !kStop[static_cast<unsigned char>(c)] : (c != delim && !kStop[static_cast<unsigned char>(c)])) {
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      size_t e = ScanQuotedString(s, i);
+      if (e == std::string_view::npos) return e;
+      i = e;
+      continue;
+    }
+    if (angle) {
+      if (c == '<') {
+        if (in_angle) return std::string_view::npos;
+        in_angle = true;
+      } else if (c == '>') {
+        if (!in_angle) return std::string_view::npos;
+        in_angle = false;
+      }
+    }
+    if (c == delim && !in_angle) return i;
+    ++i;
+  }
+  return in_angle ? std::string_view::npos : n;
+}
+
+bool IsEscapedSet(std::string_view s, std::string_view extra) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return false;
+      if (!IsHex(s[i + 1]) || !IsHex(s[i + 2])) return false;
+      i += 2;
+      continue;
+    }
+    if (IsUnreserved(c)) continue;
+    if (extra.find(c) != std::string_view::npos) continue;
+    return false;
+  }
+  return true;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && IsHex(s[i + 1]) && IsHex(s[i + 2])) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+bool IsIpv4(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  char buf[16];
+  s.copy(buf, s.size());
+  buf[s.size()] = '\0';
+  in_addr a;
+  return inet_pton(AF_INET, buf, &a) == 1;
+}
+
+bool IsIpv6(std::string_view s) {
+  if (s.empty() || s.size() > 45) return false;
+  char buf[46];
+  s.copy(buf, s.size());
+  buf[s.size()] = '\0';
+  in6_addr a;
+  return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+bool IsHostname(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  bool all_numeric = true;
+  size_t label_len = 0;
+  char prev = '.';
+  for (char c : s) {
+    if (c == '.') {
+      if (label_len == 0 || prev == '-') return false;
+      label_len = 0;
+    } else if (IsAlnum(c) || c == '-' || c == '_') {
+      if (label_len == 0 && c == '-') return false;
+      if (!IsDigit(c)) all_numeric = false;
+      ++label_len;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  if (prev == '-') return false;
+  // Dotted numbers must be a real IPv4 address.
+  if (all_numeric) return IsIpv4(s);
+  return true;
+}
+
+}  // namespace parley::sip

@@ -1,0 +1,83 @@
+#pragma once
+// Runs Store calls off the event loops. One thread owns its own Store
+// connection. Reads run in submission order. Writes submitted while a
+// transaction is being committed are grouped into the next transaction
+// (group commit): one COMMIT (one fsync) for many writes.
+//
+// Callers get results through their callbacks, which run on the executor's
+// thread: a caller on an event loop posts back to its loop from there.
+//
+// Order: reads and writes run in submission order; a read waits for the
+// group of writes submitted before it to commit (it sees them), so reads
+// split groups. A write whose store call fails aborts its whole group.
+// Before Start() and after Stop(), Read/Write run `fn` at once on the
+// calling thread against a store that fails every call (kErrUnavailable),
+// and a write's completion gets that error: nothing waits forever.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace parley::store {
+
+class StoreExecutor {
+ public:
+  // `open` makes the executor's connection (called on its thread).
+  using Opener = std::function<Result<std::unique_ptr<Store>>()>;
+  explicit StoreExecutor(Opener open);
+  explicit StoreExecutor(StoreConfig config);  // opens OpenStore(config)
+  ~StoreExecutor();  // drains pending work, then stops
+
+  // Opens the store and migrates it; the executor is usable after success.
+  Result<void> Start();
+  void Stop();
+
+  using ReadFn = std::function<void(Store&)>;
+  // `write` runs inside the group's transaction and returns what to call
+  // once that transaction committed (Ok) or failed (the error; every write
+  // of the group was rolled back).
+  using Completion = std::function<void(const Result<void>&)>;
+  using WriteFn = std::function<Completion(Store&)>;
+
+  void Read(ReadFn fn);
+  void Write(WriteFn fn);
+
+  // Writes waiting or in the current group (for metrics and shutdown).
+  size_t pending() const;
+
+  StoreExecutor(const StoreExecutor&) = delete;
+  StoreExecutor& operator=(const StoreExecutor&) = delete;
+
+ private:
+  enum class State : uint8_t { kIdle, kStarting, kRunning, kStopping, kStopped };
+  struct Item {
+    ReadFn read;    // exactly one of the two is set
+    WriteFn write;
+  };
+
+  void Run(std::promise<Result<void>>& started);
+  void Loop();
+  void RunGroup(std::vector<WriteFn>& group);
+  void RunRead(ReadFn& fn);
+  bool Enqueue(Item& item);
+
+  Opener open_;
+  std::unique_ptr<Store> store_;  // used on the executor thread only
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;        // guarded by mu_
+  State state_ = State::kIdle;    // guarded by mu_
+  std::atomic<size_t> pending_writes_{0};
+  std::thread thread_;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,18 @@
+#pragma once
+// The schema, as numbered migrations shared by both dialects. "{SERIAL}"
+// stands for the dialect's auto-increment key (SqlDialect::serial_key).
+
+#include <span>
+#include <string_view>
+
+namespace parley::store {
+
+struct Migration {
+  int version;
+  std::string_view ddl;
+};
+
+std::span<const Migration> Migrations();
+int LatestSchemaVersion();
+
+}  // namespace parley::store

@@ -1,0 +1,74 @@
+#pragma once
+// The small SQL surface SqlStore needs from a backend. Everything above it
+// (schema, validation, transactions, change feed) is shared, so SQLite and
+// PostgreSQL cannot drift apart: a backend only runs statements.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+namespace parley::store {
+
+// A statement parameter. Strings are borrowed for the duration of the call.
+using SqlParam = std::variant<int64_t, double, std::string_view>;
+
+// Result rows as text (integers in decimal, reals in shortest round-trip
+// form, NULL as "").
+class SqlRows {
+ public:
+  size_t size() const { return columns_ == 0 ? 0 : cells_.size() / columns_; }
+  bool empty() const { return cells_.empty(); }
+  const std::string& at(size_t row, size_t col) const { return cells_[row * columns_ + col]; }
+
+  void Reset(size_t columns) {
+    columns_ = columns;
+    cells_.clear();
+  }
+  void Add(std::string cell) { cells_.push_back(std::move(cell)); }
+
+ private:
+  size_t columns_ = 0;
+  std::vector<std::string> cells_;
+};
+
+// The statements that differ between the dialects.
+struct SqlDialect {
+  std::string_view name;          // "sqlite", "postgresql"
+  std::string_view serial_key;    // column type of changes.seq
+  std::string_view lock_changes;  // "" or a statement making seq order = commit order
+  std::string_view lock_migrate;  // "" or a statement serializing concurrent Migrate()
+};
+
+class SqlConnection {
+ public:
+  virtual ~SqlConnection() = default;
+
+  virtual const SqlDialect& dialect() const = 0;
+
+  // Runs one statement with `$1`…`$n` placeholders, prepared once per
+  // connection and cached by its text. Fills `rows` (if given) and returns
+  // the number of rows a DML statement changed.
+  virtual Result<int64_t> Exec(const std::string& sql, std::span<const SqlParam> params,
+                               SqlRows* rows) = 0;
+  // Runs parameterless statements (DDL), uncached.
+  virtual Result<void> ExecScript(std::string_view sql) = 0;
+
+  // Begin takes the write lock up front on SQLite (so a busy database is
+  // waited for there, never half-way through a group). Commit fails unless
+  // the transaction really committed. Rollback succeeds when no
+  // transaction is left, even if the connection was lost.
+  virtual Result<void> Begin() = 0;
+  virtual Result<void> Commit() = 0;
+  virtual Result<void> Rollback() = 0;
+};
+
+Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool durable);
+Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo, bool durable);
+
+}  // namespace parley::store

@@ -1,0 +1,80 @@
+#pragma once
+// The one Store implementation, on top of a SqlConnection. Semantics shared
+// by both backends:
+//  * Outside Begin/Commit every call is atomic on its own.
+//  * Inside a transaction, the first error (including a validation error)
+//    aborts it: later calls fail at once and Commit rolls back and returns
+//    that error. (PostgreSQL behaves so natively; SQLite is made to.)
+//  * Lookups of malformed keys find nothing; writes of them fail kErrInvalid.
+
+#include <memory>
+#include <optional>
+
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace parley::store {
+
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(std::unique_ptr<SqlConnection> conn);
+
+  Result<void> Migrate() override;
+  Result<void> Begin() override;
+  Result<void> Commit() override;
+  Result<void> Rollback() override;
+
+  Result<void> AddDomain(const std::string& domain) override;
+  Result<void> RemoveDomain(const std::string& domain) override;
+  Result<std::vector<std::string>> ListDomains() override;
+
+  Result<void> AddUser(const UserRecord& user) override;
+  Result<bool> DeleteUser(const std::string& aor) override;
+  Result<std::optional<UserRecord>> GetUser(const std::string& aor) override;
+  Result<std::vector<UserRecord>> ListUsers(const std::string& domain) override;
+  Result<size_t> ImportUsers(const std::vector<UserRecord>& users) override;
+
+  Result<int64_t> LatestChange() override;
+  Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit) override;
+
+  Result<void> UpsertBinding(const Binding& b) override;
+  Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) override;
+  Result<void> DeleteBindings(const std::string& aor) override;
+  Result<std::vector<Binding>> LoadBindings() override;
+  Result<size_t> DeleteExpiredBindings(int64_t now) override;
+
+  Result<UserPolicy> GetPolicy(const std::string& aor) override;
+  Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) override;
+  Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) override;
+  Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override;
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key) override;
+  Result<void> SetMeta(const std::string& key, const std::string& value) override;
+
+ private:
+  enum class Mode {
+    kSingle,  // one statement (or a read): no transaction of its own
+    kAtomic,  // several statements: their own transaction when the caller has none
+    kFeed,    // kAtomic, appending to the change feed
+  };
+  // Runs `body` under the rules above.
+  template <typename T, typename F>
+  Result<T> Guarded(Mode mode, F&& body);
+  void EndTransaction();
+
+  Result<int64_t> Run(const std::string& sql, std::initializer_list<SqlParam> params, SqlRows* rows = nullptr);
+  Result<int64_t> RunSpan(const std::string& sql, std::span<const SqlParam> params, SqlRows* rows = nullptr);
+  Result<void> EnsureDomain(const std::string& domain);
+  Result<void> RequireUser(const std::string& aor);
+  Result<void> LockChanges();
+  Result<void> AppendChange(std::string_view kind, std::string_view key);
+  Result<void> UpsertUsers(std::span<const UserRecord> users);
+  Result<void> AppendUserChanges(std::span<const UserRecord> users);
+
+  std::unique_ptr<SqlConnection> conn_;
+  bool in_txn_ = false;              // between Begin and Commit/Rollback
+  std::optional<Error> txn_error_;   // the error that aborted it
+  bool changes_locked_ = false;      // dialect().lock_changes taken in this transaction
+};
+
+}  // namespace parley::store

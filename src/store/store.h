@@ -1,0 +1,134 @@
+#pragma once
+// The one storage model of Parley. `Store` is a synchronous interface with
+// two implementations (SQLite in WAL mode, the embedded default; PostgreSQL
+// for several nodes sharing one store) that behave the same. Servers never
+// call it on an event loop: they go through StoreExecutor (executor.h),
+// which runs it on its own thread and commits writes in groups.
+// parleyctl calls it directly.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace parley::store {
+
+// A user of one of our domains. Passwords are never stored: only the digest
+// HA1 for each algorithm (RFC 7616): H(user ":" realm ":" password), realm =
+// the domain.
+struct UserRecord {
+  std::string aor;     // "alice@example.com" (lower-case domain)
+  std::string user;    // "alice"
+  std::string domain;  // "example.com"
+  std::string ha1_md5;
+  std::string ha1_sha256;
+  bool enabled = true;
+};
+
+// A registered contact (RFC 3261 §10, RFC 3327 Path, RFC 5626 instance).
+struct Binding {
+  std::string aor;
+  std::string contact_uri;   // the Contact URI as registered
+  std::string contact_params;  // header params as written (";expires=…;+sip.instance=…")
+  std::string instance;      // +sip.instance value, or ""
+  std::string reg_id;        // RFC 5626 reg-id, or ""
+  double q = 1.0;            // -1 when absent
+  int64_t expires_at = 0;    // unix seconds
+  std::string call_id;
+  uint32_t cseq = 0;
+  std::string path;          // Path values, comma-joined, in order
+  std::string source;        // where the REGISTER came from: "udp:1.2.3.4:5060"
+  std::string user_agent;
+  int64_t updated_at = 0;    // unix seconds
+};
+
+// Per-user reception policy (seed 003 §7.3.5): who may reach the user with
+// MESSAGE, INVITE, SUBSCRIBE, whatever the method.
+enum class PolicyAction : uint8_t { kAllow, kBlock };
+enum class BlockMode : uint8_t {
+  kReject,   // blocked senders get 403
+  kDiscard,  // blocked senders get 200 and the request is dropped
+};
+struct PolicyEntry {
+  std::string pattern;  // "bob@example.org" (an AOR) or "example.org" (a domain)
+  PolicyAction action = PolicyAction::kBlock;
+};
+struct UserPolicy {
+  BlockMode mode = BlockMode::kReject;
+  std::vector<PolicyEntry> entries;
+};
+
+// A change other nodes and the running server must notice (users and
+// policies edited by parleyctl): a monotonically increasing sequence.
+struct Change {
+  int64_t seq = 0;
+  std::string kind;  // "user", "policy", "domain"
+  std::string key;   // the AOR or domain concerned
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or upgrades the schema; idempotent.
+  virtual Result<void> Migrate() = 0;
+
+  // Transactions: the executor groups writes between Begin and Commit.
+  virtual Result<void> Begin() = 0;
+  virtual Result<void> Commit() = 0;
+  virtual Result<void> Rollback() = 0;
+
+  // Domains.
+  virtual Result<void> AddDomain(const std::string& domain) = 0;
+  virtual Result<void> RemoveDomain(const std::string& domain) = 0;
+  virtual Result<std::vector<std::string>> ListDomains() = 0;
+
+  // Users. AddUser replaces an existing user's credentials; every user
+  // change appends a Change{kind "user"}.
+  virtual Result<void> AddUser(const UserRecord& user) = 0;
+  virtual Result<bool> DeleteUser(const std::string& aor) = 0;  // false: no such user
+  virtual Result<std::optional<UserRecord>> GetUser(const std::string& aor) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers(const std::string& domain = "") = 0;
+  // Many users in one transaction (parleyctl user import).
+  virtual Result<size_t> ImportUsers(const std::vector<UserRecord>& users) = 0;
+
+  // Change feed.
+  virtual Result<int64_t> LatestChange() = 0;
+  virtual Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit = 1000) = 0;
+
+  // Bindings (location service persistence).
+  virtual Result<void> UpsertBinding(const Binding& b) = 0;  // key: aor + contact_uri
+  virtual Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) = 0;
+  virtual Result<void> DeleteBindings(const std::string& aor) = 0;
+  virtual Result<std::vector<Binding>> LoadBindings() = 0;      // every stored binding
+  virtual Result<size_t> DeleteExpiredBindings(int64_t now) = 0;
+
+  // Reception policy; every change appends a Change{kind "policy"}.
+  virtual Result<UserPolicy> GetPolicy(const std::string& aor) = 0;
+  virtual Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) = 0;
+  virtual Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) = 0;  // replaces same pattern
+  virtual Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) = 0;
+
+  // Small server state (e.g. the digest nonce key shared by all nodes).
+  virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+  virtual Result<void> SetMeta(const std::string& key, const std::string& value) = 0;
+};
+
+struct StoreConfig {
+  // "sqlite:/path/to/parley.db" or "postgresql://user@host/db" (libpq
+  // connection URI or keyword string after "postgresql:").
+  std::string url;
+  // SQLite: PRAGMA synchronous=FULL when true (every commit reaches the
+  // disk), NORMAL otherwise.
+  bool durable = true;
+};
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config);
+
+// The default store URL for a data directory: "sqlite:<dir>/parley.db".
+std::string DefaultStoreUrl(const std::string& data_dir);
+
+}  // namespace parley::store

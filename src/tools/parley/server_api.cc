@@ -1,0 +1,139 @@
+#include "tools/parley/server_api.h"
+
+#include "tools/parley/exit_codes.h"
+#include "tools/parley/http.h"
+#include "ua/pres_rules.h"
+
+namespace parley::cli {
+
+using nlohmann::json;
+
+namespace {
+
+HttpCall Call(const Settings& s, std::string method, std::string url) {
+  HttpCall c;
+  c.method = std::move(method);
+  c.url = std::move(url);
+  c.timeout = s.timeout;
+  c.ca_file = s.ua.tls_ca_file;
+  c.insecure = s.ua.tls_verify == transport::TlsVerify::kNone;
+  if (!s.token.empty()) {
+    c.headers.emplace_back("Authorization", "Bearer " + s.token);
+  } else if (!s.ua.account.password.empty()) {
+    c.headers.emplace_back("Authorization",
+                           "Basic " + Base64(s.ua.account.aor.Text() + ":" + s.ua.account.password));
+  }
+  c.headers.emplace_back("Accept", "application/json");
+  return c;
+}
+
+// Maps a transport error or an HTTP status to one line and an exit status.
+int Failed(Printer& p, const std::string& what, const Error& e) {
+  p.Fail(e.code == 6 ? "tls" : "unreachable", what + ": " + e.message);
+  return e.code == 6 ? kExitTls : kExitUnreachable;
+}
+
+int FailedStatus(Printer& p, const std::string& what, const HttpReply& r) {
+  std::string detail = r.body.size() < 200 ? r.body : r.body.substr(0, 200);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
+  std::string text = what + ": HTTP " + std::to_string(r.status) + (detail.empty() ? "" : " " + detail);
+  if (r.status == 401 || r.status == 403) {
+    p.Fail("auth", text + " (check --token or the password)", {{"http_status", r.status}});
+    return kExitAuth;
+  }
+  if (r.status == 404) {
+    p.Fail("unsupported", text + " (the server has no such API)", {{"http_status", r.status}});
+    return kExitFailed;
+  }
+  p.Fail("rejected", text, {{"http_status", r.status}});
+  return kExitFailed;
+}
+
+// The list of messages in a reply: a top-level array or {"messages": […]}.
+json MessageList(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("messages")) j = j["messages"];
+  return j.is_array() ? j : json::array();
+}
+
+std::string Str(const json& m, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (m.contains(k) && m[k].is_string()) return m[k].get<std::string>();
+    if (m.contains(k) && m[k].is_number()) return m[k].dump();
+  }
+  return {};
+}
+
+void PrintStored(Printer& p, const json& m, const std::string& kind, const std::string& self) {
+  std::string from = Str(m, {"from", "sender"});
+  std::string to = Str(m, {"to", "recipient"});
+  std::string text = Str(m, {"text", "body"});
+  std::string time = Str(m, {"time", "timestamp", "received_at", "created_at", "date"});
+  json out = {{"id", Str(m, {"id"})}, {"from", from}, {"to", to}, {"text", text}, {"time", time}};
+  bool mine = !self.empty() && ShortAor(from) == ShortAor(self);
+  std::string line = "[" + LocalTime(time) + "] " + (mine ? "me → " + ShortAor(to) : ShortAor(from)) + ": " + text;
+  p.Result(kind, out, line);
+}
+
+}  // namespace
+
+int InboxFromApi(const Settings& s, Printer& p, bool keep) {
+  auto r = Fetch(Call(s, "GET", s.api + "/v1/messages"));
+  if (!r.ok()) return Failed(p, "inbox", r.error());
+  if (r->status != 200) return FailedStatus(p, "inbox", *r);
+  json list = MessageList(r->body);
+  for (const auto& m : list) {
+    PrintStored(p, m, "message", "");
+    std::string id = Str(m, {"id"});
+    if (keep || id.empty()) continue;
+    auto d = Fetch(Call(s, "DELETE", s.api + "/v1/messages/" + UrlEncode(id)));
+    if (!d.ok()) return Failed(p, "deleting message " + id, d.error());
+    if (d->status / 100 != 2) return FailedStatus(p, "deleting message " + id, *d);
+  }
+  p.Result("inbox", {{"count", list.size()}},
+           list.empty() ? "no messages" : std::to_string(list.size()) + " message(s)");
+  return kExitOk;
+}
+
+int HistoryFromApi(const Settings& s, Printer& p, const std::optional<ua::Aor>& with, size_t limit) {
+  std::string url = s.api + "/v1/history?limit=" + std::to_string(limit);
+  if (with) url += "&with=" + UrlEncode(with->Uri());
+  auto r = Fetch(Call(s, "GET", url));
+  if (!r.ok()) return Failed(p, "history", r.error());
+  if (r->status != 200) return FailedStatus(p, "history", *r);
+  json list = MessageList(r->body);
+  for (const auto& m : list) PrintStored(p, m, "history", s.ua.account.aor.Uri());
+  if (list.empty()) p.Line("no messages");
+  return kExitOk;
+}
+
+int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, const ua::Aor& watcher) {
+  if (s.xcap_root.empty()) {
+    p.Fail("usage", action + " needs the server's XCAP root: set --api (XCAP at <api>/xcap) or xcap_root in the config");
+    return kExitUsage;
+  }
+  std::string uri = ua::PresRulesUri(s.xcap_root, s.ua.account.aor.Uri());
+  auto got = Fetch(Call(s, "GET", uri));
+  if (!got.ok()) return Failed(p, action, got.error());
+  std::string current;
+  if (got->status == 200) current = got->body;
+  else if (got->status != 404) return FailedStatus(p, action, *got);
+  auto doc = ua::SetPresRule(current, watcher.Uri(), action);
+  if (!doc.ok()) {
+    p.Fail("rejected", action + ": " + doc.error().message);
+    return kExitFailed;
+  }
+  HttpCall put = Call(s, "PUT", uri);
+  put.body = *doc;
+  put.headers.emplace_back("Content-Type", "application/auth-policy+xml");
+  if (got->status == 200 && !got->etag.empty()) put.headers.emplace_back("If-Match", got->etag);
+  if (got->status == 404) put.headers.emplace_back("If-None-Match", "*");
+  auto r = Fetch(put);
+  if (!r.ok()) return Failed(p, action, r.error());
+  if (r->status / 100 != 2) return FailedStatus(p, action, *r);
+  p.Result("rule", {{"watcher", watcher.Uri()}, {"action", action}},
+           watcher.Text() + ": " + (action == "allow" ? "allowed" : action == "block" ? "blocked" : "politely blocked"));
+  return kExitOk;
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,22 @@
+#pragma once
+// What parley asks of the server over HTTP rather than SIP: the message
+// store (GET /v1/messages, DELETE /v1/messages/{id}, GET /v1/history) and
+// the presence rules (XCAP pres-rules, RFC 4825/5025). Authorization:
+// "Bearer <token>" when a token is configured, else Basic with the SIP
+// credentials.
+
+#include <optional>
+#include <string>
+
+#include "tools/parley/options.h"
+#include "tools/parley/printer.h"
+#include "ua/account.h"
+
+namespace parley::cli {
+
+int InboxFromApi(const Settings& s, Printer& p, bool keep);
+int HistoryFromApi(const Settings& s, Printer& p, const std::optional<ua::Aor>& with, size_t limit);
+// action: allow | block | polite-block
+int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, const ua::Aor& watcher);
+
+}  // namespace parley::cli

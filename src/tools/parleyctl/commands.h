@@ -1,0 +1,44 @@
+#pragma once
+// parleyctl's commands, on an open and migrated Store. Each prints its
+// result on `out`, a one-line error on `err`, and returns the exit code.
+// Passwords and HA1s are never printed.
+
+#include <ostream>
+#include <string>
+
+#include "store/store.h"
+
+namespace parley::ctl {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // the store refused or failed, nothing to delete, bad import lines
+  kExitUsage = 2,    // malformed command line or argument
+};
+
+struct Output {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// A user record with both HA1s (realm = the AOR's domain).
+store::UserRecord MakeUser(const std::string& normalized_aor, const std::string& password);
+
+int UserAdd(store::Store& s, const std::string& aor, const std::string& password, Output o);
+int UserDel(store::Store& s, const std::string& aor, Output o);
+int UserList(store::Store& s, const std::string& domain, Output o);
+// `path` "-" reads stdin. All or nothing unless `skip_bad`, which imports
+// the good lines (the exit code still reports the bad ones).
+int UserImport(store::Store& s, const std::string& path, bool skip_bad, Output o);
+
+int DomainAdd(store::Store& s, const std::string& domain, Output o);
+int DomainDel(store::Store& s, const std::string& domain, Output o);
+int DomainList(store::Store& s, Output o);
+
+int PolicyMode(store::Store& s, const std::string& aor, const std::string& mode, Output o);
+int PolicySet(store::Store& s, const std::string& aor, const std::string& pattern, store::PolicyAction action,
+              Output o);
+int PolicyRemove(store::Store& s, const std::string& aor, const std::string& pattern, Output o);
+int PolicyShow(store::Store& s, const std::string& aor, Output o);
+
+}  // namespace parley::ctl

@@ -1,0 +1,170 @@
+// parleyctl: administers Parley's store directly (users, domains, reception
+// policies). A running server notices the edits through the change feed.
+
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "common/log.h"
+#include "store/names.h"
+#include "store/store.h"
+#include "tools/parleyctl/commands.h"
+
+namespace {
+
+using parley::ctl::kExitFailure;
+using parley::ctl::kExitUsage;
+
+constexpr const char* kDefaultDataDir = "parley-data";
+
+int Usage(const std::string& message) {
+  std::cerr << "parleyctl: " << message << " (see --help)\n";
+  return kExitUsage;
+}
+
+// --password, else --password-stdin (first line), else $PARLEY_PASSWORD.
+bool GetPassword(const std::string& flag_value, bool from_flag, bool from_stdin, std::string* password,
+                 std::string* why) {
+  if (from_flag) {
+    *password = flag_value;
+  } else if (from_stdin) {
+    if (!std::getline(std::cin, *password)) {
+      *why = "--password-stdin: no password on stdin";
+      return false;
+    }
+    if (!password->empty() && password->back() == '\r') password->pop_back();
+  } else if (const char* env = std::getenv("PARLEY_PASSWORD"); env != nullptr) {
+    *password = env;
+  } else {
+    *why = "no password: give --password, --password-stdin or PARLEY_PASSWORD";
+    return false;
+  }
+  if (password->empty()) {
+    *why = "empty password";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  parley::log::Init("warn", "text");
+  namespace ctl = parley::ctl;
+  namespace store = parley::store;
+
+  CLI::App app{"parleyctl: manage the users, domains and reception policies in Parley's store"};
+  app.require_subcommand(1);
+  std::string data_dir, store_url;
+  auto* dd = app.add_option("--data-dir", data_dir, "the server's data directory (default parley-data)");
+  auto* su = app.add_option("--store", store_url, "store URL: sqlite:PATH or postgresql://...");
+  dd->excludes(su);
+
+  std::string aor, domain, password, pattern, mode, file;
+  bool password_stdin = false, skip_bad = false;
+
+  auto* user = app.add_subcommand("user", "users (AORs with digest credentials)");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "add a user, or replace its password (creates the domain)");
+  user_add->add_option("aor", aor, "user@domain")->required();
+  auto* pw = user_add->add_option("--password", password, "the password (visible in ps: prefer the others)");
+  auto* pws = user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin's first line");
+  pw->excludes(pws);
+  auto* user_del = user->add_subcommand("del", "delete a user, its policy and its registrations");
+  user_del->add_option("aor", aor, "user@domain")->required();
+  auto* user_list = user->add_subcommand("list", "list users");
+  user_list->add_option("--domain", domain, "only this domain");
+  auto* user_import = user->add_subcommand("import", "add or update users from a CSV file of aor,password lines");
+  user_import->add_option("file", file, "the CSV file (- for stdin)")->required();
+  user_import->add_flag("--skip-bad", skip_bad, "import the good lines even if some are bad");
+
+  auto* dom = app.add_subcommand("domain", "domains served");
+  dom->require_subcommand(1);
+  auto* dom_add = dom->add_subcommand("add", "add a domain");
+  dom_add->add_option("domain", domain, "the domain")->required();
+  auto* dom_del = dom->add_subcommand("del", "delete a domain without users");
+  dom_del->add_option("domain", domain, "the domain")->required();
+  auto* dom_list = dom->add_subcommand("list", "list domains");
+
+  auto* pol = app.add_subcommand("policy", "per-user reception policy");
+  pol->require_subcommand(1);
+  auto* pol_mode = pol->add_subcommand("mode", "what blocked senders get: reject (403) or discard (200)");
+  pol_mode->add_option("aor", aor, "user@domain")->required();
+  pol_mode->add_option("mode", mode, "reject or discard")->required();
+  auto* pol_allow = pol->add_subcommand("allow", "allow a sender (AOR or domain)");
+  auto* pol_block = pol->add_subcommand("block", "block a sender (AOR or domain)");
+  auto* pol_remove = pol->add_subcommand("remove", "remove a sender's entry");
+  for (auto* sub : {pol_allow, pol_block, pol_remove}) {
+    sub->add_option("aor", aor, "user@domain")->required();
+    sub->add_option("pattern", pattern, "user@domain or domain")->required();
+  }
+  auto* pol_show = pol->add_subcommand("show", "show a user's policy");
+  pol_show->add_option("aor", aor, "user@domain")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    return Usage(e.what());
+  }
+
+  // Malformed arguments are usage errors, found before the store is touched.
+  if (!aor.empty()) {
+    if (auto a = store::NormalizeAor(aor); !a.ok()) return Usage(a.error().message);
+  }
+  if (!domain.empty()) {
+    if (auto d = store::NormalizeDomain(domain); !d.ok()) return Usage(d.error().message);
+  }
+  if (!pattern.empty()) {
+    if (auto p = store::NormalizePattern(pattern); !p.ok()) return Usage(p.error().message);
+  }
+  if (!mode.empty()) {
+    if (auto m = store::ParseBlockMode(mode); !m.ok()) return Usage(m.error().message);
+  }
+
+  std::string secret;
+  if (user_add->parsed()) {
+    std::string why;
+    if (!GetPassword(password, pw->count() > 0, password_stdin, &secret, &why)) return Usage(why);
+  }
+
+  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed();
+  if (store_url.empty()) {
+    if (data_dir.empty()) data_dir = kDefaultDataDir;
+    std::string db = data_dir + "/parley.db";
+    struct stat st {};
+    if (read_only && ::stat(db.c_str(), &st) != 0) {
+      std::cerr << "parleyctl: no store in " << data_dir << " (nothing added yet, or wrong --data-dir)\n";
+      return kExitFailure;
+    }
+    store_url = store::DefaultStoreUrl(data_dir);
+  }
+  auto opened = store::OpenStore({store_url, /*durable=*/true});
+  if (!opened.ok()) {
+    std::cerr << "parleyctl: " << opened.error().message << "\n";
+    return kExitFailure;
+  }
+  store::Store& s = **opened;
+  if (auto m = s.Migrate(); !m.ok()) {
+    std::cerr << "parleyctl: " << m.error().message << "\n";
+    return kExitFailure;
+  }
+
+  ctl::Output o{std::cout, std::cerr};
+  if (user_add->parsed()) return ctl::UserAdd(s, aor, secret, o);
+  if (user_del->parsed()) return ctl::UserDel(s, aor, o);
+  if (user_list->parsed()) return ctl::UserList(s, domain, o);
+  if (user_import->parsed()) return ctl::UserImport(s, file, skip_bad, o);
+  if (dom_add->parsed()) return ctl::DomainAdd(s, domain, o);
+  if (dom_del->parsed()) return ctl::DomainDel(s, domain, o);
+  if (dom_list->parsed()) return ctl::DomainList(s, o);
+  if (pol_mode->parsed()) return ctl::PolicyMode(s, aor, mode, o);
+  if (pol_allow->parsed()) return ctl::PolicySet(s, aor, pattern, store::PolicyAction::kAllow, o);
+  if (pol_block->parsed()) return ctl::PolicySet(s, aor, pattern, store::PolicyAction::kBlock, o);
+  if (pol_remove->parsed()) return ctl::PolicyRemove(s, aor, pattern, o);
+  if (pol_show->parsed()) return ctl::PolicyShow(s, aor, o);
+  return Usage("no command");
+}

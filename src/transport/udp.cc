@@ -1,0 +1,169 @@
+#include "transport/udp.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "common/strings.h"
+#include "sip/parser.h"
+#include "transport/via.h"
+
+namespace parley::transport::internal {
+
+namespace {
+
+// A SIP message starts (after any CRLFs) with a method token or "SIP/";
+// STUN (RFC 5389 §6: first two bits zero) and binary noise do not.
+bool CouldBeSip(std::string_view d) {
+  size_t i = 0;
+  while (i < d.size() && (d[i] == '\r' || d[i] == '\n')) ++i;
+  return i < d.size() && IsTokenChar(d[i]);
+}
+
+constexpr int kReadBurst = 32;         // datagrams per readiness event
+constexpr size_t kMaxBacklog = 1024;   // datagrams waiting for socket buffer room
+}  // namespace
+
+UdpSocket::UdpSocket(std::shared_ptr<Core> core, Shard& shard)
+    : core_(std::move(core)), shard_(shard), socket_(shard.loop.io()) {}
+
+namespace {
+// Best effort: a smaller buffer than asked for is not an error.
+void SetBufferSizes(int fd, size_t bytes) {
+  if (bytes == 0) return;
+  int v = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
+  for (auto [force, plain] : {std::pair{SO_RCVBUFFORCE, SO_RCVBUF}, std::pair{SO_SNDBUFFORCE, SO_SNDBUF}}) {
+    if (::setsockopt(fd, SOL_SOCKET, force, &v, sizeof(v)) != 0) ::setsockopt(fd, SOL_SOCKET, plain, &v, sizeof(v));
+  }
+}
+}  // namespace
+
+Result<SocketAddress> UdpSocket::Bind(const SocketAddress& address) {
+  auto endpoint = ToEndpoint<asio::ip::udp::endpoint>(address);
+  boost::system::error_code ec;
+  const char* step = "socket";
+  socket_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    step = "setsockopt";
+    ec = SetListenOptions(socket_.native_handle(), address.is_v6());
+  }
+  if (!ec) SetBufferSizes(socket_.native_handle(), core_->config.udp_socket_buffer);
+  if (!ec) {
+    step = "bind";
+    socket_.bind(endpoint, ec);
+  }
+  if (!ec) socket_.non_blocking(true, ec);
+  if (!ec) local_ = FromEndpoint(socket_.local_endpoint(ec));
+  if (ec) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    return Error(ec.value(), std::string(step) + ": " + ec.message());
+  }
+  return local_;
+}
+
+void UdpSocket::Start() { WaitReadable(); }
+
+void UdpSocket::Close() {
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  for (auto& p : backlog_) p.done(Errc(std::errc::operation_canceled));
+  backlog_.clear();
+}
+
+void UdpSocket::WaitReadable() {
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->closed_) self->OnReadable();
+  });
+}
+
+void UdpSocket::OnReadable() {
+  const int fd = socket_.native_handle();
+  for (int i = 0; i < kReadBurst && !closed_; ++i) {
+    sockaddr_storage from;
+    socklen_t from_len = sizeof(from);
+    // MSG_TRUNC: the datagram's real length even when it did not fit.
+    ssize_t n = ::recvfrom(fd, shard_.read_buffer.get(), kReadBufferSize, MSG_TRUNC | MSG_DONTWAIT,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      continue;  // e.g. a queued ICMP error: try the next datagram
+    }
+    Deliver(static_cast<size_t>(n), SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&from), from_len));
+  }
+  if (!closed_) WaitReadable();
+}
+
+void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
+  Counters& c = shard_.counters(Protocol::kUdp);
+  Bump(c.bytes_in, size);
+  if (size > kReadBufferSize || size > core_->config.udp_max_datagram) {
+    Bump(c.parse_drops);
+    return;
+  }
+  std::string_view datagram(shard_.read_buffer.get(), size);
+  // A copy of exactly the datagram: the message owns its bytes.
+  sip::MessagePtr m = CouldBeSip(datagram) ? sip::ParseDatagram(std::string(datagram), core_->config.limits) : nullptr;
+  if (!m) {  // CRLF keep-alive, STUN, garbage
+    Bump(c.parse_drops);
+    return;
+  }
+  if (m->is_request()) StampVia(*m, from);
+  Bump(c.messages_in);
+  core_->handler(IncomingMessage{std::move(m), Source{Protocol::kUdp, from, local_, 0}});
+}
+
+void UdpSocket::Send(const SocketAddress& to, std::string bytes, Completion done) {
+  Counters& c = shard_.counters(Protocol::kUdp);
+  if (closed_) {
+    Bump(c.send_errors);
+    return done(Errc(std::errc::operation_canceled));
+  }
+  if (bytes.size() > core_->config.udp_max_datagram) {
+    Bump(c.send_errors);
+    return done(Errc(std::errc::message_size));
+  }
+  if (backlog_.empty() && TrySend(to, bytes, done)) return;
+  if (backlog_.size() >= kMaxBacklog) {
+    Bump(c.send_errors);
+    return done(Errc(std::errc::no_buffer_space));
+  }
+  backlog_.push_back({to, std::move(bytes), std::move(done)});
+  WaitWritable();
+}
+
+bool UdpSocket::TrySend(const SocketAddress& to, const std::string& bytes, Completion& done) {
+  Counters& c = shard_.counters(Protocol::kUdp);
+  ssize_t n = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                       to.sockaddr_ptr(), to.sockaddr_len());
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  if (n < 0) {
+    Bump(c.send_errors);
+    done(std::error_code(errno, std::system_category()));
+  } else {
+    Bump(c.messages_out);
+    Bump(c.bytes_out, bytes.size());
+    done({});
+  }
+  return true;
+}
+
+void UdpSocket::WaitWritable() {
+  if (waiting_writable_) return;
+  waiting_writable_ = true;
+  socket_.async_wait(asio::socket_base::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->waiting_writable_ = false;
+    if (ec || self->closed_) return;
+    while (!self->backlog_.empty()) {
+      Pending& p = self->backlog_.front();
+      if (!self->TrySend(p.to, p.bytes, p.done)) break;
+      self->backlog_.pop_front();
+    }
+    if (!self->backlog_.empty()) self->WaitWritable();
+  });
+}
+
+}  // namespace parley::transport::internal

@@ -1,0 +1,41 @@
+#pragma once
+// Everything the user agent reports, as one variant a program can visit.
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ua/pager.h"
+#include "ua/presence_formats.h"
+#include "ua/registration.h"
+#include "ua/subscription.h"
+
+namespace parley::ua {
+
+// A presentity's new state (from a presence NOTIFY).
+struct PresenceEvent {
+  std::string target;  // whom we watch
+  PresenceInfo info;
+};
+
+// Our watchers (from a presence.winfo NOTIFY), after applying the document.
+struct WatcherInfoEvent {
+  std::string resource;
+  std::vector<Watcher> watchers;  // every known watcher
+  bool error = false;             // a document we could not apply (we resubscribe)
+};
+
+struct RegInfoEvent {
+  std::string target;
+  RegInfo info;
+};
+
+// Something worth telling the user that fits nowhere else.
+struct NoticeEvent {
+  std::string text;
+};
+
+using Event = std::variant<RegistrationEvent, SubscriptionEvent, ReceivedMessage, ComposingIndication,
+                           DeliveryNotice, PresenceEvent, WatcherInfoEvent, RegInfoEvent, NoticeEvent>;
+
+}  // namespace parley::ua

@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "auth/digest.h"
+#include "sip/parser.h"
+#include "sip/validate.h"
+#include "sip/test_util.h"
+
+namespace parley::auth {
+namespace {
+
+// RFC 7616 §3.9.1.
+Credentials Rfc7616Example(Algorithm a) {
+  Credentials c;
+  c.username = "Mufasa";
+  c.realm = "http-auth@example.org";
+  c.uri = "/dir/index.html";
+  c.nonce = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
+  c.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+  c.nc = "00000001";
+  c.qop = "auth";
+  c.algorithm = a;
+  return c;
+}
+
+TEST(Digest, Rfc7616VectorMd5) {
+  auto c = Rfc7616Example(Algorithm::kMd5);
+  std::string ha1 = ComputeHa1(c.algorithm, c.username, c.realm, "Circle of Life");
+  EXPECT_EQ(ExpectedResponse(c, ha1, "GET"), "8ca523f5e9506fed4657c9700eebdbec");
+}
+
+TEST(Digest, Rfc7616VectorSha256) {
+  auto c = Rfc7616Example(Algorithm::kSha256);
+  std::string ha1 = ComputeHa1(c.algorithm, c.username, c.realm, "Circle of Life");
+  EXPECT_EQ(ExpectedResponse(c, ha1, "GET"), "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+}
+
+TEST(Digest, Rfc2069WithoutQop) {
+  // RFC 2617 §3.5 style without qop: response = H(HA1:nonce:HA2).
+  Credentials c;
+  c.username = "alice";
+  c.realm = "example.com";
+  c.uri = "sip:example.com";
+  c.nonce = "abc";
+  std::string ha1 = ComputeHa1(Algorithm::kMd5, "alice", "example.com", "pw");
+  std::string expect = HashHex(Algorithm::kMd5, ha1 + ":abc:" + HashHex(Algorithm::kMd5, "REGISTER:sip:example.com"));
+  EXPECT_EQ(ExpectedResponse(c, ha1, "REGISTER"), expect);
+}
+
+TEST(Digest, ParseCredentials) {
+  auto c = ParseCredentials(
+      "Digest username=\"alice\", realm=\"example.com\", nonce=\"n1\", uri=\"sip:example.com\", "
+      "response=\"0A1B\", algorithm=SHA-256, qop=auth, nc=0000000a, cnonce=\"xyz\", opaque=\"o\"");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->username, "alice");
+  EXPECT_EQ(c->algorithm, Algorithm::kSha256);
+  EXPECT_EQ(c->nonce_count, 10u);
+  EXPECT_EQ(c->response, "0a1b");
+  EXPECT_EQ(c->opaque, "o");
+}
+
+TEST(Digest, ParseRejects) {
+  EXPECT_EQ(ParseCredentials("NoOneKnowsThisScheme opaque-data=here").error().code, 0);  // RFC 4475 regaut01
+  EXPECT_EQ(ParseCredentials("Digest username=\"a\"").error().code, 400);
+  EXPECT_EQ(ParseCredentials("Digest username=\"a\", nonce=\"n\", uri=\"u\", response=\"r\", qop=auth-int, "
+                             "nc=00000001, cnonce=\"c\"")
+                .error()
+                .code,
+            400);
+  EXPECT_EQ(ParseCredentials("Digest username=\"a\", nonce=\"n\", uri=\"u\", response=\"r\", algorithm=MD5-sess")
+                .error()
+                .code,
+            400);
+}
+
+TEST(Digest, Regaut01UnknownSchemeIsIgnored) {
+  // RFC 4475 §3.3.7: the credentials are not Digest, so the element ignores
+  // them and challenges (the registrar turns error code 0 into a 401).
+  auto m = sip::testing::Parse(sip::testing::Conformance("rfc4475/regaut01.dat"));
+  ASSERT_TRUE(m);
+  ASSERT_FALSE(sip::ValidateRequest(*m).has_value());
+  auto c = ParseCredentials(m->Value(sip::HeaderId::kAuthorization));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, 0);
+}
+
+TEST(Nonce, IssueVerifyStaleInvalid) {
+  NonceService ns(std::string(32, 'k'), 300);
+  std::string n = ns.Issue(1000);
+  EXPECT_EQ(ns.Verify(n, 1000), NonceService::Check::kValid);
+  EXPECT_EQ(ns.Verify(n, 1300), NonceService::Check::kValid);
+  EXPECT_EQ(ns.Verify(n, 1301), NonceService::Check::kStale);
+  EXPECT_EQ(ns.Verify(n, 900), NonceService::Check::kInvalid);  // from the future
+  std::string tampered = n;
+  tampered[3] = tampered[3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(ns.Verify(tampered, 1000), NonceService::Check::kInvalid);
+  EXPECT_EQ(ns.Verify("short", 1000), NonceService::Check::kInvalid);
+  NonceService other(std::string(32, 'x'), 300);
+  EXPECT_EQ(other.Verify(n, 1000), NonceService::Check::kInvalid);
+  EXPECT_NE(ns.Issue(1000), ns.Issue(1000));
+}
+
+TEST(Nonce, NonceCountReplay) {
+  NonceService ns(std::string(32, 'k'));
+  std::string n = ns.Issue(1);
+  EXPECT_TRUE(ns.AcceptNonceCount(n, 1));
+  EXPECT_FALSE(ns.AcceptNonceCount(n, 1));  // replay
+  EXPECT_TRUE(ns.AcceptNonceCount(n, 2));
+  EXPECT_TRUE(ns.AcceptNonceCount(n, 5));   // gaps are fine
+  EXPECT_FALSE(ns.AcceptNonceCount(n, 4));  // going back is not
+  EXPECT_FALSE(ns.AcceptNonceCount(n, 0));
+}
+
+TEST(Nonce, NonceCountConcurrent) {
+  // Two threads race on the same nonce: every nc is accepted at most once.
+  NonceService ns(std::string(32, 'k'));
+  std::string n = ns.Issue(1);
+  std::atomic<int> accepted{0};
+  auto run = [&] {
+    for (uint32_t nc = 1; nc <= 20000; ++nc) accepted += ns.AcceptNonceCount(n, nc);
+  };
+  std::thread a(run), b(run);
+  a.join();
+  b.join();
+  EXPECT_LE(accepted.load(), 20000);
+  EXPECT_GE(accepted.load(), 10000);
+}
+
+TEST(Challenge, Format) {
+  EXPECT_EQ(MakeChallenge(Algorithm::kSha256, "example.com", "n0", true),
+            "Digest realm=\"example.com\", nonce=\"n0\", algorithm=SHA-256, qop=\"auth\", stale=true");
+  std::string challenge = MakeChallenge(Algorithm::kMd5, "r", "n", false, "op");  // views point into it
+  auto parsed = sip::ParseAuthField(challenge);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed->Param("opaque"), "op");
+  EXPECT_EQ(*parsed->Param("qop"), "auth");
+}
+
+}  // namespace
+}  // namespace parley::auth

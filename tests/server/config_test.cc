@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "server/config.h"
+
+namespace parley::server {
+namespace {
+
+Result<ServerConfig> Args(std::vector<const char*> args) {
+  args.insert(args.begin(), "parleyd");
+  return LoadConfig(static_cast<int>(args.size()), args.data());
+}
+
+TEST(Config, EmbeddedDefault) {
+  auto c = Args({});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->domains, std::vector<std::string>{"localhost"});
+  ASSERT_EQ(c->listen.size(), 3u);
+  EXPECT_EQ(c->listen[0].ToString(), "udp:127.0.0.1:5060");
+  EXPECT_EQ(c->listen[2].ToString(), "tls:127.0.0.1:5061");
+  EXPECT_EQ(c->http_listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->t1_ms, 500u);
+}
+
+TEST(Config, FlagsForEverySetting) {
+  auto c = Args({"--listen", "udp:127.0.0.1:5080", "--listen", "tcp:[::1]:5081", "--domain", "Example.COM",
+                 "--data-dir", "/tmp/x", "--threads", "3", "--log-level", "debug", "--log-format", "json",
+                 "--http", "127.0.0.1:9090", "--t1-ms", "100", "--t2-ms", "800", "--t4-ms", "1000",
+                 "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
+                 "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
+                 "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->listen.size(), 2u);
+  EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
+  EXPECT_EQ(c->domains, std::vector<std::string>{"example.com"});
+  EXPECT_EQ(c->data_dir, "/tmp/x");
+  EXPECT_EQ(c->threads, 3);
+  EXPECT_EQ(c->log_level, "debug");
+  EXPECT_EQ(c->log_format, "json");
+  EXPECT_EQ(c->http_listen, "127.0.0.1:9090");
+  EXPECT_EQ(c->t1_ms, 100u);
+  EXPECT_EQ(c->t2_ms, 800u);
+  EXPECT_EQ(c->t4_ms, 1000u);
+  EXPECT_EQ(c->max_header_bytes, 4096u);
+  EXPECT_EQ(c->max_body_bytes, 1000u);
+  EXPECT_EQ(c->max_headers, 50u);
+  EXPECT_EQ(c->tcp_idle_timeout_s, 30u);
+  EXPECT_EQ(c->max_connections, 7u);
+  EXPECT_EQ(c->shutdown_grace_ms, 10u);
+  EXPECT_EQ(c->tls_cert, "c.pem");
+  EXPECT_EQ(c->tls_key, "k.pem");
+  EXPECT_EQ(c->server_header, "X/1");
+}
+
+TEST(Config, TomlFile) {
+  auto c = LoadConfigFromToml(R"(
+domain = ["a.example", "b.example"]
+listen = ["udp:127.0.0.1:6000"]
+threads = 2
+[log]
+level = "warn"
+[sip]
+t1_ms = 250
+max_connections = 99
+[http]
+listen = ""
+)");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->domains.size(), 2u);
+  EXPECT_EQ(c->listen.size(), 1u);
+  EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->log_level, "warn");
+  EXPECT_EQ(c->t1_ms, 250u);
+  EXPECT_EQ(c->max_connections, 99u);
+  EXPECT_EQ(c->http_listen, "");
+}
+
+TEST(Config, Errors) {
+  EXPECT_FALSE(Args({"--listen", "sctp:127.0.0.1:5060"}).ok());
+  EXPECT_FALSE(Args({"--listen", "udp:example.com:5060"}).ok());
+  EXPECT_FALSE(Args({"--threads", "-1"}).ok());
+  EXPECT_FALSE(Args({"--log-level", "chatty"}).ok());
+  EXPECT_FALSE(Args({"--t1-ms", "0"}).ok());
+  EXPECT_FALSE(Args({"--no-such-flag"}).ok());
+  EXPECT_FALSE(LoadConfigFromToml("threads = \"two\"").ok());
+  EXPECT_FALSE(LoadConfigFromToml("[sip\nt1_ms = 1").ok());
+  std::string help;
+  const char* argv[] = {"parleyd", "--help"};
+  auto h = LoadConfig(2, argv, &help);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.error().code, 0);
+  EXPECT_NE(help.find("--listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley::server

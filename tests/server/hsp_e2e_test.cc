@@ -1,0 +1,492 @@
+// The home serving proxy end to end: a real parleyd (in process, port 0)
+// with users in its SQLite store, driven by raw SIP over UDP and TCP.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "auth/digest.h"
+#include "digest_client.h"
+#include "proxy/branch.h"
+#include "server/server.h"
+#include "sip/response.h"
+#include "sip_client.h"
+#include "store/store.h"
+
+namespace parley::server {
+namespace {
+
+using testing::SipClient;
+namespace fs = std::filesystem;
+
+class Hsp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("parley-hsp-" + sip::RandomToken(4));
+    fs::create_directories(dir_);
+    auto st = store::OpenStore({store::DefaultStoreUrl(dir_.string()), true});
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    store_ = std::move(*st);
+    ASSERT_TRUE(store_->Migrate().ok());
+    ASSERT_TRUE(store_->AddDomain("example.com").ok());
+    for (const char* u : {"alice", "bob", "carol"}) AddUser(u, std::string(u) + "-pw");
+    Start();
+  }
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void AddUser(const std::string& user, const std::string& pw) {
+    store::UserRecord r;
+    r.user = user;
+    r.domain = "example.com";
+    r.aor = user + "@example.com";
+    r.ha1_md5 = auth::ComputeHa1(auth::Algorithm::kMd5, user, "example.com", pw);
+    r.ha1_sha256 = auth::ComputeHa1(auth::Algorithm::kSha256, user, "example.com", pw);
+    ASSERT_TRUE(store_->AddUser(r).ok());
+  }
+
+  void Start() {
+    ServerConfig c;
+    c.listen = {*ListenSpec::Parse("udp:127.0.0.1:0"), *ListenSpec::Parse("tcp:127.0.0.1:0")};
+    c.domains = {"example.com"};
+    c.data_dir = dir_.string();
+    c.threads = 2;
+    c.http_listen = "";
+    const char* lvl = std::getenv("PARLEY_TEST_LOG");
+    c.log_level = lvl ? lvl : "off";
+    c.change_poll_ms = 50;
+    server_ = std::make_unique<Server>(c);
+    auto r = server_->Start();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    for (const auto& b : server_->bound()) {
+      if (b.protocol == transport::Protocol::kUdp) udp_ = b.address.port();
+      if (b.protocol == transport::Protocol::kTcp) tcp_ = b.address.port();
+    }
+  }
+  void Restart() {
+    server_.reset();
+    Start();
+  }
+
+  // A request from `user`; extra headers and body optional.
+  std::string Request(SipClient& c, std::string_view method, std::string_view ruri, std::string_view from_user,
+                      std::string_view to, const std::string& call_id, int cseq, std::string_view extra = "",
+                      std::string_view body = "") {
+    std::string s;
+    s.append(method).append(" ").append(ruri).append(" SIP/2.0\n");
+    s.append("Via: SIP/2.0/$TRANSPORT 127.0.0.1:$PORT;branch=z9hG4bK").append(sip::RandomToken(6)).append(";rport\n");
+    s.append("Max-Forwards: 70\nTo: <").append(to).append(">\n");
+    s.append("From: <sip:").append(from_user).append("@example.com>;tag=").append(from_user).append("t\n");
+    s.append("Call-ID: ").append(call_id).append("\nCSeq: ").append(std::to_string(cseq)).append(" ").append(method);
+    s.append("\n").append(extra);
+    s.append("Content-Length: ").append(std::to_string(body.size())).append("\n\n").append(body);
+    return c.Fill(testing::ToCrlf(s));
+  }
+
+  // REGISTER through the challenge; returns the final response.
+  sip::MessagePtr Register(SipClient& c, const std::string& user, const std::string& pw, int expires = 600,
+                           std::string call_id = "") {
+    if (call_id.empty()) call_id = "reg-" + user + "-" + sip::RandomToken(4);
+    std::string contact = "Contact: <sip:" + user + "@127.0.0.1:$PORT>;expires=" + std::to_string(expires) + "\n";
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", user, "sip:" + user + "@example.com", call_id, 1, contact));
+    auto ch = c.Receive();
+    if (!ch || ch->status() != 401) return ch;
+    std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", user, pw);
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", user, "sip:" + user + "@example.com", call_id, 2,
+                      contact + "Authorization: " + auth + "\n"));
+    return c.Receive();
+  }
+
+  // An authenticated MESSAGE from `user` to `target_uri`.
+  sip::MessagePtr SendMessage(SipClient& c, const std::string& user, const std::string& pw,
+                              const std::string& target_uri, const std::string& text, SipClient* receiver = nullptr) {
+    std::string call_id = "msg-" + sip::RandomToken(6);
+    std::string ct = "Content-Type: text/plain\n";
+    c.SendRaw(Request(c, "MESSAGE", target_uri, user, target_uri, call_id, 1, ct, text));
+    auto ch = c.Receive();
+    if (!ch || ch->status() != 407) return ch;
+    std::string auth = testing::AnswerChallenge(*ch, "MESSAGE", target_uri, user, pw);
+    c.SendRaw(Request(c, "MESSAGE", target_uri, user, target_uri, call_id, 2, ct + "Proxy-Authorization: " + auth + "\n",
+                      text));
+    if (receiver) {
+      auto in = receiver->Receive();
+      if (in && in->method() == sip::Method::kMessage) {
+        received_ = std::string(in->body());
+        received_msg_ = std::move(in);
+        receiver->Reply(sip::MakeResponse(*received_msg_, 200, "OK", "rcv")->Serialize());
+      }
+    }
+    return c.Receive();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Server> server_;
+  uint16_t udp_ = 0, tcp_ = 0;
+  std::string received_;
+  sip::MessagePtr received_msg_;
+};
+
+TEST_F(Hsp, RegisterIsChallengedThenAccepted) {
+  SipClient c(false, udp_);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", "r1", 1,
+                    "Contact: <sip:alice@127.0.0.1:$PORT>\n"));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->status(), 401);
+  std::vector<std::string> algs;
+  for (const auto& h : ch->headers()) {
+    if (h.id == sip::HeaderId::kWwwAuthenticate) algs.push_back(*sip::ParseAuthField(h.value)->Param("algorithm"));
+  }
+  EXPECT_EQ(algs, (std::vector<std::string>{"MD5", "SHA-256"}));
+  auto ok = Register(c, "alice", "alice-pw", 600);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+  ASSERT_EQ(ok->contacts().size(), 1u);
+  auto exp = ok->contacts()[0].params.Get("expires");
+  ASSERT_TRUE(exp);
+  EXPECT_GE(std::stoi(std::string(*exp)), 599);
+  EXPECT_NE(ok->Find(sip::HeaderId::kDate), nullptr);
+}
+
+TEST_F(Hsp, Sha256CredentialsWork) {
+  SipClient c(true, tcp_);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", "r2", 1,
+                    "Contact: <sip:bob@127.0.0.1:$PORT;transport=tcp>\n"));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch && ch->status() == 401);
+  std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "bob", "bob-pw", 1, "SHA-256");
+  ASSERT_FALSE(auth.empty());
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", "r2", 2,
+                    "Contact: <sip:bob@127.0.0.1:$PORT;transport=tcp>\nAuthorization: " + auth + "\n"));
+  auto ok = c.Receive();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+}
+
+TEST_F(Hsp, WrongPasswordAndUnknownUserAre403) {
+  SipClient c(false, udp_);
+  auto wrong = Register(c, "alice", "not-the-password");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status(), 403);
+  auto unknown = Register(c, "mallory", "x");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status(), 403);
+}
+
+TEST_F(Hsp, StaleNonceIsRechallengedWithStaleTrue) {
+  auto key = store_->GetMeta("digest_nonce_key");
+  ASSERT_TRUE(key.ok() && *key);
+  auth::NonceService old(**key, 300);
+  std::string nonce = old.Issue(UnixNow() - 3600);
+  auth::Credentials cr;
+  cr.username = "alice";
+  cr.realm = "example.com";
+  cr.nonce = nonce;
+  cr.uri = "sip:example.com";
+  std::string ha1 = auth::ComputeHa1(auth::Algorithm::kMd5, "alice", "example.com", "alice-pw");
+  std::string value = "Digest username=\"alice\", realm=\"example.com\", nonce=\"" + nonce +
+                      "\", uri=\"sip:example.com\", response=\"" + auth::ExpectedResponse(cr, ha1, "REGISTER") +
+                      "\", algorithm=MD5";
+  SipClient c(false, udp_);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", "r3", 1,
+                    "Contact: <sip:alice@127.0.0.1:$PORT>\nAuthorization: " + value + "\n"));
+  auto r = c.Receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 401);
+  EXPECT_NE(r->Value(sip::HeaderId::kWwwAuthenticate).find("stale=true"), std::string_view::npos);
+}
+
+TEST_F(Hsp, UnknownAuthorizationSchemeIsChallengedRfc4475Regaut01) {
+  SipClient c(false, udp_);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", "r4", 1,
+                    "Authorization: NoOneKnowsThisScheme opaque-data=here\n"));
+  auto r = c.Receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 401);
+}
+
+TEST_F(Hsp, DigestUriMayNameTheServerButNotAnotherResource) {
+  SipClient c(false, udp_);
+  for (auto [uri, want] : {std::pair<std::string, int>{"sip:127.0.0.1:" + std::to_string(udp_), 200},
+                           std::pair<std::string, int>{"sip:alice@example.com", 400}}) {
+    std::string call_id = "u-" + sip::RandomToken(4);
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 1,
+                      "Contact: <sip:alice@127.0.0.1:$PORT>\n"));
+    auto ch = c.Receive();
+    ASSERT_TRUE(ch && ch->status() == 401);
+    std::string auth = testing::AnswerChallenge(*ch, "REGISTER", uri, "alice", "alice-pw");
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 2,
+                      "Contact: <sip:alice@127.0.0.1:$PORT>\nAuthorization: " + auth + "\n"));
+    auto r = c.Receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status(), want) << uri;
+  }
+}
+
+TEST_F(Hsp, RegistrarRules) {
+  SipClient c(false, udp_);
+  auto brief = Register(c, "alice", "alice-pw", 10);
+  ASSERT_TRUE(brief);
+  EXPECT_EQ(brief->status(), 423);
+  EXPECT_EQ(brief->Value(sip::HeaderId::kMinExpires), "60");
+  auto ok = Register(c, "alice", "alice-pw", 99999, "same-call");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+  EXPECT_EQ(ok->contacts()[0].params.Get("expires"), "3600");  // capped at max
+  // Contact: * with Expires: 0 removes everything (needs credentials).
+  std::string call_id = "star-" + sip::RandomToken(3);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 1,
+                    "Contact: *\nExpires: 0\n"));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch && ch->status() == 401);
+  std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "alice", "alice-pw");
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 2,
+                    "Contact: *\nExpires: 0\nAuthorization: " + auth + "\n"));
+  auto removed = c.Receive();
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status(), 200);
+  EXPECT_TRUE(removed->contacts().empty());
+}
+
+TEST_F(Hsp, MessageBetweenTwoRegisteredUsers) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(true, tcp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "hello bob", &bob);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "hello bob");
+  ASSERT_TRUE(received_msg_);
+  EXPECT_EQ(received_msg_->content_type()->Essence(), "text/plain");
+  EXPECT_EQ(received_msg_->Find(sip::HeaderId::kProxyAuthorization), nullptr);  // consumed
+  EXPECT_EQ(received_msg_->vias().size(), 2u);                                  // ours + alice's
+  EXPECT_EQ(received_msg_->max_forwards(), 69u);
+}
+
+TEST_F(Hsp, OfflineUnknownAndForeignTargets) {
+  SipClient alice(false, udp_);
+  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:carol@example.com", "x")->status(), 480);
+  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:nobody@example.com", "x")->status(), 404);
+  auto fed = SendMessage(alice, "alice", "alice-pw", "sip:someone@example.org", "x");
+  ASSERT_TRUE(fed);
+  EXPECT_EQ(fed->status(), 403);
+  EXPECT_EQ(fed->reason(), "Federation Disabled");
+  // Without credentials the same request is only challenged: no open relay.
+  alice.SendRaw(Request(alice, "MESSAGE", "sip:someone@example.org", "alice", "sip:someone@example.org", "relay", 1));
+  auto ch = alice.Receive();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->status(), 407);
+}
+
+TEST_F(Hsp, ReceptionPolicyBlocksAndDiscards) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  ASSERT_TRUE(store_->SetPolicyEntry("bob@example.com", {"alice@example.com", store::PolicyAction::kBlock}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // change feed
+  SipClient alice(false, udp_);
+  auto blocked = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "spam");
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status(), 403);
+  ASSERT_TRUE(store_->SetPolicyMode("bob@example.com", store::BlockMode::kDiscard).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto dropped = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "spam");
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->status(), 200);
+  EXPECT_EQ(bob.Receive(), nullptr);  // nothing reached bob
+  // carol is not blocked.
+  SipClient carol(false, udp_);
+  auto ok = SendMessage(carol, "carol", "carol-pw", "sip:bob@example.com", "hi", &bob);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+}
+
+TEST_F(Hsp, IdentityMismatchIs403) {
+  // alice authenticates but claims to register bob.
+  SipClient c(false, udp_);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:bob@example.com", "r9", 1,
+                    "Contact: <sip:x@127.0.0.1:$PORT>\n"));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch && ch->status() == 401);
+  std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "alice", "alice-pw");
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:bob@example.com", "r9", 2,
+                    "Contact: <sip:x@127.0.0.1:$PORT>\nAuthorization: " + auth + "\n"));
+  auto r = c.Receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 403);
+}
+
+TEST_F(Hsp, BindingsSurviveRestart) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  uint16_t old_udp = udp_;
+  Restart();
+  // The new server listens elsewhere (port 0); bob's binding still points
+  // at bob's socket.
+  ASSERT_NE(udp_, 0);
+  (void)old_udp;
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "after restart", &bob);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "after restart");
+}
+
+TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
+  AddUser("dave", "dave-pw");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  SipClient c(false, udp_);
+  auto r = Register(c, "dave", "dave-pw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+}
+
+TEST_F(Hsp, LargeMessageToUdpContactIs513) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(true, tcp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", std::string(3000, 'x'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 513);
+}
+
+TEST_F(Hsp, ALoopGets482) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  // The request carries a Via of ours whose loop tag matches: it has been
+  // through this proxy before, unchanged.
+  std::string loop_via = "Via: SIP/2.0/UDP 127.0.0.1:" + std::to_string(udp_) + ";branch=z9hG4bK-s0-feed.";
+  std::string orig_via = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKorigin\n";
+  std::string call_id = "loop-" + sip::RandomToken(4);
+  auto build = [&](int cseq, const std::string& tag, const std::string& auth) {
+    return Request(alice, "MESSAGE", "sip:bob@example.com", "alice", "sip:bob@example.com", call_id, cseq,
+                   loop_via + tag + "\n" + orig_via + "Content-Type: text/plain\n" + auth, "x");
+  };
+  alice.SendRaw(build(1, "00000000", ""));
+  auto ch = alice.Receive();
+  ASSERT_TRUE(ch && ch->status() == 407);
+  std::string auth = "Proxy-Authorization: " +
+                     testing::AnswerChallenge(*ch, "MESSAGE", "sip:bob@example.com", "alice", "alice-pw") + "\n";
+  auto probe = sip::testing::Parse(build(2, "00000000", ""));
+  std::string tag = proxy::LoopTag(*probe);
+  alice.SendRaw(build(2, tag, auth));
+  auto r = alice.Receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 482);
+}
+
+// Receives until both the response to our request and a NOTIFY arrived
+// (either may come first); answers the NOTIFY with 200.
+std::pair<sip::MessagePtr, sip::MessagePtr> ResponseAndNotify(SipClient& c) {
+  sip::MessagePtr resp, notify;
+  for (int i = 0; i < 4 && !(resp && notify); ++i) {
+    auto m = c.Receive();
+    if (!m) break;
+    if (m->is_response()) {
+      resp = std::move(m);
+    } else if (m->method() == sip::Method::kNotify) {
+      c.Reply(sip::MakeResponse(*m, 200, "OK")->Serialize());
+      notify = std::move(m);
+    }
+  }
+  return {std::move(resp), std::move(notify)};
+}
+
+sip::MessagePtr NextNotify(SipClient& c) {
+  auto m = c.Receive();
+  if (m && m->method() == sip::Method::kNotify) c.Reply(sip::MakeResponse(*m, 200, "OK")->Serialize());
+  return m;
+}
+
+TEST_F(Hsp, RegEventFullThenPartialState) {
+  SipClient phone1(false, udp_);
+  ASSERT_EQ(Register(phone1, "bob", "bob-pw")->status(), 200);
+  SipClient watcher(false, udp_);
+  std::string call_id = "regsub-" + sip::RandomToken(4);
+  std::string hdrs = "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs));
+  auto ch = watcher.Receive();
+  ASSERT_TRUE(ch && ch->status() == 407);
+  std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
+  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 2,
+                          hdrs + "Proxy-Authorization: " + auth + "\n"));
+  auto [ok, full] = ResponseAndNotify(watcher);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+  EXPECT_EQ(ok->Value(sip::HeaderId::kExpires), "600");
+  ASSERT_EQ(ok->contacts().size(), 1u);
+  std::string dialog_target(ok->contacts()[0].uri_text);
+  EXPECT_TRUE(ok->contacts()[0].uri.user.starts_with("ev-"));
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->Value(sip::HeaderId::kEvent), "reg");
+  EXPECT_TRUE(full->Value(sip::HeaderId::kSubscriptionState).starts_with("active;expires="));
+  EXPECT_EQ(full->content_type()->Essence(), "application/reginfo+xml");
+  EXPECT_NE(full->body().find("state=\"full\""), std::string_view::npos);
+  EXPECT_NE(full->body().find("aor=\"sip:bob@example.com\""), std::string_view::npos);
+  EXPECT_NE(full->body().find("event=\"registered\""), std::string_view::npos);
+  EXPECT_EQ(full->to()->tag(), "bobt");  // our dialog: To is the watcher
+  EXPECT_EQ(full->from()->tag(), ok->to()->tag());
+
+  // A second phone registers: a partial NOTIFY names only it.
+  SipClient phone2(false, udp_);
+  ASSERT_EQ(Register(phone2, "bob", "bob-pw")->status(), 200);
+  auto partial = NextNotify(watcher);
+  ASSERT_TRUE(partial);
+  EXPECT_NE(partial->body().find("state=\"partial\""), std::string_view::npos);
+  EXPECT_NE(partial->body().find("version=\"1\""), std::string_view::npos);
+  EXPECT_NE(partial->body().find(std::to_string(phone2.port())), std::string_view::npos);
+  EXPECT_EQ(partial->body().find(std::to_string(phone1.port())), std::string_view::npos);
+
+  // Unsubscribe inside the dialog: 200, then a final NOTIFY.
+  std::string unsub = "SUBSCRIBE " + dialog_target + " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKu" +
+                      sip::RandomToken(4) + ";rport\nMax-Forwards: 70\nTo: <sip:bob@example.com>;tag=" +
+                      std::string(ok->to()->tag()) + "\nFrom: <sip:bob@example.com>;tag=bobt\nCall-ID: " + call_id +
+                      "\nCSeq: 3 SUBSCRIBE\nEvent: reg\nExpires: 0\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  watcher.SendRaw(watcher.Fill(testing::ToCrlf(unsub + "Content-Length: 0\n\n")));
+  auto uch = watcher.Receive();
+  ASSERT_TRUE(uch && uch->status() == 407);
+  std::string uauth = testing::AnswerChallenge(*uch, "SUBSCRIBE", dialog_target, "bob", "bob-pw");
+  std::string again = unsub;
+  again.replace(again.find("CSeq: 3"), 7, "CSeq: 4");
+  again.replace(again.find(";branch=z9hG4bKu"), 16, ";branch=z9hG4bKv");
+  watcher.SendRaw(watcher.Fill(testing::ToCrlf(again + "Proxy-Authorization: " + uauth + "\nContent-Length: 0\n\n")));
+  auto [uok, last] = ResponseAndNotify(watcher);
+  ASSERT_TRUE(uok);
+  EXPECT_EQ(uok->status(), 200);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=timeout");
+}
+
+TEST_F(Hsp, RegEventForOthersIsForbiddenAndUnknownPackagesGet489) {
+  SipClient c(false, udp_);
+  std::string hdrs = "Event: reg\nContact: <sip:carol@127.0.0.1:$PORT>\n";
+  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s1", 1, hdrs));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch && ch->status() == 407);
+  std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "carol", "carol-pw");
+  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s1", 2,
+                    hdrs + "Proxy-Authorization: " + auth + "\n"));
+  auto r = c.Receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 403);
+
+  std::string bad = "Event: no-such-package\nContact: <sip:carol@127.0.0.1:$PORT>\n";
+  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s2", 1, bad));
+  auto ch2 = c.Receive();
+  ASSERT_TRUE(ch2 && ch2->status() == 407);
+  std::string auth2 = testing::AnswerChallenge(*ch2, "SUBSCRIBE", "sip:bob@example.com", "carol", "carol-pw");
+  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s2", 2,
+                    bad + "Proxy-Authorization: " + auth2 + "\n"));
+  auto r2 = c.Receive();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status(), 489);
+  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg");
+}
+
+}  // namespace
+}  // namespace parley::server

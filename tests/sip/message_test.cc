@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include "sip/checks.h"
+#include "sip/response.h"
+#include "sip/validate.h"
+#include "test_util.h"
+
+namespace parley::sip {
+namespace {
+
+using testing::Crlf;
+
+const std::string kInvite = Crlf(
+    "INVITE sip:bob@example.com SIP/2.0\n"
+    "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKnashds8, SIP/2.0/UDP proxy.example.com;branch=z9hG4bK2\n"
+    "Max-Forwards: 70\n"
+    "To: Bob <sip:bob@example.com>\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\n"
+    "CSeq: 314159 INVITE\n"
+    "Timestamp: 54\n"
+    "Contact: <sip:alice@pc33.example.com>\n"
+    "Content-Type: application/sdp\n"
+    "Content-Length: 5\n"
+    "\n"
+    "v=0\n");
+
+TEST(Message, RoundTripUnmodified) {
+  auto m = testing::Parse(kInvite);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->Serialize(), kInvite);
+  EXPECT_FALSE(m->modified());
+}
+
+TEST(Message, EditKeepsUntouchedFieldsByteExact) {
+  auto m = testing::Parse(kInvite);
+  m->AddHeaderFront(HeaderId::kVia, "SIP/2.0/UDP proxy2.example.com;branch=z9hG4bKnew");
+  m->SetHeader(HeaderId::kMaxForwards, "69");
+  std::string out = m->Serialize();
+  EXPECT_TRUE(out.starts_with("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP proxy2.example.com;branch=z9hG4bKnew\r\n"
+                              "Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bKnashds8, SIP/2.0/UDP proxy.example.com;branch=z9hG4bK2\r\n"
+                              "Max-Forwards: 69\r\n"));
+  EXPECT_NE(out.find("From: Alice <sip:alice@example.com>;tag=1928301774\r\n"), std::string::npos);
+  auto again = testing::Parse(out);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->vias().size(), 3u);
+  EXPECT_EQ(again->max_forwards(), 69u);
+  EXPECT_EQ(again->body(), "v=0\r\n");
+}
+
+TEST(Message, RemoveFirstValueSplitsCombinedVia) {
+  auto m = testing::Parse(kInvite);
+  m->RemoveFirstValue(HeaderId::kVia);
+  ASSERT_EQ(m->vias().size(), 1u);
+  EXPECT_EQ(m->top_via()->host, "proxy.example.com");
+  m->RemoveFirstValue(HeaderId::kVia);
+  EXPECT_TRUE(m->vias().empty());
+  EXPECT_EQ(m->Find(HeaderId::kVia), nullptr);
+}
+
+TEST(Message, SetBodyFixesLength) {
+  auto m = testing::Parse(kInvite);
+  m->SetBody("text/plain", "a longer body");
+  auto again = testing::Parse(m->Serialize());
+  EXPECT_EQ(again->body(), "a longer body");
+  EXPECT_EQ(again->content_type()->Essence(), "text/plain");
+  EXPECT_EQ(again->Count(HeaderId::kContentLength), 1u);
+}
+
+TEST(Message, BuildRequestFromScratch) {
+  auto m = Message::NewRequest("MESSAGE", "sip:bob@example.com");
+  m->AddHeader(HeaderId::kVia, "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKabc");
+  m->AddHeader(HeaderId::kMaxForwards, "70");
+  m->AddHeader(HeaderId::kTo, "<sip:bob@example.com>");
+  m->AddHeader(HeaderId::kFrom, "<sip:alice@example.com>;tag=x");
+  m->AddHeader(HeaderId::kCallId, "id1");
+  m->AddHeader(HeaderId::kCSeq, "1 MESSAGE");
+  m->AddHeader("X-Custom", "yes");
+  m->SetBody("text/plain", "hi");
+  auto p = testing::Parse(m->Serialize());
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(ValidateRequest(*p).has_value());
+  EXPECT_EQ(p->body(), "hi");
+  EXPECT_EQ(p->Find("x-custom")->value, "yes");
+}
+
+TEST(Message, CloneIsIndependent) {
+  auto m = testing::Parse(kInvite);
+  auto c = m->Clone();
+  m.reset();
+  EXPECT_EQ(c->Serialize(), kInvite);
+  EXPECT_EQ(c->cseq()->number, 314159u);
+}
+
+TEST(Response, CopiesIdentityAndAddsTag) {
+  auto req = testing::Parse(kInvite);
+  auto r = MakeResponse(*req, 200, "", "srvtag");
+  auto p = testing::Parse(r->Serialize());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(ValidResponse(*p));
+  EXPECT_EQ(p->status(), 200);
+  EXPECT_EQ(p->reason(), "OK");
+  EXPECT_EQ(p->vias().size(), 2u);
+  EXPECT_EQ(p->to()->tag(), "srvtag");
+  EXPECT_EQ(p->from()->tag(), "1928301774");
+  EXPECT_EQ(p->Find(HeaderId::kTimestamp), nullptr);
+  auto trying = MakeResponse(*req, 100);
+  EXPECT_EQ(trying->Value(HeaderId::kTimestamp), "54");
+  EXPECT_FALSE(trying->to() && trying->to()->has_tag());
+}
+
+TEST(Checks, MethodNotAllowedCarriesAllow) {
+  auto req = testing::Parse(kInvite);
+  Capabilities caps;
+  caps.methods = {Method::kOptions, Method::kMessage};
+  auto f = CheckAsUas(*req, caps);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->status, 405);
+  auto resp = MakeFailureResponse(*req, *f, "t");
+  EXPECT_EQ(resp->Value(HeaderId::kAllow), "OPTIONS, MESSAGE");
+}
+
+TEST(Tokens, RandomTokenShape) {
+  std::string a = RandomToken(8), b = RandomToken(8);
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace parley::sip

@@ -1,0 +1,55 @@
+#pragma once
+// A Store decorator for tests: forwards everything to `inner`; override
+// what a test needs to count or break.
+
+#include <memory>
+
+#include "store/store.h"
+
+namespace parley::testing {
+
+class ForwardingStore : public store::Store {
+ public:
+  explicit ForwardingStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+
+  Result<void> Migrate() override { return inner_->Migrate(); }
+  Result<void> Begin() override { return inner_->Begin(); }
+  Result<void> Commit() override { return inner_->Commit(); }
+  Result<void> Rollback() override { return inner_->Rollback(); }
+  Result<void> AddDomain(const std::string& d) override { return inner_->AddDomain(d); }
+  Result<void> RemoveDomain(const std::string& d) override { return inner_->RemoveDomain(d); }
+  Result<std::vector<std::string>> ListDomains() override { return inner_->ListDomains(); }
+  Result<void> AddUser(const store::UserRecord& u) override { return inner_->AddUser(u); }
+  Result<bool> DeleteUser(const std::string& aor) override { return inner_->DeleteUser(aor); }
+  Result<std::optional<store::UserRecord>> GetUser(const std::string& aor) override { return inner_->GetUser(aor); }
+  Result<std::vector<store::UserRecord>> ListUsers(const std::string& d) override { return inner_->ListUsers(d); }
+  Result<size_t> ImportUsers(const std::vector<store::UserRecord>& u) override { return inner_->ImportUsers(u); }
+  Result<int64_t> LatestChange() override { return inner_->LatestChange(); }
+  Result<std::vector<store::Change>> ChangesSince(int64_t seq, size_t limit) override {
+    return inner_->ChangesSince(seq, limit);
+  }
+  Result<void> UpsertBinding(const store::Binding& b) override { return inner_->UpsertBinding(b); }
+  Result<void> DeleteBinding(const std::string& aor, const std::string& c) override {
+    return inner_->DeleteBinding(aor, c);
+  }
+  Result<void> DeleteBindings(const std::string& aor) override { return inner_->DeleteBindings(aor); }
+  Result<std::vector<store::Binding>> LoadBindings() override { return inner_->LoadBindings(); }
+  Result<size_t> DeleteExpiredBindings(int64_t now) override { return inner_->DeleteExpiredBindings(now); }
+  Result<store::UserPolicy> GetPolicy(const std::string& aor) override { return inner_->GetPolicy(aor); }
+  Result<void> SetPolicyMode(const std::string& aor, store::BlockMode m) override {
+    return inner_->SetPolicyMode(aor, m);
+  }
+  Result<void> SetPolicyEntry(const std::string& aor, const store::PolicyEntry& e) override {
+    return inner_->SetPolicyEntry(aor, e);
+  }
+  Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& p) override {
+    return inner_->RemovePolicyEntry(aor, p);
+  }
+  Result<std::optional<std::string>> GetMeta(const std::string& k) override { return inner_->GetMeta(k); }
+  Result<void> SetMeta(const std::string& k, const std::string& v) override { return inner_->SetMeta(k, v); }
+
+ protected:
+  std::unique_ptr<store::Store> inner_;
+};
+
+}  // namespace parley::testing

@@ -1,0 +1,390 @@
+// parleyctl end to end: the built binary against a temporary data directory.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "auth/digest.h"
+#include "store/executor.h"
+#include "store/pg_cluster.h"
+#include "store/store.h"
+
+extern char** environ;
+
+namespace parley::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CtlRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class ParleyctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/parleyctl-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+    data_dir_ = tmp_ + "/data";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+  }
+
+  // Runs parleyctl with `args`, `input` on stdin and `env` added to a copy
+  // of our environment without PARLEY_PASSWORD.
+  CtlRun Ctl(std::vector<std::string> args, const std::string& input = "", std::vector<std::string> env = {}) {
+    std::string in = tmp_ + "/stdin", out = tmp_ + "/stdout", err = tmp_ + "/stderr";
+    std::ofstream(in) << input;
+    std::vector<std::string> argv_s{PARLEYCTL_PATH};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_s;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::string_view(*e).starts_with("PARLEY_PASSWORD=")) continue;
+      env_s.emplace_back(*e);
+    }
+    env_s.insert(env_s.end(), env.begin(), env.end());
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fi = open(in.c_str(), O_RDONLY);
+      int fo = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int fe = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(fi, 0);
+      dup2(fo, 1);
+      dup2(fe, 2);
+      if (chdir(tmp_.c_str()) != 0) _exit(126);  // a default "parley-data" lands in tmp_
+      execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CtlRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(out);
+    r.err = Slurp(err);
+    return r;
+  }
+
+  // Ctl with --data-dir.
+  CtlRun Dd(std::vector<std::string> args, const std::string& input = "", std::vector<std::string> env = {}) {
+    args.insert(args.begin(), {"--data-dir", data_dir_});
+    return Ctl(std::move(args), input, std::move(env));
+  }
+
+  std::unique_ptr<store::Store> OpenStore() {
+    auto s = store::OpenStore({store::DefaultStoreUrl(data_dir_), true});
+    EXPECT_TRUE(s.ok());
+    EXPECT_TRUE((*s)->Migrate().ok());
+    return std::move(*s);
+  }
+
+  void ExpectPassword(const std::string& aor, const std::string& password) {
+    auto u = OpenStore()->GetUser(aor);
+    ASSERT_TRUE(u.ok() && u->has_value()) << aor;
+    const auto& rec = **u;
+    EXPECT_EQ(rec.ha1_md5, auth::ComputeHa1(auth::Algorithm::kMd5, rec.user, rec.domain, password));
+    EXPECT_EQ(rec.ha1_sha256, auth::ComputeHa1(auth::Algorithm::kSha256, rec.user, rec.domain, password));
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    std::string path = tmp_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  std::string tmp_, data_dir_;
+};
+
+TEST_F(ParleyctlTest, UserAddListDelete) {
+  CtlRun r = Dd({"user", "add", "alice@Example.com", "--password", "Secret-1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "added user alice@example.com\n");
+  EXPECT_TRUE(fs::exists(data_dir_ + "/parley.db"));
+  EXPECT_EQ(fs::status(data_dir_ + "/parley.db").permissions() & fs::perms::others_read, fs::perms::none);
+  ExpectPassword("alice@example.com", "Secret-1");
+
+  r = Dd({"user", "add", "bob@other.org", "--password", "pw"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Dd({"user", "add", "alice@example.com", "--password", "Secret-2"});
+  EXPECT_EQ(r.out, "updated user alice@example.com\n");
+  ExpectPassword("alice@example.com", "Secret-2");
+
+  EXPECT_EQ(Dd({"user", "list"}).out, "alice@example.com\nbob@other.org\n");
+  EXPECT_EQ(Dd({"user", "list", "--domain", "OTHER.org"}).out, "bob@other.org\n");
+  EXPECT_EQ(Dd({"domain", "list"}).out, "example.com\nother.org\n");  // created by user add
+
+  r = Dd({"user", "del", "bob@other.org"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, "deleted user bob@other.org\n");
+  r = Dd({"user", "del", "bob@other.org"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: no such user bob@other.org\n");
+  EXPECT_EQ(Dd({"user", "list"}).out, "alice@example.com\n");
+
+  // The running server would see all of it in the change feed.
+  auto changes = OpenStore()->ChangesSince(0, 100);
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->size(), 6u);  // 2 domains, 3 user adds, 1 delete
+}
+
+TEST_F(ParleyctlTest, PasswordSourcesAndSecrecy) {
+  CtlRun r = Dd({"user", "add", "a@example.com"}, "", {"PARLEY_PASSWORD=from-env"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ExpectPassword("a@example.com", "from-env");
+  r = Dd({"user", "add", "b@example.com", "--password-stdin"}, "from-stdin\r\nignored\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ExpectPassword("b@example.com", "from-stdin");
+  r = Dd({"user", "add", "c@example.com", "--password", "from-flag"}, "", {"PARLEY_PASSWORD=loses"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ExpectPassword("c@example.com", "from-flag");
+
+  r = Dd({"user", "add", "d@example.com"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no password"), std::string::npos) << r.err;
+  r = Dd({"user", "add", "d@example.com", "--password", ""});
+  EXPECT_EQ(r.code, 2);
+  r = Dd({"user", "add", "d@example.com", "--password-stdin"}, "");
+  EXPECT_EQ(r.code, 2);
+  r = Dd({"user", "add", "d@example.com", "--password", "x", "--password-stdin"}, "y\n");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_FALSE(OpenStore()->GetUser("d@example.com")->has_value());
+
+  // Nothing ever prints a password or an HA1.
+  auto user = *OpenStore()->GetUser("a@example.com");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"user", "list"}, {"policy", "show", "a@example.com"}, {"domain", "list"}}) {
+    CtlRun out = Dd(args);
+    for (const std::string& secret : {std::string("from-env"), user->ha1_md5, user->ha1_sha256}) {
+      EXPECT_EQ(out.out.find(secret), std::string::npos);
+      EXPECT_EQ(out.err.find(secret), std::string::npos);
+    }
+  }
+}
+
+TEST_F(ParleyctlTest, ImportCsv) {
+  std::string csv = WriteFile("users.csv",
+                              "aor,password\r\n"
+                              "alice@example.com,pw1\r\n"
+                              "\r\n"
+                              "\"bob@example.com\",\"with,comma\"\r\n"
+                              "carol@example.org,pw3\r\n");
+  CtlRun r = Dd({"user", "import", csv});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("imported 3 user(s) in 2 domain(s)"), std::string::npos) << r.out;
+  ExpectPassword("bob@example.com", "with,comma");
+  EXPECT_EQ(Dd({"user", "list"}).out, "alice@example.com\nbob@example.com\ncarol@example.org\n");
+  // Importing again updates in place.
+  r = Dd({"user", "import", csv});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(OpenStore()->ListUsers("")->size(), 3u);
+  // From stdin.
+  r = Dd({"user", "import", "-"}, "dave@example.org,pw4\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ExpectPassword("dave@example.org", "pw4");
+}
+
+TEST_F(ParleyctlTest, ImportReportsBadLinesAndImportsNothing) {
+  std::string csv = WriteFile("bad.csv",
+                              "aor,password\n"
+                              "alice@example.com,pw1\n"
+                              "not-an-aor,pw\n"
+                              "bob@example.com,pw2\n"
+                              "carol@example.com\n");
+  CtlRun r = Dd({"user", "import", csv});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(csv + ":3: invalid AOR"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(csv + ":5: expected 2 fields"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing imported"), std::string::npos) << r.err;
+  EXPECT_TRUE(OpenStore()->ListUsers("")->empty());
+
+  r = Dd({"user", "import", "--skip-bad", csv});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("imported 2 user(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(OpenStore()->ListUsers("")->size(), 2u);
+
+  r = Dd({"user", "import", tmp_ + "/missing.csv"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos);
+}
+
+TEST_F(ParleyctlTest, Domains) {
+  EXPECT_EQ(Dd({"domain", "add", "Example.com"}).out, "added domain example.com\n");
+  EXPECT_EQ(Dd({"domain", "add", "example.com"}).out, "domain example.com already exists\n");
+  EXPECT_EQ(Dd({"domain", "add", "other.org"}).code, 0);
+  EXPECT_EQ(Dd({"domain", "list"}).out, "example.com\nother.org\n");
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"domain", "del", "example.com"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: domain example.com still has 1 user(s)\n");
+  EXPECT_EQ(Dd({"domain", "del", "other.org"}).code, 0);
+  r = Dd({"domain", "del", "other.org"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: no such domain other.org\n");
+  EXPECT_EQ(Dd({"domain", "add", "bad domain"}).code, 2);
+  EXPECT_EQ(Dd({"domain", "list"}).out, "example.com\n");
+}
+
+TEST_F(ParleyctlTest, Policy) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  EXPECT_EQ(Dd({"policy", "show", "alice@example.com"}).out, "mode reject\n");
+  CtlRun r = Dd({"policy", "mode", "alice@example.com", "discard"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "alice@example.com: blocked senders are discarded (200)\n");
+  EXPECT_EQ(Dd({"policy", "block", "alice@example.com", "spam.example"}).out, "alice@example.com: block spam.example\n");
+  EXPECT_EQ(Dd({"policy", "allow", "alice@example.com", "Bob@Other.org"}).code, 0);
+  EXPECT_EQ(Dd({"policy", "block", "alice@example.com", "eve@spam.example"}).code, 0);
+  EXPECT_EQ(Dd({"policy", "show", "alice@example.com"}).out,
+            "mode discard\nallow Bob@other.org\nblock eve@spam.example\nblock spam.example\n");
+  EXPECT_EQ(Dd({"policy", "remove", "alice@example.com", "spam.example"}).code, 0);
+  r = Dd({"policy", "remove", "alice@example.com", "spam.example"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: alice@example.com has no policy entry for spam.example\n");
+  EXPECT_EQ(Dd({"policy", "show", "alice@example.com"}).out, "mode discard\nallow Bob@other.org\nblock eve@spam.example\n");
+
+  r = Dd({"policy", "block", "nobody@example.com", "spam.example"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: no such user nobody@example.com\n");
+  EXPECT_EQ(Dd({"policy", "show", "nobody@example.com"}).code, 1);
+  EXPECT_EQ(Dd({"policy", "mode", "alice@example.com", "drop"}).code, 2);
+  EXPECT_EQ(Dd({"policy", "block", "alice@example.com", "*.example"}).code, 2);
+}
+
+TEST_F(ParleyctlTest, UsageErrorsExitTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"user"},
+           {"user", "add"},
+           {"user", "add", "not-an-aor", "--password", "x"},
+           {"user", "del", "a b@example.com"},
+           {"user", "list", "--domain", "bad domain"},
+           {"--data-dir", "x", "--store", "sqlite:y", "user", "list"},
+           {"policy", "mode", "alice@example.com"},
+           {"user", "add", "a@example.com", "--password"}}) {
+    CtlRun r = Ctl(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.code, 2) << joined << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << joined;
+    EXPECT_TRUE(r.err.starts_with("parleyctl: ")) << joined << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << joined << r.err;  // one line
+  }
+  CtlRun help = Ctl({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("user"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp_ + "/parley-data"));  // usage errors never touch the store
+}
+
+TEST_F(ParleyctlTest, ReadCommandsDoNotCreateAStore) {
+  CtlRun r = Dd({"user", "list"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no store in"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(data_dir_));
+}
+
+TEST_F(ParleyctlTest, StoreUrlOption) {
+  std::string url = "sqlite:" + tmp_ + "/other.db";
+  ASSERT_EQ(Ctl({"--store", url, "user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  EXPECT_EQ(Ctl({"--store", url, "user", "list"}).out, "alice@example.com\n");
+  CtlRun r = Ctl({"--store", "mysql://root:hunter2@db/x", "user", "list"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+}
+
+TEST_F(ParleyctlTest, Import100kUsers) {
+  std::string text = "aor,password\n";
+  constexpr int kUsers = 100000;
+  text.reserve(kUsers * 40);
+  for (int i = 0; i < kUsers; ++i) {
+    text += "user" + std::to_string(i) + "@d" + std::to_string(i % 10) + ".example.com,pw-" + std::to_string(i) + "\n";
+  }
+  std::string csv = WriteFile("100k.csv", text);
+  auto t0 = std::chrono::steady_clock::now();
+  CtlRun r = Dd({"user", "import", csv});
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::printf("[parleyctl import] %d users: %.2f s wall (process) — %s", kUsers, secs, r.out.c_str());
+  RecordProperty("import_100k_seconds", std::to_string(secs));
+  EXPECT_LT(secs, 60.0);
+  EXPECT_EQ(OpenStore()->ListUsers("")->size(), static_cast<size_t>(kUsers));
+  ExpectPassword("user99999@d9.example.com", "pw-99999");
+}
+
+// The server's executor keeps writing while an administrator runs parleyctl.
+TEST_F(ParleyctlTest, RunsWhileTheServerWrites) {
+  ASSERT_EQ(Dd({"domain", "add", "example.com"}).code, 0);
+  store::StoreExecutor ex(store::StoreConfig{store::DefaultStoreUrl(data_dir_), true});
+  ASSERT_TRUE(ex.Start().ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0}, failed{0};
+  std::thread server([&] {
+    for (int i = 0; !stop; ++i) {
+      ex.Write([&, i](store::Store& s) -> store::StoreExecutor::Completion {
+        store::Binding b;
+        b.aor = "reg" + std::to_string(i) + "@example.com";
+        b.contact_uri = "sip:" + b.aor;
+        (void)s.UpsertBinding(b);
+        return [&](const Result<void>& r) { (r.ok() ? written : failed)++; };
+      });
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "u" + std::to_string(i) + "@example.com,pw\n";
+  std::string csv = WriteFile("20k.csv", text);
+  CtlRun imp = Dd({"user", "import", csv});
+  CtlRun add = Dd({"user", "add", "alice@example.com", "--password", "pw"});
+  CtlRun pol = Dd({"policy", "block", "alice@example.com", "spam.example"});
+  stop = true;
+  server.join();
+  ex.Stop();
+  EXPECT_EQ(imp.code, 0) << imp.err;
+  EXPECT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(pol.code, 0) << pol.err;
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(written.load(), 0);
+  EXPECT_EQ(OpenStore()->LoadBindings()->size(), static_cast<size_t>(written.load()));
+  EXPECT_EQ(OpenStore()->ListUsers("")->size(), 20001u);
+}
+
+TEST_F(ParleyctlTest, WorksOnPostgres) {
+  PARLEY_REQUIRE_PG_CLUSTER(cluster);
+  std::string url = cluster->NewStoreUrl();
+  CtlRun r = Ctl({"--store", url, "user", "add", "alice@example.com", "--password", "pw"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string csv = WriteFile("pg.csv", "bob@example.com,pw2\ncarol@example.org,pw3\n");
+  ASSERT_EQ(Ctl({"--store", url, "user", "import", csv}).code, 0);
+  ASSERT_EQ(Ctl({"--store", url, "policy", "block", "alice@example.com", "spam.example"}).code, 0);
+  EXPECT_EQ(Ctl({"--store", url, "user", "list"}).out, "alice@example.com\nbob@example.com\ncarol@example.org\n");
+  EXPECT_EQ(Ctl({"--store", url, "policy", "show", "alice@example.com"}).out, "mode reject\nblock spam.example\n");
+  EXPECT_EQ(Ctl({"--store", url, "domain", "del", "example.com"}).code, 1);
+  EXPECT_EQ(Ctl({"--store", url, "user", "del", "alice@example.com"}).code, 0);
+}
+
+}  // namespace
+}  // namespace parley::ctl

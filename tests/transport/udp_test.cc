@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include "sip/response.h"
+#include "test_util.h"
+
+namespace parley::transport::testing {
+namespace {
+
+TransportConfig UdpConfig(std::vector<ListenPoint> listen) {
+  TransportConfig c;
+  c.listen = std::move(listen);
+  c.tls_verify = TlsVerify::kNone;
+  return c;
+}
+
+// A request from a plain UDP socket reaches the handler with its Source and
+// the Via stamped; the response goes back where ResponseDestination says.
+void RoundTrip(bool v6) {
+  const char* ip = v6 ? "::1" : "127.0.0.1";
+  Node node(UdpConfig({Listen(Protocol::kUdp, ip)}));
+  auto started = node.Start();
+  if (v6 && !started.ok()) GTEST_SKIP() << "no IPv6 loopback: " << started.error().message;
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  SocketAddress server = node.bound(Protocol::kUdp, v6);
+  ASSERT_NE(server.port(), 0);
+
+  RawSocket client = RawSocket::Udp(v6);
+  ASSERT_TRUE(client.SendTo(server, Request(1, "UDP", "client.invalid:5070")));
+  auto in = node.inbox.Pop();
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->source.protocol, Protocol::kUdp);
+  EXPECT_EQ(in->source.remote, client.local());
+  EXPECT_EQ(in->source.local, server);
+  EXPECT_EQ(in->source.flow, 0u);
+  ASSERT_TRUE(in->message->is_request());
+  const sip::Via* via = in->message->top_via();
+  ASSERT_NE(via, nullptr);
+  EXPECT_EQ(via->received(), client.local().ip());
+  EXPECT_EQ(via->rport(), std::to_string(client.local().port()));
+
+  auto to = ResponseDestination(*via, in->source);
+  ASSERT_TRUE(to);
+  EXPECT_EQ(to->address, client.local());
+  EXPECT_EQ(node.transport().ViaSentBy(*to), server.HostForUri() + ":" + std::to_string(server.port()));
+  auto response = sip::MakeResponse(*in->message, 200);
+  EXPECT_FALSE(node.Send(*to, response->Serialize()));
+
+  SocketAddress from;
+  auto got = client.Read(kWait, &from);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->rfind("SIP/2.0 200 OK\r\n", 0), 0u) << *got;
+  EXPECT_EQ(from, server) << "sent from the listening socket";
+
+  auto stats = node.transport().Stats()[Protocol::kUdp];
+  EXPECT_EQ(stats.messages_in, 1u);
+  EXPECT_EQ(stats.messages_out, 1u);
+  EXPECT_GT(stats.bytes_in, 0u);
+  EXPECT_EQ(stats.bytes_out, got->size());
+}
+
+TEST(UdpTest, RoundTripIpv4) { RoundTrip(false); }
+TEST(UdpTest, RoundTripIpv6) { RoundTrip(true); }
+
+TEST(UdpTest, DatagramsThatAreNotSipAreDroppedAndCounted) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  SocketAddress server = node.bound(Protocol::kUdp);
+  RawSocket client = RawSocket::Udp();
+  client.SendTo(server, "\r\n\r\n");                                            // keep-alive
+  client.SendTo(server, std::string("\x00\x01\x00\x00\x21\x12\xa4\x42", 8));  // STUN header
+  client.SendTo(server, "\r\n");
+  client.SendTo(server, Request(7));  // same socket on the server: read after the others
+  auto in = node.inbox.Pop();
+  ASSERT_TRUE(in);
+  ASSERT_NE(in->message->cseq(), nullptr) << in->message->start_line();
+  EXPECT_EQ(in->message->cseq()->number, 7u);
+  EXPECT_EQ(node.inbox.size(), 0u);
+  EXPECT_EQ(node.transport().Stats()[Protocol::kUdp].parse_drops, 3u);
+}
+
+TEST(UdpTest, MalformedSipIsDeliveredWithItsParseError) {
+  // Answering it (400) is the validation layer's job, not the transport's.
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  RawSocket client = RawSocket::Udp();
+  std::string bad = Request(1);
+  bad.replace(bad.find("Content-Length: 0"), 17, "Content-Length: 99");
+  client.SendTo(node.bound(Protocol::kUdp), bad);
+  auto in = node.inbox.Pop();
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->message->parse_error().status, 400);
+}
+
+TEST(UdpTest, UnroutableDestinationsAreRefused) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  for (const char* ip : {"255.255.255.255", "224.0.0.1", "0.0.0.0"}) {
+    EXPECT_EQ(node.Send({Protocol::kUdp, Addr(ip, 5060), 0, {}}, "x"), std::errc::address_not_available) << ip;
+  }
+  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("127.0.0.1", 0), 0, {}}, "x"), std::errc::address_not_available);
+  EXPECT_EQ(node.Send({Protocol::kTcp, Addr("255.255.255.255", 5060), 0, {}}, "x"), std::errc::address_not_available);
+  // No IPv6 UDP socket to send from.
+  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("::1", 5060), 0, {}}, "x"), std::errc::address_family_not_supported);
+}
+
+TEST(UdpTest, OversizedDatagramsAreRefused) {
+  auto config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")});
+  config.udp_max_datagram = 100;
+  Node node(std::move(config));
+  ASSERT_TRUE(node.Start().ok());
+  RawSocket client = RawSocket::Udp();
+  EXPECT_EQ(node.Send({Protocol::kUdp, client.local(), 0, {}}, std::string(101, 'x')), std::errc::message_size);
+  client.SendTo(node.bound(Protocol::kUdp), Request(1));  // well over 100 bytes
+  EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kUdp].parse_drops == 1; }));
+  EXPECT_EQ(node.inbox.size(), 0u);
+}
+
+TEST(UdpTest, DoneRunsOnTheLoopThatCalledSend) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  RawSocket client = RawSocket::Udp();
+  for (size_t l = 0; l < node.loops().size(); ++l) {
+    std::promise<bool> on_caller;
+    runtime::Loop& loop = node.loops().loop(l);
+    loop.Post([&] {
+      auto inside_send = std::make_shared<bool>(true);
+      node.transport().Send({Protocol::kUdp, client.local(), 0, {}}, "hello",
+                            [&on_caller, inside_send, l](std::error_code ec) {
+                              EXPECT_FALSE(ec);
+                              EXPECT_FALSE(*inside_send) << "Done must not run inside Send";
+                              on_caller.set_value(runtime::LoopGroup::CurrentIndex() == l);
+                            });
+      *inside_send = false;
+    });
+    auto f = on_caller.get_future();
+    ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+    EXPECT_TRUE(f.get());
+    EXPECT_EQ(client.Read(), "hello");
+  }
+}
+
+TEST(UdpTest, StartNamesTheListenPointThatFailed) {
+  RawSocket squatter = RawSocket::Udp();  // bound without SO_REUSEPORT
+  SocketAddress taken = squatter.local();
+  auto config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), ListenPoint{Protocol::kUdp, taken, {}, 0}});
+  Node node(std::move(config));
+  auto r = node.Start();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, EADDRINUSE);
+  EXPECT_NE(r.error().message.find("UDP " + taken.ToString()), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("bind"), std::string::npos) << r.error().message;
+}
+
+TEST(UdpTest, ViaSentByFollowsProtocolFamilyAndAdvertisedHost) {
+  TransportConfig config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), Listen(Protocol::kTcp, "127.0.0.1"),
+                                      ListenPoint{Protocol::kUdp, Addr("0.0.0.0"), "sip.example.com", 5080}});
+  Node node(std::move(config));
+  ASSERT_TRUE(node.Start().ok());
+  auto bound = node.transport().bound();
+  ASSERT_EQ(bound.size(), 3u);
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("127.0.0.1", 5060), 0, {}}),
+            "127.0.0.1:" + std::to_string(bound[0].address.port()));
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTcp, Addr("127.0.0.1", 5060), 0, {}}),
+            "127.0.0.1:" + std::to_string(bound[1].address.port()));
+  // Another host: the wildcard bind, with its advertised name and port.
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("192.0.2.1", 5060), 0, {}}), "sip.example.com:5080");
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("::1", 5060), 0, {}}), "") << "no IPv6 listen point";
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTls, Addr("127.0.0.1", 5061), 0, {}}), "");
+}
+
+}  // namespace
+}  // namespace parley::transport::testing

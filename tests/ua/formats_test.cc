@@ -1,0 +1,201 @@
+// The body formats and parsers of the UA: addresses, CPIM, IMDN,
+// isComposing, PIDF/RPID, watcherinfo, reginfo, pres-rules.
+
+#include <gtest/gtest.h>
+
+#include "ua/account.h"
+#include "ua/im_formats.h"
+#include "ua/pres_rules.h"
+#include "ua/presence_formats.h"
+
+namespace parley::ua {
+namespace {
+
+TEST(AccountTest, ParseAor) {
+  EXPECT_EQ(ParseAor("bob@Example.COM")->Uri(), "sip:bob@example.com");
+  EXPECT_EQ(ParseAor("sip:bob@example.com")->Text(), "bob@example.com");
+  EXPECT_EQ(ParseAor("<sip:bob@example.com>")->user, "bob");
+  EXPECT_EQ(ParseAor("bob", "example.org")->Uri(), "sip:bob@example.org");
+  EXPECT_EQ(ParseAor("im:bob@example.com")->Uri(), "sip:bob@example.com");
+  EXPECT_FALSE(ParseAor("bob").ok());
+  EXPECT_FALSE(ParseAor("@example.com").ok());
+}
+
+TEST(AccountTest, ParseProxySpec) {
+  auto p = ParseProxySpec("127.0.0.1:5070");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->port, 5070);
+  EXPECT_EQ(p->protocol, transport::Protocol::kUdp);
+  p = ParseProxySpec("sip.example.com;transport=tls");
+  EXPECT_EQ(p->port, 5061);
+  EXPECT_EQ(p->protocol, transport::Protocol::kTls);
+  p = ParseProxySpec("[::1]:5080;transport=TCP");
+  EXPECT_EQ(p->host, "::1");
+  EXPECT_EQ(p->protocol, transport::Protocol::kTcp);
+  EXPECT_EQ(ParseProxySpec("h:5061")->protocol, transport::Protocol::kTls);
+  EXPECT_EQ(p->ToString(), "[::1]:5080;transport=tcp");
+  EXPECT_FALSE(ParseProxySpec("h:99999").ok());
+  EXPECT_FALSE(ParseProxySpec("h;transport=ws").ok());
+  EXPECT_FALSE(ParseProxySpec("").ok());
+}
+
+TEST(CpimTest, RoundTripAndRfcExample) {
+  CpimMessage m;
+  m.from = "MR SANDERS <im:piglet@100akerwood.com>";
+  m.to = "Depressed Donkey <im:eeyore@100akerwood.com>";
+  m.datetime = "2000-12-13T13:40:00-08:00";
+  m.headers = {{"Subject", "the weather will be fine today"}};
+  m.content_type = "text/xml; charset=utf-8";
+  m.content_headers = {{"Content-ID", "<1234567890@foo.com>"}};
+  m.body = "<body>\r\nHere is the text of my message.\r\n</body>";
+  auto p = ParseCpim(BuildCpim(m));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->from, m.from);
+  EXPECT_EQ(p->Header("subject"), "the weather will be fine today");
+  EXPECT_EQ(p->content_type, m.content_type);
+  EXPECT_EQ(p->content_headers.size(), 1u);
+  EXPECT_EQ(p->body, m.body);
+  // LF-only line ends are accepted too.
+  auto lf = ParseCpim("From: <sip:a@b>\nTo: <sip:c@d>\n\nContent-Type: text/plain\n\nhi");
+  ASSERT_TRUE(lf.ok());
+  EXPECT_EQ(lf->body, "hi");
+  EXPECT_FALSE(ParseCpim("From: <sip:a@b>\r\n\r\nno content type\r\n\r\nx").ok());
+  EXPECT_FALSE(ParseCpim("garbage without blank line").ok());
+}
+
+TEST(ImdnTest, RoundTrip) {
+  Imdn n{"34jk324j", "2008-04-04T12:16:49-05:00", "im:bob@example.com", "im:bob@example.com",
+         "delivery-notification", "delivered"};
+  auto p = ParseImdn(BuildImdn(n));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->message_id, "34jk324j");
+  EXPECT_EQ(p->kind, "delivery-notification");
+  EXPECT_EQ(p->status, "delivered");
+  EXPECT_FALSE(ParseImdn("<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>x</message-id></imdn>").ok());
+}
+
+TEST(ComposingTest, RoundTripAndRfcExample) {
+  auto p = ParseComposing(BuildComposing({true, "text/plain", 90, ""}));
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->active);
+  EXPECT_EQ(p->refresh, 90u);
+  // RFC 3994 §6.2 example.
+  auto idle = ParseComposing(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\"\n"
+      "  xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  <state>idle</state>\n"
+      "  <lastactive>2003-01-27T10:43:00Z</lastactive>\n  <contenttype>audio</contenttype>\n</isComposing>");
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(idle->active);
+  EXPECT_EQ(idle->content_type, "audio");
+  EXPECT_FALSE(ParseComposing("<isComposing><state>typing</state></isComposing>").ok());
+  EXPECT_FALSE(ParseComposing("<!DOCTYPE x [<!ENTITY a \"b\">]><isComposing/>").ok());
+}
+
+TEST(PidfTest, BuildThenParse) {
+  auto doc = PresenceFromStatus("away", "back at 2");
+  ASSERT_TRUE(doc.ok());
+  doc->entity = "sip:alice@example.com";
+  auto info = ParsePidf(BuildPidf(*doc));
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->entity, "sip:alice@example.com");
+  EXPECT_EQ(info->basic, "open");
+  ASSERT_EQ(info->activities.size(), 1u);
+  EXPECT_EQ(info->activities[0], "away");
+  EXPECT_EQ(info->note, "back at 2");
+  EXPECT_EQ(info->Summary(), "away");
+  auto closed = ParsePidf(BuildPidf(*PresenceFromStatus("closed", "")));
+  EXPECT_EQ(closed->Summary(), "closed");
+  EXPECT_EQ(PresenceFromStatus("dnd", "")->activities[0], "busy");
+  EXPECT_EQ(PresenceFromStatus("on-the-phone", "")->activities[0], "on-the-phone");
+  EXPECT_FALSE(PresenceFromStatus("sleepy", "").ok());
+}
+
+TEST(PidfTest, ParsesForeignPrefixesAndSeveralTuples) {
+  // RFC 4480 §4 style with other prefixes, plus a second, open tuple.
+  const char* xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model"
+  xmlns:rp="urn:ietf:params:xml:ns:pidf:rpid" entity="pres:someone@example.com">
+  <tuple id="bs35r9"><status><basic>closed</basic></status></tuple>
+  <tuple id="x"><status><basic>open</basic></status><note>phone</note></tuple>
+  <dm:person id="p1"><rp:activities><rp:meeting/><rp:other>coding</rp:other></rp:activities>
+  <dm:note>In a meeting</dm:note></dm:person>
+</presence>)";
+  auto info = ParsePidf(xml);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->basic, "open");
+  ASSERT_EQ(info->activities.size(), 2u);
+  EXPECT_EQ(info->activities[1], "coding");
+  EXPECT_EQ(info->note, "In a meeting");
+  EXPECT_EQ(info->Summary(), "meeting");
+  EXPECT_FALSE(ParsePidf("<notpresence/>").ok());
+  EXPECT_FALSE(ParsePidf("not xml <").ok());
+}
+
+TEST(WatcherInfoTest, FullThenPartialThenOutOfSequence) {
+  WatcherInfoState s;
+  ASSERT_TRUE(s.Apply(R"(<?xml version="1.0"?>
+<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="0" state="full">
+  <watcher-list resource="sip:alice@example.com" package="presence">
+    <watcher status="active" id="sr8fdsj" duration-subscribed="509" expiration="3600" event="approved">sip:hr@example.com</watcher>
+    <watcher status="pending" id="hh8juja87s997-ass7" display-name="Mr. Subscriber" event="subscribe">sip:bob@example.org</watcher>
+  </watcher-list>
+</watcherinfo>)")
+                  .ok());
+  EXPECT_EQ(s.watchers().size(), 2u);
+  auto pending = s.Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].uri, "sip:bob@example.org");
+  EXPECT_EQ(pending[0].display_name, "Mr. Subscriber");
+  EXPECT_EQ(pending[0].resource, "sip:alice@example.com");
+  // Partial: bob approved.
+  ASSERT_TRUE(s.Apply(R"(<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="1" state="partial">
+  <watcher-list resource="sip:alice@example.com" package="presence">
+    <watcher status="active" id="hh8juja87s997-ass7" event="approved">sip:bob@example.org</watcher>
+  </watcher-list></watcherinfo>)")
+                  .ok());
+  EXPECT_TRUE(s.Pending().empty());
+  EXPECT_EQ(s.version(), 1);
+  // A gap in versions is an error.
+  EXPECT_FALSE(s.Apply(R"(<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="5" state="partial"/>)").ok());
+}
+
+TEST(RegInfoTest, Rfc3680Example) {
+  auto r = ParseRegInfo(R"(<?xml version="1.0"?>
+<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="0" state="full">
+  <registration aor="sip:user@example.com" id="as9" state="active">
+    <contact id="76" state="active" event="registered" duration-registered="7322" q="0.8">
+      <uri>sip:user@pc887.example.com</uri></contact>
+    <contact id="77" state="terminated" event="expired" duration-registered="36000">
+      <uri>sip:user@university.edu</uri></contact>
+  </registration>
+</reginfo>)");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->full);
+  ASSERT_EQ(r->contacts.size(), 2u);
+  EXPECT_EQ(r->contacts[0].uri, "sip:user@pc887.example.com");
+  EXPECT_EQ(r->contacts[1].event, "expired");
+}
+
+TEST(PresRulesTest, SetRuleReplacesOnlyThatWatcher) {
+  auto d1 = SetPresRule("", "sip:bob@example.com", "allow");
+  ASSERT_TRUE(d1.ok());
+  EXPECT_NE(d1->find("sub-handling>allow<"), std::string::npos);
+  EXPECT_NE(d1->find("id=\"sip:bob@example.com\""), std::string::npos);
+  auto d2 = SetPresRule(*d1, "sip:carol@example.com", "polite-block");
+  auto d3 = SetPresRule(*d2, "sip:bob@example.com", "block");
+  ASSERT_TRUE(d3.ok());
+  EXPECT_EQ(d3->find("sub-handling>allow<"), std::string::npos);
+  EXPECT_NE(d3->find(">block<"), std::string::npos);
+  EXPECT_NE(d3->find(">polite-block<"), std::string::npos);
+  // A document written by someone else, with a default namespace, is kept.
+  std::string other = R"(<ruleset xmlns="urn:ietf:params:xml:ns:common-policy"><rule id="keep"><conditions/><actions/></rule></ruleset>)";
+  auto d4 = SetPresRule(other, "sip:bob@example.com", "allow");
+  ASSERT_TRUE(d4.ok());
+  EXPECT_NE(d4->find("id=\"keep\""), std::string::npos);
+  EXPECT_FALSE(SetPresRule("", "sip:x@y", "maybe").ok());
+  EXPECT_EQ(PresRulesUri("http://h:8080/xcap/", "sip:alice@example.com"),
+            "http://h:8080/xcap/pres-rules/users/sip:alice@example.com/index");
+}
+
+}  // namespace
+}  // namespace parley::ua
