@@ -104,6 +104,8 @@ class Notifier {
 
   std::vector<const Subscription*> Find(const std::string& resource, const std::string& package) const;
   size_t size() const { return subs_.size(); }
+  // Whether any subscription (of any package) is for `resource`.
+  bool Watched(const std::string& resource) const { return by_resource_.count(resource) != 0; }
   const NotifierStats& stats() const { return stats_; }
 
   // "<sip:ev-<shard>-<id>@host:port>" and back.

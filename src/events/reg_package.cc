@@ -101,10 +101,11 @@ std::string RegPackage::FullState(Subscription& sub) {
 }
 
 void RegPackage::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
-                                const std::vector<store::Binding>& current) {
+                                const registrar::BindingsFn& current) {
+  if (!notifiers_.Local().Watched(aor)) return;
   std::vector<std::pair<store::Binding, std::string>> contacts;
   for (const auto& c : changes) contacts.emplace_back(c.binding, EventName(c.kind));
-  bool active = !current.empty();
+  bool active = !current().empty();
   int64_t now = UnixNow();
   notifiers_.Local().Changed(aor, "reg", [&](Subscription& s) {
     return ReginfoDocument(s.local_uri, s.version++, false, contacts, active, now);

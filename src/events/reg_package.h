@@ -27,7 +27,7 @@ class RegPackage : public EventPackage {
 
   // The registrar's listener: runs on the AOR's shard after a change.
   void OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
-                      const std::vector<store::Binding>& current);
+                      const registrar::BindingsFn& current);
 
  private:
   registrar::Registrar& registrar_;

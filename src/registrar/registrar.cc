@@ -300,7 +300,8 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
 
 void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>& changes) {
   if (listeners_.empty()) return;
-  auto current = tables_.Local().Bindings(aor);
+  const LocationTable& table = tables_.Local();
+  BindingsFn current = [&table, &aor] { return table.Bindings(aor); };
   for (auto& l : listeners_) l(aor, changes, current);
 }
 

@@ -30,9 +30,11 @@ struct RegistrarConfig {
 
 // Observers of registration changes (reg event, presence, the message store
 // delivering queued messages). Called on the AOR's shard after the change
-// was committed; `current` is the AOR's full binding set afterwards.
+// was committed; `current()` gives the AOR's full binding set afterwards (built
+// only when a listener asks: most changes have nobody watching).
+using BindingsFn = std::function<std::vector<store::Binding>()>;
 using RegistrationListener = std::function<void(const std::string& aor, const std::vector<BindingChange>& changes,
-                                                const std::vector<store::Binding>& current)>;
+                                                const BindingsFn& current)>;
 
 class Registrar : public proxy::LocationService {
  public:

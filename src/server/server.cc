@@ -192,7 +192,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   reg_package_ = std::make_unique<events::RegPackage>(*registrar_, *policies_, *notifiers_);
   registrar_->AddListener([pkg = reg_package_.get()](const std::string& aor,
                                                      const std::vector<registrar::BindingChange>& changes,
-                                                     const std::vector<store::Binding>& current) {
+                                                     const registrar::BindingsFn& current) {
     pkg->OnRegistration(aor, changes, current);
   });
   event_config_.min_expires = config_.min_expires;
