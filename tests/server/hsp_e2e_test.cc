@@ -178,6 +178,26 @@ TEST_F(Hsp, WrongPasswordAndUnknownUserAre403) {
   EXPECT_EQ(unknown->status(), 403);
 }
 
+// Password guessing: after max_failures_per_user (10) failures in the window
+// the account is locked for everyone, even with the right password, and
+// other users are unaffected.
+TEST_F(Hsp, RepeatedWrongPasswordsLockTheAccount) {
+  SipClient c(false, udp_);
+  for (int i = 0; i < 10; ++i) {
+    auto wrong = Register(c, "carol", "guess-" + std::to_string(i));
+    ASSERT_TRUE(wrong);
+    ASSERT_EQ(wrong->status(), 403) << i;
+  }
+  auto locked = Register(c, "carol", "carol-pw");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status(), 403);
+  EXPECT_EQ(locked->reason(), "Too Many Failed Attempts");
+  SipClient other(false, udp_);
+  auto ok = Register(other, "alice", "alice-pw");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+}
+
 TEST_F(Hsp, StaleNonceIsRechallengedWithStaleTrue) {
   auto key = store_->GetMeta("digest_nonce_key");
   ASSERT_TRUE(key.ok() && *key);
