@@ -245,6 +245,24 @@ TEST_F(LayerTest, TuMayEndTheTransactionInsideOnRequest) {
   ExpectIdle();
 }
 
+TEST_F(LayerTest, RespondAndForgetEndsAUdpTransactionWithItsFinalResponse) {
+  // A digest challenge over UDP: no Timer J state is kept, so a
+  // retransmission of the request is a new request for the TU.
+  tu_.on_request = [&](ServerTxnId id, const sip::Message& m) {
+    ASSERT_TRUE(layer_->RespondAndForget(id, sip::MakeResponse(m, 407, {}, "t")).ok());
+    EXPECT_EQ(layer_->State(id), std::nullopt);
+  };
+  RequestSpec spec;
+  spec.method = "MESSAGE";
+  Receive(RequestText(spec));
+  EXPECT_EQ(sender_.count(), 1u);
+  EXPECT_EQ(layer_->server_count(), 0u);
+  Receive(RequestText(spec));
+  EXPECT_EQ(tu_.requests.size(), 2u);
+  EXPECT_EQ(sender_.count(), 2u);
+  ExpectIdle();
+}
+
 TEST_F(LayerTest, StatefulProxyForwardsInsideCallbacks) {
   // OnRequest forwards downstream; the response handler answers upstream.
   tu_.on_request = [&](ServerTxnId upstream, const sip::Message& m) {
