@@ -28,6 +28,15 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
       if (digits > 0 && i < via.size() && via[i] == '-' && shard < shards) return shard;
     }
   }
+  if (m.is_request()) {
+    // The user the request is about, so that its credentials, failure
+    // counters and (for REGISTER) bindings are on the receiving loop: a
+    // REGISTER by its To AOR, anything else by its From AOR. Retransmissions
+    // and the CANCEL/ACK of an INVITE carry the same fields, so they meet
+    // their transaction on the same shard.
+    const sip::NameAddr* who = m.method() == sip::Method::kRegister ? m.to() : m.from();
+    if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return IHash(sip::AorKey(who->uri)) % shards;
+  }
   return IHash(m.call_id()) % shards;
 }
 

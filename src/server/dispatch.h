@@ -1,8 +1,10 @@
 #pragma once
-// Which shard (event loop) owns a message: requests by a hash of the
-// Call-ID, responses by the shard our own branch names (so a response finds
-// the client transaction wherever its Call-ID hashes), falling back to the
-// Call-ID. Pure functions.
+// Which shard (event loop) owns a message: requests by the shard of the user
+// they are about (proxy::ShardRouter::ShardOf of the To AOR for REGISTER, of
+// the From AOR otherwise; the Call-ID when there is no SIP user), responses
+// by the shard our own branch names (so a response finds the client
+// transaction wherever it was created), falling back to the Call-ID. Pure
+// functions.
 
 #include <cstddef>
 #include <string>

@@ -252,6 +252,24 @@ TEST(Dispatch, ResponsesFollowOurBranchRequestsTheCallId) {
   EXPECT_EQ(ShardOf(*resp, 1), 0u);
 }
 
+TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
+  auto parse = [](const std::string& method, const std::string& from, const std::string& to) {
+    return sip::ParseDatagram(testing::ToCrlf(method + " sip:x@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nTo: " + to +
+                                              "\nFrom: " + from + ";tag=2\nCall-ID: cid\nCSeq: 1 " + method +
+                                              "\nMax-Forwards: 70\nContent-Length: 0\n\n"),
+                              sip::ParserLimits());
+  };
+  auto reg = parse("REGISTER", "<sip:admin@b>", "<sip:Alice@B>");
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(ShardOf(*reg, 8), IHash("Alice@b") % 8);  // the registrar's AOR key: host case-folded
+  auto msg = parse("MESSAGE", "\"A\" <sip:alice@b>", "<sip:bob@b>");
+  ASSERT_TRUE(msg);
+  EXPECT_EQ(ShardOf(*msg, 8), IHash("alice@b") % 8);
+  auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
+}
+
 TEST(Shutdown, StopsCleanlyAndRefusesNewWork) {
   auto dir = std::filesystem::temp_directory_path() / ("parley-stop-" + sip::RandomToken(4));
   ServerConfig c;
