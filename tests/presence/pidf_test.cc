@@ -276,6 +276,10 @@ TEST(Pidf, InheritedLanguage) {
   EXPECT_EQ(d.tuples[0].notes[0], (Note{"de", "Mittagspause"}));
   EXPECT_EQ(d.tuples[0].notes[1], (Note{"en", "Lunch"}));
   EXPECT_EQ(d.notes[0], (Note{"de", "Hallo"}));
+  // An unknown element takes the language it inherited along.
+  PresenceDoc x = ParseRoundTrip(R"(<presence xmlns="urn:ietf:params:xml:ns:pidf" xml:lang="de"
+      entity="sip:a@example.com"><x:note xmlns:x="urn:x">Hallo</x:note></presence>)");
+  EXPECT_EQ(x.extensions, std::vector<std::string>{"<x:note xml:lang=\"de\" xmlns:x=\"urn:x\">Hallo</x:note>"});
 }
 
 // --- foreign namespaces -----------------------------------------------------
@@ -408,6 +412,13 @@ INSTANTIATE_TEST_SUITE_P(
                 400, "PIDF: invalid contact priority"},
         BadCase{"BadTimestamp", Doc(Tuple1("<status><basic>open</basic></status><timestamp>yesterday</timestamp>")),
                 400, "PIDF: invalid <timestamp>"},
+        BadCase{"TwoDeviceIds",
+                Doc("<dm:device id=\"d\"><dm:deviceID>urn:a</dm:deviceID><dm:deviceID>urn:b</dm:deviceID></dm:device>"),
+                400, "PIDF: more than one <deviceID> in a device"},
+        BadCase{"TwoPersonTimestamps",
+                Doc("<dm:person id=\"p\"><dm:timestamp>2005-05-30T16:09:44Z</dm:timestamp>"
+                    "<dm:timestamp>2005-05-30T16:09:45Z</dm:timestamp></dm:person>"),
+                400, "PIDF: more than one <timestamp> in a person"},
         BadCase{"BadFrom", Doc("<dm:person id=\"p\"><rpid:activities from=\"noon\"/></dm:person>"), 400,
                 "PIDF: invalid 'from' time"},
         BadCase{"BadUserInput", Doc("<dm:person id=\"p\"><rpid:user-input>asleep</rpid:user-input></dm:person>"),

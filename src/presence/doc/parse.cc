@@ -345,7 +345,8 @@ bool Parser::ParsePerson(pugi::xml_node e, Person& p) {
       p.status_icon = xml::Text(c);
     } else if (n.Is(kNsDataModel, "note") || n.Is(kNsPidf, "note")) {
       ok = AddNote(p.notes, c);
-    } else if ((n.Is(kNsDataModel, "timestamp") || n.Is(kNsPidf, "timestamp")) && !seen_timestamp) {
+    } else if (n.Is(kNsDataModel, "timestamp") || n.Is(kNsPidf, "timestamp")) {
+      if (seen_timestamp) return Fail(400, "PIDF: more than one <timestamp> in a person");
       seen_timestamp = true;
       ok = DateTime(c, p.timestamp, "timestamp");
     } else {
@@ -359,17 +360,22 @@ bool Parser::ParsePerson(pugi::xml_node e, Person& p) {
 
 bool Parser::ParseDevice(pugi::xml_node e, Device& d) {
   d.id = std::string(xml::Attr(e, "id").value_or(""));
-  bool seen_timestamp = false;
+  bool seen_timestamp = false, seen_device_id = false;
   for (pugi::xml_node c = e.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     Name n;
     if (!Resolve(c, n)) return false;
     bool ok = true;
-    if (n.Is(kNsDataModel, "deviceID") && d.device_id.empty()) {
+    // The serializer writes extensions before <deviceID>, so a second
+    // deviceID or timestamp could not stay second: both are errors.
+    if (n.Is(kNsDataModel, "deviceID")) {
+      if (seen_device_id) return Fail(400, "PIDF: more than one <deviceID> in a device");
+      seen_device_id = true;
       d.device_id = xml::Text(c);
     } else if (n.Is(kNsDataModel, "note") || n.Is(kNsPidf, "note")) {
       ok = AddNote(d.notes, c);
-    } else if ((n.Is(kNsDataModel, "timestamp") || n.Is(kNsPidf, "timestamp")) && !seen_timestamp) {
+    } else if (n.Is(kNsDataModel, "timestamp") || n.Is(kNsPidf, "timestamp")) {
+      if (seen_timestamp) return Fail(400, "PIDF: more than one <timestamp> in a device");
       seen_timestamp = true;
       ok = DateTime(c, d.timestamp, "timestamp");
     } else if (n.Is(kNsRpid, "user-input") && !d.user_input) {

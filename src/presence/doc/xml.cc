@@ -199,6 +199,13 @@ Result<std::string> CaptureOuterXml(pugi::xml_node root) {
         AppendEscapedAttr(out, uri);
         out.push_back('"');
       }
+      // The language it inherited goes with it.
+      std::string_view lang = LangInScope(root.parent());
+      if (!lang.empty() && !Attr(root, "xml:lang")) {
+        out.append(" xml:lang=\"");
+        AppendEscapedAttr(out, lang);
+        out.push_back('"');
+      }
     }
     for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
       out.push_back(' ');

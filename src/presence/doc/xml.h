@@ -53,7 +53,8 @@ void AppendEscapedAttr(std::string& out, std::string_view value);
 // The outer XML of `element`, made self-contained: every namespace prefix it
 // (or a descendant) uses that is declared outside it is declared on it, and
 // a default namespace it relies on is declared too (xmlns="" when none was
-// in scope), so it can be pasted under any parent. CDATA becomes escaped
+// in scope), and so is an inherited xml:lang, so it can be pasted under any
+// parent. CDATA becomes escaped
 // text; comments and processing instructions are dropped.
 // Errors: 400 for an undeclared prefix.
 Result<std::string> CaptureOuterXml(pugi::xml_node element);
