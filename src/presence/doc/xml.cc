@@ -1,5 +1,6 @@
 #include "presence/doc/xml.h"
 
+#include <cstring>
 #include <map>
 
 namespace parley::presence::xml {
@@ -243,6 +244,16 @@ std::optional<size_t> FindInvalidChar(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   for (size_t i = 0; i < n;) {
+    // Eight printable ASCII bytes at a time (no high bit, none below 0x20).
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      constexpr uint64_t kHigh = 0x8080808080808080ull, kSpace = 0x2020202020202020ull;
+      if (((w | (w - kSpace)) & kHigh) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned char c = p[i];
     if (c < 0x80) {
       if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return i;
