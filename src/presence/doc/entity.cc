@@ -1,4 +1,4 @@
-// Presentity URI comparison (RFC 3856 §6: the PIDF entity of a sip: presentity
+// Presentity URI comparison (RFC 3856: the PIDF entity of a sip: presentity
 // may be written as its pres: equivalent, RFC 3859).
 
 #include "common/strings.h"

@@ -257,7 +257,7 @@ bool Parser::ParseStatus(pugi::xml_node e, Tuple& t) {
       return false;
     }
   }
-  // RFC 3863 §4.1.4: <basic> may only be left out for other status elements.
+  // RFC 3863: <basic> is optional only because <status> may carry other elements instead.
   if (!seen_basic && t.status_extensions.empty()) return Fail(400, "PIDF: missing <basic>");
   return true;
 }

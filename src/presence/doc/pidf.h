@@ -35,7 +35,7 @@ struct Note {
 // the RFC 4589 location types such as "office").
 struct RpidValues {
   std::string id;
-  std::string from;   // validity (RFC 4480 §2), xs:dateTime as written
+  std::string from;   // validity (RFC 4480), xs:dateTime as written
   std::string until;
   std::vector<Note> notes;
   std::vector<std::string> values;
@@ -160,7 +160,7 @@ Result<PresenceDoc> ParsePidf(std::string_view body, std::string_view expected_e
 std::string SerializePidf(const PresenceDoc& doc);
 
 // True when two presentity URIs name the same presentity: sip:, sips: and
-// pres: URIs of the same user@host are equal (RFC 3856 §6, RFC 3859); the
+// pres: URIs of the same user@host are equal (RFC 3856, RFC 3859); the
 // host is case-insensitive, the user is compared after %-decoding. Other
 // URIs are compared as text.
 bool SamePresentity(std::string_view a, std::string_view b);

@@ -182,7 +182,7 @@ void Writer::TupleElement(const Tuple& t) {
   if (t.basic) body_.append(*t.basic == Basic::kOpen ? "<basic>open</basic>" : "<basic>closed</basic>");
   for (const auto& e : t.status_extensions) body_.append(e);
   body_.append("</status>\n");
-  // RFC 3863 §4.1: elements of other namespaces sit between <status> and <contact>.
+  // PIDF schema (RFC 3863): elements of other namespaces sit between <status> and <contact>.
   if (!t.device_id.empty()) {
     dm_ = true;
     Leaf(2, "dm:deviceID", t.device_id);
