@@ -107,7 +107,8 @@ EOF
     mkfifo "$work/baresip.in"
     exec 3<>"$work/baresip.in"
     timeout -k 2 45 baresip -f "$work/baresip" -t 40 <&3 >"$work/baresip.log" 2>&1 &
-    pids+=("$!")
+    baresip_pid=$!
+    pids+=("$baresip_pid")
     for _ in $(seq 150); do
       grep -q "registered successfully" "$work/baresip.log" && break
       sleep 0.1
@@ -128,6 +129,15 @@ EOF
     grep -q "sip:alice@$DOMAIN: \"hello baresip, from parley\"" "$work/baresip.log" ||
       fail "baresip did not print the message from alice"
     note "ok: baresip printed alice's message"
+    # On SIGTERM baresip unregisters (Expires 0, digest again): then bob is registered nowhere.
+    stop_pid "$baresip_pid" || true
+    forget "$baresip_pid"
+    rc=0
+    timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+      send "bob@$DOMAIN" "still there?" >"$work/parley2.out" 2>&1 || rc=$?
+    ((rc == 1)) && grep -q "480 Temporarily Unavailable" "$work/parley2.out" ||
+      fail "after baresip unregistered, parley send: exit $rc, expected 1 with 480: $(cat "$work/parley2.out")"
+    note "ok: after baresip unregistered, MESSAGE to bob gets 480"
     ;;
   *) fail "unknown case $case_name" ;;
 esac
