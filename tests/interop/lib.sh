@@ -85,11 +85,18 @@ start_parleyd() {
   pids+=("$parleyd_pid")
   local i
   for i in $(seq 300); do   # 30 s: the ASan build starts slowly
-    grep -q 'event=started' "$work/parleyd.log" && { note "parleyd up"; return 0; }
+    grep -qs 'event=started' "$work/parleyd.log" && { note "parleyd up"; return 0; }
     kill -0 "$parleyd_pid" 2>/dev/null || fail "parleyd exited at start-up"
     sleep 0.1
   done
   fail "parleyd did not start within 30 s"
+}
+
+# bindings USER: the contact URIs parleyd has stored for USER@$DOMAIN (it stores a binding
+# before its 200 to the REGISTER, and removes it before the 200 to an Expires 0).
+bindings() {
+  sqlite3 -readonly -cmd '.timeout 2000' "$work/data/parley.db" \
+    "SELECT contact_uri FROM bindings WHERE aor = '$1@$DOMAIN'" 2>&1 || echo "(store unreadable)"
 }
 
 # Stops the peers, then parleyd with SIGTERM; checks parleyd shut down cleanly (exit 0; under
