@@ -23,7 +23,7 @@ enter_netns() {
     need unshare util-linux
     local flags=-n
     ((EUID == 0)) || flags=-rn   # an unprivileged user namespace when not root
-    unshare $flags true 2>/dev/null || fail "cannot create a network namespace (unshare $flags): run as root"
+    unshare $flags "$BASH" -c : 2>/dev/null || fail "cannot create a network namespace (unshare $flags): run as root"
     PARLEY_INTEROP_NETNS=1 exec unshare $flags "$BASH" "$0" "$@"
   fi
   need ip iproute2
