@@ -1,0 +1,158 @@
+# Sourced by interop.sh: a private network namespace, a real parleyd from the build tree,
+# bounded SIPp runs and clean-up of every process started (by PID).
+# Ports are fixed: each test runs in its own namespace, so parallel tests cannot collide.
+
+SIP_PORT=15060                       # parleyd, udp + tcp
+DOMAIN=example.test
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+pids=()                              # everything started in the background
+work=""
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t0=$(now_ms)
+note() { printf '[%5d ms] %s\n' $(($(now_ms) - t0)) "$*"; }
+
+need() { # need TOOL PACKAGE
+  command -v "$1" >/dev/null || fail "$1 is missing: install the Debian package $2 (scripts/install-deps.sh does)"
+}
+
+# Re-runs the calling script in a new network namespace with only loopback up.
+enter_netns() {
+  if [[ ${PARLEY_INTEROP_NETNS:-} != 1 ]]; then
+    need unshare util-linux
+    local flags=-n
+    ((EUID == 0)) || flags=-rn   # an unprivileged user namespace when not root
+    unshare $flags "$BASH" -c : 2>/dev/null || fail "cannot create a network namespace (unshare $flags): run as root"
+    PARLEY_INTEROP_NETNS=1 exec unshare $flags "$BASH" "$0" "$@"
+  fi
+  need ip iproute2
+  need ss iproute2
+  ip link set lo up || fail "cannot bring up loopback in the namespace"
+}
+
+# TERM, then KILL after 2 s; returns the process's exit status.
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null
+}
+
+forget() { # forget PID: no longer ours to stop
+  local p keep=()
+  for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+cleanup() {
+  local rc=$? p
+  for p in "${pids[@]}"; do stop_pid "$p" || true; done
+  if [[ -n $work ]]; then
+    if ((rc == 0)) && [[ -z ${PARLEY_INTEROP_KEEP:-} ]]; then
+      rm -rf "$work"
+    else
+      echo "--- logs kept in $work" >&2
+      for f in "$work"/*.log "$work"/*.out "$work"/*.err; do
+        [[ -s $f ]] || continue
+        echo "--- $f (last 40 lines)" >&2
+        tail -n 40 "$f" >&2
+      done
+    fi
+  fi
+  exit "$rc"
+}
+
+setup() { # setup CASE
+  work=$(mktemp -d "${TMPDIR:-/tmp}/parley-interop-$1.XXXXXX")
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# start_parleyd [extra parleyd flags]: users alice, bob, carol (password USER-pw) in a fresh
+# store, then parleyd on 127.0.0.1:$SIP_PORT; waits until it logs "started".
+start_parleyd() {
+  [[ -x $PARLEYD && -x $PARLEYCTL ]] || fail "parleyd/parleyctl not built: $PARLEYD $PARLEYCTL"
+  printf '%s\n' "aor,password" "alice@$DOMAIN,alice-pw" "bob@$DOMAIN,bob-pw" "carol@$DOMAIN,carol-pw" \
+    >"$work/users.csv"
+  "$PARLEYCTL" --data-dir "$work/data" user import "$work/users.csv" >"$work/parleyctl.out" 2>&1 ||
+    fail "parleyctl user import failed: $(cat "$work/parleyctl.out")"
+  timeout -k 2 120 "$PARLEYD" --listen "udp:127.0.0.1:$SIP_PORT" --listen "tcp:127.0.0.1:$SIP_PORT" \
+    --domain "$DOMAIN" --data-dir "$work/data" --threads 2 --http "" --log-level info \
+    --change-poll-ms 50 --shutdown-grace-ms 1000 "$@" >"$work/parleyd.log" 2>&1 &
+  parleyd_pid=$!
+  pids+=("$parleyd_pid")
+  local i
+  for i in $(seq 300); do   # 30 s: the ASan build starts slowly
+    grep -qs 'event=started' "$work/parleyd.log" && { note "parleyd up"; return 0; }
+    kill -0 "$parleyd_pid" 2>/dev/null || fail "parleyd exited at start-up"
+    sleep 0.1
+  done
+  fail "parleyd did not start within 30 s"
+}
+
+# bindings USER: the contact URIs parleyd has stored for USER@$DOMAIN (it stores a binding
+# before its 200 to the REGISTER, and removes it before the 200 to an Expires 0).
+bindings() {
+  sqlite3 -readonly -cmd '.timeout 2000' "$work/data/parley.db" \
+    "SELECT contact_uri FROM bindings WHERE aor = '$1@$DOMAIN'" 2>&1 || echo "(store unreadable)"
+}
+
+# Stops the peers, then parleyd with SIGTERM; checks parleyd shut down cleanly (exit 0; under
+# ASan also no leak report).
+stop_parleyd() {
+  local rc=0 p
+  for p in "${pids[@]}"; do
+    [[ $p == "$parleyd_pid" ]] || { stop_pid "$p" || true; forget "$p"; }
+  done
+  stop_pid "$parleyd_pid" || rc=$?
+  forget "$parleyd_pid"
+  ((rc == 0)) || fail "parleyd exited with status $rc on SIGTERM"
+  note "parleyd stopped cleanly"
+}
+
+sipp_args() { # sipp_args NAME SCENARIO: sets common[], the arguments every run shares
+  common=(-sf "$here/sipp/$2.xml" -i 127.0.0.1 -m 1 -nostdin -timeout 25s -timeout_error -recv_timeout 10000
+    -trace_msg -message_file "$work/$1.msgs.log" -trace_err -error_file "$work/$1.err")
+}
+
+# sipp_ok NAME SCENARIO [sipp args]: one call of the scenario against parleyd; fails the test
+# unless SIPp exits 0 (every expected message came, every check passed).
+sipp_ok() {
+  local name=$1 scen=$2 rc=0; shift 2
+  sipp_args "$name" "$scen"
+  timeout -k 2 40 sipp "127.0.0.1:$SIP_PORT" "${common[@]}" "$@" >"$work/$name.out" 2>&1 || rc=$?
+  ((rc == 0)) || fail "SIPp $scen ($name) exited $rc, expected 0"
+  note "ok: $scen ($name)"
+}
+
+# sipp_uas NAME SCENARIO PORT [sipp args]: a SIPp UA listening on PORT, in the background.
+sipp_uas() {
+  local name=$1 scen=$2 port=$3; shift 3
+  sipp_args "$name" "$scen"
+  timeout -k 2 40 sipp "${common[@]}" -p "$port" "$@" >"$work/$name.out" 2>&1 &
+  uas_pid=$!
+  pids+=("$uas_pid")
+  local i
+  for i in $(seq 100); do   # until it listens (10 s)
+    ss -Hlun "sport = :$port" | grep -q . && return 0
+    kill -0 "$uas_pid" 2>/dev/null || fail "SIPp UA $name exited at start-up"
+    sleep 0.1
+  done
+  fail "SIPp UA $name does not listen on $port"
+}
+
+# uas_done NAME PID: waits (bounded by the UA's own -timeout) for it to finish; must exit 0.
+uas_done() {
+  local rc=0
+  wait "$2" || rc=$?
+  forget "$2"
+  ((rc == 0)) || fail "SIPp UA $1 exited $rc, expected 0 (one MESSAGE received and checked)"
+}
+
+# body_seen NAME TEXT: the UA's message log holds a MESSAGE whose body is exactly TEXT.
+body_seen() {
+  tr -d '\r' <"$work/$1.msgs.log" | grep -qxF "$2" || fail "$1 did not receive the body \"$2\""
+  note "ok: $1 received \"$2\""
+}
