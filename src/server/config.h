@@ -42,7 +42,9 @@ struct ServerConfig {
   // Store: "" = sqlite in data_dir; "sqlite:PATH" or "postgresql://…".
   std::string store_url;
   // Digest challenges offered, in order ("md5", "sha-256").
-  std::vector<std::string> auth_algorithms{"md5", "sha-256"};
+  // MD5 only by default: some deployed clients (baresip 1.0 / libre) give up on a
+  // 401 that also offers SHA-256 (RFC 8760). Add "sha-256" to offer both.
+  std::vector<std::string> auth_algorithms{"md5"};
   uint32_t nonce_lifetime_s = 300;
   uint32_t min_expires = 60;
   uint32_t max_expires = 3600;

@@ -58,6 +58,7 @@ class Hsp : public ::testing::Test {
     c.http_listen = "";
     const char* lvl = std::getenv("PARLEY_TEST_LOG");
     c.log_level = lvl ? lvl : "off";
+    c.auth_algorithms = {"md5", "sha-256"};  // both challenges (the default offers MD5 only)
     c.change_poll_ms = 50;
     server_ = std::make_unique<Server>(c);
     auto r = server_->Start();
