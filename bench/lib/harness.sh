@@ -215,7 +215,9 @@ transport_args() {
         sipp_target=127.0.0.1:$srv_tls
         sipp_transport=(-t l1 -tls_cert "$work/material/cert.pem" -tls_key "$work/material/key.pem")
       else
-        sipp_target=127.0.0.1:$srv_tun sipp_transport=(-t t1)
+        # SIPp's digest uri defaults to the address it talks to, here the tunnel's:
+        # name the domain instead, as a client would.
+        sipp_target=127.0.0.1:$srv_tun sipp_transport=(-t t1 -auth_uri bench.test)
       fi
       ;;
   esac
