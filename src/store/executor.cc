@@ -86,6 +86,47 @@ class ExecutorStore final : public Store {
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override {
     return Do<bool>([&] { return inner_->RemovePolicyEntry(aor, pattern); });
   }
+  Result<void> UpsertPublication(const Publication& p) override {
+    return Do<void>([&] { return inner_->UpsertPublication(p); });
+  }
+  Result<bool> DeletePublication(const std::string& etag) override {
+    return Do<bool>([&] { return inner_->DeletePublication(etag); });
+  }
+  Result<std::vector<Publication>> LoadPublications() override {
+    return Do<std::vector<Publication>>([&] { return inner_->LoadPublications(); });
+  }
+  Result<size_t> DeleteExpiredPublications(int64_t now) override {
+    return Do<size_t>([&] { return inner_->DeleteExpiredPublications(now); });
+  }
+  Result<void> UpsertSubscription(const SubscriptionRecord& s) override {
+    return Do<void>([&] { return inner_->UpsertSubscription(s); });
+  }
+  Result<bool> DeleteSubscription(int64_t id) override {
+    return Do<bool>([&] { return inner_->DeleteSubscription(id); });
+  }
+  Result<std::vector<SubscriptionRecord>> LoadSubscriptions() override {
+    return Do<std::vector<SubscriptionRecord>>([&] { return inner_->LoadSubscriptions(); });
+  }
+  Result<size_t> DeleteExpiredSubscriptions(int64_t now) override {
+    return Do<size_t>([&] { return inner_->DeleteExpiredSubscriptions(now); });
+  }
+  Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
+                                                      const std::string& name) override {
+    return Do<std::optional<XcapDocument>>([&] { return inner_->GetXcapDocument(auid, xui, name); });
+  }
+  Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match, bool if_none_match) override {
+    return Do<bool>([&] { return inner_->PutXcapDocument(doc, if_match, if_none_match); });
+  }
+  Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
+                                  const std::string& if_match) override {
+    return Do<bool>([&] { return inner_->DeleteXcapDocument(auid, xui, name, if_match); });
+  }
+  Result<void> SetOption(const OptionEntry& o) override {
+    return Do<void>([&] { return inner_->SetOption(o); });
+  }
+  Result<std::vector<OptionEntry>> GetOptions(const std::string& scope) override {
+    return Do<std::vector<OptionEntry>>([&] { return inner_->GetOptions(scope); });
+  }
   Result<std::optional<std::string>> GetMeta(const std::string& key) override {
     return Do<std::optional<std::string>>([&] { return inner_->GetMeta(key); });
   }

@@ -55,6 +55,59 @@ CREATE TABLE changes (
   subject TEXT NOT NULL
 );
 )sql"},
+    {2, R"sql(
+CREATE TABLE publications (
+  etag TEXT PRIMARY KEY,
+  aor TEXT NOT NULL,
+  event TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  published_at_ms BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX publications_by_aor ON publications (aor);
+CREATE INDEX publications_by_expiry ON publications (expires_at);
+CREATE TABLE subscriptions (
+  id BIGINT PRIMARY KEY,
+  package TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  subscriber TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'pending')),
+  expires_at BIGINT NOT NULL,
+  call_id TEXT NOT NULL,
+  local_tag TEXT NOT NULL,
+  remote_tag TEXT NOT NULL,
+  local_uri TEXT NOT NULL,
+  remote_party TEXT NOT NULL,
+  remote_target TEXT NOT NULL,
+  route TEXT NOT NULL,
+  local_cseq BIGINT NOT NULL,
+  remote_cseq BIGINT NOT NULL,
+  destination TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  options TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX subscriptions_by_resource ON subscriptions (resource);
+CREATE INDEX subscriptions_by_expiry ON subscriptions (expires_at);
+CREATE TABLE xcap_documents (
+  auid TEXT NOT NULL,
+  xui TEXT NOT NULL,
+  name TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  content TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (auid, xui, name)
+);
+CREATE INDEX xcap_documents_by_xui ON xcap_documents (xui);
+CREATE TABLE options (
+  scope TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (scope, name)
+);
+)sql"},
 };
 
 }  // namespace

@@ -37,6 +37,10 @@ class SqlRows {
   std::vector<std::string> cells_;
 };
 
+// Cells as numbers (0 when empty or malformed: NULL reads as "").
+int64_t CellInt(const std::string& cell);
+double CellDouble(const std::string& cell);
+
 // The statements that differ between the dialects.
 struct SqlDialect {
   std::string_view name;          // "sqlite", "postgresql"

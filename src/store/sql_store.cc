@@ -1,4 +1,5 @@
 #include "store/sql_store.h"
+#include "store/sql_store_guarded.h"
 
 #include <charconv>
 #include <limits>
@@ -72,17 +73,8 @@ const std::string kSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema
 const std::string kClearSchemaVersion = "DELETE FROM schema_version";
 const std::string kSetSchemaVersion = "INSERT INTO schema_version (version) VALUES ($1)";
 
-int64_t ToInt(const std::string& s) {
-  int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-double ToDouble(const std::string& s) {
-  double v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
+int64_t ToInt(const std::string& s) { return CellInt(s); }
+double ToDouble(const std::string& s) { return CellDouble(s); }
 
 std::string Placeholders(size_t rows, size_t cols, std::string_view prefix = "") {
   std::string out;
@@ -134,36 +126,19 @@ UserRecord UserFromRow(const SqlRows& rows, size_t r) {
 
 }  // namespace
 
-SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn) : conn_(std::move(conn)) {}
-
-template <typename T, typename F>
-Result<T> SqlStore::Guarded(Mode mode, F&& body) {
-  if (in_txn_ && txn_error_) {
-    return Error(txn_error_->code, "transaction aborted by an earlier error: " + txn_error_->message);
-  }
-  bool own = mode != Mode::kSingle && !in_txn_;
-  if (own) {
-    if (auto b = conn_->Begin(); !b.ok()) return b.error();
-  }
-  auto run = [&]() -> Result<T> {
-    // Feed writers take the change lock before any row lock, so two of
-    // them cannot deadlock over it.
-    if (mode == Mode::kFeed) {
-      if (auto l = LockChanges(); !l.ok()) return l.error();
-    }
-    return body();
-  };
-  Result<T> r = run();
-  if (own) {
-    Result<void> end = r.ok() ? conn_->Commit() : Result<void>(r.error());
-    if (!end.ok()) (void)conn_->Rollback();
-    changes_locked_ = false;
-    if (!end.ok()) return end.error();
-  } else if (in_txn_ && !r.ok()) {
-    txn_error_ = r.error();
-  }
-  return r;
+int64_t CellInt(const std::string& s) {
+  int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
 }
+
+double CellDouble(const std::string& s) {
+  double v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn) : conn_(std::move(conn)) {}
 
 void SqlStore::EndTransaction() {
   in_txn_ = false;
@@ -358,6 +333,7 @@ Result<bool> SqlStore::DeleteUser(const std::string& aor) {
     if (!n.ok()) return n.take_error();
     if (*n == 0) return false;
     if (auto b = Run(kDeleteBindings, {*a}); !b.ok()) return b.take_error();
+    if (auto p = DeletePresenceState(*a); !p.ok()) return p.error();
     if (auto c = AppendChange("user", *a); !c.ok()) return c.error();
     return true;
   });

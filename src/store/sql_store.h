@@ -48,6 +48,25 @@ class SqlStore final : public Store {
   Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) override;
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override;
 
+  Result<void> UpsertPublication(const Publication& p) override;
+  Result<bool> DeletePublication(const std::string& etag) override;
+  Result<std::vector<Publication>> LoadPublications() override;
+  Result<size_t> DeleteExpiredPublications(int64_t now) override;
+
+  Result<void> UpsertSubscription(const SubscriptionRecord& s) override;
+  Result<bool> DeleteSubscription(int64_t id) override;
+  Result<std::vector<SubscriptionRecord>> LoadSubscriptions() override;
+  Result<size_t> DeleteExpiredSubscriptions(int64_t now) override;
+
+  Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
+                                                      const std::string& name) override;
+  Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match, bool if_none_match) override;
+  Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
+                                  const std::string& if_match) override;
+
+  Result<void> SetOption(const OptionEntry& o) override;
+  Result<std::vector<OptionEntry>> GetOptions(const std::string& scope) override;
+
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Result<void> SetMeta(const std::string& key, const std::string& value) override;
 
@@ -70,6 +89,8 @@ class SqlStore final : public Store {
   Result<void> AppendChange(std::string_view kind, std::string_view key);
   Result<void> UpsertUsers(std::span<const UserRecord> users);
   Result<void> AppendUserChanges(std::span<const UserRecord> users);
+  // Presence state of a deleted user (sql_store_presence.cc).
+  Result<void> DeletePresenceState(const std::string& aor);
 
   std::unique_ptr<SqlConnection> conn_;
   bool in_txn_ = false;              // between Begin and Commit/Rollback

@@ -61,6 +61,58 @@ struct UserPolicy {
   std::vector<PolicyEntry> entries;
 };
 
+// An event state published with PUBLISH (RFC 3903), kept until it expires.
+struct Publication {
+  std::string etag;           // SIP-ETag, unique across the store
+  std::string aor;            // the presentity (normalized AOR)
+  std::string event;          // "presence"
+  std::string content_type;
+  std::string body;           // as published (text: PIDF is UTF-8 XML)
+  int64_t published_at_ms = 0;  // when this body was published (composition order)
+  int64_t expires_at = 0;       // unix seconds
+};
+
+// A subscription (RFC 6665) a notifier keeps across restarts: enough to
+// send NOTIFYs in its dialog again.
+struct SubscriptionRecord {
+  int64_t id = 0;               // the notifier's id, unique across the store
+  std::string package;          // "presence", "presence.winfo", "reg"
+  std::string event_id;
+  std::string resource;         // AOR watched
+  std::string subscriber;       // authenticated AOR of the watcher
+  std::string state;            // "active", "pending"
+  int64_t expires_at = 0;       // unix seconds
+  std::string call_id, local_tag, remote_tag;
+  std::string local_uri, remote_party, remote_target;
+  std::string route;            // Record-Route values, one per line
+  int64_t local_cseq = 0, remote_cseq = 0;
+  std::string destination;      // "udp:192.0.2.1:5060" (where NOTIFYs go)
+  int64_t version = 0;          // next document version of the package
+  std::string options;          // package/rate parameters, "name=value;…"
+  int64_t updated_at = 0;
+};
+
+// A document of the XCAP server (RFC 4825): application usage, user (XUI
+// as a normalized AOR, or "global") and document name. Every change appends
+// a Change{kind "xcap", key "<auid>/<xui>"}.
+struct XcapDocument {
+  std::string auid;     // "pres-rules"
+  std::string xui;      // "alice@example.com"
+  std::string name;     // "index"
+  std::string etag;
+  std::string content;
+  int64_t updated_at = 0;
+};
+
+// Settings of a domain ("example.com") or a user ("alice@example.com"),
+// e.g. the default presence rule of a domain or a user's invisibility.
+// Every change appends a Change{kind "option", key = the scope}.
+struct OptionEntry {
+  std::string scope;
+  std::string name;
+  std::string value;
+};
+
 // A change other nodes and the running server must notice (users and
 // policies edited by parleyctl): a monotonically increasing sequence.
 struct Change {
@@ -111,6 +163,33 @@ class Store {
   virtual Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) = 0;
   virtual Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) = 0;  // replaces same pattern
   virtual Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) = 0;
+
+  // Publications (RFC 3903), keyed by etag.
+  virtual Result<void> UpsertPublication(const Publication& p) = 0;
+  virtual Result<bool> DeletePublication(const std::string& etag) = 0;
+  virtual Result<std::vector<Publication>> LoadPublications() = 0;
+  virtual Result<size_t> DeleteExpiredPublications(int64_t now) = 0;
+
+  // Subscriptions (RFC 6665), keyed by id.
+  virtual Result<void> UpsertSubscription(const SubscriptionRecord& s) = 0;
+  virtual Result<bool> DeleteSubscription(int64_t id) = 0;
+  virtual Result<std::vector<SubscriptionRecord>> LoadSubscriptions() = 0;
+  virtual Result<size_t> DeleteExpiredSubscriptions(int64_t now) = 0;
+
+  // XCAP documents. PutXcapDocument writes `doc` (its etag is the new one)
+  // when `if_match` is empty (unconditional), "*" (must exist), the current
+  // etag, or `if_none_match` is set and no document exists; otherwise it
+  // fails with kErrPrecondition. Returns whether it created the document.
+  virtual Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
+                                                              const std::string& name) = 0;
+  virtual Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
+                                       bool if_none_match) = 0;
+  virtual Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
+                                          const std::string& if_match) = 0;
+
+  // Options of a domain or user; an empty value removes the option.
+  virtual Result<void> SetOption(const OptionEntry& o) = 0;
+  virtual Result<std::vector<OptionEntry>> GetOptions(const std::string& scope) = 0;
 
   // Small server state (e.g. the digest nonce key shared by all nodes).
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;

@@ -45,6 +45,29 @@ class ForwardingStore : public store::Store {
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& p) override {
     return inner_->RemovePolicyEntry(aor, p);
   }
+  Result<void> UpsertPublication(const store::Publication& p) override { return inner_->UpsertPublication(p); }
+  Result<bool> DeletePublication(const std::string& e) override { return inner_->DeletePublication(e); }
+  Result<std::vector<store::Publication>> LoadPublications() override { return inner_->LoadPublications(); }
+  Result<size_t> DeleteExpiredPublications(int64_t now) override { return inner_->DeleteExpiredPublications(now); }
+  Result<void> UpsertSubscription(const store::SubscriptionRecord& s) override {
+    return inner_->UpsertSubscription(s);
+  }
+  Result<bool> DeleteSubscription(int64_t id) override { return inner_->DeleteSubscription(id); }
+  Result<std::vector<store::SubscriptionRecord>> LoadSubscriptions() override { return inner_->LoadSubscriptions(); }
+  Result<size_t> DeleteExpiredSubscriptions(int64_t now) override { return inner_->DeleteExpiredSubscriptions(now); }
+  Result<std::optional<store::XcapDocument>> GetXcapDocument(const std::string& a, const std::string& x,
+                                                             const std::string& n) override {
+    return inner_->GetXcapDocument(a, x, n);
+  }
+  Result<bool> PutXcapDocument(const store::XcapDocument& d, const std::string& m, bool nm) override {
+    return inner_->PutXcapDocument(d, m, nm);
+  }
+  Result<bool> DeleteXcapDocument(const std::string& a, const std::string& x, const std::string& n,
+                                  const std::string& m) override {
+    return inner_->DeleteXcapDocument(a, x, n, m);
+  }
+  Result<void> SetOption(const store::OptionEntry& o) override { return inner_->SetOption(o); }
+  Result<std::vector<store::OptionEntry>> GetOptions(const std::string& s) override { return inner_->GetOptions(s); }
   Result<std::optional<std::string>> GetMeta(const std::string& k) override { return inner_->GetMeta(k); }
   Result<void> SetMeta(const std::string& k, const std::string& v) override { return inner_->SetMeta(k, v); }
 

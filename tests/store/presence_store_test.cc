@@ -1,0 +1,209 @@
+// Presence state in the Store (publications, subscriptions, XCAP documents,
+// options), run against both backends.
+
+#include <gtest/gtest.h>
+
+#include "store/backend.h"
+#include "store/errors.h"
+#include "store/test_util.h"
+
+namespace parley::store {
+namespace {
+
+using testing::TestUser;
+
+class PresenceStoreTest : public testing::BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  std::vector<Change> ChangesOf(std::string_view kind) {
+    std::vector<Change> out;
+    auto c = store_->ChangesSince(0, 1000000);
+    EXPECT_TRUE(c.ok());
+    if (!c.ok()) return out;
+    for (auto& ch : *c) {
+      if (ch.kind == kind) out.push_back(ch);
+    }
+    return out;
+  }
+
+  static Publication Pub(const std::string& etag, const std::string& aor, int64_t expires_at) {
+    return {etag, aor, "presence", "application/pidf+xml", "<presence entity=\"sip:" + aor + "\"/>", 1000,
+            expires_at};
+  }
+
+  static SubscriptionRecord Sub(int64_t id, const std::string& resource, int64_t expires_at) {
+    SubscriptionRecord s;
+    s.id = id;
+    s.package = "presence";
+    s.event_id = "e1";
+    s.resource = resource;
+    s.subscriber = "bob@example.com";
+    s.state = "active";
+    s.expires_at = expires_at;
+    s.call_id = "cid-" + std::to_string(id);
+    s.local_tag = "lt";
+    s.remote_tag = "rt";
+    s.local_uri = "sip:" + resource;
+    s.remote_party = "<sip:bob@example.com>";
+    s.remote_target = "sip:bob@192.0.2.1:5060";
+    s.route = "<sip:p1.example.net;lr>\n<sip:p2.example.net;lr>";
+    s.local_cseq = 7;
+    s.remote_cseq = 3;
+    s.destination = "udp:192.0.2.1:5060";
+    s.version = 4;
+    s.options = "max-rate=2";
+    s.updated_at = 100;
+    return s;
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+PARLEY_INSTANTIATE_BACKENDS(PresenceStoreTest);
+
+TEST_P(PresenceStoreTest, PublicationsUpsertLoadDeleteExpire) {
+  ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
+  ASSERT_TRUE(store_->UpsertPublication(Pub("e2", "alice@example.com", 1000)).ok());
+  auto modified = Pub("e1", "alice@example.com", 3000);
+  modified.body = "<presence entity=\"sip:alice@example.com\"><tuple id=\"t\"/></presence>";
+  modified.published_at_ms = 2500;
+  ASSERT_TRUE(store_->UpsertPublication(modified).ok());
+  auto all = store_->LoadPublications();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].etag, "e1");
+  EXPECT_EQ((*all)[0].body, modified.body);
+  EXPECT_EQ((*all)[0].published_at_ms, 2500);
+  EXPECT_EQ((*all)[0].expires_at, 3000);
+  EXPECT_EQ((*all)[0].content_type, "application/pidf+xml");
+
+  auto expired = store_->DeleteExpiredPublications(1000);
+  ASSERT_TRUE(expired.ok());
+  EXPECT_EQ(*expired, 1u);
+  EXPECT_TRUE(store_->DeletePublication("e1").value_or(false));
+  EXPECT_FALSE(store_->DeletePublication("e1").value_or(true));
+  EXPECT_TRUE(store_->LoadPublications()->empty());
+
+  auto bad = store_->UpsertPublication(Pub("", "alice@example.com", 1));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, kErrInvalid);
+}
+
+TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
+  SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
+  ASSERT_TRUE(store_->UpsertSubscription(s).ok());
+  s.local_cseq = 9;
+  s.state = "pending";
+  ASSERT_TRUE(store_->UpsertSubscription(s).ok());
+  ASSERT_TRUE(store_->UpsertSubscription(Sub(int64_t{1} << 62, "carol@example.com", 10)).ok());
+  auto all = store_->LoadSubscriptions();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  const SubscriptionRecord& got = (*all)[0];
+  EXPECT_EQ(got.id, 42);
+  EXPECT_EQ(got.state, "pending");
+  EXPECT_EQ(got.local_cseq, 9);
+  EXPECT_EQ(got.route, s.route);
+  EXPECT_EQ(got.remote_party, s.remote_party);
+  EXPECT_EQ(got.destination, s.destination);
+  EXPECT_EQ(got.version, 4);
+  EXPECT_EQ(got.options, "max-rate=2");
+  EXPECT_EQ((*all)[1].id, int64_t{1} << 62);
+
+  EXPECT_EQ(store_->DeleteExpiredSubscriptions(10).value_or(0), 1u);
+  EXPECT_TRUE(store_->DeleteSubscription(42).value_or(false));
+  EXPECT_FALSE(store_->DeleteSubscription(42).value_or(true));
+  auto bad_state = Sub(7, "alice@example.com", 1);
+  bad_state.state = "terminated";
+  EXPECT_EQ(store_->UpsertSubscription(bad_state).error().code, kErrInvalid);
+}
+
+TEST_P(PresenceStoreTest, XcapDocumentsAreConditional) {
+  XcapDocument d{"pres-rules", "alice@example.com", "index", "etag-1", "<ruleset/>", 10};
+  auto created = store_->PutXcapDocument(d, "", true);  // If-None-Match: *
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_TRUE(*created);
+  auto again = store_->PutXcapDocument(d, "", true);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, kErrPrecondition);
+
+  d.etag = "etag-2";
+  d.content = "<ruleset><rule id=\"a\"/></ruleset>";
+  auto stale = store_->PutXcapDocument(d, "etag-0", false);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, kErrPrecondition);
+  auto replaced = store_->PutXcapDocument(d, "etag-1", false);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_FALSE(*replaced);
+
+  auto got = store_->GetXcapDocument("pres-rules", "alice@example.com", "index");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->etag, "etag-2");
+  EXPECT_EQ((*got)->content, d.content);
+  EXPECT_FALSE(store_->GetXcapDocument("pres-rules", "bob@example.com", "index")->has_value());
+
+  auto wrong = store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-1");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, kErrPrecondition);
+  EXPECT_TRUE(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-2").value_or(false));
+  EXPECT_FALSE(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "").value_or(true));
+
+  auto changes = ChangesOf("xcap");
+  ASSERT_EQ(changes.size(), 3u);  // create, replace, delete
+  EXPECT_EQ(changes[0].key, "pres-rules/alice@example.com");
+
+  XcapDocument odd{"pres rules", "alice@example.com", "index", "e", "x", 1};
+  EXPECT_EQ(store_->PutXcapDocument(odd, "", false).error().code, kErrInvalid);
+  XcapDocument upper{"pres-rules", "alice@EXAMPLE.com", "index", "e", "x", 1};
+  EXPECT_EQ(store_->PutXcapDocument(upper, "", false).error().code, kErrInvalid);
+}
+
+TEST_P(PresenceStoreTest, OptionsPerDomainAndUser) {
+  ASSERT_TRUE(store_->SetOption({"Example.COM", "presence-default-rule", "confirm"}).ok());
+  ASSERT_TRUE(store_->SetOption({"alice@example.com", "presence-invisible", "1"}).ok());
+  auto d = store_->GetOptions("example.com");
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].scope, "example.com");
+  EXPECT_EQ((*d)[0].value, "confirm");
+  ASSERT_TRUE(store_->SetOption({"example.com", "presence-default-rule", ""}).ok());  // removes
+  EXPECT_TRUE(store_->GetOptions("example.com")->empty());
+  EXPECT_EQ(store_->GetOptions("alice@example.com")->size(), 1u);
+  EXPECT_EQ(store_->SetOption({"not a scope", "x", "1"}).error().code, kErrInvalid);
+  auto changes = ChangesOf("option");
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[1].key, "alice@example.com");
+}
+
+TEST_P(PresenceStoreTest, DeleteUserTakesPresenceState) {
+  ASSERT_TRUE(store_->AddUser(TestUser("alice@example.com")).ok());
+  ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 9000)).ok());
+  ASSERT_TRUE(store_->UpsertPublication(Pub("e2", "carol@example.com", 9000)).ok());
+  ASSERT_TRUE(store_->UpsertSubscription(Sub(1, "alice@example.com", 9000)).ok());
+  auto watcher = Sub(2, "carol@example.com", 9000);
+  watcher.subscriber = "alice@example.com";
+  ASSERT_TRUE(store_->UpsertSubscription(watcher).ok());
+  ASSERT_TRUE(store_->UpsertSubscription(Sub(3, "carol@example.com", 9000)).ok());
+  ASSERT_TRUE(store_->PutXcapDocument({"pres-rules", "alice@example.com", "index", "e", "<ruleset/>", 1}, "", false)
+                  .ok());
+  ASSERT_TRUE(store_->SetOption({"alice@example.com", "presence-invisible", "1"}).ok());
+
+  ASSERT_TRUE(store_->DeleteUser("alice@example.com").value_or(false));
+  auto pubs = store_->LoadPublications();
+  ASSERT_EQ(pubs->size(), 1u);
+  EXPECT_EQ((*pubs)[0].etag, "e2");
+  auto subs = store_->LoadSubscriptions();
+  ASSERT_EQ(subs->size(), 1u);
+  EXPECT_EQ((*subs)[0].id, 3);
+  EXPECT_FALSE(store_->GetXcapDocument("pres-rules", "alice@example.com", "index")->has_value());
+  EXPECT_TRUE(store_->GetOptions("alice@example.com")->empty());
+}
+
+}  // namespace
+}  // namespace parley::store
