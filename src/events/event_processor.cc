@@ -4,7 +4,30 @@
 #include "sip/lex.h"
 #include "sip/response.h"
 
+#include <cstdlib>
+#include <optional>
+
 namespace parley::events {
+
+namespace {
+
+// A rate of RFC 6446: a positive decimal number of notifications/s.
+std::optional<double> ParseRate(std::string_view v) {
+  if (v.empty() || v.size() > 16) return std::nullopt;
+  bool dot = false;
+  for (char c : v) {
+    if (c == '.' && !dot) {
+      dot = true;
+    } else if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+  }
+  double d = std::strtod(std::string(v).c_str(), nullptr);
+  if (!(d > 0)) return std::nullopt;
+  return d;
+}
+
+}  // namespace
 
 using proxy::RequestContext;
 using proxy::RequestContextPtr;
@@ -74,13 +97,14 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
       proxy::ShardRouter& router = notifiers_.router();
       uint64_t id = token->second;
       notifiers_.On(token->first, [=, &router, this](Notifier& n) {
-        SubscribeAnswer a = n.Refresh(id, call_id, remote_tag, cseq, expires, UnixNow());
-        router.Post(back, [=, this] {
-          if (a.status == 481) {
-            h->Respond(**holder, 481, "Subscription Does Not Exist");
-          } else {
-            Answer(**holder, *h, a);
-          }
+        n.Refresh(id, call_id, remote_tag, cseq, expires, UnixNow(), [=, &router, this](SubscribeAnswer a) {
+          router.Post(back, [=, this] {
+            if (a.status >= 300) {
+              h->Respond(**holder, a.status, a.reason);
+            } else {
+              Answer(**holder, *h, a);
+            }
+          });
         });
       });
       return Verdict::kPending;
@@ -102,9 +126,30 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return Verdict::kDone;
   }
   std::string event_id;
+  RateControl rate;
   if (semi != std::string_view::npos) {
     sip::Params params(event.substr(semi));
     event_id = std::string(params.Get("id").value_or(""));
+    // RFC 6446 rate control parameters: positive decimal rates.
+    struct {
+      const char* name;
+      double* out;
+    } rates[] = {{"max-rate", &rate.max_rate}, {"min-rate", &rate.min_rate},
+                 {"adaptive-min-rate", &rate.adaptive_min_rate}};
+    for (auto& r : rates) {
+      auto v = params.Get(r.name);
+      if (!v) continue;
+      auto parsed = ParseRate(*v);
+      if (!parsed) {
+        host.Respond(ctx, 400, std::string("Bad Event ") + r.name + " Parameter");
+        return Verdict::kDone;
+      }
+      *r.out = *parsed;
+    }
+    if (rate.max_rate > 0 && rate.min_rate > rate.max_rate) {
+      host.Respond(ctx, 400, "Event min-rate Above max-rate");
+      return Verdict::kDone;
+    }
   }
   if (m.Find(sip::HeaderId::kAccept)) {
     bool ok = false;
@@ -153,6 +198,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   req.destination.protocol = ctx.source.protocol;
   req.destination.address = ctx.source.remote;
   req.destination.flow = ctx.source.flow;
+  req.rate = rate;
   req.now = UnixNow();
 
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));
@@ -164,7 +210,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     n.Subscribe(std::move(req), [holder, h, back, &router, this](SubscribeAnswer a) {
       router.Post(back, [holder, h, a, this] {
         if (a.status >= 300) {
-          h->Respond(**holder, a.status, "");
+          h->Respond(**holder, a.status, a.reason);
         } else {
           Answer(**holder, *h, a);
         }

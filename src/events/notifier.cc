@@ -1,33 +1,122 @@
 #include "events/notifier.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include "common/log.h"
 #include "common/strings.h"
 #include "proxy/branch.h"
 #include "proxy/router.h"
+#include "registrar/location_table.h"
 #include "sip/response.h"
 
 namespace parley::events {
 
-Notifier::Notifier(size_t shard, proxy::ProcessorHost& host) : shard_(shard), host_(host) {}
+namespace {
+
+int64_t SteadyMs(TimerService& t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.Now().time_since_epoch()).count();
+}
+
+std::string RateParam(const char* name, double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), ";%s=%g", name, v);
+  return buf;
+}
+
+std::string JoinLines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out.push_back('\n');
+    out.append(s);
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) nl = s.size();
+    if (nl > start) out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string RateOptions(const RateControl& r) {
+  std::string out;
+  if (r.max_rate > 0) out += RateParam("max-rate", r.max_rate);
+  if (r.min_rate > 0) out += RateParam("min-rate", r.min_rate);
+  if (r.adaptive_min_rate > 0) out += RateParam("adaptive-min-rate", r.adaptive_min_rate);
+  return out.empty() ? out : out.substr(1);
+}
+
+RateControl ParseRateOptions(std::string_view s) {
+  RateControl r;
+  while (!s.empty()) {
+    size_t semi = s.find(';');
+    std::string_view item = s.substr(0, semi);
+    s = semi == std::string_view::npos ? std::string_view() : s.substr(semi + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    double v = std::strtod(std::string(item.substr(eq + 1)).c_str(), nullptr);
+    if (!(v > 0) || !std::isfinite(v)) continue;
+    std::string_view name = item.substr(0, eq);
+    if (name == "max-rate") r.max_rate = v;
+    if (name == "min-rate") r.min_rate = v;
+    if (name == "adaptive-min-rate") r.adaptive_min_rate = v;
+  }
+  return r;
+}
+
+}  // namespace
+
+// One change being sent to many subscriptions, a batch per loop turn.
+struct Notifier::Fanout {
+  std::vector<uint64_t> ids;
+  size_t next = 0;
+  BodyFn body;
+};
+
+Notifier::Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter& router,
+                   const NotifierConfig& config, SubscriptionPersistence* persistence)
+    : shard_(shard), host_(host), router_(router), config_(config), persistence_(persistence),
+      rng_(std::random_device{}()) {}
 
 Notifier::~Notifier() {
-  for (auto& [id, s] : subs_) host_.timers().Cancel(s->expiry);
+  for (auto& [id, s] : subs_) {
+    host_.timers().Cancel(s->expiry);
+    host_.timers().Cancel(s->pace);
+    host_.timers().Cancel(s->heartbeat);
+  }
+}
+
+uint64_t Notifier::NewId() {
+  // Random 62-bit ids: unique across restarts and across nodes sharing a
+  // store, and positive as a BIGINT.
+  uint64_t id;
+  do {
+    id = rng_() >> 2;
+  } while (id == 0 || subs_.count(id));
+  return id;
 }
 
 std::optional<std::pair<size_t, uint64_t>> Notifier::ParseContactUser(std::string_view user) {
   if (!user.starts_with("ev-")) return std::nullopt;
   user.remove_prefix(3);
   size_t dash = user.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  uint64_t shard = 0, id = 0;
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  uint64_t shard = 0;
   for (char c : user.substr(0, dash)) {
     if (!IsHex(c)) return std::nullopt;
     shard = shard * 16 + static_cast<uint64_t>(HexValue(c));
   }
   auto n = ParseUint(user.substr(dash + 1));
-  if (!n || dash == 0) return std::nullopt;
-  id = *n;
-  return std::make_pair(static_cast<size_t>(shard), id);
+  if (!n) return std::nullopt;
+  return std::make_pair(static_cast<size_t>(shard), static_cast<uint64_t>(*n));
 }
 
 std::string Notifier::ContactFor(const Subscription& s, const transport::Destination& d) const {
@@ -44,67 +133,178 @@ std::string Notifier::ContactFor(const Subscription& s, const transport::Destina
   return c;
 }
 
+store::SubscriptionRecord Notifier::ToRecord(const Subscription& s) {
+  store::SubscriptionRecord r;
+  r.id = static_cast<int64_t>(s.id);
+  r.package = s.package->name();
+  r.event_id = s.event_id;
+  r.resource = s.resource;
+  r.subscriber = s.subscriber;
+  r.state = s.state == SubState::kPending ? "pending" : "active";
+  r.expires_at = s.expires_at;
+  r.call_id = s.call_id;
+  r.local_tag = s.local_tag;
+  r.remote_tag = s.remote_tag;
+  r.local_uri = s.local_uri;
+  r.remote_party = s.remote_party;
+  r.remote_target = s.remote_target;
+  r.route = JoinLines(s.route);
+  r.local_cseq = s.local_cseq;
+  r.remote_cseq = s.remote_cseq;
+  transport::Source src;
+  src.protocol = s.destination.protocol;
+  src.remote = s.destination.address;
+  r.destination = registrar::SourceString(src);
+  r.version = s.version;
+  r.options = RateOptions(s.rate);
+  r.updated_at = UnixNow();
+  return r;
+}
+
+void Notifier::Persist(Subscription& s, std::function<void(bool)> done) {
+  if (!persistence_ || s.expires_at == 0) {
+    if (done) done(true);
+    return;
+  }
+  persistence_->Save(shard_, ToRecord(s), std::move(done));
+}
+
+void Notifier::Emit(const Subscription& s, WatcherChange c) {
+  for (const auto& o : observers_) o(s, c);
+}
+
 void Notifier::Subscribe(SubscribeRequest req, std::function<void(SubscribeAnswer)> done) {
   EventPackage* pkg = req.package;
   std::string subscriber = req.subscriber, resource = req.resource;
-  pkg->Authorize(subscriber, resource, [this, req = std::move(req), done = std::move(done)](Authorization a) mutable {
-    if (a == Authorization::kReject) {
-      done(SubscribeAnswer{403, 0, sip::RandomToken(8), {}});
-      return;
-    }
-    auto s = std::make_unique<Subscription>();
-    s->id = next_id_++;
-    s->package = req.package;
-    s->event_id = req.event_id;
-    s->resource = req.resource;
-    s->subscriber = req.subscriber;
-    s->state = a == Authorization::kPending ? SubState::kPending : SubState::kActive;
-    s->polite = a == Authorization::kPolite;
-    s->call_id = req.call_id;
-    s->local_tag = sip::RandomToken(8);
-    s->remote_tag = req.remote_tag;
-    s->local_uri = req.local_uri;
-    s->remote_party = req.remote_party;
-    s->remote_target = req.remote_target;
-    s->route = req.route;
-    s->remote_cseq = req.remote_cseq;
-    s->destination = req.destination;
-    s->expires_at = req.now + req.expires;
-    Subscription& sub = *s;
-    subs_.emplace(sub.id, std::move(s));
-    by_resource_.emplace(sub.resource, sub.id);
-    ++stats_.subscriptions_created;
-    SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, sub.local_tag,
-                        ContactFor(sub, sub.destination)};
-    if (req.expires == 0) {
-      sub.terminate_reason = "timeout";  // a fetch: one NOTIFY, then gone
-    } else {
-      Arm(sub, req.now);
-    }
-    done(ans);
-    SendFull(sub);
+  pkg->Authorize(subscriber, resource, [this, req = std::move(req), done = std::move(done)](Grant g) mutable {
+    Admit(std::move(req), g, std::move(done));
   });
 }
 
-SubscribeAnswer Notifier::Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag,
-                                  uint32_t cseq, uint32_t expires, int64_t now) {
+void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(SubscribeAnswer)> done) {
+  if (g.state == Authorization::kReject) {
+    done(SubscribeAnswer{403, 0, sip::RandomToken(8), {}, "Forbidden"});
+    return;
+  }
+  // A new dialog from the same watcher and contact replaces its older
+  // subscriptions to the same resource and package (a client that lost
+  // its dialog and subscribed again), instead of piling up.
+  if (req.expires > 0) {
+    auto [b, e] = by_resource_.equal_range(req.resource);
+    std::vector<uint64_t> stale;
+    for (auto it = b; it != e; ++it) {
+      const Subscription& o = *subs_.at(it->second);
+      if (o.package == req.package && o.subscriber == req.subscriber && o.remote_target == req.remote_target &&
+          o.event_id == req.event_id && o.call_id != req.call_id && o.terminate_reason.empty()) {
+        stale.push_back(o.id);
+      }
+    }
+    for (uint64_t id : stale) {
+      Subscription& o = *subs_.at(id);
+      o.terminate_reason = "deactivated";
+      Emit(o, WatcherChange::kTerminated);
+      if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+      ++stats_.subscriptions_replaced;
+      Remove(id);
+    }
+  }
+  auto s = std::make_unique<Subscription>();
+  s->id = NewId();
+  s->package = req.package;
+  s->event_id = std::move(req.event_id);
+  s->resource = std::move(req.resource);
+  s->subscriber = std::move(req.subscriber);
+  s->state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
+  s->polite = g.state == Authorization::kPolite;
+  s->view = g.view;
+  s->rate = req.rate;
+  s->call_id = std::move(req.call_id);
+  s->local_tag = sip::RandomToken(8);
+  s->remote_tag = std::move(req.remote_tag);
+  s->local_uri = std::move(req.local_uri);
+  s->remote_party = std::move(req.remote_party);
+  s->remote_target = std::move(req.remote_target);
+  s->route = std::move(req.route);
+  s->remote_cseq = req.remote_cseq;
+  s->destination = req.destination;
+  s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
+  Subscription& sub = *s;
+  subs_.emplace(sub.id, std::move(s));
+  by_resource_.emplace(sub.resource, sub.id);
+  ++stats_.subscriptions_created;
+  SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, sub.local_tag,
+                      ContactFor(sub, sub.destination), {}};
+  if (req.expires == 0) {
+    sub.terminate_reason = "timeout";  // a fetch: one NOTIFY, then gone
+    Confirm(sub, ans, std::move(done));
+    return;
+  }
+  Arm(sub, req.now);
+  Emit(sub, WatcherChange::kCreated);
+  uint64_t id = sub.id;
+  Persist(sub, [this, id, ans, done = std::move(done)](bool ok) mutable {
+    auto it = subs_.find(id);
+    if (it == subs_.end()) {
+      done(SubscribeAnswer{500, 0, ans.local_tag, {}, "Subscription Ended"});
+      return;
+    }
+    if (!ok) {
+      it->second->terminate_reason = "deactivated";
+      Emit(*it->second, WatcherChange::kTerminated);
+      Remove(id);
+      done(SubscribeAnswer{500, 0, ans.local_tag, {}, "Store Unavailable"});
+      return;
+    }
+    Confirm(*it->second, ans, std::move(done));
+  });
+}
+
+void Notifier::Confirm(Subscription& s, const SubscribeAnswer& ans, std::function<void(SubscribeAnswer)> done) {
+  s.confirmed = true;
+  done(ans);
+  // RFC 6665 §4.2.1.2: every accepted SUBSCRIBE is followed by a NOTIFY.
+  ArmHeartbeat(s);
+  SendFull(s);
+}
+
+void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
+                       uint32_t expires, int64_t now, std::function<void(SubscribeAnswer)> done) {
   auto it = subs_.find(id);
-  if (it == subs_.end()) return {481, 0, {}, {}};
+  if (it == subs_.end() || it->second->call_id != call_id || it->second->remote_tag != remote_tag ||
+      !it->second->terminate_reason.empty()) {
+    done({481, 0, {}, {}, "Subscription Does Not Exist"});
+    return;
+  }
   Subscription& s = *it->second;
-  if (s.call_id != call_id || s.remote_tag != remote_tag || !s.terminate_reason.empty()) return {481, 0, {}, {}};
   s.remote_cseq = std::max(s.remote_cseq, cseq);
-  SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, s.local_tag, ContactFor(s, s.destination)};
+  SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, s.local_tag, ContactFor(s, s.destination),
+                      {}};
   if (expires == 0) {
     host_.timers().Cancel(s.expiry);
     s.expiry = 0;
-    s.terminate_reason = "timeout";
-  } else {
-    s.expires_at = now + expires;
-    Arm(s, now);
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    done(ans);
+    Terminate(s, "timeout");
+    return;
   }
-  // RFC 6665 §4.2.1.2: every accepted SUBSCRIBE is followed by a NOTIFY.
-  SendFull(s);
-  return ans;
+  int64_t old_expiry = s.expires_at;
+  s.expires_at = now + expires;
+  Persist(s, [this, id, ans, old_expiry, now, done = std::move(done)](bool ok) {
+    auto it = subs_.find(id);
+    if (it == subs_.end() || !it->second->terminate_reason.empty()) {
+      done({481, 0, {}, {}, "Subscription Does Not Exist"});
+      return;
+    }
+    Subscription& s = *it->second;
+    if (!ok) {
+      s.expires_at = old_expiry;  // the stored (and still running) expiry stands
+      done({500, 0, {}, {}, "Store Unavailable"});
+      return;
+    }
+    Arm(s, now);
+    done(ans);
+    SendFull(s);
+  });
 }
 
 void Notifier::Arm(Subscription& s, int64_t now) {
@@ -114,22 +314,84 @@ void Notifier::Arm(Subscription& s, int64_t now) {
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
     it->second->expiry = 0;
-    it->second->terminate_reason = "timeout";
-    SendFull(*it->second);
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    Terminate(*it->second, "timeout");
   });
 }
 
-void Notifier::SendFull(Subscription& s) {
-  // Pending and rejected subscriptions learn nothing of the state.
+uint32_t Notifier::MinIntervalMs(const Subscription& s) const {
+  uint32_t ms = config_.min_notify_interval_ms;
+  double max_rate = s.rate.max_rate;
+  if (config_.max_rate_cap > 0 && (max_rate == 0 || max_rate > config_.max_rate_cap)) max_rate = config_.max_rate_cap;
+  if (max_rate > 0) ms = std::max<uint32_t>(ms, static_cast<uint32_t>(std::min(1000.0 / max_rate, 86400000.0)));
+  return ms;
+}
+
+void Notifier::ArmHeartbeat(Subscription& s) {
+  host_.timers().Cancel(s.heartbeat);
+  s.heartbeat = 0;
+  double rate = s.rate.min_rate;
+  if (s.rate.adaptive_min_rate > 0) {
+    // Adaptive: the more subscriptions this shard serves, the longer the
+    // silence allowed, so the background load stays bounded.
+    double load = std::max(1.0, static_cast<double>(subs_.size()) / 1000.0);
+    double adaptive = s.rate.adaptive_min_rate / load;
+    rate = rate > 0 ? std::max(rate, adaptive) : adaptive;
+  }
+  if (rate <= 0 || !s.terminate_reason.empty()) return;
+  auto ms = static_cast<int64_t>(std::min(1000.0 / rate, 86400000.0));
+  uint64_t id = s.id;
+  s.heartbeat = host_.timers().Schedule(std::chrono::milliseconds(std::max<int64_t>(ms, 1)), [this, id] {
+    auto it = subs_.find(id);
+    if (it == subs_.end()) return;
+    it->second->heartbeat = 0;
+    Kick(*it->second, nullptr);
+    it = subs_.find(id);  // a failed send removes it
+    if (it != subs_.end()) ArmHeartbeat(*it->second);
+  });
+}
+
+void Notifier::Kick(Subscription& s, const BodyFn* body) {
+  if (!s.confirmed) return;  // its first NOTIFY follows the 2xx
+  if (s.notify_in_flight || s.pace != 0) {
+    s.notify_pending = true;
+    ++stats_.notifies_coalesced;
+    return;
+  }
+  uint32_t interval = s.terminate_reason.empty() ? MinIntervalMs(s) : 0;
+  int64_t now = SteadyMs(host_.timers());
+  if (interval > 0 && s.last_notify_ms != 0 && now - s.last_notify_ms < interval) {
+    s.notify_pending = true;
+    ++stats_.notifies_coalesced;
+    uint64_t id = s.id;
+    s.pace = host_.timers().Schedule(std::chrono::milliseconds(s.last_notify_ms + interval - now), [this, id] {
+      auto it = subs_.find(id);
+      if (it == subs_.end()) return;
+      Subscription& s = *it->second;
+      s.pace = 0;
+      if (s.notify_pending && !s.notify_in_flight) SendFull(s);
+    });
+    return;
+  }
   bool withhold = s.state == SubState::kPending || s.terminate_reason == "rejected";
-  SendNotify(s, withhold ? std::string() : s.package->FullState(s));
+  if (body && !withhold) {
+    SendNotify(s, (*body)(s));
+  } else {
+    SendNotify(s, withhold ? std::string() : s.package->FullState(s));
+  }
+}
+
+void Notifier::SendFull(Subscription& s) {
+  if (!s.terminate_reason.empty()) {
+    // The final NOTIFY goes out as soon as nothing is in flight, whatever
+    // the rate limit.
+    host_.timers().Cancel(s.pace);
+    s.pace = 0;
+  }
+  Kick(s, nullptr);
 }
 
 void Notifier::SendNotify(Subscription& s, std::string body) {
-  if (s.notify_in_flight) {
-    s.notify_pending = true;
-    return;
-  }
   transport::Destination dest = s.destination;
   if (!s.route.empty()) {
     std::string_view r = s.route.front();
@@ -155,12 +417,20 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   } else {
     int64_t left = std::max<int64_t>(s.expires_at - UnixNow(), 0);
     state = std::string(s.state == SubState::kPending ? "pending" : "active") + ";expires=" + std::to_string(left);
+    // RFC 6446 §3.2: the rates in force.
+    if (s.rate.max_rate > 0 || s.rate.min_rate > 0 || s.rate.adaptive_min_rate > 0) {
+      double max_rate = MinIntervalMs(s) > 0 ? 1000.0 / MinIntervalMs(s) : 0;
+      if (max_rate > 0 && s.rate.max_rate > 0) state += RateParam("max-rate", max_rate);
+      if (s.rate.min_rate > 0) state += RateParam("min-rate", s.rate.min_rate);
+      if (s.rate.adaptive_min_rate > 0) state += RateParam("adaptive-min-rate", s.rate.adaptive_min_rate);
+    }
   }
   m->AddHeader(sip::HeaderId::kSubscriptionState, state);
   m->SetBody(body.empty() ? std::string() : s.package->content_type(), body);
   uint64_t id = s.id;
   s.notify_in_flight = true;
   s.notify_pending = false;
+  s.last_notify_ms = SteadyMs(host_.timers());
   bool final = !s.terminate_reason.empty();
   auto txn = host_.layer().SendRequest(std::move(m), dest, [this, id, final](sip::MessagePtr r) {
     if (r->status() < 200) return;
@@ -177,6 +447,11 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   if (!txn.ok()) {
     s.notify_in_flight = false;
     ++stats_.notifies_failed;
+    if (!final) {
+      s.terminate_reason = "timeout";
+      Emit(s, WatcherChange::kTerminated);
+      if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    }
     Remove(id);
   }
 }
@@ -190,28 +465,49 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
     // does any other failure without Retry-After.
     ++stats_.notifies_failed;
     PLOG_DEBUG("notify_failed", {{"resource", s.resource}, {"status", status}});
+    if (s.terminate_reason.empty()) {
+      s.terminate_reason = "timeout";
+      Emit(s, WatcherChange::kTerminated);
+      if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    }
     Remove(id);
     return;
   }
   if (!s.terminate_reason.empty() || s.notify_pending) SendFull(s);
 }
 
-void Notifier::Changed(const std::string& resource, const std::string& package,
-                       const std::function<std::string(Subscription&)>& body) {
+void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
   auto [b, e] = by_resource_.equal_range(resource);
-  std::vector<uint64_t> ids;
-  for (auto it = b; it != e; ++it) ids.push_back(it->second);
-  for (uint64_t id : ids) {
-    auto it = subs_.find(id);
-    if (it == subs_.end()) continue;
-    Subscription& s = *it->second;
-    if (s.package->name() != package || s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) continue;
-    if (s.notify_in_flight) {
-      s.notify_pending = true;
-    } else {
-      SendNotify(s, body(s));
+  auto f = std::make_shared<Fanout>();
+  for (auto it = b; it != e; ++it) {
+    const Subscription& s = *subs_.at(it->second);
+    if (s.package->name() != package || s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) {
+      continue;
     }
+    f->ids.push_back(it->second);
   }
+  if (f->ids.empty()) return;
+  f->body = std::move(body);
+  RunFanout(std::move(f));
+}
+
+void Notifier::RunFanout(std::shared_ptr<Fanout> f) {
+  size_t end = std::min(f->ids.size(), f->next + std::max<size_t>(config_.fanout_batch, 1));
+  for (; f->next < end; ++f->next) {
+    auto it = subs_.find(f->ids[f->next]);
+    if (it == subs_.end() || !it->second->terminate_reason.empty()) continue;
+    Kick(*it->second, &f->body);
+  }
+  if (f->next < f->ids.size()) router_.Post(shard_, [this, f] { RunFanout(f); });
+}
+
+void Notifier::Terminate(Subscription& s, const std::string& reason) {
+  if (!s.terminate_reason.empty()) return;
+  s.terminate_reason = reason;
+  host_.timers().Cancel(s.heartbeat);
+  s.heartbeat = 0;
+  Emit(s, WatcherChange::kTerminated);
+  SendFull(s);
 }
 
 void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason) {
@@ -221,21 +517,100 @@ void Notifier::TerminateAll(const std::string& resource, const std::string& pack
   for (uint64_t id : ids) {
     auto it = subs_.find(id);
     if (it == subs_.end() || it->second->package->name() != package) continue;
-    it->second->terminate_reason = reason;
-    SendFull(*it->second);
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    Terminate(*it->second, reason);
   }
 }
 
 void Notifier::Decide(uint64_t id, bool allow) {
   auto it = subs_.find(id);
   if (it == subs_.end() || it->second->state != SubState::kPending) return;
+  Apply(id, Grant{allow ? Authorization::kActive : Authorization::kReject, it->second->view});
+}
+
+void Notifier::Apply(uint64_t id, Grant g) {
+  auto it = subs_.find(id);
+  if (it == subs_.end() || !it->second->terminate_reason.empty()) return;
   Subscription& s = *it->second;
-  if (allow) {
-    s.state = SubState::kActive;
-  } else {
-    s.terminate_reason = "rejected";
+  if (g.state == Authorization::kReject) {
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    Terminate(s, "rejected");
+    return;
+  }
+  SubState state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
+  bool polite = g.state == Authorization::kPolite;
+  if (state == s.state && polite == s.polite && g.view == s.view) return;
+  bool state_changed = state != s.state;
+  s.state = state;
+  s.polite = polite;
+  s.view = g.view;
+  if (state_changed) {
+    Emit(s, WatcherChange::kStateChanged);
+    Persist(s);
   }
   SendFull(s);
+}
+
+void Notifier::Reauthorize(const std::string& resource, const std::string& package) {
+  auto [b, e] = by_resource_.equal_range(resource);
+  std::vector<uint64_t> ids;
+  for (auto it = b; it != e; ++it) {
+    if (subs_.at(it->second)->package->name() == package) ids.push_back(it->second);
+  }
+  for (uint64_t id : ids) {
+    Subscription& s = *subs_.at(id);
+    s.package->Authorize(s.subscriber, s.resource, [this, id](Grant g) { Apply(id, g); });
+  }
+}
+
+void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* package, int64_t now) {
+  if (rec.expires_at <= now || rec.id <= 0 || subs_.count(static_cast<uint64_t>(rec.id))) return;
+  auto dest = registrar::DestinationFromSource(rec.destination);
+  if (!dest) return;
+  auto s = std::make_unique<Subscription>();
+  s->id = static_cast<uint64_t>(rec.id);
+  s->package = package;
+  s->event_id = rec.event_id;
+  s->resource = rec.resource;
+  s->subscriber = rec.subscriber;
+  s->state = rec.state == "pending" ? SubState::kPending : SubState::kActive;
+  s->expires_at = rec.expires_at;
+  s->version = static_cast<uint32_t>(std::min<int64_t>(rec.version + config_.restore_gap, INT32_MAX));
+  s->rate = ParseRateOptions(rec.options);
+  s->call_id = rec.call_id;
+  s->local_tag = rec.local_tag;
+  s->remote_tag = rec.remote_tag;
+  s->local_uri = rec.local_uri;
+  s->remote_party = rec.remote_party;
+  s->remote_target = rec.remote_target;
+  s->route = SplitLines(rec.route);
+  s->local_cseq = static_cast<uint32_t>(std::min<int64_t>(rec.local_cseq + config_.restore_gap, INT32_MAX / 2));
+  s->remote_cseq = static_cast<uint32_t>(rec.remote_cseq);
+  s->destination = *dest;
+  s->confirmed = true;
+  Subscription& sub = *s;
+  uint64_t id = sub.id;
+  subs_.emplace(id, std::move(s));
+  by_resource_.emplace(sub.resource, id);
+  ++stats_.subscriptions_restored;
+  Arm(sub, now);
+  ArmHeartbeat(sub);
+  // The state may have changed while we were down: authorize again and
+  // send the current state (which also finds dialogs the watcher forgot).
+  package->Authorize(sub.subscriber, sub.resource, [this, id](Grant g) {
+    auto it = subs_.find(id);
+    if (it == subs_.end()) return;
+    Subscription& s = *it->second;
+    if (g.state == Authorization::kReject) {
+      if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+      Terminate(s, "rejected");
+      return;
+    }
+    s.state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
+    s.polite = g.state == Authorization::kPolite;
+    s.view = g.view;
+    SendFull(s);
+  });
 }
 
 std::vector<const Subscription*> Notifier::Find(const std::string& resource, const std::string& package) const {
@@ -248,10 +623,31 @@ std::vector<const Subscription*> Notifier::Find(const std::string& resource, con
   return out;
 }
 
+std::vector<std::string> Notifier::Resources(const std::string& package) const {
+  std::vector<std::string> out;
+  for (auto it = by_resource_.begin(); it != by_resource_.end(); it = by_resource_.upper_bound(it->first)) {
+    auto [b, e] = by_resource_.equal_range(it->first);
+    for (auto r = b; r != e; ++r) {
+      if (subs_.at(r->second)->package->name() == package) {
+        out.push_back(it->first);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const Subscription* Notifier::Get(uint64_t id) const {
+  auto it = subs_.find(id);
+  return it == subs_.end() ? nullptr : it->second.get();
+}
+
 void Notifier::Remove(uint64_t id) {
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
   host_.timers().Cancel(it->second->expiry);
+  host_.timers().Cancel(it->second->pace);
+  host_.timers().Cancel(it->second->heartbeat);
   auto [b, e] = by_resource_.equal_range(it->second->resource);
   for (auto r = b; r != e; ++r) {
     if (r->second == id) {
@@ -261,6 +657,25 @@ void Notifier::Remove(uint64_t id) {
   }
   subs_.erase(it);
   ++stats_.subscriptions_terminated;
+}
+
+void StoreSubscriptions::Save(size_t shard, store::SubscriptionRecord rec, std::function<void(bool)> done) {
+  store_.Write([this, shard, rec = std::move(rec), done = std::move(done)](store::Store& s) -> store::StoreExecutor::Completion {
+    auto r = s.UpsertSubscription(rec);
+    if (!r.ok()) PLOG_WARN("subscription_save_failed", {{"id", rec.id}, {"error", r.error().message}});
+    if (!done) return {};
+    return [this, shard, done](const Result<void>& committed) {
+      bool ok = committed.ok();
+      router_.Post(shard, [done, ok] { done(ok); });
+    };
+  });
+}
+
+void StoreSubscriptions::Remove(int64_t id) {
+  store_.Write([id](store::Store& s) -> store::StoreExecutor::Completion {
+    (void)s.DeleteSubscription(id);
+    return {};
+  });
 }
 
 }  // namespace parley::events

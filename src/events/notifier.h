@@ -1,26 +1,49 @@
 #pragma once
 // The notifier side of SIP events (RFC 6665) on one shard: subscriptions
-// to resources (AORs) this shard owns, their dialogs, expiry, and NOTIFY
-// delivery. One NOTIFY is in flight per subscription; changes that happen
-// meanwhile are coalesced into one full-state NOTIFY when it completes. A
-// NOTIFY answered 481, timed out or undeliverable ends the subscription
-// (§4.2.2). Used on its shard's loop only.
+// to resources (AORs) this shard owns, their dialogs, expiry, persistence
+// and NOTIFY delivery. Used on its shard's loop only.
+//
+// * One NOTIFY is in flight per subscription; changes that happen
+//   meanwhile are coalesced into one full-state NOTIFY when it completes.
+// * Rate control (RFC 6446): a subscription's max-rate and the server-wide
+//   minimum interval space its NOTIFYs (the last state always goes out);
+//   min-rate / adaptive-min-rate send the state again after a silence.
+// * Fan-out never stalls the loop: a change watched by many subscriptions
+//   is sent in batches, the loop serving other work between them.
+// * A NOTIFY answered 481, timed out or undeliverable ends the
+//   subscription once (§4.2.2).
+// * Every subscription that got a 2xx is in the store (when a persistence
+//   is given) before the 2xx is sent, and comes back after a restart:
+//   Restore() re-authorizes it and sends its current state.
+// * A new SUBSCRIBE from the same watcher and contact for the same resource
+//   and package replaces the older subscription instead of piling up.
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "events/package.h"
 #include "proxy/processor.h"
+#include "proxy/shards.h"
+#include "store/executor.h"
+#include "store/store.h"
 #include "transport/types.h"
 
 namespace parley::events {
 
-enum class SubState { kPending, kActive, kTerminated };
+enum class SubState : uint8_t { kPending, kActive };
+
+// RFC 6446 parameters of a subscription, as the notifier applies them.
+struct RateControl {
+  double max_rate = 0;           // notifications/s at most (0: none asked)
+  double min_rate = 0;           // at least (0: none)
+  double adaptive_min_rate = 0;  // at least, scaled down under load (0: none)
+};
 
 struct Subscription {
   uint64_t id = 0;
@@ -30,8 +53,11 @@ struct Subscription {
   std::string subscriber;  // authenticated AOR of the watcher
   SubState state = SubState::kActive;
   bool polite = false;     // authorized with polite blocking
+  bool confirmed = false;  // its 2xx was sent (NOTIFYs may go out)
+  uint32_t view = 0;       // package-defined authorization view
   int64_t expires_at = 0;  // unix seconds
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
+  RateControl rate;
 
   // Dialog (we are the UAS of the SUBSCRIBE).
   std::string call_id, local_tag, remote_tag;
@@ -44,8 +70,11 @@ struct Subscription {
   transport::Destination destination;  // where NOTIFYs go (the SUBSCRIBE's flow)
 
   TimerId expiry = 0;
+  TimerId pace = 0;       // the next NOTIFY allowed by the rate limit
+  TimerId heartbeat = 0;  // min-rate: the state again after a silence
+  int64_t last_notify_ms = 0;  // steady clock
   bool notify_in_flight = false;
-  bool notify_pending = false;  // state changed while a NOTIFY was in flight
+  bool notify_pending = false;   // state changed while it could not be sent
   std::string terminate_reason;  // set when the final NOTIFY is to be sent
 };
 
@@ -59,6 +88,7 @@ struct SubscribeRequest {
   std::vector<std::string> route;
   uint32_t remote_cseq = 0;
   transport::Destination destination;
+  RateControl rate;
   int64_t now = 0;
 };
 
@@ -67,64 +97,134 @@ struct SubscribeAnswer {
   uint32_t expires = 0;
   std::string local_tag;      // To tag for the response
   std::string contact;        // our Contact for the dialog
+  std::string reason;         // reason phrase of an error
+};
+
+// What happened to a subscription, for observers (watcher information).
+enum class WatcherChange : uint8_t { kCreated, kStateChanged, kTerminated };
+using SubscriptionObserver = std::function<void(const Subscription&, WatcherChange)>;
+
+// Where subscriptions are kept across restarts.
+class SubscriptionPersistence {
+ public:
+  virtual ~SubscriptionPersistence() = default;
+  // Writes `rec`; `done(ok)` runs on shard `shard`'s loop once it committed
+  // (or failed). `done` may be empty (write-behind).
+  virtual void Save(size_t shard, store::SubscriptionRecord rec, std::function<void(bool)> done) = 0;
+  virtual void Remove(int64_t id) = 0;
+};
+
+struct NotifierConfig {
+  uint32_t min_notify_interval_ms = 0;  // server-wide minimum between two NOTIFYs of a subscription
+  double max_rate_cap = 0;              // clamp of what subscribers ask (0: no clamp)
+  size_t fanout_batch = 128;            // NOTIFYs sent per loop turn for one change
+  // Restored dialogs continue their CSeq and document versions this far
+  // ahead, past whatever was sent and not persisted before the restart.
+  uint32_t restore_gap = 10000;
 };
 
 struct NotifierStats {
   uint64_t notifies_sent = 0;
   uint64_t notifies_failed = 0;
+  uint64_t notifies_coalesced = 0;
   uint64_t subscriptions_created = 0;
+  uint64_t subscriptions_replaced = 0;
+  uint64_t subscriptions_restored = 0;
   uint64_t subscriptions_terminated = 0;
 };
 
 class Notifier {
  public:
-  // `host` is this shard's core (its transaction layer sends the NOTIFYs).
-  Notifier(size_t shard, proxy::ProcessorHost& host);
+  using BodyFn = std::function<std::string(Subscription&)>;
+
+  // `host` is this shard's core (its transaction layer sends the NOTIFYs);
+  // `persistence` may be null (nothing survives a restart).
+  Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter& router, const NotifierConfig& config,
+           SubscriptionPersistence* persistence);
   ~Notifier();
 
   // Creates (or, for a fetch, answers and ends) a subscription. `done`
   // runs on this shard; the first NOTIFY follows it.
   void Subscribe(SubscribeRequest req, std::function<void(SubscribeAnswer)> done);
   // A refresh or unsubscribe (Expires 0) inside an existing dialog: 200 or
-  // 481 when the dialog does not match.
-  SubscribeAnswer Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
-                          uint32_t expires, int64_t now);
+  // 481 when the dialog does not match. `done` runs on this shard.
+  void Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
+               uint32_t expires, int64_t now, std::function<void(SubscribeAnswer)> done);
 
-  // The state of `resource` changed for `package`: each subscription gets
-  // `body(sub)` (partial state, say) or, when a NOTIFY is in flight, a
+  // The state of `resource` changed for `package`: each active subscription
+  // gets `body(sub)` (partial state, say) or, when it cannot be sent now, a
   // full-state NOTIFY later.
-  void Changed(const std::string& resource, const std::string& package,
-               const std::function<std::string(Subscription&)>& body);
-  // Ends every subscription to `resource` for `package` (e.g. the user was
-  // deleted) with a final NOTIFY.
+  void Changed(const std::string& resource, const std::string& package, BodyFn body);
+  // Ends every subscription to `resource` for `package` with a final NOTIFY.
   void TerminateAll(const std::string& resource, const std::string& package, const std::string& reason);
   // Moves a pending subscription to active (or terminated if `allow` is
   // false) and notifies it.
   void Decide(uint64_t id, bool allow);
+  // Authorizes every subscription to `resource` for `package` again (the
+  // resource's rules changed) and notifies those whose view changed.
+  void Reauthorize(const std::string& resource, const std::string& package);
+  // Brings back a stored subscription (startup): it is authorized again and
+  // gets a full-state NOTIFY. Expired records are dropped.
+  void Restore(const store::SubscriptionRecord& rec, EventPackage* package, int64_t now);
+
+  void AddObserver(SubscriptionObserver o) { observers_.push_back(std::move(o)); }
 
   std::vector<const Subscription*> Find(const std::string& resource, const std::string& package) const;
+  const Subscription* Get(uint64_t id) const;
+  // Every resource with a subscription of `package`.
+  std::vector<std::string> Resources(const std::string& package) const;
   size_t size() const { return subs_.size(); }
   // Whether any subscription (of any package) is for `resource`.
   bool Watched(const std::string& resource) const { return by_resource_.count(resource) != 0; }
   const NotifierStats& stats() const { return stats_; }
 
-  // "<sip:ev-<shard>-<id>@host:port>" and back.
+  // "<sip:ev-<shard>-<id>@…>" user part back to (shard, id).
   static std::optional<std::pair<size_t, uint64_t>> ParseContactUser(std::string_view user);
+  static store::SubscriptionRecord ToRecord(const Subscription& s);
 
  private:
-  void SendNotify(Subscription& s, std::string body);
+  struct Fanout;
+  void Admit(SubscribeRequest req, Grant g, std::function<void(SubscribeAnswer)> done);
+  void Confirm(Subscription& s, const SubscribeAnswer& ans, std::function<void(SubscribeAnswer)> done);
+  void Apply(uint64_t id, Grant g);
+  // Sends the state now if the rate limit allows, else marks it pending.
+  void Kick(Subscription& s, const BodyFn* body);
   void SendFull(Subscription& s);
+  void SendNotify(Subscription& s, std::string body);
   void OnNotifyResponse(uint64_t id, int status);
+  void RunFanout(std::shared_ptr<Fanout> f);
   void Arm(Subscription& s, int64_t now);
+  void ArmHeartbeat(Subscription& s);
+  uint32_t MinIntervalMs(const Subscription& s) const;
+  void Persist(Subscription& s, std::function<void(bool)> done = {});
+  void Terminate(Subscription& s, const std::string& reason);
   void Remove(uint64_t id);
+  void Emit(const Subscription& s, WatcherChange c);
+  uint64_t NewId();
   std::string ContactFor(const Subscription& s, const transport::Destination& d) const;
 
   size_t shard_;
   proxy::ProcessorHost& host_;
-  uint64_t next_id_ = 1;
+  proxy::ShardRouter& router_;
+  const NotifierConfig& config_;
+  SubscriptionPersistence* persistence_;
+  std::mt19937_64 rng_;
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
   std::multimap<std::string, uint64_t> by_resource_;  // resource -> ids
+  std::vector<SubscriptionObserver> observers_;
   NotifierStats stats_;
+};
+
+// A SubscriptionPersistence on the store executor.
+class StoreSubscriptions : public SubscriptionPersistence {
+ public:
+  StoreSubscriptions(store::StoreExecutor& store, proxy::ShardRouter& router) : store_(store), router_(router) {}
+  void Save(size_t shard, store::SubscriptionRecord rec, std::function<void(bool)> done) override;
+  void Remove(int64_t id) override;
+
+ private:
+  store::StoreExecutor& store_;
+  proxy::ShardRouter& router_;
 };
 
 }  // namespace parley::events

@@ -2,6 +2,7 @@
 // An event package (RFC 6665 §7) as the notifier sees it: its name, body
 // format, how subscriptions are authorized, and its full state.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,11 +11,18 @@ namespace parley::events {
 
 struct Subscription;
 
-enum class Authorization {
+enum class Authorization : uint8_t {
   kActive,   // allowed: state "active"
   kPending,  // waiting for the resource's owner (state "pending", 202)
   kReject,   // 403
   kPolite,   // allowed, but the watcher sees a neutral state (presence polite-block)
+};
+
+// An authorization decision and the package-defined view it grants (e.g.
+// which parts of a presence document the watcher may see).
+struct Grant {
+  Authorization state = Authorization::kActive;
+  uint32_t view = 0;
 };
 
 class EventPackage {
@@ -25,7 +33,7 @@ class EventPackage {
   virtual uint32_t default_expires() const { return 3600; }
   // Runs on the resource's shard; `done` on the same shard (may be later).
   virtual void Authorize(const std::string& subscriber, const std::string& resource,
-                         std::function<void(Authorization)> done) = 0;
+                         std::function<void(Grant)> done) = 0;
   // The full state for `sub` (its version is maintained by the package).
   virtual std::string FullState(Subscription& sub) = 0;
 };

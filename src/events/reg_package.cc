@@ -74,9 +74,9 @@ RegPackage::RegPackage(registrar::Registrar& registrar, proxy::Sharded<proxy::Po
     : registrar_(registrar), policies_(policies), notifiers_(notifiers) {}
 
 void RegPackage::Authorize(const std::string& subscriber, const std::string& resource,
-                           std::function<void(Authorization)> done) {
+                           std::function<void(Grant)> done) {
   if (subscriber == resource) {
-    done(Authorization::kActive);
+    done(Grant{Authorization::kActive, 0});
     return;
   }
   // Other watchers only when the user lists them (by AOR) as allowed.
@@ -87,7 +87,7 @@ void RegPackage::Authorize(const std::string& subscriber, const std::string& res
         allowed |= e.action == store::PolicyAction::kAllow && IEquals(e.pattern, subscriber);
       }
     }
-    done(allowed ? Authorization::kActive : Authorization::kReject);
+    done(Grant{allowed ? Authorization::kActive : Authorization::kReject, 0});
   });
 }
 

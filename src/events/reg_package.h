@@ -22,7 +22,7 @@ class RegPackage : public EventPackage {
   std::string name() const override { return "reg"; }
   std::string content_type() const override { return "application/reginfo+xml"; }
   void Authorize(const std::string& subscriber, const std::string& resource,
-                 std::function<void(Authorization)> done) override;
+                 std::function<void(Grant)> done) override;
   std::string FullState(Subscription& sub) override;
 
   // The registrar's listener: runs on the AOR's shard after a change.
