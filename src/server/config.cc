@@ -178,6 +178,35 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.change_poll_ms, v, "change_poll_ms", 10);
        }},
+      {"presence.default_rule", "--presence-default-rule",
+       "who may watch a user with no rule about them: allow, confirm, block, polite-block", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         const std::string& r = v.back();
+         if (r != "allow" && r != "confirm" && r != "block" && r != "polite-block") {
+           return Error(1, "invalid presence default rule: " + r);
+         }
+         c.presence_default_rule = r;
+         return Ok();
+       }},
+      {"presence.min_expires", "--presence-min-expires", "shortest PUBLISH/SUBSCRIBE accepted (shorter: 423)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.presence_min_expires, v, "presence_min_expires");
+       }},
+      {"presence.max_expires", "--presence-max-expires", "longest PUBLISH/SUBSCRIBE granted", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.presence_max_expires, v, "presence_max_expires", 1);
+       }},
+      {"presence.max_publications", "--presence-max-publications", "live publications per presentity", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.presence_max_publications, v, "presence_max_publications", 1);
+       }},
+      {"presence.notify_min_interval_ms", "--notify-min-interval-ms",
+       "minimum ms between two NOTIFYs of one subscription (bursts coalesce; the last state always goes out)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.notify_min_interval_ms, v, "notify_min_interval_ms");
+       }},
+      {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
       {"server_header", "--server-header", "value of the Server/User-Agent header", false,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
          c.server_header = v.back();

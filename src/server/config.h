@@ -51,6 +51,13 @@ struct ServerConfig {
   uint32_t default_expires = 3600;
   uint32_t timer_c_s = 180;
   uint32_t change_poll_ms = 1000;  // how often parleyctl edits are picked up
+  // Presence (RFC 3856/3903/5025/6446).
+  std::string presence_default_rule = "confirm";  // allow, confirm, block, polite-block
+  uint32_t presence_min_expires = 60;     // PUBLISH and SUBSCRIBE
+  uint32_t presence_max_expires = 3600;
+  uint32_t presence_max_publications = 16;  // per presentity
+  uint32_t notify_min_interval_ms = 0;    // server-wide minimum between NOTIFYs of a subscription
+  uint32_t notify_batch = 128;            // NOTIFYs per loop turn when a change fans out
 };
 
 // Parses argv (and the TOML file it names). `help_text` receives the usage

@@ -187,16 +187,31 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     timers.push_back(&loops_->loop(i));
   }
   registrar_ = std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers);
+  notifier_config_.min_notify_interval_ms = config_.notify_min_interval_ms;
+  notifier_config_.fanout_batch = config_.notify_batch;
+  subscription_store_ = std::make_unique<events::StoreSubscriptions>(*store_, *shard_router_);
   notifiers_ = std::make_unique<proxy::Sharded<events::Notifier>>(*shard_router_);
-  for (size_t i = 0; i < n; ++i) notifiers_->Add(std::make_unique<events::Notifier>(i, *cores_[i]));
+  for (size_t i = 0; i < n; ++i) {
+    notifiers_->Add(std::make_unique<events::Notifier>(i, *cores_[i], *shard_router_, notifier_config_,
+                                                       subscription_store_.get()));
+  }
   reg_package_ = std::make_unique<events::RegPackage>(*registrar_, *policies_, *notifiers_);
-  registrar_->AddListener([pkg = reg_package_.get()](const std::string& aor,
-                                                     const std::vector<registrar::BindingChange>& changes,
-                                                     const registrar::BindingsFn& current) {
+  presence_config_.min_expires = config_.presence_min_expires;
+  presence_config_.max_expires = config_.presence_max_expires;
+  presence_config_.default_expires = config_.presence_max_expires;
+  presence_config_.max_publications = config_.presence_max_publications;
+  presence_config_.authorization.default_rule =
+      presence::ParseSubHandling(config_.presence_default_rule).value_or(presence::SubHandling::kConfirm);
+  presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,
+                                                        *notifiers_, timers);
+  registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get()](
+                              const std::string& aor, const std::vector<registrar::BindingChange>& changes,
+                              const registrar::BindingsFn& current) {
     pkg->OnRegistration(aor, changes, current);
+    presence->OnRegistration(aor);
   });
-  event_config_.min_expires = config_.min_expires;
-  event_config_.max_expires = config_.max_expires;
+  event_config_.min_expires = config_.presence_min_expires;
+  event_config_.max_expires = config_.presence_max_expires;
   for (size_t i = 0; i < n; ++i) {
     proxy::Core& core = *cores_[i];
     forwarders_.push_back(std::make_unique<proxy::Forwarder>(core, i));
@@ -206,8 +221,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
     core.AddProcessor(registrar_->MakeProcessor());
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
+    core.AddProcessor(presence_->MakePublishProcessor());
     core.AddProcessor(std::make_unique<events::EventProcessor>(
-        event_config_, *notifiers_, std::vector<events::EventPackage*>{reg_package_.get()}));
+        event_config_, *notifiers_, std::vector<events::EventPackage*>{reg_package_.get(), presence_.get()}));
     core.AddProcessor(std::move(router));
     proxy::Router* r = routers_.back();
     core.SetAckHandler([r, &core](sip::MessagePtr ack, const transport::Source&) { r->RouteAck(std::move(ack), core); });
@@ -219,6 +235,40 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   auto loaded = registrar_->LoadFromStore();
   if (!loaded.ok()) return Error(1, "store: loading bindings: " + loaded.error().message);
   PLOG_INFO("bindings_restored", {{"count", *loaded}});
+  auto pubs = presence_->LoadFromStore();
+  if (!pubs.ok()) return Error(1, "store: loading publications: " + pubs.error().message);
+  PLOG_INFO("publications_restored", {{"count", *pubs}});
+  return RestoreSubscriptions();
+}
+
+// Subscriptions come back on their resource's loop once the loops run:
+// each is authorized again and gets the current state in a NOTIFY.
+Result<void> Server::RestoreSubscriptions() {
+  auto subs = StoreSync<std::vector<store::SubscriptionRecord>>(
+      *store_, [](store::Store& s) -> Result<std::vector<store::SubscriptionRecord>> {
+        if (auto d = s.DeleteExpiredSubscriptions(UnixNow()); !d.ok()) return d.error();
+        return s.LoadSubscriptions();
+      });
+  if (!subs.ok()) return Error(1, "store: loading subscriptions: " + subs.error().message);
+  std::vector<std::vector<store::SubscriptionRecord>> per_shard(cores_.size());
+  size_t count = 0;
+  for (auto& r : *subs) {
+    if (r.package != reg_package_->name() && r.package != presence_->name()) continue;
+    per_shard[shard_router_->ShardOf(r.resource)].push_back(std::move(r));
+    ++count;
+  }
+  for (size_t i = 0; i < per_shard.size(); ++i) {
+    if (per_shard[i].empty()) continue;
+    loops_->loop(i).Post([this, i, recs = std::move(per_shard[i])] {
+      int64_t now = UnixNow();
+      for (const auto& r : recs) {
+        events::EventPackage* pkg = r.package == presence_->name() ? static_cast<events::EventPackage*>(presence_.get())
+                                                                     : reg_package_.get();
+        notifiers_->At(i).Restore(r, pkg, now);
+      }
+    });
+  }
+  PLOG_INFO("subscriptions_restored", {{"count", count}});
   return Ok();
 }
 
@@ -242,11 +292,7 @@ void Server::PollChanges() {
       if (changes.ok()) {
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
-          if (c.kind == "user") {
-            aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
-          } else if (c.kind == "policy") {
-            policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
-          }
+          OnChange(c);
         }
         if (domains) {
           store_domains_ = *domains;
@@ -263,6 +309,25 @@ void Server::PollChanges() {
       loops_->loop(0).Schedule(std::chrono::milliseconds(config_.change_poll_ms), [this] { PollChanges(); });
     });
   });
+}
+
+void Server::OnChange(const store::Change& c) {
+  if (c.kind == "user") {
+    aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
+  } else if (c.kind == "policy") {
+    policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
+  } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
+    std::string aor = c.key.substr(c.key.find('/') + 1);
+    shard_router_->Post(shard_router_->ShardOf(aor), [this, aor] { presence_->OnRulesChanged(aor); });
+  } else if (c.kind == "option") {
+    if (c.key.find('@') != std::string::npos) {
+      shard_router_->Post(shard_router_->ShardOf(c.key), [this, aor = c.key] { presence_->OnRulesChanged(aor); });
+    } else {
+      for (size_t i = 0; i < cores_.size(); ++i) {
+        shard_router_->Post(i, [this, i, domain = c.key] { presence_->OnDomainChanged(i, domain); });
+      }
+    }
+  }
 }
 
 void Server::Dispatch(transport::IncomingMessage&& in) {
@@ -438,6 +503,8 @@ void Server::Drain() {
   routers_.clear();
   notifiers_.reset();
   reg_package_.reset();
+  presence_.reset();
+  subscription_store_.reset();
   forwarders_.clear();
   registrar_.reset();
   policies_.reset();

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "events/event_processor.h"
 #include "events/reg_package.h"
+#include "presence/agent/agent.h"
 #include "proxy/core.h"
 #include "proxy/forwarder.h"
 #include "proxy/policy.h"
@@ -50,6 +51,8 @@ class Server {
  private:
   class LoopRouter;
   Result<void> StartServices(proxy::CoreConfig& cc);
+  Result<void> RestoreSubscriptions();
+  void OnChange(const store::Change& c);
   void PollChanges();
   void Dispatch(transport::IncomingMessage&& in);
   void RegisterHttpRoutes();
@@ -75,8 +78,12 @@ class Server {
   std::vector<std::unique_ptr<proxy::Forwarder>> forwarders_;
   std::vector<proxy::Router*> routers_;
   events::EventConfig event_config_;
+  events::NotifierConfig notifier_config_;
+  std::unique_ptr<events::StoreSubscriptions> subscription_store_;
   std::unique_ptr<proxy::Sharded<events::Notifier>> notifiers_;
   std::unique_ptr<events::RegPackage> reg_package_;
+  presence::AgentConfig presence_config_;
+  std::unique_ptr<presence::PresenceAgent> presence_;
   int64_t last_change_ = 0;
   std::vector<std::string> store_domains_;
   std::unique_ptr<HttpServer> http_;

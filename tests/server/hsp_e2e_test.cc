@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "auth/digest.h"
-#include "digest_client.h"
+#include "server_fixture.h"
 #include "proxy/branch.h"
 #include "server/server.h"
 #include "sip/response.h"
@@ -20,117 +20,7 @@ namespace {
 using testing::SipClient;
 namespace fs = std::filesystem;
 
-class Hsp : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("parley-hsp-" + sip::RandomToken(4));
-    fs::create_directories(dir_);
-    auto st = store::OpenStore({store::DefaultStoreUrl(dir_.string()), true});
-    ASSERT_TRUE(st.ok()) << st.error().message;
-    store_ = std::move(*st);
-    ASSERT_TRUE(store_->Migrate().ok());
-    ASSERT_TRUE(store_->AddDomain("example.com").ok());
-    for (const char* u : {"alice", "bob", "carol"}) AddUser(u, std::string(u) + "-pw");
-    Start();
-  }
-  void TearDown() override {
-    server_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void AddUser(const std::string& user, const std::string& pw) {
-    store::UserRecord r;
-    r.user = user;
-    r.domain = "example.com";
-    r.aor = user + "@example.com";
-    r.ha1_md5 = auth::ComputeHa1(auth::Algorithm::kMd5, user, "example.com", pw);
-    r.ha1_sha256 = auth::ComputeHa1(auth::Algorithm::kSha256, user, "example.com", pw);
-    ASSERT_TRUE(store_->AddUser(r).ok());
-  }
-
-  void Start() {
-    ServerConfig c;
-    c.listen = {*ListenSpec::Parse("udp:127.0.0.1:0"), *ListenSpec::Parse("tcp:127.0.0.1:0")};
-    c.domains = {"example.com"};
-    c.data_dir = dir_.string();
-    c.threads = 2;
-    c.http_listen = "";
-    const char* lvl = std::getenv("PARLEY_TEST_LOG");
-    c.log_level = lvl ? lvl : "off";
-    c.auth_algorithms = {"md5", "sha-256"};  // both challenges (the default offers MD5 only)
-    c.change_poll_ms = 50;
-    server_ = std::make_unique<Server>(c);
-    auto r = server_->Start();
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    for (const auto& b : server_->bound()) {
-      if (b.protocol == transport::Protocol::kUdp) udp_ = b.address.port();
-      if (b.protocol == transport::Protocol::kTcp) tcp_ = b.address.port();
-    }
-  }
-  void Restart() {
-    server_.reset();
-    Start();
-  }
-
-  // A request from `user`; extra headers and body optional.
-  std::string Request(SipClient& c, std::string_view method, std::string_view ruri, std::string_view from_user,
-                      std::string_view to, const std::string& call_id, int cseq, std::string_view extra = "",
-                      std::string_view body = "") {
-    std::string s;
-    s.append(method).append(" ").append(ruri).append(" SIP/2.0\n");
-    s.append("Via: SIP/2.0/$TRANSPORT 127.0.0.1:$PORT;branch=z9hG4bK").append(sip::RandomToken(6)).append(";rport\n");
-    s.append("Max-Forwards: 70\nTo: <").append(to).append(">\n");
-    s.append("From: <sip:").append(from_user).append("@example.com>;tag=").append(from_user).append("t\n");
-    s.append("Call-ID: ").append(call_id).append("\nCSeq: ").append(std::to_string(cseq)).append(" ").append(method);
-    s.append("\n").append(extra);
-    s.append("Content-Length: ").append(std::to_string(body.size())).append("\n\n").append(body);
-    return c.Fill(testing::ToCrlf(s));
-  }
-
-  // REGISTER through the challenge; returns the final response.
-  sip::MessagePtr Register(SipClient& c, const std::string& user, const std::string& pw, int expires = 600,
-                           std::string call_id = "") {
-    if (call_id.empty()) call_id = "reg-" + user + "-" + sip::RandomToken(4);
-    std::string contact = "Contact: <sip:" + user + "@127.0.0.1:$PORT>;expires=" + std::to_string(expires) + "\n";
-    c.SendRaw(Request(c, "REGISTER", "sip:example.com", user, "sip:" + user + "@example.com", call_id, 1, contact));
-    auto ch = c.Receive();
-    if (!ch || ch->status() != 401) return ch;
-    std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", user, pw);
-    c.SendRaw(Request(c, "REGISTER", "sip:example.com", user, "sip:" + user + "@example.com", call_id, 2,
-                      contact + "Authorization: " + auth + "\n"));
-    return c.Receive();
-  }
-
-  // An authenticated MESSAGE from `user` to `target_uri`.
-  sip::MessagePtr SendMessage(SipClient& c, const std::string& user, const std::string& pw,
-                              const std::string& target_uri, const std::string& text, SipClient* receiver = nullptr) {
-    std::string call_id = "msg-" + sip::RandomToken(6);
-    std::string ct = "Content-Type: text/plain\n";
-    c.SendRaw(Request(c, "MESSAGE", target_uri, user, target_uri, call_id, 1, ct, text));
-    auto ch = c.Receive();
-    if (!ch || ch->status() != 407) return ch;
-    std::string auth = testing::AnswerChallenge(*ch, "MESSAGE", target_uri, user, pw);
-    c.SendRaw(Request(c, "MESSAGE", target_uri, user, target_uri, call_id, 2, ct + "Proxy-Authorization: " + auth + "\n",
-                      text));
-    if (receiver) {
-      auto in = receiver->Receive();
-      if (in && in->method() == sip::Method::kMessage) {
-        received_ = std::string(in->body());
-        received_msg_ = std::move(in);
-        receiver->Reply(sip::MakeResponse(*received_msg_, 200, "OK", "rcv")->Serialize());
-      }
-    }
-    return c.Receive();
-  }
-
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Server> server_;
-  uint16_t udp_ = 0, tcp_ = 0;
-  std::string received_;
-  sip::MessagePtr received_msg_;
-};
+class Hsp : public ServerFixture {};
 
 TEST_F(Hsp, RegisterIsChallengedThenAccepted) {
   SipClient c(false, udp_);
@@ -401,29 +291,6 @@ TEST_F(Hsp, ALoopGets482) {
   EXPECT_EQ(r->status(), 482);
 }
 
-// Receives until both the response to our request and a NOTIFY arrived
-// (either may come first); answers the NOTIFY with 200.
-std::pair<sip::MessagePtr, sip::MessagePtr> ResponseAndNotify(SipClient& c) {
-  sip::MessagePtr resp, notify;
-  for (int i = 0; i < 4 && !(resp && notify); ++i) {
-    auto m = c.Receive();
-    if (!m) break;
-    if (m->is_response()) {
-      resp = std::move(m);
-    } else if (m->method() == sip::Method::kNotify) {
-      c.Reply(sip::MakeResponse(*m, 200, "OK")->Serialize());
-      notify = std::move(m);
-    }
-  }
-  return {std::move(resp), std::move(notify)};
-}
-
-sip::MessagePtr NextNotify(SipClient& c) {
-  auto m = c.Receive();
-  if (m && m->method() == sip::Method::kNotify) c.Reply(sip::MakeResponse(*m, 200, "OK")->Serialize());
-  return m;
-}
-
 TEST_F(Hsp, RegEventFullThenPartialState) {
   SipClient phone1(false, udp_);
   ASSERT_EQ(Register(phone1, "bob", "bob-pw")->status(), 200);
@@ -506,7 +373,7 @@ TEST_F(Hsp, RegEventForOthersIsForbiddenAndUnknownPackagesGet489) {
   auto r2 = c.Receive();
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status(), 489);
-  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg");
+  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence");
 }
 
 }  // namespace

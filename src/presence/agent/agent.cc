@@ -1,0 +1,199 @@
+#include "presence/agent/agent.h"
+
+#include <chrono>
+#include <future>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "sip/response.h"
+
+namespace parley::presence {
+
+namespace {
+
+int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string EntityOf(const std::string& aor) { return "sip:" + aor; }
+
+}  // namespace
+
+PresenceAgent::PresenceAgent(const AgentConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
+                             registrar::Registrar& registrar, proxy::Sharded<events::Notifier>& notifiers,
+                             const std::vector<TimerService*>& timers)
+    : config_(config), store_(store), router_(router), registrar_(registrar), notifiers_(notifiers),
+      timers_(timers), shards_(router),
+      authorizer_(std::make_unique<Authorizer>(config.authorization, store, router)) {
+  for (size_t i = 0; i < router.count(); ++i) shards_.Add(std::make_unique<Shard>(config.max_publications));
+}
+
+PresenceAgent::~PresenceAgent() = default;
+
+std::vector<RegisteredContact> PresenceAgent::Registrations(size_t shard, const std::string& aor) {
+  std::vector<RegisteredContact> out;
+  for (const auto& b : registrar_.TableOf(shard).Bindings(aor)) {
+    RegisteredContact c;
+    c.uri = b.contact_uri;
+    if (b.q >= 0) c.q = static_cast<uint16_t>(b.q * 1000 + 0.5);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// ---- authorization and state ----------------------------------------------
+
+void PresenceAgent::Authorize(const std::string& subscriber, const std::string& resource,
+                              std::function<void(events::Grant)> done) {
+  authorizer_->Decide(subscriber, resource, std::move(done));
+}
+
+std::string PresenceAgent::FullState(events::Subscription& sub) {
+  size_t shard = router_.ShardOf(sub.resource);
+  std::string entity = EntityOf(sub.resource);
+  if (sub.polite) return SerializePidf(PoliteBlock(entity));
+  if (authorizer_->HiddenFrom(sub.resource, sub.subscriber)) return SerializePidf(Invisible(entity));
+  PresentityTable& table = shards_.At(shard).table;
+  const PresenceDoc& doc = table.Composed(sub.resource, entity, Registrations(shard, sub.resource), UnixNow());
+  Presentity* p = table.Find(sub.resource);
+  auto cached = p->bodies.find(sub.view);
+  if (cached != p->bodies.end()) return cached->second;
+  std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
+  p->bodies.emplace(sub.view, body);
+  return body;
+}
+
+void PresenceAgent::Notify(const std::string& aor) {
+  events::Notifier& n = notifiers_.At(router_.ShardOf(aor));
+  if (!n.Watched(aor)) return;
+  n.Changed(aor, "presence", [this](events::Subscription& s) { return FullState(s); });
+}
+
+void PresenceAgent::OnRegistration(const std::string& aor) {
+  Shard& sh = shards_.At(router_.ShardOf(aor));
+  if (sh.table.HasPublishedTuples(aor)) return;  // published tuples hide the bindings
+  sh.table.Invalidate(aor);
+  Notify(aor);
+}
+
+void PresenceAgent::OnRulesChanged(const std::string& aor) {
+  authorizer_->Invalidate(aor);
+  Shard& sh = shards_.At(router_.ShardOf(aor));
+  sh.table.Invalidate(aor);
+  notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, "presence");
+  Notify(aor);  // invisibility changes the document, not the decision
+}
+
+void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {
+  authorizer_->InvalidateDomain(shard, domain);
+  events::Notifier& n = notifiers_.At(shard);
+  for (const std::string& aor : n.Resources("presence")) {
+    size_t at = aor.find('@');
+    if (at != std::string::npos && IEquals(std::string_view(aor).substr(at + 1), domain)) n.Reauthorize(aor, "presence");
+  }
+}
+
+// ---- PUBLISH ---------------------------------------------------------------
+
+void PresenceAgent::ArmExpiry(size_t shard, const std::string& aor, LivePublication& pub, int64_t now) {
+  TimerService& t = *timers_[shard];
+  t.Cancel(pub.timer);
+  std::string etag = pub.etag;
+  pub.timer = t.Schedule(std::chrono::seconds(std::max<int64_t>(pub.expires_at - now, 0)), [this, shard, aor, etag] {
+    Shard& sh = shards_.At(shard);
+    if (!sh.table.Expire(aor, etag)) return;
+    ++sh.stats.publications_expired;
+    store_.Write([etag](store::Store& s) -> store::StoreExecutor::Completion {
+      (void)s.DeletePublication(etag);
+      return {};
+    });
+    Notify(aor);
+  });
+}
+
+void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> done) {
+  size_t shard = router_.ShardOf(op.aor);
+  Shard& sh = shards_.At(shard);
+  std::string etag = sip::RandomToken(10);
+  if (!op.if_match.empty()) {
+    if (const LivePublication* old = sh.table.FindPublication(op.aor, op.if_match)) timers_[shard]->Cancel(old->timer);
+  }
+  PublishResult r = sh.table.Publish(op, etag);
+  if (r.status >= 300) {
+    ++sh.stats.publications_rejected;
+    done(std::move(r));
+    return;
+  }
+  std::optional<store::Publication> write;
+  if (!r.etag.empty()) {
+    if (op.if_match.empty()) {
+      ++sh.stats.publications_created;
+    } else if (op.doc) {
+      ++sh.stats.publications_modified;
+    } else {
+      ++sh.stats.publications_refreshed;
+    }
+    Presentity* p = sh.table.Find(op.aor);
+    for (auto& pub : p->pubs) {
+      if (pub.etag != r.etag) continue;
+      ArmExpiry(shard, op.aor, pub, op.now);
+      write = store::Publication{pub.etag, op.aor, "presence", "application/pidf+xml", pub.body, pub.published_at_ms,
+                                 pub.expires_at};
+    }
+  } else {
+    ++sh.stats.publications_removed;
+  }
+  // The 2xx goes out once the store has the new state; watchers learn it
+  // at the same time.
+  std::string replaced = r.replaced_etag, aor = op.aor;
+  store_.Write([this, shard, write, replaced, r = std::move(r), aor, done = std::move(done)](
+                   store::Store& s) mutable -> store::StoreExecutor::Completion {
+    if (write) (void)s.UpsertPublication(*write);
+    if (!replaced.empty()) (void)s.DeletePublication(replaced);
+    return [this, shard, r, aor, done](const Result<void>& committed) mutable {
+      router_.Post(shard, [this, r = std::move(r), aor, ok = committed.ok(), done = std::move(done)]() mutable {
+        if (!ok) {
+          PLOG_WARN("publication_not_stored", {{"aor", aor}});
+          r.status = 500;
+          r.reason = "Store Unavailable";
+        }
+        bool changed = r.changed;
+        done(std::move(r));
+        if (changed) Notify(aor);
+      });
+    };
+  });
+}
+
+Result<size_t> PresenceAgent::LoadFromStore() {
+  std::promise<Result<std::vector<store::Publication>>> p;
+  auto f = p.get_future();
+  store_.Read([&](store::Store& s) { p.set_value(s.LoadPublications()); });
+  auto pubs = f.get();
+  if (!pubs.ok()) return pubs.error();
+  int64_t now = UnixNow();
+  size_t n = 0;
+  for (auto& stored : *pubs) {
+    if (stored.expires_at <= now || stored.event != "presence") continue;
+    auto doc = ParsePidf(stored.body, EntityOf(stored.aor), config_.limits);
+    if (!doc.ok()) {
+      PLOG_WARN("stored_publication_unreadable", {{"aor", stored.aor}, {"error", doc.error().message}});
+      continue;
+    }
+    size_t shard = router_.ShardOf(stored.aor);
+    LivePublication pub;
+    pub.etag = stored.etag;
+    pub.published_at_ms = stored.published_at_ms;
+    pub.expires_at = stored.expires_at;
+    pub.doc = std::move(*doc);
+    pub.body = std::move(stored.body);
+    shards_.At(shard).table.Restore(stored.aor, std::move(pub));
+    Presentity* pr = shards_.At(shard).table.Find(stored.aor);
+    ArmExpiry(shard, stored.aor, pr->pubs.back(), now);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace parley::presence

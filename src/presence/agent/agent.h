@@ -1,0 +1,103 @@
+#pragma once
+// The presence agent (seed 003 §7.5, RFC 3856/3903): the event state
+// compositor of our users' presence. It accepts PUBLISH for them, composes
+// one document per presentity from every live publication and the
+// registrations (the implicit source), and is the `presence` event package
+// the notifier serves SUBSCRIBE/NOTIFY with, authorization included.
+//
+// State is sharded by presentity AOR like the registrar's, so a
+// presentity's publications, bindings and subscriptions live on the same
+// loop. Publications are in the store before their 2xx and are reloaded at
+// startup.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/notifier.h"
+#include "presence/agent/authorizer.h"
+#include "presence/agent/presentity.h"
+#include "proxy/processor.h"
+#include "proxy/shards.h"
+#include "registrar/registrar.h"
+#include "store/executor.h"
+
+namespace parley::presence {
+
+struct AgentConfig {
+  uint32_t min_expires = 60;       // PUBLISH Expires below this (not 0) gets 423
+  uint32_t max_expires = 3600;     // longer ones are shortened
+  uint32_t default_expires = 3600;
+  size_t max_publications = 16;    // per presentity (devices publishing at once)
+  Limits limits;                   // PIDF parsing limits (413)
+  AuthorizerConfig authorization;
+};
+
+struct AgentStats {
+  uint64_t publications_created = 0;
+  uint64_t publications_refreshed = 0;
+  uint64_t publications_modified = 0;
+  uint64_t publications_removed = 0;
+  uint64_t publications_expired = 0;
+  uint64_t publications_rejected = 0;
+};
+
+class PresenceAgent : public events::EventPackage {
+ public:
+  // `timers[i]` is shard i's TimerService.
+  PresenceAgent(const AgentConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
+                registrar::Registrar& registrar, proxy::Sharded<events::Notifier>& notifiers,
+                const std::vector<TimerService*>& timers);
+  ~PresenceAgent() override;
+
+  // PUBLISH for `Event: presence` (one per core, before the event processor).
+  std::unique_ptr<proxy::Processor> MakePublishProcessor();
+  // Reads every stored publication into the shards. Call before the loops run.
+  Result<size_t> LoadFromStore();
+
+  // events::EventPackage
+  std::string name() const override { return "presence"; }
+  std::string content_type() const override { return "application/pidf+xml"; }
+  void Authorize(const std::string& subscriber, const std::string& resource,
+                 std::function<void(events::Grant)> done) override;
+  std::string FullState(events::Subscription& sub) override;
+
+  // A registration changed (the registrar's listener, on the AOR's shard).
+  void OnRegistration(const std::string& aor);
+  // The presentity's authorization rules or options changed (change feed):
+  // subscriptions are authorized again and see their new view.
+  void OnRulesChanged(const std::string& aor);
+  // A domain's options changed: every cached decision of that domain on
+  // `shard` goes, and its subscriptions are authorized again. On `shard`.
+  void OnDomainChanged(size_t shard, const std::string& domain);
+
+  Authorizer& authorizer() { return *authorizer_; }
+  // Shard-local counters (read on shard `shard`).
+  const AgentStats& StatsOf(size_t shard) { return shards_.At(shard).stats; }
+  size_t PublicationsOf(size_t shard) { return shards_.At(shard).table.publications(); }
+
+ private:
+  class PublishProcessor;
+  struct Shard {
+    explicit Shard(size_t max_publications) : table(max_publications) {}
+    PresentityTable table;
+    AgentStats stats;
+  };
+
+  // Runs on the presentity's shard; answers through `done` on that shard.
+  void Publish(PublishOp op, std::function<void(PublishResult)> done);
+  void ArmExpiry(size_t shard, const std::string& aor, LivePublication& pub, int64_t now);
+  void Notify(const std::string& aor);
+  std::vector<RegisteredContact> Registrations(size_t shard, const std::string& aor);
+
+  const AgentConfig& config_;
+  store::StoreExecutor& store_;
+  proxy::ShardRouter& router_;
+  registrar::Registrar& registrar_;
+  proxy::Sharded<events::Notifier>& notifiers_;
+  std::vector<TimerService*> timers_;
+  proxy::Sharded<Shard> shards_;
+  std::unique_ptr<Authorizer> authorizer_;
+};
+
+}  // namespace parley::presence
