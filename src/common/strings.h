@@ -118,4 +118,8 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max = UINT64_MAX)
 // Case-insensitive hash for header names and parameter names.
 size_t IHash(std::string_view s);
 
+// RFC 4648 base64 with padding. Decoding refuses anything else (nullopt).
+std::string Base64Encode(std::string_view in);
+std::optional<std::string> Base64Decode(std::string_view in);
+
 }  // namespace parley

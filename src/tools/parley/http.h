@@ -32,7 +32,6 @@ struct HttpCall {
 // Errors: code 5 = unreachable (resolve/connect/timeout), 6 = TLS, 2 = bad URL.
 Result<HttpReply> Fetch(const HttpCall& call);
 
-std::string Base64(std::string_view in);
 std::string UrlEncode(std::string_view in);
 
 }  // namespace parley::cli

@@ -1,5 +1,6 @@
 #include "tools/parley/server_api.h"
 
+#include "common/strings.h"
 #include "tools/parley/exit_codes.h"
 #include "tools/parley/http.h"
 #include "ua/pres_rules.h"
@@ -21,7 +22,7 @@ HttpCall Call(const Settings& s, std::string method, std::string url) {
     c.headers.emplace_back("Authorization", "Bearer " + s.token);
   } else if (!s.ua.account.password.empty()) {
     c.headers.emplace_back("Authorization",
-                           "Basic " + Base64(s.ua.account.aor.Text() + ":" + s.ua.account.password));
+                           "Basic " + Base64Encode(s.ua.account.aor.Text() + ":" + s.ua.account.password));
   }
   c.headers.emplace_back("Accept", "application/json");
   return c;
