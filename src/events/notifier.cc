@@ -228,6 +228,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->remote_cseq = req.remote_cseq;
   s->destination = req.destination;
   s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
+  s->created_at = req.now;
   Subscription& sub = *s;
   subs_.emplace(sub.id, std::move(s));
   by_resource_.emplace(sub.resource, sub.id);
@@ -541,6 +542,7 @@ void Notifier::Apply(uint64_t id, Grant g) {
   bool polite = g.state == Authorization::kPolite;
   if (state == s.state && polite == s.polite && g.view == s.view) return;
   bool state_changed = state != s.state;
+  if (state_changed && state == SubState::kActive) s.approved = true;
   s.state = state;
   s.polite = polite;
   s.view = g.view;
@@ -575,6 +577,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   s->subscriber = rec.subscriber;
   s->state = rec.state == "pending" ? SubState::kPending : SubState::kActive;
   s->expires_at = rec.expires_at;
+  s->created_at = rec.updated_at;
   s->version = static_cast<uint32_t>(std::min<int64_t>(rec.version + config_.restore_gap, INT32_MAX));
   s->rate = ParseRateOptions(rec.options);
   s->call_id = rec.call_id;

@@ -54,8 +54,10 @@ struct Subscription {
   SubState state = SubState::kActive;
   bool polite = false;     // authorized with polite blocking
   bool confirmed = false;  // its 2xx was sent (NOTIFYs may go out)
+  bool approved = false;   // became active after waiting (pending -> active)
   uint32_t view = 0;       // package-defined authorization view
   int64_t expires_at = 0;  // unix seconds
+  int64_t created_at = 0;  // unix seconds
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   RateControl rate;
 

@@ -204,6 +204,12 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
       presence::ParseSubHandling(config_.presence_default_rule).value_or(presence::SubHandling::kConfirm);
   presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,
                                                         *notifiers_, timers);
+  winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_);
+  for (size_t i = 0; i < n; ++i) {
+    notifiers_->At(i).AddObserver([w = winfo_.get()](const events::Subscription& s, events::WatcherChange c) {
+      w->OnWatcherChange(s, c);
+    });
+  }
   registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get()](
                               const std::string& aor, const std::vector<registrar::BindingChange>& changes,
                               const registrar::BindingsFn& current) {
@@ -223,7 +229,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
     core.AddProcessor(presence_->MakePublishProcessor());
     core.AddProcessor(std::make_unique<events::EventProcessor>(
-        event_config_, *notifiers_, std::vector<events::EventPackage*>{reg_package_.get(), presence_.get()}));
+        event_config_, *notifiers_,
+        std::vector<events::EventPackage*>{reg_package_.get(), presence_.get(), winfo_.get()}));
     core.AddProcessor(std::move(router));
     proxy::Router* r = routers_.back();
     core.SetAckHandler([r, &core](sip::MessagePtr ack, const transport::Source&) { r->RouteAck(std::move(ack), core); });
@@ -253,7 +260,7 @@ Result<void> Server::RestoreSubscriptions() {
   std::vector<std::vector<store::SubscriptionRecord>> per_shard(cores_.size());
   size_t count = 0;
   for (auto& r : *subs) {
-    if (r.package != reg_package_->name() && r.package != presence_->name()) continue;
+    if (!PackageNamed(r.package)) continue;
     per_shard[shard_router_->ShardOf(r.resource)].push_back(std::move(r));
     ++count;
   }
@@ -261,11 +268,7 @@ Result<void> Server::RestoreSubscriptions() {
     if (per_shard[i].empty()) continue;
     loops_->loop(i).Post([this, i, recs = std::move(per_shard[i])] {
       int64_t now = UnixNow();
-      for (const auto& r : recs) {
-        events::EventPackage* pkg = r.package == presence_->name() ? static_cast<events::EventPackage*>(presence_.get())
-                                                                     : reg_package_.get();
-        notifiers_->At(i).Restore(r, pkg, now);
-      }
+      for (const auto& r : recs) notifiers_->At(i).Restore(r, PackageNamed(r.package), now);
     });
   }
   PLOG_INFO("subscriptions_restored", {{"count", count}});
@@ -309,6 +312,14 @@ void Server::PollChanges() {
       loops_->loop(0).Schedule(std::chrono::milliseconds(config_.change_poll_ms), [this] { PollChanges(); });
     });
   });
+}
+
+events::EventPackage* Server::PackageNamed(const std::string& name) {
+  for (events::EventPackage* p : std::initializer_list<events::EventPackage*>{reg_package_.get(), presence_.get(),
+                                                                            winfo_.get()}) {
+    if (p->name() == name) return p;
+  }
+  return nullptr;
 }
 
 void Server::OnChange(const store::Change& c) {
@@ -360,6 +371,37 @@ void Server::RegisterHttpRoutes() {
     reply(shutdown_requested_ ? HttpResponse::Text(503, "draining\n") : HttpResponse::Text(200, "ok\n"));
   });
   http_->Route("GET", "/metrics", [this](const HttpRequest&, HttpReply reply) { RenderMetrics(std::move(reply)); });
+  http_auth_ = std::make_unique<HttpAuthenticator>(*store_);
+  xcap_ = std::make_unique<xcap::XcapServer>(*store_);
+  xcap_->AddUsage(xcap::PresRulesUsage());
+  for (const char* method : {"GET", "PUT", "DELETE"}) {
+    http_->Route(method, "/xcap/", [this](const HttpRequest& req, HttpReply reply) { ServeXcap(req, std::move(reply)); });
+  }
+}
+
+// XCAP (RFC 4825) at <http>/xcap: the caller authenticates as a user and
+// reaches that user's documents.
+void Server::ServeXcap(const HttpRequest& req, HttpReply reply) {
+  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
+  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
+    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+    xcap::XcapRequest x;
+    x.method = req.method;
+    x.path = req.path.substr(std::string_view("/xcap").size());
+    x.user = std::move(aor);
+    x.content_type = req.Header("content-type");
+    x.if_match = req.Header("if-match");
+    x.if_none_match = req.Header("if-none-match");
+    x.body = req.body;
+    xcap_->Handle(std::move(x), [reply](xcap::XcapResponse r) {
+      HttpResponse h;
+      h.status = r.status;
+      h.content_type = r.content_type.empty() ? "text/plain; charset=utf-8" : r.content_type;
+      h.body = std::move(r.body);
+      if (!r.etag.empty()) h.headers.emplace_back("ETag", r.etag);
+      reply(std::move(h));
+    });
+  });
 }
 
 void Server::RenderMetrics(HttpReply reply) {
@@ -504,6 +546,7 @@ void Server::Drain() {
   notifiers_.reset();
   reg_package_.reset();
   presence_.reset();
+  winfo_.reset();
   subscription_store_.reset();
   forwarders_.clear();
   registrar_.reset();

@@ -13,6 +13,7 @@
 #include "events/event_processor.h"
 #include "events/reg_package.h"
 #include "presence/agent/agent.h"
+#include "presence/agent/winfo_package.h"
 #include "proxy/core.h"
 #include "proxy/forwarder.h"
 #include "proxy/policy.h"
@@ -21,8 +22,10 @@
 #include "store/executor.h"
 #include "runtime/loop_group.h"
 #include "server/config.h"
+#include "server/http_auth.h"
 #include "server/http_server.h"
 #include "transport/transport_layer.h"
+#include "xcap/xcap.h"
 
 namespace parley::server {
 
@@ -53,9 +56,11 @@ class Server {
   Result<void> StartServices(proxy::CoreConfig& cc);
   Result<void> RestoreSubscriptions();
   void OnChange(const store::Change& c);
+  events::EventPackage* PackageNamed(const std::string& name);
   void PollChanges();
   void Dispatch(transport::IncomingMessage&& in);
   void RegisterHttpRoutes();
+  void ServeXcap(const HttpRequest& req, HttpReply reply);
   void RenderMetrics(HttpReply reply);
   void Drain();
   Result<void> PrepareTls(transport::TransportConfig& tc);
@@ -84,9 +89,12 @@ class Server {
   std::unique_ptr<events::RegPackage> reg_package_;
   presence::AgentConfig presence_config_;
   std::unique_ptr<presence::PresenceAgent> presence_;
+  std::unique_ptr<presence::WinfoPackage> winfo_;
   int64_t last_change_ = 0;
   std::vector<std::string> store_domains_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpAuthenticator> http_auth_;
+  std::unique_ptr<xcap::XcapServer> xcap_;
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> started_{false};
   std::thread drain_thread_;

@@ -11,7 +11,6 @@ enum StoreErrorCode : int {
   kErrBusy = 16,         // EBUSY: lock wait timed out, serialization failure, deadlock (transient)
   kErrConstraint = 17,   // EEXIST: a constraint refused the write (e.g. a domain still in use)
   kErrInvalid = 22,      // EINVAL: malformed argument (AOR, domain, HA1, URL …)
-  kErrPrecondition = 62, // ETIME-like: a conditional write's precondition failed (XCAP If-Match)
   kErrState = 71,        // EPROTO: misuse (Commit without Begin, nested Begin, newer schema)
   kErrUnavailable = 107, // ENOTCONN: cannot reach or open the store
 };

@@ -114,12 +114,13 @@ class ExecutorStore final : public Store {
                                                       const std::string& name) override {
     return Do<std::optional<XcapDocument>>([&] { return inner_->GetXcapDocument(auid, xui, name); });
   }
-  Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match, bool if_none_match) override {
-    return Do<bool>([&] { return inner_->PutXcapDocument(doc, if_match, if_none_match); });
+  Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
+                                      bool if_none_match) override {
+    return Do<XcapOutcome>([&] { return inner_->PutXcapDocument(doc, if_match, if_none_match); });
   }
-  Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
-                                  const std::string& if_match) override {
-    return Do<bool>([&] { return inner_->DeleteXcapDocument(auid, xui, name, if_match); });
+  Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
+                                         const std::string& if_match) override {
+    return Do<XcapOutcome>([&] { return inner_->DeleteXcapDocument(auid, xui, name, if_match); });
   }
   Result<void> SetOption(const OptionEntry& o) override {
     return Do<void>([&] { return inner_->SetOption(o); });

@@ -60,9 +60,10 @@ class SqlStore final : public Store {
 
   Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
                                                       const std::string& name) override;
-  Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match, bool if_none_match) override;
-  Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
-                                  const std::string& if_match) override;
+  Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
+                                      bool if_none_match) override;
+  Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
+                                         const std::string& if_match) override;
 
   Result<void> SetOption(const OptionEntry& o) override;
   Result<std::vector<OptionEntry>> GetOptions(const std::string& scope) override;

@@ -205,8 +205,9 @@ Result<std::optional<XcapDocument>> SqlStore::GetXcapDocument(const std::string&
   });
 }
 
-Result<bool> SqlStore::PutXcapDocument(const XcapDocument& doc, const std::string& if_match, bool if_none_match) {
-  return Guarded<bool>(Mode::kFeed, [&]() -> Result<bool> {
+Result<XcapOutcome> SqlStore::PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
+                                              bool if_none_match) {
+  return Guarded<XcapOutcome>(Mode::kFeed, [&]() -> Result<XcapOutcome> {
     if (!ValidXcapName(doc.auid) || !ValidXcapName(doc.name) || doc.etag.empty()) {
       return Error(kErrInvalid, "XCAP document needs an application usage, a name and an etag");
     }
@@ -217,32 +218,27 @@ Result<bool> SqlStore::PutXcapDocument(const XcapDocument& doc, const std::strin
     SqlRows rows;
     if (auto r = Run(kGetXcap, {doc.auid, doc.xui, doc.name}, &rows); !r.ok()) return r.take_error();
     bool exists = !rows.empty();
-    if (if_none_match && exists) return Error(kErrPrecondition, "the document exists (If-None-Match)");
+    if (if_none_match && exists) return XcapOutcome::kPreconditionFailed;
     if (!if_match.empty() && (!exists || (if_match != "*" && if_match != rows.at(0, 3)))) {
-      return Error(kErrPrecondition, "the document's etag does not match (If-Match)");
+      return XcapOutcome::kPreconditionFailed;
     }
     auto w = Run(kUpsertXcap, {doc.auid, doc.xui, doc.name, doc.etag, doc.content, doc.updated_at});
     if (!w.ok()) return w.take_error();
     if (auto c = AppendChange("xcap", doc.auid + "/" + doc.xui); !c.ok()) return c.error();
-    return !exists;
+    return exists ? XcapOutcome::kReplaced : XcapOutcome::kCreated;
   });
 }
 
-Result<bool> SqlStore::DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
-                                          const std::string& if_match) {
-  return Guarded<bool>(Mode::kFeed, [&]() -> Result<bool> {
+Result<XcapOutcome> SqlStore::DeleteXcapDocument(const std::string& auid, const std::string& xui,
+                                                 const std::string& name, const std::string& if_match) {
+  return Guarded<XcapOutcome>(Mode::kFeed, [&]() -> Result<XcapOutcome> {
     SqlRows rows;
     if (auto r = Run(kGetXcap, {auid, xui, name}, &rows); !r.ok()) return r.take_error();
-    if (rows.empty()) {
-      if (!if_match.empty()) return Error(kErrPrecondition, "no such document (If-Match)");
-      return false;
-    }
-    if (!if_match.empty() && if_match != "*" && if_match != rows.at(0, 3)) {
-      return Error(kErrPrecondition, "the document's etag does not match (If-Match)");
-    }
+    if (rows.empty()) return if_match.empty() ? XcapOutcome::kMissing : XcapOutcome::kPreconditionFailed;
+    if (!if_match.empty() && if_match != "*" && if_match != rows.at(0, 3)) return XcapOutcome::kPreconditionFailed;
     if (auto d = Run(kDeleteXcap, {auid, xui, name}); !d.ok()) return d.take_error();
     if (auto c = AppendChange("xcap", auid + "/" + xui); !c.ok()) return c.error();
-    return true;
+    return XcapOutcome::kDeleted;
   });
 }
 

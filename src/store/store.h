@@ -104,6 +104,8 @@ struct XcapDocument {
   int64_t updated_at = 0;
 };
 
+enum class XcapOutcome : uint8_t { kCreated, kReplaced, kDeleted, kMissing, kPreconditionFailed };
+
 // Settings of a domain ("example.com") or a user ("alice@example.com"),
 // e.g. the default presence rule of a domain or a user's invisibility.
 // Every change appends a Change{kind "option", key = the scope}.
@@ -177,15 +179,16 @@ class Store {
   virtual Result<size_t> DeleteExpiredSubscriptions(int64_t now) = 0;
 
   // XCAP documents. PutXcapDocument writes `doc` (its etag is the new one)
-  // when `if_match` is empty (unconditional), "*" (must exist), the current
-  // etag, or `if_none_match` is set and no document exists; otherwise it
-  // fails with kErrPrecondition. Returns whether it created the document.
+  // unless a precondition fails: `if_match` non-empty requires the current
+  // etag (or "*": any existing document), `if_none_match` requires that
+  // none exists. A failed precondition is an outcome, not an error, so it
+  // never aborts the transaction it is part of.
   virtual Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
                                                               const std::string& name) = 0;
-  virtual Result<bool> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
-                                       bool if_none_match) = 0;
-  virtual Result<bool> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
-                                          const std::string& if_match) = 0;
+  virtual Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
+                                              bool if_none_match) = 0;
+  virtual Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui,
+                                                 const std::string& name, const std::string& if_match) = 0;
 
   // Options of a domain or user; an empty value removes the option.
   virtual Result<void> SetOption(const OptionEntry& o) = 0;

@@ -59,11 +59,11 @@ class ForwardingStore : public store::Store {
                                                              const std::string& n) override {
     return inner_->GetXcapDocument(a, x, n);
   }
-  Result<bool> PutXcapDocument(const store::XcapDocument& d, const std::string& m, bool nm) override {
+  Result<store::XcapOutcome> PutXcapDocument(const store::XcapDocument& d, const std::string& m, bool nm) override {
     return inner_->PutXcapDocument(d, m, nm);
   }
-  Result<bool> DeleteXcapDocument(const std::string& a, const std::string& x, const std::string& n,
-                                  const std::string& m) override {
+  Result<store::XcapOutcome> DeleteXcapDocument(const std::string& a, const std::string& x, const std::string& n,
+                                                const std::string& m) override {
     return inner_->DeleteXcapDocument(a, x, n, m);
   }
   Result<void> SetOption(const store::OptionEntry& o) override { return inner_->SetOption(o); }

@@ -128,19 +128,14 @@ TEST_P(PresenceStoreTest, XcapDocumentsAreConditional) {
   XcapDocument d{"pres-rules", "alice@example.com", "index", "etag-1", "<ruleset/>", 10};
   auto created = store_->PutXcapDocument(d, "", true);  // If-None-Match: *
   ASSERT_TRUE(created.ok()) << created.error().message;
-  EXPECT_TRUE(*created);
-  auto again = store_->PutXcapDocument(d, "", true);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, kErrPrecondition);
+  EXPECT_EQ(*created, XcapOutcome::kCreated);
+  EXPECT_EQ(store_->PutXcapDocument(d, "", true).value_or(XcapOutcome::kCreated), XcapOutcome::kPreconditionFailed);
 
   d.etag = "etag-2";
   d.content = "<ruleset><rule id=\"a\"/></ruleset>";
-  auto stale = store_->PutXcapDocument(d, "etag-0", false);
-  ASSERT_FALSE(stale.ok());
-  EXPECT_EQ(stale.error().code, kErrPrecondition);
-  auto replaced = store_->PutXcapDocument(d, "etag-1", false);
-  ASSERT_TRUE(replaced.ok());
-  EXPECT_FALSE(*replaced);
+  EXPECT_EQ(store_->PutXcapDocument(d, "etag-0", false).value_or(XcapOutcome::kCreated),
+            XcapOutcome::kPreconditionFailed);
+  EXPECT_EQ(store_->PutXcapDocument(d, "etag-1", false).value_or(XcapOutcome::kCreated), XcapOutcome::kReplaced);
 
   auto got = store_->GetXcapDocument("pres-rules", "alice@example.com", "index");
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -148,14 +143,23 @@ TEST_P(PresenceStoreTest, XcapDocumentsAreConditional) {
   EXPECT_EQ((*got)->content, d.content);
   EXPECT_FALSE(store_->GetXcapDocument("pres-rules", "bob@example.com", "index")->has_value());
 
-  auto wrong = store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-1");
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error().code, kErrPrecondition);
-  EXPECT_TRUE(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-2").value_or(false));
-  EXPECT_FALSE(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "").value_or(true));
+  EXPECT_EQ(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-1").value_or(XcapOutcome::kDeleted),
+            XcapOutcome::kPreconditionFailed);
+  EXPECT_EQ(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "etag-2").value_or(XcapOutcome::kMissing),
+            XcapOutcome::kDeleted);
+  EXPECT_EQ(store_->DeleteXcapDocument("pres-rules", "alice@example.com", "index", "").value_or(XcapOutcome::kDeleted),
+            XcapOutcome::kMissing);
+
+  // A failed precondition inside a transaction does not abort it.
+  ASSERT_TRUE(store_->Begin().ok());
+  EXPECT_EQ(store_->PutXcapDocument(d, "no-such-etag", false).value_or(XcapOutcome::kCreated),
+            XcapOutcome::kPreconditionFailed);
+  ASSERT_TRUE(store_->SetOption({"example.com", "presence-default-rule", "allow"}).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(store_->GetOptions("example.com")->size(), 1u);
 
   auto changes = ChangesOf("xcap");
-  ASSERT_EQ(changes.size(), 3u);  // create, replace, delete
+  ASSERT_EQ(changes.size(), 3u);  // create, replace, delete (failed preconditions change nothing)
   EXPECT_EQ(changes[0].key, "pres-rules/alice@example.com");
 
   XcapDocument odd{"pres rules", "alice@example.com", "index", "e", "x", 1};
@@ -190,8 +194,8 @@ TEST_P(PresenceStoreTest, DeleteUserTakesPresenceState) {
   watcher.subscriber = "alice@example.com";
   ASSERT_TRUE(store_->UpsertSubscription(watcher).ok());
   ASSERT_TRUE(store_->UpsertSubscription(Sub(3, "carol@example.com", 9000)).ok());
-  ASSERT_TRUE(store_->PutXcapDocument({"pres-rules", "alice@example.com", "index", "e", "<ruleset/>", 1}, "", false)
-                  .ok());
+  ASSERT_EQ(*store_->PutXcapDocument({"pres-rules", "alice@example.com", "index", "e", "<ruleset/>", 1}, "", false),
+            XcapOutcome::kCreated);
   ASSERT_TRUE(store_->SetOption({"alice@example.com", "presence-invisible", "1"}).ok());
 
   ASSERT_TRUE(store_->DeleteUser("alice@example.com").value_or(false));

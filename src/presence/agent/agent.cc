@@ -27,6 +27,14 @@ PresenceAgent::PresenceAgent(const AgentConfig& config, store::StoreExecutor& st
       timers_(timers), shards_(router),
       authorizer_(std::make_unique<Authorizer>(config.authorization, store, router)) {
   for (size_t i = 0; i < router.count(); ++i) shards_.Add(std::make_unique<Shard>(config.max_publications));
+  authorizer_->SetSphereSource([this](const std::string& aor) -> std::string {
+    size_t shard = router_.ShardOf(aor);
+    const PresenceDoc& doc =
+        shards_.At(shard).table.Composed(aor, EntityOf(aor), Registrations(shard, aor), UnixNow());
+    if (!doc.person || !doc.person->sphere) return {};
+    const RpidValues& sphere = *doc.person->sphere;
+    return !sphere.values.empty() ? sphere.values.front() : sphere.text;
+  });
 }
 
 PresenceAgent::~PresenceAgent() = default;

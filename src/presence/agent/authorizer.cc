@@ -2,32 +2,19 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "presence/rules/transform.h"
 
 namespace parley::presence {
-
-std::optional<SubHandling> ParseSubHandling(std::string_view s) {
-  if (s == "allow") return SubHandling::kAllow;
-  if (s == "block") return SubHandling::kBlock;
-  if (s == "polite-block") return SubHandling::kPoliteBlock;
-  if (s == "confirm") return SubHandling::kConfirm;
-  return std::nullopt;
-}
-
-std::string_view SubHandlingName(SubHandling h) {
-  switch (h) {
-    case SubHandling::kAllow: return "allow";
-    case SubHandling::kBlock: return "block";
-    case SubHandling::kPoliteBlock: return "polite-block";
-    case SubHandling::kConfirm: return "confirm";
-  }
-  return "confirm";
-}
 
 namespace {
 
 std::string DomainOf(const std::string& aor) {
   size_t at = aor.find('@');
   return at == std::string::npos ? std::string() : aor.substr(at + 1);
+}
+
+bool ProvidesEverything(const rules::Transformations& t) {
+  return t.services.all && t.persons.all && t.devices.all && t.all_attributes;
 }
 
 events::Grant GrantFor(SubHandling h) {
@@ -54,7 +41,7 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
   size_t shard = router_.ShardOf(resource);
   Entry& e = shards_[shard].entries[resource];
   if (e.loaded) {
-    done(Evaluate(e, watcher, resource));
+    done(Evaluate(shard, e, watcher, resource));
     return;
   }
   e.waiters.push_back([this, shard, watcher, resource, done = std::move(done)] {
@@ -63,7 +50,7 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
       done(GrantFor(config_.default_rule));  // the store failed: the default, not an error
       return;
     }
-    done(Evaluate(it->second, watcher, resource));
+    done(Evaluate(shard, it->second, watcher, resource));
   });
   if (e.waiters.size() == 1) Load(shard, resource);
 }
@@ -72,9 +59,19 @@ void Authorizer::Load(size_t shard, const std::string& resource) {
   store_.Read([this, shard, resource](store::Store& s) {
     auto user = s.GetOptions(resource);
     auto domain = s.GetOptions(DomainOf(resource));
-    bool ok = user.ok() && domain.ok();
+    auto doc = s.GetXcapDocument("pres-rules", resource, "index");
+    bool ok = user.ok() && domain.ok() && doc.ok();
     if (!ok) PLOG_WARN("presence_rules_unavailable", {{"aor", resource}});
     Entry loaded;
+    if (ok && *doc) {
+      auto parsed = rules::ParseRuleset((*doc)->content);
+      if (parsed.ok()) {
+        loaded.ruleset = std::move(*parsed);
+      } else {
+        // Stored documents were validated on the way in; a limit may have changed since.
+        PLOG_WARN("presence_rules_unreadable", {{"aor", resource}, {"error", parsed.error().message}});
+      }
+    }
     if (ok) {
       for (const auto& o : *user) loaded.invisible |= o.name == kOptionInvisible && o.value == "1";
       for (const auto& o : *domain) {
@@ -99,10 +96,33 @@ void Authorizer::Load(size_t shard, const std::string& resource) {
   });
 }
 
-events::Grant Authorizer::Evaluate(const Entry& e, const std::string& watcher, const std::string& resource) const {
-  (void)watcher;
-  (void)resource;
-  return GrantFor(e.domain_rule.value_or(config_.default_rule));
+events::Grant Authorizer::Evaluate(size_t shard, const Entry& e, const std::string& watcher,
+                                   const std::string& resource) {
+  SubHandling handling = e.domain_rule.value_or(config_.default_rule);
+  if (e.ruleset) {
+    std::string uri = "sip:" + watcher;
+    std::string sphere = sphere_of_ ? sphere_of_(resource) : std::string();
+    rules::Decision d = rules::Evaluate(*e.ruleset, {uri, true}, UnixNow(), sphere);
+    if (d.matched) {
+      // A permission no matching rule grants has its lowest value (RFC 4745 §10.2).
+      handling = d.sub_handling.value_or(SubHandling::kBlock);
+      events::Grant g = GrantFor(handling);
+      if (handling == SubHandling::kAllow && !ProvidesEverything(d.transformations)) {
+        g.view = Intern(shard, d.transformations);
+      }
+      return g;
+    }
+  }
+  return GrantFor(handling);  // a default "allow" shows everything
+}
+
+uint32_t Authorizer::Intern(size_t shard, const rules::Transformations& t) {
+  auto& views = shards_[shard].views;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (views[i] == t) return static_cast<uint32_t>(i + 1);
+  }
+  views.push_back(t);
+  return static_cast<uint32_t>(views.size());
 }
 
 bool Authorizer::HiddenFrom(const std::string& resource, const std::string& watcher) {
@@ -113,9 +133,9 @@ bool Authorizer::HiddenFrom(const std::string& resource, const std::string& watc
 }
 
 PresenceDoc Authorizer::Apply(size_t shard, uint32_t view, const PresenceDoc& doc) const {
-  (void)shard;
-  (void)view;
-  return doc;
+  const auto& views = shards_[shard].views;
+  if (view == 0 || view > views.size()) return doc;
+  return rules::ApplyTransformations(doc, views[view - 1]);
 }
 
 void Authorizer::Invalidate(const std::string& aor) {

@@ -15,15 +15,15 @@
 
 #include "events/package.h"
 #include "presence/doc/pidf.h"
+#include "presence/rules/rules.h"
 #include "proxy/shards.h"
 #include "store/executor.h"
 
 namespace parley::presence {
 
-// RFC 5025 §3.2.1 sub-handling, in the order of its values.
-enum class SubHandling : uint8_t { kBlock = 0, kConfirm = 10, kPoliteBlock = 20, kAllow = 30 };
-std::optional<SubHandling> ParseSubHandling(std::string_view s);
-std::string_view SubHandlingName(SubHandling h);
+using rules::ParseSubHandling;
+using rules::SubHandling;
+using rules::SubHandlingName;
 
 struct AuthorizerConfig {
   SubHandling default_rule = SubHandling::kConfirm;  // when nothing else decides
@@ -42,8 +42,11 @@ class Authorizer {
   // Whether `resource` is invisible to `watcher` (call on its shard, after
   // a Decide for it).
   bool HiddenFrom(const std::string& resource, const std::string& watcher);
-  // The document `view` lets a watcher see.
+  // The document `view` lets a watcher see (view 0: everything).
   PresenceDoc Apply(size_t shard, uint32_t view, const PresenceDoc& doc) const;
+  // The presentity's current RPID sphere, for <sphere> conditions (set by
+  // the agent; call on the presentity's shard).
+  void SetSphereSource(std::function<std::string(const std::string& aor)> f) { sphere_of_ = std::move(f); }
 
   void Invalidate(const std::string& aor);           // on the AOR's shard
   void InvalidateDomain(size_t shard, const std::string& domain);
@@ -54,18 +57,23 @@ class Authorizer {
     bool invalidated = false;  // changed while loading
     bool invisible = false;
     std::optional<SubHandling> domain_rule;
+    std::optional<rules::Ruleset> ruleset;  // the presentity's pres-rules document
     std::vector<std::function<void()>> waiters;
   };
   struct Shard {
     std::unordered_map<std::string, Entry> entries;
+    // Views other than "everything", interned: view v is views[v - 1].
+    std::vector<rules::Transformations> views;
   };
   void Load(size_t shard, const std::string& resource);
-  events::Grant Evaluate(const Entry& e, const std::string& watcher, const std::string& resource) const;
+  events::Grant Evaluate(size_t shard, const Entry& e, const std::string& watcher, const std::string& resource);
+  uint32_t Intern(size_t shard, const rules::Transformations& t);
 
   const AuthorizerConfig& config_;
   store::StoreExecutor& store_;
   proxy::ShardRouter& router_;
   std::vector<Shard> shards_;
+  std::function<std::string(const std::string&)> sphere_of_;
 };
 
 }  // namespace parley::presence

@@ -1,0 +1,71 @@
+#include "presence/agent/winfo_package.h"
+
+namespace parley::presence {
+
+namespace {
+
+WatcherEvent EventFor(const std::string& reason) {
+  if (reason == "rejected") return WatcherEvent::kRejected;
+  if (reason == "deactivated") return WatcherEvent::kDeactivated;
+  if (reason == "noresource") return WatcherEvent::kNoresource;
+  if (reason == "giveup") return WatcherEvent::kGiveup;
+  if (reason == "probation") return WatcherEvent::kProbation;
+  return WatcherEvent::kTimeout;
+}
+
+}  // namespace
+
+void WinfoPackage::Authorize(const std::string& subscriber, const std::string& resource,
+                             std::function<void(events::Grant)> done) {
+  done({subscriber == resource ? events::Authorization::kActive : events::Authorization::kReject, 0});
+}
+
+WatcherEntry WinfoPackage::EntryOf(const events::Subscription& s, int64_t now) {
+  WatcherEntry e;
+  std::string uri = "sip:" + s.subscriber;
+  e.id = WatcherId(uri, s.call_id, s.remote_tag);
+  e.uri = std::move(uri);
+  if (!s.terminate_reason.empty()) {
+    e.status = WatcherStatus::kTerminated;
+    e.event = EventFor(s.terminate_reason);
+  } else if (s.state == events::SubState::kPending) {
+    e.status = WatcherStatus::kPending;
+    e.event = WatcherEvent::kSubscribe;
+  } else {
+    e.status = WatcherStatus::kActive;
+    e.event = s.approved ? WatcherEvent::kApproved : WatcherEvent::kSubscribe;
+  }
+  e.duration_subscribed = static_cast<uint32_t>(std::max<int64_t>(now - s.created_at, 0));
+  if (e.status != WatcherStatus::kTerminated) e.expiration = static_cast<uint32_t>(std::max<int64_t>(s.expires_at - now, 0));
+  return e;
+}
+
+std::string WinfoPackage::FullState(events::Subscription& sub) {
+  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(sub.resource));
+  WatcherList list{sub.local_uri, "presence", {}};
+  int64_t now = UnixNow();
+  for (const events::Subscription* w : n.Find(sub.resource, "presence")) {
+    if (w->expires_at == 0 || !w->terminate_reason.empty()) continue;  // fetches and ending ones are not watchers
+    list.watchers.push_back(EntryOf(*w, now));
+  }
+  return WatcherinfoDocument(sub.version++, WinfoState::kFull, std::span<const WatcherList>(&list, 1));
+}
+
+void WinfoPackage::OnWatcherChange(const events::Subscription& s, events::WatcherChange change) {
+  (void)change;
+  if (s.package->name() != "presence" || s.expires_at == 0) return;
+  size_t shard = notifiers_.router().ShardOf(s.resource);
+  events::Notifier& n = notifiers_.At(shard);
+  if (n.Find(s.resource, name()).empty()) return;
+  // Sent from the loop, not from inside the notifier's own bookkeeping.
+  WatcherEntry entry = EntryOf(s, UnixNow());
+  std::string resource = s.resource;
+  notifiers_.router().Post(shard, [this, &n, resource, entry = std::move(entry)] {
+    n.Changed(resource, name(), [entry](events::Subscription& w) {
+      WatcherList list{w.local_uri, "presence", {entry}};
+      return WatcherinfoDocument(w.version++, WinfoState::kPartial, std::span<const WatcherList>(&list, 1));
+    });
+  });
+}
+
+}  // namespace parley::presence

@@ -1,0 +1,38 @@
+#pragma once
+// Watcher information (RFC 3857/3858): a presentity subscribes to
+// `presence.winfo` for its own AOR and learns who watches it — the full
+// list first, then each watcher that arrives, is approved or rejected, or
+// leaves. A pending watcher shows up here; the user decides (pres-rules
+// over XCAP, parleyctl) and the waiting subscription becomes active or
+// terminated at once.
+
+#include <string>
+
+#include "events/notifier.h"
+#include "presence/winfo/watcherinfo.h"
+#include "proxy/shards.h"
+
+namespace parley::presence {
+
+class WinfoPackage : public events::EventPackage {
+ public:
+  explicit WinfoPackage(proxy::Sharded<events::Notifier>& notifiers) : notifiers_(notifiers) {}
+
+  std::string name() const override { return "presence.winfo"; }
+  std::string content_type() const override { return "application/watcherinfo+xml"; }
+  // Only the presentity itself watches its watchers.
+  void Authorize(const std::string& subscriber, const std::string& resource,
+                 std::function<void(events::Grant)> done) override;
+  std::string FullState(events::Subscription& sub) override;
+
+  // A notifier observer: a presence subscription changed (on its shard).
+  void OnWatcherChange(const events::Subscription& s, events::WatcherChange change);
+
+  // The watcherinfo entry of a presence subscription (exposed for tests).
+  static WatcherEntry EntryOf(const events::Subscription& s, int64_t now);
+
+ private:
+  proxy::Sharded<events::Notifier>& notifiers_;
+};
+
+}  // namespace parley::presence

@@ -1,0 +1,210 @@
+#include "xcap/xcap.h"
+
+#include "auth/digest.h"
+#include "common/strings.h"
+#include "presence/rules/rules.h"
+#include "sip/lex.h"
+#include "store/errors.h"
+#include "store/names.h"
+
+namespace parley::xcap {
+
+namespace {
+
+constexpr std::string_view kErrorType = "application/xcap-error+xml";
+
+std::string NewEtag() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : auth::RandomBytes(12)) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::string Quote(const std::string& etag) { return "\"" + etag + "\""; }
+
+// An entity tag from If-Match / If-None-Match: "*", "\"tag\"" or W/"tag".
+std::string Unquote(std::string_view v) {
+  v = TrimLws(v);
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return std::string(v);
+}
+
+XcapResponse Error(int status, std::string_view element = {}, std::string_view phrase = {}) {
+  XcapResponse r;
+  r.status = status;
+  if (!element.empty()) {
+    r.content_type = std::string(kErrorType);
+    r.body = ErrorBody(element, phrase);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string ErrorBody(std::string_view element, std::string_view phrase) {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xcap-error xmlns=\"urn:ietf:params:xml:ns:xcap-error\">";
+  out.append("<").append(element);
+  if (!phrase.empty()) {
+    out.append(" phrase=\"");
+    for (char c : phrase) {
+      switch (c) {
+        case '&': out.append("&amp;"); break;
+        case '<': out.append("&lt;"); break;
+        case '"': out.append("&quot;"); break;
+        default: out.push_back(c);
+      }
+    }
+    out.append("\"");
+  }
+  out.append("/></xcap-error>\n");
+  return out;
+}
+
+Result<DocumentSelector> ParseDocumentSelector(std::string_view path) {
+  DocumentSelector sel;
+  if (size_t ns = path.find("/~~/"); ns != std::string_view::npos) {
+    sel.node_selector = true;
+    path = path.substr(0, ns);
+  }
+  std::vector<std::string> parts;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    parts.push_back(sip::PercentDecode(path.substr(0, slash)));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  auto bad = [] { return parley::Error(404, "not an XCAP document"); };
+  if (parts.size() < 3 || parts[0].empty()) return bad();
+  sel.auid = parts[0];
+  size_t doc_at;
+  if (parts[1] == "global") {
+    sel.xui = "global";
+    doc_at = 2;
+  } else if (parts[1] == "users" && parts.size() >= 4) {
+    auto aor = store::NormalizeAor(parts[2]);
+    if (!aor.ok()) return bad();
+    sel.xui = *aor;
+    doc_at = 3;
+  } else {
+    return bad();
+  }
+  // Documents live directly under the user's (or global) directory.
+  if (parts.size() != doc_at + 1 || parts[doc_at].empty()) return bad();
+  sel.document = parts[doc_at];
+  return sel;
+}
+
+XcapServer::XcapServer(store::StoreExecutor& store) : store_(store) {}
+
+void XcapServer::AddUsage(ApplicationUsage u) { usages_.push_back(std::move(u)); }
+
+const ApplicationUsage* XcapServer::Find(std::string_view auid) const {
+  for (const auto& u : usages_) {
+    if (u.auid == auid) return &u;
+  }
+  return nullptr;
+}
+
+XcapResponse XcapServer::Caps() const {
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xcap-caps xmlns=\"urn:ietf:params:xml:ns:xcap-caps\">\n<auids>";
+  x.append("<auid>xcap-caps</auid>");
+  for (const auto& u : usages_) x.append("<auid>").append(u.auid).append("</auid>");
+  x.append("</auids>\n<extensions/>\n<namespaces><namespace>urn:ietf:params:xml:ns:xcap-caps</namespace>");
+  x.append("<namespace>urn:ietf:params:xml:ns:xcap-error</namespace>");
+  x.append("<namespace>urn:ietf:params:xml:ns:common-policy</namespace>");
+  x.append("<namespace>urn:ietf:params:xml:ns:pres-rules</namespace></namespaces>\n</xcap-caps>\n");
+  return {200, "application/xcap-caps+xml", std::move(x), {}};
+}
+
+void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done) {
+  auto sel = ParseDocumentSelector(req.path);
+  if (!sel.ok()) return done(Error(404));
+  if (sel->auid == "xcap-caps") {
+    if (sel->xui != "global" || sel->document != "index") return done(Error(404));
+    if (req.method != "GET") return done(Error(405));
+    return done(Caps());
+  }
+  const ApplicationUsage* usage = Find(sel->auid);
+  if (!usage) return done(Error(404));
+  // Node selectors (RFC 4825 §6.3) are not served: whole documents only.
+  if (sel->node_selector) return done(Error(501));
+  // Users reach their own documents only; global documents are read-only.
+  if (sel->xui == "global") {
+    if (req.method != "GET") return done(Error(403));
+  } else if (sel->xui != req.user) {
+    return done(Error(403));
+  }
+  if (req.method == "PUT") {
+    std::string_view ct = TrimLws(std::string_view(req.content_type).substr(0, req.content_type.find(';')));
+    if (!IEquals(ct, usage->mime_type)) return done(Error(415));
+    if (auto v = usage->validate(req.body); !v.ok()) {
+      if (v.error().code == 413) return done(Error(413));
+      bool xml = v.error().message.find("well-formed") != std::string::npos;
+      return done(Error(409, xml ? "not-well-formed" : "schema-validation-error", v.error().message));
+    }
+  } else if (req.method != "GET" && req.method != "DELETE") {
+    return done(Error(405));
+  }
+  std::string if_match = req.if_match.empty() ? "" : Unquote(req.if_match);
+  std::string if_none_match = req.if_none_match.empty() ? "" : Unquote(req.if_none_match);
+  if (req.method == "GET") {
+    store_.Read([sel = *sel, if_match, if_none_match, done, mime = usage->mime_type](store::Store& s) {
+      auto d = s.GetXcapDocument(sel.auid, sel.xui, sel.document);
+      if (!d.ok()) return done(Error(503));
+      if (!*d) return done(Error(404));
+      const store::XcapDocument& doc = **d;
+      if (!if_none_match.empty() && (if_none_match == "*" || if_none_match == doc.etag)) {
+        XcapResponse r = Error(304);
+        r.etag = Quote(doc.etag);
+        return done(std::move(r));
+      }
+      if (!if_match.empty() && if_match != "*" && if_match != doc.etag) return done(Error(412));
+      done({200, mime, doc.content, Quote(doc.etag)});
+    });
+    return;
+  }
+  store_.Write([sel = *sel, method = req.method, body = std::move(req.body), if_match, if_none_match,
+                done](store::Store& s) mutable -> store::StoreExecutor::Completion {
+    auto pending = std::make_shared<XcapResponse>();
+    if (method == "PUT") {
+      store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), std::move(body), UnixNow()};
+      // Only "*" is meaningful in If-None-Match for a write (RFC 7232 §3.2).
+      auto w = s.PutXcapDocument(doc, if_match, if_none_match == "*");
+      if (!w.ok()) {
+        *pending = Error(503);
+      } else if (*w == store::XcapOutcome::kPreconditionFailed) {
+        *pending = Error(412);
+      } else {
+        *pending = {*w == store::XcapOutcome::kCreated ? 201 : 200, {}, {}, Quote(doc.etag)};
+      }
+    } else {
+      auto w = s.DeleteXcapDocument(sel.auid, sel.xui, sel.document, if_match);
+      if (!w.ok()) {
+        *pending = Error(503);
+      } else if (*w == store::XcapOutcome::kPreconditionFailed) {
+        *pending = Error(412);
+      } else {
+        *pending = Error(*w == store::XcapOutcome::kDeleted ? 200 : 404);
+      }
+    }
+    // Answered once the change is durable.
+    return [pending, done](const Result<void>& committed) {
+      if (!committed.ok()) *pending = Error(503);
+      done(std::move(*pending));
+    };
+  });
+}
+
+ApplicationUsage PresRulesUsage() {
+  return {"pres-rules", "application/auth-policy+xml", [](std::string_view body) -> Result<void> {
+            auto r = presence::rules::ParseRuleset(body);
+            if (!r.ok()) return r.error();
+            return Ok();
+          }};
+}
+
+}  // namespace parley::xcap
