@@ -20,18 +20,21 @@ struct StringWriter : pugi::xml_writer {
   void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
 };
 
-// A prefix bound to `ns` on the root (where a new rule sees it), else a new
-// declaration of `preferred` (made unique) on the root.
+// A prefix bound to `ns` on the root (where a new rule sees it; a named
+// one rather than the default namespace), else a new declaration of
+// `preferred` (made unique) on the root.
 std::string PrefixFor(pugi::xml_node root, std::string_view ns, std::string_view preferred) {
   std::set<std::string, std::less<>> declared;
+  bool is_default = false;
   for (pugi::xml_attribute a = root.first_attribute(); a; a = a.next_attribute()) {
     std::string_view name = a.name();
-    if (name == "xmlns" && ns == a.value()) return {};
+    if (name == "xmlns" && ns == a.value()) is_default = true;
     if (name.starts_with("xmlns:")) {
       if (ns == a.value()) return std::string(name.substr(6));
       declared.emplace(name.substr(6));
     }
   }
+  if (is_default) return {};
   std::string prefix(preferred);
   for (int n = 2; declared.count(prefix); ++n) prefix = std::string(preferred) + std::to_string(n);
   root.append_attribute(("xmlns:" + prefix).c_str()) = std::string(ns).c_str();
