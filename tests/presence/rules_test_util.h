@@ -12,7 +12,7 @@
 
 namespace parley::presence::rules::testing {
 
-// RFC 5025 §7 (the example document; prefixes are the RFC's own).
+// The example document of RFC 5025 (prefixes are the RFC's own).
 inline constexpr std::string_view kRfc5025Example = R"(<?xml version="1.0" encoding="UTF-8"?>
 <cr:ruleset xmlns="urn:ietf:params:xml:ns:pres-rules"
  xmlns:pr="urn:ietf:params:xml:ns:pres-rules"
@@ -45,7 +45,7 @@ inline constexpr std::string_view kRfc5025Example = R"(<?xml version="1.0" encod
 </cr:ruleset>
 )";
 
-// RFC 4745 §11.1 (a rule with all three conditions).
+// The first example of RFC 4745 (a rule with all three conditions).
 inline constexpr std::string_view kRfc4745Example1 = R"(<?xml version="1.0" encoding="UTF-8"?>
 <ruleset xmlns="urn:ietf:params:xml:ns:common-policy">
   <rule id="f3g44r1">
@@ -67,7 +67,7 @@ inline constexpr std::string_view kRfc4745Example1 = R"(<?xml version="1.0" enco
 </ruleset>
 )";
 
-// RFC 4745 §11.2 (a domain with exceptions).
+// The second example of RFC 4745 (a domain with exceptions).
 inline constexpr std::string_view kRfc4745Example2 = R"(<?xml version="1.0" encoding="UTF-8"?>
 <ruleset xmlns="urn:ietf:params:xml:ns:common-policy">
   <rule id="y6y55r2">

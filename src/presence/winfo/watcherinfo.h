@@ -14,7 +14,7 @@ namespace parley::presence {
 inline constexpr std::string_view kNsWatcherinfo = "urn:ietf:params:xml:ns:watcherinfo";
 
 enum class WatcherStatus : uint8_t { kPending, kActive, kWaiting, kTerminated };
-// The event that moved the watcher into its status (RFC 3858 §4.1).
+// The event that moved the watcher into its status (RFC 3858).
 enum class WatcherEvent : uint8_t {
   kSubscribe, kApproved, kDeactivated, kProbation, kRejected, kTimeout, kGiveup, kNoresource
 };
