@@ -369,6 +369,12 @@ INSTANTIATE_TEST_SUITE_P(
                 400, "pres-rules: invalid character reference"},
         BadCase{"Empty", "", 400, "pres-rules: not well-formed XML at offset 0"},
         BadCase{"TwoRoots", Rules("") + Rules(""), 400, "pres-rules: not well-formed XML at offset 194"},
+        BadCase{"RepeatedAttribute", Rules("<cr:rule id=\"a\" id=\"b\"/>"), 400,
+                "pres-rules: repeated attribute at offset 143"},
+        BadCase{"PrefixBoundTwice",
+                "<cr:ruleset xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\" xmlns:pr=\"urn:x\" "
+                "xmlns:pr=\"urn:ietf:params:xml:ns:pres-rules\"/>",
+                400, "pres-rules: repeated attribute at offset 0"},
         BadCase{"WrongRoot", "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"/>", 400,
                 "pres-rules: root element is not a common-policy <ruleset>"},
         BadCase{"RulesetWithoutNamespace", "<ruleset><rule id=\"a\"/></ruleset>", 400,

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include "common/strings.h"
 #include "presence/doc/timestamp.h"
@@ -122,6 +123,16 @@ bool Parser::CheckTree(const pugi::xml_document& doc, pugi::xml_node& root, bool
     if (n.type() == pugi::node_element) {
       if (++elements > limits_.max_elements) return Fail(413, "pres-rules: too many elements");
       if (depth > limits_.max_depth) return Fail(413, "pres-rules: elements nested too deeply");
+      // pugixml lets a repeated attribute through; XML does not (and two
+      // bindings of one prefix would make the editor write what it did not mean).
+      if (n.first_attribute() && n.first_attribute().next_attribute()) {
+        std::vector<std::string_view> names;
+        for (pugi::xml_attribute a = n.first_attribute(); a; a = a.next_attribute()) names.emplace_back(a.name());
+        std::sort(names.begin(), names.end());
+        if (std::adjacent_find(names.begin(), names.end()) != names.end()) {
+          return Bad("repeated attribute at offset " + std::to_string(n.offset_debug() - 1));
+        }
+      }
       for (pugi::xml_attribute a = n.first_attribute(); check_values && a; a = a.next_attribute()) {
         if (xml::FindInvalidChar(a.value())) return Bad("invalid character reference");
       }
