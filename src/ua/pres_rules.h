@@ -16,7 +16,8 @@ bool ValidSubHandling(std::string_view action);
 
 // Returns `document` (empty = none yet) with `watcher` (a URI) given
 // `action`: rules naming only that watcher are replaced by one rule
-// (id "parley-…"), other rules are kept as they are.
+// (id "parley-…"), other rules are kept as they are
+// (presence::rules::SetWatcherRule; error 2 for an unknown action).
 Result<std::string> SetPresRule(std::string_view document, const std::string& watcher, const std::string& action);
 
 // The XCAP URI of a user's pres-rules document (RFC 5025 §9.1: AUID
