@@ -41,7 +41,8 @@ void HttpAuthenticator::Failed(const std::string& aor) {
 }
 
 void HttpAuthenticator::Authenticate(const HttpRequest& req, std::function<void(std::string)> done) {
-  std::string_view value = TrimLws(req.Header("authorization"));
+  std::string header = req.Header("authorization");
+  std::string_view value = TrimLws(header);
   if (!IStartsWith(value, "basic ")) return done({});
   auto decoded = Base64Decode(TrimLws(value.substr(6)));
   if (!decoded) return done({});

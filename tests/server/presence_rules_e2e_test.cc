@@ -1,0 +1,165 @@
+// Presence authorization end to end: pres-rules documents over XCAP
+// (RFC 4825, RFC 5025), watcher information (RFC 3857/3858), pending
+// watchers approved or rejected by the user, and transformations.
+
+#include <gtest/gtest.h>
+
+#include "presence/rules/edit.h"
+#include "presence_fixture.h"
+
+namespace parley::server {
+namespace {
+
+constexpr const char* kRulesPath = "/xcap/pres-rules/users/sip:alice@example.com/index";
+constexpr const char* kRulesType = "application/auth-policy+xml";
+
+class PresenceRules : public Presence {
+ protected:
+  void SetUp() override {
+    default_rule_ = "confirm";
+    Presence::SetUp();
+  }
+
+  // alice's pres-rules with `watcher` set to `handling` (through XCAP).
+  void SetRule(const std::string& watcher, presence::rules::SubHandling handling) {
+    auto current = Http("GET", kRulesPath, "alice");
+    std::string doc = current.status == 200 ? current.body : "";
+    auto edited = presence::rules::SetWatcherRule(doc, "sip:" + watcher + "@example.com", handling);
+    ASSERT_TRUE(edited.ok()) << edited.error().message;
+    std::string cond = current.status == 200 ? "If-Match: " + current.Header("etag") + "\r\n" : "If-None-Match: *\r\n";
+    auto put = Http("PUT", kRulesPath, "alice", *edited, kRulesType, cond);
+    ASSERT_EQ(put.status, current.status == 200 ? 200 : 201) << put.body;
+  }
+};
+
+TEST_F(PresenceRules, XcapDocumentLifecycleAndErrors) {
+  EXPECT_EQ(Http("GET", kRulesPath, "").status, 401);
+  EXPECT_NE(Http("GET", kRulesPath, "").Header("www-authenticate").find("basic realm=\"example.com\""),
+            std::string::npos);
+  EXPECT_EQ(Http("GET", kRulesPath, "alice").status, 404);
+  EXPECT_EQ(Http("GET", kRulesPath, "bob").status, 403);  // not bob's document
+
+  auto doc = presence::rules::SetWatcherRule("", "sip:bob@example.com", presence::rules::SubHandling::kAllow);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(Http("PUT", kRulesPath, "alice", *doc, "text/plain").status, 415);
+  auto broken = Http("PUT", kRulesPath, "alice", "<ruleset", kRulesType);
+  EXPECT_EQ(broken.status, 409);
+  EXPECT_NE(broken.body.find("<not-well-formed"), std::string::npos) << broken.body;
+  auto invalid = Http("PUT", kRulesPath, "alice", "<root/>", kRulesType);
+  EXPECT_EQ(invalid.status, 409);
+  EXPECT_NE(invalid.body.find("<schema-validation-error"), std::string::npos) << invalid.body;
+
+  auto created = Http("PUT", kRulesPath, "alice", *doc, kRulesType, "If-None-Match: *\r\n");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string etag = created.Header("etag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(Http("PUT", kRulesPath, "alice", *doc, kRulesType, "If-None-Match: *\r\n").status, 412);
+  auto got = Http("GET", kRulesPath, "alice");
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, *doc);
+  EXPECT_EQ(got.Header("content-type"), kRulesType);
+  EXPECT_EQ(got.Header("etag"), etag);
+  EXPECT_EQ(Http("GET", kRulesPath, "alice", "", "", "If-None-Match: " + etag + "\r\n").status, 304);
+  EXPECT_EQ(Http("PUT", kRulesPath, "alice", *doc, kRulesType, "If-Match: \"stale\"\r\n").status, 412);
+  auto replaced = Http("PUT", kRulesPath, "alice", *doc, kRulesType, "If-Match: " + etag + "\r\n");
+  EXPECT_EQ(replaced.status, 200);
+  EXPECT_NE(replaced.Header("etag"), etag);
+  EXPECT_EQ(Http("GET", kRulesPath + std::string("/~~/ruleset"), "alice").status, 501);
+  EXPECT_EQ(Http("GET", "/xcap/no-such-auid/users/sip:alice@example.com/index", "alice").status, 404);
+  auto caps = Http("GET", "/xcap/xcap-caps/global/index", "alice");
+  ASSERT_EQ(caps.status, 200);
+  EXPECT_NE(caps.body.find("<auid>pres-rules</auid>"), std::string::npos);
+  EXPECT_EQ(Http("DELETE", kRulesPath, "alice").status, 200);
+  EXPECT_EQ(Http("DELETE", kRulesPath, "alice").status, 404);
+}
+
+TEST_F(PresenceRules, PendingWatcherIsApprovedThroughWatcherInfo) {
+  SipClient alice_winfo(false, udp_);
+  auto [wok, wfull] = Subscribe(alice_winfo, "alice", "alice", "winfo-1", 600, "", "presence.winfo");
+  ASSERT_TRUE(wok && wok->status() == 200);
+  ASSERT_TRUE(wfull);
+  EXPECT_EQ(wfull->content_type()->Essence(), "application/watcherinfo+xml");
+  EXPECT_TRUE(Has(wfull, "state=\"full\""));
+  EXPECT_FALSE(Has(wfull, "<watcher "));  // nobody watches yet
+
+  SipClient bob(false, udp_);
+  auto [bok, pending] = Subscribe(bob, "bob", "alice", "watch-1");
+  ASSERT_TRUE(bok && bok->status() == 202);
+  EXPECT_TRUE(pending->Value(sip::HeaderId::kSubscriptionState).starts_with("pending"));
+  auto arrived = NextNotify(alice_winfo);
+  ASSERT_TRUE(arrived);
+  EXPECT_TRUE(Has(arrived, "state=\"partial\""));
+  EXPECT_TRUE(Has(arrived, "status=\"pending\""));
+  EXPECT_TRUE(Has(arrived, "event=\"subscribe\""));
+  EXPECT_TRUE(Has(arrived, ">sip:bob@example.com</watcher>"));
+
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "hello bob"))->status(), 200);
+  EXPECT_FALSE(Quiet(bob));  // still pending: nothing about alice
+  SetRule("bob", presence::rules::SubHandling::kAllow);
+  auto active = NextNotify(bob);
+  ASSERT_TRUE(active);
+  EXPECT_TRUE(active->Value(sip::HeaderId::kSubscriptionState).starts_with("active"));
+  EXPECT_TRUE(Has(active, "hello bob"));
+  auto approved = NextNotify(alice_winfo);
+  ASSERT_TRUE(approved);
+  EXPECT_TRUE(Has(approved, "status=\"active\""));
+  EXPECT_TRUE(Has(approved, "event=\"approved\""));
+}
+
+TEST_F(PresenceRules, BlockingEndsAWaitingSubscription) {
+  SipClient carol(false, udp_);
+  auto [r, pending] = Subscribe(carol, "carol", "alice", "watch-2");
+  ASSERT_TRUE(r && r->status() == 202);
+  SetRule("carol", presence::rules::SubHandling::kBlock);
+  auto ended = NextNotify(carol);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=rejected");
+  EXPECT_TRUE(ended->body().empty());
+  // A new attempt is refused outright.
+  SipClient again(false, udp_);
+  auto [r2, n2] = Subscribe(again, "carol", "alice", "watch-3");
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status(), 403);
+}
+
+TEST_F(PresenceRules, PoliteBlockedWatcherSeesOffline) {
+  SetRule("bob", presence::rules::SubHandling::kPoliteBlock);
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "private"))->status(), 200);
+  SipClient bob(false, udp_);
+  auto [r, n] = Subscribe(bob, "bob", "alice", "watch-4");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);  // indistinguishable from an allowed watcher
+  EXPECT_TRUE(Has(n, "<basic>closed</basic>"));
+  EXPECT_FALSE(Has(n, "private"));
+}
+
+TEST_F(PresenceRules, TransformationsLimitWhatAWatcherSees) {
+  // bob may see alice's services but not her notes.
+  std::string doc =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<cr:ruleset xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\" xmlns:pr=\"urn:ietf:params:xml:ns:pres-rules\">"
+      "<cr:rule id=\"bob\"><cr:conditions><cr:identity><cr:one id=\"sip:bob@example.com\"/></cr:identity>"
+      "</cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>"
+      "<cr:transformations><pr:provide-services><pr:all-services/></pr:provide-services></cr:transformations>"
+      "</cr:rule></cr:ruleset>";
+  ASSERT_EQ(Http("PUT", kRulesPath, "alice", doc, kRulesType).status, 201);
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "my secret note"))->status(), 200);
+  SipClient bob(false, udp_);
+  auto [r, n] = Subscribe(bob, "bob", "alice", "watch-5");
+  ASSERT_TRUE(r && r->status() == 200);
+  EXPECT_TRUE(Has(n, "<basic>open</basic>"));
+  EXPECT_FALSE(Has(n, "my secret note"));
+}
+
+TEST_F(PresenceRules, OnlyThePresentityWatchesItsWatchers) {
+  SipClient bob(false, udp_);
+  auto [r, n] = Subscribe(bob, "bob", "alice", "winfo-x", 600, "", "presence.winfo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 403);
+}
+
+}  // namespace
+}  // namespace parley::server
