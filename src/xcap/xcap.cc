@@ -2,6 +2,7 @@
 
 #include "auth/digest.h"
 #include "common/strings.h"
+#include "common/timer.h"
 #include "presence/rules/rules.h"
 #include "sip/lex.h"
 #include "store/errors.h"

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/timer.h"
 #include "presence/rules/transform.h"
 
 namespace parley::presence {
