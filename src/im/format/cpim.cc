@@ -6,17 +6,15 @@
 
 namespace parley::im {
 
+using cpim::IsLanguageTag;
+using cpim::IsMediaType;
+using cpim::KindOf;
 using cpim::Shown;
+using cpim::TrimBlanks;
 
 namespace {
 
 Error Bad(std::string reason) { return Error(400, "CPIM: " + std::move(reason)); }
-
-constexpr std::string_view TrimBlanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // One line of a header block: [pos, end of line) without its CR LF.
 struct Line {
@@ -38,17 +36,6 @@ Line NextLine(std::string_view body, size_t pos) {
   }
   if (!l.text.empty() && l.text.back() == '\r') l.text.remove_suffix(1);
   return l;
-}
-
-CpimHeaderKind KindOf(std::string_view name) {
-  if (IEquals(name, "From")) return CpimHeaderKind::kFrom;
-  if (IEquals(name, "To")) return CpimHeaderKind::kTo;
-  if (IEquals(name, "cc")) return CpimHeaderKind::kCc;
-  if (IEquals(name, "DateTime")) return CpimHeaderKind::kDateTime;
-  if (IEquals(name, "Subject")) return CpimHeaderKind::kSubject;
-  if (IEquals(name, "NS")) return CpimHeaderKind::kNs;
-  if (IEquals(name, "Require")) return CpimHeaderKind::kRequire;
-  return CpimHeaderKind::kOther;
 }
 
 // `Formal-name <URI>` / `<URI>`.
@@ -96,21 +83,6 @@ bool ForEachRequired(std::string_view v, F&& f) {
     if (comma == std::string_view::npos) return true;
     i = comma + 1;
   }
-}
-
-bool IsLanguageTag(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!IsAlnum(c) && c != '-') return false;
-  }
-  return IsAlpha(s.front()) && s.back() != '-';
-}
-
-// type "/" subtype, parameters not checked.
-bool IsMediaType(std::string_view v) {
-  std::string_view essence = TrimLws(v.substr(0, v.find(';')));
-  size_t slash = essence.find('/');
-  return slash != std::string_view::npos && IsToken(essence.substr(0, slash)) && IsToken(essence.substr(slash + 1));
 }
 
 std::string Unfold(std::string_view v) {
@@ -163,8 +135,10 @@ std::optional<Error> Parser::MessageHeader(std::string_view line) {
     case CpimHeaderKind::kTo:
     case CpimHeaderKind::kCc:
       if (!ParseAddress(h.value, h.address)) {
-        return Bad(std::string(KindOf(full) == CpimHeaderKind::kCc ? "cc" : full) +
-                   " is not 'Formal-name <URI>' or '<URI>'");
+        const char* canonical = h.kind == CpimHeaderKind::kFrom ? "From"
+                                : h.kind == CpimHeaderKind::kTo ? "To"
+                                                                : "cc";
+        return Bad(std::string(canonical) + " is not 'Formal-name <URI>' or '<URI>'");
       }
       if (h.kind == CpimHeaderKind::kFrom) {
         if (v_.from_index != CpimView::kNone) return Bad("more than one From");
@@ -181,7 +155,9 @@ std::optional<Error> Parser::MessageHeader(std::string_view line) {
     }
     case CpimHeaderKind::kSubject: {
       std::string_view lang;
-      if (cpim::FindParam(h.params, "lang", lang) && !IsLanguageTag(lang)) return Bad("Subject lang is not a language tag");
+      if (cpim::FindParam(h.params, "lang", lang) && !IsLanguageTag(lang)) {
+        return Bad("Subject lang is not a language tag");
+      }
       break;
     }
     case CpimHeaderKind::kNs:
@@ -258,7 +234,9 @@ std::optional<Error> Parser::ContentHeaders(size_t& pos) {
     }
     for (char ch : l.text) {
       auto c = static_cast<unsigned char>(ch);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return Bad("control character in content header " + Shown(v_.content_headers.back().name));
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return Bad("control character in content header " + Shown(v_.content_headers.back().name));
+      }
     }
     pos = l.next;
   }
@@ -421,174 +399,6 @@ std::string CpimMessage::ContentHeader(std::string_view name) const {
     if (IEquals(h.name, name)) return h.value;
   }
   return {};
-}
-
-// ---- Escapes and builder ----
-
-Result<std::string> DecodeCpimEscapes(std::string_view raw) {
-  std::string out;
-  if (const char* why = cpim::Unescape(raw, &out)) return Bad(std::string("bad escape: ") + why);
-  return out;
-}
-
-std::string EncodeCpimEscapes(std::string_view text, bool quote) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '\\': out += "\\\\"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '"':
-        out += quote ? "\\\"" : "\"";
-        continue;
-      default:
-        break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
-namespace {
-
-// A header value: escaped, with blanks at either end as \u0020 so that the
-// parser's trimming gives them back.
-std::string EncodeValue(std::string_view text) {
-  std::string e = EncodeCpimEscapes(text);
-  size_t lead = 0;
-  while (lead < e.size() && e[lead] == ' ') ++lead;
-  if (lead == e.size()) {
-    std::string out;
-    for (size_t i = 0; i < lead; ++i) out += "\\u0020";
-    return out;
-  }
-  size_t trail = 0;
-  while (e[e.size() - 1 - trail] == ' ') ++trail;
-  std::string out;
-  for (size_t i = 0; i < lead; ++i) out += "\\u0020";
-  out.append(e, lead, e.size() - lead - trail);
-  for (size_t i = 0; i < trail; ++i) out += "\\u0020";
-  return out;
-}
-
-bool IsTokenRun(std::string_view s) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (true) {
-    size_t sp = s.find(' ', i);
-    if (!cpim::IsCpimToken(s.substr(i, sp == std::string_view::npos ? s.npos : sp - i))) return false;
-    if (sp == std::string_view::npos) return true;
-    i = sp + 1;
-  }
-}
-
-std::optional<Error> AppendAddress(std::string& out, std::string_view header, const CpimAddress& a) {
-  if (!cpim::IsUri(a.uri)) return Bad(std::string(header) + " URI is not valid");
-  if (!cpim::IsUtf8(a.display_name)) return Bad(std::string(header) + " formal name is not UTF-8");
-  out.append(header).append(": ");
-  if (IsTokenRun(a.display_name)) {
-    out.append(a.display_name).append(" ");
-  } else if (!a.display_name.empty()) {
-    out.append("\"").append(EncodeCpimEscapes(a.display_name, true)).append("\" ");
-  }
-  out.append("<").append(a.uri).append(">\r\n");
-  return std::nullopt;
-}
-
-}  // namespace
-
-Result<std::string> BuildCpim(const CpimMessage& m) {
-  std::string out;
-  out.reserve(256 + m.content.size());
-  if (m.from) {
-    if (auto e = AppendAddress(out, "From", *m.from)) return std::move(*e);
-  }
-  for (const auto& a : m.to) {
-    if (auto e = AppendAddress(out, "To", a)) return std::move(*e);
-  }
-  for (const auto& a : m.cc) {
-    if (auto e = AppendAddress(out, "cc", a)) return std::move(*e);
-  }
-  if (!m.datetime.empty()) {
-    auto t = ParseRfc3339(m.datetime);
-    if (!t.ok()) return Bad("DateTime is " + t.error().message);
-    out.append("DateTime: ").append(m.datetime).append("\r\n");
-  }
-  for (const auto& s : m.subjects) {
-    if (!s.lang.empty() && !IsLanguageTag(s.lang)) return Bad("Subject lang is not a language tag");
-    if (!cpim::IsUtf8(s.text)) return Bad("Subject is not UTF-8");
-    out.append("Subject:");
-    if (!s.lang.empty()) out.append(";lang=").append(s.lang);
-    out.append(" ").append(EncodeValue(s.text)).append("\r\n");
-  }
-  for (size_t i = 0; i < m.namespaces.size(); ++i) {
-    const auto& n = m.namespaces[i];
-    if (!n.prefix.empty() && !cpim::IsName(n.prefix)) return Bad("bad name prefix '" + Shown(n.prefix) + "'");
-    if (!cpim::IsUri(n.urn)) return Bad("NS URN is not valid");
-    for (size_t j = 0; j < i; ++j) {
-      if (m.namespaces[j].prefix == n.prefix && m.namespaces[j].urn != n.urn) {
-        return Bad("name prefix '" + Shown(n.prefix) + "' declared twice");
-      }
-    }
-    out.append("NS: ");
-    if (!n.prefix.empty()) out.append(n.prefix).append(" ");
-    out.append("<").append(n.urn).append(">\r\n");
-  }
-  if (!m.require.empty()) {
-    out.append("Require: ");
-    for (size_t i = 0; i < m.require.size(); ++i) {
-      if (!cpim::IsHeaderName(m.require[i])) return Bad("Require names a bad header name");
-      if (i) out.append(", ");
-      out.append(m.require[i]);
-    }
-    out.append("\r\n");
-  }
-  for (const auto& x : m.extensions) {
-    if (!cpim::IsName(x.name) || (!x.prefix.empty() && !cpim::IsName(x.prefix))) {
-      return Bad("bad header name '" + Shown(x.prefix) + "." + Shown(x.name) + "'");
-    }
-    if (x.prefix.empty() && KindOf(x.name) != CpimHeaderKind::kOther) {
-      return Bad("extension header '" + x.name + "' has the name of a core header");
-    }
-    if (!x.prefix.empty()) {
-      bool declared = false;
-      for (const auto& n : m.namespaces) declared = declared || n.prefix == x.prefix;
-      if (!declared) return Bad("name prefix '" + Shown(x.prefix) + "' is not declared by NS");
-    }
-    if (cpim::ScanParams(x.params) != x.params.size()) return Bad("bad parameter in " + Shown(x.name));
-    if (!cpim::IsUtf8(x.value)) return Bad(Shown(x.name) + " value is not UTF-8");
-    if (!x.prefix.empty()) out.append(x.prefix).append(".");
-    out.append(x.name).append(":").append(x.params).append(" ").append(EncodeValue(x.value)).append("\r\n");
-  }
-  out.append("\r\n");
-  size_t types = 0;
-  for (const auto& h : m.content_headers) {
-    if (!cpim::IsFieldName(h.name)) return Bad("bad content header name '" + Shown(h.name) + "'");
-    for (char ch : h.value) {
-      auto c = static_cast<unsigned char>(ch);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return Bad("control character in content header " + Shown(h.name));
-    }
-    if (IEquals(h.name, "Content-Type")) {
-      ++types;
-      if (!IsMediaType(h.value)) return Bad("Content-Type is not a media type");
-    }
-    out.append(h.name).append(": ").append(TrimBlanks(h.value)).append("\r\n");
-  }
-  if (types != 1) return Bad(types ? "more than one Content-Type" : "no Content-Type in the content headers");
-  out.append("\r\n");
-  out.append(m.content);
-  return out;
 }
 
 }  // namespace parley::im

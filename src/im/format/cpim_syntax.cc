@@ -6,6 +6,31 @@
 
 namespace parley::im::cpim {
 
+CpimHeaderKind KindOf(std::string_view name) {
+  if (IEquals(name, "From")) return CpimHeaderKind::kFrom;
+  if (IEquals(name, "To")) return CpimHeaderKind::kTo;
+  if (IEquals(name, "cc")) return CpimHeaderKind::kCc;
+  if (IEquals(name, "DateTime")) return CpimHeaderKind::kDateTime;
+  if (IEquals(name, "Subject")) return CpimHeaderKind::kSubject;
+  if (IEquals(name, "NS")) return CpimHeaderKind::kNs;
+  if (IEquals(name, "Require")) return CpimHeaderKind::kRequire;
+  return CpimHeaderKind::kOther;
+}
+
+bool IsLanguageTag(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!IsAlnum(c) && c != '-') return false;
+  }
+  return IsAlpha(s.front()) && s.back() != '-';
+}
+
+bool IsMediaType(std::string_view v) {
+  std::string_view essence = TrimLws(v.substr(0, v.find(';')));
+  size_t slash = essence.find('/');
+  return slash != std::string_view::npos && IsToken(essence.substr(0, slash)) && IsToken(essence.substr(slash + 1));
+}
+
 bool IsHeaderName(std::string_view s) {
   size_t dot = s.find('.');
   if (dot == std::string_view::npos) return IsName(s);

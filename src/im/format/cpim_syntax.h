@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "im/format/cpim.h"
+
 namespace parley::im::cpim {
 
 // NAMECHAR: any character except CTLs, SP and "()<>@,;:\/[]?={}", '"' and '.'.
@@ -30,6 +32,21 @@ constexpr bool IsCpimToken(std::string_view s) {
   }
   return true;
 }
+
+constexpr std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The kind of an unprefixed header name (core names in any case).
+CpimHeaderKind KindOf(std::string_view name);
+
+// A language tag as far as CPIM needs: ALPHA then alphanumerics and '-'.
+bool IsLanguageTag(std::string_view s);
+
+// type "/" subtype (tokens); parameters not checked.
+bool IsMediaType(std::string_view value);
 
 // Header-name = [ Name-prefix "." ] Name.
 bool IsHeaderName(std::string_view s);
