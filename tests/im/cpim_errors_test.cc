@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"ControlCharacter", WithHeaders(std::string("X: a\x01z\r\n")), 400,
                   "CPIM: X value has a control character"},
         ErrorCase{"BareCr", WithHeaders("X: a\rz\r\n"), 400, "CPIM: X value has a control character"},
-        ErrorCase{"Nul", WithHeaders(std::string("X: a\0z\r\n", 9)), 400, "CPIM: X value has a control character"},
+        ErrorCase{"Nul", WithHeaders(std::string("X: a\0z\r\n", 8)), 400, "CPIM: X value has a control character"},
         ErrorCase{"NotUtf8", WithHeaders("X: caf\xE9\r\n"), 400, "CPIM: X value has ill-formed UTF-8"},
         ErrorCase{"Overlong", WithHeaders("X: \xC0\xAF\r\n"), 400, "CPIM: X value has ill-formed UTF-8"},
         ErrorCase{"EncodedSurrogate", WithHeaders("X: \xED\xA0\x80\r\n"), 400, "CPIM: X value has ill-formed UTF-8"},
