@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_sip_message fuzz_sip_stream fuzz_sip_uri fuzz_pidf fuzz_pres_rules)
+((${#targets[@]})) || targets=(fuzz_sip_message fuzz_sip_stream fuzz_sip_uri fuzz_pidf fuzz_pres_rules fuzz_cpim fuzz_imdn)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "${PARLEY_JOBS:-$(nproc)}" --target "${targets[@]}"
@@ -21,6 +21,8 @@ for t in "${targets[@]}"; do
     fuzz_sip_uri) seeds=(fuzz/seeds/uri) ;;
     fuzz_pidf) seeds=(fuzz/seeds/pidf) ;;
     fuzz_pres_rules) seeds=(fuzz/seeds/pres_rules) ;;
+    fuzz_cpim) seeds=(fuzz/seeds/cpim) ;;
+    fuzz_imdn) seeds=(fuzz/seeds/imdn) ;;
     *) seeds=(tests/sip/conformance/rfc4475 tests/sip/conformance/rfc5118) ;;
   esac
   echo "--- $t: ${secs}s"

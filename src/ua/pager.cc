@@ -3,6 +3,7 @@
 #include "common/strings.h"
 #include "sip/fields.h"
 #include "sip/response.h"
+#include "ua/now.h"
 
 namespace parley::ua {
 
@@ -48,18 +49,24 @@ void Pager::Send(const Aor& to, const std::string& text, SendOptions options,
   std::string content_type = "text/plain;charset=UTF-8";
   std::string body = text;
   if (options.cpim || options.request_imdn) {
-    CpimMessage m;
-    m.from = "<" + core_.aor().Uri() + ">";
-    m.to = "<" + to.Uri() + ">";
+    im::CpimMessage m;
+    m.from = im::CpimAddress{"", core_.aor().Uri()};
+    m.to.push_back({"", to.Uri()});
     m.datetime = NowRfc3339();
     result->message_id = sip::RandomToken(8);
-    m.headers.emplace_back("NS", "imdn <urn:ietf:params:imdn>");
-    m.headers.emplace_back("imdn.Message-ID", result->message_id);
-    if (options.request_imdn) m.headers.emplace_back("imdn.Disposition-Notification", "positive-delivery");
-    m.content_type = "text/plain;charset=UTF-8";
-    m.body = text;
-    content_type = std::string(kCpimType);
-    body = BuildCpim(m);
+    m.DeclareNamespace(im::kImdnPrefix, im::kImdnNs);
+    m.AddExtension(im::kImdnPrefix, "Message-ID", result->message_id);
+    if (options.request_imdn) m.AddExtension(im::kImdnPrefix, "Disposition-Notification", "positive-delivery");
+    m.SetContentHeader("Content-Type", "text/plain;charset=UTF-8");
+    m.content = text;
+    auto built = im::BuildCpim(m);
+    if (!built.ok()) {
+      result->outcome = Outcome{400, built.error().message, Failure::kRejected, {}, true};
+      if (done) done(*result);
+      return;
+    }
+    content_type = std::string(im::kCpimType);
+    body = std::move(*built);
   }
   SendRaw(to, content_type, body, [result, done = std::move(done)](const Outcome& o) {
     result->outcome = o;
@@ -68,75 +75,75 @@ void Pager::Send(const Aor& to, const std::string& text, SendOptions options,
 }
 
 void Pager::SendComposing(const Aor& to, bool active, uint32_t refresh) {
-  Composing c;
+  im::IsComposing c;
   c.active = active;
+  c.content_type = "text/plain";
   c.refresh = active ? refresh : 0;
   if (!active) c.last_active = NowRfc3339();
-  SendRaw(to, kComposingType, BuildComposing(c), nullptr);
+  auto body = im::BuildIsComposing(c);
+  if (body.ok()) SendRaw(to, im::kIsComposingType, *body, nullptr);
 }
 
-void Pager::SendDeliveryNotification(const std::string& to_uri, const std::string& message_id,
-                                     const std::string& original_recipient) {
-  auto to = ParseAor(to_uri);
+void Pager::SendDeliveryNotification(const im::CpimView& message) {
+  auto to = ParseAor(std::string(message.From()->address.uri));
   if (!to.ok()) return;
-  Imdn n;
-  n.message_id = message_id;
-  n.recipient = core_.aor().Uri();
-  n.original_recipient = original_recipient;
-  n.kind = "delivery-notification";
-  n.status = "delivered";
-  CpimMessage m;
-  m.from = "<" + core_.aor().Uri() + ">";
-  m.to = "<" + to->Uri() + ">";
-  m.datetime = NowRfc3339();
-  m.headers.emplace_back("NS", "imdn <urn:ietf:params:imdn>");
-  m.headers.emplace_back("imdn.Message-ID", sip::RandomToken(8));
-  m.content_type = std::string(kImdnType);
-  m.content_headers.emplace_back("Content-Disposition", "notification");
-  m.body = BuildImdn(n);
-  SendRaw(*to, kCpimType, BuildCpim(m), nullptr);
+  im::ImdnReply reply;
+  reply.kind = im::ImdnKind::kDelivery;
+  reply.status = im::ImdnStatus::kDelivered;
+  reply.message_id = sip::RandomToken(8);
+  reply.now_ms = NowUnixMs() / 1000 * 1000;
+  reply.from = im::CpimAddress{"", core_.aor().Uri()};
+  auto m = im::BuildImdnReply(message, reply);
+  if (!m.ok()) return;
+  auto body = im::BuildCpim(*m);
+  if (body.ok()) SendRaw(*to, im::kCpimType, *body, nullptr);
 }
 
 void Pager::OnMessage(ServerRequest& req) {
   const sip::Message& m = *req.request;
   auto type = m.content_type();
-  if (!m.body().empty() && !type) {
-    return core_.Respond(req, 415, {}, {{sip::HeaderId::kAccept, "text/plain, message/cpim, " +
-                                                                      std::string(kComposingType) + ", " +
-                                                                      std::string(kImdnType)}});
-  }
+  const std::string accept = "text/plain, message/cpim, " + std::string(im::kIsComposingType) + ", " +
+                             std::string(im::kImdnType);
+  if (!m.body().empty() && !type) return core_.Respond(req, 415, {}, {{sip::HeaderId::kAccept, accept}});
   ReceivedMessage rm;
   rm.from = UriOf(m.Value(sip::HeaderId::kFrom), &rm.from_display);
   rm.to = UriOf(m.Value(sip::HeaderId::kTo));
   rm.datetime = NowRfc3339();
   std::string content_type = type ? type->Essence() : "text/plain";
   std::string full_type = type ? std::string(TrimLws(m.Value(sip::HeaderId::kContentType))) : "text/plain";
-  std::string body(m.body());
-  std::string disposition;
-  if (content_type == kCpimType) {
-    auto cpim = ParseCpim(body);
-    if (!cpim.ok()) return core_.Respond(req, 400, "Malformed CPIM Body");
+  const std::string raw(m.body());
+  std::string_view body = raw;  // the CPIM content, once unwrapped (views into `raw`)
+  std::optional<im::CpimView> cpim;
+  bool wants_delivery = false;
+  if (content_type == im::kCpimType) {
+    auto parsed = im::ParseCpim(raw);
+    if (!parsed.ok()) return core_.Respond(req, 400, "Malformed CPIM Body");
+    cpim = std::move(*parsed);
     rm.cpim = true;
     // RFC 3862: the CPIM From/To name the originator end to end.
-    if (!cpim->from.empty()) rm.from = UriOf(cpim->from, &rm.from_display);
-    if (!cpim->to.empty()) rm.to = UriOf(cpim->to);
-    if (!cpim->datetime.empty()) rm.datetime = cpim->datetime;
-    rm.message_id = cpim->Header("imdn.Message-ID");
-    disposition = cpim->Header("imdn.Disposition-Notification");
-    full_type = cpim->content_type;
-    auto inner = sip::ParseMediaType(cpim->content_type);
+    if (const auto* from = cpim->From()) {
+      rm.from = std::string(from->address.uri);
+      rm.from_display = from->address.DisplayName();
+    }
+    if (auto to = cpim->Addresses(im::CpimHeaderKind::kTo); !to.empty()) rm.to = std::string(to.front().uri);
+    if (const auto* dt = cpim->DateTime()) rm.datetime = std::string(dt->value);
+    rm.message_id = im::ImdnMessageId(*cpim);
+    auto wanted = im::RequestedDispositions(*cpim);
+    wants_delivery = wanted.ok() && wanted->positive_delivery;
+    full_type = std::string(cpim->content_type);
+    auto inner = sip::ParseMediaType(full_type);
     content_type = inner.ok() ? inner->Essence() : "text/plain";
-    body = std::move(cpim->body);
+    body = cpim->content;
   }
-  if (content_type == kComposingType) {
-    auto c = ParseComposing(body);
+  if (content_type == im::kIsComposingType) {
+    auto c = im::ParseIsComposing(body);
     if (!c.ok()) return core_.Respond(req, 400, "Malformed isComposing Body");
     core_.Respond(req, 200);
     if (listener_.on_composing) listener_.on_composing(ComposingIndication{rm.from, *c});
     return;
   }
-  if (content_type == kImdnType) {
-    auto n = ParseImdn(body);
+  if (content_type == im::kImdnType) {
+    auto n = im::ParseImdn(body);
     if (!n.ok()) return core_.Respond(req, 400, "Malformed IMDN Body");
     core_.Respond(req, 200);
     if (listener_.on_delivery) listener_.on_delivery(DeliveryNotice{rm.from, *n});
@@ -148,10 +155,8 @@ void Pager::OnMessage(ServerRequest& req) {
   }
   core_.Respond(req, 200);
   rm.content_type = full_type;
-  rm.text = std::move(body);
-  if (disposition.find("positive-delivery") != std::string::npos && !rm.message_id.empty()) {
-    SendDeliveryNotification(rm.from, rm.message_id, rm.to);
-  }
+  rm.text = std::string(body);
+  if (wants_delivery && !rm.message_id.empty() && cpim->From()) SendDeliveryNotification(*cpim);
   if (listener_.on_message) listener_.on_message(rm);
 }
 

@@ -10,8 +10,10 @@
 #include <string>
 #include <unordered_set>
 
+#include "im/format/cpim.h"
+#include "im/format/imdn.h"
+#include "im/format/iscomposing.h"
 #include "ua/core.h"
-#include "ua/im_formats.h"
 
 namespace parley::ua {
 
@@ -34,12 +36,12 @@ struct ReceivedMessage {
 
 struct ComposingIndication {
   std::string from;
-  Composing state;
+  im::IsComposing state;
 };
 
 struct DeliveryNotice {
   std::string from;  // who sent the notification
-  Imdn imdn;
+  im::Imdn imdn;
 };
 
 struct SendResult {
@@ -70,8 +72,8 @@ class Pager {
   void OnMessage(ServerRequest& req);
   void SendRaw(const Aor& to, std::string_view content_type, const std::string& body,
                std::function<void(const Outcome&)> done);
-  void SendDeliveryNotification(const std::string& to_uri, const std::string& message_id,
-                                const std::string& original_recipient);
+  // Answers a CPIM message that asked for a positive delivery notification.
+  void SendDeliveryNotification(const im::CpimView& message);
 
   Core& core_;
   Listener listener_;

@@ -5,7 +5,7 @@
 
 #include "common/strings.h"
 #include "sip/response.h"
-#include "ua/im_formats.h"
+#include "ua/now.h"
 #include "ua/xml_util.h"
 
 namespace parley::ua {

@@ -1,10 +1,10 @@
-// The body formats and parsers of the UA: addresses, CPIM, IMDN,
-// isComposing, PIDF/RPID, watcherinfo, reginfo, pres-rules.
+// The body formats and parsers of the UA: addresses, PIDF/RPID,
+// watcherinfo, reginfo, pres-rules. CPIM, IMDN and isComposing are
+// im/format's (tests/im).
 
 #include <gtest/gtest.h>
 
 #include "ua/account.h"
-#include "ua/im_formats.h"
 #include "ua/pres_rules.h"
 #include "ua/presence_formats.h"
 
@@ -37,58 +37,6 @@ TEST(AccountTest, ParseProxySpec) {
   EXPECT_FALSE(ParseProxySpec("h:99999").ok());
   EXPECT_FALSE(ParseProxySpec("h;transport=ws").ok());
   EXPECT_FALSE(ParseProxySpec("").ok());
-}
-
-TEST(CpimTest, RoundTripAndRfcExample) {
-  CpimMessage m;
-  m.from = "MR SANDERS <im:piglet@100akerwood.com>";
-  m.to = "Depressed Donkey <im:eeyore@100akerwood.com>";
-  m.datetime = "2000-12-13T13:40:00-08:00";
-  m.headers = {{"Subject", "the weather will be fine today"}};
-  m.content_type = "text/xml; charset=utf-8";
-  m.content_headers = {{"Content-ID", "<1234567890@foo.com>"}};
-  m.body = "<body>\r\nHere is the text of my message.\r\n</body>";
-  auto p = ParseCpim(BuildCpim(m));
-  ASSERT_TRUE(p.ok()) << p.error().message;
-  EXPECT_EQ(p->from, m.from);
-  EXPECT_EQ(p->Header("subject"), "the weather will be fine today");
-  EXPECT_EQ(p->content_type, m.content_type);
-  EXPECT_EQ(p->content_headers.size(), 1u);
-  EXPECT_EQ(p->body, m.body);
-  // LF-only line ends are accepted too.
-  auto lf = ParseCpim("From: <sip:a@b>\nTo: <sip:c@d>\n\nContent-Type: text/plain\n\nhi");
-  ASSERT_TRUE(lf.ok());
-  EXPECT_EQ(lf->body, "hi");
-  EXPECT_FALSE(ParseCpim("From: <sip:a@b>\r\n\r\nno content type\r\n\r\nx").ok());
-  EXPECT_FALSE(ParseCpim("garbage without blank line").ok());
-}
-
-TEST(ImdnTest, RoundTrip) {
-  Imdn n{"34jk324j", "2008-04-04T12:16:49-05:00", "im:bob@example.com", "im:bob@example.com",
-         "delivery-notification", "delivered"};
-  auto p = ParseImdn(BuildImdn(n));
-  ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->message_id, "34jk324j");
-  EXPECT_EQ(p->kind, "delivery-notification");
-  EXPECT_EQ(p->status, "delivered");
-  EXPECT_FALSE(ParseImdn("<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\"><message-id>x</message-id></imdn>").ok());
-}
-
-TEST(ComposingTest, RoundTripAndRfcExample) {
-  auto p = ParseComposing(BuildComposing({true, "text/plain", 90, ""}));
-  ASSERT_TRUE(p.ok());
-  EXPECT_TRUE(p->active);
-  EXPECT_EQ(p->refresh, 90u);
-  // RFC 3994 §6.2 example.
-  auto idle = ParseComposing(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\"\n"
-      "  xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  <state>idle</state>\n"
-      "  <lastactive>2003-01-27T10:43:00Z</lastactive>\n  <contenttype>audio</contenttype>\n</isComposing>");
-  ASSERT_TRUE(idle.ok());
-  EXPECT_FALSE(idle->active);
-  EXPECT_EQ(idle->content_type, "audio");
-  EXPECT_FALSE(ParseComposing("<isComposing><state>typing</state></isComposing>").ok());
-  EXPECT_FALSE(ParseComposing("<!DOCTYPE x [<!ENTITY a \"b\">]><isComposing/>").ok());
 }
 
 TEST(PidfTest, BuildThenParse) {

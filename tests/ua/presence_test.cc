@@ -244,34 +244,56 @@ TEST_F(PagerTest, ReceivePlainText) {
 }
 
 TEST_F(PagerTest, CpimWithImdnRequestIsAcknowledged) {
-  CpimMessage c;
-  c.from = "<sip:bob@example.com>";
-  c.to = "<sip:alice@example.com>";
+  im::CpimMessage c;
+  c.from = im::CpimAddress{"Bob", "sip:bob@example.com"};
+  c.to.push_back({"", "sip:alice@example.com"});
   c.datetime = "2024-05-01T10:00:00Z";
-  c.headers = {{"NS", "imdn <urn:ietf:params:imdn>"}, {"imdn.Message-ID", "m42"},
-               {"imdn.Disposition-Notification", "positive-delivery"}};
-  c.content_type = "text/plain";
-  c.body = "wrapped";
-  h.Deliver(Message("message/cpim", BuildCpim(c)));
+  c.DeclareNamespace("imdn", im::kImdnNs);
+  c.AddExtension("imdn", "Message-ID", "m42");
+  c.AddExtension("imdn", "Disposition-Notification", "positive-delivery");
+  c.SetContentHeader("Content-Type", "text/plain");
+  c.content = "wrapped";
+  h.Deliver(Message("message/cpim", *im::BuildCpim(c)));
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].text, "wrapped");
+  EXPECT_EQ(received[0].from, "sip:bob@example.com");
+  EXPECT_EQ(received[0].from_display, "Bob");
   EXPECT_EQ(received[0].message_id, "m42");
   EXPECT_EQ(received[0].datetime, "2024-05-01T10:00:00Z");
+  EXPECT_TRUE(received[0].cpim);
   // The delivery notification goes back to the CPIM sender.
   auto n = h.SentRequests("MESSAGE");
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0]->request_uri_text(), "sip:bob@example.com");
-  auto inner = ParseCpim(n[0]->body());
-  ASSERT_TRUE(inner.ok());
+  const std::string sent(n[0]->body());
+  auto inner = im::ParseCpim(sent);
+  ASSERT_TRUE(inner.ok()) << inner.error().message;
   EXPECT_EQ(inner->content_type, "message/imdn+xml");
-  auto imdn = ParseImdn(inner->body);
-  ASSERT_TRUE(imdn.ok());
+  EXPECT_EQ(inner->From()->address.uri, "sip:alice@example.com");
+  EXPECT_EQ(inner->Addresses(im::CpimHeaderKind::kTo)[0].uri, "sip:bob@example.com");
+  EXPECT_FALSE(im::ImdnMessageId(*inner).empty());
+  auto imdn = im::ParseImdn(inner->content);
+  ASSERT_TRUE(imdn.ok()) << imdn.error().message;
   EXPECT_EQ(imdn->message_id, "m42");
-  EXPECT_EQ(imdn->status, "delivered");
+  EXPECT_EQ(imdn->datetime, "2024-05-01T10:00:00Z");
+  EXPECT_EQ(imdn->status, im::ImdnStatus::kDelivered);
+}
+
+TEST_F(PagerTest, MalformedCpimIs400AndNoNotificationWithoutARequest) {
+  h.Deliver(Message("message/cpim", "From: <sip:bob@example.com>\r\n\r\nno content type\r\n\r\nx"));
+  EXPECT_EQ(h.Last()->status(), 400);
+  im::CpimMessage c;
+  c.from = im::CpimAddress{"", "sip:bob@example.com"};
+  c.SetContentHeader("Content-Type", "text/plain");
+  c.content = "plain cpim";
+  h.Deliver(Message("message/cpim", *im::BuildCpim(c)));
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].text, "plain cpim");
+  EXPECT_TRUE(h.SentRequests("MESSAGE").empty());
 }
 
 TEST_F(PagerTest, ComposingAndUnsupportedTypes) {
-  h.Deliver(Message("application/im-iscomposing+xml", BuildComposing({true, "", 60, ""})));
+  h.Deliver(Message("application/im-iscomposing+xml", *im::BuildIsComposing({true, "", 60, ""})));
   ASSERT_EQ(composing.size(), 1u);
   EXPECT_TRUE(composing[0].state.active);
   EXPECT_EQ(composing[0].state.refresh, 60u);

@@ -16,7 +16,7 @@
 #include "tools/parley/commands.h"
 #include "tools/parley/exit_codes.h"
 #include "tools/parley/terminal.h"
-#include "ua/im_formats.h"
+#include "ua/now.h"
 
 namespace parley::cli {
 
@@ -348,7 +348,7 @@ void ChatScreen::OnItem(const Item& item) {
     if (s->state == ua::SubscriptionEvent::State::kPending) Info("waiting for " + peer_.user + " to allow you to see their presence");
     if (s->state == ua::SubscriptionEvent::State::kFailed) Info("cannot see " + peer_.user + "'s presence: " + s->outcome.Describe());
   } else if (const auto* d = std::get_if<ua::DeliveryNotice>(&e)) {
-    Info("message " + d->imdn.message_id + " " + d->imdn.status);
+    Info("message " + d->imdn.message_id + " " + std::string(im::ToString(d->imdn.status)));
   } else {
     std::string text = ToText(e);
     if (!text.empty()) Info(text);

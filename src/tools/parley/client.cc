@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "tools/parley/exit_codes.h"
-#include "ua/im_formats.h"
+#include "ua/now.h"
 
 namespace parley::cli {
 

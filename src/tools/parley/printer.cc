@@ -82,8 +82,8 @@ struct ToJsonVisitor {
     return {{"event", "delivery"},
             {"from", d.from},
             {"message_id", d.imdn.message_id},
-            {"kind", d.imdn.kind},
-            {"status", d.imdn.status}};
+            {"kind", std::string(im::ToString(d.imdn.kind))},
+            {"status", std::string(im::ToString(d.imdn.status))}};
   }
   json operator()(const ua::PresenceEvent& p) const {
     json j = {{"event", "presence"},
@@ -148,7 +148,8 @@ struct ToTextVisitor {
     return ShortAor(c.from) + (c.state.active ? " is typing…" : " stopped typing");
   }
   std::string operator()(const ua::DeliveryNotice& d) const {
-    return "message " + d.imdn.message_id + " " + d.imdn.status + " (" + ShortAor(d.from) + ")";
+    return "message " + d.imdn.message_id + " " + std::string(im::ToString(d.imdn.status)) + " (" +
+           ShortAor(d.from) + ")";
   }
   std::string operator()(const ua::PresenceEvent& p) const {
     std::string s = ShortAor(p.target) + " is " + p.info.Summary();
