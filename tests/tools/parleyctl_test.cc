@@ -386,5 +386,43 @@ TEST_F(ParleyctlTest, WorksOnPostgres) {
   EXPECT_EQ(Ctl({"--store", url, "user", "del", "alice@example.com"}).code, 0);
 }
 
+TEST_F(ParleyctlTest, PresenceRulesDefaultsAndInvisibility) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  auto set = Dd({"presence", "rule", "set", "alice@example.com", "bob@example.com", "allow"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  EXPECT_EQ(set.out, "alice@example.com: allow sip:bob@example.com\n");
+  ASSERT_EQ(Dd({"presence", "rule", "set", "alice@example.com", "sip:carol@example.org", "polite-block"}).code, 0);
+  ASSERT_EQ(Dd({"presence", "rule", "set", "alice@example.com", "bob@example.com", "block"}).code, 0);  // replaces
+  auto list = Dd({"presence", "rule", "list", "alice@example.com"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(list.out, "block sip:bob@example.com (limited view)\npolite-block sip:carol@example.org (limited view)\n");
+  // The document is the one clients edit over XCAP.
+  auto doc = OpenStore()->GetXcapDocument("pres-rules", "alice@example.com", "index");
+  ASSERT_TRUE(doc.ok() && doc->has_value());
+  EXPECT_NE((*doc)->content.find("urn:ietf:params:xml:ns:pres-rules"), std::string::npos);
+
+  ASSERT_EQ(Dd({"presence", "rule", "remove", "alice@example.com", "bob@example.com"}).code, 0);
+  EXPECT_EQ(Dd({"presence", "rule", "list", "alice@example.com"}).out,
+            "polite-block sip:carol@example.org (limited view)\n");
+  EXPECT_EQ(Dd({"presence", "rule", "remove", "alice@example.com", "bob@example.com"}).code, 1);
+  EXPECT_EQ(Dd({"presence", "rule", "set", "alice@example.com", "bob@example.com", "maybe"}).code, 2);
+  EXPECT_EQ(Dd({"presence", "rule", "set", "nobody@example.com", "bob@example.com", "allow"}).code, 1);
+
+  ASSERT_EQ(Dd({"presence", "default", "example.com", "allow"}).code, 0);
+  auto opts = OpenStore()->GetOptions("example.com");
+  ASSERT_TRUE(opts.ok());
+  ASSERT_EQ(opts->size(), 1u);
+  EXPECT_EQ((*opts)[0].value, "allow");
+  ASSERT_EQ(Dd({"presence", "default", "example.com", "server"}).code, 0);
+  EXPECT_TRUE(OpenStore()->GetOptions("example.com")->empty());
+  EXPECT_EQ(Dd({"presence", "default", "example.com", "sometimes"}).code, 2);
+
+  ASSERT_EQ(Dd({"presence", "invisible", "alice@example.com", "on"}).code, 0);
+  EXPECT_EQ(OpenStore()->GetOptions("alice@example.com")->size(), 1u);
+  ASSERT_EQ(Dd({"presence", "invisible", "alice@example.com", "off"}).code, 0);
+  EXPECT_TRUE(OpenStore()->GetOptions("alice@example.com")->empty());
+  EXPECT_EQ(Dd({"presence", "invisible", "alice@example.com", "maybe"}).code, 2);
+}
+
 }  // namespace
 }  // namespace parley::ctl

@@ -41,4 +41,13 @@ int PolicySet(store::Store& s, const std::string& aor, const std::string& patter
 int PolicyRemove(store::Store& s, const std::string& aor, const std::string& pattern, Output o);
 int PolicyShow(store::Store& s, const std::string& aor, Output o);
 
+// Presence authorization (presence_commands.cc).
+int PresenceRuleSet(store::Store& s, const std::string& aor, const std::string& watcher, const std::string& handling,
+                    Output o);
+int PresenceRuleRemove(store::Store& s, const std::string& aor, const std::string& watcher, Output o);
+int PresenceRuleList(store::Store& s, const std::string& aor, Output o);
+// `handling` "server" removes the domain's own default.
+int PresenceDefault(store::Store& s, const std::string& domain, const std::string& handling, Output o);
+int PresenceInvisible(store::Store& s, const std::string& aor, bool on, Output o);
+
 }  // namespace parley::ctl

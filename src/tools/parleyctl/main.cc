@@ -104,6 +104,27 @@ int main(int argc, char** argv) {
   auto* pol_show = pol->add_subcommand("show", "show a user's policy");
   pol_show->add_option("aor", aor, "user@domain")->required();
 
+  std::string watcher, handling, on_off;
+  auto* pres = app.add_subcommand("presence", "who may watch a user's presence (pres-rules), invisibility");
+  pres->require_subcommand(1);
+  auto* rule = pres->add_subcommand("rule", "a user's rule for one watcher");
+  rule->require_subcommand(1);
+  auto* rule_set = rule->add_subcommand("set", "allow, confirm, block or polite-block a watcher");
+  rule_set->add_option("aor", aor, "the watched user@domain")->required();
+  rule_set->add_option("watcher", watcher, "the watcher (user@domain or URI)")->required();
+  rule_set->add_option("rule", handling, "allow, confirm, block or polite-block")->required();
+  auto* rule_remove = rule->add_subcommand("remove", "remove the rule for a watcher");
+  rule_remove->add_option("aor", aor, "the watched user@domain")->required();
+  rule_remove->add_option("watcher", watcher, "the watcher")->required();
+  auto* rule_list = rule->add_subcommand("list", "list a user's rules");
+  rule_list->add_option("aor", aor, "user@domain")->required();
+  auto* pres_default = pres->add_subcommand("default", "the rule for watchers no rule names, per domain");
+  pres_default->add_option("domain", domain, "the domain")->required();
+  pres_default->add_option("rule", handling, "allow, confirm, block, polite-block, or server")->required();
+  auto* pres_invisible = pres->add_subcommand("invisible", "look offline to every watcher, or not");
+  pres_invisible->add_option("aor", aor, "user@domain")->required();
+  pres_invisible->add_option("state", on_off, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,7 +152,7 @@ int main(int argc, char** argv) {
     if (!GetPassword(password, pw->count() > 0, password_stdin, &secret, &why)) return Usage(why);
   }
 
-  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed();
+  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed() || rule_list->parsed();
   if (store_url.empty()) {
     if (data_dir.empty()) data_dir = kDefaultDataDir;
     std::string db = data_dir + "/parley.db";
@@ -166,5 +187,10 @@ int main(int argc, char** argv) {
   if (pol_block->parsed()) return ctl::PolicySet(s, aor, pattern, store::PolicyAction::kBlock, o);
   if (pol_remove->parsed()) return ctl::PolicyRemove(s, aor, pattern, o);
   if (pol_show->parsed()) return ctl::PolicyShow(s, aor, o);
+  if (rule_set->parsed()) return ctl::PresenceRuleSet(s, aor, watcher, handling, o);
+  if (rule_remove->parsed()) return ctl::PresenceRuleRemove(s, aor, watcher, o);
+  if (rule_list->parsed()) return ctl::PresenceRuleList(s, aor, o);
+  if (pres_default->parsed()) return ctl::PresenceDefault(s, domain, handling, o);
+  if (pres_invisible->parsed()) return ctl::PresenceInvisible(s, aor, on_off == "on", o);
   return Usage("no command");
 }
