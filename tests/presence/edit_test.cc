@@ -98,6 +98,15 @@ TEST(EditRules, OtherRulesSurviveWithAnyPrefixes) {
   EXPECT_EQ(Eval(doc, "sip:bob@example.com").sub_handling, SubHandling::kAllow);
 }
 
+TEST(EditRules, OnlyRealPrefixesAreReused) {
+  // "xmlns:cr:pr" binds no prefix (found by fuzz_pres_rules): a "pr" declaration is added.
+  std::string doc = R"(<cr:ruleset xmlns:cr:pr="urn:ietf:params:xml:ns:pres-rules"
+      xmlns:cr="urn:ietf:params:xml:ns:common-policy"/>)";
+  std::string out = Set(doc, "sip:bob@example.com", SubHandling::kAllow);
+  EXPECT_NE(out.find("<pr:sub-handling>allow</pr:sub-handling>"), std::string::npos) << out;
+  EXPECT_EQ(Eval(out, "sip:bob@example.com").sub_handling, SubHandling::kAllow);
+}
+
 TEST(EditRules, RuleIdsStayUnique) {
   std::string first = Set("", "sip:bob@example.com", SubHandling::kAllow);
   std::string id = MustParse(first).rules[0].id;

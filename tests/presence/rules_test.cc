@@ -435,7 +435,7 @@ INSTANTIATE_TEST_SUITE_P(
                 OneRule("<cr:transformations><pr:provide-unknown-attribute ns=\"urn:x\">true"
                         "</pr:provide-unknown-attribute></cr:transformations>"),
                 400, "pres-rules: <provide-unknown-attribute> needs ns and name"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<BadCase>& p) { return std::string(p.param.name); });
 
 TEST(RulesLimits, TooManyElementsAndCustomLimits) {
   Limits small;

@@ -205,7 +205,7 @@ INSTANTIATE_TEST_SUITE_P(
                         return !d.notes.empty() && !d.tuples[0].notes.empty() && d.person &&
                                !d.person->notes.empty() && !d.devices[0].notes.empty();
                       }}),
-    [](const ::testing::TestParamInfo<AttributeCase>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<AttributeCase>& p) { return std::string(p.param.name); });
 
 TEST(Transform, NotesInsideRpidElementsGoWithProvideNote) {
   PresenceDoc doc = RichDocument();

@@ -30,8 +30,9 @@ std::string PrefixFor(pugi::xml_node root, std::string_view ns, std::string_view
     std::string_view name = a.name();
     if (name == "xmlns" && ns == a.value()) is_default = true;
     if (name.starts_with("xmlns:")) {
-      if (ns == a.value()) return std::string(name.substr(6));
-      declared.emplace(name.substr(6));
+      std::string_view prefix = name.substr(6);
+      if (ns == a.value() && xml::IsNcName(prefix)) return std::string(prefix);  // not "xmlns:a:b"
+      declared.emplace(prefix);
     }
   }
   if (is_default) return {};
