@@ -1,8 +1,6 @@
 // Two parley clients against parleyd: register, exchange messages, see each
 // other's presence, approve a pending watcher, fetch an offline message —
-// and TLS certificate checks. parleyd gains its registrar, presence and
-// message store over time: each test probes for what it needs and skips,
-// naming the missing capability, until the server has it.
+// and TLS certificate checks.
 
 #include <gtest/gtest.h>
 
@@ -68,27 +66,6 @@ class ParleydTest : public ::testing::Test {
     return true;
   }
 
-  // Skips unless parleyd registers users (REGISTER is not answered 405/501).
-  // Checked before provisioning, so the skip names the server capability.
-  void RequireRegistrar(ParleyUser& u) {
-    auto r = u.Run({"--json", "login", "--for", "0.2"});
-    if (r.out.find("\"status\":405") != std::string::npos || r.out.find("\"status\":501") != std::string::npos) {
-      GTEST_SKIP() << "needs the registrar with digest authentication — parleyd answers REGISTER "
-                   << (r.out.find("405") != std::string::npos ? "405" : "501");
-    }
-  }
-  // Skips unless PUBLISH is served (presence agent).
-  void RequirePresence(ParleyUser& u) {
-    auto r = u.Run({"--json", "status", "open"});
-    if (r.status != 0 && (r.out.find("\"status\":404") != std::string::npos ||
-                          r.out.find("\"status\":405") != std::string::npos ||
-                          r.out.find("\"status\":501") != std::string::npos ||
-                          r.out.find("\"status\":489") != std::string::npos)) {
-      GTEST_SKIP() << "needs presence (PUBLISH/SUBSCRIBE, RFC 3903/3856) on parleyd: " << r.out;
-    }
-    ASSERT_EQ(r.status, 0) << r.out << r.err;
-  }
-
   fs::path dir_, data_;
   Proc server_;
   int users_ = 0;
@@ -110,10 +87,8 @@ TEST_F(ParleydTest, TlsCertificateMustBeTrusted) {
 
 TEST_F(ParleydTest, TwoClientsExchangeMessages) {
   auto alice = User("alice"), bob = User("bob", "udp");
-  RequireRegistrar(alice);
-  if (IsSkipped()) return;
   std::string why;
-  if (!Provision({"alice", "bob"}, &why)) GTEST_SKIP() << why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
   Proc a, b;
   alice.Spawn(a, {"--json", "login", "--for", "30"});
   bob.Spawn(b, {"--json", "login", "--for", "30"});
@@ -131,17 +106,24 @@ TEST_F(ParleydTest, TwoClientsExchangeMessages) {
 
 TEST_F(ParleydTest, ClientsSeeEachOthersPresence) {
   auto alice = User("alice"), bob = User("bob");
-  RequireRegistrar(alice);
-  if (IsSkipped()) return;
+  for (auto* u : {&alice, &bob}) u->AddFlags({"--api", "http://127.0.0.1:8080"});
   std::string why;
-  if (!Provision({"alice", "bob"}, &why)) GTEST_SKIP() << why;
-  RequirePresence(alice);
-  if (IsSkipped()) return;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  // parleyd asks the user about new watchers (confirm) unless a rule says
+  // otherwise: each allows the other (pres-rules over XCAP).
+  auto a = alice.Run({"allow", "bob@example.com"});
+  ASSERT_EQ(a.status, 0) << a.out << a.err;
+  auto b = bob.Run({"allow", "alice@example.com"});
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
   Proc watch_a, watch_b;
   bob.Spawn(watch_a, {"--json", "watch", "alice@example.com", "--for", "30"});
   alice.Spawn(watch_b, {"--json", "watch", "bob@example.com", "--for", "30"});
-  ASSERT_EQ(alice.Run({"status", "away", "--note", "coffee"}).status, 0);
-  ASSERT_EQ(bob.Run({"status", "busy"}).status, 0);
+  ASSERT_TRUE(watch_a.WaitForOutput("\"state\":\"active\"", 10000ms)) << watch_a.out() << watch_a.err();
+  ASSERT_TRUE(watch_b.WaitForOutput("\"state\":\"active\"", 10000ms)) << watch_b.out() << watch_b.err();
+  auto away = alice.Run({"status", "away", "--note", "coffee"});
+  ASSERT_EQ(away.status, 0) << away.out << away.err;
+  auto busy = bob.Run({"status", "busy"});
+  ASSERT_EQ(busy.status, 0) << busy.out << busy.err;
   EXPECT_TRUE(watch_a.WaitForOutput("\"note\":\"coffee\"", 10000ms)) << watch_a.out() << watch_a.err();
   EXPECT_TRUE(watch_b.WaitForOutput("\"status\":\"busy\"", 10000ms)) << watch_b.out() << watch_b.err();
 }
@@ -149,25 +131,15 @@ TEST_F(ParleydTest, ClientsSeeEachOthersPresence) {
 TEST_F(ParleydTest, ApprovePendingWatcher) {
   auto alice = User("alice"), carol = User("carol");
   alice.AddFlags({"--api", "http://127.0.0.1:8080"});
-  RequireRegistrar(alice);
-  if (IsSkipped()) return;
   std::string why;
-  if (!Provision({"alice", "carol"}, &why)) GTEST_SKIP() << why;
-  RequirePresence(alice);
-  if (IsSkipped()) return;
+  ASSERT_TRUE(Provision({"alice", "carol"}, &why)) << why;
   Proc watch;
   carol.Spawn(watch, {"--json", "watch", "alice@example.com", "--for", "30"});
-  if (!watch.WaitForOutput("\"state\":\"pending\"", 10000ms)) {
-    GTEST_SKIP() << "needs presence authorization (pending subscriptions, RFC 5025 confirm): " << watch.out();
-  }
+  ASSERT_TRUE(watch.WaitForOutput("\"state\":\"pending\"", 10000ms)) << watch.out() << watch.err();
   auto list = alice.Run({"--json", "watchers"});
-  if (list.out.find("489") != std::string::npos) GTEST_SKIP() << "needs presence.winfo (RFC 3857) on parleyd";
   ASSERT_EQ(list.status, 0) << list.out << list.err;
   EXPECT_NE(list.out.find("sip:carol@example.com"), std::string::npos) << list.out;
   auto allow = alice.Run({"allow", "carol@example.com"});
-  if (allow.status == 1 && allow.err.find("HTTP 404") != std::string::npos) {
-    GTEST_SKIP() << "needs the pres-rules API (XCAP at /xcap) on parleyd: " << allow.err;
-  }
   ASSERT_EQ(allow.status, 0) << allow.out << allow.err;
   ASSERT_EQ(alice.Run({"status", "open", "--note", "welcome"}).status, 0);
   EXPECT_TRUE(watch.WaitForOutput("\"note\":\"welcome\"", 10000ms)) << watch.out();
@@ -176,10 +148,8 @@ TEST_F(ParleydTest, ApprovePendingWatcher) {
 TEST_F(ParleydTest, OfflineMessageIsFetchedFromTheStore) {
   auto alice = User("alice"), dave = User("dave");
   dave.AddFlags({"--api", "http://127.0.0.1:8080"});
-  RequireRegistrar(alice);
-  if (IsSkipped()) return;
   std::string why;
-  if (!Provision({"alice", "dave"}, &why)) GTEST_SKIP() << why;
+  ASSERT_TRUE(Provision({"alice", "dave"}, &why)) << why;
   auto r = alice.Run({"send", "dave@example.com", "read me later"});
   if (r.status != 3) GTEST_SKIP() << "needs the message store (MESSAGE to an offline user answered 202): " << r.out << r.err;
   auto inbox = dave.Run({"--json", "inbox"});
