@@ -15,6 +15,7 @@ constexpr size_t kMaxGroup = 1024;
 // transaction control (the executor owns it). In a group it remembers the
 // first failed call and fails every later call without touching the
 // database, so one bad write aborts its group whatever the backend does.
+// Refusals (kErrQuota: nothing written) are not failures.
 class ExecutorStore final : public Store {
  public:
   ExecutorStore(Store* inner, bool group) : inner_(inner), group_(group) {}
@@ -92,13 +93,69 @@ class ExecutorStore final : public Store {
   Result<void> SetMeta(const std::string& key, const std::string& value) override {
     return Do<void>([&] { return inner_->SetMeta(key, value); });
   }
+  Result<EnqueueResult> EnqueueMessage(const StoredMessage& m, const MessageQuota& q) override {
+    return Do<EnqueueResult>([&] { return inner_->EnqueueMessage(m, q); });
+  }
+  Result<std::vector<StoredMessage>> PendingMessages(const std::string& to, int64_t after, size_t limit) override {
+    return Do<std::vector<StoredMessage>>([&] { return inner_->PendingMessages(to, after, limit); });
+  }
+  Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) override {
+    return Do<std::vector<std::string>>([&] { return inner_->RecipientsWithPending(after, limit); });
+  }
+  Result<QueueUsage> CountPending(const std::string& to) override {
+    return Do<QueueUsage>([&] { return inner_->CountPending(to); });
+  }
+  Result<bool> RecordAttempt(int64_t id, int64_t next) override {
+    return Do<bool>([&] { return inner_->RecordAttempt(id, next); });
+  }
+  Result<bool> DeleteMessage(const std::string& to, int64_t id) override {
+    return Do<bool>([&] { return inner_->DeleteMessage(to, id); });
+  }
+  Result<void> MarkDelivered(const std::string& to, const std::string& message_id, const std::string& device,
+                             int64_t now_ms) override {
+    return Do<void>([&] { return inner_->MarkDelivered(to, message_id, device, now_ms); });
+  }
+  Result<bool> WasDelivered(const std::string& to, const std::string& message_id, const std::string& device) override {
+    return Do<bool>([&] { return inner_->WasDelivered(to, message_id, device); });
+  }
+  Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) override {
+    return Do<size_t>([&] { return inner_->DeleteExpiredMessages(older_than_ms); });
+  }
+  Result<void> SetHistoryEnabled(const std::string& aor, bool enabled) override {
+    return Do<void>([&] { return inner_->SetHistoryEnabled(aor, enabled); });
+  }
+  Result<bool> HistoryEnabled(const std::string& aor) override {
+    return Do<bool>([&] { return inner_->HistoryEnabled(aor); });
+  }
+  Result<int64_t> AppendHistory(const HistoryEntry& e) override {
+    return Do<int64_t>([&] { return inner_->AppendHistory(e); });
+  }
+  Result<std::vector<HistoryEntry>> QueryHistory(const HistoryQuery& q) override {
+    return Do<std::vector<HistoryEntry>>([&] { return inner_->QueryHistory(q); });
+  }
+  Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override {
+    return Do<size_t>([&] { return inner_->DeleteHistoryBefore(owner, before_ms); });
+  }
+  Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
+                                  int64_t now_ms) override {
+    return Do<NewApiToken>([&] { return inner_->CreateToken(aor, label, expires_at_ms, now_ms); });
+  }
+  Result<std::optional<ApiToken>> LookupToken(const std::string& secret, int64_t now_ms) override {
+    return Do<std::optional<ApiToken>>([&] { return inner_->LookupToken(secret, now_ms); });
+  }
+  Result<std::vector<ApiToken>> ListTokens(const std::string& aor) override {
+    return Do<std::vector<ApiToken>>([&] { return inner_->ListTokens(aor); });
+  }
+  Result<bool> RevokeToken(const std::string& aor, int64_t id) override {
+    return Do<bool>([&] { return inner_->RevokeToken(aor, id); });
+  }
 
  private:
   template <typename T, typename F>
   Result<T> Do(F&& call) {
     if (error_) return *error_;
     Result<T> r = call();
-    if (group_ && !r.ok()) Fail(r.error());
+    if (group_ && !r.ok() && AbortsTransaction(r.error())) Fail(r.error());
     return r;
   }
   Result<void> Refuse() {

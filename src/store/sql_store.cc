@@ -9,6 +9,7 @@
 #include "store/errors.h"
 #include "store/names.h"
 #include "store/schema.h"
+#include "store/sql_util.h"
 
 namespace parley::store {
 namespace {
@@ -72,12 +73,6 @@ const std::string kSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema
 const std::string kClearSchemaVersion = "DELETE FROM schema_version";
 const std::string kSetSchemaVersion = "INSERT INTO schema_version (version) VALUES ($1)";
 
-int64_t ToInt(const std::string& s) {
-  int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
 double ToDouble(const std::string& s) {
   double v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
@@ -95,6 +90,18 @@ std::string Placeholders(size_t rows, size_t cols, std::string_view prefix = "")
       out += "$" + std::to_string(n++);
     }
     out += ")";
+  }
+  return out;
+}
+
+// A migration with the dialect's "{SERIAL}" and "{BLOB}" filled in.
+std::string ExpandDdl(std::string_view ddl, const SqlDialect& d) {
+  std::string out(ddl);
+  for (auto [token, value] : {std::pair{std::string_view("{SERIAL}"), d.serial_key},
+                              std::pair{std::string_view("{BLOB}"), d.blob_type}}) {
+    for (size_t pos = out.find(token); pos != std::string::npos; pos = out.find(token, pos + value.size())) {
+      out.replace(pos, token.size(), value);
+    }
   }
   return out;
 }
@@ -136,35 +143,6 @@ UserRecord UserFromRow(const SqlRows& rows, size_t r) {
 
 SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn) : conn_(std::move(conn)) {}
 
-template <typename T, typename F>
-Result<T> SqlStore::Guarded(Mode mode, F&& body) {
-  if (in_txn_ && txn_error_) {
-    return Error(txn_error_->code, "transaction aborted by an earlier error: " + txn_error_->message);
-  }
-  bool own = mode != Mode::kSingle && !in_txn_;
-  if (own) {
-    if (auto b = conn_->Begin(); !b.ok()) return b.error();
-  }
-  auto run = [&]() -> Result<T> {
-    // Feed writers take the change lock before any row lock, so two of
-    // them cannot deadlock over it.
-    if (mode == Mode::kFeed) {
-      if (auto l = LockChanges(); !l.ok()) return l.error();
-    }
-    return body();
-  };
-  Result<T> r = run();
-  if (own) {
-    Result<void> end = r.ok() ? conn_->Commit() : Result<void>(r.error());
-    if (!end.ok()) (void)conn_->Rollback();
-    changes_locked_ = false;
-    if (!end.ok()) return end.error();
-  } else if (in_txn_ && !r.ok()) {
-    txn_error_ = r.error();
-  }
-  return r;
-}
-
 void SqlStore::EndTransaction() {
   in_txn_ = false;
   txn_error_.reset();
@@ -203,9 +181,7 @@ Result<void> SqlStore::Migrate() {
     }
     for (const Migration& m : Migrations()) {
       if (m.version <= from) continue;
-      std::string ddl(m.ddl);
-      size_t pos = ddl.find("{SERIAL}");
-      if (pos != std::string::npos) ddl.replace(pos, 8, d.serial_key);
+      std::string ddl = ExpandDdl(m.ddl, d);
       if (auto e = conn_->ExecScript(ddl); !e.ok()) {
         return Error(e.error().code, "migration " + std::to_string(m.version) + ": " + e.error().message);
       }
@@ -443,7 +419,7 @@ Result<std::vector<Change>> SqlStore::ChangesSince(int64_t seq, size_t limit) {
   return Guarded<std::vector<Change>>(Mode::kSingle, [&]() -> Result<std::vector<Change>> {
     std::vector<Change> out;
     if (limit == 0) return out;
-    auto lim = static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+    auto lim = LimitParam(limit);
     SqlRows rows;
     if (auto r = Run(kChangesSince, {seq, lim}, &rows); !r.ok()) return r.take_error();
     out.reserve(rows.size());

@@ -240,6 +240,91 @@ TEST_P(ExecutorTest, AFailingWriteRollsBackItsWholeGroup) {
   EXPECT_EQ(*check->LatestChange(), 0);
 }
 
+StoredMessage QueuedMessage(const std::string& to, const std::string& id) {
+  StoredMessage m;
+  m.recipient = to;
+  m.sender = "sip:bob@example.org";
+  m.message_id = id;
+  m.content_type = "text/plain";
+  m.body = std::string("body\0of ", 8) + id;
+  return m;
+}
+
+// The IM service answers 202 only after its message's group committed: a
+// group that fails must take every message of it along.
+TEST_P(ExecutorTest, AFailingGroupRollsBackEveryMessage) {
+  ASSERT_TRUE(Open()->AddUser(TestUser("alice@example.com")).ok());
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  constexpr int kMessages = 5;
+  std::vector<Result<void>> results(kMessages + 1, Ok());
+  Countdown done;
+  {
+    auto gate = Block(*ex);
+    for (int i = 0; i <= kMessages; ++i) {
+      ex->Write([&, i](Store& s) -> StoreExecutor::Completion {
+        StoredMessage m = QueuedMessage("alice@example.com", "m" + std::to_string(i));
+        if (i == 3) m.sender = std::string("bad\0sender", 11);  // this one fails
+        auto r = s.EnqueueMessage(m, {});
+        EXPECT_EQ(r.ok(), i < 3);
+        return [&, i](const Result<void>& c) {
+          results[i] = c;
+          done.Done();
+        };
+      });
+    }
+    gate.set_value();
+  }
+  ASSERT_TRUE(done.WaitFor(kMessages + 1));
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, kErrInvalid) << r.error().message;
+  }
+  EXPECT_EQ(counters_->begins.load(), 1);
+  EXPECT_EQ(counters_->commits_returned.load(), 0);
+  ex->Stop();
+  auto check = Open();
+  EXPECT_TRUE(check->PendingMessages("alice@example.com", 0, 100)->empty());
+  EXPECT_EQ(check->CountPending("alice@example.com")->count, 0);
+}
+
+// A full queue is a refusal, not a failure: the other messages of the
+// group commit.
+TEST_P(ExecutorTest, AQuotaRefusalKeepsTheRestOfTheGroup) {
+  ASSERT_TRUE(Open()->AddUser(TestUser("alice@example.com", 1)).ok());
+  ASSERT_TRUE(Open()->AddUser(TestUser("carol@example.com", 2)).ok());
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  const MessageQuota quota{.max_count = 2, .max_bytes = 0};
+  std::vector<int> refused(4, -1);
+  std::vector<int> committed(4, -1);
+  Countdown done;
+  {
+    auto gate = Block(*ex);
+    const std::vector<std::string> to = {"alice@example.com", "alice@example.com", "alice@example.com",
+                                         "carol@example.com"};
+    for (int i = 0; i < 4; ++i) {
+      ex->Write([&, i, to = to[i]](Store& s) -> StoreExecutor::Completion {
+        auto r = s.EnqueueMessage(QueuedMessage(to, "m" + std::to_string(i)), quota);
+        refused[i] = !r.ok() && r.error().code == kErrQuota;
+        return [&, i](const Result<void>& c) {
+          committed[i] = c.ok();
+          done.Done();
+        };
+      });
+    }
+    gate.set_value();
+  }
+  ASSERT_TRUE(done.WaitFor(4));
+  EXPECT_EQ(refused, (std::vector<int>{0, 0, 1, 0}));
+  EXPECT_EQ(committed, (std::vector<int>{1, 1, 1, 1}));  // the group committed; message 2 knows it was refused
+  EXPECT_EQ(counters_->commits_returned.load(), 1);
+  ex->Stop();
+  auto check = Open();
+  EXPECT_EQ(check->PendingMessages("alice@example.com", 0, 100)->size(), 2u);
+  EXPECT_EQ(check->PendingMessages("carol@example.com", 0, 100)->size(), 1u);
+}
+
 TEST_P(ExecutorTest, AFailedCommitFailsEveryCompletion) {
   auto ex = MakeExecutor();
   ASSERT_TRUE(ex->Start().ok());
