@@ -20,10 +20,10 @@ const std::string kEnqueue =
     "INSERT INTO message_queue (recipient, sender, message_id, received_at, cpim_datetime, content_type, body,"
     " headers, bytes, attempts, next_attempt_at, imdn)"
     " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11"
-    " WHERE EXISTS (SELECT 1 FROM users WHERE aor = $1)"
+    " FROM (SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM message_queue WHERE recipient = $1) AS queued"
+    " WHERE queued.n < $12 AND queued.b + $9 <= $13"
+    " AND EXISTS (SELECT 1 FROM users WHERE aor = $1)"
     " AND NOT EXISTS (SELECT 1 FROM message_deliveries WHERE recipient = $1 AND message_id = $3)"
-    " AND (SELECT COUNT(*) FROM message_queue WHERE recipient = $1) < $12"
-    " AND (SELECT COALESCE(SUM(bytes), 0) FROM message_queue WHERE recipient = $1) + $9 <= $13"
     " ON CONFLICT (recipient, message_id) DO NOTHING RETURNING id";
 const std::string kEnqueueWhyNot =
     "SELECT (SELECT COUNT(*) FROM users WHERE aor = $1),"

@@ -139,6 +139,9 @@ class SqliteConnection final : public SqlConnection {
     if (mode != "wal" && mode != "memory") return Error(kErrIo, "sqlite: cannot enable WAL (journal_mode=" + mode + ")");
     std::string sync = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     if (auto r = ExecScript(sync); !r.ok()) return r;
+    // Index pages of a large message queue stay in memory (the default
+    // is 2 MiB; this is a bound, not an allocation).
+    if (auto r = ExecScript("PRAGMA cache_size=-32768"); !r.ok()) return r;
     return ExecScript("PRAGMA foreign_keys=ON");
   }
 
