@@ -6,6 +6,7 @@
 //
 //   store_bench [--store URL] [--threads 4] [--window 256] [--seconds 5]
 //               [--users 10000] [--body 160] [--no-durable]
+//               [--read-every N [--read-committed]] [--direct N]
 //
 // Without --store it uses a fresh SQLite database in a temporary directory
 // (removed afterwards). A PostgreSQL URL must point at an empty schema.
@@ -96,14 +97,17 @@ int main(int argc, char** argv) {
   std::string url;
   int threads = 4, window = 256, users = 10000, body_bytes = 160;
   double seconds = 5;
-  bool no_durable = false;
-  int direct = 0;
+  bool no_durable = false, read_committed = false;
+  int direct = 0, read_every = 0;
   app.add_option("--store", url, "store URL (default: a temporary SQLite database)");
   app.add_option("--threads", threads, "submitting threads");
   app.add_option("--window", window, "writes in flight per thread");
   app.add_option("--seconds", seconds, "measured run time");
   app.add_option("--users", users, "recipients (messages go round-robin over them)");
   app.add_option("--body", body_bytes, "message body bytes");
+  app.add_option("--read-every", read_every,
+                 "each thread also submits a Read (PendingMessages of a recipient) after every N writes");
+  app.add_flag("--read-committed", read_committed, "submit those reads with ReadCommitted (default: Read)");
   app.add_option("--direct", direct, "no executor: Store calls on one thread, N per transaction");
   app.add_flag("--no-durable", no_durable, "SQLite synchronous=NORMAL / PostgreSQL synchronous_commit=off");
   CLI11_PARSE(app, argc, argv);
@@ -189,7 +193,7 @@ int main(int argc, char** argv) {
   }
 
   std::atomic<bool> measuring{false}, stop{false};
-  std::atomic<int64_t> stored{0}, failed{0};
+  std::atomic<int64_t> stored{0}, failed{0}, reads{0};
   std::vector<std::vector<double>> latencies(static_cast<size_t>(threads));
   std::vector<std::thread> submitters;
   for (int t = 0; t < threads; ++t) {
@@ -198,6 +202,21 @@ int main(int argc, char** argv) {
       std::mutex lat_mu;
       for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
         win.Acquire();
+        if (read_every > 0 && i % read_every == 0) {
+          win.Acquire();
+          std::string to = UserAor(static_cast<int>((i * threads + t) % users));
+          auto read = [&, to](store::Store& s) {
+            auto r = s.PendingMessages(to, 0, 10);
+            if (!r.ok()) failed.fetch_add(1, std::memory_order_relaxed);
+            if (measuring.load(std::memory_order_relaxed)) reads.fetch_add(1, std::memory_order_relaxed);
+            win.Release();
+          };
+          if (read_committed) {
+            ex.ReadCommitted(read);
+          } else {
+            ex.Read(read);
+          }
+        }
         auto m = std::make_shared<store::StoredMessage>(make_message(t, i));
         auto submitted = Clock::now();
         ex.Write([&, m, submitted](store::Store& s) -> store::StoreExecutor::Completion {
@@ -248,6 +267,7 @@ int main(int argc, char** argv) {
               "failed %lld\n",
               static_cast<long long>(n), elapsed, n / elapsed, static_cast<long long>(groups),
               groups > 0 ? static_cast<double>(n) / groups : 0.0, static_cast<long long>(failed.load()));
+  if (read_every > 0) std::printf("reads %lld (%.0f/s)\n", static_cast<long long>(reads.load()), reads.load() / elapsed);
   std::printf("process CPU %.2f s of %.2f s wall: %.1f us CPU per message\n", cpu, elapsed, n > 0 ? cpu * 1e6 / n : 0.0);
   std::printf("submit-to-durable latency ms: p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99),
               all.empty() ? 0.0 : all.back());

@@ -325,6 +325,97 @@ TEST_P(ExecutorTest, AQuotaRefusalKeepsTheRestOfTheGroup) {
   EXPECT_EQ(check->PendingMessages("carol@example.com", 0, 100)->size(), 1u);
 }
 
+// Concurrent reads run on their own connection while the writer is busy:
+// they neither wait for a group nor split one.
+TEST_P(ExecutorTest, ReadCommittedRunsBesideTheWriter) {
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  std::promise<void> first_done;
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("committed", "1").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      first_done.set_value();
+    };
+  });
+  first_done.get_future().wait();
+  constexpr int kN = 50;
+  Countdown reads, writes;
+  std::atomic<int> saw_committed{0}, saw_in_flight{0};
+  {
+    auto gate = Block(*ex);  // the writer is busy: the writes below wait
+    for (int i = 0; i < kN; ++i) {
+      ex->Write([&, i](Store& s) -> StoreExecutor::Completion {
+        EXPECT_TRUE(s.SetMeta("w" + std::to_string(i), "1").ok());
+        return [&](const Result<void>& r) {
+          EXPECT_TRUE(r.ok());
+          writes.Done();
+        };
+      });
+      ex->ReadCommitted([&](Store& s) {
+        if (s.GetMeta("committed").value_or(std::nullopt).has_value()) ++saw_committed;
+        if (s.GetMeta("w0").value_or(std::nullopt).has_value()) ++saw_in_flight;
+        reads.Done();
+      });
+    }
+    EXPECT_TRUE(reads.WaitFor(kN, 60s));  // all ran while the writer was blocked
+    EXPECT_EQ(ex->pending(), static_cast<size_t>(kN));
+    gate.set_value();
+  }
+  ASSERT_TRUE(writes.WaitFor(kN));
+  ex->Stop();
+  EXPECT_EQ(saw_committed.load(), kN);
+  EXPECT_EQ(saw_in_flight.load(), 0);
+  EXPECT_EQ(counters_->commits_returned.load(), 2);  // the first write, then one group of kN
+}
+
+TEST_P(ExecutorTest, ReadCommittedCannotWrite) {
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  std::promise<void> done;
+  ex->ReadCommitted([&](Store& s) {
+    auto w = s.SetMeta("k", "v");
+    EXPECT_FALSE(w.ok());
+    EXPECT_EQ(w.error().code, kErrState);
+    auto e = s.EnqueueMessage(QueuedMessage("alice@example.com", "m"), {});
+    EXPECT_FALSE(e.ok());
+    EXPECT_EQ(e.error().code, kErrState);
+    EXPECT_TRUE(s.GetMeta("k").ok());  // reads work after a refused write
+    EXPECT_FALSE(s.Begin().ok());
+    done.set_value();
+  });
+  done.get_future().wait();
+  ex->Stop();
+  EXPECT_FALSE(Open()->GetMeta("k")->has_value());
+  EXPECT_EQ(counters_->begins.load(), 0);
+}
+
+// Stop drains the reader after the writer, so a completion may still read.
+TEST_P(ExecutorTest, StopDrainsConcurrentReads) {
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  std::atomic<int> ran{0};
+  std::atomic<bool> late_read_saw_write{false};
+  for (int i = 0; i < 100; ++i) ex->ReadCommitted([&](Store& s) { ran += s.GetMeta("x").ok() ? 1 : 0; });
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("x", "1").ok());
+    return [&](const Result<void>&) {
+      ex->ReadCommitted([&](Store& s2) { late_read_saw_write = s2.GetMeta("x").value_or(std::nullopt).has_value(); });
+    };
+  });
+  ex->Stop();
+  EXPECT_EQ(ran.load(), 100);
+  EXPECT_TRUE(late_read_saw_write.load());
+  bool failed_at_once = false;
+  ex->ReadCommitted([&](Store& s) { failed_at_once = s.GetMeta("x").error().code == kErrUnavailable; });
+  EXPECT_TRUE(failed_at_once);
+
+  StoreExecutor idle(StoreConfig{url(), true});
+  bool before_start = false;
+  idle.ReadCommitted([&](Store& s) { before_start = s.GetMeta("x").error().code == kErrUnavailable; });
+  EXPECT_TRUE(before_start);
+}
+
 TEST_P(ExecutorTest, AFailedCommitFailsEveryCompletion) {
   auto ex = MakeExecutor();
   ASSERT_TRUE(ex->Start().ok());
@@ -444,6 +535,22 @@ TEST_P(ExecutorTest, StartReportsOpenFailure) {
   r = failing.Start();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "down");
+  // The writer opens, the reader's connection does not: Start fails and
+  // nothing runs.
+  int opens = 0;
+  std::string u = url();
+  StoreExecutor half([&]() -> Result<std::unique_ptr<Store>> {
+    if (++opens == 2) return Error(kErrUnavailable, "no second connection");
+    return OpenStore({u, true});
+  });
+  r = half.Start();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "no second connection");
+  bool called = false;
+  half.Write([&](Store&) -> StoreExecutor::Completion {
+    return [&](const Result<void>& w) { called = !w.ok() && w.error().code == kErrUnavailable; };
+  });
+  EXPECT_TRUE(called);
 }
 
 // The server's executor and an administrator's parleyctl write the same
