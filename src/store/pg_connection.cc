@@ -26,6 +26,8 @@ constexpr SqlDialect kPgDialect{
     // (readers are not blocked).
     .lock_changes = "LOCK TABLE changes IN EXCLUSIVE MODE",
     .lock_migrate = "SELECT pg_advisory_xact_lock(7212357911)",
+    .embedded = false,
+    .last_insert_id = "",  // RETURNING id: no second round trip
 };
 
 int MapSqlState(const char* state) {

@@ -52,6 +52,13 @@ struct SqlDialect {
   std::string_view blob_type;     // "{BLOB}" in migrations: a binary column type
   std::string_view lock_changes;  // "" or a statement making seq order = commit order
   std::string_view lock_migrate;  // "" or a statement serializing concurrent Migrate()
+  // Statements are calls in process, not round trips: several simple
+  // statements may replace one complex one (see EnqueueMessage).
+  bool embedded = false;
+  // How an INSERT tells the id it made: "" = it ends in "RETURNING id";
+  // else a query run after it. (SQLite's RETURNING fills a temporary table
+  // per statement: a tenth of the cost of storing a message.)
+  std::string_view last_insert_id;
 };
 
 class SqlConnection {

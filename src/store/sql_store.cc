@@ -141,7 +141,8 @@ UserRecord UserFromRow(const SqlRows& rows, size_t r) {
 
 }  // namespace
 
-SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn) : conn_(std::move(conn)) {}
+SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn)
+    : conn_(std::move(conn)), last_insert_id_(conn_->dialect().last_insert_id) {}
 
 void SqlStore::EndTransaction() {
   in_txn_ = false;
@@ -160,6 +161,18 @@ Result<int64_t> SqlStore::RunSpan(const std::string& sql, std::span<const SqlPar
     }
   }
   return conn_->Exec(sql, params, rows);
+}
+
+Result<int64_t> SqlStore::InsertId(const std::string& insert, const std::string& insert_returning,
+                                   std::initializer_list<SqlParam> params) {
+  const std::string_view last_id = conn_->dialect().last_insert_id;
+  SqlRows rows;
+  auto n = Run(last_id.empty() ? insert_returning : insert, params, &rows);
+  if (!n.ok()) return n.take_error();
+  if (last_id.empty()) return rows.empty() ? 0 : ToInt(rows.at(0, 0));
+  if (*n == 0) return 0;
+  if (auto r = Run(last_insert_id_, {}, &rows); !r.ok()) return r.take_error();
+  return ToInt(rows.at(0, 0));
 }
 
 Result<void> SqlStore::Migrate() {

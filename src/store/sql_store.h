@@ -93,6 +93,11 @@ class SqlStore final : public Store {
 
   Result<int64_t> Run(const std::string& sql, std::initializer_list<SqlParam> params, SqlRows* rows = nullptr);
   Result<int64_t> RunSpan(const std::string& sql, std::span<const SqlParam> params, SqlRows* rows = nullptr);
+  // Runs an INSERT of at most one row (`insert`, or the same text with
+  // " RETURNING id" as the dialect prefers) and returns the row's id, or 0
+  // when it inserted nothing.
+  Result<int64_t> InsertId(const std::string& insert, const std::string& insert_returning,
+                           std::initializer_list<SqlParam> params);
   Result<void> EnsureDomain(const std::string& domain);
   Result<void> RequireUser(const std::string& aor);
   Result<void> LockChanges();
@@ -101,6 +106,7 @@ class SqlStore final : public Store {
   Result<void> AppendUserChanges(std::span<const UserRecord> users);
 
   std::unique_ptr<SqlConnection> conn_;
+  const std::string last_insert_id_;  // dialect().last_insert_id as a statement text
   bool in_txn_ = false;              // between Begin and Commit/Rollback
   std::optional<Error> txn_error_;   // the error that aborted it
   bool changes_locked_ = false;      // dialect().lock_changes taken in this transaction

@@ -18,12 +18,14 @@ const std::string kGetHistory = "SELECT enabled FROM history_settings WHERE aor 
 const std::string kAppendHistory =
     "INSERT INTO history (owner, peer, direction, message_id, time_ms, content_type, body, search_text)"
     " SELECT $1, $2, $3, $4, $5, $6, $7, $8"
-    " WHERE EXISTS (SELECT 1 FROM history_settings WHERE aor = $1 AND enabled = 1) RETURNING id";
+    " WHERE EXISTS (SELECT 1 FROM history_settings WHERE aor = $1 AND enabled = 1)";
+const std::string kAppendHistoryReturning = kAppendHistory + " RETURNING id";
 // Without search text: the same statement with SQL NULL for it.
 const std::string kAppendHistoryNoText =
     "INSERT INTO history (owner, peer, direction, message_id, time_ms, content_type, body, search_text)"
     " SELECT $1, $2, $3, $4, $5, $6, $7, NULL"
-    " WHERE EXISTS (SELECT 1 FROM history_settings WHERE aor = $1 AND enabled = 1) RETURNING id";
+    " WHERE EXISTS (SELECT 1 FROM history_settings WHERE aor = $1 AND enabled = 1)";
+const std::string kAppendHistoryNoTextReturning = kAppendHistoryNoText + " RETURNING id";
 const std::string kDeleteHistoryOf = "DELETE FROM history WHERE owner = $1 AND time_ms < $2";
 const std::string kDeleteHistoryAll = "DELETE FROM history WHERE time_ms < $1";
 
@@ -97,15 +99,14 @@ Result<int64_t> SqlStore::AppendHistory(const HistoryEntry& e) {
     std::optional<std::string> folded;
     if (IStartsWith(TrimLws(e.content_type), "text/")) folded = FoldForSearch(e.body);
     if (folded && folded->find('\0') != std::string::npos) folded.reset();
-    SqlRows rows;
-    Result<int64_t> r = folded ? Run(kAppendHistory, {*owner, *peer, DirectionName(e.direction), e.message_id,
-                                                      e.time_ms, e.content_type, SqlBlob{e.body}, *folded},
-                                     &rows)
-                               : Run(kAppendHistoryNoText, {*owner, *peer, DirectionName(e.direction), e.message_id,
-                                                            e.time_ms, e.content_type, SqlBlob{e.body}},
-                                     &rows);
-    if (!r.ok()) return r.take_error();
-    return rows.empty() ? 0 : ToInt(rows.at(0, 0));
+    if (folded) {
+      return InsertId(kAppendHistory, kAppendHistoryReturning,
+                      {*owner, *peer, DirectionName(e.direction), e.message_id, e.time_ms, e.content_type,
+                       SqlBlob{e.body}, *folded});
+    }
+    return InsertId(kAppendHistoryNoText, kAppendHistoryNoTextReturning,
+                    {*owner, *peer, DirectionName(e.direction), e.message_id, e.time_ms, e.content_type,
+                     SqlBlob{e.body}});
   });
 }
 

@@ -21,8 +21,8 @@ constexpr size_t kMaxLabelBytes = 200;
 
 const std::string kTokenColumns = "id, aor, label, created_at, expires_at";
 const std::string kInsertToken =
-    "INSERT INTO api_tokens (aor, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
-    " RETURNING id";
+    "INSERT INTO api_tokens (aor, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+const std::string kInsertTokenReturning = kInsertToken + " RETURNING id";
 const std::string kLookupToken =
     "SELECT t.id, t.aor, t.label, t.created_at, t.expires_at FROM api_tokens t JOIN users u ON u.aor = t.aor"
     " WHERE t.token_hash = $1 AND (t.expires_at = 0 OR t.expires_at > $2) AND u.enabled = 1";
@@ -94,10 +94,9 @@ Result<NewApiToken> SqlStore::CreateToken(const std::string& aor, const std::str
     NewApiToken t;
     t.secret = std::string(kTokenPrefix) + Base64Url(random, sizeof(random));
     t.info = {0, *a, label, now_ms, expires_at_ms};
-    SqlRows rows;
-    auto r = Run(kInsertToken, {*a, Sha256Hex(t.secret), label, now_ms, expires_at_ms}, &rows);
-    if (!r.ok()) return r.take_error();
-    t.info.id = ToInt(rows.at(0, 0));
+    auto id = InsertId(kInsertToken, kInsertTokenReturning, {*a, Sha256Hex(t.secret), label, now_ms, expires_at_ms});
+    if (!id.ok()) return id.take_error();
+    t.info.id = *id;
     if (auto c = AppendChange("token", *a); !c.ok()) return c.error();
     return t;
   });

@@ -27,6 +27,8 @@ constexpr SqlDialect kSqliteDialect{
     .blob_type = "BLOB",
     .lock_changes = "",  // one writer at a time: seq order is commit order
     .lock_migrate = "",  // BEGIN IMMEDIATE already serializes
+    .embedded = true,
+    .last_insert_id = "SELECT last_insert_rowid()",
 };
 
 int MapCode(int rc) {
