@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_sip_message fuzz_sip_stream fuzz_sip_uri fuzz_pidf)
+((${#targets[@]})) || targets=(fuzz_sip_message fuzz_sip_stream fuzz_sip_uri fuzz_pidf fuzz_store_text)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "${PARLEY_JOBS:-$(nproc)}" --target "${targets[@]}"
@@ -20,6 +20,7 @@ for t in "${targets[@]}"; do
   case $t in
     fuzz_sip_uri) seeds=(fuzz/seeds/uri) ;;
     fuzz_pidf) seeds=(fuzz/seeds/pidf) ;;
+    fuzz_store_text) seeds=(fuzz/seeds/store_text) ;;
     *) seeds=(tests/sip/conformance/rfc4475 tests/sip/conformance/rfc5118) ;;
   esac
   echo "--- $t: ${secs}s"
