@@ -3,6 +3,8 @@
 // Both backends map their failures onto these, so callers never look at
 // backend-specific codes.
 
+#include "common/result.h"
+
 namespace parley::store {
 
 enum StoreErrorCode : int {
@@ -13,6 +15,12 @@ enum StoreErrorCode : int {
   kErrInvalid = 22,      // EINVAL: malformed argument (AOR, domain, HA1, URL …)
   kErrState = 71,        // EPROTO: misuse (Commit without Begin, nested Begin, newer schema)
   kErrUnavailable = 107, // ENOTCONN: cannot reach or open the store
+  kErrQuota = 122,       // EDQUOT: a per-user limit refused the write (message queue full)
 };
+
+// A refusal wrote nothing, so unlike every other error it does not abort the
+// transaction (or executor group) it happened in: the other writes commit.
+// Only kErrQuota is one.
+inline bool AbortsTransaction(const Error& e) { return e.code != kErrQuota; }
 
 }  // namespace parley::store

@@ -4,155 +4,13 @@
 
 #include "common/log.h"
 #include "store/errors.h"
+#include "store/executor_view.h"
 
 namespace parley::store {
 namespace {
 
 // Most writes a single transaction takes; more wait for the next one.
 constexpr size_t kMaxGroup = 1024;
-
-// What the executor hands to read and write functions. It refuses
-// transaction control (the executor owns it). In a group it remembers the
-// first failed call and fails every later call without touching the
-// database, so one bad write aborts its group whatever the backend does.
-class ExecutorStore final : public Store {
- public:
-  ExecutorStore(Store* inner, bool group) : inner_(inner), group_(group) {}
-
-  void Fail(Error e) {
-    if (!error_) error_ = std::move(e);
-  }
-  const std::optional<Error>& error() const { return error_; }
-
-  Result<void> Migrate() override { return Refuse(); }
-  Result<void> Begin() override { return Refuse(); }
-  Result<void> Commit() override { return Refuse(); }
-  Result<void> Rollback() override { return Refuse(); }
-
-  Result<void> AddDomain(const std::string& d) override {
-    return Do<void>([&] { return inner_->AddDomain(d); });
-  }
-  Result<void> RemoveDomain(const std::string& d) override {
-    return Do<void>([&] { return inner_->RemoveDomain(d); });
-  }
-  Result<std::vector<std::string>> ListDomains() override {
-    return Do<std::vector<std::string>>([&] { return inner_->ListDomains(); });
-  }
-  Result<void> AddUser(const UserRecord& u) override {
-    return Do<void>([&] { return inner_->AddUser(u); });
-  }
-  Result<bool> DeleteUser(const std::string& aor) override {
-    return Do<bool>([&] { return inner_->DeleteUser(aor); });
-  }
-  Result<std::optional<UserRecord>> GetUser(const std::string& aor) override {
-    return Do<std::optional<UserRecord>>([&] { return inner_->GetUser(aor); });
-  }
-  Result<std::vector<UserRecord>> ListUsers(const std::string& domain) override {
-    return Do<std::vector<UserRecord>>([&] { return inner_->ListUsers(domain); });
-  }
-  Result<size_t> ImportUsers(const std::vector<UserRecord>& users) override {
-    return Do<size_t>([&] { return inner_->ImportUsers(users); });
-  }
-  Result<int64_t> LatestChange() override {
-    return Do<int64_t>([&] { return inner_->LatestChange(); });
-  }
-  Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit) override {
-    return Do<std::vector<Change>>([&] { return inner_->ChangesSince(seq, limit); });
-  }
-  Result<void> UpsertBinding(const Binding& b) override {
-    return Do<void>([&] { return inner_->UpsertBinding(b); });
-  }
-  Result<void> DeleteBinding(const std::string& aor, const std::string& contact) override {
-    return Do<void>([&] { return inner_->DeleteBinding(aor, contact); });
-  }
-  Result<void> DeleteBindings(const std::string& aor) override {
-    return Do<void>([&] { return inner_->DeleteBindings(aor); });
-  }
-  Result<std::vector<Binding>> LoadBindings() override {
-    return Do<std::vector<Binding>>([&] { return inner_->LoadBindings(); });
-  }
-  Result<size_t> DeleteExpiredBindings(int64_t now) override {
-    return Do<size_t>([&] { return inner_->DeleteExpiredBindings(now); });
-  }
-  Result<UserPolicy> GetPolicy(const std::string& aor) override {
-    return Do<UserPolicy>([&] { return inner_->GetPolicy(aor); });
-  }
-  Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) override {
-    return Do<void>([&] { return inner_->SetPolicyMode(aor, mode); });
-  }
-  Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) override {
-    return Do<void>([&] { return inner_->SetPolicyEntry(aor, e); });
-  }
-  Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override {
-    return Do<bool>([&] { return inner_->RemovePolicyEntry(aor, pattern); });
-  }
-  Result<void> UpsertPublication(const Publication& p) override {
-    return Do<void>([&] { return inner_->UpsertPublication(p); });
-  }
-  Result<bool> DeletePublication(const std::string& etag) override {
-    return Do<bool>([&] { return inner_->DeletePublication(etag); });
-  }
-  Result<std::vector<Publication>> LoadPublications() override {
-    return Do<std::vector<Publication>>([&] { return inner_->LoadPublications(); });
-  }
-  Result<size_t> DeleteExpiredPublications(int64_t now) override {
-    return Do<size_t>([&] { return inner_->DeleteExpiredPublications(now); });
-  }
-  Result<void> UpsertSubscription(const SubscriptionRecord& s) override {
-    return Do<void>([&] { return inner_->UpsertSubscription(s); });
-  }
-  Result<bool> DeleteSubscription(int64_t id) override {
-    return Do<bool>([&] { return inner_->DeleteSubscription(id); });
-  }
-  Result<std::vector<SubscriptionRecord>> LoadSubscriptions() override {
-    return Do<std::vector<SubscriptionRecord>>([&] { return inner_->LoadSubscriptions(); });
-  }
-  Result<size_t> DeleteExpiredSubscriptions(int64_t now) override {
-    return Do<size_t>([&] { return inner_->DeleteExpiredSubscriptions(now); });
-  }
-  Result<std::optional<XcapDocument>> GetXcapDocument(const std::string& auid, const std::string& xui,
-                                                      const std::string& name) override {
-    return Do<std::optional<XcapDocument>>([&] { return inner_->GetXcapDocument(auid, xui, name); });
-  }
-  Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
-                                      bool if_none_match) override {
-    return Do<XcapOutcome>([&] { return inner_->PutXcapDocument(doc, if_match, if_none_match); });
-  }
-  Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
-                                         const std::string& if_match) override {
-    return Do<XcapOutcome>([&] { return inner_->DeleteXcapDocument(auid, xui, name, if_match); });
-  }
-  Result<void> SetOption(const OptionEntry& o) override {
-    return Do<void>([&] { return inner_->SetOption(o); });
-  }
-  Result<std::vector<OptionEntry>> GetOptions(const std::string& scope) override {
-    return Do<std::vector<OptionEntry>>([&] { return inner_->GetOptions(scope); });
-  }
-  Result<std::optional<std::string>> GetMeta(const std::string& key) override {
-    return Do<std::optional<std::string>>([&] { return inner_->GetMeta(key); });
-  }
-  Result<void> SetMeta(const std::string& key, const std::string& value) override {
-    return Do<void>([&] { return inner_->SetMeta(key, value); });
-  }
-
- private:
-  template <typename T, typename F>
-  Result<T> Do(F&& call) {
-    if (error_) return *error_;
-    Result<T> r = call();
-    if (group_ && !r.ok()) Fail(r.error());
-    return r;
-  }
-  Result<void> Refuse() {
-    Error e(kErrState, "transactions are managed by the store executor");
-    if (group_) Fail(e);
-    return e;
-  }
-
-  Store* inner_;  // null when every call must fail
-  bool group_;
-  std::optional<Error> error_;
-};
 
 Error NotRunning() { return Error(kErrUnavailable, "store executor is not running"); }
 
@@ -177,8 +35,68 @@ Result<void> StoreExecutor::Start() {
   // get() returns here.
   thread_ = std::thread([this, started = std::move(started)]() mutable { Run(started); });
   Result<void> r = result.get();
-  if (!r.ok()) thread_.join();
+  if (!r.ok()) {
+    thread_.join();
+    return r;
+  }
+  // The reader's connection, opened once the writer has migrated.
+  std::promise<Result<void>> reader_started;
+  auto reader_result = reader_started.get_future();
+  reader_thread_ =
+      std::thread([this, started = std::move(reader_started)]() mutable { RunReader(started); });
+  r = reader_result.get();
+  if (!r.ok()) {
+    reader_thread_.join();
+    Stop();
+  }
   return r;
+}
+
+void StoreExecutor::RunReader(std::promise<Result<void>>& started) {
+  Result<void> r = Ok();
+  try {
+    auto store = open_();
+    if (store.ok()) {
+      reader_store_ = std::move(*store);
+    } else {
+      r = store.error();
+    }
+  } catch (const std::exception& e) {
+    r = Error(kErrUnavailable, std::string("store open threw: ") + e.what());
+  }
+  {
+    std::lock_guard lock(mu_);
+    reader_open_ = r.ok();
+  }
+  if (!r.ok()) reader_store_.reset();
+  started.set_value(r);
+  if (!r.ok()) return;
+  ReaderLoop();
+  reader_store_.reset();
+}
+
+void StoreExecutor::ReaderLoop() {
+  std::deque<ReadFn> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      reader_cv_.wait(lock, [this] { return !reader_queue_.empty() || reader_stopping_; });
+      if (reader_queue_.empty()) {  // stopping, and drained
+        reader_open_ = false;
+        return;
+      }
+      batch.swap(reader_queue_);
+    }
+    for (ReadFn& fn : batch) {
+      ExecutorStore view(reader_store_.get(), ExecutorStore::Kind::kReadOnly);
+      try {
+        fn(view);
+      } catch (const std::exception& e) {
+        PLOG_ERROR("store_read_threw", {{"error", e.what()}});
+      }
+    }
+    batch.clear();
+  }
 }
 
 void StoreExecutor::Run(std::promise<Result<void>>& started) {
@@ -236,7 +154,7 @@ void StoreExecutor::Loop() {
 
 void StoreExecutor::RunGroup(std::vector<WriteFn>& group) {
   if (group.empty()) return;
-  ExecutorStore view(store_.get(), /*group=*/true);
+  ExecutorStore view(store_.get(), ExecutorStore::Kind::kGroup);
   Result<void> result = store_->Begin();
   if (!result.ok()) view.Fail(result.error());  // the writes still run, against a failing store
   std::vector<Completion> completions;
@@ -275,7 +193,7 @@ void StoreExecutor::RunGroup(std::vector<WriteFn>& group) {
 }
 
 void StoreExecutor::RunRead(ReadFn& fn) {
-  ExecutorStore view(store_.get(), /*group=*/false);
+  ExecutorStore view(store_.get(), ExecutorStore::Kind::kRead);
   try {
     fn(view);
   } catch (const std::exception& e) {
@@ -298,7 +216,7 @@ void StoreExecutor::Read(ReadFn fn) {
   Item item{std::move(fn), nullptr};
   if (Enqueue(item)) return;  // moved from only when queued
   fn = std::move(item.read);
-  ExecutorStore failing(nullptr, /*group=*/true);
+  ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);
   failing.Fail(NotRunning());
   fn(failing);
 }
@@ -307,24 +225,53 @@ void StoreExecutor::Write(WriteFn fn) {
   Item item{nullptr, std::move(fn)};
   if (Enqueue(item)) return;
   fn = std::move(item.write);
-  ExecutorStore failing(nullptr, /*group=*/true);
+  ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);
   failing.Fail(NotRunning());
   Completion done = fn(failing);
   if (done) done(NotRunning());
 }
 
+void StoreExecutor::ReadCommitted(ReadFn fn) {
+  bool queued = false;
+  {
+    std::lock_guard lock(mu_);
+    if (reader_open_) {
+      reader_queue_.push_back(std::move(fn));
+      queued = true;
+    }
+  }
+  if (queued) {
+    reader_cv_.notify_one();
+    return;
+  }
+  ExecutorStore failing(nullptr, ExecutorStore::Kind::kReadOnly);
+  failing.Fail(NotRunning());
+  fn(failing);
+}
+
+// The writer stops first: its completions may still submit reads, which
+// the reader then drains before it stops.
 void StoreExecutor::Stop() {
   {
     std::lock_guard lock(mu_);
     if (state_ == State::kRunning) state_ = State::kStopping;
   }
   cv_.notify_all();
-  if (!thread_.joinable()) return;
-  if (thread_.get_id() == std::this_thread::get_id()) {
-    PLOG_ERROR("store_executor_stop_on_own_thread", {});
-    return;
+  for (std::thread* t : {&thread_, &reader_thread_}) {
+    if (t == &reader_thread_) {
+      {
+        std::lock_guard lock(mu_);
+        reader_stopping_ = true;
+      }
+      reader_cv_.notify_all();
+    }
+    if (!t->joinable()) continue;
+    if (t->get_id() == std::this_thread::get_id()) {
+      PLOG_ERROR("store_executor_stop_on_own_thread", {});
+      return;
+    }
+    t->join();
   }
-  thread_.join();
 }
 
 size_t StoreExecutor::pending() const { return pending_writes_.load(std::memory_order_relaxed); }

@@ -10,6 +10,11 @@
 // Order: reads and writes run in submission order; a read waits for the
 // group of writes submitted before it to commit (it sees them), so reads
 // split groups. A write whose store call fails aborts its whole group.
+//
+// ReadCommitted runs reads on a second thread with its own connection,
+// beside the writer, so they neither wait for nor split groups: each sees
+// what is committed when it runs (every write whose completion has run,
+// maybe later ones, never part of a group) and cannot write.
 // Before Start() and after Stop(), Read/Write run `fn` at once on the
 // calling thread against a store that fails every call (kErrUnavailable),
 // and a write's completion gets that error: nothing waits forever.
@@ -50,6 +55,9 @@ class StoreExecutor {
 
   void Read(ReadFn fn);
   void Write(WriteFn fn);
+  // Concurrent read (see above); these run in submission order among
+  // themselves. Writes through its Store fail with kErrState.
+  void ReadCommitted(ReadFn fn);
 
   // Writes waiting or in the current group (for metrics and shutdown).
   size_t pending() const;
@@ -65,7 +73,9 @@ class StoreExecutor {
   };
 
   void Run(std::promise<Result<void>>& started);
+  void RunReader(std::promise<Result<void>>& started);
   void Loop();
+  void ReaderLoop();
   void RunGroup(std::vector<WriteFn>& group);
   void RunRead(ReadFn& fn);
   bool Enqueue(Item& item);
@@ -78,6 +88,13 @@ class StoreExecutor {
   State state_ = State::kIdle;    // guarded by mu_
   std::atomic<size_t> pending_writes_{0};
   std::thread thread_;
+  // The reader: its own connection, queue and thread.
+  std::unique_ptr<Store> reader_store_;  // used on the reader thread only
+  std::condition_variable reader_cv_;
+  std::deque<ReadFn> reader_queue_;      // guarded by mu_
+  bool reader_open_ = false;             // accepting reads; guarded by mu_
+  bool reader_stopping_ = false;         // guarded by mu_
+  std::thread reader_thread_;
 };
 
 }  // namespace parley::store

@@ -19,12 +19,15 @@ namespace {
 constexpr SqlDialect kPgDialect{
     .name = "postgresql",
     .serial_key = "BIGSERIAL PRIMARY KEY",
+    .blob_type = "BYTEA",
     // Sequence values are handed out before commit, so concurrent writers
     // could commit seq 11 before seq 10 and a poller at 11 would never see
     // 10. Holding this lock until commit makes seq order the commit order
     // (readers are not blocked).
     .lock_changes = "LOCK TABLE changes IN EXCLUSIVE MODE",
     .lock_migrate = "SELECT pg_advisory_xact_lock(7212357911)",
+    .embedded = false,
+    .last_insert_id = "",  // RETURNING id: no second round trip
 };
 
 int MapSqlState(const char* state) {
@@ -43,12 +46,29 @@ std::string FirstLine(const char* msg) {
   return s;
 }
 
+// Type OIDs (pg_type.h) given to PQprepare, so a parameter has a type even
+// where the statement does not imply one (INSERT … SELECT $1). Text stays
+// 0 ("unknown"): the server infers it from the column it meets.
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kFloat8Oid = 701;
+constexpr Oid kByteaOid = 17;
+
+Oid TypeOf(const SqlParam& p) {
+  if (std::holds_alternative<int64_t>(p)) return kInt8Oid;
+  if (std::holds_alternative<double>(p)) return kFloat8Oid;
+  if (std::holds_alternative<SqlBlob>(p)) return kByteaOid;
+  return 0;
+}
+
+// Numbers and text go in text format, blobs in binary (raw bytes).
 std::string ToText(const SqlParam& p) {
   return std::visit(
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string_view>) {
           return std::string(v);
+        } else if constexpr (std::is_same_v<T, SqlBlob>) {
+          return std::string(v.bytes);
         } else {
           char buf[32];
           auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -56,6 +76,23 @@ std::string ToText(const SqlParam& p) {
         }
       },
       p);
+}
+
+// A bytea in text output format ("\x" + hex, bytea_output = hex) back to
+// its bytes.
+std::string DecodeBytea(const char* p, size_t n) {
+  if (n < 2 || p[0] != '\\' || p[1] != 'x') return std::string(p, n);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return 0;
+  };
+  std::string out((n - 2) / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<char>(nibble(p[2 + 2 * i]) << 4 | nibble(p[3 + 2 * i]));
+  }
+  return out;
 }
 
 struct ResultDeleter {
@@ -74,7 +111,7 @@ class PgConnection final : public SqlConnection {
 
   Result<void> Setup() {
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    std::string sql = "SET client_min_messages = warning";
+    std::string sql = "SET client_min_messages = warning; SET bytea_output = hex";
     if (!durable_) sql += "; SET synchronous_commit = off";
     return ExecScript(sql);
   }
@@ -134,18 +171,23 @@ class PgConnection final : public SqlConnection {
  private:
   Result<int64_t> ExecOnce(const std::string& sql, std::span<const SqlParam> params, SqlRows* rows) {
     if (auto r = EnsureConnected(); !r.ok()) return r.error();
-    auto name = Prepare(sql, static_cast<int>(params.size()));
+    auto name = Prepare(sql, params);
     if (!name.ok()) return name.take_error();
     std::vector<std::string> text;
     std::vector<const char*> values;
+    std::vector<int> lengths, formats;
     text.reserve(params.size());
     values.reserve(params.size());
+    lengths.reserve(params.size());
+    formats.reserve(params.size());
     for (const auto& p : params) {
       text.push_back(ToText(p));
-      values.push_back(text.back().c_str());
+      values.push_back(text.back().c_str());  // never null: null is SQL NULL
+      lengths.push_back(static_cast<int>(text.back().size()));
+      formats.push_back(TypeOf(p) == kByteaOid ? 1 : 0);
     }
-    PgResult res(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                nullptr, 0));
+    PgResult res(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(),
+                                lengths.data(), formats.data(), 0));
     Observe();
     ExecStatusType st = PQresultStatus(res.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Fail(res.get(), "exec");
@@ -153,9 +195,13 @@ class PgConnection final : public SqlConnection {
       int nf = PQnfields(res.get());
       int nt = PQntuples(res.get());
       rows->Reset(static_cast<size_t>(nf));
+      std::vector<bool> bytea(static_cast<size_t>(nf));
+      for (int f = 0; f < nf; ++f) bytea[f] = PQftype(res.get(), f) == kByteaOid;
       for (int t = 0; t < nt; ++t) {
         for (int f = 0; f < nf; ++f) {
-          rows->Add(std::string(PQgetvalue(res.get(), t, f), static_cast<size_t>(PQgetlength(res.get(), t, f))));
+          const char* v = PQgetvalue(res.get(), t, f);
+          auto n = static_cast<size_t>(PQgetlength(res.get(), t, f));
+          rows->Add(bytea[f] ? DecodeBytea(v, n) : std::string(v, n));
         }
       }
     }
@@ -197,11 +243,14 @@ class PgConnection final : public SqlConnection {
     }
   }
 
-  Result<std::string> Prepare(const std::string& sql, int nparams) {
+  Result<std::string> Prepare(const std::string& sql, std::span<const SqlParam> params) {
     auto it = prepared_.find(sql);
     if (it != prepared_.end()) return it->second;
     std::string name = "p" + std::to_string(next_id_++);
-    PgResult res(PQprepare(conn_, name.c_str(), sql.c_str(), nparams, nullptr));
+    std::vector<Oid> types;
+    types.reserve(params.size());
+    for (const auto& p : params) types.push_back(TypeOf(p));
+    PgResult res(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
     Observe();
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Fail(res.get(), "prepare");
     prepared_.emplace(sql, name);

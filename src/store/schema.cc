@@ -107,6 +107,63 @@ CREATE TABLE options (
   value TEXT NOT NULL,
   PRIMARY KEY (scope, name)
 );
+    // Messages: the deferred delivery queue, per-device delivery records,
+    // the history archive and its per-user setting, API tokens. Everything
+    // of a user goes with it (ON DELETE CASCADE).
+    {3, R"sql(
+CREATE TABLE message_queue (
+  id {SERIAL},
+  recipient TEXT NOT NULL REFERENCES users (aor) ON DELETE CASCADE,
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  cpim_datetime TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body {BLOB} NOT NULL,
+  headers TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  imdn INTEGER NOT NULL,
+  UNIQUE (recipient, message_id)
+);
+CREATE INDEX message_queue_by_recipient ON message_queue (recipient, id, bytes);
+CREATE INDEX message_queue_by_age ON message_queue (received_at);
+CREATE TABLE message_deliveries (
+  recipient TEXT NOT NULL REFERENCES users (aor) ON DELETE CASCADE,
+  message_id TEXT NOT NULL,
+  device TEXT NOT NULL,
+  delivered_at BIGINT NOT NULL,
+  PRIMARY KEY (recipient, message_id, device)
+);
+CREATE INDEX message_deliveries_by_age ON message_deliveries (delivered_at);
+CREATE TABLE history_settings (
+  aor TEXT PRIMARY KEY REFERENCES users (aor) ON DELETE CASCADE,
+  enabled INTEGER NOT NULL
+);
+CREATE TABLE history (
+  id {SERIAL},
+  owner TEXT NOT NULL REFERENCES users (aor) ON DELETE CASCADE,
+  peer TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  message_id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  content_type TEXT NOT NULL,
+  body {BLOB} NOT NULL,
+  search_text TEXT
+);
+CREATE INDEX history_by_owner ON history (owner, id);
+CREATE INDEX history_by_peer ON history (owner, peer, id);
+CREATE INDEX history_by_time ON history (time_ms);
+CREATE TABLE api_tokens (
+  id {SERIAL},
+  aor TEXT NOT NULL REFERENCES users (aor) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX api_tokens_by_aor ON api_tokens (aor, id);
 )sql"},
 };
 

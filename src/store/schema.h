@@ -1,6 +1,7 @@
 #pragma once
 // The schema, as numbered migrations shared by both dialects. "{SERIAL}"
-// stands for the dialect's auto-increment key (SqlDialect::serial_key).
+// stands for the dialect's auto-increment key (SqlDialect::serial_key),
+// "{BLOB}" for its binary column type (SqlDialect::blob_type).
 
 #include <span>
 #include <string_view>

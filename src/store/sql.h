@@ -15,11 +15,19 @@
 
 namespace parley::store {
 
+// Bytes for a BLOB (SQLite) / BYTEA (PostgreSQL) column: any byte values,
+// NUL and invalid UTF-8 included. Borrowed like strings.
+struct SqlBlob {
+  std::string_view bytes;
+};
+
 // A statement parameter. Strings are borrowed for the duration of the call.
-using SqlParam = std::variant<int64_t, double, std::string_view>;
+// A string_view is text (UTF-8 on PostgreSQL, never NUL); binary goes as
+// SqlBlob.
+using SqlParam = std::variant<int64_t, double, std::string_view, SqlBlob>;
 
 // Result rows as text (integers in decimal, reals in shortest round-trip
-// form, NULL as "").
+// form, NULL as "", blob columns as their raw bytes).
 class SqlRows {
  public:
   size_t size() const { return columns_ == 0 ? 0 : cells_.size() / columns_; }
@@ -37,16 +45,20 @@ class SqlRows {
   std::vector<std::string> cells_;
 };
 
-// Cells as numbers (0 when empty or malformed: NULL reads as "").
-int64_t CellInt(const std::string& cell);
-double CellDouble(const std::string& cell);
-
 // The statements that differ between the dialects.
 struct SqlDialect {
   std::string_view name;          // "sqlite", "postgresql"
-  std::string_view serial_key;    // column type of changes.seq
+  std::string_view serial_key;    // "{SERIAL}" in migrations: an auto-increment primary key
+  std::string_view blob_type;     // "{BLOB}" in migrations: a binary column type
   std::string_view lock_changes;  // "" or a statement making seq order = commit order
   std::string_view lock_migrate;  // "" or a statement serializing concurrent Migrate()
+  // Statements are calls in process, not round trips: several simple
+  // statements may replace one complex one (see EnqueueMessage).
+  bool embedded = false;
+  // How an INSERT tells the id it made: "" = it ends in "RETURNING id";
+  // else a query run after it. (SQLite's RETURNING fills a temporary table
+  // per statement: a tenth of the cost of storing a message.)
+  std::string_view last_insert_id;
 };
 
 class SqlConnection {

@@ -1,5 +1,4 @@
 #include "store/sql_store.h"
-#include "store/sql_store_guarded.h"
 
 #include <charconv>
 #include <limits>
@@ -10,6 +9,7 @@
 #include "store/errors.h"
 #include "store/names.h"
 #include "store/schema.h"
+#include "store/sql_util.h"
 
 namespace parley::store {
 namespace {
@@ -73,8 +73,11 @@ const std::string kSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema
 const std::string kClearSchemaVersion = "DELETE FROM schema_version";
 const std::string kSetSchemaVersion = "INSERT INTO schema_version (version) VALUES ($1)";
 
-int64_t ToInt(const std::string& s) { return CellInt(s); }
-double ToDouble(const std::string& s) { return CellDouble(s); }
+double ToDouble(const std::string& s) {
+  double v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
 
 std::string Placeholders(size_t rows, size_t cols, std::string_view prefix = "") {
   std::string out;
@@ -87,6 +90,18 @@ std::string Placeholders(size_t rows, size_t cols, std::string_view prefix = "")
       out += "$" + std::to_string(n++);
     }
     out += ")";
+  }
+  return out;
+}
+
+// A migration with the dialect's "{SERIAL}" and "{BLOB}" filled in.
+std::string ExpandDdl(std::string_view ddl, const SqlDialect& d) {
+  std::string out(ddl);
+  for (auto [token, value] : {std::pair{std::string_view("{SERIAL}"), d.serial_key},
+                              std::pair{std::string_view("{BLOB}"), d.blob_type}}) {
+    for (size_t pos = out.find(token); pos != std::string::npos; pos = out.find(token, pos + value.size())) {
+      out.replace(pos, token.size(), value);
+    }
   }
   return out;
 }
@@ -126,19 +141,8 @@ UserRecord UserFromRow(const SqlRows& rows, size_t r) {
 
 }  // namespace
 
-int64_t CellInt(const std::string& s) {
-  int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-double CellDouble(const std::string& s) {
-  double v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn) : conn_(std::move(conn)) {}
+SqlStore::SqlStore(std::unique_ptr<SqlConnection> conn)
+    : conn_(std::move(conn)), last_insert_id_(conn_->dialect().last_insert_id) {}
 
 void SqlStore::EndTransaction() {
   in_txn_ = false;
@@ -157,6 +161,18 @@ Result<int64_t> SqlStore::RunSpan(const std::string& sql, std::span<const SqlPar
     }
   }
   return conn_->Exec(sql, params, rows);
+}
+
+Result<int64_t> SqlStore::InsertId(const std::string& insert, const std::string& insert_returning,
+                                   std::initializer_list<SqlParam> params) {
+  const std::string_view last_id = conn_->dialect().last_insert_id;
+  SqlRows rows;
+  auto n = Run(last_id.empty() ? insert_returning : insert, params, &rows);
+  if (!n.ok()) return n.take_error();
+  if (last_id.empty()) return rows.empty() ? 0 : ToInt(rows.at(0, 0));
+  if (*n == 0) return 0;
+  if (auto r = Run(last_insert_id_, {}, &rows); !r.ok()) return r.take_error();
+  return ToInt(rows.at(0, 0));
 }
 
 Result<void> SqlStore::Migrate() {
@@ -178,9 +194,7 @@ Result<void> SqlStore::Migrate() {
     }
     for (const Migration& m : Migrations()) {
       if (m.version <= from) continue;
-      std::string ddl(m.ddl);
-      size_t pos = ddl.find("{SERIAL}");
-      if (pos != std::string::npos) ddl.replace(pos, 8, d.serial_key);
+      std::string ddl = ExpandDdl(m.ddl, d);
       if (auto e = conn_->ExecScript(ddl); !e.ok()) {
         return Error(e.error().code, "migration " + std::to_string(m.version) + ": " + e.error().message);
       }
@@ -419,7 +433,7 @@ Result<std::vector<Change>> SqlStore::ChangesSince(int64_t seq, size_t limit) {
   return Guarded<std::vector<Change>>(Mode::kSingle, [&]() -> Result<std::vector<Change>> {
     std::vector<Change> out;
     if (limit == 0) return out;
-    auto lim = static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+    auto lim = LimitParam(limit);
     SqlRows rows;
     if (auto r = Run(kChangesSince, {seq, lim}, &rows); !r.ok()) return r.take_error();
     out.reserve(rows.size());

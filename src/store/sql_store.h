@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "store/errors.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -71,6 +72,34 @@ class SqlStore final : public Store {
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Result<void> SetMeta(const std::string& key, const std::string& value) override;
 
+  // sql_store_messages.cc
+  Result<EnqueueResult> EnqueueMessage(const StoredMessage& m, const MessageQuota& quota) override;
+  Result<std::vector<StoredMessage>> PendingMessages(const std::string& recipient, int64_t after_id,
+                                                     size_t limit) override;
+  Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) override;
+  Result<QueueUsage> CountPending(const std::string& recipient) override;
+  Result<bool> RecordAttempt(int64_t id, int64_t next_attempt_at_ms) override;
+  Result<bool> DeleteMessage(const std::string& recipient, int64_t id) override;
+  Result<void> MarkDelivered(const std::string& recipient, const std::string& message_id, const std::string& device,
+                             int64_t now_ms) override;
+  Result<bool> WasDelivered(const std::string& recipient, const std::string& message_id,
+                            const std::string& device) override;
+  Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) override;
+
+  // sql_store_history.cc
+  Result<void> SetHistoryEnabled(const std::string& aor, bool enabled) override;
+  Result<bool> HistoryEnabled(const std::string& aor) override;
+  Result<int64_t> AppendHistory(const HistoryEntry& e) override;
+  Result<std::vector<HistoryEntry>> QueryHistory(const HistoryQuery& q) override;
+  Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override;
+
+  // sql_store_tokens.cc
+  Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
+                                  int64_t now_ms) override;
+  Result<std::optional<ApiToken>> LookupToken(const std::string& secret, int64_t now_ms) override;
+  Result<std::vector<ApiToken>> ListTokens(const std::string& aor) override;
+  Result<bool> RevokeToken(const std::string& aor, int64_t id) override;
+
  private:
   enum class Mode {
     kSingle,  // one statement (or a read): no transaction of its own
@@ -84,6 +113,11 @@ class SqlStore final : public Store {
 
   Result<int64_t> Run(const std::string& sql, std::initializer_list<SqlParam> params, SqlRows* rows = nullptr);
   Result<int64_t> RunSpan(const std::string& sql, std::span<const SqlParam> params, SqlRows* rows = nullptr);
+  // Runs an INSERT of at most one row (`insert`, or the same text with
+  // " RETURNING id" as the dialect prefers) and returns the row's id, or 0
+  // when it inserted nothing.
+  Result<int64_t> InsertId(const std::string& insert, const std::string& insert_returning,
+                           std::initializer_list<SqlParam> params);
   Result<void> EnsureDomain(const std::string& domain);
   Result<void> RequireUser(const std::string& aor);
   Result<void> LockChanges();
@@ -94,9 +128,40 @@ class SqlStore final : public Store {
   Result<void> DeletePresenceState(const std::string& aor);
 
   std::unique_ptr<SqlConnection> conn_;
+  const std::string last_insert_id_;  // dialect().last_insert_id as a statement text
   bool in_txn_ = false;              // between Begin and Commit/Rollback
   std::optional<Error> txn_error_;   // the error that aborted it
   bool changes_locked_ = false;      // dialect().lock_changes taken in this transaction
 };
+
+// Defined here: the methods are spread over several files.
+template <typename T, typename F>
+Result<T> SqlStore::Guarded(Mode mode, F&& body) {
+  if (in_txn_ && txn_error_) {
+    return Error(txn_error_->code, "transaction aborted by an earlier error: " + txn_error_->message);
+  }
+  bool own = mode != Mode::kSingle && !in_txn_;
+  if (own) {
+    if (auto b = conn_->Begin(); !b.ok()) return b.error();
+  }
+  auto run = [&]() -> Result<T> {
+    // Feed writers take the change lock before any row lock, so two of
+    // them cannot deadlock over it.
+    if (mode == Mode::kFeed) {
+      if (auto l = LockChanges(); !l.ok()) return l.error();
+    }
+    return body();
+  };
+  Result<T> r = run();
+  if (own) {
+    Result<void> end = r.ok() ? conn_->Commit() : Result<void>(r.error());
+    if (!end.ok()) (void)conn_->Rollback();
+    changes_locked_ = false;
+    if (!end.ok()) return end.error();
+  } else if (in_txn_ && !r.ok() && AbortsTransaction(r.error())) {
+    txn_error_ = r.error();
+  }
+  return r;
+}
 
 }  // namespace parley::store

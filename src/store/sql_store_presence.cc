@@ -4,7 +4,7 @@
 #include "store/errors.h"
 #include "store/names.h"
 #include "store/sql_store.h"
-#include "store/sql_store_guarded.h"
+#include "store/sql_util.h"
 
 namespace parley::store {
 namespace {
@@ -114,8 +114,8 @@ Result<std::vector<Publication>> SqlStore::LoadPublications() {
       p.event = rows.at(i, 2);
       p.content_type = rows.at(i, 3);
       p.body = rows.at(i, 4);
-      p.published_at_ms = CellInt(rows.at(i, 5));
-      p.expires_at = CellInt(rows.at(i, 6));
+      p.published_at_ms = ToInt(rows.at(i, 5));
+      p.expires_at = ToInt(rows.at(i, 6));
     }
     return out;
   });
@@ -160,13 +160,13 @@ Result<std::vector<SubscriptionRecord>> SqlStore::LoadSubscriptions() {
     Out out(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
       SubscriptionRecord& s = out[i];
-      s.id = CellInt(rows.at(i, 0));
+      s.id = ToInt(rows.at(i, 0));
       s.package = rows.at(i, 1);
       s.event_id = rows.at(i, 2);
       s.resource = rows.at(i, 3);
       s.subscriber = rows.at(i, 4);
       s.state = rows.at(i, 5);
-      s.expires_at = CellInt(rows.at(i, 6));
+      s.expires_at = ToInt(rows.at(i, 6));
       s.call_id = rows.at(i, 7);
       s.local_tag = rows.at(i, 8);
       s.remote_tag = rows.at(i, 9);
@@ -174,12 +174,12 @@ Result<std::vector<SubscriptionRecord>> SqlStore::LoadSubscriptions() {
       s.remote_party = rows.at(i, 11);
       s.remote_target = rows.at(i, 12);
       s.route = rows.at(i, 13);
-      s.local_cseq = CellInt(rows.at(i, 14));
-      s.remote_cseq = CellInt(rows.at(i, 15));
+      s.local_cseq = ToInt(rows.at(i, 14));
+      s.remote_cseq = ToInt(rows.at(i, 15));
       s.destination = rows.at(i, 16);
-      s.version = CellInt(rows.at(i, 17));
+      s.version = ToInt(rows.at(i, 17));
       s.options = rows.at(i, 18);
-      s.updated_at = CellInt(rows.at(i, 19));
+      s.updated_at = ToInt(rows.at(i, 19));
     }
     return out;
   });
@@ -201,7 +201,7 @@ Result<std::optional<XcapDocument>> SqlStore::GetXcapDocument(const std::string&
     if (auto r = Run(kGetXcap, {auid, xui, name}, &rows); !r.ok()) return r.take_error();
     if (rows.empty()) return Out{};
     return Out{XcapDocument{rows.at(0, 0), rows.at(0, 1), rows.at(0, 2), rows.at(0, 3), rows.at(0, 4),
-                            CellInt(rows.at(0, 5))}};
+                            ToInt(rows.at(0, 5))}};
   });
 }
 

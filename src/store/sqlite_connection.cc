@@ -24,8 +24,11 @@ constexpr int kBusyTimeoutMs = 10000;
 constexpr SqlDialect kSqliteDialect{
     .name = "sqlite",
     .serial_key = "INTEGER PRIMARY KEY AUTOINCREMENT",
+    .blob_type = "BLOB",
     .lock_changes = "",  // one writer at a time: seq order is commit order
     .lock_migrate = "",  // BEGIN IMMEDIATE already serializes
+    .embedded = true,
+    .last_insert_id = "SELECT last_insert_rowid()",
 };
 
 int MapCode(int rc) {
@@ -92,6 +95,10 @@ class SqliteConnection final : public SqlConnection {
               return sqlite3_bind_int64(s, idx, v);
             } else if constexpr (std::is_same_v<T, double>) {
               return sqlite3_bind_double(s, idx, v);
+            } else if constexpr (std::is_same_v<T, SqlBlob>) {
+              // A null data pointer would bind NULL: an empty blob is a zeroblob.
+              if (v.bytes.empty()) return sqlite3_bind_zeroblob(s, idx, 0);
+              return sqlite3_bind_blob64(s, idx, v.bytes.data(), v.bytes.size(), SQLITE_STATIC);
             } else {
               return sqlite3_bind_text64(s, idx, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
             }
@@ -134,6 +141,9 @@ class SqliteConnection final : public SqlConnection {
     if (mode != "wal" && mode != "memory") return Error(kErrIo, "sqlite: cannot enable WAL (journal_mode=" + mode + ")");
     std::string sync = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     if (auto r = ExecScript(sync); !r.ok()) return r;
+    // Index pages of a large message queue stay in memory (the default
+    // is 2 MiB; this is a bound, not an allocation).
+    if (auto r = ExecScript("PRAGMA cache_size=-32768"); !r.ok()) return r;
     return ExecScript("PRAGMA foreign_keys=ON");
   }
 
@@ -173,6 +183,10 @@ class SqliteConnection final : public SqlConnection {
       case SQLITE_NULL: return {};
       case SQLITE_INTEGER: return std::to_string(sqlite3_column_int64(s, c));
       case SQLITE_FLOAT: return FormatDouble(sqlite3_column_double(s, c));
+      case SQLITE_BLOB: {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(s, c));
+        return std::string(p != nullptr ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, c)));
+      }
       default: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
         return std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, c)));

@@ -7,6 +7,7 @@
 // parleyctl calls it directly.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,8 +120,99 @@ struct OptionEntry {
 // policies edited by parleyctl): a monotonically increasing sequence.
 struct Change {
   int64_t seq = 0;
-  std::string kind;  // "user", "policy", "domain"
+  std::string kind;  // "user", "policy", "domain", "history", "token"
   std::string key;   // the AOR or domain concerned
+};
+
+// ---- Deferred delivery (pager-mode MESSAGE for users who are offline) ----
+
+// IMDN (RFC 5438 §5) notifications the sender asked for, as bits.
+enum ImdnFlag : uint32_t {
+  kImdnPositiveDelivery = 1,
+  kImdnNegativeDelivery = 2,
+  kImdnDisplay = 4,
+};
+
+// A queued message. Text fields are UTF-8 without NUL (kErrInvalid
+// otherwise); only `body` is byte-exact.
+struct StoredMessage {
+  int64_t id = 0;                  // set by the store: delivery order per recipient
+  std::string recipient;           // a user's AOR (normalized on the way in)
+  std::string sender;              // the sender's URI
+  std::string message_id;          // dedupe key: IMDN Message-ID, or one the server derived
+  int64_t received_at_ms = 0;      // when the server accepted it (unix ms)
+  std::string datetime;            // the original CPIM DateTime (RFC 3339 text), or ""
+  std::string content_type;
+  std::string body;                // any bytes: NUL and invalid UTF-8 included
+  std::string headers;             // extra headers to replay (serialized CPIM/IMDN), or ""
+  int32_t attempts = 0;            // RecordAttempt calls so far
+  int64_t next_attempt_at_ms = 0;  // earliest next delivery attempt
+  uint32_t imdn = 0;               // ImdnFlag bits
+  // Read only (PendingMessages): devices MarkDelivered recorded for it.
+  std::vector<std::string> delivered_to;
+};
+
+// Per-recipient limits; 0 means no limit. Bytes are body + headers.
+struct MessageQuota {
+  int64_t max_count = 0;
+  int64_t max_bytes = 0;
+};
+
+struct EnqueueResult {
+  int64_t id = 0;          // the queued row (0: delivered and deleted before)
+  bool duplicate = false;  // (recipient, message_id) was queued or delivered already: nothing stored
+};
+
+struct QueueUsage {
+  int64_t count = 0;
+  int64_t bytes = 0;
+};
+
+// ---- History (the per-user message archive, opt-in) ----
+
+enum class HistoryDirection : uint8_t {
+  kIn,   // the owner received it
+  kOut,  // the owner sent it
+};
+
+struct HistoryEntry {
+  int64_t id = 0;  // set by the store; grows with every append
+  std::string owner;  // the user whose archive it is
+  std::string peer;   // the other party: an AOR (normalized) or another URI as given
+  HistoryDirection direction = HistoryDirection::kIn;
+  std::string message_id;
+  int64_t time_ms = 0;
+  std::string content_type;
+  std::string body;  // byte-exact
+};
+
+constexpr size_t kMaxHistoryPage = 1000;
+constexpr size_t kMaxHistorySearch = 256;  // bytes of QueryHistory text
+
+struct HistoryQuery {
+  std::string owner;
+  std::string peer;                                       // "" = every peer
+  int64_t from_ms = 0;                                    // time_ms >= from_ms
+  int64_t to_ms = std::numeric_limits<int64_t>::max();  // time_ms < to_ms
+  // "" = everything; else a case-insensitive substring of text/* bodies.
+  std::string text;
+  size_t limit = 100;     // capped at kMaxHistoryPage
+  int64_t before_id = 0;  // 0 = from the newest; else the last id of the previous page
+};
+
+// ---- API tokens (bearer tokens for the HTTP API) ----
+
+struct ApiToken {
+  int64_t id = 0;
+  std::string aor;
+  std::string label;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;  // 0 = never
+};
+
+struct NewApiToken {
+  ApiToken info;
+  std::string secret;  // the bearer token: shown once, only its SHA-256 is stored
 };
 
 class Store {
@@ -197,6 +289,48 @@ class Store {
   // Small server state (e.g. the digest nonce key shared by all nodes).
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;
   virtual Result<void> SetMeta(const std::string& key, const std::string& value) = 0;
+
+  // Deferred delivery queue (README: "Message queue"). Enqueue refuses a
+  // full queue with kErrQuota, which does not abort the transaction; an
+  // unknown recipient is kErrNotFound.
+  virtual Result<EnqueueResult> EnqueueMessage(const StoredMessage& m, const MessageQuota& quota) = 0;
+  // In id order, ids above `after_id`, at most `limit`.
+  virtual Result<std::vector<StoredMessage>> PendingMessages(const std::string& recipient, int64_t after_id,
+                                                             size_t limit) = 0;
+  // Recipients with queued messages, in order, above `after` ("" = first).
+  virtual Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) = 0;
+  virtual Result<QueueUsage> CountPending(const std::string& recipient) = 0;
+  // attempts += 1, next_attempt_at_ms = the given time; false: no such message.
+  virtual Result<bool> RecordAttempt(int64_t id, int64_t next_attempt_at_ms) = 0;
+  virtual Result<bool> DeleteMessage(const std::string& recipient, int64_t id) = 0;  // false: not queued
+  // Per-device delivery records: once MarkDelivered committed, that device
+  // is never given that message_id again (README: "Delivery guarantee").
+  virtual Result<void> MarkDelivered(const std::string& recipient, const std::string& message_id,
+                                     const std::string& device, int64_t now_ms) = 0;
+  virtual Result<bool> WasDelivered(const std::string& recipient, const std::string& message_id,
+                                    const std::string& device) = 0;
+  // Drops messages received and delivery records made before `older_than_ms`;
+  // returns the number of messages dropped.
+  virtual Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) = 0;
+
+  // History. The setting is per user (off by default) and appends a
+  // Change{kind "history"}; AppendHistory stores nothing (returns 0) for a
+  // user without it, or no user at all.
+  virtual Result<void> SetHistoryEnabled(const std::string& aor, bool enabled) = 0;
+  virtual Result<bool> HistoryEnabled(const std::string& aor) = 0;
+  virtual Result<int64_t> AppendHistory(const HistoryEntry& e) = 0;
+  // Newest first (descending id).
+  virtual Result<std::vector<HistoryEntry>> QueryHistory(const HistoryQuery& q) = 0;
+  // Entries with time_ms < before_ms, of `owner` ("" = everybody).
+  virtual Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) = 0;
+
+  // API tokens; creating and revoking append a Change{kind "token"}.
+  virtual Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
+                                          int64_t now_ms) = 0;
+  // The token's owner, unless unknown, expired, or the user is disabled.
+  virtual Result<std::optional<ApiToken>> LookupToken(const std::string& secret, int64_t now_ms) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens(const std::string& aor) = 0;
+  virtual Result<bool> RevokeToken(const std::string& aor, int64_t id) = 0;  // false: no such token
 };
 
 struct StoreConfig {

@@ -45,6 +45,32 @@ std::unique_ptr<store::Store> BackendTest::Open(bool durable) {
   return std::move(*s);
 }
 
+std::string BackendTest::RawScalar(const std::string& sql) {
+  std::string out;
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_ + "/parley.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    if (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      if (p != nullptr) out.assign(p, static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  }
+  std::string conninfo = url_.substr(std::string("postgresql:").size());
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PGresult* r = PQexec(conn, sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+  PQclear(r);
+  PQfinish(conn);
+  return out;
+}
+
 void BackendTest::Raw(const std::string& sql) {
   if (GetParam() == "sqlite") {
     sqlite3* db = nullptr;

@@ -23,6 +23,8 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   const std::string& url() const { return url_; }
   // Runs raw SQL on this test's store, outside the Store interface.
   void Raw(const std::string& sql);
+  // The first column of the first row of a raw query ("" if none).
+  std::string RawScalar(const std::string& sql);
 
   std::string url_;
   std::string dir_;  // sqlite only

@@ -70,6 +70,47 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::OptionEntry>> GetOptions(const std::string& s) override { return inner_->GetOptions(s); }
   Result<std::optional<std::string>> GetMeta(const std::string& k) override { return inner_->GetMeta(k); }
   Result<void> SetMeta(const std::string& k, const std::string& v) override { return inner_->SetMeta(k, v); }
+  Result<store::EnqueueResult> EnqueueMessage(const store::StoredMessage& m, const store::MessageQuota& q) override {
+    return inner_->EnqueueMessage(m, q);
+  }
+  Result<std::vector<store::StoredMessage>> PendingMessages(const std::string& to, int64_t after,
+                                                            size_t limit) override {
+    return inner_->PendingMessages(to, after, limit);
+  }
+  Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) override {
+    return inner_->RecipientsWithPending(after, limit);
+  }
+  Result<store::QueueUsage> CountPending(const std::string& to) override { return inner_->CountPending(to); }
+  Result<bool> RecordAttempt(int64_t id, int64_t next) override { return inner_->RecordAttempt(id, next); }
+  Result<bool> DeleteMessage(const std::string& to, int64_t id) override { return inner_->DeleteMessage(to, id); }
+  Result<void> MarkDelivered(const std::string& to, const std::string& mid, const std::string& dev,
+                             int64_t now_ms) override {
+    return inner_->MarkDelivered(to, mid, dev, now_ms);
+  }
+  Result<bool> WasDelivered(const std::string& to, const std::string& mid, const std::string& dev) override {
+    return inner_->WasDelivered(to, mid, dev);
+  }
+  Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) override {
+    return inner_->DeleteExpiredMessages(older_than_ms);
+  }
+  Result<void> SetHistoryEnabled(const std::string& aor, bool on) override { return inner_->SetHistoryEnabled(aor, on); }
+  Result<bool> HistoryEnabled(const std::string& aor) override { return inner_->HistoryEnabled(aor); }
+  Result<int64_t> AppendHistory(const store::HistoryEntry& e) override { return inner_->AppendHistory(e); }
+  Result<std::vector<store::HistoryEntry>> QueryHistory(const store::HistoryQuery& q) override {
+    return inner_->QueryHistory(q);
+  }
+  Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override {
+    return inner_->DeleteHistoryBefore(owner, before_ms);
+  }
+  Result<store::NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
+                                         int64_t now_ms) override {
+    return inner_->CreateToken(aor, label, expires_at_ms, now_ms);
+  }
+  Result<std::optional<store::ApiToken>> LookupToken(const std::string& secret, int64_t now_ms) override {
+    return inner_->LookupToken(secret, now_ms);
+  }
+  Result<std::vector<store::ApiToken>> ListTokens(const std::string& aor) override { return inner_->ListTokens(aor); }
+  Result<bool> RevokeToken(const std::string& aor, int64_t id) override { return inner_->RevokeToken(aor, id); }
 
  protected:
   std::unique_ptr<store::Store> inner_;

@@ -274,6 +274,102 @@ TEST_F(ParleyctlTest, Policy) {
   EXPECT_EQ(Dd({"policy", "block", "alice@example.com", "*.example"}).code, 2);
 }
 
+TEST_F(ParleyctlTest, Tokens) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"token", "create", "alice@Example.com", "--label", "laptop", "--expires", "30"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string secret = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(secret.size(), 46u);
+  EXPECT_TRUE(secret.starts_with("pt_"));
+  EXPECT_NE(r.out.find("token 1 for alice@example.com, label laptop, expires 20"), std::string::npos) << r.out;
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto found = OpenStore()->LookupToken(secret, now_ms);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->aor, "alice@example.com");
+  EXPECT_NEAR(static_cast<double>((*found)->expires_at_ms - now_ms), 30 * 86400e3, 120e3);
+  EXPECT_FALSE(OpenStore()->LookupToken(secret, now_ms + 31 * 86400000LL)->has_value());
+
+  r = Dd({"token", "create", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string second = r.out.substr(0, r.out.find('\n'));
+  EXPECT_NE(r.out.find("expires never"), std::string::npos) << r.out;
+
+  r = Dd({"token", "list", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1\tlaptop\tcreated 20"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2\t-\tcreated 20"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expires never\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(secret), std::string::npos);  // never shown again
+  EXPECT_EQ(r.out.find(second), std::string::npos);
+
+  r = Dd({"token", "revoke", "alice@example.com", "1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "revoked token 1 of alice@example.com\n");
+  EXPECT_FALSE(OpenStore()->LookupToken(secret, now_ms)->has_value());
+  r = Dd({"token", "revoke", "alice@example.com", "1"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: alice@example.com has no token 1\n");
+  EXPECT_EQ(Dd({"token", "revoke", "alice@example.com", "one"}).code, 2);
+  EXPECT_EQ(Dd({"token", "create", "alice@example.com", "--expires", "-1"}).code, 2);
+  EXPECT_EQ(Dd({"token", "create", "alice@example.com", "--expires", "36501"}).code, 2);
+  r = Dd({"token", "create", "nobody@example.com"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: no such user nobody@example.com\n");
+  EXPECT_EQ(Dd({"token", "list", "nobody@example.com"}).code, 1);
+  EXPECT_EQ(OpenStore()->ListTokens("alice@example.com")->size(), 1u);
+}
+
+TEST_F(ParleyctlTest, HistorySetting) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"history", "enable", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "alice@example.com: message history on\n");
+  EXPECT_TRUE(OpenStore()->HistoryEnabled("alice@example.com").value_or(false));
+  r = Dd({"history", "disable", "alice@example.com"});
+  EXPECT_EQ(r.out, "alice@example.com: message history off\n");
+  EXPECT_FALSE(OpenStore()->HistoryEnabled("alice@example.com").value_or(true));
+  auto feed = OpenStore()->ChangesSince(0, 100);
+  ASSERT_TRUE(feed.ok());
+  EXPECT_EQ(feed->back().kind, "history");  // the server notices
+  r = Dd({"history", "enable", "nobody@example.com"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: no such user nobody@example.com\n");
+  EXPECT_EQ(Dd({"history", "enable", "not an aor"}).code, 2);
+}
+
+TEST_F(ParleyctlTest, MessagesList) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"messages", "list", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "alice@example.com: 0 pending message(s), 0 bytes\n");
+  {
+    auto s = OpenStore();
+    for (int i = 0; i < 12; ++i) {
+      store::StoredMessage m;
+      m.recipient = "alice@example.com";
+      m.sender = i == 0 ? "sip:evil\x1b[2J@example.org" : "sip:bob@example.org";
+      m.message_id = "m" + std::to_string(i);
+      m.received_at_ms = 1767225600000 + i * 1000;  // 2026-01-01T00:00:00Z
+      m.content_type = "text/plain";
+      m.body = std::string(static_cast<size_t>(i + 1), 'x');
+      ASSERT_TRUE(s->EnqueueMessage(m, {}).ok());
+    }
+  }
+  r = Dd({"messages", "list", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("alice@example.com: 12 pending message(s), 78 bytes\n")) << r.out;
+  EXPECT_NE(r.out.find("1\t2026-01-01T00:00:00Z\tfrom sip:evil?[2J@example.org\ttext/plain\t1 bytes\tattempts 0\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("10\t2026-01-01T00:00:09Z\tfrom sip:bob@example.org\ttext/plain\t10 bytes"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\t11 bytes"), std::string::npos);
+  EXPECT_NE(r.out.find("… and 2 more\n"), std::string::npos) << r.out;
+  EXPECT_EQ(Dd({"messages", "list", "nobody@example.com"}).code, 1);
+}
+
 TEST_F(ParleyctlTest, UsageErrorsExitTwo) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},
@@ -285,7 +381,11 @@ TEST_F(ParleyctlTest, UsageErrorsExitTwo) {
            {"user", "list", "--domain", "bad domain"},
            {"--data-dir", "x", "--store", "sqlite:y", "user", "list"},
            {"policy", "mode", "alice@example.com"},
-           {"user", "add", "a@example.com", "--password"}}) {
+           {"user", "add", "a@example.com", "--password"},
+           {"token", "create", "alice@example.com", "--expires", "soon"},
+           {"token", "revoke", "alice@example.com"},
+           {"history", "on", "alice@example.com"},
+           {"messages", "list"}}) {
     CtlRun r = Ctl(args);
     std::string joined;
     for (const auto& a : args) joined += a + " ";
@@ -383,6 +483,13 @@ TEST_F(ParleyctlTest, WorksOnPostgres) {
   EXPECT_EQ(Ctl({"--store", url, "user", "list"}).out, "alice@example.com\nbob@example.com\ncarol@example.org\n");
   EXPECT_EQ(Ctl({"--store", url, "policy", "show", "alice@example.com"}).out, "mode reject\nblock spam.example\n");
   EXPECT_EQ(Ctl({"--store", url, "domain", "del", "example.com"}).code, 1);
+  CtlRun tok = Ctl({"--store", url, "token", "create", "alice@example.com", "--label", "pg"});
+  ASSERT_EQ(tok.code, 0) << tok.err;
+  EXPECT_NE(Ctl({"--store", url, "token", "list", "alice@example.com"}).out.find("1\tpg\t"), std::string::npos);
+  EXPECT_EQ(Ctl({"--store", url, "history", "enable", "alice@example.com"}).code, 0);
+  EXPECT_EQ(Ctl({"--store", url, "messages", "list", "alice@example.com"}).out,
+            "alice@example.com: 0 pending message(s), 0 bytes\n");
+  EXPECT_EQ(Ctl({"--store", url, "token", "revoke", "alice@example.com", "1"}).code, 0);
   EXPECT_EQ(Ctl({"--store", url, "user", "del", "alice@example.com"}).code, 0);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "auth/digest.h"
 #include "store/errors.h"
+#include "common/strings.h"
 #include "store/names.h"
 #include "tools/parleyctl/csv.h"
 
@@ -28,6 +30,23 @@ int Fail(Output o, int code, const std::string& message) {
 // is a failure.
 int FailStore(Output o, const Error& e) {
   return Fail(o, e.code == store::kErrInvalid ? kExitUsage : kExitFailure, e.message);
+}
+
+// "2026-01-31T12:00:00Z".
+std::string FormatUtc(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A line of user-supplied text made safe for a terminal.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  return out;
 }
 
 bool ReadAll(const std::string& path, std::string* text) {
@@ -199,6 +218,84 @@ int PolicyShow(store::Store& s, const std::string& aor, Output o) {
   if (!p.ok()) return FailStore(o, p.error());
   o.out << "mode " << store::BlockModeName(p->mode) << "\n";
   for (const auto& e : p->entries) o.out << store::PolicyActionName(e.action) << " " << e.pattern << "\n";
+  return kExitOk;
+}
+
+constexpr int64_t kMsPerDay = 86400 * 1000LL;
+
+int TokenCreate(store::Store& s, const std::string& aor, const std::string& label, int64_t expires_days,
+                int64_t now_ms, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  if (expires_days < 0 || expires_days > kMaxTokenDays) {
+    return Fail(o, kExitUsage, "--expires: 0 (never) to " + std::to_string(kMaxTokenDays) + " days");
+  }
+  int64_t expires_at = expires_days == 0 ? 0 : now_ms + expires_days * kMsPerDay;
+  auto t = s.CreateToken(*a, label, expires_at, now_ms);
+  if (!t.ok()) return FailStore(o, t.error());
+  o.out << t->secret << "\n";
+  o.out << "token " << t->info.id << " for " << *a << (label.empty() ? "" : ", label " + Printable(label))
+        << ", expires " << (expires_at == 0 ? std::string("never") : FormatUtc(expires_at))
+        << " (shown once: only its hash is stored)\n";
+  return kExitOk;
+}
+
+int TokenList(store::Store& s, const std::string& aor, int64_t now_ms, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  auto user = s.GetUser(*a);
+  if (!user.ok()) return FailStore(o, user.error());
+  if (!user->has_value()) return Fail(o, kExitFailure, "no such user " + *a);
+  auto tokens = s.ListTokens(*a);
+  if (!tokens.ok()) return FailStore(o, tokens.error());
+  for (const auto& t : *tokens) {
+    std::string expiry = t.expires_at_ms == 0            ? "never"
+                         : t.expires_at_ms <= now_ms ? "expired " + FormatUtc(t.expires_at_ms)
+                                                     : FormatUtc(t.expires_at_ms);
+    o.out << t.id << "\t" << (t.label.empty() ? "-" : Printable(t.label)) << "\tcreated " << FormatUtc(t.created_at_ms)
+          << "\texpires " << expiry << "\n";
+  }
+  return kExitOk;
+}
+
+int TokenRevoke(store::Store& s, const std::string& aor, const std::string& id, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  auto n = ParseUint(id, static_cast<uint64_t>(INT64_MAX));
+  if (!n) return Fail(o, kExitUsage, "token id must be a number (see token list)");
+  auto r = s.RevokeToken(*a, static_cast<int64_t>(*n));
+  if (!r.ok()) return FailStore(o, r.error());
+  if (!*r) return Fail(o, kExitFailure, *a + " has no token " + id);
+  o.out << "revoked token " << id << " of " << *a << "\n";
+  return kExitOk;
+}
+
+int HistorySet(store::Store& s, const std::string& aor, bool enabled, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  if (auto r = s.SetHistoryEnabled(*a, enabled); !r.ok()) return FailStore(o, r.error());
+  o.out << *a << ": message history " << (enabled ? "on" : "off") << "\n";
+  return kExitOk;
+}
+
+int MessagesList(store::Store& s, const std::string& aor, size_t shown, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  auto user = s.GetUser(*a);
+  if (!user.ok()) return FailStore(o, user.error());
+  if (!user->has_value()) return Fail(o, kExitFailure, "no such user " + *a);
+  auto usage = s.CountPending(*a);
+  if (!usage.ok()) return FailStore(o, usage.error());
+  o.out << *a << ": " << usage->count << " pending message(s), " << usage->bytes << " bytes\n";
+  auto first = s.PendingMessages(*a, 0, shown);
+  if (!first.ok()) return FailStore(o, first.error());
+  for (const auto& m : *first) {
+    o.out << m.id << "\t" << FormatUtc(m.received_at_ms) << "\tfrom " << Printable(m.sender) << "\t"
+          << Printable(m.content_type) << "\t" << m.body.size() << " bytes\tattempts " << m.attempts << "\n";
+  }
+  if (usage->count > static_cast<int64_t>(first->size())) {
+    o.out << "… and " << usage->count - static_cast<int64_t>(first->size()) << " more\n";
+  }
   return kExitOk;
 }
 

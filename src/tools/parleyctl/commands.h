@@ -3,6 +3,7 @@
 // result on `out`, a one-line error on `err`, and returns the exit code.
 // Passwords and HA1s are never printed.
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -49,5 +50,19 @@ int PresenceRuleList(store::Store& s, const std::string& aor, Output o);
 // `handling` "server" removes the domain's own default.
 int PresenceDefault(store::Store& s, const std::string& domain, const std::string& handling, Output o);
 int PresenceInvisible(store::Store& s, const std::string& aor, bool on, Output o);
+
+constexpr int64_t kMaxTokenDays = 36500;
+
+// API tokens for the HTTP API. `expires_days` 0 = never; `now_ms` is the
+// current time (unix ms). Create prints the secret once, on its own line.
+int TokenCreate(store::Store& s, const std::string& aor, const std::string& label, int64_t expires_days,
+                int64_t now_ms, Output o);
+int TokenList(store::Store& s, const std::string& aor, int64_t now_ms, Output o);
+int TokenRevoke(store::Store& s, const std::string& aor, const std::string& id, Output o);
+
+// The per-user message history setting.
+int HistorySet(store::Store& s, const std::string& aor, bool enabled, Output o);
+// The deferred delivery queue: count, bytes, and the first `shown` messages.
+int MessagesList(store::Store& s, const std::string& aor, size_t shown, Output o);
 
 }  // namespace parley::ctl

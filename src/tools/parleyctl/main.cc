@@ -1,14 +1,17 @@
 // parleyctl: administers Parley's store directly (users, domains, reception
-// policies). A running server notices the edits through the change feed.
+// policies, API tokens, history settings; shows queued messages). A running
+// server notices the edits through the change feed.
 
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "store/names.h"
 #include "store/store.h"
 #include "tools/parleyctl/commands.h"
@@ -56,7 +59,8 @@ int main(int argc, char** argv) {
   namespace ctl = parley::ctl;
   namespace store = parley::store;
 
-  CLI::App app{"parleyctl: manage the users, domains and reception policies in Parley's store"};
+  CLI::App app{"parleyctl: manage the users, domains, reception policies, API tokens and message history in "
+               "Parley's store"};
   app.require_subcommand(1);
   std::string data_dir, store_url;
   auto* dd = app.add_option("--data-dir", data_dir, "the server's data directory (default parley-data)");
@@ -125,6 +129,31 @@ int main(int argc, char** argv) {
   pres_invisible->add_option("aor", aor, "user@domain")->required();
   pres_invisible->add_option("state", on_off, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
 
+  std::string label, token_id;
+  int64_t expires_days = 0;
+  auto* tok = app.add_subcommand("token", "API tokens (bearer tokens for the HTTP API)");
+  tok->require_subcommand(1);
+  auto* tok_create = tok->add_subcommand("create", "create a token and print it (once: only its hash is kept)");
+  tok_create->add_option("aor", aor, "user@domain")->required();
+  tok_create->add_option("--label", label, "what the token is for");
+  tok_create->add_option("--expires", expires_days, "days until it expires (default 0: never)");
+  auto* tok_list = tok->add_subcommand("list", "list a user's tokens (never the tokens themselves)");
+  tok_list->add_option("aor", aor, "user@domain")->required();
+  auto* tok_revoke = tok->add_subcommand("revoke", "revoke a token");
+  tok_revoke->add_option("aor", aor, "user@domain")->required();
+  tok_revoke->add_option("id", token_id, "the token's id (token list)")->required();
+
+  auto* hist = app.add_subcommand("history", "per-user message history (off by default)");
+  hist->require_subcommand(1);
+  auto* hist_on = hist->add_subcommand("enable", "keep the user's messages in the history");
+  auto* hist_off = hist->add_subcommand("disable", "stop keeping them (what is kept stays until it expires)");
+  for (auto* sub : {hist_on, hist_off}) sub->add_option("aor", aor, "user@domain")->required();
+
+  auto* msgs = app.add_subcommand("messages", "messages waiting for offline users");
+  msgs->require_subcommand(1);
+  auto* msgs_list = msgs->add_subcommand("list", "pending count and the first few messages");
+  msgs_list->add_option("aor", aor, "user@domain")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -146,13 +175,21 @@ int main(int argc, char** argv) {
     if (auto m = store::ParseBlockMode(mode); !m.ok()) return Usage(m.error().message);
   }
 
+  if (tok_create->parsed() && (expires_days < 0 || expires_days > ctl::kMaxTokenDays)) {
+    return Usage("--expires: 0 (never) to " + std::to_string(ctl::kMaxTokenDays) + " days");
+  }
+  if (tok_revoke->parsed() && !parley::ParseUint(token_id, INT64_MAX)) {
+    return Usage("token id must be a number (see token list)");
+  }
+
   std::string secret;
   if (user_add->parsed()) {
     std::string why;
     if (!GetPassword(password, pw->count() > 0, password_stdin, &secret, &why)) return Usage(why);
   }
 
-  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed() || rule_list->parsed();
+  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed() || tok_list->parsed() ||
+                         msgs_list->parsed() || rule_list->parsed();
   if (store_url.empty()) {
     if (data_dir.empty()) data_dir = kDefaultDataDir;
     std::string db = data_dir + "/parley.db";
@@ -192,5 +229,15 @@ int main(int argc, char** argv) {
   if (rule_list->parsed()) return ctl::PresenceRuleList(s, aor, o);
   if (pres_default->parsed()) return ctl::PresenceDefault(s, domain, handling, o);
   if (pres_invisible->parsed()) return ctl::PresenceInvisible(s, aor, on_off == "on", o);
+
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  if (tok_create->parsed()) return ctl::TokenCreate(s, aor, label, expires_days, now_ms, o);
+  if (tok_list->parsed()) return ctl::TokenList(s, aor, now_ms, o);
+  if (tok_revoke->parsed()) return ctl::TokenRevoke(s, aor, token_id, o);
+  if (hist_on->parsed()) return ctl::HistorySet(s, aor, true, o);
+  if (hist_off->parsed()) return ctl::HistorySet(s, aor, false, o);
+  if (msgs_list->parsed()) return ctl::MessagesList(s, aor, 10, o);
   return Usage("no command");
 }
