@@ -77,6 +77,8 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
   f->id = next_id_++;
   f->invite = ctx->request->method() == sip::Method::kInvite;
   f->timer_c_length = opts.timer_c;
+  f->resume_when_unreachable = opts.resume_when_unreachable;
+  f->on_final = opts.on_final;
   uint64_t id = f->id;
   ForkState& fork = *f;
   fork.ctx = std::move(ctx);
@@ -102,6 +104,7 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
     fork.branches[index].txn = *txn;
   }
   if (fork.branches.empty()) {
+    if (ResumeUnreachable(fork, failed)) return;
     int status = failed.empty() ? 480 : failed[ChooseBest(failed)];
     host_.Respond(*fork.ctx, status == 503 ? 500 : status, status == 513 ? "Message Too Large For UDP" : "");
     Done(id);
@@ -184,6 +187,7 @@ void Forwarder::MaybeFinish(ForkState& f) {
         finals.push_back(&b);
       }
     }
+    if (ResumeUnreachable(f, statuses)) return;
     if (finals.empty()) {
       host_.Respond(*f.ctx, 500, "No Final Response");
     } else {
@@ -209,10 +213,28 @@ void Forwarder::MaybeFinish(ForkState& f) {
   Done(f.id);
 }
 
+bool Forwarder::ResumeUnreachable(ForkState& f, const std::vector<int>& statuses) {
+  if (!f.resume_when_unreachable || f.answered || statuses.empty()) return false;
+  for (int s : statuses) {
+    if (s != 408 && s != 480 && s != 503) return false;
+  }
+  RequestContextPtr ctx = std::move(f.ctx);
+  if (ctx->txn.valid()) host_.ClearCancelled(ctx->txn);
+  Done(f.id);
+  ctx->target_offline = true;
+  host_.Resume(std::move(ctx));
+  return true;
+}
+
 void Forwarder::SendUpstream(ForkState& f, sip::MessagePtr response) {
   response->RemoveFirstValue(sip::HeaderId::kVia);  // ours
-  if (!f.ctx->txn.valid()) return;
   int status = response->status();
+  if (status >= 200 && f.on_final) {
+    auto fn = std::move(f.on_final);
+    f.on_final = nullptr;
+    fn(*f.ctx, status);
+  }
+  if (!f.ctx->txn.valid()) return;
   auto r = host_.layer().Respond(f.ctx->txn, std::move(response));
   if (!r.ok()) PLOG_DEBUG("forward_response_failed", {{"status", status}, {"error", r.error().message}});
 }

@@ -6,6 +6,7 @@
 // 2xx or 6xx or when the caller CANCELs (§16.10), and Timer C bounds an
 // INVITE branch that only ever sent provisionals (§16.8).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,14 @@ struct ForwardOptions {
   bool record_route = false;           // dialog-creating requests
   std::chrono::seconds timer_c{180};   // > 3 minutes per §16.8; configurable
   size_t udp_max_request = 1300;       // RFC 3261 §18.1.1: larger goes over a flow or gets 513
+  // When every branch failed because the target could not be reached
+  // (408, 480, 503, transport errors), the request goes on down the
+  // processor chain with `target_offline` set instead of being answered
+  // (the message store takes pager-mode MESSAGE then).
+  bool resume_when_unreachable = false;
+  // Called with the request and the status of the final response sent
+  // upstream.
+  std::function<void(const RequestContext&, int)> on_final;
 };
 
 class Forwarder {
@@ -54,6 +63,8 @@ class Forwarder {
     std::vector<Branch> branches;
     TimerId timer_c = 0;
     std::chrono::seconds timer_c_length{180};
+    bool resume_when_unreachable = false;
+    std::function<void(const RequestContext&, int)> on_final;
   };
 
   sip::MessagePtr BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
@@ -64,6 +75,8 @@ class Forwarder {
   void MaybeFinish(ForkState& f);
   void Done(uint64_t fork_id);
   void ArmTimerC(ForkState& f);
+  // Hands the request back to the chain as unreachable; true if it did.
+  bool ResumeUnreachable(ForkState& f, const std::vector<int>& statuses);
 
   ProcessorHost& host_;
   size_t shard_;

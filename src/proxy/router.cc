@@ -25,8 +25,9 @@ std::optional<Target> TargetForUri(std::string_view uri_text) {
   return t;
 }
 
-Router::Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder)
-    : config_(config), location_(location), forwarder_(forwarder) {}
+Router::Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder,
+               RelayObserver* observer)
+    : config_(config), location_(location), forwarder_(forwarder), observer_(observer) {}
 
 bool Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
   const sip::HeaderField* first = m.Find(sip::HeaderId::kRoute);
@@ -46,6 +47,17 @@ ForwardOptions Router::OptionsFor(const sip::Message& m) const {
   sip::Method meth = m.method();
   bool dialog_creating = meth == sip::Method::kInvite || meth == sip::Method::kSubscribe || meth == sip::Method::kRefer;
   o.record_route = dialog_creating && !(m.to() && m.to()->has_tag());
+  return o;
+}
+
+ForwardOptions Router::OptionsForUser(const sip::Message& m) const {
+  ForwardOptions o = OptionsFor(m);
+  if (m.method() == sip::Method::kMessage && !(m.to() && m.to()->has_tag())) {
+    // Pager mode: a user whose every device is unreachable is offline,
+    // and the message store (if any) takes the message.
+    o.resume_when_unreachable = true;
+    if (observer_) o.on_final = [obs = observer_](const RequestContext& c, int status) { obs->OnRelayed(c, status); };
+  }
   return o;
 }
 
@@ -78,7 +90,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
       RequestContextPtr c = std::move(*holder);
       switch (r.status) {
         case LookupResult::Status::kFound: {
-          ForwardOptions o = OptionsFor(*c->request);
+          ForwardOptions o = OptionsForUser(*c->request);
           forwarder_.Fork(std::move(c), std::move(r.targets), o);
           return;
         }

@@ -13,6 +13,14 @@
 
 namespace parley::proxy {
 
+// Told the outcome of every pager-mode MESSAGE relayed to a user of ours
+// (the message history), on the request's shard.
+class RelayObserver {
+ public:
+  virtual ~RelayObserver() = default;
+  virtual void OnRelayed(const RequestContext& ctx, int status) = 0;
+};
+
 struct RouterConfig {
   std::chrono::seconds timer_c{180};
   size_t udp_max_request = 1300;
@@ -20,7 +28,8 @@ struct RouterConfig {
 
 class Router : public Processor {
  public:
-  Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder);
+  Router(const RouterConfig& config, LocationService& location, Forwarder& forwarder,
+         RelayObserver* observer = nullptr);
   std::string_view name() const override { return "router"; }
   Verdict Process(RequestContextPtr& ctx, ProcessorHost& host) override;
 
@@ -31,10 +40,13 @@ class Router : public Processor {
   // Removes our own top Route (§16.4); true if there was one.
   static bool PopOurRoute(sip::Message& m, const LocalTarget& local);
   ForwardOptions OptionsFor(const sip::Message& m) const;
+  // OptionsFor, plus what a MESSAGE for a user of ours needs.
+  ForwardOptions OptionsForUser(const sip::Message& m) const;
 
   const RouterConfig& config_;
   LocationService& location_;
   Forwarder& forwarder_;
+  RelayObserver* observer_;
 };
 
 // A target for a URI with a literal IP host (next hop of a Route, or the

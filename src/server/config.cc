@@ -207,6 +207,21 @@ std::vector<Setting> Settings() {
        }},
       {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
+      {"messages.quota_count", "--message-quota", "messages waiting per offline user (more get 486)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.message_quota_count, v, "message_quota", 1);
+       }},
+      {"messages.quota_mb", "--message-quota-mb", "MiB of messages waiting per offline user", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.message_quota_mb, v, "message_quota_mb", 1);
+       }},
+      {"messages.max_age_days", "--message-max-age-days", "days an undelivered message is kept", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.message_max_age_days, v, "message_max_age_days", 1);
+       }},
+      {"messages.retry_s", "--message-retry", "seconds before retrying a failed delivery (doubles up to an hour)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.message_retry_s, v, "message_retry", 1); }},
       {"server_header", "--server-header", "value of the Server/User-Agent header", false,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
          c.server_header = v.back();

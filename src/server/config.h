@@ -58,6 +58,11 @@ struct ServerConfig {
   uint32_t presence_max_publications = 16;  // per presentity
   uint32_t notify_min_interval_ms = 0;    // server-wide minimum between NOTIFYs of a subscription
   uint32_t notify_batch = 128;            // NOTIFYs per loop turn when a change fans out
+  // Message store (deferred delivery of pager-mode MESSAGE).
+  uint32_t message_quota_count = 1000;          // messages waiting per user (more: 486)
+  uint32_t message_quota_mb = 16;               // their bytes, in MiB
+  uint32_t message_max_age_days = 30;           // undelivered messages older are dropped
+  uint32_t message_retry_s = 30;                // first retry after a failed delivery (doubles, up to an hour)
 };
 
 // Parses argv (and the TOML file it names). `help_text` receives the usage

@@ -15,6 +15,7 @@ constexpr auto kWindow = std::chrono::minutes(5);
 
 HttpResponse HttpAuthenticator::Challenge(const std::string& realm) {
   HttpResponse r = HttpResponse::Text(401, "authentication required\n");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"" + realm + "\"");
   r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"" + realm + "\", charset=\"UTF-8\"");
   return r;
 }
@@ -43,6 +44,17 @@ void HttpAuthenticator::Failed(const std::string& aor) {
 void HttpAuthenticator::Authenticate(const HttpRequest& req, std::function<void(std::string)> done) {
   std::string header = req.Header("authorization");
   std::string_view value = TrimLws(header);
+  if (IStartsWith(value, "bearer ")) {
+    std::string secret(TrimLws(value.substr(7)));
+    store_.Read([secret, done](store::Store& s) {
+      int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      auto t = s.LookupToken(secret, now_ms);
+      done(t.ok() && *t ? (*t)->aor : std::string());
+    });
+    return;
+  }
   if (!IStartsWith(value, "basic ")) return done({});
   auto decoded = Base64Decode(TrimLws(value.substr(6)));
   if (!decoded) return done({});

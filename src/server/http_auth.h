@@ -1,7 +1,7 @@
 #pragma once
-// Who is calling the HTTP APIs (XCAP, messages, history): HTTP Basic with
-// the user's SIP password, checked against the stored HA1 (never a stored
-// password), over the loopback or TLS listener. Repeated failures for an
+// Who is calling the HTTP APIs (XCAP, messages, history): a bearer token
+// from `parleyctl token create`, or HTTP Basic with the user's SIP
+// password, checked against the stored HA1 (never a stored password). Repeated failures for an
 // account lock it for a while, like SIP digest failures do.
 
 #include <chrono>
@@ -21,7 +21,7 @@ class HttpAuthenticator {
   // `done(aor)` with the authenticated AOR, or "" (answer Challenge()).
   // Runs `done` on the store's thread.
   void Authenticate(const HttpRequest& req, std::function<void(std::string)> done);
-  // 401 with a Basic challenge for `realm`.
+  // 401 with Bearer and Basic challenges for `realm`.
   static HttpResponse Challenge(const std::string& realm);
 
  private:

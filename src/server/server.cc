@@ -210,11 +210,20 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
       w->OnWatcherChange(s, c);
     });
   }
-  registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get()](
+  message_config_.quota = {config_.message_quota_count, int64_t{config_.message_quota_mb} * 1024 * 1024};
+  message_config_.max_age_s = int64_t{config_.message_max_age_days} * 24 * 3600;
+  message_config_.retry_first_s = config_.message_retry_s;
+  message_config_.retry_max_s = std::max<uint32_t>(3600, config_.message_retry_s);
+  message_config_.server_uri = "sip:" + (config_.domains.empty() ? std::string("localhost") : config_.domains[0]);
+  std::vector<proxy::ProcessorHost*> hosts;
+  for (auto& c : cores_) hosts.push_back(c.get());
+  messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
+  registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get(), messages = messages_.get()](
                               const std::string& aor, const std::vector<registrar::BindingChange>& changes,
                               const registrar::BindingsFn& current) {
     pkg->OnRegistration(aor, changes, current);
     presence->OnRegistration(aor);
+    messages->OnRegistration(aor, changes);
   });
   event_config_.min_expires = config_.presence_min_expires;
   event_config_.max_expires = config_.presence_max_expires;
@@ -222,7 +231,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     proxy::Core& core = *cores_[i];
     forwarders_.push_back(std::make_unique<proxy::Forwarder>(core, i));
     proxy::Forwarder& fwd = *forwarders_.back();
-    auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd);
+    auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd, messages_.get());
     routers_.push_back(router.get());
     core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
     core.AddProcessor(registrar_->MakeProcessor());
@@ -232,6 +241,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
         event_config_, *notifiers_,
         std::vector<events::EventPackage*>{reg_package_.get(), presence_.get(), winfo_.get()}));
     core.AddProcessor(std::move(router));
+    core.AddProcessor(messages_->MakeProcessor());  // after the router: what it could not deliver
     proxy::Router* r = routers_.back();
     core.SetAckHandler([r, &core](sip::MessagePtr ack, const transport::Source&) { r->RouteAck(std::move(ack), core); });
     core.SetStrayHandler([&fwd](sip::MessagePtr resp, const transport::Source&) {
@@ -245,6 +255,10 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   auto pubs = presence_->LoadFromStore();
   if (!pubs.ok()) return Error(1, "store: loading publications: " + pubs.error().message);
   PLOG_INFO("publications_restored", {{"count", *pubs}});
+  auto waiting = messages_->LoadFromStore();
+  if (!waiting.ok()) return Error(1, "store: loading the message queue: " + waiting.error().message);
+  PLOG_INFO("mailboxes_restored", {{"users", *waiting}});
+  loops_->loop(0).Post([this] { ExpireMessages(); });
   return RestoreSubscriptions();
 }
 
@@ -327,6 +341,8 @@ void Server::OnChange(const store::Change& c) {
     aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
   } else if (c.kind == "policy") {
     policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
+  } else if (c.kind == "history") {
+    messages_->OnHistoryChanged(c.key);
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);
     shard_router_->Post(shard_router_->ShardOf(aor), [this, aor] { presence_->OnRulesChanged(aor); });
@@ -377,6 +393,38 @@ void Server::RegisterHttpRoutes() {
   for (const char* method : {"GET", "PUT", "DELETE"}) {
     http_->Route(method, "/xcap/", [this](const HttpRequest& req, HttpReply reply) { ServeXcap(req, std::move(reply)); });
   }
+  message_api_ = std::make_unique<im::MessageApi>(*store_);
+  auto serve = [this](const HttpRequest& req, HttpReply reply) { ServeMessages(req, std::move(reply)); };
+  http_->Route("GET", "/v1/messages", serve);
+  http_->Route("DELETE", "/v1/messages/", serve);
+  http_->Route("GET", "/v1/history", serve);
+}
+
+// The message store's API (im/service/api.h) for the authenticated user.
+void Server::ServeMessages(const HttpRequest& req, HttpReply reply) {
+  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
+  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
+    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+    im::ApiCall call;
+    call.method = req.method;
+    call.path = req.path;
+    call.user = std::move(aor);
+    for (const char* name : {"limit", "with", "from", "to", "q", "before"}) {
+      std::string v = req.QueryParam(name);
+      if (!v.empty()) call.query[name] = v;
+    }
+    message_api_->Handle(std::move(call), [reply](im::ApiReply r) {
+      HttpResponse h = r.json.empty() ? HttpResponse::Text(r.status, "") : HttpResponse::Json(r.status, r.json);
+      reply(std::move(h));
+    });
+  });
+}
+
+// Undelivered messages past their age go, once an hour.
+void Server::ExpireMessages() {
+  if (shutdown_requested_) return;
+  messages_->Expire();
+  loops_->loop(0).Schedule(std::chrono::hours(1), [this] { ExpireMessages(); });
 }
 
 // XCAP (RFC 4825) at <http>/xcap: the caller authenticates as a user and
@@ -547,6 +595,7 @@ void Server::Drain() {
   reg_package_.reset();
   presence_.reset();
   winfo_.reset();
+  messages_.reset();
   subscription_store_.reset();
   forwarders_.clear();
   registrar_.reset();

@@ -12,6 +12,8 @@
 #include "common/result.h"
 #include "events/event_processor.h"
 #include "events/reg_package.h"
+#include "im/service/api.h"
+#include "im/service/message_service.h"
 #include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
 #include "proxy/core.h"
@@ -61,6 +63,8 @@ class Server {
   void Dispatch(transport::IncomingMessage&& in);
   void RegisterHttpRoutes();
   void ServeXcap(const HttpRequest& req, HttpReply reply);
+  void ServeMessages(const HttpRequest& req, HttpReply reply);
+  void ExpireMessages();
   void RenderMetrics(HttpReply reply);
   void Drain();
   Result<void> PrepareTls(transport::TransportConfig& tc);
@@ -90,6 +94,9 @@ class Server {
   presence::AgentConfig presence_config_;
   std::unique_ptr<presence::PresenceAgent> presence_;
   std::unique_ptr<presence::WinfoPackage> winfo_;
+  im::MessageServiceConfig message_config_;
+  std::unique_ptr<im::MessageService> messages_;
+  std::unique_ptr<im::MessageApi> message_api_;
   int64_t last_change_ = 0;
   std::vector<std::string> store_domains_;
   std::unique_ptr<HttpServer> http_;

@@ -107,6 +107,7 @@ CREATE TABLE options (
   value TEXT NOT NULL,
   PRIMARY KEY (scope, name)
 );
+)sql"},
     // Messages: the deferred delivery queue, per-device delivery records,
     // the history archive and its per-user setting, API tokens. Everything
     // of a user goes with it (ON DELETE CASCADE).

@@ -49,10 +49,27 @@ case $case_name in
     body_seen bob-uas "hello bob, alice here"
     ;;
   message_offline)
-    # carol exists but never registered.
+    # carol exists but never registered: stored (202) ...
     start_parleyd
     sipp_ok alice message_offline -p "$ALICE" -s carol -key sender alice -au alice -ap alice-pw \
       -key text "are you there, carol?"
+    "$PARLEYCTL" --data-dir "$work/data" messages list "carol@$DOMAIN" >"$work/queue.out" 2>&1 ||
+      fail "parleyctl messages list failed: $(cat "$work/queue.out")"
+    grep -q ": 1 pending message(s)" "$work/queue.out" || fail "the message is not in carol's queue: $(cat "$work/queue.out")"
+    note "ok: stored in carol's queue"
+    # ... and delivered when she registers, in CPIM with the original sender and date.
+    sipp_uas carol-uas stored_uas "$CAROL"
+    carol=$uas_pid
+    sipp_ok carol-reg register_contact -p "$REG" -s carol -au carol -ap carol-pw -key contact_port "$CAROL"
+    uas_done carol-uas "$carol"
+    body_seen carol-uas "are you there, carol?"
+    for _ in $(seq 50); do
+      "$PARLEYCTL" --data-dir "$work/data" messages list "carol@$DOMAIN" >"$work/queue2.out" 2>&1
+      grep -q ": 0 pending message(s)" "$work/queue2.out" && break
+      sleep 0.1
+    done
+    grep -q ": 0 pending message(s)" "$work/queue2.out" || fail "delivered, but still queued: $(cat "$work/queue2.out")"
+    note "ok: delivered and removed from the queue"
     ;;
   message_blocked_sender)
     start_parleyd
@@ -144,9 +161,9 @@ EOF
     rc=0
     timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
       send "bob@$DOMAIN" "still there?" >"$work/parley2.out" 2>&1 || rc=$?
-    ((rc == 1)) && grep -q "480 Temporarily Unavailable" "$work/parley2.out" ||
-      fail "after baresip unregistered, parley send: exit $rc, expected 1 with 480: $(cat "$work/parley2.out")"
-    note "ok: baresip unregistered; a MESSAGE to bob now gets 480"
+    ((rc == 3)) && grep -q "202" "$work/parley2.out" ||
+      fail "after baresip unregistered, parley send: exit $rc, expected 3 (stored, 202): $(cat "$work/parley2.out")"
+    note "ok: baresip unregistered; a MESSAGE to bob is now stored (202)"
     ;;
   *) fail "unknown case $case_name" ;;
 esac

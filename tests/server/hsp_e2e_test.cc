@@ -181,7 +181,7 @@ TEST_F(Hsp, MessageBetweenTwoRegisteredUsers) {
 
 TEST_F(Hsp, OfflineUnknownAndForeignTargets) {
   SipClient alice(false, udp_);
-  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:carol@example.com", "x")->status(), 480);
+  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:carol@example.com", "x")->status(), 202);  // stored
   EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:nobody@example.com", "x")->status(), 404);
   auto fed = SendMessage(alice, "alice", "alice-pw", "sip:someone@example.org", "x");
   ASSERT_TRUE(fed);
@@ -373,7 +373,7 @@ TEST_F(Hsp, RegEventForOthersIsForbiddenAndUnknownPackagesGet489) {
   auto r2 = c.Receive();
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status(), 489);
-  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence");
+  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ class PresenceRules : public Presence {
 
 TEST_F(PresenceRules, XcapDocumentLifecycleAndErrors) {
   EXPECT_EQ(Http("GET", kRulesPath, "").status, 401);
-  EXPECT_NE(Http("GET", kRulesPath, "").Header("www-authenticate").find("basic realm=\"example.com\""),
+  EXPECT_NE(Http("GET", kRulesPath, "").headers.find("www-authenticate: basic realm=\"example.com\""),
             std::string::npos);
   EXPECT_EQ(Http("GET", kRulesPath, "alice").status, 404);
   EXPECT_EQ(Http("GET", kRulesPath, "bob").status, 403);  // not bob's document

@@ -1,0 +1,352 @@
+#include "im/service/message_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "im/format/cpim.h"
+#include "im/format/imdn.h"
+#include "im/format/rfc3339.h"
+#include "proxy/branch.h"
+#include "sip/response.h"
+
+namespace parley::im {
+
+namespace {
+
+constexpr size_t kBatch = 100;  // messages read per look into a mailbox
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// One device per registration: its instance if it has one, else its URI.
+std::string DeviceKey(const proxy::Target& t) { return t.instance.empty() ? t.uri : t.instance; }
+
+}  // namespace
+
+std::string DeliveryBody(const store::StoredMessage& m, std::string* content_type) {
+  if (IEquals(TrimLws(std::string_view(m.content_type).substr(0, m.content_type.find(';'))), kCpimType)) {
+    *content_type = m.content_type;
+    return m.body;
+  }
+  CpimMessage c;
+  c.from = CpimAddress{"", m.sender};
+  c.to.push_back(CpimAddress{"", "sip:" + m.recipient});
+  c.datetime = m.datetime.empty() ? FormatRfc3339(m.received_at_ms) : m.datetime;
+  c.DeclareNamespace(kImdnPrefix, kImdnNs);
+  c.AddExtension(kImdnPrefix, "Message-ID", m.message_id);
+  c.SetContentHeader("Content-Type", m.content_type.empty() ? "text/plain" : m.content_type);
+  c.content = m.body;
+  auto built = BuildCpim(c);
+  if (!built.ok()) {  // a sender URI CPIM cannot carry: deliver the body as it came
+    *content_type = m.content_type;
+    return m.body;
+  }
+  *content_type = std::string(kCpimType);
+  return *built;
+}
+
+std::string DerivedMessageId(const sip::Message& request) {
+  std::string key = std::string(request.call_id()) + "|" + std::to_string(request.cseq()->number) + "|" +
+                    std::string(request.from()->tag());
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  std::string out = "sip-";
+  for (int i = 15; i >= 0; --i) out.push_back(kHex[(h >> (4 * i)) & 15]);
+  return out;
+}
+
+MessageService::MessageService(const MessageServiceConfig& config, store::StoreExecutor& store,
+                               proxy::ShardRouter& router, proxy::LocationService& location,
+                               std::vector<proxy::ProcessorHost*> hosts)
+    : config_(config), store_(store), router_(router), location_(location), hosts_(std::move(hosts)) {
+  for (size_t i = 0; i < router.count(); ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+MessageService::~MessageService() {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    for (auto& [aor, mb] : shards_[i]->mailboxes) hosts_[i]->timers().Cancel(mb.retry);
+  }
+}
+
+Result<size_t> MessageService::LoadFromStore() {
+  std::vector<std::string> all;
+  std::string after;
+  while (true) {
+    std::promise<Result<std::vector<std::string>>> p;
+    auto f = p.get_future();
+    store_.Read([&](store::Store& s) { p.set_value(s.RecipientsWithPending(after, 1000)); });
+    auto page = f.get();
+    if (!page.ok()) return page.error();
+    if (page->empty()) break;
+    after = page->back();
+    all.insert(all.end(), page->begin(), page->end());
+  }
+  for (const auto& aor : all) {
+    size_t shard = router_.ShardOf(aor);
+    shards_[shard]->mailboxes[aor].pending = true;
+    router_.Post(shard, [this, aor] { Deliver(aor); });  // runs once the loops do
+  }
+  return all.size();
+}
+
+// ---- submission --------------------------------------------------------------
+
+void MessageService::Submit(store::StoredMessage m, size_t reply_shard,
+                            std::function<void(const Result<store::EnqueueResult>&)> done) {
+  std::string aor = m.recipient;
+  store_.Write([this, m = std::move(m), reply_shard, done, aor](store::Store& s) -> store::StoreExecutor::Completion {
+    auto r = std::make_shared<Result<store::EnqueueResult>>(s.EnqueueMessage(m, config_.quota));
+    return [this, r, reply_shard, done, aor](const Result<void>& committed) {
+      Result<store::EnqueueResult> out = committed.ok() ? *r : Result<store::EnqueueResult>(committed.error());
+      bool fresh = out.ok() && !out->duplicate;
+      if (done) router_.Post(reply_shard, [done, out] { done(out); });
+      if (fresh) {
+        size_t shard = router_.ShardOf(aor);
+        router_.Post(shard, [this, shard, aor] {
+          shards_[shard]->mailboxes[aor].pending = true;
+          Deliver(aor);
+        });
+      }
+    };
+  });
+}
+
+// ---- delivery ------------------------------------------------------------------
+
+void MessageService::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes) {
+  size_t shard = router_.ShardOf(aor);
+  auto it = shards_[shard]->mailboxes.find(aor);
+  if (it == shards_[shard]->mailboxes.end() || !it->second.pending) return;
+  bool reachable = false, new_device = false;
+  for (const auto& c : changes) {
+    reachable |= c.kind == registrar::ChangeKind::kCreated || c.kind == registrar::ChangeKind::kRefreshed ||
+                 c.kind == registrar::ChangeKind::kShortened;
+    new_device |= c.kind == registrar::ChangeKind::kCreated;
+  }
+  if (!reachable) return;
+  Mailbox& mb = it->second;
+  if (new_device && mb.retry != 0) {  // a new device is worth trying at once
+    hosts_[shard]->timers().Cancel(mb.retry);
+    mb.retry = 0;
+    mb.backoff_s = 0;
+  }
+  if (mb.retry == 0) Deliver(aor);
+}
+
+void MessageService::Deliver(const std::string& aor) {
+  size_t shard = router_.ShardOf(aor);
+  Mailbox& mb = shards_[shard]->mailboxes[aor];
+  if (!mb.pending) return;
+  if (mb.delivering) {
+    mb.again = true;
+    return;
+  }
+  mb.delivering = true;
+  mb.again = false;
+  location_.Lookup(aor, shard, [this, aor, shard](proxy::LookupResult r) {
+    if (r.status != proxy::LookupResult::Status::kFound) {
+      Finish(aor);  // nobody to deliver to: wait for a registration
+      return;
+    }
+    store_.Read([this, aor, shard, targets = std::move(r.targets)](store::Store& s) mutable {
+      auto batch = s.PendingMessages(aor, 0, kBatch);
+      router_.Post(shard, [this, aor, batch = std::move(batch), targets = std::move(targets)]() mutable {
+        if (!batch.ok()) {
+          PLOG_WARN("mailbox_unreadable", {{"aor", aor}, {"error", batch.error().message}});
+          Failed(aor);
+          return;
+        }
+        if (batch->empty()) {
+          shards_[router_.ShardOf(aor)]->mailboxes[aor].pending = false;
+          Finish(aor);
+          return;
+        }
+        DeliverNext(aor, std::move(*batch), 0, std::move(targets));
+      });
+    });
+  });
+}
+
+void MessageService::DeliverNext(const std::string& aor, std::vector<store::StoredMessage> batch, size_t index,
+                                 std::vector<proxy::Target> targets) {
+  size_t shard = router_.ShardOf(aor);
+  if (index == batch.size()) {
+    Mailbox& mb = shards_[shard]->mailboxes[aor];
+    if (batch.size() < kBatch) mb.pending = false;  // that was all
+    mb.again |= batch.size() == kBatch;             // else read the next batch
+    mb.backoff_s = 0;
+    Finish(aor);
+    return;
+  }
+  const store::StoredMessage& m = batch[index];
+  std::vector<const proxy::Target*> eligible;
+  for (const auto& t : targets) {
+    if (std::find(m.delivered_to.begin(), m.delivered_to.end(), DeviceKey(t)) == m.delivered_to.end()) {
+      eligible.push_back(&t);
+    }
+  }
+  if (eligible.empty()) {
+    // Every device has it already (the delete did not commit before a
+    // restart): it is delivered, not to be sent again.
+    int64_t id = m.id;
+    store_.Write([aor, id](store::Store& s) -> store::StoreExecutor::Completion {
+      (void)s.DeleteMessage(aor, id);
+      return {};
+    });
+    DeliverNext(aor, std::move(batch), index + 1, std::move(targets));
+    return;
+  }
+  // Every eligible device in parallel; the first 2xx delivers it.
+  struct Attempt {
+    size_t outstanding = 0;
+    bool done = false;
+  };
+  auto attempt = std::make_shared<Attempt>();
+  auto state = std::make_shared<std::pair<std::vector<store::StoredMessage>, std::vector<proxy::Target>>>(
+      std::move(batch), std::move(targets));
+  proxy::ProcessorHost& host = *hosts_[shard];
+  std::string content_type;
+  std::string body = DeliveryBody(state->first[index], &content_type);
+  for (const proxy::Target* t : eligible) {
+    auto req = sip::Message::NewRequest("MESSAGE", t->uri);
+    req->AddHeader(sip::HeaderId::kVia, "SIP/2.0/" + std::string(transport::ProtocolName(t->destination.protocol)) +
+                                            " " + host.sender().ViaSentBy(t->destination) +
+                                            ";branch=" + proxy::NewBranch(shard, "00000000") + ";rport");
+    req->AddHeader(sip::HeaderId::kMaxForwards, "70");
+    for (const auto& r : t->route) req->AddHeader(sip::HeaderId::kRoute, r);
+    req->AddHeader(sip::HeaderId::kFrom, "<" + state->first[index].sender + ">;tag=" + sip::RandomToken(6));
+    req->AddHeader(sip::HeaderId::kTo, "<sip:" + aor + ">");
+    req->AddHeader(sip::HeaderId::kCallId, sip::RandomToken(12) + "@parley");
+    req->AddHeader(sip::HeaderId::kCSeq, "1 MESSAGE");
+    req->SetBody(content_type, body);
+    std::string device = DeviceKey(*t);
+    ++attempt->outstanding;
+    auto txn = host.layer().SendRequest(std::move(req), t->destination,
+                                        [this, aor, index, attempt, state, device](sip::MessagePtr r) {
+      if (r->status() < 200) return;
+      --attempt->outstanding;
+      if (attempt->done) return;
+      if (r->status() < 300) {
+        attempt->done = true;
+        Delivered(aor, state->first[index], device);
+        DeliverNext(aor, std::move(state->first), index + 1, std::move(state->second));
+        return;
+      }
+      if (attempt->outstanding == 0) {
+        attempt->done = true;
+        Failed(aor);
+      }
+    });
+    if (!txn.ok()) --attempt->outstanding;
+  }
+  if (attempt->outstanding == 0 && !attempt->done) {
+    attempt->done = true;
+    Failed(aor);
+  }
+}
+
+void MessageService::Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device) {
+  ++shards_[router_.ShardOf(aor)]->stats.delivered;
+  // The delivery record first, then the delete, in one transaction: a
+  // device that got it is never given it again.
+  store_.Write([aor, id = m.id, message_id = m.message_id, device](store::Store& s) -> store::StoreExecutor::Completion {
+    (void)s.MarkDelivered(aor, message_id, device, NowMs());
+    (void)s.DeleteMessage(aor, id);
+    return {};
+  });
+}
+
+void MessageService::Failed(const std::string& aor) {
+  size_t shard = router_.ShardOf(aor);
+  Mailbox& mb = shards_[shard]->mailboxes[aor];
+  ++shards_[shard]->stats.delivery_failures;
+  mb.backoff_s = mb.backoff_s == 0 ? config_.retry_first_s : std::min(mb.backoff_s * 2, config_.retry_max_s);
+  hosts_[shard]->timers().Cancel(mb.retry);
+  mb.retry = hosts_[shard]->timers().Schedule(std::chrono::seconds(mb.backoff_s), [this, shard, aor] {
+    auto it = shards_[shard]->mailboxes.find(aor);
+    if (it == shards_[shard]->mailboxes.end()) return;
+    it->second.retry = 0;
+    Deliver(aor);
+  });
+  mb.again = false;
+  Finish(aor);
+}
+
+void MessageService::Finish(const std::string& aor) {
+  Mailbox& mb = shards_[router_.ShardOf(aor)]->mailboxes[aor];
+  mb.delivering = false;
+  if (mb.again && mb.retry == 0) Deliver(aor);
+}
+
+void MessageService::Expire() {
+  int64_t cutoff = NowMs() - config_.max_age_s * 1000;
+  store_.Write([cutoff](store::Store& s) -> store::StoreExecutor::Completion {
+    auto n = s.DeleteExpiredMessages(cutoff);
+    if (n.ok() && *n > 0) PLOG_INFO("messages_expired", {{"count", *n}});
+    return {};
+  });
+}
+
+// ---- history ---------------------------------------------------------------------
+
+void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
+  size_t shard = router_.current();
+  auto& cache = shards_[shard]->history;
+  auto write = [this](store::HistoryEntry e) {
+    store_.Write([e = std::move(e)](store::Store& s) -> store::StoreExecutor::Completion {
+      (void)s.AppendHistory(e);
+      return {};
+    });
+  };
+  e.owner = owner;
+  if (auto it = cache.find(owner); it != cache.end()) {
+    if (it->second) write(std::move(e));
+    return;
+  }
+  store_.Read([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
+    auto on = s.HistoryEnabled(owner);
+    bool enabled = on.ok() && *on;
+    router_.Post(shard, [this, shard, owner, enabled, cacheable = on.ok()] {
+      if (cacheable) shards_[shard]->history[owner] = enabled;
+    });
+    if (enabled) write(std::move(e));
+  });
+}
+
+void MessageService::OnHistoryChanged(const std::string& aor) {
+  for (size_t i = 0; i < shards_.size(); ++i) router_.Post(i, [this, i, aor] { shards_[i]->history.erase(aor); });
+}
+
+void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
+  if (status < 200 || status >= 300) return;
+  const sip::Message& m = *ctx.request;
+  auto ct = m.content_type();
+  if (ct && IEquals(ct->subtype, "im-iscomposing+xml")) return;  // never kept
+  std::string recipient = sip::AorKey(*m.request_uri());
+  std::string sender = !ctx.authenticated.empty() ? "sip:" + ctx.authenticated : std::string(m.from()->uri_text);
+  store::HistoryEntry e;
+  e.message_id = DerivedMessageId(m);
+  e.time_ms = NowMs();
+  e.content_type = ct ? std::string(m.Value(sip::HeaderId::kContentType)) : "text/plain";
+  e.body = std::string(m.body());
+  if (!ctx.authenticated.empty()) {
+    store::HistoryEntry out = e;
+    out.peer = "sip:" + recipient;
+    out.direction = store::HistoryDirection::kOut;
+    Archive(ctx.authenticated, std::move(out));
+  }
+  e.peer = sender;
+  e.direction = store::HistoryDirection::kIn;
+  Archive(recipient, std::move(e));
+}
+
+}  // namespace parley::im

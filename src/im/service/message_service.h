@@ -1,0 +1,124 @@
+#pragma once
+// The IM application's message store (seed 003 §7.2.3–7.2.5, §7.4, §17.2,
+// §17.4): pager-mode MESSAGE for a user who cannot be reached is stored
+// and answered 202 only once the store committed it; the user's devices
+// get it, in order and wrapped in message/cpim with the original sender
+// and DateTime, when they register; it is deleted only after a device
+// answered 2xx, retried with backoff otherwise, and never given twice to
+// the same device. Users read what waits for them and their history over
+// the HTTP API.
+//
+// Mailboxes are sharded by recipient AOR like registrations, so the
+// delivery of a user's messages runs on the loop that owns the user's
+// bindings. Nothing here touches a socket: requests go out through the
+// shard's transaction layer.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/processor.h"
+#include "proxy/router.h"
+#include "proxy/shards.h"
+#include "registrar/registrar.h"
+#include "store/executor.h"
+
+namespace parley::im {
+
+struct MessageServiceConfig {
+  store::MessageQuota quota{1000, 16 * 1024 * 1024};  // per recipient
+  int64_t max_age_s = 30 * 24 * 3600;                 // older undelivered messages are dropped
+  uint32_t retry_first_s = 30;                        // backoff after a failed delivery: doubles …
+  uint32_t retry_max_s = 3600;                        // … up to this
+  std::string server_uri = "sip:localhost";           // From of the server's own notifications
+};
+
+struct MessageServiceStats {
+  uint64_t stored = 0;
+  uint64_t duplicates = 0;
+  uint64_t refused_quota = 0;
+  uint64_t delivered = 0;
+  uint64_t delivery_failures = 0;
+  uint64_t notifications = 0;  // IMDN the server sent itself
+};
+
+class MessageService : public proxy::RelayObserver {
+ public:
+  // `hosts[i]` is shard i's core (its transaction layer sends deliveries).
+  MessageService(const MessageServiceConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
+                 proxy::LocationService& location, std::vector<proxy::ProcessorHost*> hosts);
+  ~MessageService() override;
+
+  // Store-and-forward: after the router, for MESSAGEs it found no
+  // reachable device for.
+  std::unique_ptr<proxy::Processor> MakeProcessor();
+
+  // Reads which users have messages waiting and schedules their delivery.
+  // Call before the loops run.
+  Result<size_t> LoadFromStore();
+
+  // The registrar's listener: a device (re)registered — deliver.
+  void OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes);
+  // The history setting of `aor` changed (change feed); on any loop.
+  void OnHistoryChanged(const std::string& aor);
+  // proxy::RelayObserver: history of relayed messages.
+  void OnRelayed(const proxy::RequestContext& ctx, int status) override;
+
+  // Queues `m` for its recipient and delivers it when possible; `done`
+  // (may be empty) gets the store's answer on `reply_shard`.
+  void Submit(store::StoredMessage m, size_t reply_shard,
+              std::function<void(const Result<store::EnqueueResult>&)> done);
+
+  // Drops messages older than max_age (a timer on shard 0 calls it).
+  void Expire();
+
+  const MessageServiceConfig& config() const { return config_; }
+  // Shard-local counters (read on that shard).
+  const MessageServiceStats& StatsOf(size_t shard) const { return shards_[shard]->stats; }
+
+ private:
+  class Processor;
+  struct Mailbox {
+    bool pending = false;     // the store may hold messages for this user
+    bool delivering = false;  // a delivery is under way
+    bool again = false;       // something changed meanwhile: look again when done
+    uint32_t backoff_s = 0;
+    TimerId retry = 0;
+  };
+  struct Shard {
+    std::unordered_map<std::string, Mailbox> mailboxes;
+    std::unordered_map<std::string, bool> history;  // AOR -> history enabled (cache)
+    MessageServiceStats stats;
+  };
+
+  // On the recipient's shard.
+  void Deliver(const std::string& aor);
+  void DeliverNext(const std::string& aor, std::vector<store::StoredMessage> batch, size_t index,
+                   std::vector<proxy::Target> targets);
+  void Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device);
+  void Failed(const std::string& aor);
+  void Finish(const std::string& aor);
+  // Appends to the archives of `owner` (if enabled) on the calling shard.
+  void Archive(const std::string& owner, store::HistoryEntry e);
+
+  const MessageServiceConfig& config_;
+  store::StoreExecutor& store_;
+  proxy::ShardRouter& router_;
+  proxy::LocationService& location_;
+  std::vector<proxy::ProcessorHost*> hosts_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// The delivery of a stored message: the SIP MESSAGE a device gets (its
+// Request-URI, Via and Route are the sender's business).
+// message/cpim bodies are passed on unchanged; anything else is wrapped in
+// CPIM with the original sender, recipient, DateTime and imdn.Message-ID.
+std::string DeliveryBody(const store::StoredMessage& m, std::string* content_type);
+
+// A message id for a MESSAGE that carries none (no CPIM imdn.Message-ID):
+// stable for its retransmissions and retries (Call-ID, CSeq, From tag).
+std::string DerivedMessageId(const sip::Message& request);
+
+}  // namespace parley::im

@@ -1,0 +1,155 @@
+// Store-and-forward (seed 003 §7.2.3): a pager-mode MESSAGE the router
+// could not deliver (no registered device, or every device unreachable) is
+// stored and answered 202 Accepted once the store committed it.
+// isComposing indications (RFC 3994 §3.3) are never stored. The sender's
+// request for a processing notification (RFC 5438) is answered by the
+// server with "stored".
+
+#include <chrono>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "im/format/cpim.h"
+#include "im/format/imdn.h"
+#include "im/format/rfc3339.h"
+#include "im/service/message_service.h"
+#include "sip/response.h"
+#include "store/errors.h"
+
+namespace parley::im {
+
+using proxy::RequestContext;
+using proxy::RequestContextPtr;
+using proxy::Verdict;
+
+namespace {
+
+bool IsComposing(std::string_view content_type) {
+  std::string_view essence = TrimLws(content_type.substr(0, content_type.find(';')));
+  return IEquals(essence, "application/im-iscomposing+xml");
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+class MessageService::Processor : public proxy::Processor {
+ public:
+  explicit Processor(MessageService& service) : service_(service) {}
+  std::string_view name() const override { return "message-store"; }
+
+  Verdict Process(RequestContextPtr& p, proxy::ProcessorHost& host) override {
+    RequestContext& ctx = *p;
+    const sip::Message& m = *ctx.request;
+    if (m.method() != sip::Method::kMessage || !ctx.target_offline || !ctx.local_domain) return Verdict::kContinue;
+    if (m.to() && m.to()->has_tag()) return Verdict::kContinue;
+    // Only our own (authenticated) users leave messages: nobody can fill a
+    // mailbox anonymously.
+    if (ctx.authenticated.empty()) return Verdict::kContinue;
+    std::string content_type(m.Value(sip::HeaderId::kContentType));
+    if (IsComposing(content_type)) return Verdict::kContinue;  // 480: an indication is worthless later
+
+    store::StoredMessage sm;
+    sm.recipient = sip::AorKey(*m.request_uri());
+    sm.sender = "sip:" + ctx.authenticated;
+    sm.received_at_ms = NowMs();
+    sm.content_type = content_type.empty() ? "text/plain" : content_type;
+    sm.body = std::string(m.body());
+    std::optional<DispositionRequest> wants;
+    std::optional<CpimView> cpim;
+    if (IEquals(TrimLws(std::string_view(content_type).substr(0, content_type.find(';'))), kCpimType)) {
+      auto view = ParseCpim(m.body());
+      if (!view.ok()) {
+        host.Respond(ctx, 400, "Malformed CPIM Body");
+        return Verdict::kDone;
+      }
+      if (IsComposing(view->content_type)) return Verdict::kContinue;
+      sm.message_id = ImdnMessageId(*view);
+      if (const auto* dt = view->DateTime()) sm.datetime = std::string(dt->value);
+      if (auto d = RequestedDispositions(*view); d.ok() && d->Any()) {
+        wants = *d;
+        sm.imdn = (d->positive_delivery ? store::kImdnPositiveDelivery : 0) |
+                  (d->negative_delivery ? store::kImdnNegativeDelivery : 0) | (d->display ? store::kImdnDisplay : 0);
+      }
+      cpim = std::move(*view);
+    }
+    if (sm.message_id.empty()) sm.message_id = DerivedMessageId(m);
+    if (sm.datetime.empty()) sm.datetime = FormatRfc3339(sm.received_at_ms);
+
+    // The processing notification ("stored", RFC 5438 §7.2.1.2) is built
+    // now, while the request's body is at hand, and sent once stored.
+    std::optional<store::StoredMessage> notice;
+    if (wants && wants->processing && cpim) {
+      auto reply = BuildImdnReply(*cpim, {ImdnKind::kProcessing, ImdnStatus::kStored, sip::RandomToken(10), NowMs(),
+                                          CpimAddress{"", service_.config_.server_uri}});
+      auto body = reply.ok() ? BuildCpim(*reply) : Result<std::string>(reply.error());
+      if (body.ok()) {
+        store::StoredMessage n;
+        n.recipient = ctx.authenticated;
+        n.sender = service_.config_.server_uri;
+        n.message_id = reply->Extension(kImdnPrefix, "Message-ID");
+        n.received_at_ms = NowMs();
+        n.datetime = reply->datetime;
+        n.content_type = std::string(kCpimType);
+        n.body = std::move(*body);
+        notice = std::move(n);
+      } else {
+        PLOG_DEBUG("imdn_reply_failed", {{"error", body.error().message}});
+      }
+    }
+
+    store::HistoryEntry h;
+    h.message_id = sm.message_id;
+    h.time_ms = sm.received_at_ms;
+    h.content_type = sm.content_type;
+    h.body = sm.body;
+    std::string sender_aor = ctx.authenticated, recipient = sm.recipient;
+
+    auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+    proxy::ProcessorHost* hp = &host;
+    service_.Submit(std::move(sm), ctx.shard,
+                    [this, holder, hp, notice, h, sender_aor, recipient](const Result<store::EnqueueResult>& r) mutable {
+      RequestContext& c = **holder;
+      if (!r.ok()) {
+        if (r.error().code == store::kErrQuota) {
+          ++service_.shards_[c.shard]->stats.refused_quota;
+          hp->Respond(c, 486, "Message Quota Exceeded");
+        } else {
+          PLOG_WARN("message_not_stored", {{"to", recipient}, {"error", r.error().message}});
+          hp->Respond(c, 500, "Message Store Unavailable", {{sip::HeaderId::kRetryAfter, "10"}});
+        }
+        return;
+      }
+      auto& stats = service_.shards_[c.shard]->stats;
+      if (r->duplicate) {
+        ++stats.duplicates;
+        hp->Respond(c, 202, "Accepted");
+        return;
+      }
+      ++stats.stored;
+      hp->Respond(c, 202, "Accepted");
+      store::HistoryEntry out = h;
+      out.peer = "sip:" + recipient;
+      out.direction = store::HistoryDirection::kOut;
+      service_.Archive(sender_aor, std::move(out));
+      h.peer = "sip:" + sender_aor;
+      h.direction = store::HistoryDirection::kIn;
+      service_.Archive(recipient, std::move(h));
+      if (notice) {
+        ++stats.notifications;
+        service_.Submit(std::move(*notice), c.shard, {});
+      }
+    });
+    return Verdict::kPending;
+  }
+
+ private:
+  MessageService& service_;
+};
+
+std::unique_ptr<proxy::Processor> MessageService::MakeProcessor() { return std::make_unique<Processor>(*this); }
+
+}  // namespace parley::im
