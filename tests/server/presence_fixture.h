@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/strings.h"
-#include "http_client.h"
 #include "server_fixture.h"
 
 namespace parley::server {
@@ -24,42 +22,8 @@ inline bool Has(const sip::MessagePtr& m, std::string_view text) {
 
 class Presence : public ServerFixture {
  protected:
-  void Configure(ServerConfig& c) override {
-    c.presence_default_rule = default_rule_;
-    c.http_listen = "127.0.0.1:0";
-  }
+  void Configure(ServerConfig& c) override { c.presence_default_rule = default_rule_; }
 
-  struct HttpResult {
-    int status = 0;
-    std::string headers;  // raw, lower-cased names
-    std::string body;
-    std::string Header(const std::string& lower_name) const {
-      size_t p = headers.find("\n" + lower_name + ":");
-      if (p == std::string::npos) return {};
-      p += lower_name.size() + 2;
-      size_t e = headers.find('\r', p);
-      return std::string(TrimLws(std::string_view(headers).substr(p, e - p)));
-    }
-  };
-
-  // An HTTP request to parleyd as `user` (password "<user>-pw"; "" = none).
-  HttpResult Http(const std::string& method, const std::string& path, const std::string& user,
-                  const std::string& body = "", const std::string& content_type = "",
-                  const std::string& extra_headers = "") {
-    std::string req = method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
-    if (!user.empty()) req += "Authorization: Basic " + Base64Encode(user + "@example.com:" + user + "-pw") + "\r\n";
-    if (!content_type.empty()) req += "Content-Type: " + content_type + "\r\n";
-    req += extra_headers;
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    std::string raw = testing::HttpRaw(server_->http_port(), req);
-    HttpResult r;
-    size_t end = raw.find("\r\n\r\n");
-    if (raw.size() < 12 || end == std::string::npos) return r;
-    r.status = std::stoi(raw.substr(9, 3));
-    r.headers = ToLower(raw.substr(0, end + 2));
-    r.body = raw.substr(end + 4);
-    return r;
-  }
 
   // PUBLISH by `user` for itself; returns the final response.
   sip::MessagePtr Publish(SipClient& c, const std::string& user, const std::string& if_match, int expires,

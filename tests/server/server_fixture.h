@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "auth/digest.h"
+#include "common/strings.h"
+#include "http_client.h"
 #include "digest_client.h"
 #include "server/server.h"
 #include "sip/response.h"
@@ -57,7 +59,7 @@ class ServerFixture : public ::testing::Test {
     c.domains = {"example.com"};
     c.data_dir = dir_.string();
     c.threads = 2;
-    c.http_listen = "";
+    c.http_listen = "127.0.0.1:0";
     const char* lvl = std::getenv("PARLEY_TEST_LOG");
     c.log_level = lvl ? lvl : "off";
     c.auth_algorithms = {"md5", "sha-256"};  // both challenges (the default offers MD5 only)
@@ -87,8 +89,8 @@ class ServerFixture : public ::testing::Test {
     s.append("From: <sip:").append(from_user).append("@example.com>;tag=").append(from_user).append("t\n");
     s.append("Call-ID: ").append(call_id).append("\nCSeq: ").append(std::to_string(cseq)).append(" ").append(method);
     s.append("\n").append(extra);
-    s.append("Content-Length: ").append(std::to_string(body.size())).append("\n\n").append(body);
-    return c.Fill(testing::ToCrlf(s));
+    s.append("Content-Length: ").append(std::to_string(body.size())).append("\n\n");
+    return c.Fill(testing::ToCrlf(s)) + std::string(body);  // the body byte for byte
   }
 
   // REGISTER through the challenge; returns the final response.
@@ -140,6 +142,38 @@ class ServerFixture : public ::testing::Test {
     std::string field = ch->status() == 401 ? "Authorization: " : "Proxy-Authorization: ";
     c.SendRaw(Request(c, method, ruri, user, to, call_id, cseq + 1, extra + field + auth + "\n", body));
     return ch;
+  }
+
+  struct HttpResult {
+    int status = 0;
+    std::string headers;  // raw, lower-cased names
+    std::string body;
+    std::string Header(const std::string& lower_name) const {
+      size_t p = headers.find("\n" + lower_name + ":");
+      if (p == std::string::npos) return {};
+      p += lower_name.size() + 2;
+      size_t e = headers.find('\r', p);
+      return std::string(TrimLws(std::string_view(headers).substr(p, e - p)));
+    }
+  };
+
+  // An HTTP request to parleyd as `user` (password "<user>-pw"; "" = none).
+  HttpResult Http(const std::string& method, const std::string& path, const std::string& user,
+                  const std::string& body = "", const std::string& content_type = "",
+                  const std::string& extra_headers = "") {
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+    if (!user.empty()) req += "Authorization: Basic " + Base64Encode(user + "@example.com:" + user + "-pw") + "\r\n";
+    if (!content_type.empty()) req += "Content-Type: " + content_type + "\r\n";
+    req += extra_headers;
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string raw = testing::HttpRaw(server_->http_port(), req);
+    HttpResult r;
+    size_t end = raw.find("\r\n\r\n");
+    if (raw.size() < 12 || end == std::string::npos) return r;
+    r.status = std::stoi(raw.substr(9, 3));
+    r.headers = ToLower(raw.substr(0, end + 2));
+    r.body = raw.substr(end + 4);
+    return r;
   }
 
   fs::path dir_;

@@ -42,6 +42,9 @@ void PutBody(json& j, std::string_view content_type, std::string_view body, std:
   }
 }
 
+// Peers are stored as normalized AORs when they are ours ("bob@example.com").
+std::string PeerUri(const std::string& peer) { return peer.find(':') == std::string::npos ? "sip:" + peer : peer; }
+
 std::optional<int64_t> TimeParam(const std::string& v) {
   if (v.empty()) return std::nullopt;
   if (auto n = ParseUint(v)) return static_cast<int64_t>(*n);
@@ -110,9 +113,10 @@ void MessageApi::Handle(ApiCall call, std::function<void(ApiReply)> done) {
       json out = json::array();
       for (const auto& e : *list) {
         bool in = e.direction == store::HistoryDirection::kIn;
-        std::string from = in ? e.peer : "sip:" + e.owner, time = FormatRfc3339(e.time_ms);
-        json j = {{"id", std::to_string(e.id)}, {"direction", in ? "in" : "out"}, {"peer", e.peer},
-                  {"to", in ? "sip:" + e.owner : e.peer}, {"message_id", e.message_id}};
+        std::string peer = PeerUri(e.peer);
+        std::string from = in ? peer : "sip:" + e.owner, time = FormatRfc3339(e.time_ms);
+        json j = {{"id", std::to_string(e.id)}, {"direction", in ? "in" : "out"}, {"peer", peer},
+                  {"to", in ? "sip:" + e.owner : peer}, {"message_id", e.message_id}};
         PutBody(j, e.content_type, e.body, &from, &time);
         j["from"] = from;
         j["time"] = time;
