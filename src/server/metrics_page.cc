@@ -1,0 +1,187 @@
+// /metrics: the shards' counters, read on their own loops, rendered in the
+// Prometheus text format.
+
+#include "common/metrics.h"
+#include "common/strings.h"
+#include "server/server.h"
+
+namespace parley::server {
+
+void Server::RenderMetrics(HttpReply reply) {
+  // Shard counters are read on their own loops, then rendered here.
+  struct Snapshot {
+    std::vector<proxy::CoreStats> cores;
+    std::vector<transaction::TransactionStats> txns;
+    std::vector<events::NotifierStats> notifiers;
+    std::vector<size_t> subscriptions, publications;
+    std::vector<presence::AgentStats> presence;
+    std::vector<im::MessageServiceStats> messages;
+  };
+  auto snap = std::make_shared<Snapshot>();
+  size_t n = cores_.size();
+  snap->cores.resize(n);
+  snap->txns.resize(n);
+  snap->notifiers.resize(n);
+  snap->subscriptions.resize(n);
+  snap->publications.resize(n);
+  snap->presence.resize(n);
+  snap->messages.resize(n);
+  ForEachShard(
+      [this, snap](size_t i, proxy::Core& core) {
+        snap->cores[i] = core.stats();
+        snap->txns[i] = core.layer().stats();
+        snap->notifiers[i] = notifiers_->At(i).stats();
+        snap->subscriptions[i] = notifiers_->At(i).size();
+        snap->publications[i] = presence_->PublicationsOf(i);
+        snap->presence[i] = presence_->StatsOf(i);
+        snap->messages[i] = messages_->StatsOf(i);
+      },
+      [this, snap, reply] {
+        std::string out;
+        auto line = [&](const std::string& name, const std::string& labels, uint64_t v) {
+          out.append(name);
+          if (!labels.empty()) out.append("{").append(labels).append("}");
+          out.append(" ").append(std::to_string(v)).append("\n");
+        };
+        auto header = [&](const std::string& name, const char* type, const char* help) {
+          out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+          out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+        };
+        proxy::CoreStats c{};
+        transaction::TransactionStats t{};
+        for (size_t i = 0; i < snap->cores.size(); ++i) {
+          const auto& s = snap->cores[i];
+          for (size_t m = 0; m < c.requests_by_method.size(); ++m) c.requests_by_method[m] += s.requests_by_method[m];
+          for (size_t k = 0; k < c.responses_by_class.size(); ++k) c.responses_by_class[k] += s.responses_by_class[k];
+          c.requests_rejected += s.requests_rejected;
+          c.responses_dropped += s.responses_dropped;
+          c.stateless_answers += s.stateless_answers;
+          const auto& x = snap->txns[i];
+          for (size_t k = 0; k < transaction::kTxnKinds; ++k) {
+            t.created[k] += x.created[k];
+            t.timeouts[k] += x.timeouts[k];
+            t.transport_errors[k] += x.transport_errors[k];
+            for (size_t st = 0; st < transaction::kTxnStates; ++st) t.live[k][st] += x.live[k][st];
+          }
+          t.retransmissions_sent += x.retransmissions_sent;
+          t.retransmissions_absorbed += x.retransmissions_absorbed;
+        }
+        header("parley_sip_requests_received_total", "counter", "SIP requests received, by method");
+        for (size_t m = 0; m < c.requests_by_method.size(); ++m) {
+          if (m > static_cast<size_t>(sip::Method::kUpdate)) break;
+          auto name = m == 0 ? std::string_view("other") : sip::MethodName(static_cast<sip::Method>(m));
+          line("parley_sip_requests_received_total", "method=\"" + std::string(name) + "\"", c.requests_by_method[m]);
+        }
+        header("parley_sip_requests_rejected_total", "counter", "Requests that failed the syntax gate");
+        line("parley_sip_requests_rejected_total", "", c.requests_rejected);
+        header("parley_sip_responses_dropped_total", "counter", "Malformed responses dropped");
+        line("parley_sip_responses_dropped_total", "", c.responses_dropped);
+        header("parley_sip_responses_sent_total", "counter", "Responses sent by this server, by class");
+        for (size_t k = 1; k < c.responses_by_class.size(); ++k) {
+          line("parley_sip_responses_sent_total", "class=\"" + std::to_string(k) + "xx\"", c.responses_by_class[k]);
+        }
+        header("parley_sip_stateless_answers_total", "counter", "Requests answered without transaction state");
+        line("parley_sip_stateless_answers_total", "", c.stateless_answers);
+        header("parley_sip_transactions_created_total", "counter", "Transactions created, by kind");
+        header("parley_sip_transactions_live", "gauge", "Live transactions, by kind and state");
+        header("parley_sip_transaction_timeouts_total", "counter", "Transactions that timed out, by kind");
+        for (size_t k = 0; k < transaction::kTxnKinds; ++k) {
+          std::string kind = "kind=\"" + std::string(transaction::TxnKindName(static_cast<transaction::TxnKind>(k))) + "\"";
+          line("parley_sip_transactions_created_total", kind, t.created[k]);
+          line("parley_sip_transaction_timeouts_total", kind, t.timeouts[k]);
+          for (size_t st = 0; st + 1 < transaction::kTxnStates; ++st) {
+            if (t.live[k][st] == 0) continue;
+            line("parley_sip_transactions_live",
+                 kind + ",state=\"" + std::string(transaction::TxnStateName(static_cast<transaction::TxnState>(st))) + "\"",
+                 t.live[k][st]);
+          }
+        }
+        header("parley_sip_retransmissions_sent_total", "counter", "Retransmissions sent");
+        line("parley_sip_retransmissions_sent_total", "", t.retransmissions_sent);
+        header("parley_sip_retransmissions_absorbed_total", "counter", "Retransmissions absorbed");
+        line("parley_sip_retransmissions_absorbed_total", "", t.retransmissions_absorbed);
+        auto ts = transport_->Stats();
+        header("parley_transport_messages_total", "counter", "SIP messages by protocol and direction");
+        header("parley_transport_bytes_total", "counter", "Bytes by protocol and direction");
+        header("parley_transport_parse_drops_total", "counter", "Input that could not be framed or parsed");
+        header("parley_transport_connections_open", "gauge", "Open connections by protocol");
+        header("parley_transport_keepalive_pings_total", "counter", "CRLFCRLF keep-alive pings answered");
+        for (auto p : {transport::Protocol::kUdp, transport::Protocol::kTcp, transport::Protocol::kTls}) {
+          std::string proto = "proto=\"" + ToLower(transport::ProtocolName(p)) + "\"";
+          const auto& s = ts[p];
+          line("parley_transport_messages_total", proto + ",dir=\"in\"", s.messages_in);
+          line("parley_transport_messages_total", proto + ",dir=\"out\"", s.messages_out);
+          line("parley_transport_bytes_total", proto + ",dir=\"in\"", s.bytes_in);
+          line("parley_transport_bytes_total", proto + ",dir=\"out\"", s.bytes_out);
+          line("parley_transport_parse_drops_total", proto, s.parse_drops);
+          if (p != transport::Protocol::kUdp) {
+            line("parley_transport_connections_open", proto, s.connections_open);
+            line("parley_transport_keepalive_pings_total", proto, s.keepalive_pings);
+          }
+        }
+        // Presence and messaging, summed over the shards.
+        uint64_t subs = 0, pubs = 0;
+        events::NotifierStats ns{};
+        presence::AgentStats ps{};
+        im::MessageServiceStats ms{};
+        for (size_t i = 0; i < snap->cores.size(); ++i) {
+          subs += snap->subscriptions[i];
+          pubs += snap->publications[i];
+          const auto& a = snap->notifiers[i];
+          ns.notifies_sent += a.notifies_sent;
+          ns.notifies_failed += a.notifies_failed;
+          ns.notifies_coalesced += a.notifies_coalesced;
+          ns.subscriptions_created += a.subscriptions_created;
+          ns.subscriptions_replaced += a.subscriptions_replaced;
+          ns.subscriptions_restored += a.subscriptions_restored;
+          ns.subscriptions_terminated += a.subscriptions_terminated;
+          const auto& p = snap->presence[i];
+          ps.publications_created += p.publications_created;
+          ps.publications_refreshed += p.publications_refreshed;
+          ps.publications_modified += p.publications_modified;
+          ps.publications_removed += p.publications_removed;
+          ps.publications_expired += p.publications_expired;
+          ps.publications_rejected += p.publications_rejected;
+          const auto& m = snap->messages[i];
+          ms.stored += m.stored;
+          ms.duplicates += m.duplicates;
+          ms.refused_quota += m.refused_quota;
+          ms.delivered += m.delivered;
+          ms.delivery_failures += m.delivery_failures;
+          ms.notifications += m.notifications;
+        }
+        header("parley_subscriptions", "gauge", "Live subscriptions (all event packages)");
+        line("parley_subscriptions", "", subs);
+        header("parley_subscription_events_total", "counter", "Subscriptions created, replaced, restored, ended");
+        line("parley_subscription_events_total", "event=\"created\"", ns.subscriptions_created);
+        line("parley_subscription_events_total", "event=\"replaced\"", ns.subscriptions_replaced);
+        line("parley_subscription_events_total", "event=\"restored\"", ns.subscriptions_restored);
+        line("parley_subscription_events_total", "event=\"terminated\"", ns.subscriptions_terminated);
+        header("parley_notifies_total", "counter", "NOTIFYs sent, failed, and changes coalesced");
+        line("parley_notifies_total", "result=\"sent\"", ns.notifies_sent);
+        line("parley_notifies_total", "result=\"failed\"", ns.notifies_failed);
+        line("parley_notifies_total", "result=\"coalesced\"", ns.notifies_coalesced);
+        header("parley_publications", "gauge", "Live presence publications");
+        line("parley_publications", "", pubs);
+        header("parley_publish_total", "counter", "PUBLISH outcomes");
+        line("parley_publish_total", "result=\"created\"", ps.publications_created);
+        line("parley_publish_total", "result=\"refreshed\"", ps.publications_refreshed);
+        line("parley_publish_total", "result=\"modified\"", ps.publications_modified);
+        line("parley_publish_total", "result=\"removed\"", ps.publications_removed);
+        line("parley_publish_total", "result=\"expired\"", ps.publications_expired);
+        line("parley_publish_total", "result=\"rejected\"", ps.publications_rejected);
+        header("parley_messages_total", "counter", "Message store: stored, duplicates, refused, delivered, failed");
+        line("parley_messages_total", "result=\"stored\"", ms.stored);
+        line("parley_messages_total", "result=\"duplicate\"", ms.duplicates);
+        line("parley_messages_total", "result=\"over_quota\"", ms.refused_quota);
+        line("parley_messages_total", "result=\"delivered\"", ms.delivered);
+        line("parley_messages_total", "result=\"delivery_failed\"", ms.delivery_failures);
+        line("parley_messages_total", "result=\"imdn_sent\"", ms.notifications);
+        out.append(metrics::Registry::Global().RenderPrometheus());
+        HttpResponse r = HttpResponse::Text(200, std::move(out));
+        r.content_type = "text/plain; version=0.0.4";
+        reply(std::move(r));
+      });
+}
+
+}  // namespace parley::server
