@@ -39,16 +39,20 @@ using Clock = std::chrono::steady_clock;
 // Counts transactions (groups) the executor commits.
 class CountingStore : public testing::ForwardingStore {
  public:
-  CountingStore(std::unique_ptr<store::Store> inner, std::atomic<int64_t>* commits)
-      : ForwardingStore(std::move(inner)), commits_(commits) {}
+  CountingStore(std::unique_ptr<store::Store> inner, std::atomic<int64_t>* commits, std::atomic<int64_t>* commit_us)
+      : ForwardingStore(std::move(inner)), commits_(commits), commit_us_(commit_us) {}
   Result<void> Commit() override {
+    auto t0 = std::chrono::steady_clock::now();
     auto r = inner_->Commit();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    commit_us_->fetch_add(us, std::memory_order_relaxed);
     if (r.ok()) commits_->fetch_add(1, std::memory_order_relaxed);
     return r;
   }
 
  private:
   std::atomic<int64_t>* commits_;
+  std::atomic<int64_t>* commit_us_;
 };
 
 // A submitter's window of writes in flight. Completions wake the submitter
@@ -190,11 +194,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::atomic<int64_t> commits{0};
+  std::atomic<int64_t> commits{0}, commit_us{0};
   store::StoreExecutor ex([&]() -> Result<std::unique_ptr<store::Store>> {
     auto s = store::OpenStore({url, durable});
     if (!s.ok()) return s.take_error();
-    return std::unique_ptr<store::Store>(std::make_unique<CountingStore>(std::move(*s), &commits));
+    return std::unique_ptr<store::Store>(std::make_unique<CountingStore>(std::move(*s), &commits, &commit_us));
   });
   if (auto r = ex.Start(); !r.ok()) {
     std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
@@ -250,7 +254,7 @@ int main(int argc, char** argv) {
   }
 
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
-  int64_t commits0 = commits.load();
+  int64_t commits0 = commits.load(), commit_us0 = commit_us.load();
   double cpu0 = ProcessCpu();
   auto t0 = Clock::now();
   measuring = true;
@@ -259,6 +263,7 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   double cpu = ProcessCpu() - cpu0;
   int64_t groups = commits.load() - commits0;
+  double in_commit = (commit_us.load() - commit_us0) / 1e6;
   stop = true;
   for (auto& s : submitters) s.join();
   ex.Stop();
@@ -276,6 +281,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(n), elapsed, n / elapsed, static_cast<long long>(groups),
               groups > 0 ? static_cast<double>(n) / groups : 0.0, static_cast<long long>(failed.load()));
   if (read_every > 0) std::printf("reads %lld (%.0f/s)\n", static_cast<long long>(reads.load()), reads.load() / elapsed);
+  std::printf("executor in COMMIT (WAL write, fsync, checkpoints): %.2f s of %.2f s\n", in_commit, elapsed);
   std::printf("process CPU %.2f s of %.2f s wall: %.1f us CPU per message\n", cpu, elapsed, n > 0 ? cpu * 1e6 / n : 0.0);
   std::printf("submit-to-durable latency ms: p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99),
               all.empty() ? 0.0 : all.back());

@@ -15,6 +15,7 @@
 // beside the writer, so they neither wait for nor split groups: each sees
 // what is committed when it runs (every write whose completion has run,
 // maybe later ones, never part of a group) and cannot write.
+//
 // Before Start() and after Stop(), Read/Write run `fn` at once on the
 // calling thread against a store that fails every call (kErrUnavailable),
 // and a write's completion gets that error: nothing waits forever.
@@ -36,7 +37,8 @@ namespace parley::store {
 
 class StoreExecutor {
  public:
-  // `open` makes the executor's connection (called on its thread).
+  // `open` makes a connection: called twice, on the writer's thread (then
+  // Migrate) and on the reader's.
   using Opener = std::function<Result<std::unique_ptr<Store>>()>;
   explicit StoreExecutor(Opener open);
   explicit StoreExecutor(StoreConfig config);  // opens OpenStore(config)

@@ -87,7 +87,8 @@ Result<bool> SqlStore::HistoryEnabled(const std::string& aor) {
 }
 
 Result<int64_t> SqlStore::AppendHistory(const HistoryEntry& e) {
-  return Guarded<int64_t>(Mode::kSingle, [&]() -> Result<int64_t> {
+  // kAtomic: on SQLite the id is a second statement (InsertId).
+  return Guarded<int64_t>(Mode::kAtomic, [&]() -> Result<int64_t> {
     auto owner = NormalizeAor(e.owner);
     if (!owner.ok()) return owner.take_error();
     auto peer = CanonicalPeer(e.peer);
