@@ -33,7 +33,7 @@ void UserDirectory::Get(const std::string& aor, Done done) {
   }
   e.loading = true;
   e.waiters.push_back(std::move(done));
-  store_.Read([this, aor](store::Store& s) {
+  store_.ReadCommitted([this, aor](store::Store& s) {
     auto r = s.GetUser(aor);
     router_.Post(shard_, [this, aor, r = std::move(r)]() mutable { Loaded(aor, std::move(r)); });
   });

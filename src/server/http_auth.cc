@@ -46,7 +46,7 @@ void HttpAuthenticator::Authenticate(const HttpRequest& req, std::function<void(
   std::string_view value = TrimLws(header);
   if (IStartsWith(value, "bearer ")) {
     std::string secret(TrimLws(value.substr(7)));
-    store_.Read([secret, done](store::Store& s) {
+    store_.ReadCommitted([secret, done](store::Store& s) {
       int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
@@ -63,7 +63,7 @@ void HttpAuthenticator::Authenticate(const HttpRequest& req, std::function<void(
   auto aor = store::NormalizeAor(decoded->substr(0, colon));
   if (!aor.ok() || Locked(*aor)) return done({});
   std::string password = decoded->substr(colon + 1);
-  store_.Read([this, aor = *aor, password, done](store::Store& s) {
+  store_.ReadCommitted([this, aor = *aor, password, done](store::Store& s) {
     auto u = s.GetUser(aor);
     if (!u.ok() || !*u || !(*u)->enabled) {
       Failed(aor);

@@ -153,7 +153,7 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
   std::string if_match = req.if_match.empty() ? "" : Unquote(req.if_match);
   std::string if_none_match = req.if_none_match.empty() ? "" : Unquote(req.if_none_match);
   if (req.method == "GET") {
-    store_.Read([sel = *sel, if_match, if_none_match, done, mime = usage->mime_type](store::Store& s) {
+    store_.ReadCommitted([sel = *sel, if_match, if_none_match, done, mime = usage->mime_type](store::Store& s) {
       auto d = s.GetXcapDocument(sel.auid, sel.xui, sel.document);
       if (!d.ok()) return done(Error(503));
       if (!*d) return done(Error(404));

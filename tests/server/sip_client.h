@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <string>
 
 #include "sip/parser.h"
@@ -64,8 +65,29 @@ class SipClient {
     sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&last_from_), sizeof(last_from_));
   }
 
-  // The next message (nullptr on timeout).
+  // The next message (nullptr on timeout); requests set aside by
+  // ReceiveResponse come first.
   sip::MessagePtr Receive() {
+    if (!stash_.empty()) {
+      sip::MessagePtr m = std::move(stash_.front());
+      stash_.pop_front();
+      return m;
+    }
+    return ReceiveFromSocket();
+  }
+
+  // The next response; requests arriving before it (the server may send
+  // one before it answers ours) are kept for Receive().
+  sip::MessagePtr ReceiveResponse() {
+    while (true) {
+      sip::MessagePtr m = ReceiveFromSocket();
+      if (!m || m->is_response()) return m;
+      stash_.push_back(std::move(m));
+    }
+  }
+
+ private:
+  sip::MessagePtr ReceiveFromSocket() {
     if (!tcp_) {
       char buf[65536];
       socklen_t len = sizeof(last_from_);
@@ -89,6 +111,8 @@ class SipClient {
     }
   }
 
+
+ public:
   // Raw bytes as received (for keep-alive pongs); "" on timeout.
   std::string ReceiveRaw() {
     char buf[65536];
@@ -102,6 +126,7 @@ class SipClient {
   }
 
  private:
+  std::deque<sip::MessagePtr> stash_;
   bool tcp_;
   bool connected_ = false;
   int fd_;

@@ -65,7 +65,7 @@ void MessageApi::Handle(ApiCall call, std::function<void(ApiReply)> done) {
   if (path == "/v1/messages" && call.method == "GET") {
     size_t limit = 100;
     if (auto l = ParseUint(Param(call, "limit"), 1000)) limit = std::max<size_t>(*l, 1);
-    store_.Read([user = call.user, limit, done](store::Store& s) {
+    store_.ReadCommitted([user = call.user, limit, done](store::Store& s) {
       auto list = s.PendingMessages(user, 0, limit);
       if (!list.ok()) return done(Problem(503, "message store unavailable"));
       json out = json::array();
@@ -107,7 +107,7 @@ void MessageApi::Handle(ApiCall call, std::function<void(ApiReply)> done) {
     if (f) q.from_ms = *f;
     if (t) q.to_ms = *t;
     if (q.text.size() > store::kMaxHistorySearch) return done(Problem(400, "q is too long"));
-    store_.Read([q, done](store::Store& s) {
+    store_.ReadCommitted([q, done](store::Store& s) {
       auto list = s.QueryHistory(q);
       if (!list.ok()) return done(Problem(list.error().code == 22 ? 400 : 503, list.error().message));
       json out = json::array();

@@ -157,7 +157,7 @@ void MessageService::Deliver(const std::string& aor) {
       Finish(aor);  // nobody to deliver to: wait for a registration
       return;
     }
-    store_.Read([this, aor, shard, targets = std::move(r.targets)](store::Store& s) mutable {
+    store_.ReadCommitted([this, aor, shard, targets = std::move(r.targets)](store::Store& s) mutable {
       auto batch = s.PendingMessages(aor, 0, kBatch);
       router_.Post(shard, [this, aor, batch = std::move(batch), targets = std::move(targets)]() mutable {
         if (!batch.ok()) {
@@ -312,7 +312,7 @@ void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
     if (it->second) write(std::move(e));
     return;
   }
-  store_.Read([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
+  store_.ReadCommitted([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
     auto on = s.HistoryEnabled(owner);
     bool enabled = on.ok() && *on;
     router_.Post(shard, [this, shard, owner, enabled, cacheable = on.ok()] {

@@ -57,7 +57,7 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
 }
 
 void Authorizer::Load(size_t shard, const std::string& resource) {
-  store_.Read([this, shard, resource](store::Store& s) {
+  store_.ReadCommitted([this, shard, resource](store::Store& s) {
     auto user = s.GetOptions(resource);
     auto domain = s.GetOptions(DomainOf(resource));
     auto doc = s.GetXcapDocument("pres-rules", resource, "index");
