@@ -151,15 +151,35 @@ TEST_F(ParleydTest, OfflineMessageIsFetchedFromTheStore) {
   std::string why;
   ASSERT_TRUE(Provision({"alice", "dave"}, &why)) << why;
   auto r = alice.Run({"send", "dave@example.com", "read me later"});
-  if (r.status != 3) GTEST_SKIP() << "needs the message store (MESSAGE to an offline user answered 202): " << r.out << r.err;
+  ASSERT_EQ(r.status, 3) << r.out << r.err;  // stored for later delivery (202)
   auto inbox = dave.Run({"--json", "inbox"});
-  if (inbox.err.find("HTTP 404") != std::string::npos || inbox.out.find("\"http_status\":404") != std::string::npos) {
-    GTEST_SKIP() << "needs the message store HTTP API (GET /v1/messages)";
-  }
   EXPECT_EQ(inbox.status, 0) << inbox.out << inbox.err;
   EXPECT_NE(inbox.out.find("read me later"), std::string::npos) << inbox.out;
   auto again = dave.Run({"--json", "inbox"});
   EXPECT_NE(again.out.find("\"count\":0"), std::string::npos) << again.out;  // deleted after fetching
+}
+
+TEST_F(ParleydTest, HistoryFromTheServer) {
+  auto alice = User("alice"), bob = User("bob", "udp");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  Proc ctl;
+  ctl.Start({std::string(PARLEY_BINARY_DIR) + "/src/tools/parleyctl/parleyctl", "--data-dir", data_.string(),
+             "history", "enable", "alice@example.com"},
+            dir_ / "ctl-history");
+  ASSERT_EQ(ctl.Wait(10000ms), 0) << ctl.err();
+  std::this_thread::sleep_for(1500ms);  // the change feed
+  Proc b;
+  bob.Spawn(b, {"--json", "login", "--for", "20"});
+  ASSERT_TRUE(b.WaitForOutput("\"event\":\"online\"", 10000ms)) << b.out() << b.err();
+  ASSERT_EQ(alice.Run({"send", "bob@example.com", "for the record"}).status, 0);
+  ASSERT_EQ(alice.Run({"send", "carol@example.com", "nobody"}).status, 7);  // unknown: not archived
+  std::this_thread::sleep_for(500ms);  // written behind
+  auto h = alice.Run({"--json", "history", "--with", "bob@example.com"});
+  ASSERT_EQ(h.status, 0) << h.out << h.err;
+  EXPECT_NE(h.out.find("for the record"), std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find("nobody"), std::string::npos) << h.out;
 }
 
 }  // namespace
