@@ -1,5 +1,7 @@
 // The HTTP listener's routes: health, metrics, XCAP and the message API.
 
+#include <nlohmann/json.hpp>
+
 #include "common/strings.h"
 #include "server/server.h"
 
@@ -21,6 +23,40 @@ void Server::RegisterHttpRoutes() {
   http_->Route("GET", "/v1/messages", serve);
   http_->Route("DELETE", "/v1/messages/", serve);
   http_->Route("GET", "/v1/history", serve);
+  auto invisible = [this](const HttpRequest& req, HttpReply reply) { ServeInvisible(req, std::move(reply)); };
+  http_->Route("GET", "/v1/presence/invisible", invisible);
+  http_->Route("PUT", "/v1/presence/invisible", invisible);
+}
+
+// Invisible mode (seed 003 §17.1) for the authenticated user:
+// GET → {"invisible": bool}; PUT {"invisible": bool}.
+void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
+  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
+  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
+    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+    if (req.method == "GET") {
+      store_->ReadCommitted([aor, reply](store::Store& s) {
+        auto o = s.GetOptions(aor);
+        if (!o.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        bool on = false;
+        for (const auto& e : *o) on |= e.name == presence::kOptionInvisible && e.value == "1";
+        reply(HttpResponse::Json(200, std::string("{\"invisible\":") + (on ? "true" : "false") + "}"));
+      });
+      return;
+    }
+    auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("invisible") || !j["invisible"].is_boolean()) {
+      return reply(HttpResponse::Json(400, R"({"error":"expected {\"invisible\": true|false}"})"));
+    }
+    bool on = j["invisible"].get<bool>();
+    store_->Write([aor, on, reply](store::Store& s) -> store::StoreExecutor::Completion {
+      auto r = std::make_shared<Result<void>>(s.SetOption({aor, presence::kOptionInvisible, on ? "1" : ""}));
+      return [r, on, reply](const Result<void>& committed) {
+        if (!committed.ok() || !r->ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        reply(HttpResponse::Json(200, std::string("{\"invisible\":") + (on ? "true" : "false") + "}"));
+      };
+    });
+  });
 }
 
 // The message store's API (im/service/api.h) for the authenticated user.

@@ -161,5 +161,32 @@ TEST_F(PresenceRules, OnlyThePresentityWatchesItsWatchers) {
   EXPECT_EQ(r->status(), 403);
 }
 
+TEST_F(PresenceRules, UsersTurnInvisibleThemselves) {
+  SetRule("bob", presence::rules::SubHandling::kAllow);
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "at my desk"))->status(), 200);
+  SipClient bob(false, udp_);
+  auto [r, n] = Subscribe(bob, "bob", "alice", "inv-api");
+  ASSERT_TRUE(r && r->status() == 200);
+  EXPECT_TRUE(Has(n, "at my desk"));
+
+  EXPECT_EQ(Http("PUT", "/v1/presence/invisible", "", R"({"invisible":true})", "application/json").status, 401);
+  EXPECT_EQ(Http("PUT", "/v1/presence/invisible", "alice", "yes please", "application/json").status, 400);
+  auto on = Http("PUT", "/v1/presence/invisible", "alice", R"({"invisible":true})", "application/json");
+  ASSERT_EQ(on.status, 200) << on.body;
+  EXPECT_EQ(on.body, R"({"invisible":true})");
+  auto hidden = NextNotify(bob);
+  ASSERT_TRUE(hidden);
+  EXPECT_TRUE(Has(hidden, "<basic>closed</basic>"));
+  EXPECT_FALSE(Has(hidden, "at my desk"));
+  EXPECT_EQ(Http("GET", "/v1/presence/invisible", "alice").body, R"({"invisible":true})");
+  EXPECT_EQ(Http("GET", "/v1/presence/invisible", "bob").body, R"({"invisible":false})");
+
+  ASSERT_EQ(Http("PUT", "/v1/presence/invisible", "alice", R"({"invisible":false})", "application/json").status, 200);
+  auto back = NextNotify(bob);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(Has(back, "at my desk"));
+}
+
 }  // namespace
 }  // namespace parley::server

@@ -60,8 +60,7 @@ void PresenceAgent::Authorize(const std::string& subscriber, const std::string& 
 std::string PresenceAgent::FullState(events::Subscription& sub) {
   size_t shard = router_.ShardOf(sub.resource);
   std::string entity = EntityOf(sub.resource);
-  if (sub.polite) return SerializePidf(PoliteBlock(entity));
-  if (authorizer_->HiddenFrom(sub.resource, sub.subscriber)) return SerializePidf(Invisible(entity));
+  if (sub.polite) return SerializePidf(PoliteBlock(entity));  // polite-block and invisible
   PresentityTable& table = shards_.At(shard).table;
   const PresenceDoc& doc = table.Composed(sub.resource, entity, Registrations(shard, sub.resource), UnixNow());
   Presentity* p = table.Find(sub.resource);
@@ -86,11 +85,10 @@ void PresenceAgent::OnRegistration(const std::string& aor) {
 }
 
 void PresenceAgent::OnRulesChanged(const std::string& aor) {
+  // Every subscription is decided again on the new rules (loaded once);
+  // those whose state or view changed get a NOTIFY.
   authorizer_->Invalidate(aor);
-  Shard& sh = shards_.At(router_.ShardOf(aor));
-  sh.table.Invalidate(aor);
   notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, "presence");
-  Notify(aor);  // invisibility changes the document, not the decision
 }
 
 void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {

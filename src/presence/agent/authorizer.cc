@@ -99,22 +99,25 @@ void Authorizer::Load(size_t shard, const std::string& resource) {
 
 events::Grant Authorizer::Evaluate(size_t shard, const Entry& e, const std::string& watcher,
                                    const std::string& resource) {
-  SubHandling handling = e.domain_rule.value_or(config_.default_rule);
+  events::Grant g = GrantFor(e.domain_rule.value_or(config_.default_rule));  // a default "allow" shows everything
   if (e.ruleset) {
     std::string uri = "sip:" + watcher;
     std::string sphere = sphere_of_ ? sphere_of_(resource) : std::string();
     rules::Decision d = rules::Evaluate(*e.ruleset, {uri, true}, UnixNow(), sphere);
     if (d.matched) {
       // A permission no matching rule grants has its lowest value (RFC 4745 §10.2).
-      handling = d.sub_handling.value_or(SubHandling::kBlock);
-      events::Grant g = GrantFor(handling);
+      SubHandling handling = d.sub_handling.value_or(SubHandling::kBlock);
+      g = GrantFor(handling);
       if (handling == SubHandling::kAllow && !ProvidesEverything(d.transformations)) {
         g.view = Intern(shard, d.transformations);
       }
-      return g;
     }
   }
-  return GrantFor(handling);  // a default "allow" shows everything
+  // Invisible (seed 003 §17.1): whoever may see the presentity sees it
+  // offline and learns of no change, exactly like a polite block. Pending
+  // and refused watchers stay so: invisibility grants nothing.
+  if (e.invisible && g.state == events::Authorization::kActive) g = {events::Authorization::kPolite, 0};
+  return g;
 }
 
 uint32_t Authorizer::Intern(size_t shard, const rules::Transformations& t) {
@@ -124,13 +127,6 @@ uint32_t Authorizer::Intern(size_t shard, const rules::Transformations& t) {
   }
   views.push_back(t);
   return static_cast<uint32_t>(views.size());
-}
-
-bool Authorizer::HiddenFrom(const std::string& resource, const std::string& watcher) {
-  if (watcher == resource) return false;
-  auto& entries = shards_[router_.ShardOf(resource)].entries;
-  auto it = entries.find(resource);
-  return it != entries.end() && it->second.loaded && it->second.invisible;
 }
 
 PresenceDoc Authorizer::Apply(size_t shard, uint32_t view, const PresenceDoc& doc) const {

@@ -2,7 +2,8 @@
 // Who may see a presentity, and what they see (seed 003 §13.2, RFC 5025):
 // the presentity's own rules, else its domain's default rule, else the
 // server's. The presentity always sees itself. An invisible presentity
-// (seed 003 §17.1) looks offline to everyone else, whatever the rules.
+// (seed 003 §17.1) looks offline to every watcher the rules let see it:
+// they get the polite-block grant.
 //
 // Decisions are cached per presentity on the presentity's shard and
 // dropped when the change feed says its rules or options changed.
@@ -39,9 +40,6 @@ class Authorizer {
 
   // On `resource`'s shard; `done` runs on the same shard.
   void Decide(const std::string& watcher, const std::string& resource, std::function<void(events::Grant)> done);
-  // Whether `resource` is invisible to `watcher` (call on its shard, after
-  // a Decide for it).
-  bool HiddenFrom(const std::string& resource, const std::string& watcher);
   // The document `view` lets a watcher see (view 0: everything).
   PresenceDoc Apply(size_t shard, uint32_t view, const PresenceDoc& doc) const;
   // The presentity's current RPID sphere, for <sphere> conditions (set by

@@ -9,6 +9,7 @@
 
 #include "tools/parley/client.h"
 #include "tools/parley/commands.h"
+#include "tools/parley/server_api.h"
 #include "tools/parley/exit_codes.h"
 
 using namespace parley::cli;
@@ -85,6 +86,10 @@ int main(int argc, char** argv) {
   auto* c_polite = app.add_subcommand("polite-block", "show a user an offline presence instead of refusing");
   c_polite->add_option("aor", rule_aor, "watcher")->required();
 
+  std::string invisible_state;
+  auto* c_invisible = app.add_subcommand("invisible", "look offline to everyone while still watching (on|off)");
+  c_invisible->add_option("state", invisible_state, "on or off (nothing: show)")->check(CLI::IsMember({"on", "off"}));
+
   InboxArgs inbox;
   auto* c_inbox = app.add_subcommand("inbox", "retrieve messages stored while you were offline");
   c_inbox->add_option("--wait", inbox.wait_s, "SIP mode: seconds to collect delivered messages (default 3)");
@@ -125,6 +130,11 @@ int main(int argc, char** argv) {
   if (*c_allow) return CmdRule(s, printer, "allow", rule_aor);
   if (*c_block) return CmdRule(s, printer, "block", rule_aor);
   if (*c_polite) return CmdRule(s, printer, "polite-block", rule_aor);
+  if (*c_invisible) {
+    std::optional<bool> on;
+    if (!invisible_state.empty()) on = invisible_state == "on";
+    return SetInvisible(s, printer, on);
+  }
   if (*c_inbox) return CmdInbox(s, printer, inbox);
   if (*c_history) return CmdHistory(s, printer, history);
   if (*c_chat) return CmdChat(s, printer, chat_peer);

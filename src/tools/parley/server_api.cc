@@ -137,4 +137,24 @@ int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, co
   return kExitOk;
 }
 
+int SetInvisible(const Settings& s, Printer& p, std::optional<bool> on) {
+  if (s.api.empty()) {
+    p.Fail("usage", "invisible needs the server's HTTP API: set --api (or api in the config)");
+    return kExitUsage;
+  }
+  HttpCall c = Call(s, on ? "PUT" : "GET", s.api + "/v1/presence/invisible");
+  if (on) {
+    c.body = json{{"invisible", *on}}.dump();
+    c.headers.emplace_back("Content-Type", "application/json");
+  }
+  auto r = Fetch(c);
+  if (!r.ok()) return Failed(p, "invisible", r.error());
+  if (r->status != 200) return FailedStatus(p, "invisible", *r);
+  json j = json::parse(r->body, nullptr, false);
+  bool now = j.is_object() && j.value("invisible", false);
+  p.Result("invisible", {{"invisible", now}},
+           now ? "invisible: you look offline to everyone, and still see them" : "visible");
+  return kExitOk;
+}
+
 }  // namespace parley::cli

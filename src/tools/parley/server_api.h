@@ -1,7 +1,8 @@
 #pragma once
 // What parley asks of the server over HTTP rather than SIP: the message
-// store (GET /v1/messages, DELETE /v1/messages/{id}, GET /v1/history) and
-// the presence rules (XCAP pres-rules, RFC 4825/5025). Authorization:
+// store (GET /v1/messages, DELETE /v1/messages/{id}, GET /v1/history),
+// the presence rules (XCAP pres-rules, RFC 4825/5025) and invisibility
+// (GET/PUT /v1/presence/invisible). Authorization:
 // "Bearer <token>" when a token is configured, else Basic with the SIP
 // credentials.
 
@@ -18,5 +19,7 @@ int InboxFromApi(const Settings& s, Printer& p, bool keep);
 int HistoryFromApi(const Settings& s, Printer& p, const std::optional<ua::Aor>& with, size_t limit);
 // action: allow | block | polite-block
 int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, const ua::Aor& watcher);
+// Invisible mode (seed 003 §17.1): sets it when `on` is given, else shows it.
+int SetInvisible(const Settings& s, Printer& p, std::optional<bool> on);
 
 }  // namespace parley::cli

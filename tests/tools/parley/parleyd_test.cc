@@ -182,5 +182,23 @@ TEST_F(ParleydTest, HistoryFromTheServer) {
   EXPECT_EQ(h.out.find("nobody"), std::string::npos) << h.out;
 }
 
+TEST_F(ParleydTest, InvisibleUserLooksOffline) {
+  auto alice = User("alice"), bob = User("bob");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  ASSERT_EQ(alice.Run({"allow", "bob@example.com"}).status, 0);
+  ASSERT_EQ(alice.Run({"status", "open", "--note", "here"}).status, 0);
+  auto on = alice.Run({"invisible", "on"});
+  ASSERT_EQ(on.status, 0) << on.out << on.err;
+  auto hidden = bob.Run({"--json", "watch", "alice@example.com", "--once"});
+  ASSERT_EQ(hidden.status, 0) << hidden.out << hidden.err;
+  EXPECT_EQ(hidden.out.find("here"), std::string::npos) << hidden.out;
+  EXPECT_NE(hidden.out.find("closed"), std::string::npos) << hidden.out;
+  ASSERT_EQ(alice.Run({"invisible", "off"}).status, 0);
+  auto shown = bob.Run({"--json", "watch", "alice@example.com", "--once"});
+  EXPECT_NE(shown.out.find("\"note\":\"here\""), std::string::npos) << shown.out;
+}
+
 }  // namespace
 }  // namespace parley::cli::testing
