@@ -12,7 +12,7 @@ build_pkgs=(
   clang-14 libclang-rt-14-dev
 )
 test_pkgs=(
-  sip-tester sipsak iproute2 procps openssl python3 valgrind tmux
+  sip-tester sipsak iproute2 procps openssl python3 valgrind tmux curl
   postgresql  # store tests start a throwaway cluster (tests/store/pg_cluster.h)
   # Peers the interop tests, the client tests and the benchmark smoke run against.
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3

@@ -1,5 +1,6 @@
 #include "events/event_processor.h"
 
+#include "registrar/location_table.h"
 #include "sip/fields.h"
 #include "sip/lex.h"
 #include "sip/response.h"
@@ -195,9 +196,15 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return true;
   });
   req.remote_cseq = m.cseq()->number;
-  req.destination.protocol = ctx.source.protocol;
-  req.destination.address = ctx.source.remote;
-  req.destination.flow = ctx.source.flow;
+  transport::Destination source;
+  source.protocol = ctx.source.protocol;
+  source.address = ctx.source.remote;
+  source.flow = ctx.source.flow;
+  // NOTIFYs are requests in the dialog: they go to the remote target, the
+  // Contact (RFC 3261 §12.2.1.1), unless the watcher asked for its flow
+  // (RFC 5626 ";ob") or is behind a NAT - the rule bindings follow.
+  req.destination = registrar::BindingDestination(req.remote_target, source,
+                                                  req.remote_target.find(";ob") != std::string::npos);
   req.rate = rate;
   req.now = UnixNow();
 

@@ -6,6 +6,8 @@
 #
 # Cases: register_digest register_wrong_password register_stale_nonce register_unknown_user
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
+#        presence_publish presence_subscribe presence_polite_block presence_pending_approved
+#        presence_bad_event presence_rate_limit baresip_presence presence_restart
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -17,7 +19,8 @@ need timeout coreutils
 setup "$case_name"
 
 # SIPp roles and their fixed ports (namespace-private).
-ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 VICTIM=16009 BARESIP=16010
+ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 BOB=16005 ALICE_WINFO=16006 VICTIM=16009 BARESIP=16010
+BARESIP_ALICE=16020 SINK=16030 HTTP_PORT=18080   # baresip also takes PORT+1 (TLS)
 
 case $case_name in
   register_digest)
@@ -164,6 +167,234 @@ EOF
     ((rc == 3)) && grep -q "202" "$work/parley2.out" ||
       fail "after baresip unregistered, parley send: exit $rc, expected 3 (stored, 202): $(cat "$work/parley2.out")"
     note "ok: baresip unregistered; a MESSAGE to bob is now stored (202)"
+    ;;
+  presence_publish)
+    start_parleyd
+    sipp_ok alice presence_publish -p "$ALICE" -s alice -au alice -ap alice-pw
+    [[ $(sqlite3 -readonly "$work/data/parley.db" "SELECT count(*) FROM publications") == 0 ]] ||
+      fail "a publication is still stored after its removal"
+    note "ok: nothing stored after the removal"
+    ;;
+  presence_subscribe)
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "at work"
+    etag=$(etag_of alice-pub)
+    [[ -n $etag ]] || fail "no SIP-ETag in alice's 200"
+    sipp_bg bob presence_watch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    bob=$bg_pid
+    wait_for "$work/bob.msgs.log" '^Subscription-State: active' 10 "bob got no first NOTIFY"
+    sipp_ok alice-mod presence_publish_modify -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key etag "$etag" -key basic closed -key note "gone home"
+    sipp_done bob "$bob"
+    # Exactly three NOTIFYs in bob's dialog (retransmissions aside), in this order.
+    notifies bob | cut -f3- | sort -t$'\t' -k1,1n -u >"$work/bob.notifies"
+    [[ $(wc -l <"$work/bob.notifies") == 3 ]] || fail "bob got $(wc -l <"$work/bob.notifies") NOTIFYs, expected 3"
+    sed -n 1p "$work/bob.notifies" | grep -q $'^1\tactive.*<basic>open</basic>.*at work' ||
+      fail "first NOTIFY: not open/at work"
+    sed -n 2p "$work/bob.notifies" | grep -q $'^2\tactive.*<basic>closed</basic>.*gone home' ||
+      fail "second NOTIFY: not closed/gone home"
+    sed -n 3p "$work/bob.notifies" | grep -q $'^3\tterminated' || fail "third NOTIFY: not terminated"
+    note "ok: bob saw open, then closed, then the end of his subscription"
+    sipp_ok bob-fetch presence_fetch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    notifies bob-fetch | grep -q '<basic>closed</basic>.*gone home' || fail "the fetch did not return alice's state"
+    note "ok: a fetch returns closed/gone home"
+    [[ $(sqlite3 -readonly "$work/data/parley.db" "SELECT count(*) FROM subscriptions") == 0 ]] ||
+      fail "subscriptions are still stored after the unsubscribe and the fetch"
+    ;;
+  presence_polite_block)
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" polite-block >/dev/null
+    ctl presence rule set "alice@$DOMAIN" "carol@$DOMAIN" allow >/dev/null
+    ctl presence rule list "alice@$DOMAIN" | grep -q "polite-block sip:bob@$DOMAIN" ||
+      fail "rule list does not show bob polite-blocked: $(cat "$work/ctl.out")"
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "private plans"
+    # carol (allowed) sees alice open ...
+    sipp_ok carol presence_look -p "$CAROL" -s alice -key watcher carol -au carol -ap carol-pw
+    notifies carol | head -n 1 | grep -q 'active.*<basic>open</basic>.*private plans' ||
+      fail "carol does not see alice open: $(notifies carol | head -n 1)"
+    note "ok: carol (allowed) sees alice open"
+    # ... bob (polite-blocked) gets the same 200 and an active subscription, and sees her offline.
+    sipp_ok bob presence_look -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    first=$(notifies bob | head -n 1)
+    grep -q '<basic>closed</basic>' <<<"$first" || fail "bob's NOTIFY does not say closed: $first"
+    ! grep -q -e '<basic>open</basic>' -e 'private plans' <<<"$first" || fail "bob's NOTIFY leaks alice's state: $first"
+    note "ok: bob (polite-blocked) sees alice closed, nothing of her note"
+    ;;
+  presence_pending_approved)
+    need curl curl
+    HTTP_LISTEN=127.0.0.1:$HTTP_PORT start_parleyd   # the server's default rule: confirm
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "hello bob"
+    sipp_bg alice-winfo presence_winfo -p "$ALICE_WINFO" -s alice -key watcher alice -au alice -ap alice-pw
+    winfo=$bg_pid
+    wait_for "$work/alice-winfo.msgs.log" 'state="full"' 10 "alice got no watcher information"
+    # Her answer is in before bob comes (a change meeting a NOTIFY in flight would be coalesced
+    # into a full document, and the partial one is what this case checks).
+    for _ in $(seq 50); do (($(answered alice-winfo) >= 1)) && break; sleep 0.1; done
+    (($(answered alice-winfo) >= 1)) || fail "alice's UA did not answer the first watcher-info NOTIFY"
+    sipp_bg bob presence_pending -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    bob=$bg_pid
+    wait_for "$work/bob.msgs.log" '^Subscription-State: pending' 10 "bob got no pending NOTIFY"
+    wait_for "$work/alice-winfo.msgs.log" 'status="pending"' 10 "alice was not told bob is waiting"
+    ! grep -q "hello bob" "$work/bob.msgs.log" || fail "bob learned alice's state while pending"
+    note "ok: bob pending (202, NOTIFY without body); alice's watcher info lists him pending"
+    # alice allows bob: her pres-rules document, PUT over XCAP with her SIP credentials.
+    printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
+      '<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules">' \
+      ' <cr:rule id="allow-bob">' \
+      "  <cr:conditions><cr:identity><cr:one id=\"sip:bob@$DOMAIN\"/></cr:identity></cr:conditions>" \
+      '  <cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>' \
+      '  <cr:transformations><pr:provide-services><pr:all-services/></pr:provide-services>' \
+      '   <pr:provide-persons><pr:all-persons/></pr:provide-persons>' \
+      '   <pr:provide-devices><pr:all-devices/></pr:provide-devices><pr:provide-all-attributes/></cr:transformations>' \
+      ' </cr:rule>' '</cr:ruleset>' >"$work/pres-rules.xml"
+    url="http://127.0.0.1:$HTTP_PORT/xcap/pres-rules/users/sip:alice@$DOMAIN/index"
+    code=$(curl -sS -m 10 -o "$work/xcap.out" -w '%{http_code}' -u "alice@$DOMAIN:alice-pw" -X PUT \
+      -H 'Content-Type: application/auth-policy+xml' -H 'If-None-Match: *' --data-binary @"$work/pres-rules.xml" "$url")
+    [[ $code == 201 ]] || fail "XCAP PUT of alice's pres-rules: HTTP $code, expected 201: $(cat "$work/xcap.out")"
+    note "ok: XCAP PUT of alice's pres-rules: 201"
+    code=$(curl -sS -m 10 -o "$work/xcap.get" -w '%{http_code}' -u "alice@$DOMAIN:alice-pw" "$url")
+    [[ $code == 200 ]] && cmp -s "$work/xcap.get" "$work/pres-rules.xml" ||
+      fail "XCAP GET does not return the document stored (HTTP $code)"
+    sipp_done bob "$bob"            # active NOTIFY with alice's state, then unsubscribed
+    sipp_done alice-winfo "$winfo"  # bob pending, then active/approved, then gone
+    ;;
+  presence_bad_event)
+    start_parleyd
+    sipp_ok bob presence_bad_event -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    ;;
+  presence_rate_limit)
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    sipp_bg bob presence_rate_watch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    bob=$bg_pid
+    wait_for "$work/bob.msgs.log" '^Subscription-State: active' 10 "bob got no first NOTIFY"
+    sipp_ok alice-burst presence_publish_burst -p "$ALICE" -s alice -au alice -ap alice-pw
+    sipp_done bob "$bob"
+    notifies bob | awk -F'\t' '$4 ~ /^active/' | sort -t$'\t' -k3,3n -u >"$work/bob.active"
+    n=$(($(wc -l <"$work/bob.active") - 1))   # after the first one
+    ((n >= 1 && n <= 2)) || fail "bob got $n NOTIFYs for a burst of 3 changes at max-rate=1, expected 1 or 2"
+    tail -n 1 "$work/bob.active" | grep -q 'three' || fail "the last NOTIFY does not carry the last state (three)"
+    ! awk -F'\t' '$4 !~ /;max-rate=1(;|$)/' "$work/bob.active" | grep -q . || fail "a NOTIFY without max-rate=1"
+    # At most one NOTIFY per second (times are when the SIPp UA read them: 0.1 s of slack).
+    gaps=$(awk -F'\t' 'NR > 1 { printf "%.3f ", $1 - prev } { prev = $1 }' "$work/bob.active")
+    gaps=${gaps% }
+    awk -v g="$gaps" 'BEGIN { n = split(g, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.9) exit 1 }' ||
+      fail "NOTIFYs closer than 1 s apart at max-rate=1: gaps $gaps s"
+    note "ok: $n NOTIFY(s) after the first for 3 changes, gaps $gaps s, the last says three"
+    ;;
+  baresip_presence)
+    # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,
+    # PUBLISH their own presence and SUBSCRIBE to each other's through parleyd (the presence
+    # module subscribes to the contacts marked ;presence=p2p, via the account's outbound proxy).
+    # A change one makes with /presence_offline or /presence_online is printed by the other
+    # ("<sip:...> changed status from Online to Offline"): it went PUBLISH -> parleyd -> NOTIFY.
+    # baresip 1.0 knows Online, Offline and Busy only (RPID "away" shows as Offline); a busy
+    # state published by another of alice's devices (the parley client) reaches bob's baresip
+    # through parleyd's composition of both publications as Busy.
+    need baresip baresip-core
+    [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    ctl presence rule set "bob@$DOMAIN" "alice@$DOMAIN" allow >/dev/null
+    baresip_start bob "$BARESIP" "\"alice\" <sip:alice@$DOMAIN>;presence=p2p"
+    baresip_start alice "$BARESIP_ALICE" "\"bob\" <sip:bob@$DOMAIN>;presence=p2p"
+    baresip_says bob "bob@$DOMAIN: {0/UDP/v4} 200 OK (Parley/0.1) [1 binding]" 15
+    baresip_says alice "alice@$DOMAIN: {0/UDP/v4} 200 OK (Parley/0.1) [1 binding]" 15
+    baresip_says bob "Subscribing to 1 contacts" 5
+    baresip_says alice "Subscribing to 1 contacts" 5
+    note "ok: both baresips registered (digest) and subscribe to each other"
+    # Each has learnt the other is online (its first NOTIFYs): its contact list says so.
+    for who in alice bob; do
+      other=bob; [[ $who == bob ]] && other=alice
+      online=0
+      for _ in $(seq 50); do
+        baresip_cmd "$who" /contacts
+        sleep 0.2
+        sed 's/\x1b\[[0-9;]*m//g' "$work/$who.log" | grep -E "^[> ] +[A-Za-z]+ $other <sip:$other@" | tail -n 1 |
+          grep -qE "^[> ] +Online $other " && { online=1; break; }
+      done
+      ((online)) || fail "$who's baresip never listed $other as Online"
+    done
+    note "ok: each baresip lists the other Online"
+    baresip_cmd alice /presence_offline
+    baresip_says bob "<sip:alice@$DOMAIN> changed status from Online to Offline" 10
+    note "ok: alice went offline; bob's baresip printed it"
+    baresip_cmd bob /presence_offline
+    baresip_says alice "<sip:bob@$DOMAIN> changed status from Online to Offline" 10
+    note "ok: bob went offline; alice's baresip printed it"
+    baresip_cmd alice /presence_online
+    baresip_says bob "<sip:alice@$DOMAIN> changed status from Offline to Online" 10
+    baresip_cmd bob /presence_online
+    baresip_says alice "<sip:bob@$DOMAIN> changed status from Offline to Online" 10
+    note "ok: both back online; each baresip printed the other's change"
+    timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+      status busy --note "in a meeting" >"$work/parley.out" 2>&1 || fail "parley status busy failed: $(cat "$work/parley.out")"
+    baresip_says bob "<sip:alice@$DOMAIN> changed status from Online to Busy" 10
+    note "ok: alice busy (published by the parley client); bob's baresip printed Busy"
+    ;;
+  presence_restart)
+    # Durability (issue 4): parleyd is killed with SIGKILL in the middle of a load of N
+    # subscriptions (bob -> alice, each with its own Contact at a SIPp NOTIFY sink) and started
+    # again on the same ports and data. Every subscription whose SUBSCRIBE got a 2xx - before
+    # the kill or after the restart - must get a NOTIFY carrying alice's change published
+    # after the restart.
+    n=200
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    timeout -k 2 85 sipp -sf "$here/sipp/notify_sink.xml" -i 127.0.0.1 -p "$SINK" -nostdin -deadcall_wait 0 \
+      -trace_msg -message_file "$work/sink.msgs.log" -trace_err -error_file "$work/sink.err" \
+      >"$work/sink.out" 2>&1 &
+    sink=$!
+    pids+=("$sink")
+    for _ in $(seq 100); do ss -Hlun "sport = :$SINK" | grep -q . && break; sleep 0.1; done
+    ss -Hlun "sport = :$SINK" | grep -q . || fail "the NOTIFY sink does not listen"
+    timeout -k 2 70 sipp "127.0.0.1:$SIP_PORT" -sf "$here/sipp/presence_subscribe_hold.xml" -i 127.0.0.1 \
+      -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw -key sink_port "$SINK" -m "$n" -r 50 -l "$n" \
+      -nostdin -timeout 60s -recv_timeout 30000 -max_non_invite_retrans 8 \
+      -trace_msg -message_file "$work/load.msgs.log" -trace_err -error_file "$work/load.err" >"$work/load.out" 2>&1 &
+    load=$!
+    pids+=("$load")
+    ok_ids() { received load | awk -F'\t' '$2 ~ /^SIP\/2\.0 200/ && $4 ~ /SUBSCRIBE$/ { print $3 }' | sort -u; }
+    for _ in $(seq 100); do (($(ok_ids | wc -l) >= n / 5)) && break; sleep 0.1; done
+    crash_parleyd
+    killed_at=$(date +%s.%N)
+    before=$(received load | awk -F'\t' -v k="$killed_at" '$1 < k && $2 ~ /^SIP\/2\.0 200/ { print $3 }' | sort -u | wc -l)
+    ((before >= n / 5 && before < n)) || fail "the kill did not come in the middle of the load: $before of $n subscribed"
+    note "ok: killed with $before of $n subscriptions acknowledged (2xx)"
+    sleep 0.5   # the rest of the load keeps retransmitting to nobody
+    launch_parleyd parleyd-restarted
+    restored=$(sed -n 's/.*event=subscriptions_restored count=\([0-9]*\).*/\1/p' "$work/parleyd-restarted.log")
+    ((restored >= before)) || fail "$restored subscriptions restored, but $before had a 2xx before the kill"
+    note "ok: restarted on the same ports and data: $restored subscriptions restored"
+    rc=0
+    wait "$load" || rc=$?
+    forget "$load"
+    ((rc == 0)) || fail "the subscription load (SIPp) exited $rc: not every subscription got its 2xx"
+    ok_ids >"$work/acked"
+    [[ $(wc -l <"$work/acked") == "$n" ]] || fail "$(wc -l <"$work/acked") of $n subscriptions got a 2xx"
+    note "ok: all $n subscriptions acknowledged, $((n - before)) of them by the restarted parleyd"
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "after the restart"
+    for _ in $(seq 200); do   # 20 s
+      notifies sink | awk -F'\t' '$5 ~ /after the restart/ { print $2 }' | sort -u >"$work/notified"
+      comm -23 "$work/acked" "$work/notified" >"$work/missing"
+      [[ -s $work/missing ]] || break
+      sleep 0.1
+    done
+    [[ ! -s $work/missing ]] ||
+      fail "$(wc -l <"$work/missing") of $n acknowledged subscriptions got no NOTIFY after the restart, e.g. $(head -n 3 "$work/missing" | tr '\n' ' ')"
+    note "ok: every one of the $n subscriptions got alice's change after the restart"
+    # A restored dialog goes on with higher CSeqs than any NOTIFY it had before the kill.
+    bad=$(notifies sink | awk -F'\t' -v k="$killed_at" '
+      $1 < k { if ($3 + 0 > b[$2] + 0) b[$2] = $3 }
+      $1 > k { if (!($2 in a) || $3 + 0 < a[$2] + 0) a[$2] = $3 }
+      END { for (c in b) if (!(c in a) || a[c] + 0 <= b[c] + 0) bad++; print bad + 0 }')
+    ((bad == 0)) || fail "$bad restored dialogs reused a CSeq after the restart"
+    note "ok: restored dialogs continue with higher CSeqs"
     ;;
   *) fail "unknown case $case_name" ;;
 esac

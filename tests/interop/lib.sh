@@ -71,25 +71,44 @@ setup() { # setup CASE
 }
 
 # start_parleyd [extra parleyd flags]: users alice, bob, carol (password USER-pw) in a fresh
-# store, then parleyd on 127.0.0.1:$SIP_PORT; waits until it logs "started".
+# store, then parleyd on 127.0.0.1:$SIP_PORT (HTTP on $HTTP_LISTEN if set); waits until it logs
+# "started".
 start_parleyd() {
   [[ -x $PARLEYD && -x $PARLEYCTL ]] || fail "parleyd/parleyctl not built: $PARLEYD $PARLEYCTL"
   printf '%s\n' "aor,password" "alice@$DOMAIN,alice-pw" "bob@$DOMAIN,bob-pw" "carol@$DOMAIN,carol-pw" \
     >"$work/users.csv"
   "$PARLEYCTL" --data-dir "$work/data" user import "$work/users.csv" >"$work/parleyctl.out" 2>&1 ||
     fail "parleyctl user import failed: $(cat "$work/parleyctl.out")"
+  launch_parleyd parleyd "$@"
+}
+
+# launch_parleyd LOGNAME [extra parleyd flags]: parleyd on the store in $work/data as it is (a
+# restart keeps it), logging to $work/LOGNAME.log; sets parleyd_pid (its `timeout` wrapper).
+launch_parleyd() {
+  local log=$work/$1.log; shift
   timeout -k 2 120 "$PARLEYD" --listen "udp:127.0.0.1:$SIP_PORT" --listen "tcp:127.0.0.1:$SIP_PORT" \
-    --domain "$DOMAIN" --data-dir "$work/data" --threads 2 --http "" --log-level info \
-    --change-poll-ms 50 --shutdown-grace-ms 1000 "$@" >"$work/parleyd.log" 2>&1 &
+    --domain "$DOMAIN" --data-dir "$work/data" --threads 2 --http "${HTTP_LISTEN:-}" --log-level info \
+    --change-poll-ms 50 --shutdown-grace-ms 1000 "$@" >"$log" 2>&1 &
   parleyd_pid=$!
   pids+=("$parleyd_pid")
   local i
   for i in $(seq 300); do   # 30 s: the ASan build starts slowly
-    grep -qs 'event=started' "$work/parleyd.log" && { note "parleyd up"; return 0; }
+    grep -qs 'event=started' "$log" && { note "parleyd up"; return 0; }
     kill -0 "$parleyd_pid" 2>/dev/null || fail "parleyd exited at start-up"
     sleep 0.1
   done
   fail "parleyd did not start within 30 s"
+}
+
+# crash_parleyd: SIGKILL to parleyd itself (not its `timeout` wrapper), as a crash would.
+crash_parleyd() {
+  local child
+  child=$(ps -o pid= --ppid "$parleyd_pid" | tr -d ' ')
+  [[ -n $child ]] || fail "parleyd (under timeout $parleyd_pid) is not running"
+  kill -KILL "$child"
+  wait "$parleyd_pid" 2>/dev/null || true
+  forget "$parleyd_pid"
+  note "parleyd killed with SIGKILL"
 }
 
 # bindings USER: the contact URIs parleyd has stored for USER@$DOMAIN (it stores a binding
@@ -114,7 +133,8 @@ stop_parleyd() {
 
 sipp_args() { # sipp_args NAME SCENARIO: sets common[], the arguments every run shares
   common=(-sf "$here/sipp/$2.xml" -i 127.0.0.1 -m 1 -nostdin -timeout 25s -timeout_error -recv_timeout 10000
-    -trace_msg -message_file "$work/$1.msgs.log" -trace_err -error_file "$work/$1.err")
+    -trace_msg -message_file "$work/$1.msgs.log" -trace_err -error_file "$work/$1.err"
+    -trace_logs -log_file "$work/$1.sipp.log")
 }
 
 # sipp_ok NAME SCENARIO [sipp args]: one call of the scenario against parleyd; fails the test
@@ -155,4 +175,115 @@ uas_done() {
 body_seen() {
   tr -d '\r' <"$work/$1.msgs.log" | grep -qxF "$2" || fail "$1 did not receive the body \"$2\""
   note "ok: $1 received \"$2\""
+}
+
+# sipp_bg NAME SCENARIO [sipp args]: like sipp_ok, in the background; sets bg_pid (see sipp_done).
+sipp_bg() {
+  local name=$1 scen=$2; shift 2
+  sipp_args "$name" "$scen"
+  timeout -k 2 40 sipp "127.0.0.1:$SIP_PORT" "${common[@]}" "$@" >"$work/$name.out" 2>&1 &
+  bg_pid=$!
+  pids+=("$bg_pid")
+}
+
+# sipp_done NAME PID: waits (bounded by its -timeout) for a sipp_bg run; it must exit 0.
+sipp_done() {
+  local rc=0
+  wait "$2" || rc=$?
+  forget "$2"
+  ((rc == 0)) || fail "SIPp $1 exited $rc, expected 0 (see $1.err and $1.sipp.log)"
+  note "ok: $1"
+}
+
+# wait_for FILE ERE SECONDS WHAT: until a line of FILE matches ERE; fails with WHAT otherwise.
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    tr -d '\r' <"$1" 2>/dev/null | grep -qE "$2" && return 0
+    sleep 0.1
+  done
+  fail "$4 (nothing matching /$2/ in $(basename "$1") within $3 s)"
+}
+
+# received NAME [out]: the messages a SIPp run received (with "out": sent), from its message
+# log, one per line:
+#   time (unix s) TAB start line TAB Call-ID TAB CSeq TAB Subscription-State TAB body on one line
+received() {
+  tr -d '\r' <"$work/$1.msgs.log" | awk -F': *' -v want="${2:-in}" '
+    function emit() {
+      if (dir == want) printf "%.6f\t%s\t%s\t%s\t%s\t%s\n", ts, start, cid, cseq, state, body
+    }
+    /^-----------------------------------------------/ {
+      emit(); split($0, w, " "); split(w[2], d, "-"); split(w[3], t, ":")
+      ts = mktime(d[1] " " d[2] " " d[3] " " t[1] " " t[2] " 0") + t[3]
+      dir = ""; start = ""; cid = ""; cseq = ""; state = ""; body = ""; inbody = 0; next
+    }
+    dir == "" { dir = ($0 ~ /received/) ? "in" : "out"; next }
+    start == "" { if ($0 != "") start = $0; next }
+    !inbody && $0 == "" { inbody = 1; next }
+    !inbody {
+      name = tolower($1)
+      if (name == "call-id") cid = $2
+      else if (name == "cseq") cseq = $2
+      else if (name == "subscription-state") state = $2
+      next
+    }
+    { body = body $0 }
+    END { emit() }'
+}
+
+# notifies NAME: the NOTIFYs among them: time TAB Call-ID TAB CSeq number TAB Subscription-State
+# TAB body.
+notifies() {
+  received "$1" | awk -F'\t' -v OFS='\t' '$2 ~ /^NOTIFY / { split($4, c, " "); print $1, $3, c[1], $5, $6 }'
+}
+
+# answered NAME: how many NOTIFYs the SIPp run NAME has answered 200.
+answered() {
+  received "$1" out | awk -F'\t' '$2 ~ /^SIP\/2\.0 200/ && $4 ~ / NOTIFY$/' | wc -l
+}
+
+# etag_of NAME: the last SIP-ETag a SIPp run received.
+etag_of() {
+  tr -d '\r' <"$work/$1.msgs.log" | sed -n 's/^SIP-ETag: *//p' | tail -n 1
+}
+
+# ctl ARGS...: parleyctl on the test store; fails the test if it fails.
+ctl() {
+  "$PARLEYCTL" --data-dir "$work/data" "$@" >"$work/ctl.out" 2>&1 || fail "parleyctl $* failed: $(cat "$work/ctl.out")"
+  cat "$work/ctl.out"
+}
+
+# baresip_start NAME PORT [contact lines...]: baresip (libre) as NAME@$DOMAIN on PORT (UDP and
+# TCP; TLS takes PORT+1), registered through parleyd with digest auth and publishing its presence
+# (pubint); it subscribes to the presence of the contacts marked ;presence=p2p. Commands go to
+# its stdin, a FIFO held open on the FD in baresip_fd[NAME]; it logs to $work/NAME.log.
+declare -A baresip_fd=()
+baresip_start() {
+  local name=$1 port=$2 dir=$work/$1 fd; shift 2
+  mkdir -p "$dir"
+  printf '%s\n' "poll_method epoll" "sip_listen 127.0.0.1:$port" "net_interface 127.0.0.1" \
+    "module_path /usr/lib/baresip/modules" "module stdio.so" "module_app account.so" \
+    "module_app contact.so" "module_app menu.so" "module_app presence.so" >"$dir/config"
+  echo "<sip:$name@$DOMAIN>;auth_pass=$name-pw;outbound=\"sip:127.0.0.1:$SIP_PORT\";regint=600;pubint=600" \
+    >"$dir/accounts"
+  printf '%s\n' "$@" >"$dir/contacts"
+  mkfifo "$dir.in"   # stdio wants a pollable stdin
+  exec {fd}<>"$dir.in"
+  baresip_fd[$name]=$fd
+  timeout -k 2 65 baresip -f "$dir" -t 60 <&"$fd" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+}
+
+# baresip_cmd NAME COMMAND: types a command (e.g. /presence_offline) into baresip NAME.
+baresip_cmd() { printf '%s\n' "$2" >&"${baresip_fd[$1]}"; }
+
+# baresip_says NAME TEXT SECONDS: waits until baresip NAME printed TEXT (colours stripped).
+baresip_says() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    sed 's/\x1b\[[0-9;]*m//g' "$work/$1.log" | grep -qF -- "$2" && return 0
+    sleep 0.1
+  done
+  fail "baresip $1 did not print \"$2\" within $3 s"
 }

@@ -107,6 +107,30 @@ TEST_F(Presence, WatcherSeesEveryChange) {
   EXPECT_GT(changed->cseq()->number, first->cseq()->number);
 }
 
+TEST_F(Presence, NotifiesGoToTheContactNotTheSourcePort) {
+  // A watcher whose SUBSCRIBE leaves from another port than the one its
+  // Contact names (a UA with a separate listening socket, SIPp's NOTIFY
+  // sink): NOTIFYs are in-dialog requests and go to the Contact.
+  SipClient sender(false, udp_), listener(false, udp_);
+  std::string hdrs =
+      "Event: presence\nExpires: 600\nContact: <sip:bob@127.0.0.1:" + std::to_string(listener.port()) + ">\n";
+  auto ch = SendAuthed(sender, "SUBSCRIBE", "sip:alice@example.com", "bob", "sip:alice@example.com", "to-contact", 1,
+                       hdrs);
+  ASSERT_TRUE(ch && ch->status() == 407);
+  auto ok = sender.Receive();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
+  auto first = NextNotify(listener);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->call_id(), "to-contact");
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "to the contact"))->status(), 200);
+  auto changed = NextNotify(listener);
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(Has(changed, "to the contact"));
+  EXPECT_FALSE(Quiet(sender));  // nothing went to the SUBSCRIBE's source port
+}
+
 TEST_F(Presence, RegistrationIsTheImplicitSource) {
   SipClient bob(false, udp_);
   auto [ok, first] = Subscribe(bob, "bob", "alice", "sub-reg");
