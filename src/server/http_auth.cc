@@ -33,6 +33,10 @@ bool HttpAuthenticator::Locked(const std::string& aor) {
 
 void HttpAuthenticator::Failed(const std::string& aor) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (failures_.size() >= 10000) {  // guessing at many names must not grow this without bound
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(failures_, [now](const auto& kv) { return now - kv.second.since > kWindow; });
+  }
   Failures& f = failures_[aor];
   if (f.count == 0 || std::chrono::steady_clock::now() - f.since > kWindow) {
     f.count = 0;
