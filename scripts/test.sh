@@ -6,7 +6,7 @@
 # Knobs (environment):
 #   PARLEY_SKIP_ASAN=1   skip the sanitizer build
 #   PARLEY_SKIP_FUZZ=1   skip the fuzz run
-#   PARLEY_FUZZ_SECONDS  seconds per fuzz target (default 60)
+#   PARLEY_FUZZ_SECONDS  seconds per fuzz target (default 30; longer runs are made by hand)
 #   PARLEY_JOBS          build parallelism (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,8 @@ ctest_args=(--output-on-failure -j "$jobs" --timeout 600)
 # The PostgreSQL half of the store suite must run in CI, not skip.
 export PARLEY_REQUIRE_POSTGRES=1
 
-step() { printf '\n=== %s ===\n' "$*"; }
+started=$SECONDS
+step() { printf '\n=== %s (at %ds) ===\n' "$*" $((SECONDS - started)); }
 
 step "Release build"
 cmake --preset release >/dev/null
@@ -38,7 +39,7 @@ if [[ "${PARLEY_SKIP_ASAN:-0}" != 1 ]]; then
 fi
 
 if [[ "${PARLEY_SKIP_FUZZ:-0}" != 1 && -x scripts/fuzz.sh ]]; then
-  step "Fuzzing (${PARLEY_FUZZ_SECONDS:-60}s per target)"
-  scripts/fuzz.sh "${PARLEY_FUZZ_SECONDS:-60}"
+  step "Fuzzing (${PARLEY_FUZZ_SECONDS:-30}s per target)"
+  scripts/fuzz.sh "${PARLEY_FUZZ_SECONDS:-30}"
 fi
 step "All tests passed"
