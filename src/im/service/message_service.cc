@@ -332,6 +332,13 @@ void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
   auto ct = m.content_type();
   if (ct && IEquals(ct->subtype, "im-iscomposing+xml")) return;  // never kept
   std::string recipient = sip::AorKey(*m.request_uri());
+  // Most users keep no history: known from the cache, nothing is built.
+  const auto& cache = shards_[router_.current()]->history;
+  auto off = [&cache](const std::string& aor) {
+    auto it = cache.find(aor);
+    return it != cache.end() && !it->second;
+  };
+  if (off(recipient) && (ctx.authenticated.empty() || off(ctx.authenticated))) return;
   std::string sender = !ctx.authenticated.empty() ? "sip:" + ctx.authenticated : std::string(m.from()->uri_text);
   store::HistoryEntry e;
   e.message_id = DerivedMessageId(m);

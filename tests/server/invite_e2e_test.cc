@@ -1,0 +1,175 @@
+// The stateful proxy with INVITE end to end (RFC 3261 §16.6–16.10): a call
+// from alice to bob's registered UA through parleyd — provisional and final
+// responses upstream, Record-Route, the ACK for the 2xx routed through us,
+// BYE in the dialog, CANCEL of a ringing call, and forking to two devices
+// where the answer cancels the other branch.
+
+#include <gtest/gtest.h>
+
+#include "server_fixture.h"
+
+namespace parley::server {
+namespace {
+
+class Invite : public ServerFixture {
+ protected:
+  // An INVITE from alice (with credentials) to bob; returns after the 407
+  // was answered (the authenticated INVITE is on its way).
+  void Call(SipClient& alice, const std::string& call_id) {
+    std::string uri = "sip:bob@example.com";
+    auto ch = SendAuthed(alice, "INVITE", uri, "alice", uri, call_id, 1,
+                         "Contact: <sip:alice@127.0.0.1:$PORT>\nContent-Type: application/sdp\n", "v=0\r\n");
+    ASSERT_TRUE(ch);
+    ASSERT_EQ(ch->status(), 407);
+    // The INVITE transaction with 407 wants its ACK (§17.1.1.3).
+    alice.SendRaw(alice.Fill(testing::ToCrlf(
+        "ACK " + uri + " SIP/2.0\n" + std::string(ch->Value(sip::HeaderId::kVia)).insert(0, "Via: ") +
+        "\nMax-Forwards: 70\nFrom: " + std::string(ch->Value(sip::HeaderId::kFrom)) + "\nTo: " +
+        std::string(ch->Value(sip::HeaderId::kTo)) + "\nCall-ID: " + call_id +
+        "\nCSeq: 1 ACK\nContent-Length: 0\n\n")));
+  }
+
+  // A response to `req` from a UA, with a To tag and a Contact.
+  static std::string Answer(const sip::Message& req, int status, const std::string& reason, const std::string& tag,
+                            const std::string& contact = "") {
+    auto r = sip::MakeResponse(req, status, reason, tag);
+    if (!contact.empty()) r->AddHeader(sip::HeaderId::kContact, contact);
+    return r->Serialize();
+  }
+
+  // The next message that is not a retransmitted 100 Trying.
+  static sip::MessagePtr Next(SipClient& c) {
+    for (int i = 0; i < 5; ++i) {
+      auto m = c.Receive();
+      if (!m || !m->is_response() || m->status() != 100) return m;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  Call(alice, "call-1");
+
+  auto inv = Next(bob);
+  ASSERT_TRUE(inv);
+  ASSERT_EQ(inv->method(), sip::Method::kInvite);
+  EXPECT_EQ(inv->max_forwards(), 69u);
+  EXPECT_EQ(inv->Find(sip::HeaderId::kProxyAuthorization), nullptr);
+  ASSERT_NE(inv->Find(sip::HeaderId::kRecordRoute), nullptr);  // dialog-creating: we stay on the path
+  EXPECT_NE(inv->Value(sip::HeaderId::kRecordRoute).find(";lr"), std::string_view::npos);
+  EXPECT_EQ(inv->body(), "v=0\r\n");
+
+  bob.Reply(Answer(*inv, 180, "Ringing", "bobtag"));
+  auto ringing = Next(alice);
+  ASSERT_TRUE(ringing);
+  EXPECT_EQ(ringing->status(), 180);
+  EXPECT_EQ(ringing->vias().size(), 1u);  // ours removed
+
+  std::string bob_contact = "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">";
+  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
+  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));  // the UAS copies it (§12.1.1)
+  ok->AddHeader(sip::HeaderId::kContact, bob_contact);
+  ok->SetBody("application/sdp", "v=0\r\n");
+  bob.Reply(ok->Serialize());
+  auto answered = Next(alice);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status(), 200);
+  std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
+  ASSERT_FALSE(rr.empty());  // Record-Route comes back to the caller
+
+  // The ACK for the 2xx is end to end, through our Record-Route (§16.12).
+  std::string ack = "ACK sip:bob@127.0.0.1:" + std::to_string(bob.port()) +
+                    " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKack" + sip::RandomToken(4) +
+                    ";rport\nMax-Forwards: 70\nRoute: " + rr + "\nFrom: " +
+                    std::string(answered->Value(sip::HeaderId::kFrom)) + "\nTo: " +
+                    std::string(answered->Value(sip::HeaderId::kTo)) + "\nCall-ID: call-1\nCSeq: 2 ACK\n"
+                    "Content-Length: 0\n\n";
+  alice.SendRaw(alice.Fill(testing::ToCrlf(ack)));
+  auto got_ack = Next(bob);
+  ASSERT_TRUE(got_ack);
+  EXPECT_EQ(got_ack->method(), sip::Method::kAck);
+  EXPECT_EQ(got_ack->cseq()->number, 2u);
+
+  // BYE in the dialog, through us again.
+  std::string bye = "BYE sip:bob@127.0.0.1:" + std::to_string(bob.port()) +
+                    " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKbye" + sip::RandomToken(4) +
+                    ";rport\nMax-Forwards: 70\nRoute: " + rr + "\nFrom: " +
+                    std::string(answered->Value(sip::HeaderId::kFrom)) + "\nTo: " +
+                    std::string(answered->Value(sip::HeaderId::kTo)) + "\nCall-ID: call-1\nCSeq: 3 BYE\n"
+                    "Content-Length: 0\n\n";
+  alice.SendRaw(alice.Fill(testing::ToCrlf(bye)));
+  auto got_bye = Next(bob);
+  ASSERT_TRUE(got_bye);
+  ASSERT_EQ(got_bye->method(), sip::Method::kBye);
+  bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
+  auto bye_ok = Next(alice);
+  ASSERT_TRUE(bye_ok);
+  EXPECT_EQ(bye_ok->status(), 200);
+  EXPECT_EQ(bye_ok->cseq()->method_text, "BYE");
+}
+
+TEST_F(Invite, CancelOfARingingCall) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  Call(alice, "call-2");
+  auto inv = Next(bob);
+  ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
+  bob.Reply(Answer(*inv, 180, "Ringing", "bobtag2"));
+  auto ringing = Next(alice);
+  ASSERT_TRUE(ringing && ringing->status() == 180);
+
+  // CANCEL: same Request-URI, Call-ID, From, CSeq number and top Via as the INVITE (§9.1).
+  std::string via(ringing->Value(sip::HeaderId::kVia));
+  std::string cancel = "CANCEL sip:bob@example.com SIP/2.0\nVia: " + via +
+                       "\nMax-Forwards: 70\nFrom: " + std::string(ringing->Value(sip::HeaderId::kFrom)) +
+                       "\nTo: <sip:bob@example.com>\nCall-ID: call-2\nCSeq: 2 CANCEL\nContent-Length: 0\n\n";
+  alice.SendRaw(alice.Fill(testing::ToCrlf(cancel)));
+  // alice: 200 for the CANCEL (§16.10) ...
+  auto cancel_ok = Next(alice);
+  ASSERT_TRUE(cancel_ok);
+  EXPECT_EQ(cancel_ok->status(), 200);
+  EXPECT_EQ(cancel_ok->cseq()->method_text, "CANCEL");
+  // ... bob: a CANCEL for his INVITE branch, which he answers and ends with 487.
+  auto got_cancel = Next(bob);
+  ASSERT_TRUE(got_cancel);
+  ASSERT_EQ(got_cancel->method(), sip::Method::kCancel);
+  EXPECT_EQ(got_cancel->vias()[0].branch(), inv->vias()[0].branch());
+  bob.Reply(Answer(*got_cancel, 200, "OK", "bobtag2"));
+  bob.Reply(Answer(*inv, 487, "Request Terminated", "bobtag2"));
+  auto terminated = Next(alice);
+  ASSERT_TRUE(terminated);
+  EXPECT_EQ(terminated->status(), 487);
+}
+
+TEST_F(Invite, ForkingAnswerCancelsTheOtherDevice) {
+  SipClient desk(false, udp_), phone(false, udp_);
+  ASSERT_EQ(Register(desk, "bob", "bob-pw", 600, "reg-desk")->status(), 200);
+  ASSERT_EQ(Register(phone, "bob", "bob-pw", 600, "reg-phone")->status(), 200);
+  SipClient alice(false, udp_);
+  Call(alice, "call-3");
+  auto inv_desk = Next(desk), inv_phone = Next(phone);
+  ASSERT_TRUE(inv_desk && inv_phone);
+  ASSERT_EQ(inv_desk->method(), sip::Method::kInvite);
+  ASSERT_EQ(inv_phone->method(), sip::Method::kInvite);
+  desk.Reply(Answer(*inv_desk, 180, "Ringing", "desk"));
+  phone.Reply(Answer(*inv_phone, 180, "Ringing", "phone"));
+  phone.Reply(Answer(*inv_phone, 200, "OK", "phone", "<sip:bob@127.0.0.1:" + std::to_string(phone.port()) + ">"));
+  // alice gets the phone's 200; the desk gets a CANCEL.
+  sip::MessagePtr answered;
+  for (int i = 0; i < 4 && !answered; ++i) {
+    auto m = Next(alice);
+    if (m && m->status() == 200) answered = std::move(m);
+  }
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->to()->tag(), "phone");
+  auto got_cancel = Next(desk);
+  ASSERT_TRUE(got_cancel);
+  EXPECT_EQ(got_cancel->method(), sip::Method::kCancel);
+}
+
+}  // namespace
+}  // namespace parley::server
