@@ -312,13 +312,18 @@ void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
     if (it->second) write(std::move(e));
     return;
   }
-  store_.Read([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
+  // Beside the writer: the setting is written by other processes only
+  // (parleyctl), and an ordered Read would split the group of writes before
+  // it (a COMMIT per cold user while messages are being stored).
+  store_.ReadCommitted([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
     auto on = s.HistoryEnabled(owner);
     bool enabled = on.ok() && *on;
+    // The entry first, then the cache: what the loop archives once it sees
+    // the cached setting is queued after this entry.
+    if (enabled) write(std::move(e));
     router_.Post(shard, [this, shard, owner, enabled, cacheable = on.ok()] {
       if (cacheable) shards_[shard]->history[owner] = enabled;
     });
-    if (enabled) write(std::move(e));
   });
 }
 
