@@ -102,6 +102,44 @@ TEST_F(Im, AFailedDeliveryIsRetriedAndTheMessageKept) {
   EXPECT_NE(again->call_id(), refused->call_id());
 }
 
+// A message stored while a delivery run is under way (here: relayed to the
+// registered device, which refuses it, so it is stored) is delivered by
+// that run's follow-up, not left in the store until the next registration.
+TEST_F(Im, AMessageStoredDuringADeliveryIsDeliveredToo) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "bob", "first")->status(), 202);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  auto first = bob.Receive();  // the run is under way: not answered yet
+  ASSERT_TRUE(first && first->method() == sip::Method::kMessage);
+
+  SipClient alice2(true, tcp_);
+  std::string uri = "sip:bob@example.com";
+  auto ch = SendAuthed(alice2, "MESSAGE", uri, "alice", uri, "during-1", 1, "Content-Type: text/plain\n", "second");
+  ASSERT_TRUE(ch && ch->status() == 407);
+  sip::MessagePtr relayed;  // (passing over retransmissions of the first)
+  while ((relayed = bob.Receive()) && relayed->call_id() == first->call_id()) {
+  }
+  ASSERT_TRUE(relayed);
+  bob.Reply(sip::MakeResponse(*relayed, 480, "Not Now", "uas")->Serialize());  // refused: stored
+  auto stored = alice2.Receive();
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status(), 202);
+  EXPECT_EQ(Queued("bob"), 2u);
+
+  // The store's completion has told the mailbox by now (it answered 202 first).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bob.Reply(sip::MakeResponse(*first, 200, "OK", "uas")->Serialize());  // the end of the run
+  sip::MessagePtr second;
+  while ((second = Take(bob)) && second->call_id() == first->call_id()) {
+  }
+  ASSERT_TRUE(second) << "the message stored during the run was left in the store";
+  EXPECT_TRUE(std::string(second->body()).ends_with("second")) << second->body();
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_FALSE(bob.Receive());  // each once
+}
+
 TEST_F(Im, UnreachableDevicesMeanStored) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);

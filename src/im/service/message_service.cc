@@ -166,7 +166,8 @@ void MessageService::Deliver(const std::string& aor) {
           return;
         }
         if (batch->empty()) {
-          shards_[router_.ShardOf(aor)]->mailboxes[aor].pending = false;
+          Mailbox& mb = shards_[router_.ShardOf(aor)]->mailboxes[aor];
+          if (!mb.again) mb.pending = false;  // (see DeliverNext)
           Finish(aor);
           return;
         }
@@ -181,8 +182,11 @@ void MessageService::DeliverNext(const std::string& aor, std::vector<store::Stor
   size_t shard = router_.ShardOf(aor);
   if (index == batch.size()) {
     Mailbox& mb = shards_[shard]->mailboxes[aor];
-    if (batch.size() < kBatch) mb.pending = false;  // that was all
-    mb.again |= batch.size() == kBatch;             // else read the next batch
+    // That was all, unless a message was stored meanwhile (`again`): it may
+    // have committed after the batch was read, and Deliver looks only into
+    // pending mailboxes.
+    if (batch.size() < kBatch && !mb.again) mb.pending = false;
+    mb.again |= batch.size() == kBatch;  // else read the next batch
     mb.backoff_s = 0;
     Finish(aor);
     return;
