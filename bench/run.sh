@@ -11,6 +11,8 @@
 #   bench/run.sh --callgrind      instructions per parsed message (repeatable)
 #   bench/run.sh --smoke          a few seconds of every mode; fails on any failed flow
 #   bench/run.sh --check-deps | --install-deps
+#   bench/run.sh --backlog N [...]  also: N messages stored for one offline user who then registers:
+#                                 delivery messages/s and server CPU per message (bench/lib/backlog.sh)
 #
 # Servers run inside a private network namespace (unshare -n) on 127.0.0.1 only.
 set -euo pipefail
@@ -19,6 +21,7 @@ root=$PWD
 build=${PARLEY_BUILD:-build/release}
 [[ $build == /* ]] || build=$root/$build
 orig_args=("$@")
+backlog=""
 
 mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" watchers=100
 cpu_secs=5 max_secs=5 curves="" write_results="" verbose="" strict="" kam_shm=512
@@ -42,6 +45,7 @@ while (($#)); do
     --max-seconds) max_secs=$2; shift ;;
     --watchers) watchers=$2; shift ;;
     --curves) curves=$2; shift ;;
+    --backlog) backlog=$2; shift ;;
     --reg-points) reg_points=$2; shift ;;
     --sub-points) sub_points=$2; shift ;;
     --watch-points) watch_points=$2; shift ;;
@@ -55,6 +59,7 @@ while (($#)); do
 done
 
 source "$root/bench/lib/harness.sh"
+source "$root/bench/lib/backlog.sh"
 source "$root/bench/lib/flows.sh"
 source "$root/bench/lib/curves.sh"
 [[ $flows == $'\x01default' ]] && flows=$DEFAULT_FLOWS
@@ -155,6 +160,12 @@ load() {
     echo
     python3 "$root/bench/lib/report.py" table "$work/flows.tsv"
   fi
+  if [[ -n $backlog ]]; then
+    : >"$work/backlog.tsv"
+    for s in "${srv[@]}"; do measure_backlog "$s" "$backlog"; done
+    echo
+    backlog_table "$work/backlog.tsv"
+  fi
   if [[ -n $curves ]]; then
     : >"$work/curves.tsv"
     IFS=, read -r -a list <<<"$curves"
@@ -175,6 +186,10 @@ load() {
   echo "bench: run directory $work"
   if [[ -n $strict ]] && grep -q $'\tFAILED' "$work/flows.tsv" "$work/curves.tsv" 2>/dev/null; then
     echo "bench: some flows FAILED" >&2
+    return 1
+  fi
+  if [[ -n $strict ]] && grep -q $'\tFAILED' "$work/backlog.tsv" 2>/dev/null; then
+    echo "bench: the backlog delivery FAILED" >&2
     return 1
   fi
 }
@@ -203,6 +218,13 @@ smoke_load() {
   python3 "$root/bench/lib/report.py" curves "$work/curves.tsv"
   if grep -q $'\tFAILED' "$work/flows.tsv" "$work/curves.tsv"; then
     echo "smoke: some flows FAILED (run directory $work)" >&2
+    return 1
+  fi
+  : >"$work/backlog.tsv"
+  measure_backlog parley 200
+  backlog_table "$work/backlog.tsv"
+  if grep -q $'\tFAILED' "$work/backlog.tsv"; then
+    echo "smoke: the backlog delivery FAILED (run directory $work)" >&2
     return 1
   fi
   rm -rf "$work"

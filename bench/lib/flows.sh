@@ -31,7 +31,7 @@ flow_def() {
     # Kamailio's msilo writes every stored message to SQLite (one synchronous transaction
     # each): about 30-50/s on our machine, so the common offered rate has to be low.
     # 480 to a user who is not registered: the server has no deferred delivery.
-    message-offline) f_scen=message_offline f_args=(-inf "$u" -s u1) f_rate=20 f_na=480 ;;
+    message-offline) f_scen=message_offline f_args=(-inf "$u") f_rate=20 f_na=480 ;;
     publish) f_scen=publish f_args=(-inf "$u") f_rate=500 ;;
     subscribe) f_scen=subscribe_fetch f_args=(-inf "$u" -s u1) f_rate=300 ;;
     fanout)

@@ -7,7 +7,8 @@ P_PORT=15060 P_TLS=15061 K_PORT=15070 K_TLS=15071 # servers
 P_TUN=17061 K_TUN=17071                           # stunnel client ends (TLS flows)
 UAS_PORT=16000 SINK_PORT=16001                    # SIPp UAs the servers send to
 
-bg_pids=()
+# srv_wrap: a command parleyd runs under, srv_extra: more parleyd options (bench/lib/profile.sh)
+bg_pids=() srv_wrap=() srv_extra=()
 log() { printf "%4ss %s\n" "$SECONDS" "$*" >&2; }
 vlog() { [[ -z ${verbose:-} ]] || log "  · $*"; }
 
@@ -129,8 +130,8 @@ start_server() {
       local listen=(--listen "udp:127.0.0.1:$srv_port" --listen "tcp:127.0.0.1:$srv_port")
       [[ -n $tls ]] && listen+=(--listen "tls:127.0.0.1:$srv_tls"
         --tls-cert "$work/material/cert.pem" --tls-key "$work/material/key.pem")
-      timeout -k 5 3600 "$build/src/server/parleyd" "${listen[@]}" --domain bench.test \
-        --data-dir "$dir/data" --threads "$threads" --http "" --log-level warn >"$dir/server.log" 2>&1 &
+      timeout -k 5 3600 "${srv_wrap[@]}" "$build/src/server/parleyd" "${listen[@]}" --domain bench.test \
+        --data-dir "$dir/data" --threads "$threads" --http "" --log-level warn --shutdown-grace-ms 1000 "${srv_extra[@]}" >"$dir/server.log" 2>&1 &
       srv_pid=$!
       ;;
     kamailio)

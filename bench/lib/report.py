@@ -12,6 +12,7 @@ received for it (so it includes the digest challenge round trip where there is o
 """
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -241,6 +242,19 @@ def read_meta(path):
     return meta
 
 
+KEPT = re.compile(r"<!-- kept: ([\w-]+) -->.*?<!-- /kept: \1 -->\n?", re.S)
+
+
+def kept_sections(path):
+    """Sections of an existing RESULTS.md that other measurements own (between
+    <!-- kept: NAME --> and <!-- /kept: NAME -->): carried over when the file is regenerated."""
+    try:
+        with open(path) as f:
+            return [m.group(0).rstrip("\n") for m in KEPT.finditer(f.read())]
+    except FileNotFoundError:
+        return []
+
+
 def results(work, out_md):
     meta = read_meta(os.path.join(work, "meta"))
     flows = read_tsv(os.path.join(work, "flows.tsv"), FLOW_COLS)
@@ -289,6 +303,8 @@ def results(work, out_md):
               "scripts/install-deps.sh && bench/run.sh --check-deps   # bench/run.sh --install-deps adds what is missing",
               meta.get("command", "bench/run.sh --against kamailio --curves all --write-results"),
               "```", ""]
+    for kept in kept_sections(out_md):
+        lines += [kept, ""]
     with open(out_md, "w") as f:
         f.write("\n".join(lines))
 

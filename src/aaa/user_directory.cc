@@ -33,6 +33,10 @@ void UserDirectory::Get(const std::string& aor, Done done) {
   }
   e.loading = true;
   e.waiters.push_back(std::move(done));
+  // Beside the writer (ReadCommitted): an ordered Read would end the group
+  // of writes before it, one more COMMIT and fsync per cold user. Users are
+  // written by other processes only (parleyctl), so what is committed is
+  // all there is to see.
   store_.ReadCommitted([this, aor](store::Store& s) {
     auto r = s.GetUser(aor);
     router_.Post(shard_, [this, aor, r = std::move(r)]() mutable { Loaded(aor, std::move(r)); });

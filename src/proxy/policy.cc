@@ -41,6 +41,9 @@ void PolicyCache::Get(const std::string& aor, Done done) {
   e.waiters.push_back(std::move(done));
   if (e.loading) return;
   e.loading = true;
+  // Beside the writer, like the user directory: policies are written by
+  // other processes only (parleyctl), and an ordered Read would split the
+  // group of writes before it.
   store_.ReadCommitted([this, aor](store::Store& s) {
     auto r = s.GetPolicy(aor);
     router_.Post(shard_, [this, aor, r = std::move(r)]() mutable {

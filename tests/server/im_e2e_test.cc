@@ -102,6 +102,114 @@ TEST_F(Im, AFailedDeliveryIsRetriedAndTheMessageKept) {
   EXPECT_NE(again->call_id(), refused->call_id());
 }
 
+// A message stored while a delivery run is under way (here: relayed to the
+// registered device, which refuses it, so it is stored) is delivered by
+// that run's follow-up, not left in the store until the next registration.
+TEST_F(Im, AMessageStoredDuringADeliveryIsDeliveredToo) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "bob", "first")->status(), 202);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  auto first = bob.Receive();  // the run is under way: not answered yet
+  ASSERT_TRUE(first && first->method() == sip::Method::kMessage);
+
+  SipClient alice2(true, tcp_);
+  std::string uri = "sip:bob@example.com";
+  auto ch = SendAuthed(alice2, "MESSAGE", uri, "alice", uri, "during-1", 1, "Content-Type: text/plain\n", "second");
+  ASSERT_TRUE(ch && ch->status() == 407);
+  sip::MessagePtr relayed;  // (passing over retransmissions of the first)
+  while ((relayed = bob.Receive()) && relayed->call_id() == first->call_id()) {
+  }
+  ASSERT_TRUE(relayed);
+  bob.Reply(sip::MakeResponse(*relayed, 480, "Not Now", "uas")->Serialize());  // refused: stored
+  auto stored = alice2.Receive();
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status(), 202);
+  EXPECT_EQ(Queued("bob"), 2u);
+
+  // The store's completion has told the mailbox by now (it answered 202 first).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bob.Reply(sip::MakeResponse(*first, 200, "OK", "uas")->Serialize());  // the end of the run
+  sip::MessagePtr second;
+  while ((second = Take(bob)) && second->call_id() == first->call_id()) {
+  }
+  ASSERT_TRUE(second) << "the message stored during the run was left in the store";
+  EXPECT_TRUE(std::string(second->body()).ends_with("second")) << second->body();
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_FALSE(bob.Receive());  // each once
+}
+
+// A backlog of several pages (the next page is read while one is delivered).
+class ImBacklog : public Im {
+ protected:
+  void Configure(ServerConfig& c) override {
+    c.message_quota_count = 100000;
+    c.message_retry_s = 1;
+  }
+  // `n` messages for bob, stored behind the server's back, then a restart
+  // (which finds them).
+  void Fill(int n) {
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    for (int i = 0; i < n; ++i) {
+      store::StoredMessage m;
+      m.recipient = "bob@example.com";
+      m.sender = "sip:alice@example.com";
+      m.message_id = "backlog-" + std::to_string(i);
+      m.received_at_ms = now + i;
+      m.content_type = "text/plain";
+      m.body = "n" + std::to_string(i);
+      ASSERT_TRUE(store_->EnqueueMessage(m, {}).ok());
+    }
+    Restart();
+  }
+  static int Number(const sip::Message& m) {
+    std::string body(m.body());
+    size_t at = body.rfind("\r\n\r\nn");
+    return at == std::string::npos ? -1 : std::stoi(body.substr(at + 5));
+  }
+};
+
+TEST_F(ImBacklog, PagesAreDeliveredInOrderEachOnce) {
+  Fill(250);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  for (int i = 0; i < 250; ++i) {
+    auto m = Take(bob);
+    ASSERT_TRUE(m) << "message " << i << " did not come";
+    ASSERT_EQ(Number(*m), i);
+  }
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_FALSE(bob.Receive());
+}
+
+// A failure on a page read ahead stops the run there; the retry starts at
+// that message, and none before it comes again.
+TEST_F(ImBacklog, AFailureOnALaterPageIsRetriedFromThatMessage) {
+  Fill(230);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  for (int i = 0; i < 150; ++i) {
+    auto m = Take(bob);
+    ASSERT_TRUE(m) << "message " << i << " did not come";
+    ASSERT_EQ(Number(*m), i);
+  }
+  auto refused = Take(bob, 500);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(Number(*refused), 150);
+  for (int i = 150; i < 230; ++i) {  // --message-retry 1: a second later
+    auto m = Take(bob);
+    ASSERT_TRUE(m) << "message " << i << " did not come";
+    ASSERT_EQ(Number(*m), i);
+  }
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_FALSE(bob.Receive());
+}
+
 TEST_F(Im, UnreachableDevicesMeanStored) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);

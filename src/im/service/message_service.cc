@@ -16,7 +16,7 @@ namespace parley::im {
 
 namespace {
 
-constexpr size_t kBatch = 100;  // messages read per look into a mailbox
+constexpr size_t kPage = 100;  // messages read per look into a mailbox
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -142,6 +142,19 @@ void MessageService::OnRegistration(const std::string& aor, const std::vector<re
   if (mb.retry == 0) Deliver(aor);
 }
 
+// One delivery run through a mailbox: its pages in id order, one message
+// at a time (below), to the devices the location service gave for the page.
+struct MessageService::Run {
+  std::string aor;
+  size_t shard = 0;
+  std::vector<store::StoredMessage> page;
+  size_t index = 0;  // the message being delivered
+  std::vector<proxy::Target> targets;
+  bool reading_ahead = false;  // the next page is being read
+  bool waiting = false;        // this page is done: go on once it is read
+  std::optional<Result<std::vector<store::StoredMessage>>> next;
+};
+
 void MessageService::Deliver(const std::string& aor) {
   size_t shard = router_.ShardOf(aor);
   Mailbox& mb = shards_[shard]->mailboxes[aor];
@@ -157,39 +170,109 @@ void MessageService::Deliver(const std::string& aor) {
       Finish(aor);  // nobody to deliver to: wait for a registration
       return;
     }
-    store_.ReadCommitted([this, aor, shard, targets = std::move(r.targets)](store::Store& s) mutable {
-      auto batch = s.PendingMessages(aor, 0, kBatch);
-      router_.Post(shard, [this, aor, batch = std::move(batch), targets = std::move(targets)]() mutable {
-        if (!batch.ok()) {
-          PLOG_WARN("mailbox_unreadable", {{"aor", aor}, {"error", batch.error().message}});
+    // The first page is an ordered read: it sees every delivery record and
+    // delete submitted before it (by an earlier run).
+    store_.Read([this, aor, shard, targets = std::move(r.targets)](store::Store& s) mutable {
+      auto page = s.PendingMessages(aor, 0, kPage);
+      router_.Post(shard, [this, aor, shard, page = std::move(page), targets = std::move(targets)]() mutable {
+        if (!page.ok()) {
+          PLOG_WARN("mailbox_unreadable", {{"aor", aor}, {"error", page.error().message}});
           Failed(aor);
           return;
         }
-        if (batch->empty()) {
-          shards_[router_.ShardOf(aor)]->mailboxes[aor].pending = false;
+        if (page->empty()) {
+          Mailbox& box = shards_[shard]->mailboxes[aor];
+          if (!box.again) box.pending = false;  // (see PageDone)
           Finish(aor);
           return;
         }
-        DeliverNext(aor, std::move(*batch), 0, std::move(targets));
+        auto run = std::make_shared<Run>();
+        run->aor = aor;
+        run->shard = shard;
+        run->page = std::move(*page);
+        run->targets = std::move(targets);
+        StartPage(std::move(run));
       });
     });
   });
 }
 
-void MessageService::DeliverNext(const std::string& aor, std::vector<store::StoredMessage> batch, size_t index,
-                                 std::vector<proxy::Target> targets) {
-  size_t shard = router_.ShardOf(aor);
-  if (index == batch.size()) {
-    Mailbox& mb = shards_[shard]->mailboxes[aor];
-    if (batch.size() < kBatch) mb.pending = false;  // that was all
-    mb.again |= batch.size() == kBatch;             // else read the next batch
-    mb.backoff_s = 0;
-    Finish(aor);
+void MessageService::StartPage(std::shared_ptr<Run> run) {
+  run->index = 0;
+  if (run->page.size() == kPage) {
+    // Read the next page while this one is delivered, beside the writer:
+    // ids above this page are untouched by its delivery records and
+    // deletes, so they need not be committed first. (An ordered read would
+    // wait for their COMMIT: an fsync per page, most of the time a large
+    // backlog took.)
+    run->reading_ahead = true;
+    store_.ReadCommitted([this, run, aor = run->aor, shard = run->shard, after = run->page.back().id](store::Store& s) {
+      auto next = s.PendingMessages(aor, after, kPage);
+      router_.Post(shard, [this, run, next = std::move(next)]() mutable {
+        run->next = std::move(next);
+        run->reading_ahead = false;
+        if (run->waiting) {
+          run->waiting = false;
+          NextPage(run);
+        }
+      });
+    });
+  }
+  DeliverNext(std::move(run));
+}
+
+void MessageService::PageDone(std::shared_ptr<Run> run) {
+  Mailbox& mb = shards_[run->shard]->mailboxes[run->aor];
+  mb.backoff_s = 0;
+  if (run->page.size() < kPage) {
+    // That was all, unless a message was stored meanwhile (`again`): it may
+    // have committed after the page was read, and Deliver looks only into
+    // pending mailboxes.
+    if (!mb.again) mb.pending = false;
+    Finish(run->aor);
     return;
   }
-  const store::StoredMessage& m = batch[index];
+  if (run->reading_ahead) {
+    run->waiting = true;
+    return;
+  }
+  NextPage(std::move(run));
+}
+
+void MessageService::NextPage(std::shared_ptr<Run> run) {
+  Result<std::vector<store::StoredMessage>> next = std::move(*run->next);
+  run->next.reset();
+  Mailbox& mb = shards_[run->shard]->mailboxes[run->aor];
+  if (!next.ok()) {  // start over, with an ordered read
+    PLOG_WARN("mailbox_unreadable", {{"aor", run->aor}, {"error", next.error().message}});
+    mb.again = true;
+    Finish(run->aor);
+    return;
+  }
+  if (next->empty()) {
+    if (!mb.again) mb.pending = false;
+    Finish(run->aor);
+    return;
+  }
+  // The devices may have changed meanwhile.
+  location_.Lookup(run->aor, run->shard, [this, run, page = std::move(*next)](proxy::LookupResult r) mutable {
+    if (r.status != proxy::LookupResult::Status::kFound) {
+      Finish(run->aor);  // wait for a registration
+      return;
+    }
+    run->page = std::move(page);
+    run->targets = std::move(r.targets);
+    StartPage(std::move(run));
+  });
+}
+
+void MessageService::DeliverNext(std::shared_ptr<Run> run) {
+  if (run->index == run->page.size()) return PageDone(std::move(run));
+  const std::string& aor = run->aor;
+  size_t shard = run->shard;
+  const store::StoredMessage& m = run->page[run->index];
   std::vector<const proxy::Target*> eligible;
-  for (const auto& t : targets) {
+  for (const auto& t : run->targets) {
     if (std::find(m.delivered_to.begin(), m.delivered_to.end(), DeviceKey(t)) == m.delivered_to.end()) {
       eligible.push_back(&t);
     }
@@ -197,25 +280,25 @@ void MessageService::DeliverNext(const std::string& aor, std::vector<store::Stor
   if (eligible.empty()) {
     // Every device has it already (the delete did not commit before a
     // restart): it is delivered, not to be sent again.
-    int64_t id = m.id;
-    store_.Write([aor, id](store::Store& s) -> store::StoreExecutor::Completion {
+    store_.Write([aor, id = m.id](store::Store& s) -> store::StoreExecutor::Completion {
       (void)s.DeleteMessage(aor, id);
       return {};
     });
-    DeliverNext(aor, std::move(batch), index + 1, std::move(targets));
-    return;
+    ++run->index;
+    return DeliverNext(std::move(run));
   }
-  // Every eligible device in parallel; the first 2xx delivers it.
+  // Every eligible device in parallel; the first 2xx delivers it. The next
+  // message goes out only then: a UA takes pager-mode MESSAGEs (separate
+  // transactions) in the order they arrive, and over UDP a message sent
+  // behind one that is lost and retransmitted would overtake it.
   struct Attempt {
     size_t outstanding = 0;
     bool done = false;
   };
   auto attempt = std::make_shared<Attempt>();
-  auto state = std::make_shared<std::pair<std::vector<store::StoredMessage>, std::vector<proxy::Target>>>(
-      std::move(batch), std::move(targets));
   proxy::ProcessorHost& host = *hosts_[shard];
   std::string content_type;
-  std::string body = DeliveryBody(state->first[index], &content_type);
+  std::string body = DeliveryBody(m, &content_type);
   for (const proxy::Target* t : eligible) {
     auto req = sip::Message::NewRequest("MESSAGE", t->uri);
     req->AddHeader(sip::HeaderId::kVia, "SIP/2.0/" + std::string(transport::ProtocolName(t->destination.protocol)) +
@@ -223,27 +306,27 @@ void MessageService::DeliverNext(const std::string& aor, std::vector<store::Stor
                                             ";branch=" + proxy::NewBranch(shard, "00000000") + ";rport");
     req->AddHeader(sip::HeaderId::kMaxForwards, "70");
     for (const auto& r : t->route) req->AddHeader(sip::HeaderId::kRoute, r);
-    req->AddHeader(sip::HeaderId::kFrom, "<" + state->first[index].sender + ">;tag=" + sip::RandomToken(6));
+    req->AddHeader(sip::HeaderId::kFrom, "<" + m.sender + ">;tag=" + sip::RandomToken(6));
     req->AddHeader(sip::HeaderId::kTo, "<sip:" + aor + ">");
     req->AddHeader(sip::HeaderId::kCallId, sip::RandomToken(12) + "@parley");
     req->AddHeader(sip::HeaderId::kCSeq, "1 MESSAGE");
     req->SetBody(content_type, body);
     std::string device = DeviceKey(*t);
     ++attempt->outstanding;
-    auto txn = host.layer().SendRequest(std::move(req), t->destination,
-                                        [this, aor, index, attempt, state, device](sip::MessagePtr r) {
+    auto txn = host.layer().SendRequest(std::move(req), t->destination, [this, attempt, run, device](sip::MessagePtr r) {
       if (r->status() < 200) return;
       --attempt->outstanding;
       if (attempt->done) return;
       if (r->status() < 300) {
         attempt->done = true;
-        Delivered(aor, state->first[index], device);
-        DeliverNext(aor, std::move(state->first), index + 1, std::move(state->second));
+        Delivered(run->aor, run->page[run->index], device);
+        ++run->index;
+        DeliverNext(run);
         return;
       }
       if (attempt->outstanding == 0) {
         attempt->done = true;
-        Failed(aor);
+        Failed(run->aor);
       }
     });
     if (!txn.ok()) --attempt->outstanding;
@@ -301,9 +384,9 @@ void MessageService::Expire() {
 void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
   size_t shard = router_.current();
   auto& cache = shards_[shard]->history;
-  auto write = [this](store::HistoryEntry e) {
-    store_.Write([e = std::move(e)](store::Store& s) -> store::StoreExecutor::Completion {
-      (void)s.AppendHistory(e);
+  auto write = [this](store::HistoryEntry entry) {
+    store_.Write([entry = std::move(entry)](store::Store& s) -> store::StoreExecutor::Completion {
+      (void)s.AppendHistory(entry);
       return {};
     });
   };
@@ -312,13 +395,18 @@ void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
     if (it->second) write(std::move(e));
     return;
   }
+  // Beside the writer: the setting is written by other processes only
+  // (parleyctl), and an ordered Read would split the group of writes before
+  // it (a COMMIT per cold user while messages are being stored).
   store_.ReadCommitted([this, shard, owner, e = std::move(e), write](store::Store& s) mutable {
     auto on = s.HistoryEnabled(owner);
     bool enabled = on.ok() && *on;
+    // The entry first, then the cache: what the loop archives once it sees
+    // the cached setting is queued after this entry.
+    if (enabled) write(std::move(e));
     router_.Post(shard, [this, shard, owner, enabled, cacheable = on.ok()] {
       if (cacheable) shards_[shard]->history[owner] = enabled;
     });
-    if (enabled) write(std::move(e));
   });
 }
 

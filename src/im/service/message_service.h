@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,10 +94,14 @@ class MessageService : public proxy::RelayObserver {
     MessageServiceStats stats;
   };
 
+  struct Run;  // one delivery run through a mailbox, page by page
+
   // On the recipient's shard.
   void Deliver(const std::string& aor);
-  void DeliverNext(const std::string& aor, std::vector<store::StoredMessage> batch, size_t index,
-                   std::vector<proxy::Target> targets);
+  void StartPage(std::shared_ptr<Run> run);
+  void DeliverNext(std::shared_ptr<Run> run);
+  void PageDone(std::shared_ptr<Run> run);
+  void NextPage(std::shared_ptr<Run> run);
   void Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device);
   void Failed(const std::string& aor);
   void Finish(const std::string& aor);
