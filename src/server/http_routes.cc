@@ -49,10 +49,11 @@ void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
       return reply(HttpResponse::Json(400, R"({"error":"expected {\"invisible\": true|false}"})"));
     }
     bool on = j["invisible"].get<bool>();
-    store_->Write([aor, on, reply](store::Store& s) -> store::StoreExecutor::Completion {
+    store_->Write([this, aor, on, reply](store::Store& s) -> store::StoreExecutor::Completion {
       auto r = std::make_shared<Result<void>>(s.SetOption({aor, presence::kOptionInvisible, on ? "1" : ""}));
-      return [r, on, reply](const Result<void>& committed) {
+      return [this, aor, r, on, reply](const Result<void>& committed) {
         if (!committed.ok() || !r->ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        RulesChanged(aor);
         reply(HttpResponse::Json(200, std::string("{\"invisible\":") + (on ? "true" : "false") + "}"));
       };
     });
@@ -93,7 +94,12 @@ void Server::ServeXcap(const HttpRequest& req, HttpReply reply) {
     x.if_match = req.Header("if-match");
     x.if_none_match = req.Header("if-none-match");
     x.body = req.body;
-    xcap_->Handle(std::move(x), [reply](xcap::XcapResponse r) {
+    bool rules_edit = x.method != "GET" && x.path.starts_with("/pres-rules/");
+    std::string user = x.user;
+    xcap_->Handle(std::move(x), [this, reply, rules_edit, user](xcap::XcapResponse r) {
+      // Applied before the answer (the change feed would be later): a
+      // SUBSCRIBE sent after the 2xx is decided on the new rules.
+      if (rules_edit && r.status >= 200 && r.status < 300) RulesChanged(user);
       HttpResponse h;
       h.status = r.status;
       h.content_type = r.content_type.empty() ? "text/plain; charset=utf-8" : r.content_type;

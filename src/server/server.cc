@@ -336,6 +336,10 @@ events::EventPackage* Server::PackageNamed(const std::string& name) {
   return nullptr;
 }
 
+void Server::RulesChanged(const std::string& aor) {
+  shard_router_->Post(shard_router_->ShardOf(aor), [this, aor] { presence_->OnRulesChanged(aor); });
+}
+
 void Server::OnChange(const store::Change& c) {
   if (c.kind == "user") {
     aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
@@ -345,10 +349,10 @@ void Server::OnChange(const store::Change& c) {
     messages_->OnHistoryChanged(c.key);
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);
-    shard_router_->Post(shard_router_->ShardOf(aor), [this, aor] { presence_->OnRulesChanged(aor); });
+    RulesChanged(aor);
   } else if (c.kind == "option") {
     if (c.key.find('@') != std::string::npos) {
-      shard_router_->Post(shard_router_->ShardOf(c.key), [this, aor = c.key] { presence_->OnRulesChanged(aor); });
+      RulesChanged(c.key);
     } else {
       for (size_t i = 0; i < cores_.size(); ++i) {
         shard_router_->Post(i, [this, i, domain = c.key] { presence_->OnDomainChanged(i, domain); });

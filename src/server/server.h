@@ -64,6 +64,7 @@ class Server {
   void RegisterHttpRoutes();
   void ServeXcap(const HttpRequest& req, HttpReply reply);
   void ServeMessages(const HttpRequest& req, HttpReply reply);
+  void RulesChanged(const std::string& aor);  // posts to the AOR's shard
   void ServeInvisible(const HttpRequest& req, HttpReply reply);
   void ExpireMessages();
   void RenderMetrics(HttpReply reply);

@@ -177,7 +177,7 @@ TEST_F(PresenceRules, UsersTurnInvisibleThemselves) {
   EXPECT_EQ(on.body, R"({"invisible":true})");
   auto hidden = NextNotify(bob);
   ASSERT_TRUE(hidden);
-  EXPECT_TRUE(Has(hidden, "<basic>closed</basic>"));
+  EXPECT_TRUE(Has(hidden, "<basic>closed</basic>")) << hidden->body();
   EXPECT_FALSE(Has(hidden, "at my desk"));
   EXPECT_EQ(Http("GET", "/v1/presence/invisible", "alice").body, R"({"invisible":true})");
   EXPECT_EQ(Http("GET", "/v1/presence/invisible", "bob").body, R"({"invisible":false})");

@@ -83,16 +83,21 @@ void Authorizer::Load(size_t shard, const std::string& resource) {
       auto& entries = shards_[shard].entries;
       auto it = entries.find(resource);
       if (it == entries.end()) return;
+      if (ok && it->second.invalidated) {
+        // Changed while loading: what was read may predate the change, so
+        // the waiters wait for a fresh read (never the default in its place).
+        it->second.invalidated = false;
+        Load(shard, resource);
+        return;
+      }
       std::vector<std::function<void()>> waiters = std::move(it->second.waiters);
-      bool stale = it->second.invalidated;
-      if (ok && !stale) {
+      if (ok) {
         it->second = std::move(loaded);
         it->second.loaded = true;
       } else {
         entries.erase(it);
       }
       for (auto& w : waiters) w();
-      // Changed while loading: load again for whoever asks next.
     });
   });
 }
