@@ -126,6 +126,10 @@ start_server() {
       if [[ -n $ctl ]]; then
         timeout 300 "$ctl" --data-dir "$dir/data" user import "$work/material/parley-users.csv" \
           >"$dir/import.log" 2>&1 || vlog "parleyctl user import failed (see $dir/import.log)"
+        # Kamailio's presence config authorizes every watcher; so does this
+        # domain's default rule (parley's own default asks the presentity).
+        "$ctl" --data-dir "$dir/data" presence default bench.test allow \
+          >>"$dir/import.log" 2>&1 || vlog "parleyctl presence default failed (see $dir/import.log)"
       fi
       local listen=(--listen "udp:127.0.0.1:$srv_port" --listen "tcp:127.0.0.1:$srv_port")
       [[ -n $tls ]] && listen+=(--listen "tls:127.0.0.1:$srv_tls"

@@ -85,35 +85,47 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return true;
   };
 
-  // A refresh or unsubscribe inside one of our subscription dialogs.
-  if (ruri.has_user && host.local().IsLocal(ruri)) {
-    if (auto token = Notifier::ParseContactUser(ruri.user); token && token->first < notifiers_.size()) {
-      uint32_t expires;
-      if (!expires_of(nullptr, &expires)) return Verdict::kDone;
-      auto holder = std::make_shared<RequestContextPtr>(std::move(p));
-      proxy::ProcessorHost* h = &host;
-      size_t back = ctx.shard;
-      std::string call_id(m.call_id()), remote_tag(m.from()->tag());
-      uint32_t cseq = m.cseq()->number;
-      proxy::ShardRouter& router = notifiers_.router();
-      uint64_t id = token->second;
-      notifiers_.On(token->first, [=, &router, this](Notifier& n) {
-        n.Refresh(id, call_id, remote_tag, cseq, expires, UnixNow(), [=, &router, this](SubscribeAnswer a) {
-          router.Post(back, [=, this] {
-            if (a.status >= 300) {
-              h->Respond(**holder, a.status, a.reason);
-            } else {
-              Answer(**holder, *h, a);
-            }
-          });
+  // A refresh or unsubscribe inside one of our subscription dialogs: sent
+  // to the Contact we gave (which names the shard and subscription), or,
+  // by UAs that keep the AOR as the request URI, to the resource itself -
+  // then the dialog identifiers find it on the resource's shard.
+  if (m.to()->has_tag()) {
+    size_t shard = 0;
+    uint64_t id = 0;
+    std::string resource;
+    auto token = ruri.has_user && host.local().IsLocal(ruri) ? Notifier::ParseContactUser(ruri.user) : std::nullopt;
+    if (token && token->first < notifiers_.size()) {
+      shard = token->first;
+      id = token->second;
+    } else if (ctx.local_domain && ruri.has_user) {
+      resource = sip::AorKey(ruri);
+      shard = notifiers_.router().ShardOf(resource);
+    } else {
+      host.Respond(ctx, 481, "Subscription Does Not Exist");
+      return Verdict::kDone;
+    }
+    uint32_t expires;
+    if (!expires_of(nullptr, &expires)) return Verdict::kDone;
+    auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+    proxy::ProcessorHost* h = &host;
+    size_t back = ctx.shard;
+    std::string call_id(m.call_id()), remote_tag(m.from()->tag()), local_tag(m.to()->tag());
+    uint32_t cseq = m.cseq()->number;
+    proxy::ShardRouter& router = notifiers_.router();
+    notifiers_.On(shard, [=, &router, this](Notifier& n) {
+      uint64_t found = id != 0 ? id : n.FindDialog(resource, call_id, local_tag, remote_tag);
+      n.Refresh(found, call_id, remote_tag, cseq, expires, UnixNow(), [=, &router, this](SubscribeAnswer a) {
+        router.Post(back, [=, this] {
+          if (a.status >= 300) {
+            h->Respond(**holder, a.status, a.reason);
+          } else {
+            Answer(**holder, *h, a);
+          }
+          if (a.answered) a.answered();
         });
       });
-      return Verdict::kPending;
-    }
-  }
-  if (m.to()->has_tag()) {
-    host.Respond(ctx, 481, "Subscription Does Not Exist");
-    return Verdict::kDone;
+    });
+    return Verdict::kPending;
   }
   if (!ctx.local_domain || !ruri.has_user) return Verdict::kContinue;
 
@@ -221,6 +233,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
         } else {
           Answer(**holder, *h, a);
         }
+        if (a.answered) a.answered();
       });
     });
   });

@@ -262,10 +262,20 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
 
 void Notifier::Confirm(Subscription& s, const SubscribeAnswer& ans, std::function<void(SubscribeAnswer)> done) {
   s.confirmed = true;
-  done(ans);
-  // RFC 6665 §4.2.1.2: every accepted SUBSCRIBE is followed by a NOTIFY.
   ArmHeartbeat(s);
-  SendFull(s);
+  // RFC 6665 §4.2.1.2: every accepted SUBSCRIBE is followed by a NOTIFY.
+  SubscribeAnswer a = ans;
+  a.answered = AfterAnswer(s.id, [this](Subscription& sub) { SendFull(sub); });
+  done(std::move(a));
+}
+
+std::function<void()> Notifier::AfterAnswer(uint64_t id, std::function<void(Subscription&)> then) {
+  return [this, id, then = std::move(then)] {
+    router_.Post(shard_, [this, id, then] {
+      auto it = subs_.find(id);
+      if (it != subs_.end()) then(*it->second);
+    });
+  };
 }
 
 void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
@@ -284,8 +294,9 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
     host_.timers().Cancel(s.expiry);
     s.expiry = 0;
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
-    done(ans);
-    Terminate(s, "timeout");
+    SubscribeAnswer a = ans;
+    a.answered = AfterAnswer(id, [this](Subscription& sub) { Terminate(sub, "timeout"); });
+    done(std::move(a));
     return;
   }
   int64_t old_expiry = s.expires_at;
@@ -303,8 +314,9 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
       return;
     }
     Arm(s, now);
-    done(ans);
-    SendFull(s);
+    SubscribeAnswer a = ans;
+    a.answered = AfterAnswer(id, [this](Subscription& sub) { SendFull(sub); });
+    done(std::move(a));
   });
 }
 
@@ -551,6 +563,16 @@ void Notifier::Apply(uint64_t id, Grant g) {
     Persist(s);
   }
   SendFull(s);
+}
+
+uint64_t Notifier::FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
+                              const std::string& remote_tag) const {
+  auto [b, e] = by_resource_.equal_range(resource);
+  for (auto it = b; it != e; ++it) {
+    const Subscription& s = *subs_.at(it->second);
+    if (s.call_id == call_id && s.local_tag == local_tag && s.remote_tag == remote_tag) return it->second;
+  }
+  return 0;
 }
 
 void Notifier::Reauthorize(const std::string& resource, const std::string& package) {

@@ -100,6 +100,12 @@ struct SubscribeAnswer {
   std::string local_tag;      // To tag for the response
   std::string contact;        // our Contact for the dialog
   std::string reason;         // reason phrase of an error
+  // For a 2xx: to be run (on any loop) once the response is sent. It
+  // sends the NOTIFY that follows the answer (the first, a refresh's, or
+  // an unsubscribe's final one), so that the watcher gets them in that
+  // order: UAs that drop a NOTIFY for a dialog their 2xx has not made yet
+  // are common.
+  std::function<void()> answered;
 };
 
 // What happened to a subscription, for observers (watcher information).
@@ -146,7 +152,7 @@ class Notifier {
   ~Notifier();
 
   // Creates (or, for a fetch, answers and ends) a subscription. `done`
-  // runs on this shard; the first NOTIFY follows it.
+  // runs on this shard; the first NOTIFY follows `answer.answered()`.
   void Subscribe(SubscribeRequest req, std::function<void(SubscribeAnswer)> done);
   // A refresh or unsubscribe (Expires 0) inside an existing dialog: 200 or
   // 481 when the dialog does not match. `done` runs on this shard.
@@ -173,6 +179,9 @@ class Notifier {
 
   std::vector<const Subscription*> Find(const std::string& resource, const std::string& package) const;
   const Subscription* Get(uint64_t id) const;
+  // The subscription to `resource` in the dialog (Call-ID, our tag, theirs), or 0.
+  uint64_t FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
+                      const std::string& remote_tag) const;
   // Every resource with a subscription of `package`.
   std::vector<std::string> Resources(const std::string& package) const;
   size_t size() const { return subs_.size(); }
@@ -195,6 +204,8 @@ class Notifier {
   void SendNotify(Subscription& s, std::string body);
   void OnNotifyResponse(uint64_t id, int status);
   void RunFanout(std::shared_ptr<Fanout> f);
+  // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
+  std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);
   void Arm(Subscription& s, int64_t now);
   void ArmHeartbeat(Subscription& s);
   uint32_t MinIntervalMs(const Subscription& s) const;

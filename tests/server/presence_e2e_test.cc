@@ -131,6 +131,37 @@ TEST_F(Presence, NotifiesGoToTheContactNotTheSourcePort) {
   EXPECT_FALSE(Quiet(sender));  // nothing went to the SUBSCRIBE's source port
 }
 
+TEST_F(Presence, InDialogSubscribeToTheAorFindsItsDialog) {
+  // RFC 3261 says in-dialog requests go to the remote target (our
+  // Contact); some UAs (SIPp's stock scenarios among them) keep the AOR.
+  // The dialog identifiers still find the subscription, on whichever shard
+  // the watcher's requests land.
+  SipClient bob(false, udp_);
+  auto [ok, first] = Subscribe(bob, "bob", "alice", "to-aor");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  ASSERT_TRUE(first);
+  std::string to = "<sip:alice@example.com>;tag=" + std::string(ok->to()->tag());
+  std::string hdrs = "Event: presence\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  auto refresh = SendAuthed(bob, "SUBSCRIBE", "sip:alice@example.com", "bob", to, "to-aor", 3, hdrs + "Expires: 300\n");
+  ASSERT_TRUE(refresh);
+  if (refresh->status() == 407) refresh = ResponseAndNotify(bob).first;
+  ASSERT_TRUE(refresh && refresh->is_response());
+  EXPECT_EQ(refresh->status(), 200);
+
+  auto gone = SendAuthed(bob, "SUBSCRIBE", "sip:alice@example.com", "bob", to, "to-aor", 5, hdrs + "Expires: 0\n");
+  ASSERT_TRUE(gone);
+  if (gone->status() == 407) gone = ResponseAndNotify(bob).first;
+  ASSERT_TRUE(gone && gone->is_response());
+  EXPECT_EQ(gone->status(), 200);
+  // A dialog that never existed is still 481.
+  auto none = SendAuthed(bob, "SUBSCRIBE", "sip:alice@example.com", "bob", "<sip:alice@example.com>;tag=nope",
+                         "to-aor-x", 1, hdrs + "Expires: 0\n");
+  ASSERT_TRUE(none);
+  if (none->status() == 407) none = bob.Receive();
+  ASSERT_TRUE(none && none->is_response());
+  EXPECT_EQ(none->status(), 481);
+}
+
 TEST_F(Presence, RegistrationIsTheImplicitSource) {
   SipClient bob(false, udp_);
   auto [ok, first] = Subscribe(bob, "bob", "alice", "sub-reg");

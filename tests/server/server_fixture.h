@@ -85,7 +85,13 @@ class ServerFixture : public ::testing::Test {
     std::string s;
     s.append(method).append(" ").append(ruri).append(" SIP/2.0\n");
     s.append("Via: SIP/2.0/$TRANSPORT 127.0.0.1:$PORT;branch=z9hG4bK").append(sip::RandomToken(6)).append(";rport\n");
-    s.append("Max-Forwards: 70\nTo: <").append(to).append(">\n");
+    // `to` is a URI, or a whole name-addr with parameters ("<uri>;tag=x").
+    s.append("Max-Forwards: 70\nTo: ");
+    if (to.starts_with("<")) {
+      s.append(to).append("\n");
+    } else {
+      s.append("<").append(to).append(">\n");
+    }
     s.append("From: <sip:").append(from_user).append("@example.com>;tag=").append(from_user).append("t\n");
     s.append("Call-ID: ").append(call_id).append("\nCSeq: ").append(std::to_string(cseq)).append(" ").append(method);
     s.append("\n").append(extra);
