@@ -17,6 +17,11 @@ using Clock = std::chrono::steady_clock;
 inline int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+// The same in milliseconds (message dates, history times).
+inline int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 using TimerId = uint64_t;  // 0 is never a valid id
 
 class TimerService {

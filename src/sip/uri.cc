@@ -5,7 +5,7 @@
 namespace parley::sip {
 namespace {
 
-Error Bad(std::string msg) { return Error(400, std::move(msg)); }
+Error BadUri(std::string msg) { return Error(400, std::move(msg)); }
 
 Scheme ClassifyScheme(std::string_view s) {
   if (IEquals(s, "sip")) return Scheme::kSip;
@@ -26,17 +26,17 @@ bool IsSchemeText(std::string_view s) {
 
 // Parses host [ ":" port ] from `hp`, which must be exactly that.
 Result<void> ParseHostPort(std::string_view hp, Uri& u) {
-  if (hp.empty()) return Bad("empty host in URI");
+  if (hp.empty()) return BadUri("empty host in URI");
   std::string_view port_text;
   if (hp[0] == '[') {
     size_t close = hp.find(']');
-    if (close == std::string_view::npos) return Bad("unterminated IPv6 reference in URI");
+    if (close == std::string_view::npos) return BadUri("unterminated IPv6 reference in URI");
     u.host = hp.substr(1, close - 1);
     u.host_is_ipv6 = true;
-    if (!IsIpv6(u.host)) return Bad("invalid IPv6 address in URI");
+    if (!IsIpv6(u.host)) return BadUri("invalid IPv6 address in URI");
     std::string_view rest = hp.substr(close + 1);
     if (!rest.empty()) {
-      if (rest[0] != ':') return Bad("junk after IPv6 reference in URI");
+      if (rest[0] != ':') return BadUri("junk after IPv6 reference in URI");
       port_text = rest.substr(1);
       u.has_port = true;
     }
@@ -47,11 +47,11 @@ Result<void> ParseHostPort(std::string_view hp, Uri& u) {
       port_text = hp.substr(colon + 1);
       u.has_port = true;
     }
-    if (!IsHostname(u.host)) return Bad("invalid host in URI");
+    if (!IsHostname(u.host)) return BadUri("invalid host in URI");
   }
   if (u.has_port) {
     auto p = ParseUint(port_text, 65535);
-    if (!p) return Bad("invalid port in URI");
+    if (!p) return BadUri("invalid port in URI");
     u.port = static_cast<uint16_t>(*p);
   }
   return Ok();
@@ -72,11 +72,11 @@ Result<void> ParseSipBody(std::string_view rest, Uri& u) {
       u.password = userinfo.substr(colon + 1);
       u.has_password = true;
       // password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )
-      if (!IsEscapedSet(u.password, "&=+$,")) return Bad("invalid password in URI");
+      if (!IsEscapedSet(u.password, "&=+$,")) return BadUri("invalid password in URI");
     }
     // user = 1*( unreserved / escaped / user-unreserved )
-    if (u.user.empty()) return Bad("empty user in URI");
-    if (!IsEscapedSet(u.user, "&=+$,;?/")) return Bad("invalid user part in URI");
+    if (u.user.empty()) return BadUri("empty user in URI");
+    if (!IsEscapedSet(u.user, "&=+$,;?/")) return BadUri("invalid user part in URI");
   }
   size_t q = hostpart.find('?');
   if (q != std::string_view::npos) {
@@ -84,14 +84,14 @@ Result<void> ParseSipBody(std::string_view rest, Uri& u) {
     hostpart = hostpart.substr(0, q);
     // hname "=" hvalue pairs joined by '&'
     if (u.headers.empty() || !IsEscapedSet(u.headers, "[]/?:+$&=")) {
-      return Bad("invalid headers in URI");
+      return BadUri("invalid headers in URI");
     }
   }
   size_t semi = hostpart.find(';');
   if (semi != std::string_view::npos) {
     u.params = Params(hostpart.substr(semi));
     hostpart = hostpart.substr(0, semi);
-    if (!ValidParams(u.params.text(), ParamSyntax::kUri)) return Bad("invalid URI parameter");
+    if (!ValidParams(u.params.text(), ParamSyntax::kUri)) return BadUri("invalid URI parameter");
   }
   return ParseHostPort(hostpart, u);
 }
@@ -101,16 +101,16 @@ Result<void> ParseTelBody(std::string_view rest, Uri& u) {
   size_t semi = rest.find(';');
   u.user = rest.substr(0, semi);
   u.has_user = true;
-  if (u.user.empty()) return Bad("empty tel number");
+  if (u.user.empty()) return BadUri("empty tel number");
   for (char c : u.user) {
     if (!(IsHex(c) || c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == '*' ||
           c == '#')) {
-      return Bad("invalid character in tel number");
+      return BadUri("invalid character in tel number");
     }
   }
   if (semi != std::string_view::npos) {
     u.params = Params(rest.substr(semi));
-    if (!ValidParams(u.params.text(), ParamSyntax::kUri)) return Bad("invalid tel parameter");
+    if (!ValidParams(u.params.text(), ParamSyntax::kUri)) return BadUri("invalid tel parameter");
   }
   return Ok();
 }
@@ -123,12 +123,12 @@ Result<void> ParseMailboxBody(std::string_view rest, Uri& u) {
     rest = rest.substr(0, q);
   }
   size_t at = rest.find('@');
-  if (at == std::string_view::npos) return Bad("im/pres URI without '@'");
+  if (at == std::string_view::npos) return BadUri("im/pres URI without '@'");
   u.user = rest.substr(0, at);
   u.has_user = true;
   u.host = rest.substr(at + 1);
-  if (u.user.empty() || !IsEscapedSet(u.user, "&=+$,;?/#{}|^`")) return Bad("invalid mailbox in URI");
-  if (!IsHostname(u.host)) return Bad("invalid domain in URI");
+  if (u.user.empty() || !IsEscapedSet(u.user, "&=+$,;?/#{}|^`")) return BadUri("invalid mailbox in URI");
+  if (!IsHostname(u.host)) return BadUri("invalid domain in URI");
   return Ok();
 }
 
@@ -150,15 +150,15 @@ Result<Uri> ParseUri(std::string_view text) {
   Uri u;
   u.text = text;
   size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return Bad("URI without scheme");
+  if (colon == std::string_view::npos) return BadUri("URI without scheme");
   u.scheme_text = text.substr(0, colon);
-  if (!IsSchemeText(u.scheme_text)) return Bad("invalid URI scheme");
+  if (!IsSchemeText(u.scheme_text)) return BadUri("invalid URI scheme");
   u.scheme = ClassifyScheme(u.scheme_text);
   std::string_view rest = text.substr(colon + 1);
   for (char c : rest) {
     unsigned char uc = static_cast<unsigned char>(c);
     if (uc <= 0x20 || uc >= 0x7F || c == '<' || c == '>' || c == '"') {
-      return Bad("invalid character in URI");
+      return BadUri("invalid character in URI");
     }
   }
   Result<void> r;
@@ -176,7 +176,7 @@ Result<Uri> ParseUri(std::string_view text) {
       break;
     case Scheme::kOther:
       u.opaque = rest;
-      if (rest.empty() || !IsEscapedSet(rest, ";/?:@&=+$,[]#")) r = Bad("invalid absolute URI");
+      if (rest.empty() || !IsEscapedSet(rest, ";/?:@&=+$,[]#")) r = BadUri("invalid absolute URI");
       break;
   }
   if (!r.ok()) return r.error();

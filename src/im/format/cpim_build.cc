@@ -12,14 +12,14 @@ using cpim::Shown;
 using cpim::TrimBlanks;
 
 namespace {
-Error Bad(std::string reason) { return Error(400, "CPIM: " + std::move(reason)); }
+Error BadCpim(std::string reason) { return Error(400, "CPIM: " + std::move(reason)); }
 }  // namespace
 
 // ---- Escapes and builder ----
 
 Result<std::string> DecodeCpimEscapes(std::string_view raw) {
   std::string out;
-  if (const char* why = cpim::Unescape(raw, &out)) return Bad(std::string("bad escape: ") + why);
+  if (const char* why = cpim::Unescape(raw, &out)) return BadCpim(std::string("bad escape: ") + why);
   return out;
 }
 
@@ -86,8 +86,8 @@ bool IsTokenRun(std::string_view s) {
 }
 
 std::optional<Error> AppendAddress(std::string& out, std::string_view header, const CpimAddress& a) {
-  if (!cpim::IsUri(a.uri)) return Bad(std::string(header) + " URI is not valid");
-  if (!cpim::IsUtf8(a.display_name)) return Bad(std::string(header) + " formal name is not UTF-8");
+  if (!cpim::IsUri(a.uri)) return BadCpim(std::string(header) + " URI is not valid");
+  if (!cpim::IsUtf8(a.display_name)) return BadCpim(std::string(header) + " formal name is not UTF-8");
   out.append(header).append(": ");
   if (IsTokenRun(a.display_name)) {
     out.append(a.display_name).append(" ");
@@ -114,23 +114,23 @@ Result<std::string> BuildCpim(const CpimMessage& m) {
   }
   if (!m.datetime.empty()) {
     auto t = ParseRfc3339(m.datetime);
-    if (!t.ok()) return Bad("DateTime is " + t.error().message);
+    if (!t.ok()) return BadCpim("DateTime is " + t.error().message);
     out.append("DateTime: ").append(m.datetime).append("\r\n");
   }
   for (const auto& s : m.subjects) {
-    if (!s.lang.empty() && !IsLanguageTag(s.lang)) return Bad("Subject lang is not a language tag");
-    if (!cpim::IsUtf8(s.text)) return Bad("Subject is not UTF-8");
+    if (!s.lang.empty() && !IsLanguageTag(s.lang)) return BadCpim("Subject lang is not a language tag");
+    if (!cpim::IsUtf8(s.text)) return BadCpim("Subject is not UTF-8");
     out.append("Subject:");
     if (!s.lang.empty()) out.append(";lang=").append(s.lang);
     out.append(" ").append(EncodeValue(s.text)).append("\r\n");
   }
   for (size_t i = 0; i < m.namespaces.size(); ++i) {
     const auto& n = m.namespaces[i];
-    if (!n.prefix.empty() && !cpim::IsName(n.prefix)) return Bad("bad name prefix '" + Shown(n.prefix) + "'");
-    if (!cpim::IsUri(n.urn)) return Bad("NS URN is not valid");
+    if (!n.prefix.empty() && !cpim::IsName(n.prefix)) return BadCpim("bad name prefix '" + Shown(n.prefix) + "'");
+    if (!cpim::IsUri(n.urn)) return BadCpim("NS URN is not valid");
     for (size_t j = 0; j < i; ++j) {
       if (m.namespaces[j].prefix == n.prefix && m.namespaces[j].urn != n.urn) {
-        return Bad("name prefix '" + Shown(n.prefix) + "' declared twice");
+        return BadCpim("name prefix '" + Shown(n.prefix) + "' declared twice");
       }
     }
     out.append("NS: ");
@@ -140,7 +140,7 @@ Result<std::string> BuildCpim(const CpimMessage& m) {
   if (!m.require.empty()) {
     out.append("Require: ");
     for (size_t i = 0; i < m.require.size(); ++i) {
-      if (!cpim::IsHeaderName(m.require[i])) return Bad("Require names a bad header name");
+      if (!cpim::IsHeaderName(m.require[i])) return BadCpim("Require names a bad header name");
       if (i) out.append(", ");
       out.append(m.require[i]);
     }
@@ -148,36 +148,36 @@ Result<std::string> BuildCpim(const CpimMessage& m) {
   }
   for (const auto& x : m.extensions) {
     if (!cpim::IsName(x.name) || (!x.prefix.empty() && !cpim::IsName(x.prefix))) {
-      return Bad("bad header name '" + Shown(x.prefix) + "." + Shown(x.name) + "'");
+      return BadCpim("bad header name '" + Shown(x.prefix) + "." + Shown(x.name) + "'");
     }
     if (x.prefix.empty() && KindOf(x.name) != CpimHeaderKind::kOther) {
-      return Bad("extension header '" + x.name + "' has the name of a core header");
+      return BadCpim("extension header '" + x.name + "' has the name of a core header");
     }
     if (!x.prefix.empty()) {
       bool declared = false;
       for (const auto& n : m.namespaces) declared = declared || n.prefix == x.prefix;
-      if (!declared) return Bad("name prefix '" + Shown(x.prefix) + "' is not declared by NS");
+      if (!declared) return BadCpim("name prefix '" + Shown(x.prefix) + "' is not declared by NS");
     }
-    if (cpim::ScanParams(x.params) != x.params.size()) return Bad("bad parameter in " + Shown(x.name));
-    if (!cpim::IsUtf8(x.value)) return Bad(Shown(x.name) + " value is not UTF-8");
+    if (cpim::ScanParams(x.params) != x.params.size()) return BadCpim("bad parameter in " + Shown(x.name));
+    if (!cpim::IsUtf8(x.value)) return BadCpim(Shown(x.name) + " value is not UTF-8");
     if (!x.prefix.empty()) out.append(x.prefix).append(".");
     out.append(x.name).append(":").append(x.params).append(" ").append(EncodeValue(x.value)).append("\r\n");
   }
   out.append("\r\n");
   size_t types = 0;
   for (const auto& h : m.content_headers) {
-    if (!cpim::IsFieldName(h.name)) return Bad("bad content header name '" + Shown(h.name) + "'");
+    if (!cpim::IsFieldName(h.name)) return BadCpim("bad content header name '" + Shown(h.name) + "'");
     for (char ch : h.value) {
       auto c = static_cast<unsigned char>(ch);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return Bad("control character in content header " + Shown(h.name));
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return BadCpim("control character in content header " + Shown(h.name));
     }
     if (IEquals(h.name, "Content-Type")) {
       ++types;
-      if (!IsMediaType(h.value)) return Bad("Content-Type is not a media type");
+      if (!IsMediaType(h.value)) return BadCpim("Content-Type is not a media type");
     }
     out.append(h.name).append(": ").append(TrimBlanks(h.value)).append("\r\n");
   }
-  if (types != 1) return Bad(types ? "more than one Content-Type" : "no Content-Type in the content headers");
+  if (types != 1) return BadCpim(types ? "more than one Content-Type" : "no Content-Type in the content headers");
   out.append("\r\n");
   out.append(m.content);
   return out;

@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 3> kKinds = {"delivery-notification", "di
 constexpr std::array<std::string_view, 7> kStatuses = {"delivered", "failed",    "forbidden", "error",
                                                        "displayed", "processed", "stored"};
 
-Error Bad(std::string reason) { return Error(400, "IMDN: " + std::move(reason)); }
+Error BadImdn(std::string reason) { return Error(400, "IMDN: " + std::move(reason)); }
 
 // The URI of an address header value ("Bob <im:bob@example.com>"), or the
 // value itself when it has no angle brackets.
@@ -81,8 +81,8 @@ Result<DispositionRequest> ParseDispositionNotification(std::string_view value) 
   while (true) {
     size_t comma = value.find(',', i);
     std::string_view t = TrimLws(value.substr(i, comma == std::string_view::npos ? value.npos : comma - i));
-    if (t.empty()) return Bad("empty element in Disposition-Notification");
-    if (!IsToken(t)) return Bad("Disposition-Notification element is not a token");
+    if (t.empty()) return BadImdn("empty element in Disposition-Notification");
+    if (!IsToken(t)) return BadImdn("Disposition-Notification element is not a token");
     if (IEquals(t, "positive-delivery")) r.positive_delivery = true;
     else if (IEquals(t, "negative-delivery")) r.negative_delivery = true;
     else if (IEquals(t, "display")) r.display = true;
@@ -122,8 +122,8 @@ Result<Imdn> ParseImdn(std::string_view body, const XmlLimits& limits) {
   auto root = LoadXml(doc, body, "IMDN", limits);
   if (!root.ok()) return root.take_error();
   auto rn = xml::ElementName(*root);
-  if (!rn.ok()) return Bad("undeclared namespace prefix");
-  if (!rn->Is(kImdnXmlNs, "imdn")) return Bad("root element is not <imdn> in " + std::string(kImdnXmlNs));
+  if (!rn.ok()) return BadImdn("undeclared namespace prefix");
+  if (!rn->Is(kImdnXmlNs, "imdn")) return BadImdn("root element is not <imdn> in " + std::string(kImdnXmlNs));
   Imdn out;
   bool have[5] = {};
   std::string* fields[5] = {&out.message_id, &out.datetime, &out.recipient_uri, &out.original_recipient_uri,
@@ -134,13 +134,13 @@ Result<Imdn> ParseImdn(std::string_view body, const XmlLimits& limits) {
   for (pugi::xml_node c = root->first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     auto n = xml::ElementName(c);
-    if (!n.ok()) return Bad("undeclared namespace prefix");
+    if (!n.ok()) return BadImdn("undeclared namespace prefix");
     if (n->ns != kImdnXmlNs) continue;  // extensions
     bool field = false;
     for (size_t i = 0; i < 5; ++i) {
       if (n->local != kFields[i]) continue;
       field = true;
-      if (have[i]) return Bad("more than one <" + std::string(kFields[i]) + ">");
+      if (have[i]) return BadImdn("more than one <" + std::string(kFields[i]) + ">");
       have[i] = true;
       *fields[i] = xml::Text(c);
       if (fields[i]->size() > limits.max_text_bytes) {
@@ -151,47 +151,47 @@ Result<Imdn> ParseImdn(std::string_view body, const XmlLimits& limits) {
     if (field) continue;
     auto kind = ParseImdnKind(n->local);
     if (!kind) continue;  // a future element of the IMDN namespace
-    if (notified) return Bad("more than one notification");
+    if (notified) return BadImdn("more than one notification");
     notified = true;
     out.kind = *kind;
     bool status_seen = false, value_seen = false;
     for (pugi::xml_node s = c.first_child(); s; s = s.next_sibling()) {
       if (s.type() != pugi::node_element) continue;
       auto sn = xml::ElementName(s);
-      if (!sn.ok()) return Bad("undeclared namespace prefix");
+      if (!sn.ok()) return BadImdn("undeclared namespace prefix");
       if (!sn->Is(kImdnXmlNs, "status")) continue;
-      if (status_seen) return Bad("more than one <status> in <" + std::string(n->local) + ">");
+      if (status_seen) return BadImdn("more than one <status> in <" + std::string(n->local) + ">");
       status_seen = true;
       for (pugi::xml_node v = s.first_child(); v; v = v.next_sibling()) {
         if (v.type() != pugi::node_element) continue;
         auto vn = xml::ElementName(v);
-        if (!vn.ok()) return Bad("undeclared namespace prefix");
+        if (!vn.ok()) return BadImdn("undeclared namespace prefix");
         if (vn->ns != kImdnXmlNs) continue;
         auto status = ParseImdnStatus(vn->local);
-        if (!status) return Bad("unknown status <" + std::string(vn->local.substr(0, 64)) + ">");
-        if (value_seen) return Bad("more than one status in <status>");
+        if (!status) return BadImdn("unknown status <" + std::string(vn->local.substr(0, 64)) + ">");
+        if (value_seen) return BadImdn("more than one status in <status>");
         value_seen = true;
         out.status = *status;
       }
     }
-    if (!status_seen) return Bad("<" + std::string(n->local) + "> without <status>");
-    if (!value_seen) return Bad("<status> without a status");
+    if (!status_seen) return BadImdn("<" + std::string(n->local) + "> without <status>");
+    if (!value_seen) return BadImdn("<status> without a status");
     if (!StatusFits(out.kind, out.status)) {
-      return Bad("<" + std::string(ToString(out.status)) + "> is not a status of <" + std::string(n->local) + ">");
+      return BadImdn("<" + std::string(ToString(out.status)) + "> is not a status of <" + std::string(n->local) + ">");
     }
   }
-  if (out.message_id.empty()) return Bad("no <message-id>");
-  if (out.datetime.empty()) return Bad("no <datetime>");
-  if (auto t = ParseRfc3339(out.datetime); !t.ok()) return Bad("datetime is " + t.error().message);
-  if (!notified) return Bad("no delivery-, display- or processing-notification");
+  if (out.message_id.empty()) return BadImdn("no <message-id>");
+  if (out.datetime.empty()) return BadImdn("no <datetime>");
+  if (auto t = ParseRfc3339(out.datetime); !t.ok()) return BadImdn("datetime is " + t.error().message);
+  if (!notified) return BadImdn("no delivery-, display- or processing-notification");
   return out;
 }
 
 Result<std::string> BuildImdn(const Imdn& n) {
-  if (xml::Trim(n.message_id).empty()) return Bad("no message-id");
-  if (auto t = ParseRfc3339(n.datetime); !t.ok()) return Bad("datetime is " + t.error().message);
+  if (xml::Trim(n.message_id).empty()) return BadImdn("no message-id");
+  if (auto t = ParseRfc3339(n.datetime); !t.ok()) return BadImdn("datetime is " + t.error().message);
   if (!StatusFits(n.kind, n.status)) {
-    return Bad("<" + std::string(ToString(n.status)) + "> is not a status of <" + std::string(ToString(n.kind)) + ">");
+    return BadImdn("<" + std::string(ToString(n.status)) + "> is not a status of <" + std::string(ToString(n.kind)) + ">");
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<imdn xmlns=\"";
   out.append(kImdnXmlNs).append("\">\n");
@@ -201,7 +201,7 @@ Result<std::string> BuildImdn(const Imdn& n) {
   for (const auto& [name, value] : fields) {
     std::string_view v = xml::Trim(*value);
     if (v.empty()) continue;
-    if (xml::FindInvalidChar(v)) return Bad(std::string(name) + " has a character XML cannot carry");
+    if (xml::FindInvalidChar(v)) return BadImdn(std::string(name) + " has a character XML cannot carry");
     out.append("  <").append(name).append(">");
     xml::AppendEscapedText(out, v);
     out.append("</").append(name).append(">\n");
@@ -213,24 +213,24 @@ Result<std::string> BuildImdn(const Imdn& n) {
 
 Result<CpimMessage> BuildImdnReply(const CpimView& original, const ImdnReply& reply) {
   const CpimHeaderView* from = original.From();
-  if (!from) return Bad("the message has no From");
+  if (!from) return BadImdn("the message has no From");
   std::string id = ImdnMessageId(original);
-  if (id.empty()) return Bad("the message has no imdn.Message-ID");
+  if (id.empty()) return BadImdn("the message has no imdn.Message-ID");
   const CpimHeaderView* dt = original.DateTime();
-  if (!dt) return Bad("the message has no DateTime");
+  if (!dt) return BadImdn("the message has no DateTime");
   auto wanted = RequestedDispositions(original);
   if (!wanted.ok()) return wanted.take_error();
   if (!StatusFits(reply.kind, reply.status)) {
-    return Bad("<" + std::string(ToString(reply.status)) + "> is not a status of <" +
+    return BadImdn("<" + std::string(ToString(reply.status)) + "> is not a status of <" +
                std::string(ToString(reply.kind)) + ">");
   }
   if (!wanted->Wants(reply.kind, reply.status)) {
     return Error(409, "IMDN: the message did not ask for a " + std::string(ToString(reply.kind)) + " (" +
                           std::string(ToString(reply.status)) + ")");
   }
-  if (reply.message_id.empty()) return Bad("the notification needs a Message-ID");
+  if (reply.message_id.empty()) return BadImdn("the notification needs a Message-ID");
   auto tos = original.Addresses(CpimHeaderKind::kTo);
-  if (tos.empty() && !reply.from) return Bad("the message has no To");
+  if (tos.empty() && !reply.from) return BadImdn("the message has no To");
 
   Imdn doc;
   doc.message_id = id;

@@ -9,7 +9,7 @@ namespace parley::im {
 namespace xml = presence::xml;
 
 namespace {
-Error Bad(std::string reason) { return Error(400, "isComposing: " + std::move(reason)); }
+Error BadComposing(std::string reason) { return Error(400, "isComposing: " + std::move(reason)); }
 }  // namespace
 
 Result<IsComposing> ParseIsComposing(std::string_view body, const XmlLimits& limits) {
@@ -17,16 +17,16 @@ Result<IsComposing> ParseIsComposing(std::string_view body, const XmlLimits& lim
   auto root = LoadXml(doc, body, "isComposing", limits);
   if (!root.ok()) return root.take_error();
   auto rn = xml::ElementName(*root);
-  if (!rn.ok()) return Bad("undeclared namespace prefix");
+  if (!rn.ok()) return BadComposing("undeclared namespace prefix");
   if (!rn->Is(kIsComposingNs, "isComposing")) {
-    return Bad("root element is not <isComposing> in " + std::string(kIsComposingNs));
+    return BadComposing("root element is not <isComposing> in " + std::string(kIsComposingNs));
   }
   IsComposing out;
   bool state = false, last = false, type = false, refresh = false;
   for (pugi::xml_node c = root->first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     auto n = xml::ElementName(c);
-    if (!n.ok()) return Bad("undeclared namespace prefix");
+    if (!n.ok()) return BadComposing("undeclared namespace prefix");
     if (n->ns != kIsComposingNs) continue;  // extensions
     bool* seen = n->local == "state"         ? &state
                  : n->local == "lastactive"  ? &last
@@ -34,7 +34,7 @@ Result<IsComposing> ParseIsComposing(std::string_view body, const XmlLimits& lim
                  : n->local == "refresh"     ? &refresh
                                              : nullptr;
     if (!seen) continue;
-    if (*seen) return Bad("more than one <" + std::string(n->local) + ">");
+    if (*seen) return BadComposing("more than one <" + std::string(n->local) + ">");
     *seen = true;
     std::string text = xml::Text(c);
     if (text.size() > limits.max_text_bytes) {
@@ -43,19 +43,19 @@ Result<IsComposing> ParseIsComposing(std::string_view body, const XmlLimits& lim
     }
     if (seen == &state) {
       if (text == "active") out.active = true;
-      else if (text != "idle") return Bad("state must be active or idle");
+      else if (text != "idle") return BadComposing("state must be active or idle");
     } else if (seen == &last) {
-      if (auto t = ParseRfc3339(text); !t.ok()) return Bad("lastactive is " + t.error().message);
+      if (auto t = ParseRfc3339(text); !t.ok()) return BadComposing("lastactive is " + t.error().message);
       out.last_active = std::move(text);
     } else if (seen == &type) {
       out.content_type = std::move(text);
     } else {
       auto r = ParseUint(text, UINT32_MAX);
-      if (!r || *r == 0) return Bad("refresh is not a positive integer");
+      if (!r || *r == 0) return BadComposing("refresh is not a positive integer");
       out.refresh = static_cast<uint32_t>(*r);
     }
   }
-  if (!state) return Bad("no <state>");
+  if (!state) return BadComposing("no <state>");
   return out;
 }
 
@@ -63,12 +63,12 @@ Result<std::string> BuildIsComposing(const IsComposing& c) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<isComposing xmlns=\"";
   out.append(kIsComposingNs).append("\">\n  <state>").append(c.active ? "active" : "idle").append("</state>\n");
   if (!c.last_active.empty()) {
-    if (auto t = ParseRfc3339(c.last_active); !t.ok()) return Bad("lastactive is " + t.error().message);
+    if (auto t = ParseRfc3339(c.last_active); !t.ok()) return BadComposing("lastactive is " + t.error().message);
     out.append("  <lastactive>").append(c.last_active).append("</lastactive>\n");
   }
   std::string_view type = xml::Trim(c.content_type);
   if (!type.empty()) {
-    if (xml::FindInvalidChar(type)) return Bad("contenttype has a character XML cannot carry");
+    if (xml::FindInvalidChar(type)) return BadComposing("contenttype has a character XML cannot carry");
     out.append("  <contenttype>");
     xml::AppendEscapedText(out, type);
     out.append("</contenttype>\n");

@@ -35,27 +35,27 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-Error Bad(std::string_view why) { return Error(400, "not RFC 3339: " + std::string(why)); }
+Error BadDate(std::string_view why) { return Error(400, "not RFC 3339: " + std::string(why)); }
 
 }  // namespace
 
 Result<int64_t> ParseRfc3339(std::string_view s) {
   int year, month, day, hour, minute, second;
-  if (s.size() < 19) return Bad("too short");
+  if (s.size() < 19) return BadDate("too short");
   if (!Digits(s, 0, 4, year) || s[4] != '-' || !Digits(s, 5, 2, month) || s[7] != '-' || !Digits(s, 8, 2, day)) {
-    return Bad("full-date is not YYYY-MM-DD");
+    return BadDate("full-date is not YYYY-MM-DD");
   }
-  if (s[10] != 'T' && s[10] != 't') return Bad("no 'T' between date and time");
+  if (s[10] != 'T' && s[10] != 't') return BadDate("no 'T' between date and time");
   if (!Digits(s, 11, 2, hour) || s[13] != ':' || !Digits(s, 14, 2, minute) || s[16] != ':' ||
       !Digits(s, 17, 2, second)) {
-    return Bad("partial-time is not hh:mm:ss");
+    return BadDate("partial-time is not hh:mm:ss");
   }
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (year == 0 || month < 1 || month > 12 || day < 1 ||
       day > kDays[month - 1] + (month == 2 && LeapYear(year) ? 1 : 0)) {
-    return Bad("no such date");
+    return BadDate("no such date");
   }
-  if (hour > 23 || minute > 59 || second > 60) return Bad("no such time");
+  if (hour > 23 || minute > 59 || second > 60) return BadDate("no such time");
   size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -64,10 +64,10 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
       if (pos - b < 3) ms = ms * 10 + (s[pos] - '0');
       ++pos;
     }
-    if (pos == b) return Bad("empty fraction");
+    if (pos == b) return BadDate("empty fraction");
     for (size_t n = pos - b; n < 3; ++n) ms *= 10;
   }
-  if (pos >= s.size()) return Bad("no time offset");
+  if (pos >= s.size()) return BadDate("no time offset");
   int64_t offset_min = 0;
   if (s[pos] == 'Z' || s[pos] == 'z') {
     ++pos;
@@ -75,14 +75,14 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
     int oh, om;
     if (!Digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !Digits(s, pos + 4, 2, om) ||
         oh > 23 || om > 59) {
-      return Bad("time offset is not +hh:mm or -hh:mm");
+      return BadDate("time offset is not +hh:mm or -hh:mm");
     }
     offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
-    return Bad("time offset is not Z, +hh:mm or -hh:mm");
+    return BadDate("time offset is not Z, +hh:mm or -hh:mm");
   }
-  if (pos != s.size()) return Bad("text after the time offset");
+  if (pos != s.size()) return BadDate("text after the time offset");
   const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offset_min * 60;
   return secs * 1000 + ms;

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/timer.h"
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
 #include "im/format/rfc3339.h"
@@ -17,11 +18,6 @@ namespace parley::im {
 namespace {
 
 constexpr size_t kPage = 100;  // messages read per look into a mailbox
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // One device per registration: its instance if it has one, else its URI.
 std::string DeviceKey(const proxy::Target& t) { return t.instance.empty() ? t.uri : t.instance; }
@@ -342,7 +338,7 @@ void MessageService::Delivered(const std::string& aor, const store::StoredMessag
   // The delivery record first, then the delete, in one transaction: a
   // device that got it is never given it again.
   store_.Write([aor, id = m.id, message_id = m.message_id, device](store::Store& s) -> store::StoreExecutor::Completion {
-    (void)s.MarkDelivered(aor, message_id, device, NowMs());
+    (void)s.MarkDelivered(aor, message_id, device, UnixNowMs());
     (void)s.DeleteMessage(aor, id);
     return {};
   });
@@ -371,7 +367,7 @@ void MessageService::Finish(const std::string& aor) {
 }
 
 void MessageService::Expire() {
-  int64_t cutoff = NowMs() - config_.max_age_s * 1000;
+  int64_t cutoff = UnixNowMs() - config_.max_age_s * 1000;
   store_.Write([cutoff](store::Store& s) -> store::StoreExecutor::Completion {
     auto n = s.DeleteExpiredMessages(cutoff);
     if (n.ok() && *n > 0) PLOG_INFO("messages_expired", {{"count", *n}});
@@ -430,7 +426,7 @@ void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
   std::string sender = !ctx.authenticated.empty() ? "sip:" + ctx.authenticated : std::string(m.from()->uri_text);
   store::HistoryEntry e;
   e.message_id = DerivedMessageId(m);
-  e.time_ms = NowMs();
+  e.time_ms = UnixNowMs();
   e.content_type = ct ? std::string(m.Value(sip::HeaderId::kContentType)) : "text/plain";
   e.body = std::string(m.body());
   if (!ctx.authenticated.empty()) {

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/timer.h"
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
 #include "im/format/rfc3339.h"
@@ -27,11 +28,6 @@ namespace {
 bool IsComposing(std::string_view content_type) {
   std::string_view essence = TrimLws(content_type.substr(0, content_type.find(';')));
   return IEquals(essence, "application/im-iscomposing+xml");
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -55,7 +51,7 @@ class MessageService::Processor : public proxy::Processor {
     store::StoredMessage sm;
     sm.recipient = sip::AorKey(*m.request_uri());
     sm.sender = "sip:" + ctx.authenticated;
-    sm.received_at_ms = NowMs();
+    sm.received_at_ms = UnixNowMs();
     sm.content_type = content_type.empty() ? "text/plain" : content_type;
     sm.body = std::string(m.body());
     std::optional<DispositionRequest> wants;
@@ -83,7 +79,7 @@ class MessageService::Processor : public proxy::Processor {
     // now, while the request's body is at hand, and sent once stored.
     std::optional<store::StoredMessage> notice;
     if (wants && wants->processing && cpim) {
-      auto reply = BuildImdnReply(*cpim, {ImdnKind::kProcessing, ImdnStatus::kStored, sip::RandomToken(10), NowMs(),
+      auto reply = BuildImdnReply(*cpim, {ImdnKind::kProcessing, ImdnStatus::kStored, sip::RandomToken(10), UnixNowMs(),
                                           CpimAddress{"", service_.config_.server_uri}});
       auto body = reply.ok() ? BuildCpim(*reply) : Result<std::string>(reply.error());
       if (body.ok()) {
@@ -91,7 +87,7 @@ class MessageService::Processor : public proxy::Processor {
         n.recipient = ctx.authenticated;
         n.sender = service_.config_.server_uri;
         n.message_id = reply->Extension(kImdnPrefix, "Message-ID");
-        n.received_at_ms = NowMs();
+        n.received_at_ms = UnixNowMs();
         n.datetime = reply->datetime;
         n.content_type = std::string(kCpimType);
         n.body = std::move(*body);

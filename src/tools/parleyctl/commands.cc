@@ -21,11 +21,6 @@ namespace {
 
 constexpr size_t kMaxBadLinesShown = 20;
 
-int Fail(Output o, int code, const std::string& message) {
-  o.err << "parleyctl: " << message << "\n";
-  return code;
-}
-
 // Store errors: malformed input is the caller's mistake (usage), the rest
 // is a failure.
 int FailStore(Output o, const Error& e) {

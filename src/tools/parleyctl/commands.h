@@ -22,6 +22,12 @@ struct Output {
   std::ostream& err;
 };
 
+// Prints "parleyctl: MESSAGE" on the error stream; returns `code`.
+inline int Fail(Output o, int code, const std::string& message) {
+  o.err << "parleyctl: " << message << "\n";
+  return code;
+}
+
 // A user record with both HA1s (realm = the AOR's domain).
 store::UserRecord MakeUser(const std::string& normalized_aor, const std::string& password);
 

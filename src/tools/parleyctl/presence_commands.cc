@@ -17,11 +17,6 @@ namespace {
 constexpr const char* kAuid = "pres-rules";
 constexpr const char* kDocument = "index";
 
-int Fail(Output o, int code, const std::string& message) {
-  o.err << "parleyctl: " << message << "\n";
-  return code;
-}
-
 std::string NewEtag() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
