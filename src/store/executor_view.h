@@ -147,6 +147,9 @@ class ExecutorStore final : public Store {
   Result<std::vector<StoredMessage>> PendingMessages(const std::string& to, int64_t after, size_t limit) override {
     return Do<std::vector<StoredMessage>>([&] { return inner_->PendingMessages(to, after, limit); });
   }
+  Result<std::vector<StoredMessage>> ExpiredWithNotifications(int64_t older_than_ms, size_t limit) override {
+    return Do<std::vector<StoredMessage>>([&] { return inner_->ExpiredWithNotifications(older_than_ms, limit); });
+  }
   Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) override {
     return Do<std::vector<std::string>>([&] { return inner_->RecipientsWithPending(after, limit); });
   }

@@ -85,6 +85,7 @@ class SqlStore final : public Store {
   Result<bool> WasDelivered(const std::string& recipient, const std::string& message_id,
                             const std::string& device) override;
   Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) override;
+  Result<std::vector<StoredMessage>> ExpiredWithNotifications(int64_t older_than_ms, size_t limit) override;
 
   // sql_store_history.cc
   Result<void> SetHistoryEnabled(const std::string& aor, bool enabled) override;

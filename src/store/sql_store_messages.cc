@@ -44,6 +44,9 @@ const std::string kEnqueueCheck =
 const std::string kPending =
     "SELECT id, recipient, sender, message_id, received_at, cpim_datetime, content_type, body, headers, attempts,"
     " next_attempt_at, imdn FROM message_queue WHERE recipient = $1 AND id > $2 ORDER BY id LIMIT $3";
+const std::string kExpiredWithNotifications =
+    "SELECT id, recipient, sender, message_id, received_at, cpim_datetime, content_type, body, headers, attempts,"
+    " next_attempt_at, imdn FROM message_queue WHERE received_at < $1 AND imdn <> 0 ORDER BY received_at, id LIMIT $2";
 const std::string kPendingDeliveries =
     "SELECT q.id, d.device FROM message_deliveries d"
     " JOIN message_queue q ON q.recipient = d.recipient AND q.message_id = d.message_id"
@@ -64,6 +67,27 @@ const std::string kWasDelivered =
     "SELECT 1 FROM message_deliveries WHERE recipient = $1 AND message_id = $2 AND device = $3";
 const std::string kExpireMessages = "DELETE FROM message_queue WHERE received_at < $1";
 const std::string kExpireDeliveries = "DELETE FROM message_deliveries WHERE delivered_at < $1";
+
+// Rows of kPending's columns.
+std::vector<StoredMessage> MessagesFromRows(const SqlRows& rows) {
+  std::vector<StoredMessage> out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    StoredMessage& m = out[i];
+    m.id = ToInt(rows.at(i, 0));
+    m.recipient = rows.at(i, 1);
+    m.sender = rows.at(i, 2);
+    m.message_id = rows.at(i, 3);
+    m.received_at_ms = ToInt(rows.at(i, 4));
+    m.datetime = rows.at(i, 5);
+    m.content_type = rows.at(i, 6);
+    m.body = rows.at(i, 7);
+    m.headers = rows.at(i, 8);
+    m.attempts = static_cast<int32_t>(ToInt(rows.at(i, 9)));
+    m.next_attempt_at_ms = ToInt(rows.at(i, 10));
+    m.imdn = static_cast<uint32_t>(ToInt(rows.at(i, 11)));
+  }
+  return out;
+}
 
 int64_t Limit(int64_t v) { return v > 0 ? v : std::numeric_limits<int64_t>::max(); }
 
@@ -152,22 +176,7 @@ Result<std::vector<StoredMessage>> SqlStore::PendingMessages(const std::string& 
     if (!to.ok() || limit == 0) return out;
     SqlRows rows;
     if (auto r = Run(kPending, {*to, after_id, LimitParam(limit)}, &rows); !r.ok()) return r.take_error();
-    out.resize(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      StoredMessage& m = out[i];
-      m.id = ToInt(rows.at(i, 0));
-      m.recipient = rows.at(i, 1);
-      m.sender = rows.at(i, 2);
-      m.message_id = rows.at(i, 3);
-      m.received_at_ms = ToInt(rows.at(i, 4));
-      m.datetime = rows.at(i, 5);
-      m.content_type = rows.at(i, 6);
-      m.body = rows.at(i, 7);
-      m.headers = rows.at(i, 8);
-      m.attempts = static_cast<int32_t>(ToInt(rows.at(i, 9)));
-      m.next_attempt_at_ms = ToInt(rows.at(i, 10));
-      m.imdn = static_cast<uint32_t>(ToInt(rows.at(i, 11)));
-    }
+    out = MessagesFromRows(rows);
     if (out.empty()) return out;
     if (auto r = Run(kPendingDeliveries, {*to, after_id, out.back().id}, &rows); !r.ok()) return r.take_error();
     size_t next = 0;  // both are in id order
@@ -250,6 +259,18 @@ Result<size_t> SqlStore::DeleteExpiredMessages(int64_t older_than_ms) {
     if (!n.ok()) return n.take_error();
     if (auto d = Run(kExpireDeliveries, {older_than_ms}); !d.ok()) return d.take_error();
     return static_cast<size_t>(*n);
+  });
+}
+
+Result<std::vector<StoredMessage>> SqlStore::ExpiredWithNotifications(int64_t older_than_ms, size_t limit) {
+  using Out = std::vector<StoredMessage>;
+  return Guarded<Out>(Mode::kSingle, [&]() -> Result<Out> {
+    if (limit == 0) return Out{};
+    SqlRows rows;
+    if (auto r = Run(kExpiredWithNotifications, {older_than_ms, LimitParam(limit)}, &rows); !r.ok()) {
+      return r.take_error();
+    }
+    return MessagesFromRows(rows);
   });
 }
 

@@ -312,6 +312,10 @@ class Store {
   // Drops messages received and delivery records made before `older_than_ms`;
   // returns the number of messages dropped.
   virtual Result<size_t> DeleteExpiredMessages(int64_t older_than_ms) = 0;
+  // Messages received before `older_than_ms` that asked for a notification
+  // (imdn != 0), oldest first, at most `limit`: what expiry must answer
+  // before DeleteExpiredMessages drops them. `delivered_to` is not filled.
+  virtual Result<std::vector<StoredMessage>> ExpiredWithNotifications(int64_t older_than_ms, size_t limit) = 0;
 
   // History. The setting is per user (off by default) and appends a
   // Change{kind "history"}; AppendHistory stores nothing (returns 0) for a

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/timer.h"
 #include "server_fixture.h"
 
 namespace parley::server {
@@ -267,6 +268,41 @@ TEST_F(Im, ProcessingNotificationSaysStored) {
   EXPECT_NE(body.find("<stored/>"), std::string::npos) << body;
   EXPECT_NE(body.find("<processing-notification>"), std::string::npos) << body;
   EXPECT_NE(body.find("From: <sip:example.com>"), std::string::npos) << body;
+}
+
+TEST_F(Im, AnExpiredMessageTellsItsSenderItFailed) {
+  // Two messages for bob, 40 days old (past the 30-day default): one asked
+  // for negative delivery notification, one did not.
+  int64_t old = UnixNowMs() - int64_t{40} * 86400 * 1000;
+  auto queue = [&](const std::string& id, const std::string& dispositions, uint32_t imdn) {
+    store::StoredMessage m;
+    m.recipient = "bob@example.com";
+    m.sender = "sip:alice@example.com";
+    m.message_id = id;
+    m.received_at_ms = old;
+    m.content_type = "message/cpim";
+    std::string body = Cpim("lost in time", "imdn.Disposition-Notification: " + dispositions + "\r\n");
+    m.body = body.replace(body.find("34jk324j"), 8, id);
+    m.imdn = imdn;
+    ASSERT_TRUE(store_->EnqueueMessage(m, {}).ok());
+  };
+  queue("neg-1", "negative-delivery", store::kImdnNegativeDelivery);
+  queue("pos-1", "positive-delivery", store::kImdnPositiveDelivery);
+  Restart();  // expiry runs at startup, then hourly
+
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Register(alice, "alice", "alice-pw")->status(), 200);
+  auto n = Take(alice);
+  ASSERT_TRUE(n);
+  std::string body(n->body());
+  EXPECT_EQ(n->content_type()->Essence(), "message/cpim");
+  EXPECT_NE(body.find("<delivery-notification>"), std::string::npos) << body;
+  EXPECT_NE(body.find("<failed/>"), std::string::npos) << body;
+  EXPECT_NE(body.find("<message-id>neg-1</message-id>"), std::string::npos) << body;
+  EXPECT_EQ(body.find("pos-1"), std::string::npos) << body;
+  EXPECT_FALSE(Take(alice));  // one notice only: positive-delivery asks for none on failure
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_EQ(Queued("alice"), 0u);
 }
 
 TEST_F(Im, StoredMessagesSurviveRestart) {

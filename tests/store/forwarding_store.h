@@ -77,6 +77,9 @@ class ForwardingStore : public store::Store {
                                                             size_t limit) override {
     return inner_->PendingMessages(to, after, limit);
   }
+  Result<std::vector<store::StoredMessage>> ExpiredWithNotifications(int64_t older_than_ms, size_t limit) override {
+    return inner_->ExpiredWithNotifications(older_than_ms, limit);
+  }
   Result<std::vector<std::string>> RecipientsWithPending(const std::string& after, size_t limit) override {
     return inner_->RecipientsWithPending(after, limit);
   }

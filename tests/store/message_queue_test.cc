@@ -388,5 +388,37 @@ TEST_P(MessageQueueTest, ExpiryDropsOldMessagesAndDeliveryRecords) {
   EXPECT_EQ(store_->DeleteExpiredMessages(1000).value_or(9), 0u);
 }
 
+TEST_P(MessageQueueTest, ExpiredWithNotificationsListsOnlyThoseThatAskedOldestFirst) {
+  struct {
+    const char* to;
+    const char* id;
+    int64_t at;
+    uint32_t imdn;
+  } rows[] = {{"carol@example.com", "b-late", 300, kImdnNegativeDelivery},
+              {"alice@example.com", "a-quiet", 100, 0},
+              {"alice@example.com", "a-neg", 150, kImdnNegativeDelivery | kImdnPositiveDelivery},
+              {"carol@example.com", "b-new", 900, kImdnNegativeDelivery}};
+  for (const auto& r : rows) {
+    StoredMessage m = Msg(r.to, r.id);
+    m.received_at_ms = r.at;
+    m.imdn = r.imdn;
+    Enqueue(m);
+  }
+  auto all = store_->ExpiredWithNotifications(500, 10);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].message_id, "a-neg");
+  EXPECT_EQ((*all)[0].recipient, "alice@example.com");
+  EXPECT_EQ((*all)[0].imdn, kImdnNegativeDelivery | kImdnPositiveDelivery);
+  EXPECT_EQ((*all)[0].body, Msg("alice@example.com", "a-neg").body);
+  EXPECT_EQ((*all)[1].message_id, "b-late");
+  auto one = store_->ExpiredWithNotifications(500, 1);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].message_id, "a-neg");
+  EXPECT_TRUE(store_->ExpiredWithNotifications(500, 0).value_or(all.value()).empty());
+  EXPECT_TRUE(store_->ExpiredWithNotifications(100, 10).value_or(all.value()).empty());  // strictly older
+}
+
 }  // namespace
 }  // namespace parley::store

@@ -105,15 +105,37 @@ void MessageService::Submit(store::StoredMessage m, size_t reply_shard,
       Result<store::EnqueueResult> out = committed.ok() ? *r : Result<store::EnqueueResult>(committed.error());
       bool fresh = out.ok() && !out->duplicate;
       if (done) router_.Post(reply_shard, [done, out] { done(out); });
-      if (fresh) {
-        size_t shard = router_.ShardOf(aor);
-        router_.Post(shard, [this, shard, aor] {
-          shards_[shard]->mailboxes[aor].pending = true;
-          Deliver(aor);
-        });
-      }
+      if (fresh) Wake(aor);
     };
   });
+}
+
+void MessageService::Wake(const std::string& aor) {
+  size_t shard = router_.ShardOf(aor);
+  router_.Post(shard, [this, shard, aor] {
+    shards_[shard]->mailboxes[aor].pending = true;
+    Deliver(aor);
+  });
+}
+
+std::optional<store::StoredMessage> MessageService::Notice(const CpimView& original, ImdnKind kind,
+                                                           ImdnStatus status, const std::string& to) const {
+  auto reply = BuildImdnReply(original, {kind, status, sip::RandomToken(10), UnixNowMs(),
+                                         CpimAddress{"", config_.server_uri}});
+  auto body = reply.ok() ? BuildCpim(*reply) : Result<std::string>(reply.error());
+  if (!body.ok()) {
+    PLOG_DEBUG("imdn_reply_failed", {{"error", body.error().message}});
+    return std::nullopt;
+  }
+  store::StoredMessage n;
+  n.recipient = to;
+  n.sender = config_.server_uri;
+  n.message_id = reply->Extension(kImdnPrefix, "Message-ID");
+  n.received_at_ms = UnixNowMs();
+  n.datetime = reply->datetime;
+  n.content_type = std::string(kCpimType);
+  n.body = std::move(*body);
+  return n;
 }
 
 // ---- delivery ------------------------------------------------------------------
@@ -368,10 +390,36 @@ void MessageService::Finish(const std::string& aor) {
 
 void MessageService::Expire() {
   int64_t cutoff = UnixNowMs() - config_.max_age_s * 1000;
-  store_.Write([cutoff](store::Store& s) -> store::StoreExecutor::Completion {
+  store_.Write([this, cutoff](store::Store& s) -> store::StoreExecutor::Completion {
+    // The notifications and the deletion commit together: a message is
+    // never dropped without the failure notice its sender asked for.
+    std::vector<std::string> woken;
+    size_t notices = 0;
+    constexpr size_t kPage = 500;
+    for (bool more = true; more;) {
+      auto page = s.ExpiredWithNotifications(cutoff, kPage);
+      if (!page.ok()) break;  // the deletion below fails the same way
+      more = page->size() == kPage;
+      for (const auto& m : *page) {
+        std::string sender = m.sender.starts_with("sip:") ? m.sender.substr(4) : m.sender;
+        if ((m.imdn & store::kImdnNegativeDelivery) != 0 && m.sender != config_.server_uri) {
+          auto cpim = ParseCpim(m.body);
+          auto notice = cpim.ok() ? Notice(*cpim, ImdnKind::kDelivery, ImdnStatus::kFailed, sender) : std::nullopt;
+          if (notice && s.EnqueueMessage(*notice, {}).ok()) {
+            ++notices;
+            woken.push_back(sender);
+          }
+        }
+        // Gone now, so that the next page starts after it.
+        if (!s.DeleteMessage(m.recipient, m.id).ok()) more = false;
+      }
+    }
     auto n = s.DeleteExpiredMessages(cutoff);
-    if (n.ok() && *n > 0) PLOG_INFO("messages_expired", {{"count", *n}});
-    return {};
+    if (n.ok() && *n > 0) PLOG_INFO("messages_expired", {{"count", *n}, {"notified", notices}});
+    return [this, woken = std::move(woken)](const Result<void>& committed) {
+      if (!committed.ok()) return;
+      for (const auto& aor : woken) Wake(aor);
+    };
   });
 }
 

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "im/format/cpim.h"
+#include "im/format/imdn.h"
 #include "proxy/processor.h"
 #include "proxy/router.h"
 #include "proxy/shards.h"
@@ -72,7 +74,9 @@ class MessageService : public proxy::RelayObserver {
   void Submit(store::StoredMessage m, size_t reply_shard,
               std::function<void(const Result<store::EnqueueResult>&)> done);
 
-  // Drops messages older than max_age (a timer on shard 0 calls it).
+  // Drops messages older than max_age (a timer on shard 0 calls it). A
+  // sender who asked for negative delivery notification gets IMDN
+  // "failed" (RFC 5438 §7.2.1.1), queued in the same transaction.
   void Expire();
 
   const MessageServiceConfig& config() const { return config_; }
@@ -105,6 +109,12 @@ class MessageService : public proxy::RelayObserver {
   void Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device);
   void Failed(const std::string& aor);
   void Finish(const std::string& aor);
+  // A notification from the server about `original` for `to` (an AOR),
+  // ready to queue; nullopt (logged) when it cannot be built.
+  std::optional<store::StoredMessage> Notice(const CpimView& original, ImdnKind kind, ImdnStatus status,
+                                             const std::string& to) const;
+  // Queues what Submit would have, after a commit: wakes `aor`'s mailbox.
+  void Wake(const std::string& aor);
   // Appends to the archives of `owner` (if enabled) on the calling shard.
   void Archive(const std::string& owner, store::HistoryEntry e);
 

@@ -79,22 +79,7 @@ class MessageService::Processor : public proxy::Processor {
     // now, while the request's body is at hand, and sent once stored.
     std::optional<store::StoredMessage> notice;
     if (wants && wants->processing && cpim) {
-      auto reply = BuildImdnReply(*cpim, {ImdnKind::kProcessing, ImdnStatus::kStored, sip::RandomToken(10), UnixNowMs(),
-                                          CpimAddress{"", service_.config_.server_uri}});
-      auto body = reply.ok() ? BuildCpim(*reply) : Result<std::string>(reply.error());
-      if (body.ok()) {
-        store::StoredMessage n;
-        n.recipient = ctx.authenticated;
-        n.sender = service_.config_.server_uri;
-        n.message_id = reply->Extension(kImdnPrefix, "Message-ID");
-        n.received_at_ms = UnixNowMs();
-        n.datetime = reply->datetime;
-        n.content_type = std::string(kCpimType);
-        n.body = std::move(*body);
-        notice = std::move(n);
-      } else {
-        PLOG_DEBUG("imdn_reply_failed", {{"error", body.error().message}});
-      }
+      notice = service_.Notice(*cpim, ImdnKind::kProcessing, ImdnStatus::kStored, ctx.authenticated);
     }
 
     store::HistoryEntry h;
