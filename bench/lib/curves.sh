@@ -94,7 +94,7 @@ run_curve() {
       local r rp n before_n after_n
       for x in $watch_points; do
         curve_fill "$dir/fill-$x" subscribe_hold "$work/material/to-u0.csv" "$x" -key sink_port "$SINK_PORT"
-        sleep 1.5 # initial NOTIFYs answered and counted (the sink's stat file is written every second)
+        sink_settle >/dev/null # initial NOTIFYs answered and counted
         # about 2000 NOTIFY/s (2 per watcher and flow): 1000/x flows/s, at most 100 flows/s
         # (all on one presentity), at least 3 flows
         if ((x <= 1000)); then r=$(((1000 + x - 1) / x)) rp=1000; else r=1 rp=$x; fi
@@ -102,10 +102,11 @@ run_curve() {
         n=$((r * cpu_secs * 1000 / rp)); ((n >= 3)) || n=3
         before_n=$(sink_count)
         read -r cpu ok bad < <(curve_rp=$rp curve_cpu "$dir/cpu-$x" publish "$r" "$n" -inf "$work/material/u0.csv")
-        sleep 1.5
-        after_n=$(sink_count)
+        after_n=$(sink_settle $((before_n + ok * x * 2)))
         note="flows_ok=$ok failed=$bad notifies=$((after_n - before_n))/$((ok * x * 2))"
-        note+=" cpu_us_per_notify=$(awk -v c="$cpu" -v w="$x" 'BEGIN{printf "%.1f", c / w / 2}')"
+        # Over the NOTIFYs answered (a server may coalesce a change its watcher never saw).
+        note+=" cpu_us_per_notify=$(awk -v c="$cpu" -v o="$ok" -v n="$((after_n - before_n))" \
+          'BEGIN{printf "%.1f", (n > 0 ? c * o / n : 0)}')"
         ((fill_failed == 0)) || note+=" fill_failed=$fill_failed"
         curve_row "$curve" "$server" "$x" "$cpu" "$(pss_kb "${srv_tree[@]}")" "$(hwm_kb "${srv_tree[@]}")" "$note"
       done
