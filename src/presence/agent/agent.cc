@@ -68,6 +68,9 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
   if (cached != p->bodies.end()) return cached->second;
   std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
   p->bodies.emplace(sub.view, body);
+  // Nothing published (offline, or registrations only): most watched
+  // presentities. The body is all that is kept; another view composes again.
+  if (p->pubs.empty()) p->composed.reset();
   return body;
 }
 

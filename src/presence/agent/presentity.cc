@@ -105,7 +105,7 @@ const PresenceDoc& PresentityTable::Composed(const std::string& aor, const std::
     std::vector<Publication> pubs;
     pubs.reserve(p.pubs.size());
     for (const auto& live : p.pubs) pubs.push_back({live.etag, live.published_at_ms, live.doc});
-    p.composed = Compose(entity, pubs, registrations, now);
+    p.composed = std::make_unique<PresenceDoc>(Compose(entity, pubs, registrations, now));
   }
   return *p.composed;
 }

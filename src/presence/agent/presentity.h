@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -28,7 +29,9 @@ struct LivePublication {
 struct Presentity {
   std::vector<LivePublication> pubs;
   // Composition cache, dropped when a publication or a binding changes.
-  std::optional<PresenceDoc> composed;
+  // On the heap: a PresenceDoc is kilobytes, and a presentity that only
+  // has watchers keeps its serialized bodies alone (PresentityTable::Trim).
+  std::unique_ptr<PresenceDoc> composed;
   std::unordered_map<uint32_t, std::string> bodies;  // serialized, per authorization view
   void Invalidate() {
     composed.reset();
