@@ -103,11 +103,18 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       req.peer = transport::SocketAddress::Parse(ep.address().to_string(), ep.port()).value_or(transport::SocketAddress());
     }
     bool keep_alive = msg.keep_alive();
-    // The reply may come later from another loop: post it back here.
-    auto self = shared_from_this();
+    // The reply may come later from another loop: post it back here. The
+    // session is moved into that post, so that the last reference is never
+    // dropped on the replying thread (destroying the stream off its loop,
+    // maybe after the io_context is gone).
+    auto slot = std::make_shared<std::shared_ptr<Session>>(shared_from_this());
     auto& io = server_->io_;
-    server_->Dispatch(req, [self, keep_alive, &io](HttpResponse resp) {
-      asio::post(io, [self, keep_alive, resp = std::move(resp)]() mutable { self->Write(std::move(resp), keep_alive); });
+    server_->Dispatch(req, [slot, keep_alive, &io](HttpResponse resp) {
+      std::shared_ptr<Session> self = std::move(*slot);
+      if (!self) return;  // replied twice
+      asio::post(io, [self = std::move(self), keep_alive, resp = std::move(resp)]() mutable {
+        self->Write(std::move(resp), keep_alive);
+      });
     });
   }
 
