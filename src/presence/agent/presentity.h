@@ -30,7 +30,7 @@ struct Presentity {
   std::vector<LivePublication> pubs;
   // Composition cache, dropped when a publication or a binding changes.
   // On the heap: a PresenceDoc is kilobytes, and a presentity that only
-  // has watchers keeps its serialized bodies alone (PresentityTable::Trim).
+  // has watchers keeps its serialized bodies alone (PresenceAgent::FullState).
   std::unique_ptr<PresenceDoc> composed;
   std::unordered_map<uint32_t, std::string> bodies;  // serialized, per authorization view
   void Invalidate() {
