@@ -55,12 +55,15 @@ std::string EventProcessor::AllowEvents() const {
 }
 
 void EventProcessor::Answer(RequestContext& ctx, proxy::ProcessorHost& host, const SubscribeAnswer& a) {
-  auto r = sip::MakeResponse(*ctx.request, a.status, "", a.local_tag);
-  if (a.status < 300) {
-    r->AddHeader(sip::HeaderId::kExpires, std::to_string(a.expires));
-    r->AddHeader(sip::HeaderId::kContact, a.contact);
+  if (a.status >= 300) {
+    host.Respond(ctx, a.status, a.reason);
+    return;
   }
+  auto r = sip::MakeResponse(*ctx.request, a.status, "", a.local_tag);
+  r->AddHeader(sip::HeaderId::kExpires, std::to_string(a.expires));
+  r->AddHeader(sip::HeaderId::kContact, a.contact);
   host.Send(ctx, std::move(r));
+  if (a.answered) a.answered();  // the NOTIFY that follows the 2xx
 }
 
 Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host) {
@@ -116,12 +119,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
       uint64_t found = id != 0 ? id : n.FindDialog(resource, call_id, local_tag, remote_tag);
       n.Refresh(found, call_id, remote_tag, cseq, expires, UnixNow(), [=, &router, this](SubscribeAnswer a) {
         router.Post(back, [=, this] {
-          if (a.status >= 300) {
-            h->Respond(**holder, a.status, a.reason);
-          } else {
-            Answer(**holder, *h, a);
-          }
-          if (a.answered) a.answered();
+          Answer(**holder, *h, a);
         });
       });
     });
@@ -228,12 +226,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   notifiers_.OnOwner(resource, [req = std::move(req), holder, h, back, &router, this](Notifier& n) mutable {
     n.Subscribe(std::move(req), [holder, h, back, &router, this](SubscribeAnswer a) {
       router.Post(back, [holder, h, a, this] {
-        if (a.status >= 300) {
-          h->Respond(**holder, a.status, a.reason);
-        } else {
-          Answer(**holder, *h, a);
-        }
-        if (a.answered) a.answered();
+        Answer(**holder, *h, a);
       });
     });
   });

@@ -29,6 +29,7 @@ class EventProcessor : public proxy::Processor {
 
  private:
   EventPackage* Find(std::string_view name) const;
+  // The SUBSCRIBE's final response: an error, or the 2xx then `a.answered`.
   void Answer(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const SubscribeAnswer& a);
 
   const EventConfig& config_;

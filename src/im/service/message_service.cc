@@ -395,14 +395,14 @@ void MessageService::Expire() {
     // never dropped without the failure notice its sender asked for.
     std::vector<std::string> woken;
     size_t notices = 0;
-    constexpr size_t kPage = 500;
+    constexpr size_t kExpiryPage = 500;
     for (bool more = true; more;) {
-      auto page = s.ExpiredWithNotifications(cutoff, kPage);
+      auto page = s.ExpiredWithNotifications(cutoff, kExpiryPage);
       if (!page.ok()) break;  // the deletion below fails the same way
-      more = page->size() == kPage;
+      more = page->size() == kExpiryPage;
       for (const auto& m : *page) {
-        std::string sender = m.sender.starts_with("sip:") ? m.sender.substr(4) : m.sender;
         if ((m.imdn & store::kImdnNegativeDelivery) != 0 && m.sender != config_.server_uri) {
+          std::string sender = m.sender.starts_with("sip:") ? m.sender.substr(4) : m.sender;
           auto cpim = ParseCpim(m.body);
           auto notice = cpim.ok() ? Notice(*cpim, ImdnKind::kDelivery, ImdnStatus::kFailed, sender) : std::nullopt;
           if (notice && s.EnqueueMessage(*notice, {}).ok()) {
