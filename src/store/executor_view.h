@@ -187,6 +187,21 @@ class ExecutorStore final : public Store {
   Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override {
     return DoWrite<size_t>([&] { return inner_->DeleteHistoryBefore(owner, before_ms); });
   }
+  Result<void> SaveGroup(const Group& g) override {
+    return DoWrite<void>([&] { return inner_->SaveGroup(g); });
+  }
+  Result<bool> DeleteGroup(const std::string& aor) override {
+    return DoWrite<bool>([&] { return inner_->DeleteGroup(aor); });
+  }
+  Result<void> AddGroupMember(const std::string& group, const std::string& member) override {
+    return DoWrite<void>([&] { return inner_->AddGroupMember(group, member); });
+  }
+  Result<bool> RemoveGroupMember(const std::string& group, const std::string& member) override {
+    return DoWrite<bool>([&] { return inner_->RemoveGroupMember(group, member); });
+  }
+  Result<std::vector<Group>> ListGroups() override {
+    return Do<std::vector<Group>>([&] { return inner_->ListGroups(); });
+  }
   Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
                                   int64_t now_ms) override {
     return DoWrite<NewApiToken>([&] { return inner_->CreateToken(aor, label, expires_at_ms, now_ms); });

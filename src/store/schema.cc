@@ -166,6 +166,22 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_by_aor ON api_tokens (aor, id);
 )sql"},
+    // Groups (seed 003 §7.2.1): a member is a user's or another group's AOR
+    // (no foreign key: the store takes a deleted one out of every group).
+    {4, R"sql(
+CREATE TABLE groups (
+  aor TEXT PRIMARY KEY,
+  domain TEXT NOT NULL REFERENCES domains (domain),
+  ack TEXT NOT NULL CHECK (ack IN ('single', 'per-recipient')),
+  posting TEXT NOT NULL CHECK (posting IN ('members', 'users'))
+);
+CREATE TABLE group_members (
+  group_aor TEXT NOT NULL REFERENCES groups (aor) ON DELETE CASCADE,
+  member TEXT NOT NULL,
+  PRIMARY KEY (group_aor, member)
+);
+CREATE INDEX group_members_by_member ON group_members (member);
+)sql"},
 };
 
 }  // namespace

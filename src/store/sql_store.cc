@@ -19,7 +19,8 @@ namespace {
 constexpr size_t kImportChunk = 128;
 
 const std::string kInsertDomain = "INSERT INTO domains (domain) VALUES ($1) ON CONFLICT (domain) DO NOTHING";
-const std::string kCountDomainUsers = "SELECT COUNT(*) FROM users WHERE domain = $1";
+const std::string kCountDomainUsers =
+    "SELECT (SELECT COUNT(*) FROM users WHERE domain = $1) + (SELECT COUNT(*) FROM groups WHERE domain = $1)";
 const std::string kDeleteDomain = "DELETE FROM domains WHERE domain = $1";
 const std::string kListDomains = "SELECT domain FROM domains ORDER BY domain";
 
@@ -282,7 +283,7 @@ Result<void> SqlStore::RemoveDomain(const std::string& domain) {
     SqlRows rows;
     if (auto c = Run(kCountDomainUsers, {*d}, &rows); !c.ok()) return c.take_error();
     if (int64_t users = ToInt(rows.at(0, 0)); users > 0) {
-      return Error(kErrConstraint, "domain " + *d + " still has " + std::to_string(users) + " user(s)");
+      return Error(kErrConstraint, "domain " + *d + " still has " + std::to_string(users) + " user(s) or group(s)");
     }
     auto n = Run(kDeleteDomain, {*d});
     if (!n.ok()) return n.take_error();
@@ -348,6 +349,7 @@ Result<bool> SqlStore::DeleteUser(const std::string& aor) {
     if (*n == 0) return false;
     if (auto b = Run(kDeleteBindings, {*a}); !b.ok()) return b.take_error();
     if (auto p = DeletePresenceState(*a); !p.ok()) return p.error();
+    if (auto g = LeaveGroups(*a); !g.ok()) return g.error();
     if (auto c = AppendChange("user", *a); !c.ok()) return c.error();
     return true;
   });

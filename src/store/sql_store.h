@@ -94,6 +94,13 @@ class SqlStore final : public Store {
   Result<std::vector<HistoryEntry>> QueryHistory(const HistoryQuery& q) override;
   Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override;
 
+  // sql_store_groups.cc
+  Result<void> SaveGroup(const Group& g) override;
+  Result<bool> DeleteGroup(const std::string& aor) override;
+  Result<void> AddGroupMember(const std::string& group, const std::string& member) override;
+  Result<bool> RemoveGroupMember(const std::string& group, const std::string& member) override;
+  Result<std::vector<Group>> ListGroups() override;
+
   // sql_store_tokens.cc
   Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
                                   int64_t now_ms) override;
@@ -125,6 +132,8 @@ class SqlStore final : public Store {
   Result<void> AppendChange(std::string_view kind, std::string_view key);
   Result<void> UpsertUsers(std::span<const UserRecord> users);
   Result<void> AppendUserChanges(std::span<const UserRecord> users);
+  // Takes `aor` (a deleted user or group) out of every group (sql_store_groups.cc).
+  Result<void> LeaveGroups(const std::string& aor);
   // Presence state of a deleted user (sql_store_presence.cc).
   Result<void> DeletePresenceState(const std::string& aor);
 

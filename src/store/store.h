@@ -120,7 +120,7 @@ struct OptionEntry {
 // policies edited by parleyctl): a monotonically increasing sequence.
 struct Change {
   int64_t seq = 0;
-  std::string kind;  // "user", "policy", "domain", "history", "token"
+  std::string kind;  // "user", "policy", "domain", "history", "token", "group", …
   std::string key;   // the AOR or domain concerned
 };
 
@@ -198,6 +198,26 @@ struct HistoryQuery {
   std::string text;
   size_t limit = 100;     // capped at kMaxHistoryPage
   int64_t before_id = 0;  // 0 = from the newest; else the last id of the previous page
+};
+
+// ---- Groups (seed 003 §7.2.1, §7.3): a MESSAGE to a group's URI goes to its members ----
+
+// How the sender of a group message is answered.
+enum class GroupAck : uint8_t {
+  kSingle,        // one 202, then a copy per member
+  kPerRecipient,  // 202, then a delivery notification (IMDN) per member
+};
+// Who may send to the group.
+enum class GroupPosting : uint8_t {
+  kMembers,  // its members (nested groups flattened)
+  kUsers,    // any authenticated user of our domains
+};
+
+struct Group {
+  std::string aor;  // "team@example.com": a URI of one of our domains that is no user's
+  GroupAck ack = GroupAck::kSingle;
+  GroupPosting posting = GroupPosting::kMembers;
+  std::vector<std::string> members;  // users' or other groups' AORs, sorted (read only: ListGroups)
 };
 
 // ---- API tokens (bearer tokens for the HTTP API) ----
@@ -327,6 +347,18 @@ class Store {
   virtual Result<std::vector<HistoryEntry>> QueryHistory(const HistoryQuery& q) = 0;
   // Entries with time_ms < before_ms, of `owner` ("" = everybody).
   virtual Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) = 0;
+
+  // Groups; every change appends a Change{kind "group"}. SaveGroup creates
+  // a group (its domain must exist, kErrNotFound; a user with that AOR is
+  // kErrConstraint) or changes its settings, keeping its members. A member
+  // is a user or another group (kErrNotFound otherwise); deleting a user
+  // or a group takes it out of every group.
+  virtual Result<void> SaveGroup(const Group& g) = 0;
+  virtual Result<bool> DeleteGroup(const std::string& aor) = 0;  // false: no such group
+  virtual Result<void> AddGroupMember(const std::string& group, const std::string& member) = 0;
+  virtual Result<bool> RemoveGroupMember(const std::string& group, const std::string& member) = 0;
+  // Every group with its members, by AOR.
+  virtual Result<std::vector<Group>> ListGroups() = 0;
 
   // API tokens; creating and revoking append a Change{kind "token"}.
   virtual Result<NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,

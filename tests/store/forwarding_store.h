@@ -105,6 +105,15 @@ class ForwardingStore : public store::Store {
   Result<size_t> DeleteHistoryBefore(const std::string& owner, int64_t before_ms) override {
     return inner_->DeleteHistoryBefore(owner, before_ms);
   }
+  Result<void> SaveGroup(const store::Group& g) override { return inner_->SaveGroup(g); }
+  Result<bool> DeleteGroup(const std::string& aor) override { return inner_->DeleteGroup(aor); }
+  Result<void> AddGroupMember(const std::string& group, const std::string& member) override {
+    return inner_->AddGroupMember(group, member);
+  }
+  Result<bool> RemoveGroupMember(const std::string& group, const std::string& member) override {
+    return inner_->RemoveGroupMember(group, member);
+  }
+  Result<std::vector<store::Group>> ListGroups() override { return inner_->ListGroups(); }
   Result<store::NewApiToken> CreateToken(const std::string& aor, const std::string& label, int64_t expires_at_ms,
                                          int64_t now_ms) override {
     return inner_->CreateToken(aor, label, expires_at_ms, now_ms);

@@ -240,7 +240,7 @@ TEST_F(ParleyctlTest, Domains) {
   ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
   CtlRun r = Dd({"domain", "del", "example.com"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "parleyctl: domain example.com still has 1 user(s)\n");
+  EXPECT_EQ(r.err, "parleyctl: domain example.com still has 1 user(s) or group(s)\n");
   EXPECT_EQ(Dd({"domain", "del", "other.org"}).code, 0);
   r = Dd({"domain", "del", "other.org"});
   EXPECT_EQ(r.code, 1);
