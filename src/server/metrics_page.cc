@@ -149,6 +149,8 @@ void Server::RenderMetrics(HttpReply reply) {
           ms.delivered += m.delivered;
           ms.delivery_failures += m.delivery_failures;
           ms.notifications += m.notifications;
+          ms.group_messages += m.group_messages;
+          ms.group_copies += m.group_copies;
         }
         header("parley_subscriptions", "gauge", "Live subscriptions (all event packages)");
         line("parley_subscriptions", "", subs);
@@ -177,6 +179,9 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_messages_total", "result=\"delivered\"", ms.delivered);
         line("parley_messages_total", "result=\"delivery_failed\"", ms.delivery_failures);
         line("parley_messages_total", "result=\"imdn_sent\"", ms.notifications);
+        header("parley_group_messages_total", "counter", "MESSAGEs to groups, and the members' copies stored");
+        line("parley_group_messages_total", "kind=\"sent\"", ms.group_messages);
+        line("parley_group_messages_total", "kind=\"copies\"", ms.group_copies);
         out.append(metrics::Registry::Global().RenderPrometheus());
         HttpResponse r = HttpResponse::Text(200, std::move(out));
         r.content_type = "text/plain; version=0.0.4";

@@ -218,6 +218,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   std::vector<proxy::ProcessorHost*> hosts;
   for (auto& c : cores_) hosts.push_back(c.get());
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
+  groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
   registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get(), messages = messages_.get()](
                               const std::string& aor, const std::vector<registrar::BindingChange>& changes,
                               const registrar::BindingsFn& current) {
@@ -240,6 +241,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(std::make_unique<events::EventProcessor>(
         event_config_, *notifiers_,
         std::vector<events::EventPackage*>{reg_package_.get(), presence_.get(), winfo_.get()}));
+    core.AddProcessor(messages_->MakeGroupProcessor(*groups_));  // a group's URI is no user's
     core.AddProcessor(std::move(router));
     core.AddProcessor(messages_->MakeProcessor());  // after the router: what it could not deliver
     proxy::Router* r = routers_.back();
@@ -255,6 +257,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   auto pubs = presence_->LoadFromStore();
   if (!pubs.ok()) return Error(1, "store: loading publications: " + pubs.error().message);
   PLOG_INFO("publications_restored", {{"count", *pubs}});
+  auto groups = groups_->LoadFromStore();
+  if (!groups.ok()) return Error(1, "store: loading groups: " + groups.error().message);
   auto waiting = messages_->LoadFromStore();
   if (!waiting.ok()) return Error(1, "store: loading the message queue: " + waiting.error().message);
   PLOG_INFO("mailboxes_restored", {{"users", *waiting}});
@@ -307,10 +311,13 @@ void Server::PollChanges() {
     }
     loops_->loop(0).Post([this, changes = std::move(changes), domains = std::move(domains)] {
       if (changes.ok()) {
+        bool groups_changed = false;
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
+          groups_changed |= c.kind == "group";  // one reload for the lot
           OnChange(c);
         }
+        if (groups_changed) groups_->Reload();
         if (domains) {
           store_domains_ = *domains;
           auto all = Union(config_.domains, store_domains_);

@@ -98,6 +98,7 @@ class Server {
   std::unique_ptr<presence::WinfoPackage> winfo_;
   im::MessageServiceConfig message_config_;
   std::unique_ptr<im::MessageService> messages_;
+  std::unique_ptr<im::GroupDirectory> groups_;
   std::unique_ptr<im::MessageApi> message_api_;
   int64_t last_change_ = 0;
   std::vector<std::string> store_domains_;

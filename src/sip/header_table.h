@@ -43,6 +43,7 @@ enum HeaderFlags : uint8_t {
   X(Expires, "Expires", 0, kHfSingle)                                  \
   X(FlowTimer, "Flow-Timer", 0, kHfSingle)                             \
   X(From, "From", 'f', kHfSingle)                                      \
+  X(HistoryInfo, "History-Info", 0, kHfList)                           \
   X(Identity, "Identity", 'y', kHfNone)                                \
   X(IdentityInfo, "Identity-Info", 'n', kHfNone)                       \
   X(InReplyTo, "In-Reply-To", 0, kHfList)                              \

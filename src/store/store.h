@@ -131,6 +131,9 @@ enum ImdnFlag : uint32_t {
   kImdnPositiveDelivery = 1,
   kImdnNegativeDelivery = 2,
   kImdnDisplay = 4,
+  // Not asked for by the sender: a copy of a group message whose group
+  // acknowledges per recipient; the server reports its delivery or failure.
+  kImdnGroupReport = 8,
 };
 
 // A queued message. Text fields are UTF-8 without NUL (kErrInvalid
@@ -144,7 +147,7 @@ struct StoredMessage {
   std::string datetime;            // the original CPIM DateTime (RFC 3339 text), or ""
   std::string content_type;
   std::string body;                // any bytes: NUL and invalid UTF-8 included
-  std::string headers;             // extra headers to replay (serialized CPIM/IMDN), or ""
+  std::string headers;             // SIP header lines ("Name: value\r\n") the delivery carries, or ""
   int32_t attempts = 0;            // RecordAttempt calls so far
   int64_t next_attempt_at_ms = 0;  // earliest next delivery attempt
   uint32_t imdn = 0;               // ImdnFlag bits

@@ -267,6 +267,29 @@ TEST(ImdnReply, ServerAnswersStoredAndFailedForItself) {
   EXPECT_EQ(not_asked.error().message, "IMDN: the message did not ask for a display-notification (displayed)");
 }
 
+TEST(ImdnReply, GroupReportsPerMemberUnasked) {
+  const std::string to_group =
+      "From: <sip:alice@example.com>\r\nTo: <sip:team@example.com>\r\nDateTime: 2024-01-01T00:00:00Z\r\n"
+      "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: g1\r\n\r\nContent-Type: text/plain\r\n\r\nhi all";
+  auto original = ParseCpim(to_group);
+  ASSERT_TRUE(original.ok()) << original.error().message;
+  ImdnReply reply;
+  reply.message_id = "r1";
+  reply.from = CpimAddress{"", "sip:example.com"};
+  reply.recipient = "sip:bob@example.com";
+  EXPECT_EQ(BuildImdnReply(*original, reply).error().code, 409);  // asked for nothing
+  reply.unsolicited = true;
+  auto m = BuildImdnReply(*original, reply);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->to, (std::vector<CpimAddress>{{"", "sip:alice@example.com"}}));
+  auto n = ParseImdn(m->content);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->message_id, "g1");
+  EXPECT_EQ(n->recipient_uri, "sip:bob@example.com");
+  EXPECT_EQ(n->original_recipient_uri, "sip:team@example.com");
+  EXPECT_EQ(n->status, ImdnStatus::kDelivered);
+}
+
 TEST(ImdnReply, Errors) {
   ImdnReply reply;
   reply.message_id = "n1";

@@ -531,5 +531,35 @@ TEST_F(ParleyctlTest, PresenceRulesDefaultsAndInvisibility) {
   EXPECT_EQ(Dd({"presence", "invisible", "alice@example.com", "maybe"}).code, 2);
 }
 
+TEST_F(ParleyctlTest, Groups) {
+  for (const char* u : {"alice@example.com", "bob@example.com"}) {
+    ASSERT_EQ(Dd({"user", "add", u, "--password", "pw"}).code, 0);
+  }
+  auto create = Dd({"group", "create", "team@example.com", "--ack", "per-recipient"});
+  ASSERT_EQ(create.code, 0) << create.err;
+  EXPECT_EQ(create.out, "team@example.com: group (ack per-recipient, posting members)\n");
+  ASSERT_EQ(Dd({"group", "create", "all@example.com", "--posting", "users"}).code, 0);
+  auto add = Dd({"group", "add", "team@example.com", "alice@example.com", "bob@example.com"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(add.out, "team@example.com: added 2 member(s)\n");
+  ASSERT_EQ(Dd({"group", "add", "all@example.com", "team@example.com"}).code, 0);
+  // All or none: one unknown member adds nobody.
+  auto bad = Dd({"group", "add", "all@example.com", "alice@example.com", "nobody@example.com"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "parleyctl: no such user or group nobody@example.com\n");
+  EXPECT_EQ(Dd({"group", "show", "all@example.com"}).out,
+            "all@example.com ack=single posting=users\n  team@example.com (group)\n");
+  EXPECT_EQ(Dd({"group", "list"}).out,
+            "all@example.com ack=single posting=users members=1\n"
+            "team@example.com ack=per-recipient posting=members members=2\n");
+  EXPECT_EQ(Dd({"group", "create", "alice@example.com"}).code, 1);  // a user's AOR
+  EXPECT_EQ(Dd({"group", "create", "x@example.com", "--ack", "sometimes"}).code, 2);
+  EXPECT_EQ(Dd({"group", "remove", "team@example.com", "bob@example.com"}).out, "team@example.com: removed 1 member(s)\n");
+  EXPECT_EQ(Dd({"group", "remove", "team@example.com", "bob@example.com"}).code, 1);
+  ASSERT_EQ(Dd({"group", "delete", "team@example.com"}).code, 0);
+  EXPECT_EQ(Dd({"group", "delete", "team@example.com"}).code, 1);
+  EXPECT_EQ(Dd({"group", "show", "all@example.com"}).out, "all@example.com ack=single posting=users\n");
+}
+
 }  // namespace
 }  // namespace parley::ctl

@@ -224,7 +224,7 @@ Result<CpimMessage> BuildImdnReply(const CpimView& original, const ImdnReply& re
     return BadImdn("<" + std::string(ToString(reply.status)) + "> is not a status of <" +
                std::string(ToString(reply.kind)) + ">");
   }
-  if (!wanted->Wants(reply.kind, reply.status)) {
+  if (!reply.unsolicited && !wanted->Wants(reply.kind, reply.status)) {
     return Error(409, "IMDN: the message did not ask for a " + std::string(ToString(reply.kind)) + " (" +
                           std::string(ToString(reply.status)) + ")");
   }
@@ -235,9 +235,10 @@ Result<CpimMessage> BuildImdnReply(const CpimView& original, const ImdnReply& re
   Imdn doc;
   doc.message_id = id;
   doc.datetime = std::string(dt->value);
-  doc.recipient_uri = tos.empty() ? reply.from->uri : std::string(tos.front().uri);
+  std::string first_to = tos.empty() ? reply.from->uri : std::string(tos.front().uri);
+  doc.recipient_uri = reply.recipient.empty() ? first_to : reply.recipient;
   const CpimHeaderView* original_to = original.Find(kImdnNs, "Original-To");
-  doc.original_recipient_uri = original_to ? std::string(UriOfAddress(original_to->Decoded())) : doc.recipient_uri;
+  doc.original_recipient_uri = original_to ? std::string(UriOfAddress(original_to->Decoded())) : first_to;
   for (const auto& h : original.headers) {
     if (h.kind == CpimHeaderKind::kSubject) {
       doc.subject = h.Decoded();

@@ -88,6 +88,13 @@ struct ImdnReply {
   // recipient answers). A server answering for itself (stored, processed)
   // puts its own address here.
   std::optional<CpimAddress> from;
+  // The <recipient-uri> when it is not the message's first To: a group
+  // reports for each member (the first To, the group's URI, then becomes
+  // the <original-recipient-uri>).
+  std::string recipient;
+  // Sent although the message asked for none (a group that acknowledges
+  // per recipient does so for every message).
+  bool unsolicited = false;
 };
 
 // The CPIM notification for `original` (RFC 5438 §7.2): From the notifier,
@@ -95,6 +102,7 @@ struct ImdnReply {
 // Content-Type message/imdn+xml, Content-Disposition notification, and an
 // <imdn> with the original message id, DateTime, recipient (first To),
 // original recipient (imdn.Original-To, else first To) and first Subject.
+// reply.recipient and reply.unsolicited change this as they say.
 // Errors 400: the original has no From, no To (and no reply.from), no
 // imdn.Message-ID or no DateTime; 409 when it did not ask for this kind of
 // notification (`Wants`); 400 for an invalid reply.

@@ -19,6 +19,18 @@ namespace {
 
 constexpr size_t kPage = 100;  // messages read per look into a mailbox
 
+// The header lines a stored message carries ("Name: value\r\n" each).
+void AddStoredHeaders(sip::Message& req, std::string_view lines) {
+  while (!lines.empty()) {
+    size_t end = lines.find("\r\n");
+    std::string_view line = lines.substr(0, end);
+    lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 2);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    req.AddHeader(TrimLws(line.substr(0, colon)), TrimLws(line.substr(colon + 1)));
+  }
+}
+
 // One device per registration: its instance if it has one, else its URI.
 std::string DeviceKey(const proxy::Target& t) { return t.instance.empty() ? t.uri : t.instance; }
 
@@ -119,9 +131,10 @@ void MessageService::Wake(const std::string& aor) {
 }
 
 std::optional<store::StoredMessage> MessageService::Notice(const CpimView& original, ImdnKind kind,
-                                                           ImdnStatus status, const std::string& to) const {
+                                                           ImdnStatus status, const std::string& to,
+                                                           const std::string& member) const {
   auto reply = BuildImdnReply(original, {kind, status, sip::RandomToken(10), UnixNowMs(),
-                                         CpimAddress{"", config_.server_uri}});
+                                         CpimAddress{"", config_.server_uri}, member, !member.empty()});
   auto body = reply.ok() ? BuildCpim(*reply) : Result<std::string>(reply.error());
   if (!body.ok()) {
     PLOG_DEBUG("imdn_reply_failed", {{"error", body.error().message}});
@@ -136,6 +149,15 @@ std::optional<store::StoredMessage> MessageService::Notice(const CpimView& origi
   n.content_type = std::string(kCpimType);
   n.body = std::move(*body);
   return n;
+}
+
+std::optional<store::StoredMessage> MessageService::GroupReport(const store::StoredMessage& m,
+                                                                ImdnStatus status) const {
+  if ((m.imdn & store::kImdnGroupReport) == 0 || m.sender == config_.server_uri) return std::nullopt;
+  auto cpim = ParseCpim(m.body);
+  if (!cpim.ok()) return std::nullopt;
+  std::string sender = m.sender.starts_with("sip:") ? m.sender.substr(4) : m.sender;
+  return Notice(*cpim, ImdnKind::kDelivery, status, sender, "sip:" + m.recipient);
 }
 
 // ---- delivery ------------------------------------------------------------------
@@ -328,6 +350,7 @@ void MessageService::DeliverNext(std::shared_ptr<Run> run) {
     req->AddHeader(sip::HeaderId::kTo, "<sip:" + aor + ">");
     req->AddHeader(sip::HeaderId::kCallId, sip::RandomToken(12) + "@parley");
     req->AddHeader(sip::HeaderId::kCSeq, "1 MESSAGE");
+    AddStoredHeaders(*req, m.headers);
     req->SetBody(content_type, body);
     std::string device = DeviceKey(*t);
     ++attempt->outstanding;
@@ -356,13 +379,22 @@ void MessageService::DeliverNext(std::shared_ptr<Run> run) {
 }
 
 void MessageService::Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device) {
-  ++shards_[router_.ShardOf(aor)]->stats.delivered;
+  auto& stats = shards_[router_.ShardOf(aor)]->stats;
+  ++stats.delivered;
+  // A group that acknowledges per recipient tells the sender: queued with
+  // the delete, so the copy is never gone without its report.
+  std::optional<store::StoredMessage> report = GroupReport(m, ImdnStatus::kDelivered);
+  if (report) ++stats.notifications;
   // The delivery record first, then the delete, in one transaction: a
   // device that got it is never given it again.
-  store_.Write([aor, id = m.id, message_id = m.message_id, device](store::Store& s) -> store::StoreExecutor::Completion {
+  store_.Write([this, aor, id = m.id, message_id = m.message_id, device,
+                report = std::move(report)](store::Store& s) -> store::StoreExecutor::Completion {
     (void)s.MarkDelivered(aor, message_id, device, UnixNowMs());
-    (void)s.DeleteMessage(aor, id);
-    return {};
+    if (!s.DeleteMessage(aor, id).value_or(false) || !report) return {};
+    if (!s.EnqueueMessage(*report, {}).ok()) return {};
+    return [this, to = report->recipient](const Result<void>& committed) {
+      if (committed.ok()) Wake(to);
+    };
   });
 }
 
@@ -401,14 +433,15 @@ void MessageService::Expire() {
       if (!page.ok()) break;  // the deletion below fails the same way
       more = page->size() == kExpiryPage;
       for (const auto& m : *page) {
-        if ((m.imdn & store::kImdnNegativeDelivery) != 0 && m.sender != config_.server_uri) {
+        std::optional<store::StoredMessage> notice = GroupReport(m, ImdnStatus::kFailed);
+        if (!notice && (m.imdn & store::kImdnNegativeDelivery) != 0 && m.sender != config_.server_uri) {
           std::string sender = m.sender.starts_with("sip:") ? m.sender.substr(4) : m.sender;
           auto cpim = ParseCpim(m.body);
-          auto notice = cpim.ok() ? Notice(*cpim, ImdnKind::kDelivery, ImdnStatus::kFailed, sender) : std::nullopt;
-          if (notice && s.EnqueueMessage(*notice, {}).ok()) {
-            ++notices;
-            woken.push_back(sender);
-          }
+          if (cpim.ok()) notice = Notice(*cpim, ImdnKind::kDelivery, ImdnStatus::kFailed, sender);
+        }
+        if (notice && s.EnqueueMessage(*notice, {}).ok()) {
+          ++notices;
+          woken.push_back(notice->recipient);
         }
         // Gone now, so that the next page starts after it.
         if (!s.DeleteMessage(m.recipient, m.id).ok()) more = false;

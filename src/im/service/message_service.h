@@ -22,6 +22,7 @@
 
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
+#include "im/service/groups.h"
 #include "proxy/processor.h"
 #include "proxy/router.h"
 #include "proxy/shards.h"
@@ -45,6 +46,8 @@ struct MessageServiceStats {
   uint64_t delivered = 0;
   uint64_t delivery_failures = 0;
   uint64_t notifications = 0;  // IMDN the server sent itself
+  uint64_t group_messages = 0;  // MESSAGEs to a group, expanded
+  uint64_t group_copies = 0;    // the members' copies stored
 };
 
 class MessageService : public proxy::RelayObserver {
@@ -57,6 +60,9 @@ class MessageService : public proxy::RelayObserver {
   // Store-and-forward: after the router, for MESSAGEs it found no
   // reachable device for.
   std::unique_ptr<proxy::Processor> MakeProcessor();
+  // Group messages (group_processor.cc): before the router, for MESSAGEs
+  // to a group's URI; each member's copy is queued like a stored message.
+  std::unique_ptr<proxy::Processor> MakeGroupProcessor(GroupDirectory& groups);
 
   // Reads which users have messages waiting and schedules their delivery.
   // Call before the loops run.
@@ -85,6 +91,7 @@ class MessageService : public proxy::RelayObserver {
 
  private:
   class Processor;
+  class GroupProcessor;
   struct Mailbox {
     bool pending = false;     // the store may hold messages for this user
     bool delivering = false;  // a delivery is under way
@@ -110,9 +117,12 @@ class MessageService : public proxy::RelayObserver {
   void Failed(const std::string& aor);
   void Finish(const std::string& aor);
   // A notification from the server about `original` for `to` (an AOR),
-  // ready to queue; nullopt (logged) when it cannot be built.
+  // ready to queue; nullopt (logged) when it cannot be built. With
+  // `member`, a group's report about that member's copy (sent unasked).
   std::optional<store::StoredMessage> Notice(const CpimView& original, ImdnKind kind, ImdnStatus status,
-                                             const std::string& to) const;
+                                             const std::string& to, const std::string& member = "") const;
+  // The group report for a member's copy `m` (kImdnGroupReport), to its sender.
+  std::optional<store::StoredMessage> GroupReport(const store::StoredMessage& m, ImdnStatus status) const;
   // Queues what Submit would have, after a commit: wakes `aor`'s mailbox.
   void Wake(const std::string& aor);
   // Appends to the archives of `owner` (if enabled) on the calling shard.

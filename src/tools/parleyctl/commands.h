@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -56,6 +57,16 @@ int PresenceRuleList(store::Store& s, const std::string& aor, Output o);
 // `handling` "server" removes the domain's own default.
 int PresenceDefault(store::Store& s, const std::string& domain, const std::string& handling, Output o);
 int PresenceInvisible(store::Store& s, const std::string& aor, bool on, Output o);
+
+// Groups (group_commands.cc). Create also changes an existing group's
+// settings (its members stay); members are added or removed all or none.
+int GroupCreate(store::Store& s, const std::string& aor, const std::string& ack, const std::string& posting,
+                Output o);
+int GroupDelete(store::Store& s, const std::string& aor, Output o);
+int GroupMembers(store::Store& s, const std::string& aor, const std::vector<std::string>& members, bool add,
+                 Output o);
+int GroupList(store::Store& s, Output o);
+int GroupShow(store::Store& s, const std::string& aor, Output o);
 
 constexpr int64_t kMaxTokenDays = 36500;
 

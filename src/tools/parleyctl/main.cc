@@ -154,6 +154,27 @@ int main(int argc, char** argv) {
   auto* msgs_list = msgs->add_subcommand("list", "pending count and the first few messages");
   msgs_list->add_option("aor", aor, "user@domain")->required();
 
+  std::string ack = "single", posting = "members";
+  std::vector<std::string> members;
+  auto* grp = app.add_subcommand("group", "groups: a MESSAGE to a group's URI goes to its members");
+  grp->require_subcommand(1);
+  auto* grp_create = grp->add_subcommand("create", "create a group, or change its settings");
+  grp_create->add_option("aor", aor, "the group's name@domain")->required();
+  grp_create->add_option("--ack", ack, "single (one 202) or per-recipient (and an IMDN per member)")
+      ->check(CLI::IsMember({"single", "per-recipient"}));
+  grp_create->add_option("--posting", posting, "who may send: members, or any of our users")
+      ->check(CLI::IsMember({"members", "users"}));
+  auto* grp_delete = grp->add_subcommand("delete", "delete a group");
+  auto* grp_show = grp->add_subcommand("show", "a group's settings and members");
+  for (auto* sub : {grp_delete, grp_show}) sub->add_option("aor", aor, "the group's name@domain")->required();
+  auto* grp_add = grp->add_subcommand("add", "add users or groups to a group");
+  auto* grp_remove = grp->add_subcommand("remove", "remove members from a group");
+  for (auto* sub : {grp_add, grp_remove}) {
+    sub->add_option("aor", aor, "the group's name@domain")->required();
+    sub->add_option("members", members, "user@domain or group@domain …")->required();
+  }
+  auto* grp_list = grp->add_subcommand("list", "every group");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -189,7 +210,7 @@ int main(int argc, char** argv) {
   }
 
   const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed() || tok_list->parsed() ||
-                         msgs_list->parsed() || rule_list->parsed();
+                         msgs_list->parsed() || rule_list->parsed() || grp_list->parsed() || grp_show->parsed();
   if (store_url.empty()) {
     if (data_dir.empty()) data_dir = kDefaultDataDir;
     std::string db = data_dir + "/parley.db";
@@ -239,5 +260,11 @@ int main(int argc, char** argv) {
   if (hist_on->parsed()) return ctl::HistorySet(s, aor, true, o);
   if (hist_off->parsed()) return ctl::HistorySet(s, aor, false, o);
   if (msgs_list->parsed()) return ctl::MessagesList(s, aor, 10, o);
+  if (grp_create->parsed()) return ctl::GroupCreate(s, aor, ack, posting, o);
+  if (grp_delete->parsed()) return ctl::GroupDelete(s, aor, o);
+  if (grp_add->parsed()) return ctl::GroupMembers(s, aor, members, true, o);
+  if (grp_remove->parsed()) return ctl::GroupMembers(s, aor, members, false, o);
+  if (grp_list->parsed()) return ctl::GroupList(s, o);
+  if (grp_show->parsed()) return ctl::GroupShow(s, aor, o);
   return Usage("no command");
 }
