@@ -65,5 +65,12 @@ TEST(Rfc3339, ParseOfFormatIsTheIdentityInRange) {
   }
 }
 
+TEST(SipDate, Rfc1123InGmt) {
+  EXPECT_EQ(FormatSipDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(FormatSipDate(1714558272345), "Wed, 01 May 2024 10:11:12 GMT");
+  EXPECT_EQ(FormatSipDate(*ParseRfc3339("2010-11-13T23:29:00Z")), "Sat, 13 Nov 2010 23:29:00 GMT");  // §20.17
+  EXPECT_EQ(FormatSipDate(*ParseRfc3339("1969-12-31T23:59:59Z")), "Wed, 31 Dec 1969 23:59:59 GMT");
+}
+
 }  // namespace
 }  // namespace parley::im

@@ -7,7 +7,7 @@
 # Cases: register_digest register_wrong_password register_stale_nonce register_unknown_user
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
-#        presence_bad_event presence_rate_limit baresip_presence presence_restart
+#        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -167,6 +167,47 @@ EOF
     ((rc == 3)) && grep -q "202" "$work/parley2.out" ||
       fail "after baresip unregistered, parley send: exit $rc, expected 3 (stored, 202): $(cat "$work/parley2.out")"
     note "ok: baresip unregistered; a MESSAGE to bob is now stored (202)"
+    # baresip registers again and gets the stored message: it answers message/cpim with 415
+    # (Accept: text/plain), so parleyd sends the text itself, the original date in Date.
+    printf '/uanew <sip:bob@%s>;auth_pass=bob-pw;outbound="sip:127.0.0.1:%s";regint=600\n' "$DOMAIN" "$SIP_PORT" >&3
+    for _ in $(seq 100); do
+      grep -q "sip:alice@$DOMAIN: \"still there?\"" "$work/baresip.log" && break
+      sleep 0.1
+    done
+    grep -q "sip:alice@$DOMAIN: \"still there?\"" "$work/baresip.log" ||
+      fail "baresip, registered again, did not print the stored message"
+    note "ok: baresip registered again and printed the stored message"
+    ;;
+  group_message)
+    # team@ = alice, bob (baresip), carol (a SIPp UA), dave (offline, registers later with
+    # SIPp): alice's one MESSAGE to the group gets one 202; every other member gets it.
+    need baresip baresip-core
+    start_parleyd
+    ctl user add "dave@$DOMAIN" --password dave-pw >/dev/null
+    ctl group create "team@$DOMAIN" >/dev/null
+    ctl group add "team@$DOMAIN" "alice@$DOMAIN" "bob@$DOMAIN" "carol@$DOMAIN" "dave@$DOMAIN" >/dev/null
+    ctl group show "team@$DOMAIN" | grep -q "^  dave@$DOMAIN$" || fail "group show does not list dave"
+    baresip_start bob "$BARESIP"
+    baresip_says bob "bob@$DOMAIN: {0/UDP/v4} 200 OK (Parley/0.1) [1 binding]" 15
+    sipp_uas carol-uas group_uas "$CAROL"
+    carol=$uas_pid
+    sipp_ok carol-reg register_contact -p "$REG" -s carol -au carol -ap carol-pw -key contact_port "$CAROL"
+    sipp_ok alice message_offline -p "$ALICE" -s team -key sender alice -au alice -ap alice-pw \
+      -key text "lunch at noon, team"
+    note "ok: one 202 for the group"
+    uas_done carol-uas "$carol"
+    body_seen carol-uas "lunch at noon, team"
+    baresip_says bob "lunch at noon, team" 10
+    note "ok: bob (baresip) and carol (SIPp) got it"
+    ctl messages list "dave@$DOMAIN" | grep -q ": 1 pending message(s)" || fail "dave's copy is not stored"
+    sipp_uas dave-uas group_uas "$BOB_UAS"
+    dave=$uas_pid
+    sipp_ok dave-reg register_contact -p "$REG" -s dave -au dave -ap dave-pw -key contact_port "$BOB_UAS"
+    uas_done dave-uas "$dave"
+    body_seen dave-uas "lunch at noon, team"
+    note "ok: dave got his copy when he registered"
+    ctl messages list "alice@$DOMAIN" | grep -q ": 0 pending message(s)" || fail "a copy was queued for the sender"
+    note "ok: none for alice, the sender"
     ;;
   presence_publish)
     start_parleyd

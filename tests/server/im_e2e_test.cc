@@ -89,6 +89,33 @@ TEST_F(Im, MessagesAreDeliveredInOrderAndCpimIsPassedOnUnchanged) {
   EXPECT_TRUE(std::string(m3->body()).ends_with("three"));
 }
 
+// A UA that takes text/plain only (baresip answers message/cpim with 415
+// and Accept: text/plain) gets the content itself, the original date in
+// the SIP Date header; so do the run's next messages, without a new 415.
+TEST_F(Im, AUaWithoutCpimGetsTheContentAndTheOriginalDate) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "bob", Cpim("first", ""), "message/cpim")->status(), 202);
+  ASSERT_EQ(Send(alice, "alice", "bob", "second")->status(), 202);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  auto wrapped = Take(bob, 415);
+  ASSERT_TRUE(wrapped);
+  EXPECT_EQ(wrapped->content_type()->Essence(), "message/cpim");
+  auto plain = Take(bob);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->content_type()->Essence(), "text/plain");
+  EXPECT_EQ(plain->body(), "first");
+  EXPECT_EQ(plain->Value(sip::HeaderId::kDate), "Wed, 01 May 2024 10:11:12 GMT");  // the CPIM DateTime
+  EXPECT_EQ(plain->from()->uri_text, "sip:alice@example.com");
+  auto next = Take(bob);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->content_type()->Essence(), "text/plain");
+  EXPECT_EQ(next->body(), "second");
+  EXPECT_FALSE(next->Value(sip::HeaderId::kDate).empty());
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+}
+
 TEST_F(Im, AFailedDeliveryIsRetriedAndTheMessageKept) {
   SipClient alice(false, udp_);
   ASSERT_EQ(Send(alice, "alice", "bob", "persist")->status(), 202);

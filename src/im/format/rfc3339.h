@@ -22,4 +22,9 @@ Result<int64_t> ParseRfc3339(std::string_view text);
 // so ParseRfc3339(FormatRfc3339(t)) == t inside that range.
 std::string FormatRfc3339(int64_t unix_ms);
 
+// The SIP Date header (RFC 3261 §20.17, RFC 1123 in GMT):
+// "Wed, 01 May 2024 10:11:12 GMT". Milliseconds are dropped; the range is
+// clamped as FormatRfc3339's.
+std::string FormatSipDate(int64_t unix_ms);
+
 }  // namespace parley::im

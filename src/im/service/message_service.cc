@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <set>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -56,6 +57,17 @@ std::string DeliveryBody(const store::StoredMessage& m, std::string* content_typ
   }
   *content_type = std::string(kCpimType);
   return *built;
+}
+
+std::string PlainBody(const store::StoredMessage& m, std::string* content_type) {
+  *content_type = m.content_type;
+  if (!IEquals(TrimLws(std::string_view(m.content_type).substr(0, m.content_type.find(';'))), kCpimType)) {
+    return m.body;
+  }
+  auto cpim = ParseCpim(m.body);
+  if (!cpim.ok() || cpim->content_type.empty()) return m.body;
+  *content_type = std::string(cpim->content_type);
+  return std::string(cpim->content);
 }
 
 std::string DerivedMessageId(const sip::Message& request) {
@@ -193,6 +205,12 @@ struct MessageService::Run {
   bool reading_ahead = false;  // the next page is being read
   bool waiting = false;        // this page is done: go on once it is read
   std::optional<Result<std::vector<store::StoredMessage>>> next;
+  std::set<std::string> plain;  // devices that refused message/cpim (415): sent the content alone
+};
+
+struct MessageService::Attempt {
+  size_t outstanding = 0;
+  bool done = false;
 };
 
 void MessageService::Deliver(const std::string& aor) {
@@ -309,12 +327,12 @@ void MessageService::NextPage(std::shared_ptr<Run> run) {
 void MessageService::DeliverNext(std::shared_ptr<Run> run) {
   if (run->index == run->page.size()) return PageDone(std::move(run));
   const std::string& aor = run->aor;
-  size_t shard = run->shard;
   const store::StoredMessage& m = run->page[run->index];
-  std::vector<const proxy::Target*> eligible;
-  for (const auto& t : run->targets) {
-    if (std::find(m.delivered_to.begin(), m.delivered_to.end(), DeviceKey(t)) == m.delivered_to.end()) {
-      eligible.push_back(&t);
+  std::vector<size_t> eligible;
+  for (size_t i = 0; i < run->targets.size(); ++i) {
+    const std::string device = DeviceKey(run->targets[i]);
+    if (std::find(m.delivered_to.begin(), m.delivered_to.end(), device) == m.delivered_to.end()) {
+      eligible.push_back(i);
     }
   }
   if (eligible.empty()) {
@@ -331,51 +349,65 @@ void MessageService::DeliverNext(std::shared_ptr<Run> run) {
   // message goes out only then: a UA takes pager-mode MESSAGEs (separate
   // transactions) in the order they arrive, and over UDP a message sent
   // behind one that is lost and retransmitted would overtake it.
-  struct Attempt {
-    size_t outstanding = 0;
-    bool done = false;
-  };
   auto attempt = std::make_shared<Attempt>();
-  proxy::ProcessorHost& host = *hosts_[shard];
-  std::string content_type;
-  std::string body = DeliveryBody(m, &content_type);
-  for (const proxy::Target* t : eligible) {
-    auto req = sip::Message::NewRequest("MESSAGE", t->uri);
-    req->AddHeader(sip::HeaderId::kVia, "SIP/2.0/" + std::string(transport::ProtocolName(t->destination.protocol)) +
-                                            " " + host.sender().ViaSentBy(t->destination) +
-                                            ";branch=" + proxy::NewBranch(shard, "00000000") + ";rport");
-    req->AddHeader(sip::HeaderId::kMaxForwards, "70");
-    for (const auto& r : t->route) req->AddHeader(sip::HeaderId::kRoute, r);
-    req->AddHeader(sip::HeaderId::kFrom, "<" + m.sender + ">;tag=" + sip::RandomToken(6));
-    req->AddHeader(sip::HeaderId::kTo, "<sip:" + aor + ">");
-    req->AddHeader(sip::HeaderId::kCallId, sip::RandomToken(12) + "@parley");
-    req->AddHeader(sip::HeaderId::kCSeq, "1 MESSAGE");
-    AddStoredHeaders(*req, m.headers);
-    req->SetBody(content_type, body);
-    std::string device = DeviceKey(*t);
-    ++attempt->outstanding;
-    auto txn = host.layer().SendRequest(std::move(req), t->destination, [this, attempt, run, device](sip::MessagePtr r) {
-      if (r->status() < 200) return;
-      --attempt->outstanding;
-      if (attempt->done) return;
-      if (r->status() < 300) {
-        attempt->done = true;
-        Delivered(run->aor, run->page[run->index], device);
-        ++run->index;
-        DeliverNext(run);
-        return;
-      }
-      if (attempt->outstanding == 0) {
-        attempt->done = true;
-        Failed(run->aor);
-      }
-    });
-    if (!txn.ok()) --attempt->outstanding;
-  }
+  for (size_t t : eligible) SendCopy(run, attempt, t, run->plain.count(DeviceKey(run->targets[t])) != 0);
   if (attempt->outstanding == 0 && !attempt->done) {
     attempt->done = true;
     Failed(aor);
   }
+}
+
+void MessageService::SendCopy(const std::shared_ptr<Run>& run, const std::shared_ptr<Attempt>& attempt,
+                              size_t target, bool plain) {
+  const proxy::Target& t = run->targets[target];
+  const store::StoredMessage& m = run->page[run->index];
+  proxy::ProcessorHost& host = *hosts_[run->shard];
+  std::string content_type;
+  std::string body = plain ? PlainBody(m, &content_type) : DeliveryBody(m, &content_type);
+  auto req = sip::Message::NewRequest("MESSAGE", t.uri);
+  req->AddHeader(sip::HeaderId::kVia, "SIP/2.0/" + std::string(transport::ProtocolName(t.destination.protocol)) + " " +
+                                          host.sender().ViaSentBy(t.destination) +
+                                          ";branch=" + proxy::NewBranch(run->shard, "00000000") + ";rport");
+  req->AddHeader(sip::HeaderId::kMaxForwards, "70");
+  for (const auto& r : t.route) req->AddHeader(sip::HeaderId::kRoute, r);
+  req->AddHeader(sip::HeaderId::kFrom, "<" + m.sender + ">;tag=" + sip::RandomToken(6));
+  req->AddHeader(sip::HeaderId::kTo, "<sip:" + run->aor + ">");
+  req->AddHeader(sip::HeaderId::kCallId, sip::RandomToken(12) + "@parley");
+  req->AddHeader(sip::HeaderId::kCSeq, "1 MESSAGE");
+  if (plain) {
+    // Without CPIM the original date travels in the Date header (RFC 3261 §20.17).
+    auto when = ParseRfc3339(m.datetime);
+    req->AddHeader(sip::HeaderId::kDate, FormatSipDate(when.ok() ? *when : m.received_at_ms));
+  }
+  AddStoredHeaders(*req, m.headers);
+  req->SetBody(content_type, body);
+  std::string device = DeviceKey(t);
+  ++attempt->outstanding;
+  auto txn = host.layer().SendRequest(std::move(req), t.destination,
+                                      [this, attempt, run, device, target, plain](sip::MessagePtr r) {
+    if (r->status() < 200) return;
+    --attempt->outstanding;
+    if (attempt->done) return;
+    if (r->status() < 300) {
+      attempt->done = true;
+      Delivered(run->aor, run->page[run->index], device);
+      ++run->index;
+      DeliverNext(run);
+      return;
+    }
+    // A UA that takes no message/cpim (baresip answers 415 with Accept:
+    // text/plain) gets this and later messages of the run unwrapped.
+    if (r->status() == 415 && !plain && !run->plain.count(device)) {
+      run->plain.insert(device);
+      SendCopy(run, attempt, target, true);
+      if (attempt->outstanding != 0 || attempt->done) return;
+    }
+    if (attempt->outstanding == 0) {
+      attempt->done = true;
+      Failed(run->aor);
+    }
+  });
+  if (!txn.ok()) --attempt->outstanding;
 }
 
 void MessageService::Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device) {

@@ -105,12 +105,16 @@ class MessageService : public proxy::RelayObserver {
     MessageServiceStats stats;
   };
 
-  struct Run;  // one delivery run through a mailbox, page by page
+  struct Run;      // one delivery run through a mailbox, page by page
+  struct Attempt;  // one message of a run, to every device that lacks it
 
   // On the recipient's shard.
   void Deliver(const std::string& aor);
   void StartPage(std::shared_ptr<Run> run);
   void DeliverNext(std::shared_ptr<Run> run);
+  // The current message of `run` to run->targets[target], in CPIM or
+  // (`plain`) as its content alone.
+  void SendCopy(const std::shared_ptr<Run>& run, const std::shared_ptr<Attempt>& attempt, size_t target, bool plain);
   void PageDone(std::shared_ptr<Run> run);
   void NextPage(std::shared_ptr<Run> run);
   void Delivered(const std::string& aor, const store::StoredMessage& m, const std::string& device);
@@ -141,6 +145,9 @@ class MessageService : public proxy::RelayObserver {
 // message/cpim bodies are passed on unchanged; anything else is wrapped in
 // CPIM with the original sender, recipient, DateTime and imdn.Message-ID.
 std::string DeliveryBody(const store::StoredMessage& m, std::string* content_type);
+// The same for a device that refused message/cpim: a CPIM message's
+// content with its own type, anything else as it came.
+std::string PlainBody(const store::StoredMessage& m, std::string* content_type);
 
 // A message id for a MESSAGE that carries none (no CPIM imdn.Message-ID):
 // stable for its retransmissions and retries (Call-ID, CSeq, From tag).
