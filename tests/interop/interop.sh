@@ -8,6 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
+#        imdn_round_trip
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -177,6 +178,30 @@ EOF
     grep -q "sip:alice@$DOMAIN: \"still there?\"" "$work/baresip.log" ||
       fail "baresip, registered again, did not print the stored message"
     note "ok: baresip registered again and printed the stored message"
+    ;;
+  imdn_round_trip)
+    # RFC 5438 end to end: alice asks for processing and positive-delivery notifications on a
+    # message to bob, who is offline. The server says "stored"; when bob's UA registers and
+    # takes the message, bob's UA sends "delivered", which parleyd relays to alice's UA.
+    start_parleyd
+    sipp_uas alice-uas imdn_sender_uas "$SINK" -m 2
+    alice_uas=$uas_pid
+    sipp_ok alice-reg register_contact -p "$REG" -s alice -au alice -ap alice-pw -key contact_port "$SINK"
+    sipp_ok alice imdn_send -p "$ALICE" -s bob -au alice -ap alice-pw
+    note "ok: stored (202)"
+    sipp_uas bob-uas imdn_recipient_uas "$BOB_UAS" -au bob -ap bob-pw -auth_uri "alice@$DOMAIN"
+    bob_uas=$uas_pid
+    sipp_ok bob-reg register_contact -p "$BOB" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS"
+    uas_done bob-uas "$bob_uas"
+    note "ok: bob's UA took the message and sent its delivery notification"
+    uas_done alice-uas "$alice_uas"
+    tr -d '\r' <"$work/alice-uas.msgs.log" | grep -E '^(From: <sip:|      <stored/>|<imdn.*<delivered/>)' \
+      >"$work/alice-notices.out" || true
+    grep -A3 -x 'From: <sip:example.test>' "$work/alice-notices.out" | grep -qx '      <stored/>' ||
+      fail "alice's UA got no \"stored\" notification from the server"
+    grep -A1 -x 'From: <sip:bob@example.test>' "$work/alice-notices.out" | grep -q '<delivered/>' ||
+      fail "alice's UA got no \"delivered\" notification from bob"
+    note "ok: alice's UA got \"stored\" from the server, then \"delivered\" from bob"
     ;;
   group_message)
     # team@ = alice, bob (baresip), carol (a SIPp UA), dave (offline, registers later with
