@@ -124,7 +124,29 @@ void Core::RunChain(RequestContextPtr ctx) {
 void Core::Resume(RequestContextPtr ctx) { RunChain(std::move(ctx)); }
 
 void Core::OnRequest(transaction::ServerTxnId txn, sip::MessagePtr request, const transport::Source& source) {
-  RunChain(NewContext(txn, std::move(request), source));
+  auto ctx = NewContext(txn, std::move(request), source);
+  if (overloaded_ && Shed(*ctx)) return;
+  RunChain(std::move(ctx));
+}
+
+bool Core::Shed(RequestContext& ctx) {
+  const sip::Message& m = *ctx.request;
+  if (m.method() == sip::Method::kAck || m.method() == sip::Method::kCancel) return false;
+  if (m.to() && m.to()->has_tag()) return false;
+  if (!overloaded_()) return false;
+  ++stats_.requests_shed;
+  // Logged once per 10 s of overload, with the count since.
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_shed_log_ >= std::chrono::seconds(10)) {
+    PLOG_WARN("overload_shedding", {{"shard", config_.shard}, {"shed", stats_.requests_shed - shed_logged_},
+                                    {"in_flight", InFlight()}});
+    last_shed_log_ = now;
+    shed_logged_ = stats_.requests_shed;
+  }
+  // Nothing of it is kept: a retransmission is decided afresh.
+  ctx.forget_final = true;
+  Respond(ctx, 503, "Server Overloaded", {{sip::HeaderId::kRetryAfter, "2"}});
+  return true;
 }
 
 void Core::OnCancel(transaction::ServerTxnId cancel_txn, std::optional<transaction::ServerTxnId> invite_txn,

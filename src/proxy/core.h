@@ -4,6 +4,8 @@
 // call happens on that loop.
 
 #include <array>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +34,7 @@ struct CoreStats {
   uint64_t requests_rejected = 0;                  // failed the syntax gate
   uint64_t responses_dropped = 0;                  // malformed responses
   uint64_t stateless_answers = 0;
+  uint64_t requests_shed = 0;                      // 503 while overloaded
   std::array<uint64_t, 7> responses_by_class{};    // [status / 100]
 };
 
@@ -51,6 +54,11 @@ class Core : public transaction::TransactionUser, public ProcessorHost {
   // New requests get 503 (Retry-After) from now on; transactions in flight
   // finish normally.
   void StartDraining() { draining_ = true; }
+  // Load shedding: while `overloaded()` says so, new out-of-dialog requests
+  // get 503 Server Overloaded (Retry-After) before any work is done for
+  // them; in-dialog requests, ACK and CANCEL still finish what is under
+  // way, and retransmissions of accepted requests reach their transaction.
+  void SetOverloadGate(std::function<bool()> overloaded) { overloaded_ = std::move(overloaded); }
   // Server transactions still waiting for a final response, plus client
   // transactions: what a clean shutdown waits for.
   size_t InFlight() const;
@@ -85,6 +93,8 @@ class Core : public transaction::TransactionUser, public ProcessorHost {
 
  private:
   void RunChain(RequestContextPtr ctx);
+  // Answers `ctx` with 503 if the overload gate says so; true if it did.
+  bool Shed(RequestContext& ctx);
   RequestContextPtr NewContext(transaction::ServerTxnId txn, sip::MessagePtr request, const transport::Source& src);
   void RejectStateless(const sip::Message& req, const transport::Source& src, int status, std::string_view reason,
                        ExtraHeaders extra = {});
@@ -100,6 +110,9 @@ class Core : public transaction::TransactionUser, public ProcessorHost {
   std::unordered_map<transaction::ServerTxnId, std::function<void()>> cancel_watchers_;
   std::function<void(sip::MessagePtr, const transport::Source&)> stray_, ack_;
   bool draining_ = false;
+  std::function<bool()> overloaded_;
+  std::chrono::steady_clock::time_point last_shed_log_{};
+  uint64_t shed_logged_ = 0;  // requests_shed at the last log line
   CoreStats stats_;
 };
 

@@ -178,6 +178,16 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.change_poll_ms, v, "change_poll_ms", 10);
        }},
+      {"proxy.overload_store_queue", "--overload-store-queue",
+       "store writes waiting above which new requests get 503 (0: never)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.overload_store_queue, v, "overload_store_queue");
+       }},
+      {"proxy.overload_transactions", "--overload-transactions",
+       "transactions in flight per shard above which new requests get 503 (0: never)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.overload_transactions, v, "overload_transactions");
+       }},
       {"presence.default_rule", "--presence-default-rule",
        "who may watch a user with no rule about them: allow, confirm, block, polite-block", false,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {

@@ -51,6 +51,10 @@ struct ServerConfig {
   uint32_t default_expires = 3600;
   uint32_t timer_c_s = 180;
   uint32_t change_poll_ms = 1000;  // how often parleyctl edits are picked up
+  // Load shedding (0 = off): new requests get 503 while more store writes
+  // than this wait, or while a shard has more transactions in flight.
+  uint32_t overload_store_queue = 4000;
+  uint32_t overload_transactions = 20000;
   // Presence (RFC 3856/3903/5025/6446).
   std::string presence_default_rule = "confirm";  // allow, confirm, block, polite-block
   uint32_t presence_min_expires = 60;     // PUBLISH and SUBSCRIBE

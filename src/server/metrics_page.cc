@@ -54,6 +54,7 @@ void Server::RenderMetrics(HttpReply reply) {
           for (size_t m = 0; m < c.requests_by_method.size(); ++m) c.requests_by_method[m] += s.requests_by_method[m];
           for (size_t k = 0; k < c.responses_by_class.size(); ++k) c.responses_by_class[k] += s.responses_by_class[k];
           c.requests_rejected += s.requests_rejected;
+          c.requests_shed += s.requests_shed;
           c.responses_dropped += s.responses_dropped;
           c.stateless_answers += s.stateless_answers;
           const auto& x = snap->txns[i];
@@ -74,6 +75,8 @@ void Server::RenderMetrics(HttpReply reply) {
         }
         header("parley_sip_requests_rejected_total", "counter", "Requests that failed the syntax gate");
         line("parley_sip_requests_rejected_total", "", c.requests_rejected);
+        header("parley_sip_requests_shed_total", "counter", "New requests answered 503 while overloaded");
+        line("parley_sip_requests_shed_total", "", c.requests_shed);
         header("parley_sip_responses_dropped_total", "counter", "Malformed responses dropped");
         line("parley_sip_responses_dropped_total", "", c.responses_dropped);
         header("parley_sip_responses_sent_total", "counter", "Responses sent by this server, by class");

@@ -245,6 +245,13 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(std::move(router));
     core.AddProcessor(messages_->MakeProcessor());  // after the router: what it could not deliver
     proxy::Router* r = routers_.back();
+    if (config_.overload_store_queue != 0 || config_.overload_transactions != 0) {
+      core.SetOverloadGate([this, &core, store_limit = config_.overload_store_queue,
+                            txn_limit = config_.overload_transactions] {
+        return (store_limit != 0 && store_->pending() > store_limit) ||
+               (txn_limit != 0 && core.InFlight() > txn_limit);
+      });
+    }
     core.SetAckHandler([r, &core](sip::MessagePtr ack, const transport::Source&) { r->RouteAck(std::move(ack), core); });
     core.SetStrayHandler([&fwd](sip::MessagePtr resp, const transport::Source&) {
       fwd.ForwardStrayResponse(std::move(resp));

@@ -216,6 +216,62 @@ TEST_F(Hsp, ReceptionPolicyBlocksAndDiscards) {
   EXPECT_EQ(ok->status(), 200);
 }
 
+// Load shedding: one shard, at most one transaction in flight.
+class HspOverload : public ServerFixture {
+ protected:
+  void Configure(ServerConfig& c) override {
+    c.threads = 1;
+    c.overload_transactions = 1;
+    c.overload_store_queue = 0;
+  }
+};
+
+TEST_F(HspOverload, NewRequestsGet503WhileTransactionsPileUp) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  // alice's MESSAGE reaches bob's UA, which does not answer yet: its server
+  // and client transactions stay in flight.
+  SipClient alice(false, udp_);
+  auto ch = SendAuthed(alice, "MESSAGE", "sip:bob@example.com", "alice", "sip:bob@example.com", "ovl-1", 1,
+                       "Content-Type: text/plain\n", "hold on");
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->status(), 407);
+  auto held = bob.Receive();
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->method(), sip::Method::kMessage);
+
+  SipClient carol(false, udp_);
+  carol.SendRaw(Request(carol, "REGISTER", "sip:example.com", "carol", "sip:carol@example.com", "ovl-2", 1,
+                        "Contact: <sip:carol@127.0.0.1:$PORT>\n"));
+  auto shed = carol.ReceiveResponse();
+  ASSERT_TRUE(shed);
+  EXPECT_EQ(shed->status(), 503);
+  EXPECT_EQ(shed->reason(), "Server Overloaded");
+  EXPECT_EQ(shed->Value(sip::HeaderId::kRetryAfter), "2");
+  // In-dialog requests still get through (here: to a dialog nobody knows).
+  carol.SendRaw(Request(carol, "NOTIFY", "sip:carol@127.0.0.1", "carol", "<sip:bob@example.com>;tag=zz", "ovl-3", 1,
+                        "Event: presence\nSubscription-State: active\n"));
+  auto in_dialog = carol.ReceiveResponse();
+  ASSERT_TRUE(in_dialog);
+  EXPECT_NE(in_dialog->status(), 503);
+  // OPTIONS to the server is answered without a transaction: monitoring works.
+  carol.SendRaw(Request(carol, "OPTIONS", "sip:example.com", "carol", "sip:example.com", "ovl-4", 1));
+  auto options = carol.ReceiveResponse();
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status(), 200);
+
+  // bob answers: nothing in flight any more, carol gets her challenge.
+  bob.Reply(sip::MakeResponse(*held, 200, "OK", "b1")->Serialize());
+  auto delivered = alice.Receive();
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->status(), 200);
+  carol.SendRaw(Request(carol, "REGISTER", "sip:example.com", "carol", "sip:carol@example.com", "ovl-5", 1,
+                        "Contact: <sip:carol@127.0.0.1:$PORT>\n"));
+  auto normal = carol.ReceiveResponse();
+  ASSERT_TRUE(normal);
+  EXPECT_EQ(normal->status(), 401);
+}
+
 TEST_F(Hsp, IdentityMismatchIs403) {
   // alice authenticates but claims to register bob.
   SipClient c(false, udp_);
