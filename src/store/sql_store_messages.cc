@@ -41,12 +41,13 @@ const std::string kEnqueueCheck =
     " (SELECT COUNT(*) FROM message_deliveries WHERE recipient = $1 AND message_id = $2), queued.n, queued.b"
     " FROM (SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM message_queue WHERE recipient = $1) AS queued";
 
-const std::string kPending =
+// The columns MessagesFromRows reads, in its order.
+const std::string kSelectMessages =
     "SELECT id, recipient, sender, message_id, received_at, cpim_datetime, content_type, body, headers, attempts,"
-    " next_attempt_at, imdn FROM message_queue WHERE recipient = $1 AND id > $2 ORDER BY id LIMIT $3";
+    " next_attempt_at, imdn FROM message_queue";
+const std::string kPending = kSelectMessages + " WHERE recipient = $1 AND id > $2 ORDER BY id LIMIT $3";
 const std::string kExpiredWithNotifications =
-    "SELECT id, recipient, sender, message_id, received_at, cpim_datetime, content_type, body, headers, attempts,"
-    " next_attempt_at, imdn FROM message_queue WHERE received_at < $1 AND imdn <> 0 ORDER BY received_at, id LIMIT $2";
+    kSelectMessages + " WHERE received_at < $1 AND imdn <> 0 ORDER BY received_at, id LIMIT $2";
 const std::string kPendingDeliveries =
     "SELECT q.id, d.device FROM message_deliveries d"
     " JOIN message_queue q ON q.recipient = d.recipient AND q.message_id = d.message_id"
@@ -68,7 +69,7 @@ const std::string kWasDelivered =
 const std::string kExpireMessages = "DELETE FROM message_queue WHERE received_at < $1";
 const std::string kExpireDeliveries = "DELETE FROM message_deliveries WHERE delivered_at < $1";
 
-// Rows of kPending's columns.
+// Rows of kSelectMessages's columns.
 std::vector<StoredMessage> MessagesFromRows(const SqlRows& rows) {
   std::vector<StoredMessage> out(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
