@@ -101,8 +101,8 @@ class SelectorParser {
       if (Peek() == '@') {
         if (out.steps.empty()) return Bad("an attribute selector needs an element step before it");
         ++pos_;
-        auto name = QName(false);
-        if (!name) return Bad("expected an attribute name after '@'");
+        auto name = Name(false, "an attribute name after '@'");
+        if (!name.ok()) return name.take_error();
         out.attribute = std::move(*name);
         if (pos_ != s_.size()) return Bad("the attribute selector must be the last step");
         break;
@@ -171,6 +171,9 @@ class SelectorParser {
 
   Result<ExpandedName> Name(bool element, std::string_view what) {
     auto n = QName(element);
+    if (n && !element && n->prefix.empty() && n->local == "xmlns") {
+      return Bad("namespace declarations are not attributes");
+    }
     if (n) return std::move(*n);
     if (!unbound_.empty()) return Bad("prefix '" + unbound_ + "' is not bound by an xmlns() query");
     return Bad("expected " + std::string(what) + " at offset " + std::to_string(pos_));
@@ -527,6 +530,9 @@ Result<void> DeleteNode(pugi::xml_document& doc, const NodeSelector& sel) {
       return Conflict("cannot-delete", "the node selector would still select an attribute");
     }
     return Ok();
+  }
+  if (elements[0].parent() == doc) {
+    return Conflict("cannot-delete", "the root element is deleted with the document");
   }
   elements[0].parent().remove_child(elements[0]);
   if (!SelectElements(doc, sel.steps).empty()) {

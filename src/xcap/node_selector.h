@@ -93,7 +93,8 @@ Result<std::string> ReadNode(const pugi::xml_document& doc, const NodeSelector& 
 Result<bool> PutNode(pugi::xml_document& doc, const NodeSelector& sel, std::string_view body);
 
 // DELETE (§7.5): 404 when nothing (or more than one node) is selected, 409
-// "cannot-delete" when `sel` would still select something afterwards.
+// "cannot-delete" when `sel` would still select something afterwards or
+// selects the root element.
 Result<void> DeleteNode(pugi::xml_document& doc, const NodeSelector& sel);
 
 // A 409's XCAP error element and phrase ("cannot-insert", "...").

@@ -142,7 +142,8 @@ TEST_F(NodeOps, GetElementsAndAttributes) {
   EXPECT_EQ(Get("ruleset/rule[1]/actions/sub-handling").error().code, 404);  // pres-rules, not common-policy
   EXPECT_EQ(Get("ruleset/rule[1]/actions/pr:sub-handling", {{"pr", "urn:wrong"}}).error().code, 404);
   EXPECT_EQ(Get("ruleset/rule[1]/@nope").error().code, 404);
-  EXPECT_EQ(Get("ruleset/@xmlns").error().code, 404);  // namespace declarations are not attributes
+  EXPECT_EQ(ParseCode("ruleset/@xmlns"), 400);  // namespace declarations are not attributes
+  EXPECT_EQ(ParseCode("ruleset[@xmlns='urn:x']"), 400);
 }
 
 TEST_F(NodeOps, AttributeValuesAreEscaped) {
@@ -232,6 +233,8 @@ TEST_F(NodeOps, DeleteElementsAndAttributes) {
   EXPECT_EQ(del("ruleset/rule[@id='b']"), "ok");
   EXPECT_EQ(SaveDocument(doc_).find("id=\"b\""), std::string::npos);
   EXPECT_EQ(del("ruleset/rule"), "ok");  // the one left
+  EXPECT_EQ(del("ruleset"), "cannot-delete");
+  EXPECT_EQ(del("*"), "cannot-delete");
 }
 
 TEST(NodeDocument, LoadRejectsWhatIsNotXml) {
