@@ -89,6 +89,7 @@ void Server::ServeXcap(const HttpRequest& req, HttpReply reply) {
     xcap::XcapRequest x;
     x.method = req.method;
     x.path = req.path.substr(std::string_view("/xcap").size());
+    x.query = req.query;
     x.user = std::move(aor);
     x.content_type = req.Header("content-type");
     x.if_match = req.Header("if-match");

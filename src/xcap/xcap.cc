@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "common/timer.h"
 #include "presence/rules/rules.h"
+#include "xcap/node_selector.h"
 #include "sip/lex.h"
 #include "store/errors.h"
 #include "store/names.h"
@@ -13,6 +14,8 @@ namespace parley::xcap {
 namespace {
 
 constexpr std::string_view kErrorType = "application/xcap-error+xml";
+constexpr std::string_view kElementType = "application/xcap-el+xml";
+constexpr std::string_view kAttributeType = "application/xcap-att+xml";
 
 std::string NewEtag() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -44,6 +47,62 @@ XcapResponse Error(int status, std::string_view element = {}, std::string_view p
   return r;
 }
 
+// A 400/414/501 about the node selector or its query, with the reason.
+XcapResponse SelectorProblem(const parley::Error& e) {
+  XcapResponse r;
+  r.status = e.code;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = e.message + "\n";
+  return r;
+}
+
+// An error of a node operation: 409 with its XCAP error element, else the code.
+XcapResponse NodeProblem(const parley::Error& e) {
+  if (e.code != 409) return Error(e.code);
+  auto [element, phrase] = SplitConflict(e);
+  return Error(409, element, phrase);
+}
+
+// A node PUT or DELETE inside the store's transaction: the document is read,
+// changed, validated and written back on the condition that it is still the
+// version read (so no concurrent change is lost).
+XcapResponse RewriteNode(store::Store& s, const DocumentSelector& sel, const NodeSelector& node,
+                         const std::string& method, std::string_view body, const std::string& if_match,
+                         const std::string& if_none_match, const ApplicationUsage& usage) {
+  auto d = s.GetXcapDocument(sel.auid, sel.xui, sel.document);
+  if (!d.ok()) return Error(503);
+  const std::optional<store::XcapDocument>& current = *d;
+  if (!if_match.empty() && (!current || (if_match != "*" && if_match != current->etag))) return Error(412);
+  if (current && !if_none_match.empty() && (if_none_match == "*" || if_none_match == current->etag)) {
+    return Error(412);
+  }
+  if (!current) return method == "PUT" ? Error(409, "no-parent", "the document does not exist") : Error(404);
+  pugi::xml_document dom;
+  if (!LoadDocument(dom, current->content).ok()) return Error(500);
+  bool created = false;
+  if (method == "PUT") {
+    auto put = PutNode(dom, node, body);
+    if (!put.ok()) return NodeProblem(put.error());
+    created = *put;
+  } else {
+    auto del = DeleteNode(dom, node);
+    if (!del.ok()) return NodeProblem(del.error());
+  }
+  std::string content = SaveDocument(dom);
+  if (auto v = usage.validate(content); !v.ok()) {
+    if (v.error().code == 413) return Error(413);
+    return Error(409, "schema-validation-error", v.error().message);
+  }
+  store::XcapDocument next{sel.auid, sel.xui, sel.document, NewEtag(), std::move(content), UnixNow()};
+  auto w = s.PutXcapDocument(next, current->etag, false);
+  if (!w.ok()) return Error(503);
+  if (*w == store::XcapOutcome::kPreconditionFailed) return Error(412);
+  XcapResponse r;
+  r.status = created ? 201 : 200;
+  r.etag = Quote(next.etag);
+  return r;
+}
+
 }  // namespace
 
 std::string ErrorBody(std::string_view element, std::string_view phrase) {
@@ -69,6 +128,7 @@ Result<DocumentSelector> ParseDocumentSelector(std::string_view path) {
   DocumentSelector sel;
   if (size_t ns = path.find("/~~/"); ns != std::string_view::npos) {
     sel.node_selector = true;
+    sel.node = sip::PercentDecode(path.substr(ns + 4));
     path = path.substr(0, ns);
   }
   std::vector<std::string> parts;
@@ -131,14 +191,13 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
   }
   const ApplicationUsage* usage = Find(sel->auid);
   if (!usage) return done(Error(404));
-  // Node selectors (RFC 4825 §6.3) are not served: whole documents only.
-  if (sel->node_selector) return done(Error(501));
   // Users reach their own documents only; global documents are read-only.
   if (sel->xui == "global") {
     if (req.method != "GET") return done(Error(403));
   } else if (sel->xui != req.user) {
     return done(Error(403));
   }
+  if (sel->node_selector) return HandleNode(std::move(req), *sel, *usage, std::move(done));
   if (req.method == "PUT") {
     std::string_view ct = TrimLws(std::string_view(req.content_type).substr(0, req.content_type.find(';')));
     if (!IEquals(ct, usage->mime_type)) return done(Error(415));
@@ -200,8 +259,55 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
   });
 }
 
+void XcapServer::HandleNode(XcapRequest req, const DocumentSelector& sel, const ApplicationUsage& usage,
+                            std::function<void(XcapResponse)> done) {
+  auto bindings = ParseNamespaceBindings(sip::PercentDecode(req.query));
+  if (!bindings.ok()) return done(SelectorProblem(bindings.error()));
+  auto parsed = ParseNodeSelector(sel.node, *bindings, usage.default_ns);
+  if (!parsed.ok()) return done(SelectorProblem(parsed.error()));
+  auto node = std::make_shared<const NodeSelector>(std::move(*parsed));
+  std::string if_match = req.if_match.empty() ? "" : Unquote(req.if_match);
+  std::string if_none_match = req.if_none_match.empty() ? "" : Unquote(req.if_none_match);
+  if (req.method == "GET") {
+    store_.ReadCommitted([sel, node, if_match, if_none_match, done](store::Store& s) {
+      auto d = s.GetXcapDocument(sel.auid, sel.xui, sel.document);
+      if (!d.ok()) return done(Error(503));
+      if (!*d) return done(Error(404));
+      const store::XcapDocument& doc = **d;
+      if (!if_none_match.empty() && (if_none_match == "*" || if_none_match == doc.etag)) {
+        XcapResponse r = Error(304);
+        r.etag = Quote(doc.etag);
+        return done(std::move(r));
+      }
+      if (!if_match.empty() && if_match != "*" && if_match != doc.etag) return done(Error(412));
+      pugi::xml_document dom;
+      if (!LoadDocument(dom, doc.content).ok()) return done(Error(500));
+      auto got = ReadNode(dom, *node);
+      if (!got.ok()) return done(Error(404));
+      done({200, std::string(node->selects_attribute() ? kAttributeType : kElementType), std::move(*got),
+            Quote(doc.etag)});
+    });
+    return;
+  }
+  if (req.method == "PUT") {
+    std::string_view ct = TrimLws(std::string_view(req.content_type).substr(0, req.content_type.find(';')));
+    if (!IEquals(ct, node->selects_attribute() ? kAttributeType : kElementType)) return done(Error(415));
+  } else if (req.method != "DELETE") {
+    return done(Error(405));
+  }
+  store_.Write([sel, node, method = req.method, body = std::move(req.body), if_match, if_none_match, usage,
+                done](store::Store& s) -> store::StoreExecutor::Completion {
+    auto pending = std::make_shared<XcapResponse>(
+        RewriteNode(s, sel, *node, method, body, if_match, if_none_match, usage));
+    return [pending, done](const Result<void>& committed) {
+      if (!committed.ok()) *pending = Error(503);
+      done(std::move(*pending));
+    };
+  });
+}
+
 ApplicationUsage PresRulesUsage() {
-  return {"pres-rules", "application/auth-policy+xml", [](std::string_view body) -> Result<void> {
+  return {"pres-rules", "application/auth-policy+xml", "urn:ietf:params:xml:ns:common-policy", [](std::string_view body) -> Result<void> {
             auto r = presence::rules::ParseRuleset(body);
             if (!r.ok()) return r.error();
             return Ok();

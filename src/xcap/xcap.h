@@ -2,8 +2,13 @@
 // The XCAP server (RFC 4825) the group directory and authorization rules
 // live in. This layer knows documents, application usages and their
 // rules; the HTTP listener (server/) authenticates the caller and hands the
-// request over. Whole documents for now: GET, PUT (create or replace) and
-// DELETE, with entity tags and If-Match / If-None-Match.
+// request over. Whole documents: GET, PUT (create or replace) and DELETE,
+// with entity tags and If-Match / If-None-Match. Elements and attributes
+// through node selectors (RFC 4825 §6.3, §6.4 xmlns() query; see
+// node_selector.h and README.md): GET (application/xcap-el+xml,
+// application/xcap-att+xml), PUT (create or replace, the whole document
+// validated again, §8.2.5 idempotency) and DELETE, each a conditional
+// rewrite of the document version read.
 //
 // Application usages:
 //   pres-rules   application/auth-policy+xml   RFC 5025 (validated by the rules parser)
@@ -26,6 +31,7 @@ struct DocumentSelector {
   std::string xui;       // normalized AOR ("alice@example.com"), or "global"
   std::string document;  // "index"
   bool node_selector = false;  // "/~~/…" followed
+  std::string node;            // the node selector after "/~~/", percent-decoded
 };
 // `path` is the part after the root ("/pres-rules/users/sip:alice@example.com/index").
 // Errors: 404 (not an XCAP document path).
@@ -34,6 +40,7 @@ Result<DocumentSelector> ParseDocumentSelector(std::string_view path);
 struct XcapRequest {
   std::string method;        // GET, PUT, DELETE
   std::string path;          // after the XCAP root
+  std::string query;         // after '?', undecoded: xmlns() bindings (§6.4)
   std::string user;          // authenticated AOR
   std::string content_type;  // of a PUT
   std::string if_match, if_none_match;
@@ -50,6 +57,8 @@ struct XcapResponse {
 struct ApplicationUsage {
   std::string auid;
   std::string mime_type;
+  // Unprefixed element names in node selectors are in this namespace (§5.2).
+  std::string default_ns;
   // Validates a document (RFC 4825 §8.2.5); the error's message is the
   // reason (409 with <schema-validation-error>), code 413 for a limit.
   std::function<Result<void>(std::string_view)> validate;
@@ -65,6 +74,9 @@ class XcapServer {
  private:
   const ApplicationUsage* Find(std::string_view auid) const;
   XcapResponse Caps() const;
+  // A request whose URI has a node selector (RFC 4825 §6.3).
+  void HandleNode(XcapRequest req, const DocumentSelector& sel, const ApplicationUsage& usage,
+                  std::function<void(XcapResponse)> done);
   store::StoreExecutor& store_;
   std::vector<ApplicationUsage> usages_;
 };

@@ -64,7 +64,31 @@ TEST_F(PresenceRules, XcapDocumentLifecycleAndErrors) {
   auto replaced = Http("PUT", kRulesPath, "alice", *doc, kRulesType, "If-Match: " + etag + "\r\n");
   EXPECT_EQ(replaced.status, 200);
   EXPECT_NE(replaced.Header("etag"), etag);
-  EXPECT_EQ(Http("GET", kRulesPath + std::string("/~~/ruleset"), "alice").status, 501);
+  // Node selectors (RFC 4825 §6.3), URL-encoded: an attribute GET, an
+  // element PUT conditional on the document's entity tag, an element GET
+  // with an xmlns() binding (§6.4).
+  auto id = Http("GET", kRulesPath + std::string("/~~/ruleset/rule%5B1%5D/%40id"), "alice");
+  ASSERT_EQ(id.status, 200) << id.body;
+  EXPECT_EQ(id.Header("content-type"), "application/xcap-att+xml");
+  EXPECT_FALSE(id.body.empty());
+  EXPECT_EQ(id.Header("etag"), replaced.Header("etag"));
+  const std::string carol = kRulesPath + std::string("/~~/ruleset/rule%5B%40id=%22carol%22%5D");
+  const std::string carol_rule = R"(<rule xmlns="urn:ietf:params:xml:ns:common-policy" id="carol"><conditions>)"
+                                 R"(<identity><one id="sip:carol@example.com"/></identity></conditions><actions>)"
+                                 R"(<sub-handling xmlns="urn:ietf:params:xml:ns:pres-rules">block</sub-handling>)"
+                                 R"(</actions></rule>)";
+  EXPECT_EQ(Http("PUT", carol, "alice", carol_rule, kRulesType).status, 415);
+  EXPECT_EQ(Http("PUT", carol, "alice", carol_rule, "application/xcap-el+xml", "If-Match: \"stale\"\r\n").status, 412);
+  auto node_put = Http("PUT", carol, "alice", carol_rule, "application/xcap-el+xml",
+                       "If-Match: " + replaced.Header("etag") + "\r\n");
+  ASSERT_EQ(node_put.status, 201) << node_put.body;
+  EXPECT_NE(node_put.Header("etag"), replaced.Header("etag"));
+  auto handling = Http("GET", carol + "/actions/pr:sub-handling?xmlns(pr=urn:ietf:params:xml:ns:pres-rules)", "alice");
+  ASSERT_EQ(handling.status, 200) << handling.body;
+  EXPECT_EQ(handling.Header("content-type"), "application/xcap-el+xml");
+  EXPECT_EQ(handling.body, R"(<sub-handling xmlns="urn:ietf:params:xml:ns:pres-rules">block</sub-handling>)");
+  EXPECT_EQ(handling.Header("etag"), node_put.Header("etag"));
+  EXPECT_EQ(Http("GET", kRulesPath + std::string("/~~/ruleset/rule%5B9%5D"), "alice").status, 404);
   EXPECT_EQ(Http("GET", "/xcap/no-such-auid/users/sip:alice@example.com/index", "alice").status, 404);
   auto caps = Http("GET", "/xcap/xcap-caps/global/index", "alice");
   ASSERT_EQ(caps.status, 200);
