@@ -7,8 +7,9 @@ P_PORT=15060 P_TLS=15061 K_PORT=15070 K_TLS=15071 # servers
 P_TUN=17061 K_TUN=17071                           # stunnel client ends (TLS flows)
 UAS_PORT=16000 SINK_PORT=16001                    # SIPp UAs the servers send to
 
-# srv_wrap: a command parleyd runs under, srv_extra: more parleyd options (bench/lib/profile.sh)
-bg_pids=() srv_wrap=() srv_extra=()
+# srv_wrap: a command parleyd runs under (PARLEY_BENCH_WRAP, e.g. "heaptrack -o /tmp/h"),
+# srv_extra: more parleyd options (PARLEY_BENCH_EXTRA)
+bg_pids=() srv_wrap=(${PARLEY_BENCH_WRAP:-}) srv_extra=(${PARLEY_BENCH_EXTRA:-})
 log() { printf "%4ss %s\n" "$SECONDS" "$*" >&2; }
 vlog() { [[ -z ${verbose:-} ]] || log "  · $*"; }
 

@@ -439,8 +439,12 @@ void Server::Drain() {
   transport_->Stop();
   loops_->Stop();
   loops_->Join();
+  // The store's pending writes commit while the services that submitted
+  // them still exist: a write (e.g. message expiry) and every completion
+  // may use its service; what a completion posts to a loop is dropped.
+  if (store_) store_->Stop();
   // Services and cores (and their transaction layers) go with the loops
-  // they ran on; the store last, after its pending writes committed.
+  // they ran on.
   routers_.clear();
   notifiers_.reset();
   reg_package_.reset();
@@ -453,7 +457,6 @@ void Server::Drain() {
   policies_.reset();
   aaa_.reset();
   cores_.clear();
-  if (store_) store_->Stop();
   PLOG_INFO("stopped", {{"unfinished_transactions", in_flight}});
   std::lock_guard<std::mutex> lock(mu_);
   stopped_ = true;
