@@ -187,6 +187,7 @@ class Notifier {
   size_t size() const { return subs_.size(); }
   // Whether any subscription (of any package) is for `resource`.
   bool Watched(const std::string& resource) const { return by_resource_.count(resource) != 0; }
+  size_t Watchers(const std::string& resource) const { return by_resource_.count(resource); }
   const NotifierStats& stats() const { return stats_; }
 
   // "<sip:ev-<shard>-<id>@…>" user part back to (shard, id).

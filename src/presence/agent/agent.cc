@@ -67,10 +67,17 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
   auto cached = p->bodies.find(sub.view);
   if (cached != p->bodies.end()) return cached->second;
   std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
+  if (p->pubs.empty()) {
+    // Nothing published (offline, or registrations only): most watched
+    // presentities. With one watcher nothing is kept (it is composed again
+    // at its next change); with more, only the body, for the fan-out.
+    if (notifiers_.At(shard).Watchers(sub.resource) <= 1) {
+      table.Invalidate(sub.resource);
+      return body;
+    }
+    p->composed.reset();
+  }
   p->bodies.emplace(sub.view, body);
-  // Nothing published (offline, or registrations only): most watched
-  // presentities. The body is all that is kept; another view composes again.
-  if (p->pubs.empty()) p->composed.reset();
   return body;
 }
 
