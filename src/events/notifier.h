@@ -187,7 +187,13 @@ class Notifier {
   size_t size() const { return subs_.size(); }
   // Whether any subscription (of any package) is for `resource`.
   bool Watched(const std::string& resource) const { return by_resource_.count(resource) != 0; }
-  size_t Watchers(const std::string& resource) const { return by_resource_.count(resource); }
+  // At most one subscription to `resource` (O(log n), whatever the count).
+  bool AtMostOneWatcher(const std::string& resource) const {
+    auto it = by_resource_.lower_bound(resource);
+    if (it == by_resource_.end() || it->first != resource) return true;
+    ++it;
+    return it == by_resource_.end() || it->first != resource;
+  }
   const NotifierStats& stats() const { return stats_; }
 
   // "<sip:ev-<shard>-<id>@…>" user part back to (shard, id).

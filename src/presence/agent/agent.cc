@@ -71,7 +71,7 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
     // Nothing published (offline, or registrations only): most watched
     // presentities. With one watcher nothing is kept (it is composed again
     // at its next change); with more, only the body, for the fan-out.
-    if (notifiers_.At(shard).Watchers(sub.resource) <= 1) {
+    if (notifiers_.At(shard).AtMostOneWatcher(sub.resource)) {
       table.Invalidate(sub.resource);
       return body;
     }
