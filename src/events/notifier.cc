@@ -190,12 +190,12 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   // subscriptions to the same resource and package (a client that lost
   // its dialog and subscribed again), instead of piling up.
   if (req.expires > 0) {
-    auto [b, e] = by_resource_.equal_range(req.resource);
     std::vector<uint64_t> stale;
-    for (auto it = b; it != e; ++it) {
-      const Subscription& o = *subs_.at(it->second);
-      if (o.package == req.package && o.subscriber == req.subscriber && o.remote_target == req.remote_target &&
-          o.event_id == req.event_id && o.call_id != req.call_id && o.terminate_reason.empty()) {
+    for (auto it = First(req.resource, req.subscriber);
+         it != by_resource_.end() && it->resource == req.resource && it->subscriber == req.subscriber; ++it) {
+      const Subscription& o = *subs_.at(it->id);
+      if (o.package == req.package && o.remote_target == req.remote_target && o.event_id == req.event_id &&
+          o.call_id != req.call_id && o.terminate_reason.empty()) {
         stale.push_back(o.id);
       }
     }
@@ -231,7 +231,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->created_at = req.now;
   Subscription& sub = *s;
   subs_.emplace(sub.id, std::move(s));
-  by_resource_.emplace(sub.resource, sub.id);
+  AddToIndex(sub);
   ++stats_.subscriptions_created;
   SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, sub.local_tag,
                       ContactFor(sub, sub.destination), {}};
@@ -490,14 +490,13 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
 }
 
 void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
-  auto [b, e] = by_resource_.equal_range(resource);
   auto f = std::make_shared<Fanout>();
-  for (auto it = b; it != e; ++it) {
-    const Subscription& s = *subs_.at(it->second);
+  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
+    const Subscription& s = *subs_.at(it->id);
     if (s.package->name() != package || s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) {
       continue;
     }
-    f->ids.push_back(it->second);
+    f->ids.push_back(it->id);
   }
   if (f->ids.empty()) return;
   f->body = std::move(body);
@@ -524,9 +523,8 @@ void Notifier::Terminate(Subscription& s, const std::string& reason) {
 }
 
 void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason) {
-  auto [b, e] = by_resource_.equal_range(resource);
   std::vector<uint64_t> ids;
-  for (auto it = b; it != e; ++it) ids.push_back(it->second);
+  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) ids.push_back(it->id);
   for (uint64_t id : ids) {
     auto it = subs_.find(id);
     if (it == subs_.end() || it->second->package->name() != package) continue;
@@ -567,19 +565,17 @@ void Notifier::Apply(uint64_t id, Grant g) {
 
 uint64_t Notifier::FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
                               const std::string& remote_tag) const {
-  auto [b, e] = by_resource_.equal_range(resource);
-  for (auto it = b; it != e; ++it) {
-    const Subscription& s = *subs_.at(it->second);
-    if (s.call_id == call_id && s.local_tag == local_tag && s.remote_tag == remote_tag) return it->second;
+  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
+    const Subscription& s = *subs_.at(it->id);
+    if (s.call_id == call_id && s.local_tag == local_tag && s.remote_tag == remote_tag) return it->id;
   }
   return 0;
 }
 
 void Notifier::Reauthorize(const std::string& resource, const std::string& package) {
-  auto [b, e] = by_resource_.equal_range(resource);
   std::vector<uint64_t> ids;
-  for (auto it = b; it != e; ++it) {
-    if (subs_.at(it->second)->package->name() == package) ids.push_back(it->second);
+  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
+    if (subs_.at(it->id)->package->name() == package) ids.push_back(it->id);
   }
   for (uint64_t id : ids) {
     Subscription& s = *subs_.at(id);
@@ -616,7 +612,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   Subscription& sub = *s;
   uint64_t id = sub.id;
   subs_.emplace(id, std::move(s));
-  by_resource_.emplace(sub.resource, id);
+  AddToIndex(sub);
   ++stats_.subscriptions_restored;
   Arm(sub, now);
   ArmHeartbeat(sub);
@@ -640,9 +636,8 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
 
 std::vector<const Subscription*> Notifier::Find(const std::string& resource, const std::string& package) const {
   std::vector<const Subscription*> out;
-  auto [b, e] = by_resource_.equal_range(resource);
-  for (auto it = b; it != e; ++it) {
-    auto s = subs_.find(it->second);
+  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
+    auto s = subs_.find(it->id);
     if (s != subs_.end() && s->second->package->name() == package) out.push_back(s->second.get());
   }
   return out;
@@ -650,12 +645,13 @@ std::vector<const Subscription*> Notifier::Find(const std::string& resource, con
 
 std::vector<std::string> Notifier::Resources(const std::string& package) const {
   std::vector<std::string> out;
-  for (auto it = by_resource_.begin(); it != by_resource_.end(); it = by_resource_.upper_bound(it->first)) {
-    auto [b, e] = by_resource_.equal_range(it->first);
-    for (auto r = b; r != e; ++r) {
-      if (subs_.at(r->second)->package->name() == package) {
-        out.push_back(it->first);
-        break;
+  for (auto it = by_resource_.begin(); it != by_resource_.end();) {
+    std::string_view resource = it->resource;
+    bool found = false;
+    for (; it != by_resource_.end() && it->resource == resource; ++it) {
+      if (!found && subs_.at(it->id)->package->name() == package) {
+        out.emplace_back(resource);
+        found = true;
       }
     }
   }
@@ -673,13 +669,7 @@ void Notifier::Remove(uint64_t id) {
   host_.timers().Cancel(it->second->expiry);
   host_.timers().Cancel(it->second->pace);
   host_.timers().Cancel(it->second->heartbeat);
-  auto [b, e] = by_resource_.equal_range(it->second->resource);
-  for (auto r = b; r != e; ++r) {
-    if (r->second == id) {
-      by_resource_.erase(r);
-      break;
-    }
-  }
+  by_resource_.erase(IndexKey{it->second->resource, it->second->subscriber, id});
   subs_.erase(it);
   ++stats_.subscriptions_terminated;
 }

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -186,13 +187,16 @@ class Notifier {
   std::vector<std::string> Resources(const std::string& package) const;
   size_t size() const { return subs_.size(); }
   // Whether any subscription (of any package) is for `resource`.
-  bool Watched(const std::string& resource) const { return by_resource_.count(resource) != 0; }
+  bool Watched(const std::string& resource) const {
+    auto it = First(resource);
+    return it != by_resource_.end() && it->resource == resource;
+  }
   // At most one subscription to `resource` (O(log n), whatever the count).
   bool AtMostOneWatcher(const std::string& resource) const {
-    auto it = by_resource_.lower_bound(resource);
-    if (it == by_resource_.end() || it->first != resource) return true;
+    auto it = First(resource);
+    if (it == by_resource_.end() || it->resource != resource) return true;
     ++it;
-    return it == by_resource_.end() || it->first != resource;
+    return it == by_resource_.end() || it->resource != resource;
   }
   const NotifierStats& stats() const { return stats_; }
 
@@ -230,7 +234,22 @@ class Notifier {
   SubscriptionPersistence* persistence_;
   std::mt19937_64 rng_;
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
-  std::multimap<std::string, uint64_t> by_resource_;  // resource -> ids
+  // Subscriptions by resource, then subscriber: views of the strings of the
+  // Subscription they name (heap objects that never move; an entry goes
+  // before its subscription). Finding a watcher's own subscriptions to a
+  // resource, or removing one, costs O(log n) however popular it is.
+  struct IndexKey {
+    std::string_view resource;
+    std::string_view subscriber;
+    uint64_t id = 0;
+    auto operator<=>(const IndexKey&) const = default;
+  };
+  using Index = std::set<IndexKey>;
+  Index::const_iterator First(std::string_view resource, std::string_view subscriber = {}) const {
+    return by_resource_.lower_bound(IndexKey{resource, subscriber, 0});
+  }
+  void AddToIndex(const Subscription& s) { by_resource_.insert(IndexKey{s.resource, s.subscriber, s.id}); }
+  Index by_resource_;
   std::vector<SubscriptionObserver> observers_;
   NotifierStats stats_;
 };
