@@ -4,18 +4,39 @@
 
 namespace parley::aaa {
 
-namespace {
-// "No such user" is remembered briefly; users are invalidated by the change
-// feed anyway, this only bounds the damage of a missed change.
-constexpr auto kNegativeTtl = std::chrono::seconds(30);
-}  // namespace
+// "No such user" is remembered briefly (kNegativeTtl); users are
+// invalidated by the change feed anyway, this only bounds the damage of a
+// missed change.
 
 UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard,
                              TimerService& timers)
     : store_(store), router_(router), shard_(shard), timers_(timers) {}
 
+UserDirectory::~UserDirectory() { timers_.Cancel(sweep_); }
+
+void UserDirectory::ArmSweep() {
+  if (sweep_ != 0) return;
+  sweep_ = timers_.Schedule(kSweepEvery, [this] {
+    sweep_ = 0;
+    Sweep();
+  });
+}
+
+void UserDirectory::Sweep() {
+  Clock::time_point now = timers_.Now();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    const Entry& e = it->second;
+    bool idle = !e.loading && e.waiters.empty() &&
+                (e.user ? now - e.used_at >= kIdleTtl : now - e.loaded_at >= kNegativeTtl);
+    it = idle ? cache_.erase(it) : std::next(it);
+  }
+  if (!cache_.empty()) ArmSweep();
+}
+
 void UserDirectory::Get(const std::string& aor, Done done) {
   Entry& e = cache_[aor];
+  e.used_at = timers_.Now();
+  ArmSweep();
   if (e.loading) {
     e.waiters.push_back(std::move(done));
     return;

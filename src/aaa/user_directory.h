@@ -3,6 +3,7 @@
 // store on first use and cached. Entries (also "no such user") are dropped
 // when the change feed says the user changed. Used on its shard's loop only.
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ class UserDirectory {
   using Done = std::function<void(Status status, const store::UserRecord* user)>;
 
   UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers);
+  ~UserDirectory();
+  UserDirectory(const UserDirectory&) = delete;
+  UserDirectory& operator=(const UserDirectory&) = delete;
 
   // Answers from the cache or loads `aor` (lower-case "user@domain");
   // `done` always runs on this shard's loop, never inside Get.
@@ -30,21 +34,33 @@ class UserDirectory {
 
   size_t cached() const { return cache_.size(); }
 
+  // Users nobody asked for during this long leave the cache (a sweep runs
+  // every minute while it holds anything); unknown users after
+  // kNegativeTtl. So the cache holds the active users, and probing random
+  // names cannot grow it without bound.
+  static constexpr auto kIdleTtl = std::chrono::minutes(10);
+  static constexpr auto kNegativeTtl = std::chrono::seconds(30);
+  static constexpr auto kSweepEvery = std::chrono::seconds(60);
+
  private:
   struct Entry {
     bool loading = false;
     bool invalidated = false;  // changed while loading: do not keep the result
     std::optional<store::UserRecord> user;  // nullopt: unknown user
     Clock::time_point loaded_at{};
+    Clock::time_point used_at{};
     std::vector<Done> waiters;
   };
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
+  void ArmSweep();
+  void Sweep();
 
   store::StoreExecutor& store_;
   proxy::ShardRouter& router_;
   size_t shard_;
   TimerService& timers_;
   std::unordered_map<std::string, Entry> cache_;
+  TimerId sweep_ = 0;
 };
 
 }  // namespace parley::aaa

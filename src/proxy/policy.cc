@@ -25,11 +25,33 @@ PolicyDecision Decide(const store::UserPolicy& policy, const std::string& sender
   return policy.mode == store::BlockMode::kDiscard ? PolicyDecision::kDiscard : PolicyDecision::kReject;
 }
 
-PolicyCache::PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard)
-    : store_(store), router_(router), shard_(shard) {}
+PolicyCache::PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers)
+    : store_(store), router_(router), shard_(shard), timers_(timers) {}
+
+PolicyCache::~PolicyCache() { timers_.Cancel(sweep_); }
+
+void PolicyCache::ArmSweep() {
+  if (sweep_ != 0) return;
+  sweep_ = timers_.Schedule(kSweepEvery, [this] {
+    sweep_ = 0;
+    Sweep();
+  });
+}
+
+void PolicyCache::Sweep() {
+  Clock::time_point now = timers_.Now();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    const Entry& e = it->second;
+    bool idle = !e.loading && e.waiters.empty() && now - e.used_at >= kIdleTtl;
+    it = idle ? cache_.erase(it) : std::next(it);
+  }
+  if (!cache_.empty()) ArmSweep();
+}
 
 void PolicyCache::Get(const std::string& aor, Done done) {
   Entry& e = cache_[aor];
+  e.used_at = timers_.Now();
+  ArmSweep();
   if (e.policy && !e.loading) {
     router_.Post(shard_, [this, aor, done = std::move(done)] {
       auto it = cache_.find(aor);

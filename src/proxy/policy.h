@@ -6,12 +6,14 @@
 // when the user chose "discard", a MESSAGE is answered 200 and dropped and
 // other requests look unanswered (480).
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/timer.h"
 #include "proxy/processor.h"
 #include "proxy/shards.h"
 #include "store/executor.h"
@@ -25,26 +27,41 @@ enum class PolicyDecision { kAllow, kReject, kDiscard };
 // specificity allow beats block.
 PolicyDecision Decide(const store::UserPolicy& policy, const std::string& sender_aor);
 
-// The policies of the AORs a shard owns, loaded on first use and dropped
-// when the change feed says they changed.
+// The policies of the AORs a shard owns, loaded on first use, dropped
+// when the change feed says they changed, and when nobody asked for them
+// for kIdleTtl (a sweep every kSweepEvery while anything is cached): the
+// cache holds the active users, and requests to random names cannot grow
+// it without bound.
 class PolicyCache {
  public:
   using Done = std::function<void(const store::UserPolicy* policy)>;  // nullptr: store error
-  PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard);
+  static constexpr auto kIdleTtl = std::chrono::minutes(10);
+  static constexpr auto kSweepEvery = std::chrono::seconds(60);
+
+  PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers);
+  ~PolicyCache();
+  PolicyCache(const PolicyCache&) = delete;
+  PolicyCache& operator=(const PolicyCache&) = delete;
   void Get(const std::string& aor, Done done);
   void Invalidate(const std::string& aor);
+  size_t cached() const { return cache_.size(); }
 
  private:
   struct Entry {
     bool loading = false;
     bool invalidated = false;
     std::optional<store::UserPolicy> policy;
+    Clock::time_point used_at{};
     std::vector<Done> waiters;
   };
+  void ArmSweep();
+  void Sweep();
   store::StoreExecutor& store_;
   ShardRouter& router_;
   size_t shard_;
+  TimerService& timers_;
   std::unordered_map<std::string, Entry> cache_;
+  TimerId sweep_ = 0;
 };
 
 class PolicyProcessor : public Processor {

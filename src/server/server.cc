@@ -183,7 +183,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   std::vector<TimerService*> timers;
   for (size_t i = 0; i < n; ++i) {
     aaa_->Add(std::make_unique<aaa::AaaShard>(*store_, *shard_router_, i, loops_->loop(i), auth_config_));
-    policies_->Add(std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i));
+    policies_->Add(std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i, loops_->loop(i)));
     timers.push_back(&loops_->loop(i));
   }
   registrar_ = std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers);

@@ -1,0 +1,77 @@
+// The AAA user cache: answers from the store, then from memory; idle users
+// and unknown names leave it, so it holds the active users only.
+
+#include "aaa/user_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/manual_timers.h"
+#include "common/queue_router.h"
+#include "store/store.h"
+
+namespace parley::aaa {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class UserDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("parley-users-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    store::StoreConfig cfg{store::DefaultStoreUrl(dir_.string()), false};
+    auto s = store::OpenStore(cfg);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Migrate().ok());
+    store::UserRecord u{"alice@example.com", "alice", "example.com", std::string(32, 'a'), std::string(64, 'b'), true};
+    ASSERT_TRUE((*s)->AddUser(u).ok());
+    executor_ = std::make_unique<store::StoreExecutor>(cfg);
+    ASSERT_TRUE(executor_->Start().ok());
+    users_ = std::make_unique<UserDirectory>(*executor_, router_, 0, timers_);
+  }
+  void TearDown() override {
+    users_.reset();
+    executor_.reset();
+    fs::remove_all(dir_);
+  }
+
+  UserDirectory::Status Lookup(const std::string& aor) {
+    std::optional<UserDirectory::Status> got;
+    users_->Get(aor, [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+    EXPECT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+    return got.value_or(UserDirectory::Status::kError);
+  }
+
+  fs::path dir_;
+  testing::QueueRouter router_;
+  testing::ManualTimers timers_;
+  std::unique_ptr<store::StoreExecutor> executor_;
+  std::unique_ptr<UserDirectory> users_;
+};
+
+TEST_F(UserDirectoryTest, IdleUsersAndUnknownNamesLeaveTheCache) {
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(Lookup("probe" + std::to_string(i) + "@example.com"), UserDirectory::Status::kUnknown);
+  }
+  EXPECT_EQ(users_->cached(), 101u);
+  // A minute later the unknown names are gone; alice, idle for a minute, stays.
+  timers_.Advance(UserDirectory::kSweepEvery);
+  EXPECT_EQ(users_->cached(), 1u);
+  // Used now and then, she stays; idle for the whole TTL, she goes.
+  timers_.Advance(5min);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  timers_.Advance(9min);
+  EXPECT_EQ(users_->cached(), 1u);
+  timers_.Advance(2min);
+  EXPECT_EQ(users_->cached(), 0u);
+  EXPECT_EQ(timers_.pending(), 0u);  // nothing cached: no sweep armed
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);  // loaded again
+}
+
+}  // namespace
+}  // namespace parley::aaa

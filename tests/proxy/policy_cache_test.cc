@@ -1,0 +1,62 @@
+// The reception-policy cache: loaded on first use, then from memory; idle
+// entries (and those of names that are nobody's) leave it.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/manual_timers.h"
+#include "common/queue_router.h"
+#include "proxy/policy.h"
+#include "store/store.h"
+
+namespace parley::proxy {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+TEST(PolicyCacheTest, IdleEntriesLeaveTheCache) {
+  fs::path dir = fs::temp_directory_path() / ("parley-policy-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  store::StoreConfig cfg{store::DefaultStoreUrl(dir.string()), false};
+  {
+    auto s = store::OpenStore(cfg);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Migrate().ok());
+    store::UserRecord u{"bob@example.com", "bob", "example.com", std::string(32, 'a'), std::string(64, 'b'), true};
+    ASSERT_TRUE((*s)->AddUser(u).ok());
+    ASSERT_TRUE((*s)->SetPolicyEntry("bob@example.com", {"alice@example.com", store::PolicyAction::kBlock}).ok());
+  }
+  store::StoreExecutor executor(cfg);
+  ASSERT_TRUE(executor.Start().ok());
+  testing::QueueRouter router;
+  testing::ManualTimers timers;
+  {
+    PolicyCache cache(executor, router, 0, timers);
+    auto get = [&](const std::string& aor) {
+      std::optional<bool> blocks_alice;
+      cache.Get(aor, [&](const store::UserPolicy* p) {
+        blocks_alice = p && Decide(*p, "alice@example.com") == PolicyDecision::kReject;
+      });
+      EXPECT_TRUE(router.RunUntil([&] { return blocks_alice.has_value(); }));
+      return blocks_alice.value_or(false);
+    };
+    EXPECT_TRUE(get("bob@example.com"));
+    for (int i = 0; i < 50; ++i) EXPECT_FALSE(get("nobody" + std::to_string(i) + "@example.com"));
+    EXPECT_EQ(cache.cached(), 51u);
+    timers.Advance(5min);
+    EXPECT_TRUE(get("bob@example.com"));  // bob is in use
+    timers.Advance(6min);
+    EXPECT_EQ(cache.cached(), 1u);        // the names nobody asked for again are gone
+    timers.Advance(10min);
+    EXPECT_EQ(cache.cached(), 0u);
+    EXPECT_EQ(timers.pending(), 0u);
+    EXPECT_TRUE(get("bob@example.com"));  // loaded again
+  }
+  executor.Stop();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace parley::proxy
