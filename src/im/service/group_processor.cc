@@ -21,6 +21,7 @@
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
 #include "im/format/rfc3339.h"
+#include "im/service/content.h"
 #include "im/service/message_service.h"
 #include "proxy/policy.h"
 #include "sip/fields.h"
@@ -33,14 +34,6 @@ using proxy::RequestContextPtr;
 using proxy::Verdict;
 
 namespace {
-
-std::string_view Essence(std::string_view content_type) {
-  return TrimLws(content_type.substr(0, content_type.find(';')));
-}
-
-bool IsComposingType(std::string_view content_type) {
-  return IEquals(Essence(content_type), "application/im-iscomposing+xml");
-}
 
 // Whether a History-Info entry of `m` (RFC 7044) names `group`.
 bool AlreadyExpanded(const sip::Message& m, const std::string& group) {
@@ -106,7 +99,8 @@ class MessageService::GroupProcessor : public proxy::Processor {
     copy.sender = "sip:" + ctx.authenticated;
     copy.received_at_ms = UnixNowMs();
     std::optional<DispositionRequest> wants;
-    if (IEquals(Essence(content_type), kCpimType)) {
+    const bool cpim = IsCpimType(content_type);
+    if (cpim) {
       auto view = ParseCpim(m.body());
       if (!view.ok()) {
         host.Respond(ctx, 400, "Malformed CPIM Body");
@@ -120,25 +114,15 @@ class MessageService::GroupProcessor : public proxy::Processor {
       if (const auto* dt = view->DateTime()) copy.datetime = std::string(dt->value);
       if (auto d = RequestedDispositions(*view); d.ok() && d->Any()) {
         wants = *d;
-        copy.imdn = (d->positive_delivery ? store::kImdnPositiveDelivery : 0) |
-                    (d->negative_delivery ? store::kImdnNegativeDelivery : 0) |
-                    (d->display ? store::kImdnDisplay : 0);
+        copy.imdn = ImdnFlags(*d);
       }
       copy.content_type = content_type;
       copy.body = std::string(m.body());
     }
     if (copy.message_id.empty()) copy.message_id = DerivedMessageId(m);
     if (copy.datetime.empty()) copy.datetime = FormatRfc3339(copy.received_at_ms);
-    if (copy.body.empty() && copy.content_type.empty()) {
-      CpimMessage c;
-      c.from = CpimAddress{"", copy.sender};
-      c.to.push_back(CpimAddress{"", "sip:" + group});
-      c.datetime = copy.datetime;
-      c.DeclareNamespace(kImdnPrefix, kImdnNs);
-      c.AddExtension(kImdnPrefix, "Message-ID", copy.message_id);
-      c.SetContentHeader("Content-Type", content_type);
-      c.content = std::string(m.body());
-      auto built = BuildCpim(c);
+    if (!cpim) {
+      auto built = WrapInCpim(copy.sender, "sip:" + group, copy.datetime, copy.message_id, content_type, m.body());
       if (!built.ok()) {
         host.Respond(ctx, 400, "Message Cannot Be Wrapped in CPIM");
         return Verdict::kDone;

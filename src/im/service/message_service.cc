@@ -11,6 +11,7 @@
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
 #include "im/format/rfc3339.h"
+#include "im/service/content.h"
 #include "proxy/branch.h"
 #include "sip/response.h"
 
@@ -38,19 +39,13 @@ std::string DeviceKey(const proxy::Target& t) { return t.instance.empty() ? t.ur
 }  // namespace
 
 std::string DeliveryBody(const store::StoredMessage& m, std::string* content_type) {
-  if (IEquals(TrimLws(std::string_view(m.content_type).substr(0, m.content_type.find(';'))), kCpimType)) {
+  if (IsCpimType(m.content_type)) {
     *content_type = m.content_type;
     return m.body;
   }
-  CpimMessage c;
-  c.from = CpimAddress{"", m.sender};
-  c.to.push_back(CpimAddress{"", "sip:" + m.recipient});
-  c.datetime = m.datetime.empty() ? FormatRfc3339(m.received_at_ms) : m.datetime;
-  c.DeclareNamespace(kImdnPrefix, kImdnNs);
-  c.AddExtension(kImdnPrefix, "Message-ID", m.message_id);
-  c.SetContentHeader("Content-Type", m.content_type.empty() ? "text/plain" : m.content_type);
-  c.content = m.body;
-  auto built = BuildCpim(c);
+  auto built = WrapInCpim(m.sender, "sip:" + m.recipient,
+                          m.datetime.empty() ? FormatRfc3339(m.received_at_ms) : m.datetime, m.message_id,
+                          m.content_type.empty() ? "text/plain" : m.content_type, m.body);
   if (!built.ok()) {  // a sender URI CPIM cannot carry: deliver the body as it came
     *content_type = m.content_type;
     return m.body;
@@ -61,9 +56,7 @@ std::string DeliveryBody(const store::StoredMessage& m, std::string* content_typ
 
 std::string PlainBody(const store::StoredMessage& m, std::string* content_type) {
   *content_type = m.content_type;
-  if (!IEquals(TrimLws(std::string_view(m.content_type).substr(0, m.content_type.find(';'))), kCpimType)) {
-    return m.body;
-  }
+  if (!IsCpimType(m.content_type)) return m.body;
   auto cpim = ParseCpim(m.body);
   if (!cpim.ok() || cpim->content_type.empty()) return m.body;
   *content_type = std::string(cpim->content_type);

@@ -13,6 +13,7 @@
 #include "im/format/cpim.h"
 #include "im/format/imdn.h"
 #include "im/format/rfc3339.h"
+#include "im/service/content.h"
 #include "im/service/message_service.h"
 #include "sip/response.h"
 #include "store/errors.h"
@@ -22,15 +23,6 @@ namespace parley::im {
 using proxy::RequestContext;
 using proxy::RequestContextPtr;
 using proxy::Verdict;
-
-namespace {
-
-bool IsComposing(std::string_view content_type) {
-  std::string_view essence = TrimLws(content_type.substr(0, content_type.find(';')));
-  return IEquals(essence, "application/im-iscomposing+xml");
-}
-
-}  // namespace
 
 class MessageService::Processor : public proxy::Processor {
  public:
@@ -46,7 +38,7 @@ class MessageService::Processor : public proxy::Processor {
     // mailbox anonymously.
     if (ctx.authenticated.empty()) return Verdict::kContinue;
     std::string content_type(m.Value(sip::HeaderId::kContentType));
-    if (IsComposing(content_type)) return Verdict::kContinue;  // 480: an indication is worthless later
+    if (IsComposingType(content_type)) return Verdict::kContinue;  // 480: an indication is worthless later
 
     store::StoredMessage sm;
     sm.recipient = sip::AorKey(*m.request_uri());
@@ -56,19 +48,18 @@ class MessageService::Processor : public proxy::Processor {
     sm.body = std::string(m.body());
     std::optional<DispositionRequest> wants;
     std::optional<CpimView> cpim;
-    if (IEquals(TrimLws(std::string_view(content_type).substr(0, content_type.find(';'))), kCpimType)) {
+    if (IsCpimType(content_type)) {
       auto view = ParseCpim(m.body());
       if (!view.ok()) {
         host.Respond(ctx, 400, "Malformed CPIM Body");
         return Verdict::kDone;
       }
-      if (IsComposing(view->content_type)) return Verdict::kContinue;
+      if (IsComposingType(view->content_type)) return Verdict::kContinue;
       sm.message_id = ImdnMessageId(*view);
       if (const auto* dt = view->DateTime()) sm.datetime = std::string(dt->value);
       if (auto d = RequestedDispositions(*view); d.ok() && d->Any()) {
         wants = *d;
-        sm.imdn = (d->positive_delivery ? store::kImdnPositiveDelivery : 0) |
-                  (d->negative_delivery ? store::kImdnNegativeDelivery : 0) | (d->display ? store::kImdnDisplay : 0);
+        sm.imdn = ImdnFlags(*d);
       }
       cpim = std::move(*view);
     }
