@@ -115,13 +115,16 @@ Result<size_t> MessageService::LoadFromStore() {
 
 void MessageService::Submit(store::StoredMessage m, size_t reply_shard,
                             std::function<void(const Result<store::EnqueueResult>&)> done) {
-  std::string aor = m.recipient;
-  store_.Write([this, m = std::move(m), reply_shard, done, aor](store::Store& s) -> store::StoreExecutor::Completion {
-    auto r = std::make_shared<Result<store::EnqueueResult>>(s.EnqueueMessage(m, config_.quota));
-    return [this, r, reply_shard, done, aor](const Result<void>& committed) {
-      Result<store::EnqueueResult> out = committed.ok() ? *r : Result<store::EnqueueResult>(committed.error());
+  // Each closure runs once: `done` (which may hold much) and the message
+  // move along instead of being copied at every step.
+  store_.Write([this, m = std::move(m), reply_shard, done = std::move(done)](
+                   store::Store& s) mutable -> store::StoreExecutor::Completion {
+    Result<store::EnqueueResult> r = s.EnqueueMessage(m, config_.quota);
+    return [this, r = std::move(r), reply_shard, done = std::move(done),
+            aor = std::move(m.recipient)](const Result<void>& committed) mutable {
+      Result<store::EnqueueResult> out = committed.ok() ? std::move(r) : Result<store::EnqueueResult>(committed.error());
       bool fresh = out.ok() && !out->duplicate;
-      if (done) router_.Post(reply_shard, [done, out] { done(out); });
+      if (done) router_.Post(reply_shard, [done = std::move(done), out = std::move(out)] { done(out); });
       if (fresh) Wake(aor);
     };
   });
@@ -512,6 +515,12 @@ void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
   });
 }
 
+bool MessageService::HistoryOff(const std::string& owner) const {
+  const auto& cache = shards_[router_.current()]->history;
+  auto it = cache.find(owner);
+  return it != cache.end() && !it->second;
+}
+
 void MessageService::OnHistoryChanged(const std::string& aor) {
   for (size_t i = 0; i < shards_.size(); ++i) router_.Post(i, [this, i, aor] { shards_[i]->history.erase(aor); });
 }
@@ -523,12 +532,7 @@ void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
   if (ct && IEquals(ct->subtype, "im-iscomposing+xml")) return;  // never kept
   std::string recipient = sip::AorKey(*m.request_uri());
   // Most users keep no history: known from the cache, nothing is built.
-  const auto& cache = shards_[router_.current()]->history;
-  auto off = [&cache](const std::string& aor) {
-    auto it = cache.find(aor);
-    return it != cache.end() && !it->second;
-  };
-  if (off(recipient) && (ctx.authenticated.empty() || off(ctx.authenticated))) return;
+  if (HistoryOff(recipient) && (ctx.authenticated.empty() || HistoryOff(ctx.authenticated))) return;
   std::string sender = !ctx.authenticated.empty() ? "sip:" + ctx.authenticated : std::string(m.from()->uri_text);
   store::HistoryEntry e;
   e.message_id = DerivedMessageId(m);

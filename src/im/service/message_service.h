@@ -131,6 +131,9 @@ class MessageService : public proxy::RelayObserver {
   void Wake(const std::string& aor);
   // Appends to the archives of `owner` (if enabled) on the calling shard.
   void Archive(const std::string& owner, store::HistoryEntry e);
+  // True when the calling shard knows `owner` keeps no history (no entry
+  // needs to be built for it); false when it does or is not known yet.
+  bool HistoryOff(const std::string& owner) const;
 
   const MessageServiceConfig& config_;
   store::StoreExecutor& store_;

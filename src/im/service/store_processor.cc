@@ -73,17 +73,22 @@ class MessageService::Processor : public proxy::Processor {
       notice = service_.Notice(*cpim, ImdnKind::kProcessing, ImdnStatus::kStored, ctx.authenticated);
     }
 
-    store::HistoryEntry h;
-    h.message_id = sm.message_id;
-    h.time_ms = sm.received_at_ms;
-    h.content_type = sm.content_type;
-    h.body = sm.body;
     std::string sender_aor = ctx.authenticated, recipient = sm.recipient;
+    // The archive entries, unless both users are known to keep no history.
+    std::optional<store::HistoryEntry> h;
+    if (!service_.HistoryOff(sender_aor) || !service_.HistoryOff(recipient)) {
+      h.emplace();
+      h->message_id = sm.message_id;
+      h->time_ms = sm.received_at_ms;
+      h->content_type = sm.content_type;
+      h->body = sm.body;
+    }
 
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     proxy::ProcessorHost* hp = &host;
     service_.Submit(std::move(sm), ctx.shard,
-                    [this, holder, hp, notice, h, sender_aor, recipient](const Result<store::EnqueueResult>& r) mutable {
+                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor),
+                     recipient = std::move(recipient)](const Result<store::EnqueueResult>& r) mutable {
       RequestContext& c = **holder;
       if (!r.ok()) {
         if (r.error().code == store::kErrQuota) {
@@ -103,13 +108,19 @@ class MessageService::Processor : public proxy::Processor {
       }
       ++stats.stored;
       hp->Respond(c, 202, "Accepted");
-      store::HistoryEntry out = h;
-      out.peer = "sip:" + recipient;
-      out.direction = store::HistoryDirection::kOut;
-      service_.Archive(sender_aor, std::move(out));
-      h.peer = "sip:" + sender_aor;
-      h.direction = store::HistoryDirection::kIn;
-      service_.Archive(recipient, std::move(h));
+      if (h) {
+        if (!service_.HistoryOff(sender_aor)) {
+          store::HistoryEntry out = *h;
+          out.peer = "sip:" + recipient;
+          out.direction = store::HistoryDirection::kOut;
+          service_.Archive(sender_aor, std::move(out));
+        }
+        if (!service_.HistoryOff(recipient)) {
+          h->peer = "sip:" + sender_aor;
+          h->direction = store::HistoryDirection::kIn;
+          service_.Archive(recipient, std::move(*h));
+        }
+      }
       if (notice) {
         ++stats.notifications;
         service_.Submit(std::move(*notice), c.shard, {});
