@@ -131,8 +131,8 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
   std::string method_text(m.method_text());
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));
   proxy::ProcessorHost* h = &host;
-  shards_.OnOwner(user_aor, [this, holder, h, back, user_aor, identity_aor, consumed, method_text,
-                             creds = std::move(*creds)](AaaShard& owner) {
+  auto on_owner = [this, holder, h, back, user_aor, identity_aor, consumed, method_text,
+                   creds = std::move(*creds)](AaaShard& owner) {
     auto now_owner = h->timers().Now();  // same clock source on every loop
     if (owner.user_failures.Blocked(user_aor, now_owner)) {
       shards_.router().Post(back, [this, holder, h, user_aor, identity_aor, consumed] {
@@ -140,8 +140,8 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
       });
       return;
     }
-    owner.users.Get(user_aor, [this, &owner, holder, h, back, user_aor, identity_aor, consumed, method_text,
-                               creds](UserDirectory::Status st, const store::UserRecord* u) {
+    auto check = [this, &owner, holder, h, back, user_aor, identity_aor, consumed, method_text,
+                  creds](UserDirectory::Status st, const store::UserRecord* u) {
       Outcome outcome = Outcome::kUnknownOrError;
       if (st == UserDirectory::Status::kFound && u->enabled) {
         const std::string& ha1 = creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
@@ -153,8 +153,19 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
       shards_.router().Post(back, [this, holder, h, outcome, user_aor, identity_aor, consumed] {
         Finish(std::move(*holder), *h, outcome, user_aor, identity_aor, consumed);
       });
-    });
-  });
+    };
+    const store::UserRecord* cached = nullptr;
+    if (auto st = owner.users.Peek(user_aor, &cached)) return check(*st, cached);
+    owner.users.Get(user_aor, check);
+  };
+  // Requests are dispatched to the shard of their From AOR, so the owner
+  // is usually this shard: no hop there.
+  size_t owner = shards_.router().ShardOf(user_aor);
+  if (owner == shards_.router().current()) {
+    on_owner(shards_.At(owner));
+  } else {
+    shards_.On(owner, std::move(on_owner));
+  }
   return Verdict::kPending;
 }
 

@@ -33,6 +33,17 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
+std::optional<UserDirectory::Status> UserDirectory::Peek(const std::string& aor, const store::UserRecord** user) {
+  auto it = cache_.find(aor);
+  if (it == cache_.end() || it->second.loading) return std::nullopt;
+  Entry& e = it->second;
+  const auto now = timers_.Now();
+  if (!e.user && (e.loaded_at == Clock::time_point{} || now - e.loaded_at >= kNegativeTtl)) return std::nullopt;
+  e.used_at = now;
+  if (user) *user = e.user ? &*e.user : nullptr;
+  return e.user ? Status::kFound : Status::kUnknown;
+}
+
 void UserDirectory::Get(const std::string& aor, Done done) {
   Entry& e = cache_[aor];
   e.used_at = timers_.Now();

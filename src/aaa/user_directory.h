@@ -30,6 +30,9 @@ class UserDirectory {
   // Answers from the cache or loads `aor` (lower-case "user@domain");
   // `done` always runs on this shard's loop, never inside Get.
   void Get(const std::string& aor, Done done);
+  // What Get would answer from the cache, at once; nullopt when Get would
+  // have to load (not cached, expired, or loading). Counts as a use.
+  std::optional<Status> Peek(const std::string& aor, const store::UserRecord** user = nullptr);
   void Invalidate(const std::string& aor);
 
   size_t cached() const { return cache_.size(); }

@@ -339,22 +339,33 @@ proxy::Target TargetOf(const Contact& c) {
 
 void Registrar::Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) {
   size_t owner = router_.ShardOf(aor);
-  tables_.On(owner, [this, aor, owner, reply_shard, done](LocationTable& table) {
+  // Runs on the owner's loop; called there (delivery runs), without a hop.
+  auto on_owner = [this, aor, owner, reply_shard, done = std::move(done)](LocationTable& table) mutable {
     proxy::LookupResult res;
     for (const Contact* c : table.Lookup(aor)) res.targets.push_back(TargetOf(*c));
     if (!res.targets.empty()) {
       res.status = proxy::LookupResult::Status::kFound;
-      router_.Post(reply_shard, [done, res = std::move(res)]() mutable { done(std::move(res)); });
+      router_.Post(reply_shard, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });
       return;
     }
-    users_.At(owner).users.Get(aor, [this, reply_shard, done](aaa::UserDirectory::Status st, const store::UserRecord*) {
+    auto answer = [this, reply_shard](aaa::UserDirectory::Status st, std::function<void(proxy::LookupResult)> reply) {
       proxy::LookupResult r;
       r.status = st == aaa::UserDirectory::Status::kFound     ? proxy::LookupResult::Status::kNotRegistered
                  : st == aaa::UserDirectory::Status::kUnknown ? proxy::LookupResult::Status::kUnknownUser
                                                                : proxy::LookupResult::Status::kError;
-      router_.Post(reply_shard, [done, r = std::move(r)]() mutable { done(std::move(r)); });
+      router_.Post(reply_shard, [reply = std::move(reply), r = std::move(r)]() mutable { reply(std::move(r)); });
+    };
+    auto& users = users_.At(owner).users;
+    if (auto st = users.Peek(aor)) return answer(*st, std::move(done));
+    users.Get(aor, [answer, done = std::move(done)](aaa::UserDirectory::Status st, const store::UserRecord*) mutable {
+      answer(st, std::move(done));
     });
-  });
+  };
+  if (router_.current() == owner) {
+    on_owner(tables_.At(owner));
+  } else {
+    tables_.On(owner, std::move(on_owner));
+  }
 }
 
 }  // namespace parley::registrar
