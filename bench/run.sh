@@ -3,7 +3,7 @@
 # command except --smoke. See bench/README.md.
 #
 #   bench/run.sh [--flows F1,F2,…|all|none] [--against kamailio] [--threads N] [--users N]
-#                [--rate R] [--seconds S] [--max-seconds S] [--watchers W]
+#                [--rate R] [--seconds S] [--max-seconds S] [--inflight N] [--watchers W]
 #                [--curves registrations,subscriptions,watchers|all] [--write-results] [-v]
 #       per flow: max sustainable flows/s (< 0.1 % failed), server CPU µs per flow at a fixed
 #       offered rate, p50/p99 flow latency, peak memory; a table with parley/kamailio ratios
@@ -23,7 +23,7 @@ build=${PARLEY_BUILD:-build/release}
 orig_args=("$@")
 backlog=""
 
-mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" watchers=100
+mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" inflight="" watchers=100
 cpu_secs=5 max_secs=5 curves="" write_results="" verbose="" strict="" kam_shm=512
 reg_points="1000 10000 100000" sub_points="1000 10000 100000" watch_points="1 10 100 1000 10000"
 curve_rate_reg=1000 curve_rate_sub=300 curve_fill_rate=2000 curve_fill_rate_sub=1000
@@ -43,6 +43,7 @@ while (($#)); do
     --rate) rate_override=$2; shift ;;
     --seconds) cpu_secs=$2; shift ;;
     --max-seconds) max_secs=$2; shift ;;
+    --inflight) inflight=$2; shift ;;
     --watchers) watchers=$2; shift ;;
     --curves) curves=$2; shift ;;
     --backlog) backlog=$2; shift ;;
@@ -131,6 +132,7 @@ write_meta() {
     echo "threads=$threads"
     echo "users=$users (u0..u$((users - 1)); flows use the first ones, curves up to their largest point)"
     echo "durations=flat out ${max_secs} s per try, fixed rate ${cpu_secs} s"
+    echo "inflight=${inflight:-per flow (200; publish/fanout 20)} flows in progress at most when flat out"
     echo "watchers=$watchers"
     echo "command=bench/run.sh ${orig_args[*]}"
   } >"$work/meta"

@@ -200,11 +200,12 @@ row() {
   echo "${r[*]}" >>"$work/flows.tsv"
 }
 
-# Max sustainable rate: flat out for $max_secs (at most $f_limit flows in progress); if
-# 0.1% or more failed, fixed rates from 80% of what was reached, down by 20% each try.
+# Max sustainable rate: flat out for $max_secs (at most $f_limit flows in progress, or
+# --inflight); if 0.1% or more failed, fixed rates from 80% of what was reached, down by
+# 20% each try.
 max_rate() {
   local dir=$1 ok bad el r tries=0
-  run_sipp "$dir/max0" "$max_secs" "$f_scen" "${f_args[@]}" -m 100000000 -r 100000 -l "$f_limit"
+  run_sipp "$dir/max0" "$max_secs" "$f_scen" "${f_args[@]}" -m 100000000 -r 100000 -l "${inflight:-$f_limit}"
   read -r ok bad el < <(stat_counts "$dir/max0.stat.csv")
   r=$(awk -v o="$ok" -v e="$el" 'BEGIN{printf "%d", (e > 0 ? o / e : 0)}')
   vlog "flat out: $ok ok, $bad failed in ${el}s = $r/s"
