@@ -29,11 +29,17 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
     }
   }
   if (m.is_request()) {
-    // The user the request is about, so that its credentials, failure
-    // counters and (for REGISTER) bindings are on the receiving loop: a
-    // REGISTER by its To AOR, anything else by its From AOR. Retransmissions
-    // and the CANCEL/ACK of an INVITE carry the same fields, so they meet
-    // their transaction on the same shard.
+    // The user the request is about, so that its state is on the receiving
+    // loop: a REGISTER by its To AOR (credentials, failure counters,
+    // bindings); a MESSAGE by its recipient (reception policy, location,
+    // mailbox: three round trips to another loop otherwise, against one to
+    // the sender's for its credentials); anything else by its From AOR.
+    // Retransmissions and the CANCEL/ACK of an INVITE carry the same
+    // fields, so they meet their transaction on the same shard.
+    if (m.method() == sip::Method::kMessage) {
+      const sip::Uri* ruri = m.request_uri();
+      if (ruri != nullptr && ruri->is_sip() && ruri->has_user) return IHash(sip::AorKey(*ruri)) % shards;
+    }
     const sip::NameAddr* who = m.method() == sip::Method::kRegister ? m.to() : m.from();
     if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return IHash(sip::AorKey(who->uri)) % shards;
   }

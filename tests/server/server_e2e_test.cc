@@ -253,8 +253,9 @@ TEST(Dispatch, ResponsesFollowOurBranchRequestsTheCallId) {
 }
 
 TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
-  auto parse = [](const std::string& method, const std::string& from, const std::string& to) {
-    return sip::ParseDatagram(testing::ToCrlf(method + " sip:x@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nTo: " + to +
+  auto parse = [](const std::string& method, const std::string& from, const std::string& to,
+                  const std::string& ruri = "sip:x@B") {
+    return sip::ParseDatagram(testing::ToCrlf(method + " " + ruri + " SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nTo: " + to +
                                               "\nFrom: " + from + ";tag=2\nCall-ID: cid\nCSeq: 1 " + method +
                                               "\nMax-Forwards: 70\nContent-Length: 0\n\n"),
                               sip::ParserLimits());
@@ -262,9 +263,16 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   auto reg = parse("REGISTER", "<sip:admin@b>", "<sip:Alice@B>");
   ASSERT_TRUE(reg);
   EXPECT_EQ(ShardOf(*reg, 8), IHash("Alice@b") % 8);  // the registrar's AOR key: host case-folded
+  // A MESSAGE goes to its recipient's shard (policy, location, mailbox).
   auto msg = parse("MESSAGE", "\"A\" <sip:alice@b>", "<sip:bob@b>");
   ASSERT_TRUE(msg);
-  EXPECT_EQ(ShardOf(*msg, 8), IHash("alice@b") % 8);
+  EXPECT_EQ(ShardOf(*msg, 8), IHash("x@b") % 8);
+  auto to_server = parse("MESSAGE", "<sip:alice@b>", "<sip:b>", "sip:b");
+  ASSERT_TRUE(to_server);
+  EXPECT_EQ(ShardOf(*to_server, 8), IHash("alice@b") % 8);
+  auto sub = parse("SUBSCRIBE", "<sip:alice@b>", "<sip:bob@b>");
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(ShardOf(*sub, 8), IHash("alice@b") % 8);
   auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
   ASSERT_TRUE(anon);
   EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
