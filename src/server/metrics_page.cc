@@ -154,6 +154,7 @@ void Server::RenderMetrics(HttpReply reply) {
           ms.notifications += m.notifications;
           ms.group_messages += m.group_messages;
           ms.group_copies += m.group_copies;
+          ms.retries_on_presence += m.retries_on_presence;
         }
         header("parley_subscriptions", "gauge", "Live subscriptions (all event packages)");
         line("parley_subscriptions", "", subs);
@@ -185,6 +186,9 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_group_messages_total", "counter", "MESSAGEs to groups, and the members' copies stored");
         line("parley_group_messages_total", "kind=\"sent\"", ms.group_messages);
         line("parley_group_messages_total", "kind=\"copies\"", ms.group_copies);
+        header("parley_message_retries_on_presence_total", "counter",
+               "Deliveries waiting for their retry time that ran early: the user published an open presence");
+        line("parley_message_retries_on_presence_total", "", ms.retries_on_presence);
         out.append(metrics::Registry::Global().RenderPrometheus());
         HttpResponse r = HttpResponse::Text(200, std::move(out));
         r.content_type = "text/plain; version=0.0.4";

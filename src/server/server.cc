@@ -219,6 +219,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (auto& c : cores_) hosts.push_back(c.get());
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
+  presence_->AddAvailabilityListener([messages = messages_.get()](const std::string& aor) { messages->OnAvailable(aor); });
   registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get(), messages = messages_.get()](
                               const std::string& aor, const std::vector<registrar::BindingChange>& changes,
                               const registrar::BindingsFn& current) {

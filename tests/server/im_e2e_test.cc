@@ -130,6 +130,47 @@ TEST_F(Im, AFailedDeliveryIsRetriedAndTheMessageKept) {
   EXPECT_NE(again->call_id(), refused->call_id());
 }
 
+// Seed 003 §7.2.4: a delivery that failed waits for its retry time (a
+// minute here), unless the user shows up available: a PUBLISH with an open
+// tuple runs it at once.
+class ImRetry : public Im {
+ protected:
+  void Configure(ServerConfig& c) override {
+    Im::Configure(c);
+    c.message_retry_s = 60;
+  }
+};
+
+TEST_F(ImRetry, AnOpenPresenceRunsAWaitingDeliveryAtOnce) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "bob", "when you are back")->status(), 202);
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  ASSERT_TRUE(Take(bob, 480));  // the device is busy: the retry is due in 60 s
+  EXPECT_FALSE(bob.Receive());
+  EXPECT_EQ(Queued("bob"), 1u);
+
+  auto publish = [this](const std::string& basic) {
+    SipClient pub(false, udp_);
+    std::string uri = "sip:bob@example.com";
+    std::string body = "<?xml version=\"1.0\"?>\n<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"" + uri +
+                       "\"><tuple id=\"t1\"><status><basic>" + basic + "</basic></status></tuple></presence>";
+    auto ch = SendAuthed(pub, "PUBLISH", uri, "bob", uri, "pub-" + sip::RandomToken(4), 1,
+                         "Event: presence\nExpires: 600\nContent-Type: application/pidf+xml\n", body);
+    if (ch && ch->status() == 407) ch = pub.Receive();
+    return ch ? ch->status() : 0;
+  };
+  ASSERT_EQ(publish("closed"), 200);
+  EXPECT_FALSE(bob.Receive()) << "a closed presence is no reason to try again";
+  ASSERT_EQ(publish("open"), 200);
+  auto again = Take(bob);
+  ASSERT_TRUE(again) << "the open presence did not run the waiting delivery";
+  EXPECT_TRUE(std::string(again->body()).ends_with("when you are back"));
+  for (int i = 0; i < 50 && Queued("bob") != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(Queued("bob"), 0u);
+  EXPECT_FALSE(bob.Receive());  // once
+}
+
 // A message stored while a delivery run is under way (here: relayed to the
 // registered device, which refuses it, so it is stored) is delivered by
 // that run's follow-up, not left in the store until the next registration.

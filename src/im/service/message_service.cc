@@ -190,6 +190,19 @@ void MessageService::OnRegistration(const std::string& aor, const std::vector<re
   if (mb.retry == 0) Deliver(aor);
 }
 
+void MessageService::OnAvailable(const std::string& aor) {
+  size_t shard = router_.ShardOf(aor);
+  auto it = shards_[shard]->mailboxes.find(aor);
+  if (it == shards_[shard]->mailboxes.end() || !it->second.pending) return;
+  Mailbox& mb = it->second;
+  if (mb.retry == 0) return;  // no delivery is waiting: one is under way or nobody is registered
+  ++shards_[shard]->stats.retries_on_presence;
+  hosts_[shard]->timers().Cancel(mb.retry);
+  mb.retry = 0;
+  mb.backoff_s = 0;
+  Deliver(aor);
+}
+
 // One delivery run through a mailbox: its pages in id order, one message
 // at a time (below), to the devices the location service gave for the page.
 struct MessageService::Run {

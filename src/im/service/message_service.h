@@ -48,6 +48,7 @@ struct MessageServiceStats {
   uint64_t notifications = 0;  // IMDN the server sent itself
   uint64_t group_messages = 0;  // MESSAGEs to a group, expanded
   uint64_t group_copies = 0;    // the members' copies stored
+  uint64_t retries_on_presence = 0;  // waiting deliveries run early: the user published "open"
 };
 
 class MessageService : public proxy::RelayObserver {
@@ -70,6 +71,10 @@ class MessageService : public proxy::RelayObserver {
 
   // The registrar's listener: a device (re)registered — deliver.
   void OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes);
+  // The user published an open presence (seed 003 §7.2.4): a device may be
+  // reachable again, so a delivery waiting for its retry time runs now. On
+  // the AOR's shard.
+  void OnAvailable(const std::string& aor);
   // The history setting of `aor` changed (change feed); on any loop.
   void OnHistoryChanged(const std::string& aor);
   // proxy::RelayObserver: history of relayed messages.

@@ -11,11 +11,6 @@ namespace parley::presence {
 
 namespace {
 
-int64_t UnixNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string EntityOf(const std::string& aor) { return "sip:" + aor; }
 
 }  // namespace
@@ -163,12 +158,16 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
   // The 2xx goes out once the store has the new state; watchers learn it
   // at the same time.
   std::string replaced = r.replaced_etag, aor = op.aor;
-  store_.Write([this, shard, write, replaced, r = std::move(r), aor, done = std::move(done)](
+  bool open = false;
+  if (op.doc && op.expires > 0) {
+    for (const auto& t : op.doc->tuples) open |= t.basic == Basic::kOpen;
+  }
+  store_.Write([this, shard, write, replaced, r = std::move(r), aor, open, done = std::move(done)](
                    store::Store& s) mutable -> store::StoreExecutor::Completion {
     if (write) (void)s.UpsertPublication(*write);
     if (!replaced.empty()) (void)s.DeletePublication(replaced);
-    return [this, shard, r, aor, done](const Result<void>& committed) mutable {
-      router_.Post(shard, [this, r = std::move(r), aor, ok = committed.ok(), done = std::move(done)]() mutable {
+    return [this, shard, r, aor, open, done](const Result<void>& committed) mutable {
+      router_.Post(shard, [this, r = std::move(r), aor, open, ok = committed.ok(), done = std::move(done)]() mutable {
         if (!ok) {
           PLOG_WARN("publication_not_stored", {{"aor", aor}});
           r.status = 500;
@@ -177,6 +176,9 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
         bool changed = r.changed;
         done(std::move(r));
         if (changed) Notify(aor);
+        if (ok && open) {
+          for (const auto& l : available_listeners_) l(aor);
+        }
       });
     };
   });

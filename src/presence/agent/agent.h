@@ -64,6 +64,10 @@ class PresenceAgent : public events::EventPackage {
 
   // A registration changed (the registrar's listener, on the AOR's shard).
   void OnRegistration(const std::string& aor);
+  // Called on the AOR's shard once a publication that shows a service open
+  // (a tuple with <basic>open</basic>) is stored: the user is available.
+  using AvailabilityListener = std::function<void(const std::string& aor)>;
+  void AddAvailabilityListener(AvailabilityListener l) { available_listeners_.push_back(std::move(l)); }
   // The presentity's authorization rules or options changed (change feed):
   // subscriptions are authorized again and see their new view.
   void OnRulesChanged(const std::string& aor);
@@ -98,6 +102,7 @@ class PresenceAgent : public events::EventPackage {
   std::vector<TimerService*> timers_;
   proxy::Sharded<Shard> shards_;
   std::unique_ptr<Authorizer> authorizer_;
+  std::vector<AvailabilityListener> available_listeners_;
 };
 
 }  // namespace parley::presence
