@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--flows F1,F2,…|all|none] [--against kamailio] [--threads N] [--users N]
 #                [--rate R] [--seconds S] [--max-seconds S] [--inflight N] [--watchers W]
-#                [--curves registrations,subscriptions,watchers|all] [--write-results] [-v]
+#                [--curves registrations,subscriptions,watchers|all] [--settle S] [--write-results] [-v]
 #       per flow: max sustainable flows/s (< 0.1 % failed), server CPU µs per flow at a fixed
 #       offered rate, p50/p99 flow latency, peak memory; a table with parley/kamailio ratios
 #   bench/run.sh --micro          Google Benchmark micro-benchmarks
@@ -23,7 +23,7 @@ build=${PARLEY_BUILD:-build/release}
 orig_args=("$@")
 backlog=""
 
-mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" inflight="" watchers=100
+mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" inflight="" settle=0 watchers=100
 cpu_secs=5 max_secs=5 curves="" write_results="" verbose="" strict="" kam_shm=512
 reg_points="1000 10000 100000" sub_points="1000 10000 100000" watch_points="1 10 100 1000 10000"
 curve_rate_reg=1000 curve_rate_sub=300 curve_fill_rate=2000 curve_fill_rate_sub=1000
@@ -44,6 +44,7 @@ while (($#)); do
     --seconds) cpu_secs=$2; shift ;;
     --max-seconds) max_secs=$2; shift ;;
     --inflight) inflight=$2; shift ;;
+    --settle) settle=$2; shift ;;
     --watchers) watchers=$2; shift ;;
     --curves) curves=$2; shift ;;
     --backlog) backlog=$2; shift ;;

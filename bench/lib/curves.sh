@@ -16,6 +16,18 @@ curve_row() {
   echo "${r[*]}" >>"$work/curves.tsv"
 }
 
+# Sets pss to the server's Pss now or, with --settle S, after S idle seconds (what is held
+# once the transactions of the fill and of the CPU run have ended; the value at once goes to
+# the note).
+settle_pss() {
+  pss=$(pss_kb "${srv_tree[@]}")
+  if ((settle > 0)); then
+    note+=" pss_at_once_kb=$pss"
+    sleep "$settle"
+    pss=$(pss_kb "${srv_tree[@]}")
+  fi
+}
+
 # Fixed-rate run of SCEN (RATE flows per $curve_rp ms, default 1000); prints
 # "cpu_us_per_flow ok failed". Extra sipp args after 4.
 curve_cpu() {
@@ -66,7 +78,8 @@ run_curve() {
         read -r cpu ok bad < <(curve_cpu "$dir/cpu-$x" register_auth "$curve_rate_reg" \
           $((curve_rate_reg * cpu_secs)) -inf "$dir/refresh-$x.inf")
         note="ok=$ok failed=$bad"; ((fill_failed == 0)) || note+=" fill_failed=$fill_failed"
-        curve_row "$curve" "$server" "$x" "$cpu" "$(pss_kb "${srv_tree[@]}")" "$(hwm_kb "${srv_tree[@]}")" "$note"
+        settle_pss
+        curve_row "$curve" "$server" "$x" "$cpu" "$pss" "$(hwm_kb "${srv_tree[@]}")" "$note"
       done
       ;;
     subscriptions)
@@ -81,7 +94,8 @@ run_curve() {
         read -r cpu ok bad < <(curve_cpu "$dir/cpu-$x" subscribe_fetch "$curve_rate_sub" \
           $((curve_rate_sub * cpu_secs)) -inf "$u" -s u1)
         note="ok=$ok failed=$bad"; ((fill_failed == 0)) || note+=" fill_failed=$fill_failed"
-        curve_row "$curve" "$server" "$x" "$cpu" "$(pss_kb "${srv_tree[@]}")" "$(hwm_kb "${srv_tree[@]}")" "$note"
+        settle_pss
+        curve_row "$curve" "$server" "$x" "$cpu" "$pss" "$(hwm_kb "${srv_tree[@]}")" "$note"
       done
       ;;
     watchers)
