@@ -191,10 +191,12 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   // its dialog and subscribed again), instead of piling up.
   if (req.expires > 0) {
     std::vector<uint64_t> stale;
-    for (auto it = First(req.resource, req.subscriber);
-         it != by_resource_.end() && it->resource == req.resource && it->subscriber == req.subscriber; ++it) {
+    for (auto it = First(req.resource, req.package, req.subscriber);
+         it != by_resource_.end() && it->resource == req.resource && it->package == req.package &&
+         it->subscriber == req.subscriber;
+         ++it) {
       const Subscription& o = *subs_.at(it->id);
-      if (o.package == req.package && o.remote_target == req.remote_target && o.event_id == req.event_id &&
+      if (o.remote_target == req.remote_target && o.event_id == req.event_id &&
           o.call_id != req.call_id && o.terminate_reason.empty()) {
         stale.push_back(o.id);
       }
@@ -491,13 +493,11 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
 
 void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
   auto f = std::make_shared<Fanout>();
-  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
-    const Subscription& s = *subs_.at(it->id);
-    if (s.package->name() != package || s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) {
-      continue;
-    }
-    f->ids.push_back(it->id);
-  }
+  ForEachOf(resource, package, [&](uint64_t id) {
+    const Subscription& s = *subs_.at(id);
+    if (s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) return;
+    f->ids.push_back(id);
+  });
   if (f->ids.empty()) return;
   f->body = std::move(body);
   RunFanout(std::move(f));
@@ -524,10 +524,10 @@ void Notifier::Terminate(Subscription& s, const std::string& reason) {
 
 void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason) {
   std::vector<uint64_t> ids;
-  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) ids.push_back(it->id);
+  ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
   for (uint64_t id : ids) {
     auto it = subs_.find(id);
-    if (it == subs_.end() || it->second->package->name() != package) continue;
+    if (it == subs_.end()) continue;
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
     Terminate(*it->second, reason);
   }
@@ -574,9 +574,7 @@ uint64_t Notifier::FindDialog(const std::string& resource, const std::string& ca
 
 void Notifier::Reauthorize(const std::string& resource, const std::string& package) {
   std::vector<uint64_t> ids;
-  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
-    if (subs_.at(it->id)->package->name() == package) ids.push_back(it->id);
-  }
+  ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
   for (uint64_t id : ids) {
     Subscription& s = *subs_.at(id);
     s.package->Authorize(s.subscriber, s.resource, [this, id](Grant g) { Apply(id, g); });
@@ -636,11 +634,26 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
 
 std::vector<const Subscription*> Notifier::Find(const std::string& resource, const std::string& package) const {
   std::vector<const Subscription*> out;
-  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
-    auto s = subs_.find(it->id);
-    if (s != subs_.end() && s->second->package->name() == package) out.push_back(s->second.get());
-  }
+  ForEachOf(resource, package, [&](uint64_t id) {
+    auto s = subs_.find(id);
+    if (s != subs_.end()) out.push_back(s->second.get());
+  });
   return out;
+}
+
+bool Notifier::Has(const std::string& resource, std::string_view package) const {
+  for (const auto& [name, p] : packages_) {
+    if (name != package) continue;
+    auto it = First(resource, p);
+    if (it != by_resource_.end() && it->resource == resource && it->package == p) return true;
+  }
+  return false;
+}
+
+void Notifier::AddToIndex(const Subscription& s) {
+  bool known = std::any_of(packages_.begin(), packages_.end(), [&](const auto& e) { return e.second == s.package; });
+  if (!known) packages_.emplace_back(s.package->name(), s.package);
+  by_resource_.insert(KeyOf(s));
 }
 
 std::vector<std::string> Notifier::Resources(const std::string& package) const {
@@ -669,7 +682,7 @@ void Notifier::Remove(uint64_t id) {
   host_.timers().Cancel(it->second->expiry);
   host_.timers().Cancel(it->second->pace);
   host_.timers().Cancel(it->second->heartbeat);
-  by_resource_.erase(IndexKey{it->second->resource, it->second->subscriber, id});
+  by_resource_.erase(KeyOf(*it->second));
   subs_.erase(it);
   ++stats_.subscriptions_terminated;
 }

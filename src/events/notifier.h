@@ -186,6 +186,8 @@ class Notifier {
   // Every resource with a subscription of `package`.
   std::vector<std::string> Resources(const std::string& package) const;
   size_t size() const { return subs_.size(); }
+  // Whether `resource` has a subscription of `package` (O(log n)).
+  bool Has(const std::string& resource, std::string_view package) const;
   // Whether any subscription (of any package) is for `resource`.
   bool Watched(const std::string& resource) const {
     auto it = First(resource);
@@ -234,22 +236,43 @@ class Notifier {
   SubscriptionPersistence* persistence_;
   std::mt19937_64 rng_;
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
-  // Subscriptions by resource, then subscriber: views of the strings of the
-  // Subscription they name (heap objects that never move; an entry goes
-  // before its subscription). Finding a watcher's own subscriptions to a
-  // resource, or removing one, costs O(log n) however popular it is.
+  // Subscriptions by resource, package, then subscriber: views of the
+  // strings of the Subscription they name (heap objects that never move; an
+  // entry goes before its subscription) and its package. Finding a
+  // watcher's own subscriptions to a resource, the subscriptions of one
+  // package to a resource (a presentity's watcher-info subscribers among its
+  // thousands of watchers), or removing one costs O(log n + found).
   struct IndexKey {
     std::string_view resource;
+    const EventPackage* package = nullptr;
     std::string_view subscriber;
     uint64_t id = 0;
     auto operator<=>(const IndexKey&) const = default;
   };
   using Index = std::set<IndexKey>;
-  Index::const_iterator First(std::string_view resource, std::string_view subscriber = {}) const {
-    return by_resource_.lower_bound(IndexKey{resource, subscriber, 0});
+  Index::const_iterator First(std::string_view resource) const {
+    return by_resource_.lower_bound(IndexKey{resource, nullptr, {}, 0});
   }
-  void AddToIndex(const Subscription& s) { by_resource_.insert(IndexKey{s.resource, s.subscriber, s.id}); }
+  Index::const_iterator First(std::string_view resource, const EventPackage* package,
+                              std::string_view subscriber = {}) const {
+    return by_resource_.lower_bound(IndexKey{resource, package, subscriber, 0});
+  }
+  // Calls fn(id) for each subscription of `package` (by name) to `resource`.
+  template <typename Fn>
+  void ForEachOf(std::string_view resource, std::string_view package, Fn fn) const {
+    for (const auto& [name, p] : packages_) {
+      if (name != package) continue;
+      for (auto it = First(resource, p); it != by_resource_.end() && it->resource == resource && it->package == p;
+           ++it) {
+        fn(it->id);
+      }
+    }
+  }
+  void AddToIndex(const Subscription& s);
+  static IndexKey KeyOf(const Subscription& s) { return IndexKey{s.resource, s.package, s.subscriber, s.id}; }
   Index by_resource_;
+  // Every package object indexed so far, with its name (a handful).
+  std::vector<std::pair<std::string, const EventPackage*>> packages_;
   std::vector<SubscriptionObserver> observers_;
   NotifierStats stats_;
 };

@@ -57,10 +57,15 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
   std::string entity = EntityOf(sub.resource);
   if (sub.polite) return SerializePidf(PoliteBlock(entity));  // polite-block and invisible
   PresentityTable& table = shards_.At(shard).table;
+  // The body of this view, if a watcher with the same view got it since the
+  // last change (bodies go whenever the composition does): the fan-out of
+  // a change composes and serializes once per view, not once per watcher.
+  if (Presentity* known = table.Find(sub.resource)) {
+    auto cached = known->bodies.find(sub.view);
+    if (cached != known->bodies.end()) return cached->second;
+  }
   const PresenceDoc& doc = table.Composed(sub.resource, entity, Registrations(shard, sub.resource), UnixNow());
   Presentity* p = table.Find(sub.resource);
-  auto cached = p->bodies.find(sub.view);
-  if (cached != p->bodies.end()) return cached->second;
   std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
   if (p->pubs.empty()) {
     // Nothing published (offline, or registrations only): most watched

@@ -56,7 +56,7 @@ void WinfoPackage::OnWatcherChange(const events::Subscription& s, events::Watche
   if (s.package->name() != "presence" || s.expires_at == 0) return;
   size_t shard = notifiers_.router().ShardOf(s.resource);
   events::Notifier& n = notifiers_.At(shard);
-  if (n.Find(s.resource, name()).empty()) return;
+  if (!n.Has(s.resource, name())) return;
   // Sent from the loop, not from inside the notifier's own bookkeeping.
   WatcherEntry entry = EntryOf(s, UnixNow());
   std::string resource = s.resource;
