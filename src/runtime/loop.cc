@@ -157,6 +157,17 @@ void Loop::Stop() {
 
 Clock::time_point Loop::Now() const { return Clock::now(); }
 
+namespace {
+// Timers fire on a 2 ms grid, never early: the many timers of a busy
+// server (retransmission, Timer J/K of every transaction) share wake-ups
+// and re-arms instead of each having its own.
+constexpr Clock::duration kTimerGrid = std::chrono::milliseconds(2);
+Clock::time_point OnGrid(Clock::time_point t) {
+  Clock::duration rest = t.time_since_epoch() % kTimerGrid;
+  return rest == Clock::duration::zero() ? t : t + (kTimerGrid - rest);
+}
+}  // namespace
+
 TimerId Loop::Schedule(Clock::duration delay, std::function<void()> fn) {
   assert(IsCurrent() || !running());
   TimerId id = ++last_timer_id_;
@@ -164,7 +175,7 @@ TimerId Loop::Schedule(Clock::duration delay, std::function<void()> fn) {
   heap_.push_back({when, id});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   callbacks_.emplace(id, std::move(fn));
-  if (!dispatching_ && when < armed_for_) ArmTimer(when);
+  if (!dispatching_ && OnGrid(when) < armed_for_) ArmTimer(OnGrid(when));
   return id;
 }
 
@@ -209,7 +220,7 @@ void Loop::OnTimer() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();
   }
-  if (!heap_.empty()) ArmTimer(heap_.front().when);
+  if (!heap_.empty()) ArmTimer(OnGrid(heap_.front().when));
 }
 
 }  // namespace parley::runtime
