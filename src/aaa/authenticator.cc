@@ -158,8 +158,9 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
     if (auto st = owner.users.Peek(user_aor, &cached)) return check(*st, cached);
     owner.users.Get(user_aor, check);
   };
-  // Requests are dispatched to the shard of their From AOR, so the owner
-  // is usually this shard: no hop there.
+  // A REGISTER is dispatched to its AOR's shard and most other requests to
+  // their From AOR's, so the owner is usually this shard: no hop there (a
+  // MESSAGE goes to its recipient's shard and makes one hop here).
   size_t owner = shards_.router().ShardOf(user_aor);
   if (owner == shards_.router().current()) {
     on_owner(shards_.At(owner));

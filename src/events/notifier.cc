@@ -192,7 +192,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   if (req.expires > 0) {
     std::vector<uint64_t> stale;
     for (auto it = First(req.resource, req.package, req.subscriber);
-         it != by_resource_.end() && it->resource == req.resource && it->package == req.package &&
+         it != by_resource_.end() && it->resource == req.resource && it->package == PackageKey(req.package) &&
          it->subscriber == req.subscriber;
          ++it) {
       const Subscription& o = *subs_.at(it->id);
@@ -645,7 +645,7 @@ bool Notifier::Has(const std::string& resource, std::string_view package) const 
   for (const auto& [name, p] : packages_) {
     if (name != package) continue;
     auto it = First(resource, p);
-    if (it != by_resource_.end() && it->resource == resource && it->package == p) return true;
+    if (it != by_resource_.end() && it->resource == resource && it->package == PackageKey(p)) return true;
   }
   return false;
 }

@@ -18,6 +18,7 @@
 // * A new SUBSCRIBE from the same watcher and contact for the same resource
 //   and package replaces the older subscription instead of piling up.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -244,32 +245,35 @@ class Notifier {
   // thousands of watchers), or removing one costs O(log n + found).
   struct IndexKey {
     std::string_view resource;
-    const EventPackage* package = nullptr;
+    uintptr_t package = 0;  // the EventPackage's address (ordered as an integer)
     std::string_view subscriber;
     uint64_t id = 0;
     auto operator<=>(const IndexKey&) const = default;
   };
+  static uintptr_t PackageKey(const EventPackage* p) { return reinterpret_cast<uintptr_t>(p); }
   using Index = std::set<IndexKey>;
   Index::const_iterator First(std::string_view resource) const {
-    return by_resource_.lower_bound(IndexKey{resource, nullptr, {}, 0});
+    return by_resource_.lower_bound(IndexKey{resource, 0, {}, 0});
   }
   Index::const_iterator First(std::string_view resource, const EventPackage* package,
                               std::string_view subscriber = {}) const {
-    return by_resource_.lower_bound(IndexKey{resource, package, subscriber, 0});
+    return by_resource_.lower_bound(IndexKey{resource, PackageKey(package), subscriber, 0});
   }
   // Calls fn(id) for each subscription of `package` (by name) to `resource`.
   template <typename Fn>
   void ForEachOf(std::string_view resource, std::string_view package, Fn fn) const {
     for (const auto& [name, p] : packages_) {
       if (name != package) continue;
-      for (auto it = First(resource, p); it != by_resource_.end() && it->resource == resource && it->package == p;
-           ++it) {
+      for (auto it = First(resource, p);
+           it != by_resource_.end() && it->resource == resource && it->package == PackageKey(p); ++it) {
         fn(it->id);
       }
     }
   }
   void AddToIndex(const Subscription& s);
-  static IndexKey KeyOf(const Subscription& s) { return IndexKey{s.resource, s.package, s.subscriber, s.id}; }
+  static IndexKey KeyOf(const Subscription& s) {
+    return IndexKey{s.resource, PackageKey(s.package), s.subscriber, s.id};
+  }
   Index by_resource_;
   // Every package object indexed so far, with its name (a handful).
   std::vector<std::pair<std::string, const EventPackage*>> packages_;
