@@ -90,6 +90,38 @@ TEST_F(Groups, OneAcceptedThenACopyForEveryOtherMember) {
   EXPECT_EQ(Queued("carol") + Queued("bob"), 0u);
 }
 
+// Seed 003 §17.4 for group messages: the sender's archive shows the message
+// to the group, each member who keeps history has it from the sender, and
+// members who keep none get nothing archived.
+TEST_F(Groups, TheArchivesOfTheSenderAndOfMembersWhoKeepHistory) {
+  ASSERT_TRUE(store_->SetHistoryEnabled("alice@example.com", true).ok());
+  ASSERT_TRUE(store_->SetHistoryEnabled("carol@example.com", true).ok());
+  MakeTeam(store::GroupAck::kSingle);
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Status(Send(alice, "alice", "team", "minutes attached")), 202);
+  auto history = [this](const std::string& owner) {
+    store::HistoryQuery q;
+    q.owner = owner + "@example.com";
+    auto r = store_->QueryHistory(q);
+    return r.ok() ? *r : std::vector<store::HistoryEntry>{};
+  };
+  // Archived after the 202, in the store's next group of writes.
+  for (int i = 0; i < 100 && (history("alice").empty() || history("carol").empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto sent = history("alice");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].direction, store::HistoryDirection::kOut);
+  EXPECT_EQ(sent[0].peer, "team@example.com");  // stored as an AOR
+  EXPECT_EQ(sent[0].body, "minutes attached");
+  auto got = history("carol");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].direction, store::HistoryDirection::kIn);
+  EXPECT_EQ(got[0].peer, "alice@example.com");
+  EXPECT_EQ(got[0].body, "minutes attached");
+  EXPECT_TRUE(history("bob").empty());  // history off
+}
+
 TEST_F(Groups, PerRecipientModeReportsEachMemberToTheSender) {
   MakeTeam(store::GroupAck::kPerRecipient);
   // carol refuses alice: her report says forbidden, and she gets nothing.

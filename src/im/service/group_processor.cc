@@ -230,13 +230,15 @@ class MessageService::GroupProcessor : public proxy::Processor {
     h.content_type = std::string(ctx.request->Value(sip::HeaderId::kContentType));
     if (h.content_type.empty()) h.content_type = "text/plain";
     h.body = std::string(ctx.request->body());
-    if (!fan->stored.empty()) {
+    // (Users known to keep no history get no entry built.)
+    if (!fan->stored.empty() && !service_.HistoryOff(sender)) {
       store::HistoryEntry out = h;
       out.peer = "sip:" + fan->group;
       out.direction = store::HistoryDirection::kOut;
       service_.Archive(sender, std::move(out));
     }
     for (const auto& member : fan->stored) {
+      if (service_.HistoryOff(member)) continue;
       store::HistoryEntry in = h;
       in.peer = "sip:" + sender;
       in.direction = store::HistoryDirection::kIn;
