@@ -154,19 +154,12 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
         Finish(std::move(*holder), *h, outcome, user_aor, identity_aor, consumed);
       });
     };
-    const store::UserRecord* cached = nullptr;
-    if (auto st = owner.users.Peek(user_aor, &cached)) return check(*st, cached);
-    owner.users.Get(user_aor, check);
+    owner.users.Resolve(user_aor, check);
   };
   // A REGISTER is dispatched to its AOR's shard and most other requests to
   // their From AOR's, so the owner is usually this shard: no hop there (a
   // MESSAGE goes to its recipient's shard and makes one hop here).
-  size_t owner = shards_.router().ShardOf(user_aor);
-  if (owner == shards_.router().current()) {
-    on_owner(shards_.At(owner));
-  } else {
-    shards_.On(owner, std::move(on_owner));
-  }
+  shards_.RunOn(shards_.router().ShardOf(user_aor), std::move(on_owner));
   return Verdict::kPending;
 }
 

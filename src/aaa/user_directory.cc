@@ -33,15 +33,12 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
-std::optional<UserDirectory::Status> UserDirectory::Peek(const std::string& aor, const store::UserRecord** user) {
+void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
-  if (it == cache_.end() || it->second.loading) return std::nullopt;
+  if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
   Entry& e = it->second;
-  const auto now = timers_.Now();
-  if (!e.user && (e.loaded_at == Clock::time_point{} || now - e.loaded_at >= kNegativeTtl)) return std::nullopt;
-  e.used_at = now;
-  if (user) *user = e.user ? &*e.user : nullptr;
-  return e.user ? Status::kFound : Status::kUnknown;
+  e.used_at = timers_.Now();
+  done(e.user ? Status::kFound : Status::kUnknown, e.user ? &*e.user : nullptr);
 }
 
 void UserDirectory::Get(const std::string& aor, Done done) {
@@ -52,8 +49,7 @@ void UserDirectory::Get(const std::string& aor, Done done) {
     e.waiters.push_back(std::move(done));
     return;
   }
-  bool fresh = e.user.has_value() || (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl);
-  if (fresh) {
+  if (Fresh(e)) {
     // Answer on the next turn of the loop, like a load would.
     router_.Post(shard_, [this, aor, done = std::move(done)] {
       auto it = cache_.find(aor);

@@ -30,9 +30,9 @@ class UserDirectory {
   // Answers from the cache or loads `aor` (lower-case "user@domain");
   // `done` always runs on this shard's loop, never inside Get.
   void Get(const std::string& aor, Done done);
-  // What Get would answer from the cache, at once; nullopt when Get would
-  // have to load (not cached, expired, or loading). Counts as a use.
-  std::optional<Status> Peek(const std::string& aor, const store::UserRecord** user = nullptr);
+  // Like Get, but when the cache knows the answer `done` runs inside the
+  // call (no loop turn); otherwise as Get.
+  void Resolve(const std::string& aor, Done done);
   void Invalidate(const std::string& aor);
 
   size_t cached() const { return cache_.size(); }
@@ -54,6 +54,11 @@ class UserDirectory {
     Clock::time_point used_at{};
     std::vector<Done> waiters;
   };
+  // The cache's answer is good: a user until swept, a miss for kNegativeTtl.
+  bool Fresh(const Entry& e) const {
+    return !e.loading && (e.user.has_value() ||
+                          (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl));
+  }
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();

@@ -46,6 +46,17 @@ class Sharded {
     T* t = items_[shard].get();
     router_.Post(shard, [t, fn = std::move(fn)] { fn(*t); });
   }
+  // Runs fn(T&) on shard `shard`: at once when called on that shard's loop
+  // (no loop turn), else posted there. For steps that only read or update
+  // the shard's state and post their answer back.
+  template <typename Fn>
+  void RunOn(size_t shard, Fn&& fn) {
+    if (router_.current() == shard) {
+      fn(*items_[shard]);
+    } else {
+      On(shard, std::function<void(T&)>(std::forward<Fn>(fn)));
+    }
+  }
 
  private:
   ShardRouter& router_;

@@ -348,24 +348,16 @@ void Registrar::Lookup(const std::string& aor, size_t reply_shard, std::function
       router_.Post(reply_shard, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });
       return;
     }
-    auto answer = [this, reply_shard](aaa::UserDirectory::Status st, std::function<void(proxy::LookupResult)> reply) {
+    users_.At(owner).users.Resolve(aor, [this, reply_shard, done = std::move(done)](
+                                             aaa::UserDirectory::Status st, const store::UserRecord*) mutable {
       proxy::LookupResult r;
       r.status = st == aaa::UserDirectory::Status::kFound     ? proxy::LookupResult::Status::kNotRegistered
                  : st == aaa::UserDirectory::Status::kUnknown ? proxy::LookupResult::Status::kUnknownUser
                                                                : proxy::LookupResult::Status::kError;
-      router_.Post(reply_shard, [reply = std::move(reply), r = std::move(r)]() mutable { reply(std::move(r)); });
-    };
-    auto& users = users_.At(owner).users;
-    if (auto st = users.Peek(aor)) return answer(*st, std::move(done));
-    users.Get(aor, [answer, done = std::move(done)](aaa::UserDirectory::Status st, const store::UserRecord*) mutable {
-      answer(st, std::move(done));
+      router_.Post(reply_shard, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
     });
   };
-  if (router_.current() == owner) {
-    on_owner(tables_.At(owner));
-  } else {
-    tables_.On(owner, std::move(on_owner));
-  }
+  tables_.RunOn(owner, std::move(on_owner));
 }
 
 }  // namespace parley::registrar

@@ -73,5 +73,43 @@ TEST_F(UserDirectoryTest, IdleUsersAndUnknownNamesLeaveTheCache) {
   EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);  // loaded again
 }
 
+// Resolve answers inside the call when the cache knows (a user, or a recent
+// miss), and like Get (later, after a load) when it does not.
+TEST_F(UserDirectoryTest, ResolveAnswersAtOnceFromTheCacheOnly) {
+  timers_.Advance(1s);  // (a load time of zero reads as "never loaded")
+  std::optional<UserDirectory::Status> got;
+  const store::UserRecord* record = nullptr;
+  auto resolve = [&](const std::string& aor) {
+    got.reset();
+    record = nullptr;
+    users_->Resolve(aor, [&](UserDirectory::Status s, const store::UserRecord* u) {
+      got = s;
+      record = u;
+    });
+  };
+  resolve("alice@example.com");
+  EXPECT_FALSE(got) << "not cached yet: answered after the load, not inside the call";
+  ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+  EXPECT_EQ(*got, UserDirectory::Status::kFound);
+
+  resolve("alice@example.com");
+  ASSERT_TRUE(got) << "cached: answered inside the call";
+  EXPECT_EQ(*got, UserDirectory::Status::kFound);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->aor, "alice@example.com");
+
+  EXPECT_EQ(Lookup("nobody@example.com"), UserDirectory::Status::kUnknown);
+  resolve("nobody@example.com");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, UserDirectory::Status::kUnknown);
+  EXPECT_EQ(record, nullptr);
+  // The miss is forgotten after kNegativeTtl: asked again, the store is read.
+  timers_.Advance(UserDirectory::kNegativeTtl);
+  resolve("nobody@example.com");
+  EXPECT_FALSE(got);
+  ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+  EXPECT_EQ(*got, UserDirectory::Status::kUnknown);
+}
+
 }  // namespace
 }  // namespace parley::aaa
