@@ -27,13 +27,14 @@ struct AuthConfig {
   uint32_t max_failures_per_source = 30;  // per window, then 403 until it ends
   uint32_t max_failures_per_user = 10;
   std::chrono::seconds failure_window{60};
+  size_t user_cache_entries = 0;  // users a shard keeps cached (0: no bound)
 };
 
 // Per-shard state: the users this shard owns, and failure counters.
 struct AaaShard {
   AaaShard(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
            const AuthConfig& config)
-      : users(store, router, shard, timers),
+      : users(store, router, shard, timers, config.user_cache_entries),
         source_failures(config.max_failures_per_source, config.failure_window),
         user_failures(config.max_failures_per_user, config.failure_window) {}
   UserDirectory users;

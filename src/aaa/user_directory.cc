@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "common/lru_trim.h"
+
 namespace parley::aaa {
 
 // "No such user" is remembered briefly (kNegativeTtl); users are
@@ -9,8 +11,8 @@ namespace parley::aaa {
 // missed change.
 
 UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard,
-                             TimerService& timers)
-    : store_(store), router_(router), shard_(shard), timers_(timers) {}
+                             TimerService& timers, size_t capacity)
+    : store_(store), router_(router), shard_(shard), timers_(timers), capacity_(capacity) {}
 
 UserDirectory::~UserDirectory() { timers_.Cancel(sweep_); }
 
@@ -33,6 +35,15 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
+UserDirectory::Entry& UserDirectory::Slot(const std::string& aor) {
+  auto it = cache_.find(aor);
+  if (it != cache_.end()) return it->second;
+  TrimLeastRecentlyUsed(
+      cache_, capacity_, [](const Entry& e) { return e.used_at; },
+      [](const Entry& e) { return !e.loading && e.waiters.empty(); });
+  return cache_[aor];
+}
+
 void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
   if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
@@ -42,7 +53,7 @@ void UserDirectory::Resolve(const std::string& aor, Done done) {
 }
 
 void UserDirectory::Get(const std::string& aor, Done done) {
-  Entry& e = cache_[aor];
+  Entry& e = Slot(aor);
   e.used_at = timers_.Now();
   ArmSweep();
   if (e.loading) {

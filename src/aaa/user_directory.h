@@ -22,7 +22,10 @@ class UserDirectory {
   // `user` is valid during the call only.
   using Done = std::function<void(Status status, const store::UserRecord* user)>;
 
-  UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers);
+  // `capacity`: users kept at most (0: no bound); beyond it the least
+  // recently used go first.
+  UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
+                size_t capacity = 0);
   ~UserDirectory();
   UserDirectory(const UserDirectory&) = delete;
   UserDirectory& operator=(const UserDirectory&) = delete;
@@ -39,8 +42,8 @@ class UserDirectory {
 
   // Users nobody asked for during this long leave the cache (a sweep runs
   // every minute while it holds anything); unknown users after
-  // kNegativeTtl. So the cache holds the active users, and probing random
-  // names cannot grow it without bound.
+  // kNegativeTtl. So the cache holds the active users, at most `capacity`
+  // of them, and probing random names cannot grow it without bound.
   static constexpr auto kIdleTtl = std::chrono::minutes(10);
   static constexpr auto kNegativeTtl = std::chrono::seconds(30);
   static constexpr auto kSweepEvery = std::chrono::seconds(60);
@@ -62,11 +65,14 @@ class UserDirectory {
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();
+  // The entry for `aor`, made room for and created if new.
+  Entry& Slot(const std::string& aor);
 
   store::StoreExecutor& store_;
   proxy::ShardRouter& router_;
   size_t shard_;
   TimerService& timers_;
+  size_t capacity_;
   std::unordered_map<std::string, Entry> cache_;
   TimerId sweep_ = 0;
 };

@@ -1,6 +1,9 @@
 #include "events/notifier.h"
 
+#include <cstring>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -81,6 +84,18 @@ struct Notifier::Fanout {
   BodyFn body;
 };
 
+PackedStrings::PackedStrings(const std::array<std::string_view, kCount>& parts) {
+  size_t total = 0;
+  for (auto p : parts) total += p.size();
+  data_ = std::make_unique_for_overwrite<char[]>(total == 0 ? 1 : total);
+  uint32_t at = 0;
+  for (size_t i = 0; i < kCount; ++i) {
+    if (!parts[i].empty()) std::memcpy(data_.get() + at, parts[i].data(), parts[i].size());
+    at += static_cast<uint32_t>(parts[i].size());
+    end_[i] = at;
+  }
+}
+
 Notifier::Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter& router,
                    const NotifierConfig& config, SubscriptionPersistence* persistence)
     : shard_(shard), host_(host), router_(router), config_(config), persistence_(persistence),
@@ -137,17 +152,17 @@ store::SubscriptionRecord Notifier::ToRecord(const Subscription& s) {
   store::SubscriptionRecord r;
   r.id = static_cast<int64_t>(s.id);
   r.package = s.package->name();
-  r.event_id = s.event_id;
-  r.resource = s.resource;
-  r.subscriber = s.subscriber;
+  r.event_id = s.event_id();
+  r.resource = s.resource();
+  r.subscriber = s.subscriber();
   r.state = s.state == SubState::kPending ? "pending" : "active";
   r.expires_at = s.expires_at;
-  r.call_id = s.call_id;
-  r.local_tag = s.local_tag;
-  r.remote_tag = s.remote_tag;
-  r.local_uri = s.local_uri;
-  r.remote_party = s.remote_party;
-  r.remote_target = s.remote_target;
+  r.call_id = s.call_id();
+  r.local_tag = s.local_tag();
+  r.remote_tag = s.remote_tag();
+  r.local_uri = s.local_uri();
+  r.remote_party = s.remote_party();
+  r.remote_target = s.remote_target();
   r.route = JoinLines(s.route);
   r.local_cseq = s.local_cseq;
   r.remote_cseq = s.remote_cseq;
@@ -196,8 +211,8 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
          it->subscriber == req.subscriber;
          ++it) {
       const Subscription& o = *subs_.at(it->id);
-      if (o.remote_target == req.remote_target && o.event_id == req.event_id &&
-          o.call_id != req.call_id && o.terminate_reason.empty()) {
+      if (o.remote_target() == req.remote_target && o.event_id() == req.event_id &&
+          o.call_id() != req.call_id && o.terminate_reason.empty()) {
         stale.push_back(o.id);
       }
     }
@@ -213,19 +228,12 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   auto s = std::make_unique<Subscription>();
   s->id = NewId();
   s->package = req.package;
-  s->event_id = std::move(req.event_id);
-  s->resource = std::move(req.resource);
-  s->subscriber = std::move(req.subscriber);
   s->state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
   s->polite = g.state == Authorization::kPolite;
   s->view = g.view;
   s->rate = req.rate;
-  s->call_id = std::move(req.call_id);
-  s->local_tag = sip::RandomToken(8);
-  s->remote_tag = std::move(req.remote_tag);
-  s->local_uri = std::move(req.local_uri);
-  s->remote_party = std::move(req.remote_party);
-  s->remote_target = std::move(req.remote_target);
+  s->text = PackedStrings({req.event_id, req.resource, req.subscriber, req.call_id, sip::RandomToken(8), req.remote_tag,
+                           req.local_uri, req.remote_party, req.remote_target});
   s->route = std::move(req.route);
   s->remote_cseq = req.remote_cseq;
   s->destination = req.destination;
@@ -235,7 +243,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   subs_.emplace(sub.id, std::move(s));
   AddToIndex(sub);
   ++stats_.subscriptions_created;
-  SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, sub.local_tag,
+  SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, std::string(sub.local_tag()),
                       ContactFor(sub, sub.destination), {}};
   if (req.expires == 0) {
     sub.terminate_reason = "timeout";  // a fetch: one NOTIFY, then gone
@@ -283,15 +291,15 @@ std::function<void()> Notifier::AfterAnswer(uint64_t id, std::function<void(Subs
 void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
                        uint32_t expires, int64_t now, std::function<void(SubscribeAnswer)> done) {
   auto it = subs_.find(id);
-  if (it == subs_.end() || it->second->call_id != call_id || it->second->remote_tag != remote_tag ||
+  if (it == subs_.end() || it->second->call_id() != call_id || it->second->remote_tag() != remote_tag ||
       !it->second->terminate_reason.empty()) {
     done({481, 0, {}, {}, "Subscription Does Not Exist"});
     return;
   }
   Subscription& s = *it->second;
   s.remote_cseq = std::max(s.remote_cseq, cseq);
-  SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, s.local_tag, ContactFor(s, s.destination),
-                      {}};
+  SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, std::string(s.local_tag()),
+                      ContactFor(s, s.destination), {}};
   if (expires == 0) {
     host_.timers().Cancel(s.expiry);
     s.expiry = 0;
@@ -414,24 +422,40 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
     auto t = na.ok() ? proxy::TargetForUri(na->uri_text) : std::nullopt;
     if (t) dest = t->destination;
   }
-  auto m = sip::Message::NewRequest("NOTIFY", s.remote_target);
-  std::string sent_by = host_.sender().ViaSentBy(dest);
-  m->AddHeader(sip::HeaderId::kVia, "SIP/2.0/" + std::string(transport::ProtocolName(dest.protocol)) + " " + sent_by +
-                                        ";branch=" + proxy::NewBranch(shard_, "00000000") + ";rport");
+  auto m = sip::Message::NewRequest("NOTIFY", s.remote_target());
+  // Each header value is put together in one scratch string (no
+  // temporaries) and copied into the message.
+  std::string& v = scratch_;
+  auto header = [&](sip::HeaderId h, std::initializer_list<std::string_view> parts) {
+    v.clear();
+    for (auto p : parts) v.append(p);
+    m->AddHeader(h, v);
+  };
+  header(sip::HeaderId::kVia, {"SIP/2.0/", transport::ProtocolName(dest.protocol), " ", host_.sender().ViaSentBy(dest),
+                               ";branch=", proxy::NewBranch(shard_, "00000000"), ";rport"});
   m->AddHeader(sip::HeaderId::kMaxForwards, "70");
   for (const auto& r : s.route) m->AddHeader(sip::HeaderId::kRoute, r);
-  m->AddHeader(sip::HeaderId::kFrom, "<" + s.local_uri + ">;tag=" + s.local_tag);
-  m->AddHeader(sip::HeaderId::kTo, s.remote_party + ";tag=" + s.remote_tag);
-  m->AddHeader(sip::HeaderId::kCallId, s.call_id);
-  m->AddHeader(sip::HeaderId::kCSeq, std::to_string(++s.local_cseq) + " NOTIFY");
+  header(sip::HeaderId::kFrom, {"<", s.local_uri(), ">;tag=", s.local_tag()});
+  header(sip::HeaderId::kTo, {s.remote_party(), ";tag=", s.remote_tag()});
+  m->AddHeader(sip::HeaderId::kCallId, s.call_id());
+  char num[16];
+  auto cseq = std::to_chars(num, num + sizeof(num), ++s.local_cseq);
+  header(sip::HeaderId::kCSeq, {std::string_view(num, static_cast<size_t>(cseq.ptr - num)), " NOTIFY"});
   m->AddHeader(sip::HeaderId::kContact, ContactFor(s, dest));
-  m->AddHeader(sip::HeaderId::kEvent, s.package->name() + (s.event_id.empty() ? "" : ";id=" + s.event_id));
-  std::string state;
+  if (s.event_id().empty()) {
+    m->AddHeader(sip::HeaderId::kEvent, s.package->name());
+  } else {
+    header(sip::HeaderId::kEvent, {s.package->name(), ";id=", s.event_id()});
+  }
+  std::string& state = v;
   if (!s.terminate_reason.empty()) {
-    state = "terminated;reason=" + s.terminate_reason;
+    state = "terminated;reason=";
+    state += s.terminate_reason;
   } else {
     int64_t left = std::max<int64_t>(s.expires_at - UnixNow(), 0);
-    state = std::string(s.state == SubState::kPending ? "pending" : "active") + ";expires=" + std::to_string(left);
+    state = s.state == SubState::kPending ? "pending;expires=" : "active;expires=";
+    auto e = std::to_chars(num, num + sizeof(num), left);
+    state.append(num, static_cast<size_t>(e.ptr - num));
     // RFC 6446 §3.2: the rates in force.
     if (s.rate.max_rate > 0 || s.rate.min_rate > 0 || s.rate.adaptive_min_rate > 0) {
       double max_rate = MinIntervalMs(s) > 0 ? 1000.0 / MinIntervalMs(s) : 0;
@@ -479,7 +503,7 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
     // §4.2.2: 481, a timeout (408) or a transport error (503) ends it; so
     // does any other failure without Retry-After.
     ++stats_.notifies_failed;
-    PLOG_DEBUG("notify_failed", {{"resource", s.resource}, {"status", status}});
+    PLOG_DEBUG("notify_failed", {{"resource", s.resource()}, {"status", status}});
     if (s.terminate_reason.empty()) {
       s.terminate_reason = "timeout";
       Emit(s, WatcherChange::kTerminated);
@@ -567,7 +591,7 @@ uint64_t Notifier::FindDialog(const std::string& resource, const std::string& ca
                               const std::string& remote_tag) const {
   for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
     const Subscription& s = *subs_.at(it->id);
-    if (s.call_id == call_id && s.local_tag == local_tag && s.remote_tag == remote_tag) return it->id;
+    if (s.call_id() == call_id && s.local_tag() == local_tag && s.remote_tag() == remote_tag) return it->id;
   }
   return 0;
 }
@@ -577,7 +601,7 @@ void Notifier::Reauthorize(const std::string& resource, const std::string& packa
   ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
   for (uint64_t id : ids) {
     Subscription& s = *subs_.at(id);
-    s.package->Authorize(s.subscriber, s.resource, [this, id](Grant g) { Apply(id, g); });
+    s.package->Authorize(std::string(s.subscriber()), std::string(s.resource()), [this, id](Grant g) { Apply(id, g); });
   }
 }
 
@@ -588,20 +612,13 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   auto s = std::make_unique<Subscription>();
   s->id = static_cast<uint64_t>(rec.id);
   s->package = package;
-  s->event_id = rec.event_id;
-  s->resource = rec.resource;
-  s->subscriber = rec.subscriber;
   s->state = rec.state == "pending" ? SubState::kPending : SubState::kActive;
   s->expires_at = rec.expires_at;
   s->created_at = rec.updated_at;
   s->version = static_cast<uint32_t>(std::min<int64_t>(rec.version + config_.restore_gap, INT32_MAX));
   s->rate = ParseRateOptions(rec.options);
-  s->call_id = rec.call_id;
-  s->local_tag = rec.local_tag;
-  s->remote_tag = rec.remote_tag;
-  s->local_uri = rec.local_uri;
-  s->remote_party = rec.remote_party;
-  s->remote_target = rec.remote_target;
+  s->text = PackedStrings({rec.event_id, rec.resource, rec.subscriber, rec.call_id, rec.local_tag, rec.remote_tag,
+                           rec.local_uri, rec.remote_party, rec.remote_target});
   s->route = SplitLines(rec.route);
   s->local_cseq = static_cast<uint32_t>(std::min<int64_t>(rec.local_cseq + config_.restore_gap, INT32_MAX / 2));
   s->remote_cseq = static_cast<uint32_t>(rec.remote_cseq);
@@ -616,7 +633,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   ArmHeartbeat(sub);
   // The state may have changed while we were down: authorize again and
   // send the current state (which also finds dialogs the watcher forgot).
-  package->Authorize(sub.subscriber, sub.resource, [this, id](Grant g) {
+  package->Authorize(std::string(sub.subscriber()), std::string(sub.resource()), [this, id](Grant g) {
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
     Subscription& s = *it->second;

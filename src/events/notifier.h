@@ -18,6 +18,7 @@
 // * A new SUBSCRIBE from the same watcher and contact for the same resource
 //   and package replaces the older subscription instead of piling up.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +27,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,39 +49,64 @@ struct RateControl {
   double adaptive_min_rate = 0;  // at least, scaled down under load (0: none)
 };
 
+// Strings fixed when a subscription is made, in one allocation (a
+// subscription held for an hour costs its bytes, not ten string objects).
+class PackedStrings {
+ public:
+  static constexpr size_t kCount = 9;
+  PackedStrings() = default;
+  explicit PackedStrings(const std::array<std::string_view, kCount>& parts);
+  std::string_view operator[](size_t i) const {
+    uint32_t begin = i == 0 ? 0 : end_[i - 1];
+    return {data_.get() + begin, end_[i] - begin};
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::array<uint32_t, kCount> end_{};
+};
+
 struct Subscription {
   uint64_t id = 0;
   EventPackage* package = nullptr;
-  std::string event_id;    // Event "id" parameter
-  std::string resource;    // AOR being watched
-  std::string subscriber;  // authenticated AOR of the watcher
   SubState state = SubState::kActive;
   bool polite = false;     // authorized with polite blocking
   bool confirmed = false;  // its 2xx was sent (NOTIFYs may go out)
   bool approved = false;   // became active after waiting (pending -> active)
+  bool notify_in_flight = false;
+  bool notify_pending = false;  // state changed while it could not be sent
   uint32_t view = 0;       // package-defined authorization view
+  uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds
   int64_t created_at = 0;  // unix seconds
-  uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   RateControl rate;
 
   // Dialog (we are the UAS of the SUBSCRIBE).
-  std::string call_id, local_tag, remote_tag;
-  std::string local_uri;      // the resource URI (From of our NOTIFYs)
-  std::string remote_party;   // the SUBSCRIBE's From value without tag
-  std::string remote_target;  // the SUBSCRIBE's Contact URI
-  std::vector<std::string> route;  // Record-Route of the SUBSCRIBE
   uint32_t local_cseq = 0;
   uint32_t remote_cseq = 0;
+  std::vector<std::string> route;  // Record-Route of the SUBSCRIBE
   transport::Destination destination;  // where NOTIFYs go (the SUBSCRIBE's flow)
 
   TimerId expiry = 0;
   TimerId pace = 0;       // the next NOTIFY allowed by the rate limit
   TimerId heartbeat = 0;  // min-rate: the state again after a silence
   int64_t last_notify_ms = 0;  // steady clock
-  bool notify_in_flight = false;
-  bool notify_pending = false;   // state changed while it could not be sent
   std::string terminate_reason;  // set when the final NOTIFY is to be sent
+
+  // The strings, in this order.
+  enum Text : uint8_t {
+    kEventId, kResource, kSubscriber, kCallId, kLocalTag, kRemoteTag, kLocalUri, kRemoteParty, kRemoteTarget
+  };
+  PackedStrings text;
+  std::string_view event_id() const { return text[kEventId]; }      // Event "id" parameter
+  std::string_view resource() const { return text[kResource]; }     // AOR being watched
+  std::string_view subscriber() const { return text[kSubscriber]; } // authenticated AOR of the watcher
+  std::string_view call_id() const { return text[kCallId]; }
+  std::string_view local_tag() const { return text[kLocalTag]; }
+  std::string_view remote_tag() const { return text[kRemoteTag]; }
+  std::string_view local_uri() const { return text[kLocalUri]; }        // the resource URI (From of our NOTIFYs)
+  std::string_view remote_party() const { return text[kRemoteParty]; }  // the SUBSCRIBE's From value without tag
+  std::string_view remote_target() const { return text[kRemoteTarget]; }  // the SUBSCRIBE's Contact URI
 };
 
 // A new SUBSCRIBE, as checked by the event processor.
@@ -235,6 +262,7 @@ class Notifier {
   proxy::ShardRouter& router_;
   const NotifierConfig& config_;
   SubscriptionPersistence* persistence_;
+  std::string scratch_;  // SendNotify's header values
   std::mt19937_64 rng_;
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
   // Subscriptions by resource, package, then subscriber: views of the
@@ -272,7 +300,7 @@ class Notifier {
   }
   void AddToIndex(const Subscription& s);
   static IndexKey KeyOf(const Subscription& s) {
-    return IndexKey{s.resource, PackageKey(s.package), s.subscriber, s.id};
+    return IndexKey{s.resource(), PackageKey(s.package), s.subscriber(), s.id};
   }
   Index by_resource_;
   // Every package object indexed so far, with its name (a handful).

@@ -92,12 +92,13 @@ void RegPackage::Authorize(const std::string& subscriber, const std::string& res
 }
 
 std::string RegPackage::FullState(Subscription& sub) {
-  size_t shard = notifiers_.router().ShardOf(sub.resource);
-  auto bindings = registrar_.TableOf(shard).Bindings(sub.resource);
+  const std::string resource(sub.resource());
+  size_t shard = notifiers_.router().ShardOf(resource);
+  auto bindings = registrar_.TableOf(shard).Bindings(resource);
   std::vector<std::pair<store::Binding, std::string>> contacts;
   for (auto& b : bindings) contacts.emplace_back(std::move(b), "registered");
   bool active = !contacts.empty();
-  return ReginfoDocument(sub.local_uri, sub.version++, true, contacts, active, UnixNow());
+  return ReginfoDocument(std::string(sub.local_uri()), sub.version++, true, contacts, active, UnixNow());
 }
 
 void RegPackage::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
@@ -108,7 +109,7 @@ void RegPackage::OnRegistration(const std::string& aor, const std::vector<regist
   bool active = !current().empty();
   int64_t now = UnixNow();
   notifiers_.Local().Changed(aor, "reg", [&](Subscription& s) {
-    return ReginfoDocument(s.local_uri, s.version++, false, contacts, active, now);
+    return ReginfoDocument(std::string(s.local_uri()), s.version++, false, contacts, active, now);
   });
 }
 

@@ -1,6 +1,7 @@
 #include "proxy/policy.h"
 
 #include "common/log.h"
+#include "common/lru_trim.h"
 #include "sip/fields.h"
 
 namespace parley::proxy {
@@ -25,8 +26,9 @@ PolicyDecision Decide(const store::UserPolicy& policy, const std::string& sender
   return policy.mode == store::BlockMode::kDiscard ? PolicyDecision::kDiscard : PolicyDecision::kReject;
 }
 
-PolicyCache::PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers)
-    : store_(store), router_(router), shard_(shard), timers_(timers) {}
+PolicyCache::PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers,
+                         size_t capacity)
+    : store_(store), router_(router), shard_(shard), timers_(timers), capacity_(capacity) {}
 
 PolicyCache::~PolicyCache() { timers_.Cancel(sweep_); }
 
@@ -49,6 +51,11 @@ void PolicyCache::Sweep() {
 }
 
 void PolicyCache::Get(const std::string& aor, Done done) {
+  if (!cache_.contains(aor)) {
+    TrimLeastRecentlyUsed(
+        cache_, capacity_, [](const Entry& x) { return x.used_at; },
+        [](const Entry& x) { return !x.loading && x.waiters.empty(); });
+  }
   Entry& e = cache_[aor];
   e.used_at = timers_.Now();
   ArmSweep();

@@ -30,15 +30,17 @@ PolicyDecision Decide(const store::UserPolicy& policy, const std::string& sender
 // The policies of the AORs a shard owns, loaded on first use, dropped
 // when the change feed says they changed, and when nobody asked for them
 // for kIdleTtl (a sweep every kSweepEvery while anything is cached): the
-// cache holds the active users, and requests to random names cannot grow
-// it without bound.
+// cache holds the active users, at most `capacity` of them (0: no bound;
+// the least recently used go first), and requests to random names cannot
+// grow it without bound.
 class PolicyCache {
  public:
   using Done = std::function<void(const store::UserPolicy* policy)>;  // nullptr: store error
   static constexpr auto kIdleTtl = std::chrono::minutes(10);
   static constexpr auto kSweepEvery = std::chrono::seconds(60);
 
-  PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers);
+  PolicyCache(store::StoreExecutor& store, ShardRouter& router, size_t shard, TimerService& timers,
+              size_t capacity = 0);
   ~PolicyCache();
   PolicyCache(const PolicyCache&) = delete;
   PolicyCache& operator=(const PolicyCache&) = delete;
@@ -60,6 +62,7 @@ class PolicyCache {
   ShardRouter& router_;
   size_t shard_;
   TimerService& timers_;
+  size_t capacity_;
   std::unordered_map<std::string, Entry> cache_;
   TimerId sweep_ = 0;
 };

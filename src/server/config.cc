@@ -215,6 +215,9 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.notify_min_interval_ms, v, "notify_min_interval_ms");
        }},
+      {"cache_entries", "--cache-entries",
+       "users, reception policies and presence rules each event loop keeps cached (0: no bound)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.cache_entries, v, "cache_entries"); }},
       {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
       {"messages.quota_count", "--message-quota", "messages waiting per offline user (more get 486)", false,

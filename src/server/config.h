@@ -51,6 +51,10 @@ struct ServerConfig {
   uint32_t default_expires = 3600;
   uint32_t timer_c_s = 180;
   uint32_t change_poll_ms = 1000;  // how often parleyctl edits are picked up
+  // Users, reception policies and presence rules each shard keeps cached
+  // (0: no bound): beyond it the least recently used are read again when
+  // next needed. Bounds memory with many more users than active ones.
+  uint32_t cache_entries = 10000;
   // Load shedding (0 = off): new requests get 503 while more store writes
   // than this wait, or while a shard has more transactions in flight.
   uint32_t overload_store_queue = 4000;

@@ -173,6 +173,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   auth_config_.algorithms.clear();
   for (const auto& a : config_.auth_algorithms) auth_config_.algorithms.push_back(*auth::ParseAlgorithm(a));
   auth_config_.nonce_lifetime_s = config_.nonce_lifetime_s;
+  auth_config_.user_cache_entries = config_.cache_entries;
   registrar_config_.min_expires = config_.min_expires;
   registrar_config_.max_expires = config_.max_expires;
   registrar_config_.default_expires = config_.default_expires;
@@ -183,7 +184,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   std::vector<TimerService*> timers;
   for (size_t i = 0; i < n; ++i) {
     aaa_->Add(std::make_unique<aaa::AaaShard>(*store_, *shard_router_, i, loops_->loop(i), auth_config_));
-    policies_->Add(std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i, loops_->loop(i)));
+    policies_->Add(
+        std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i, loops_->loop(i), config_.cache_entries));
     timers.push_back(&loops_->loop(i));
   }
   registrar_ = std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers);
@@ -200,6 +202,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   presence_config_.max_expires = config_.presence_max_expires;
   presence_config_.default_expires = config_.presence_max_expires;
   presence_config_.max_publications = config_.presence_max_publications;
+  presence_config_.authorization.cache_entries = config_.cache_entries;
   presence_config_.authorization.default_rule =
       presence::ParseSubHandling(config_.presence_default_rule).value_or(presence::SubHandling::kConfirm);
   presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,

@@ -111,5 +111,33 @@ TEST_F(UserDirectoryTest, ResolveAnswersAtOnceFromTheCacheOnly) {
   EXPECT_EQ(*got, UserDirectory::Status::kUnknown);
 }
 
+// With a capacity the cache never holds many more users than that: the
+// least recently used leave first, and come back from the store when asked.
+TEST_F(UserDirectoryTest, ACapacityKeepsTheMostRecentlyUsed) {
+  users_ = std::make_unique<UserDirectory>(*executor_, router_, 0, timers_, /*capacity=*/8);
+  timers_.Advance(1s);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  for (int i = 0; i < 40; ++i) {
+    timers_.Advance(1s);
+    EXPECT_EQ(Lookup("probe" + std::to_string(i) + "@example.com"), UserDirectory::Status::kUnknown);
+    if (i % 4 == 0) {  // alice keeps being asked for
+      timers_.Advance(1s);
+      EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+    }
+    EXPECT_LE(users_->cached(), 9u);
+  }
+  // She was asked for recently: answered at once from the cache.
+  std::optional<UserDirectory::Status> got;
+  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, UserDirectory::Status::kFound);
+  // probe30's miss, 12 s old, would still be fresh (kNegativeTtl) had it
+  // stayed; nine newer names pushed it out, so it takes a store read again.
+  got.reset();
+  users_->Resolve("probe30@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  EXPECT_FALSE(got);
+  ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+}
+
 }  // namespace
 }  // namespace parley::aaa

@@ -53,26 +53,26 @@ void PresenceAgent::Authorize(const std::string& subscriber, const std::string& 
 }
 
 std::string PresenceAgent::FullState(events::Subscription& sub) {
-  size_t shard = router_.ShardOf(sub.resource);
-  std::string entity = EntityOf(sub.resource);
-  if (sub.polite) return SerializePidf(PoliteBlock(entity));  // polite-block and invisible
+  const std::string resource(sub.resource());
+  size_t shard = router_.ShardOf(resource);
+  if (sub.polite) return SerializePidf(PoliteBlock(EntityOf(resource)));  // polite-block and invisible
   PresentityTable& table = shards_.At(shard).table;
   // The body of this view, if a watcher with the same view got it since the
   // last change (bodies go whenever the composition does): the fan-out of
   // a change composes and serializes once per view, not once per watcher.
-  if (Presentity* known = table.Find(sub.resource)) {
+  if (Presentity* known = table.Find(resource)) {
     auto cached = known->bodies.find(sub.view);
     if (cached != known->bodies.end()) return cached->second;
   }
-  const PresenceDoc& doc = table.Composed(sub.resource, entity, Registrations(shard, sub.resource), UnixNow());
-  Presentity* p = table.Find(sub.resource);
+  const PresenceDoc& doc = table.Composed(resource, EntityOf(resource), Registrations(shard, resource), UnixNow());
+  Presentity* p = table.Find(resource);
   std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
   if (p->pubs.empty()) {
     // Nothing published (offline, or registrations only): most watched
     // presentities. With one watcher nothing is kept (it is composed again
     // at its next change); with more, only the body, for the fan-out.
-    if (notifiers_.At(shard).AtMostOneWatcher(sub.resource)) {
-      table.Invalidate(sub.resource);
+    if (notifiers_.At(shard).AtMostOneWatcher(resource)) {
+      table.Invalidate(resource);
       return body;
     }
     p->composed.reset();

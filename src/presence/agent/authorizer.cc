@@ -1,6 +1,7 @@
 #include "presence/agent/authorizer.h"
 
 #include "common/log.h"
+#include "common/lru_trim.h"
 #include "common/strings.h"
 #include "common/timer.h"
 #include "presence/rules/transform.h"
@@ -40,7 +41,14 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
     return;
   }
   size_t shard = router_.ShardOf(resource);
-  Entry& e = shards_[shard].entries[resource];
+  Shard& sh = shards_[shard];
+  if (!sh.entries.contains(resource)) {
+    TrimLeastRecentlyUsed(
+        sh.entries, config_.cache_entries, [](const Entry& x) { return x.used; },
+        [](const Entry& x) { return x.loaded && x.waiters.empty(); });
+  }
+  Entry& e = sh.entries[resource];
+  e.used = ++sh.uses;
   if (e.loaded) {
     done(Evaluate(shard, e, watcher, resource));
     return;
@@ -92,6 +100,7 @@ void Authorizer::Load(size_t shard, const std::string& resource) {
       }
       std::vector<std::function<void()>> waiters = std::move(it->second.waiters);
       if (ok) {
+        loaded.used = it->second.used;
         it->second = std::move(loaded);
         it->second.loaded = true;
       } else {

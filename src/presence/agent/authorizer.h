@@ -5,8 +5,9 @@
 // (seed 003 §17.1) looks offline to every watcher the rules let see it:
 // they get the polite-block grant.
 //
-// Decisions are cached per presentity on the presentity's shard and
-// dropped when the change feed says its rules or options changed.
+// Rules are cached per presentity on the presentity's shard, dropped when
+// the change feed says its rules or options changed, and, beyond
+// `cache_entries`, when least recently used.
 
 #include <functional>
 #include <optional>
@@ -28,6 +29,7 @@ using rules::SubHandlingName;
 
 struct AuthorizerConfig {
   SubHandling default_rule = SubHandling::kConfirm;  // when nothing else decides
+  size_t cache_entries = 0;  // presentities whose rules a shard keeps (0: no bound; least recently used go)
 };
 
 // Option names in the store (store::OptionEntry).
@@ -54,12 +56,14 @@ class Authorizer {
     bool loaded = false;
     bool invalidated = false;  // changed while loading
     bool invisible = false;
+    uint64_t used = 0;  // the shard's use count when last asked
     std::optional<SubHandling> domain_rule;
     std::optional<rules::Ruleset> ruleset;  // the presentity's pres-rules document
     std::vector<std::function<void()>> waiters;
   };
   struct Shard {
     std::unordered_map<std::string, Entry> entries;
+    uint64_t uses = 0;
     // Views other than "everything", interned: view v is views[v - 1].
     std::vector<rules::Transformations> views;
   };

@@ -22,8 +22,8 @@ void WinfoPackage::Authorize(const std::string& subscriber, const std::string& r
 
 WatcherEntry WinfoPackage::EntryOf(const events::Subscription& s, int64_t now) {
   WatcherEntry e;
-  std::string uri = "sip:" + s.subscriber;
-  e.id = WatcherId(uri, s.call_id, s.remote_tag);
+  std::string uri = "sip:" + std::string(s.subscriber());
+  e.id = WatcherId(uri, s.call_id(), s.remote_tag());
   e.uri = std::move(uri);
   if (!s.terminate_reason.empty()) {
     e.status = WatcherStatus::kTerminated;
@@ -41,10 +41,11 @@ WatcherEntry WinfoPackage::EntryOf(const events::Subscription& s, int64_t now) {
 }
 
 std::string WinfoPackage::FullState(events::Subscription& sub) {
-  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(sub.resource));
-  WatcherList list{sub.local_uri, "presence", {}};
+  const std::string resource(sub.resource());
+  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(resource));
+  WatcherList list{std::string(sub.local_uri()), "presence", {}};
   int64_t now = UnixNow();
-  for (const events::Subscription* w : n.Find(sub.resource, "presence")) {
+  for (const events::Subscription* w : n.Find(resource, "presence")) {
     if (w->expires_at == 0 || !w->terminate_reason.empty()) continue;  // fetches and ending ones are not watchers
     list.watchers.push_back(EntryOf(*w, now));
   }
@@ -54,15 +55,15 @@ std::string WinfoPackage::FullState(events::Subscription& sub) {
 void WinfoPackage::OnWatcherChange(const events::Subscription& s, events::WatcherChange change) {
   (void)change;
   if (s.package->name() != "presence" || s.expires_at == 0) return;
-  size_t shard = notifiers_.router().ShardOf(s.resource);
+  const std::string resource(s.resource());
+  size_t shard = notifiers_.router().ShardOf(resource);
   events::Notifier& n = notifiers_.At(shard);
-  if (!n.Has(s.resource, name())) return;
+  if (!n.Has(resource, name())) return;
   // Sent from the loop, not from inside the notifier's own bookkeeping.
   WatcherEntry entry = EntryOf(s, UnixNow());
-  std::string resource = s.resource;
   notifiers_.router().Post(shard, [this, &n, resource, entry = std::move(entry)] {
     n.Changed(resource, name(), [entry](events::Subscription& w) {
-      WatcherList list{w.local_uri, "presence", {entry}};
+      WatcherList list{std::string(w.local_uri()), "presence", {entry}};
       return WatcherinfoDocument(w.version++, WinfoState::kPartial, std::span<const WatcherList>(&list, 1));
     });
   });
