@@ -102,8 +102,8 @@ Notifier::Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter&
       rng_(std::random_device{}()) {}
 
 Notifier::~Notifier() {
+  host_.timers().Cancel(expiry_timer_);
   for (auto& [id, s] : subs_) {
-    host_.timers().Cancel(s->expiry);
     host_.timers().Cancel(s->pace);
     host_.timers().Cancel(s->heartbeat);
   }
@@ -207,10 +207,10 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   if (req.expires > 0) {
     std::vector<uint64_t> stale;
     for (auto it = First(req.resource, req.package, req.subscriber);
-         it != by_resource_.end() && it->resource == req.resource && it->package == PackageKey(req.package) &&
-         it->subscriber == req.subscriber;
+         it != by_resource_.end() && (*it)->resource() == req.resource && (*it)->package == req.package &&
+         (*it)->subscriber() == req.subscriber;
          ++it) {
-      const Subscription& o = *subs_.at(it->id);
+      const Subscription& o = **it;
       if (o.remote_target() == req.remote_target && o.event_id() == req.event_id &&
           o.call_id() != req.call_id && o.terminate_reason.empty()) {
         stale.push_back(o.id);
@@ -301,8 +301,7 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
   SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, std::string(s.local_tag()),
                       ContactFor(s, s.destination), {}};
   if (expires == 0) {
-    host_.timers().Cancel(s.expiry);
-    s.expiry = 0;
+    Disarm(s);
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
     SubscribeAnswer a = ans;
     a.answered = AfterAnswer(id, [this](Subscription& sub) { Terminate(sub, "timeout"); });
@@ -319,7 +318,8 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
     }
     Subscription& s = *it->second;
     if (!ok) {
-      s.expires_at = old_expiry;  // the stored (and still running) expiry stands
+      s.expires_at = old_expiry;  // the stored expiry stands
+      Arm(s, now);
       done({500, 0, {}, {}, "Store Unavailable"});
       return;
     }
@@ -331,15 +331,45 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
 }
 
 void Notifier::Arm(Subscription& s, int64_t now) {
-  host_.timers().Cancel(s.expiry);
-  uint64_t id = s.id;
-  s.expiry = host_.timers().Schedule(std::chrono::seconds(std::max<int64_t>(s.expires_at - now, 0)), [this, id] {
-    auto it = subs_.find(id);
-    if (it == subs_.end()) return;
-    it->second->expiry = 0;
-    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
-    Terminate(*it->second, "timeout");
+  s.expiry_at = host_.timers().Now() + std::chrono::seconds(std::max<int64_t>(s.expires_at - now, 0));
+  expiries_.push_back({s.expiry_at, s.id});
+  std::push_heap(expiries_.begin(), expiries_.end(), std::greater<>{});
+  // Refreshes leave stale entries behind: drop them once they dominate.
+  if (expiries_.size() > 64 && expiries_.size() > 2 * subs_.size()) {
+    std::erase_if(expiries_, [this](const Expiry& e) {
+      auto it = subs_.find(e.id);
+      return it == subs_.end() || it->second->expiry_at != e.at;
+    });
+    std::make_heap(expiries_.begin(), expiries_.end(), std::greater<>{});
+  }
+  ArmExpiryTimer();
+}
+
+void Notifier::ArmExpiryTimer() {
+  if (expiries_.empty()) return;
+  Clock::time_point next = expiries_.front().at;
+  if (expiry_timer_ != 0 && expiry_timer_at_ <= next) return;
+  host_.timers().Cancel(expiry_timer_);
+  expiry_timer_at_ = next;
+  expiry_timer_ = host_.timers().Schedule(std::max(next - host_.timers().Now(), Clock::duration::zero()), [this] {
+    expiry_timer_ = 0;
+    OnExpiryTimer();
   });
+}
+
+void Notifier::OnExpiryTimer() {
+  Clock::time_point now = host_.timers().Now();
+  while (!expiries_.empty() && expiries_.front().at <= now) {
+    Expiry e = expiries_.front();
+    std::pop_heap(expiries_.begin(), expiries_.end(), std::greater<>{});
+    expiries_.pop_back();
+    auto it = subs_.find(e.id);
+    if (it == subs_.end() || it->second->expiry_at != e.at) continue;  // refreshed, ended or gone
+    Disarm(*it->second);
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(e.id));
+    Terminate(*it->second, "timeout");
+  }
+  ArmExpiryTimer();
 }
 
 uint32_t Notifier::MinIntervalMs(const Subscription& s) const {
@@ -540,6 +570,7 @@ void Notifier::RunFanout(std::shared_ptr<Fanout> f) {
 void Notifier::Terminate(Subscription& s, const std::string& reason) {
   if (!s.terminate_reason.empty()) return;
   s.terminate_reason = reason;
+  Disarm(s);
   host_.timers().Cancel(s.heartbeat);
   s.heartbeat = 0;
   Emit(s, WatcherChange::kTerminated);
@@ -589,9 +620,9 @@ void Notifier::Apply(uint64_t id, Grant g) {
 
 uint64_t Notifier::FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
                               const std::string& remote_tag) const {
-  for (auto it = First(resource); it != by_resource_.end() && it->resource == resource; ++it) {
-    const Subscription& s = *subs_.at(it->id);
-    if (s.call_id() == call_id && s.local_tag() == local_tag && s.remote_tag() == remote_tag) return it->id;
+  for (auto it = First(resource); it != by_resource_.end() && (*it)->resource() == resource; ++it) {
+    const Subscription& s = **it;
+    if (s.call_id() == call_id && s.local_tag() == local_tag && s.remote_tag() == remote_tag) return s.id;
   }
   return 0;
 }
@@ -662,7 +693,7 @@ bool Notifier::Has(const std::string& resource, std::string_view package) const 
   for (const auto& [name, p] : packages_) {
     if (name != package) continue;
     auto it = First(resource, p);
-    if (it != by_resource_.end() && it->resource == resource && it->package == PackageKey(p)) return true;
+    if (it != by_resource_.end() && (*it)->resource() == resource && (*it)->package == p) return true;
   }
   return false;
 }
@@ -670,16 +701,16 @@ bool Notifier::Has(const std::string& resource, std::string_view package) const 
 void Notifier::AddToIndex(const Subscription& s) {
   bool known = std::any_of(packages_.begin(), packages_.end(), [&](const auto& e) { return e.second == s.package; });
   if (!known) packages_.emplace_back(s.package->name(), s.package);
-  by_resource_.insert(KeyOf(s));
+  by_resource_.insert(&s);
 }
 
 std::vector<std::string> Notifier::Resources(const std::string& package) const {
   std::vector<std::string> out;
   for (auto it = by_resource_.begin(); it != by_resource_.end();) {
-    std::string_view resource = it->resource;
+    std::string_view resource = (*it)->resource();
     bool found = false;
-    for (; it != by_resource_.end() && it->resource == resource; ++it) {
-      if (!found && subs_.at(it->id)->package->name() == package) {
+    for (; it != by_resource_.end() && (*it)->resource() == resource; ++it) {
+      if (!found && (*it)->package->name() == package) {
         out.emplace_back(resource);
         found = true;
       }
@@ -696,10 +727,9 @@ const Subscription* Notifier::Get(uint64_t id) const {
 void Notifier::Remove(uint64_t id) {
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
-  host_.timers().Cancel(it->second->expiry);
   host_.timers().Cancel(it->second->pace);
   host_.timers().Cancel(it->second->heartbeat);
-  by_resource_.erase(KeyOf(*it->second));
+  by_resource_.erase(it->second.get());
   subs_.erase(it);
   ++stats_.subscriptions_terminated;
 }

@@ -87,7 +87,7 @@ struct Subscription {
   std::vector<std::string> route;  // Record-Route of the SUBSCRIBE
   transport::Destination destination;  // where NOTIFYs go (the SUBSCRIBE's flow)
 
-  TimerId expiry = 0;
+  Clock::time_point expiry_at{};  // its entry in the notifier's expiry heap (none: epoch)
   TimerId pace = 0;       // the next NOTIFY allowed by the rate limit
   TimerId heartbeat = 0;  // min-rate: the state again after a silence
   int64_t last_notify_ms = 0;  // steady clock
@@ -219,14 +219,14 @@ class Notifier {
   // Whether any subscription (of any package) is for `resource`.
   bool Watched(const std::string& resource) const {
     auto it = First(resource);
-    return it != by_resource_.end() && it->resource == resource;
+    return it != by_resource_.end() && (*it)->resource() == resource;
   }
   // At most one subscription to `resource` (O(log n), whatever the count).
   bool AtMostOneWatcher(const std::string& resource) const {
     auto it = First(resource);
-    if (it == by_resource_.end() || it->resource != resource) return true;
+    if (it == by_resource_.end() || (*it)->resource() != resource) return true;
     ++it;
-    return it == by_resource_.end() || it->resource != resource;
+    return it == by_resource_.end() || (*it)->resource() != resource;
   }
   const NotifierStats& stats() const { return stats_; }
 
@@ -247,7 +247,13 @@ class Notifier {
   void RunFanout(std::shared_ptr<Fanout> f);
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
   std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);
+  // (Re)sets when `s` expires: expires_at, `now` being the same instant in
+  // unix seconds. One loop timer serves all subscriptions (a heap of
+  // deadlines, stale entries skipped), not one timer each.
   void Arm(Subscription& s, int64_t now);
+  void Disarm(Subscription& s) { s.expiry_at = {}; }
+  void ArmExpiryTimer();
+  void OnExpiryTimer();
   void ArmHeartbeat(Subscription& s);
   uint32_t MinIntervalMs(const Subscription& s) const;
   void Persist(Subscription& s, std::function<void(bool)> done = {});
@@ -263,14 +269,23 @@ class Notifier {
   const NotifierConfig& config_;
   SubscriptionPersistence* persistence_;
   std::string scratch_;  // SendNotify's header values
+  struct Expiry {
+    Clock::time_point at;
+    uint64_t id;
+    bool operator>(const Expiry& o) const { return at > o.at; }
+  };
+  std::vector<Expiry> expiries_;  // min-heap; an entry whose subscription's expiry_at differs is stale
+  TimerId expiry_timer_ = 0;
+  Clock::time_point expiry_timer_at_{};
   std::mt19937_64 rng_;
   std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
-  // Subscriptions by resource, package, then subscriber: views of the
-  // strings of the Subscription they name (heap objects that never move; an
-  // entry goes before its subscription) and its package. Finding a
-  // watcher's own subscriptions to a resource, the subscriptions of one
-  // package to a resource (a presentity's watcher-info subscribers among its
-  // thousands of watchers), or removing one costs O(log n + found).
+  // Subscriptions by resource, package, then subscriber: pointers to the
+  // Subscription objects (heap objects that never move, whose keys never
+  // change; an entry goes before its subscription), ordered by what they
+  // say. Finding a watcher's own subscriptions to a resource, the
+  // subscriptions of one package to a resource (a presentity's watcher-info
+  // subscribers among its thousands of watchers), or removing one costs
+  // O(log n + found), and an entry is one pointer.
   struct IndexKey {
     std::string_view resource;
     uintptr_t package = 0;  // the EventPackage's address (ordered as an integer)
@@ -279,7 +294,19 @@ class Notifier {
     auto operator<=>(const IndexKey&) const = default;
   };
   static uintptr_t PackageKey(const EventPackage* p) { return reinterpret_cast<uintptr_t>(p); }
-  using Index = std::set<IndexKey>;
+  static IndexKey KeyOf(const Subscription& s) {
+    return IndexKey{s.resource(), PackageKey(s.package), s.subscriber(), s.id};
+  }
+  struct IndexLess {
+    using is_transparent = void;
+    static IndexKey Key(const IndexKey& k) { return k; }
+    static IndexKey Key(const Subscription* s) { return KeyOf(*s); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Key(a) < Key(b);
+    }
+  };
+  using Index = std::set<const Subscription*, IndexLess>;
   Index::const_iterator First(std::string_view resource) const {
     return by_resource_.lower_bound(IndexKey{resource, 0, {}, 0});
   }
@@ -293,15 +320,12 @@ class Notifier {
     for (const auto& [name, p] : packages_) {
       if (name != package) continue;
       for (auto it = First(resource, p);
-           it != by_resource_.end() && it->resource == resource && it->package == PackageKey(p); ++it) {
-        fn(it->id);
+           it != by_resource_.end() && (*it)->resource() == resource && (*it)->package == p; ++it) {
+        fn((*it)->id);
       }
     }
   }
   void AddToIndex(const Subscription& s);
-  static IndexKey KeyOf(const Subscription& s) {
-    return IndexKey{s.resource(), PackageKey(s.package), s.subscriber(), s.id};
-  }
   Index by_resource_;
   // Every package object indexed so far, with its name (a handful).
   std::vector<std::pair<std::string, const EventPackage*>> packages_;

@@ -143,7 +143,7 @@ class SqliteConnection final : public SqlConnection {
     if (auto r = ExecScript(sync); !r.ok()) return r;
     // Index pages of a large message queue stay in memory (the default
     // is 2 MiB; this is a bound, not an allocation).
-    if (auto r = ExecScript("PRAGMA cache_size=-8192"); !r.ok()) return r;
+    if (auto r = ExecScript("PRAGMA cache_size=-2048"); !r.ok()) return r;
     return ExecScript("PRAGMA foreign_keys=ON");
   }
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "presence_fixture.h"
 
 namespace parley::server {
@@ -349,6 +351,52 @@ TEST_F(Presence, A481ToNotifyEndsTheSubscription) {
   EXPECT_TRUE(store_->LoadSubscriptions()->empty());
   SipClient alice(false, udp_);
   ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "x"))->status(), 200);
+  EXPECT_FALSE(Quiet(bob));
+}
+
+
+class PresenceShortExpiry : public Presence {
+ protected:
+  void Configure(ServerConfig& c) override {
+    Presence::Configure(c);
+    c.presence_min_expires = 1;
+  }
+};
+
+// Subscriptions that are not refreshed end with a final NOTIFY
+// (RFC 6665 §4.1.2.4, reason=timeout), each at its own time; one held
+// longer keeps getting changes until then.
+TEST_F(PresenceShortExpiry, EachSubscriptionEndsWhenItExpires) {
+  SipClient bob(false, udp_);
+  SipClient carol(false, udp_);
+  auto [bok, bfirst] = Subscribe(bob, "bob", "alice", "exp-bob", 1);
+  ASSERT_TRUE(bok && bfirst);
+  ASSERT_EQ(bok->status(), 200);
+  auto [cok, cfirst] = Subscribe(carol, "carol", "alice", "exp-carol", 4);
+  ASSERT_TRUE(cok && cfirst);
+  ASSERT_EQ(cok->status(), 200);
+
+  auto bend = NextNotify(bob);
+  ASSERT_TRUE(bend);
+  EXPECT_EQ(bend->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=timeout");
+  // Carol's subscription outlives Bob's: she still sees a change.
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "still here"))->status(), 200);
+  auto changed = NextNotify(carol);
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(changed->Value(sip::HeaderId::kSubscriptionState).starts_with("active;expires="));
+  EXPECT_TRUE(Has(changed, "still here"));
+  sip::MessagePtr cend;
+  for (int i = 0; i < 3 && !cend; ++i) cend = NextNotify(carol);  // (Receive waits a bounded while)
+  ASSERT_TRUE(cend);
+  EXPECT_EQ(cend->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=timeout");
+  // Both records leave the store (written behind: wait a bounded while).
+  size_t left = 1;
+  for (int i = 0; i < 100 && left != 0; ++i) {
+    left = store_->LoadSubscriptions()->size();
+    if (left != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(left, 0u);
   EXPECT_FALSE(Quiet(bob));
 }
 
