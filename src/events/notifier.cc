@@ -104,8 +104,8 @@ Notifier::Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter&
 Notifier::~Notifier() {
   host_.timers().Cancel(expiry_timer_);
   for (auto& [id, s] : subs_) {
-    host_.timers().Cancel(s->pace);
-    host_.timers().Cancel(s->heartbeat);
+    host_.timers().Cancel(s.pace);
+    host_.timers().Cancel(s.heartbeat);
   }
 }
 
@@ -217,7 +217,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
       }
     }
     for (uint64_t id : stale) {
-      Subscription& o = *subs_.at(id);
+      Subscription& o = subs_.at(id);
       o.terminate_reason = "deactivated";
       Emit(o, WatcherChange::kTerminated);
       if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
@@ -225,8 +225,10 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
       Remove(id);
     }
   }
-  auto s = std::make_unique<Subscription>();
-  s->id = NewId();
+  uint64_t new_id = NewId();
+  // Held in the map's node: it never moves (the index points at it).
+  Subscription* s = &subs_.try_emplace(new_id).first->second;
+  s->id = new_id;
   s->package = req.package;
   s->state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
   s->polite = g.state == Authorization::kPolite;
@@ -240,7 +242,6 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
   s->created_at = req.now;
   Subscription& sub = *s;
-  subs_.emplace(sub.id, std::move(s));
   AddToIndex(sub);
   ++stats_.subscriptions_created;
   SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, std::string(sub.local_tag()),
@@ -260,13 +261,13 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
       return;
     }
     if (!ok) {
-      it->second->terminate_reason = "deactivated";
-      Emit(*it->second, WatcherChange::kTerminated);
+      it->second.terminate_reason = "deactivated";
+      Emit(it->second, WatcherChange::kTerminated);
       Remove(id);
       done(SubscribeAnswer{500, 0, ans.local_tag, {}, "Store Unavailable"});
       return;
     }
-    Confirm(*it->second, ans, std::move(done));
+    Confirm(it->second, ans, std::move(done));
   });
 }
 
@@ -283,7 +284,7 @@ std::function<void()> Notifier::AfterAnswer(uint64_t id, std::function<void(Subs
   return [this, id, then = std::move(then)] {
     router_.Post(shard_, [this, id, then] {
       auto it = subs_.find(id);
-      if (it != subs_.end()) then(*it->second);
+      if (it != subs_.end()) then(it->second);
     });
   };
 }
@@ -291,12 +292,12 @@ std::function<void()> Notifier::AfterAnswer(uint64_t id, std::function<void(Subs
 void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::string& remote_tag, uint32_t cseq,
                        uint32_t expires, int64_t now, std::function<void(SubscribeAnswer)> done) {
   auto it = subs_.find(id);
-  if (it == subs_.end() || it->second->call_id() != call_id || it->second->remote_tag() != remote_tag ||
-      !it->second->terminate_reason.empty()) {
+  if (it == subs_.end() || it->second.call_id() != call_id || it->second.remote_tag() != remote_tag ||
+      !it->second.terminate_reason.empty()) {
     done({481, 0, {}, {}, "Subscription Does Not Exist"});
     return;
   }
-  Subscription& s = *it->second;
+  Subscription& s = it->second;
   s.remote_cseq = std::max(s.remote_cseq, cseq);
   SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, std::string(s.local_tag()),
                       ContactFor(s, s.destination), {}};
@@ -312,11 +313,11 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
   s.expires_at = now + expires;
   Persist(s, [this, id, ans, old_expiry, now, done = std::move(done)](bool ok) {
     auto it = subs_.find(id);
-    if (it == subs_.end() || !it->second->terminate_reason.empty()) {
+    if (it == subs_.end() || !it->second.terminate_reason.empty()) {
       done({481, 0, {}, {}, "Subscription Does Not Exist"});
       return;
     }
-    Subscription& s = *it->second;
+    Subscription& s = it->second;
     if (!ok) {
       s.expires_at = old_expiry;  // the stored expiry stands
       Arm(s, now);
@@ -338,7 +339,7 @@ void Notifier::Arm(Subscription& s, int64_t now) {
   if (expiries_.size() > 64 && expiries_.size() > 2 * subs_.size()) {
     std::erase_if(expiries_, [this](const Expiry& e) {
       auto it = subs_.find(e.id);
-      return it == subs_.end() || it->second->expiry_at != e.at;
+      return it == subs_.end() || it->second.expiry_at != e.at;
     });
     std::make_heap(expiries_.begin(), expiries_.end(), std::greater<>{});
   }
@@ -364,10 +365,10 @@ void Notifier::OnExpiryTimer() {
     std::pop_heap(expiries_.begin(), expiries_.end(), std::greater<>{});
     expiries_.pop_back();
     auto it = subs_.find(e.id);
-    if (it == subs_.end() || it->second->expiry_at != e.at) continue;  // refreshed, ended or gone
-    Disarm(*it->second);
+    if (it == subs_.end() || it->second.expiry_at != e.at) continue;  // refreshed, ended or gone
+    Disarm(it->second);
     if (persistence_) persistence_->Remove(static_cast<int64_t>(e.id));
-    Terminate(*it->second, "timeout");
+    Terminate(it->second, "timeout");
   }
   ArmExpiryTimer();
 }
@@ -397,10 +398,10 @@ void Notifier::ArmHeartbeat(Subscription& s) {
   s.heartbeat = host_.timers().Schedule(std::chrono::milliseconds(std::max<int64_t>(ms, 1)), [this, id] {
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
-    it->second->heartbeat = 0;
-    Kick(*it->second, nullptr);
+    it->second.heartbeat = 0;
+    Kick(it->second, nullptr);
     it = subs_.find(id);  // a failed send removes it
-    if (it != subs_.end()) ArmHeartbeat(*it->second);
+    if (it != subs_.end()) ArmHeartbeat(it->second);
   });
 }
 
@@ -420,7 +421,7 @@ void Notifier::Kick(Subscription& s, const BodyFn* body) {
     s.pace = host_.timers().Schedule(std::chrono::milliseconds(s.last_notify_ms + interval - now), [this, id] {
       auto it = subs_.find(id);
       if (it == subs_.end()) return;
-      Subscription& s = *it->second;
+      Subscription& s = it->second;
       s.pace = 0;
       if (s.notify_pending && !s.notify_in_flight) SendFull(s);
     });
@@ -505,7 +506,7 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
     if (r->status() < 200) return;
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
-    it->second->notify_in_flight = false;
+    it->second.notify_in_flight = false;
     if (final && r->status() < 300) {
       Remove(id);
       return;
@@ -528,7 +529,7 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
 void Notifier::OnNotifyResponse(uint64_t id, int status) {
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
-  Subscription& s = *it->second;
+  Subscription& s = it->second;
   if (status >= 300) {
     // §4.2.2: 481, a timeout (408) or a transport error (503) ends it; so
     // does any other failure without Retry-After.
@@ -548,7 +549,7 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
 void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
   auto f = std::make_shared<Fanout>();
   ForEachOf(resource, package, [&](uint64_t id) {
-    const Subscription& s = *subs_.at(id);
+    const Subscription& s = subs_.at(id);
     if (s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) return;
     f->ids.push_back(id);
   });
@@ -561,8 +562,8 @@ void Notifier::RunFanout(std::shared_ptr<Fanout> f) {
   size_t end = std::min(f->ids.size(), f->next + std::max<size_t>(config_.fanout_batch, 1));
   for (; f->next < end; ++f->next) {
     auto it = subs_.find(f->ids[f->next]);
-    if (it == subs_.end() || !it->second->terminate_reason.empty()) continue;
-    Kick(*it->second, &f->body);
+    if (it == subs_.end() || !it->second.terminate_reason.empty()) continue;
+    Kick(it->second, &f->body);
   }
   if (f->next < f->ids.size()) router_.Post(shard_, [this, f] { RunFanout(f); });
 }
@@ -584,20 +585,20 @@ void Notifier::TerminateAll(const std::string& resource, const std::string& pack
     auto it = subs_.find(id);
     if (it == subs_.end()) continue;
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
-    Terminate(*it->second, reason);
+    Terminate(it->second, reason);
   }
 }
 
 void Notifier::Decide(uint64_t id, bool allow) {
   auto it = subs_.find(id);
-  if (it == subs_.end() || it->second->state != SubState::kPending) return;
-  Apply(id, Grant{allow ? Authorization::kActive : Authorization::kReject, it->second->view});
+  if (it == subs_.end() || it->second.state != SubState::kPending) return;
+  Apply(id, Grant{allow ? Authorization::kActive : Authorization::kReject, it->second.view});
 }
 
 void Notifier::Apply(uint64_t id, Grant g) {
   auto it = subs_.find(id);
-  if (it == subs_.end() || !it->second->terminate_reason.empty()) return;
-  Subscription& s = *it->second;
+  if (it == subs_.end() || !it->second.terminate_reason.empty()) return;
+  Subscription& s = it->second;
   if (g.state == Authorization::kReject) {
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
     Terminate(s, "rejected");
@@ -631,7 +632,7 @@ void Notifier::Reauthorize(const std::string& resource, const std::string& packa
   std::vector<uint64_t> ids;
   ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
   for (uint64_t id : ids) {
-    Subscription& s = *subs_.at(id);
+    Subscription& s = subs_.at(id);
     s.package->Authorize(std::string(s.subscriber()), std::string(s.resource()), [this, id](Grant g) { Apply(id, g); });
   }
 }
@@ -640,7 +641,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   if (rec.expires_at <= now || rec.id <= 0 || subs_.count(static_cast<uint64_t>(rec.id))) return;
   auto dest = registrar::DestinationFromSource(rec.destination);
   if (!dest) return;
-  auto s = std::make_unique<Subscription>();
+  Subscription* s = &subs_.try_emplace(static_cast<uint64_t>(rec.id)).first->second;
   s->id = static_cast<uint64_t>(rec.id);
   s->package = package;
   s->state = rec.state == "pending" ? SubState::kPending : SubState::kActive;
@@ -657,7 +658,6 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   s->confirmed = true;
   Subscription& sub = *s;
   uint64_t id = sub.id;
-  subs_.emplace(id, std::move(s));
   AddToIndex(sub);
   ++stats_.subscriptions_restored;
   Arm(sub, now);
@@ -667,7 +667,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   package->Authorize(std::string(sub.subscriber()), std::string(sub.resource()), [this, id](Grant g) {
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
-    Subscription& s = *it->second;
+    Subscription& s = it->second;
     if (g.state == Authorization::kReject) {
       if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
       Terminate(s, "rejected");
@@ -684,7 +684,7 @@ std::vector<const Subscription*> Notifier::Find(const std::string& resource, con
   std::vector<const Subscription*> out;
   ForEachOf(resource, package, [&](uint64_t id) {
     auto s = subs_.find(id);
-    if (s != subs_.end()) out.push_back(s->second.get());
+    if (s != subs_.end()) out.push_back(&s->second);
   });
   return out;
 }
@@ -721,15 +721,15 @@ std::vector<std::string> Notifier::Resources(const std::string& package) const {
 
 const Subscription* Notifier::Get(uint64_t id) const {
   auto it = subs_.find(id);
-  return it == subs_.end() ? nullptr : it->second.get();
+  return it == subs_.end() ? nullptr : &it->second;
 }
 
 void Notifier::Remove(uint64_t id) {
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
-  host_.timers().Cancel(it->second->pace);
-  host_.timers().Cancel(it->second->heartbeat);
-  by_resource_.erase(it->second.get());
+  host_.timers().Cancel(it->second.pace);
+  host_.timers().Cancel(it->second.heartbeat);
+  by_resource_.erase(&it->second);
   subs_.erase(it);
   ++stats_.subscriptions_terminated;
 }

@@ -278,7 +278,7 @@ class Notifier {
   TimerId expiry_timer_ = 0;
   Clock::time_point expiry_timer_at_{};
   std::mt19937_64 rng_;
-  std::unordered_map<uint64_t, std::unique_ptr<Subscription>> subs_;
+  std::unordered_map<uint64_t, Subscription> subs_;  // nodes never move
   // Subscriptions by resource, package, then subscriber: pointers to the
   // Subscription objects (heap objects that never move, whose keys never
   // change; an entry goes before its subscription), ordered by what they
