@@ -19,6 +19,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_EQ(c->listen[2].ToString(), "tls:127.0.0.1:5061");
   EXPECT_EQ(c->http_listen, "127.0.0.1:8080");
   EXPECT_EQ(c->t1_ms, 500u);
+  EXPECT_EQ(c->cache_entries, 10000u);
 }
 
 TEST(Config, FlagsForEverySetting) {
@@ -27,7 +28,7 @@ TEST(Config, FlagsForEverySetting) {
                  "--http", "127.0.0.1:9090", "--t1-ms", "100", "--t2-ms", "800", "--t4-ms", "1000",
                  "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
-                 "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1"});
+                 "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -49,6 +50,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_EQ(c->tls_cert, "c.pem");
   EXPECT_EQ(c->tls_key, "k.pem");
   EXPECT_EQ(c->server_header, "X/1");
+  EXPECT_EQ(c->cache_entries, 500u);
 }
 
 TEST(Config, TomlFile) {
@@ -56,6 +58,7 @@ TEST(Config, TomlFile) {
 domain = ["a.example", "b.example"]
 listen = ["udp:127.0.0.1:6000"]
 threads = 2
+cache_entries = 0
 [log]
 level = "warn"
 [sip]
@@ -68,6 +71,7 @@ listen = ""
   EXPECT_EQ(c->domains.size(), 2u);
   EXPECT_EQ(c->listen.size(), 1u);
   EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->cache_entries, 0u);  // no bound
   EXPECT_EQ(c->log_level, "warn");
   EXPECT_EQ(c->t1_ms, 250u);
   EXPECT_EQ(c->max_connections, 99u);
