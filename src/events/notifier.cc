@@ -1,11 +1,10 @@
 #include "events/notifier.h"
 
-#include <cstring>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "common/log.h"
 #include "common/strings.h"
