@@ -35,15 +35,6 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
-UserDirectory::Entry& UserDirectory::Slot(const std::string& aor) {
-  auto it = cache_.find(aor);
-  if (it != cache_.end()) return it->second;
-  TrimLeastRecentlyUsed(
-      cache_, capacity_, [](const Entry& e) { return e.used_at; },
-      [](const Entry& e) { return !e.loading && e.waiters.empty(); });
-  return cache_[aor];
-}
-
 void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
   if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
@@ -53,7 +44,9 @@ void UserDirectory::Resolve(const std::string& aor, Done done) {
 }
 
 void UserDirectory::Get(const std::string& aor, Done done) {
-  Entry& e = Slot(aor);
+  Entry& e = FindOrInsertWithin(
+      cache_, aor, capacity_, [](const Entry& x) { return x.used_at; },
+      [](const Entry& x) { return !x.loading && x.waiters.empty(); });
   e.used_at = timers_.Now();
   ArmSweep();
   if (e.loading) {

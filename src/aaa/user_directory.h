@@ -65,8 +65,6 @@ class UserDirectory {
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();
-  // The entry for `aor`, made room for and created if new.
-  Entry& Slot(const std::string& aor);
 
   store::StoreExecutor& store_;
   proxy::ShardRouter& router_;

@@ -36,4 +36,15 @@ size_t TrimLeastRecentlyUsed(Map& map, size_t capacity, UsedAt used_at, MayGo ma
   return n;
 }
 
+// The entry for `key`; when there is none, room is made (as above) and a
+// default one is created.
+template <typename Map, typename Key, typename UsedAt, typename MayGo>
+typename Map::mapped_type& FindOrInsertWithin(Map& map, const Key& key, size_t capacity, UsedAt used_at,
+                                              MayGo may_go) {
+  auto it = map.find(key);
+  if (it != map.end()) return it->second;
+  TrimLeastRecentlyUsed(map, capacity, used_at, may_go);
+  return map[key];
+}
+
 }  // namespace parley

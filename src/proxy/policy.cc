@@ -51,12 +51,9 @@ void PolicyCache::Sweep() {
 }
 
 void PolicyCache::Get(const std::string& aor, Done done) {
-  if (!cache_.contains(aor)) {
-    TrimLeastRecentlyUsed(
-        cache_, capacity_, [](const Entry& x) { return x.used_at; },
-        [](const Entry& x) { return !x.loading && x.waiters.empty(); });
-  }
-  Entry& e = cache_[aor];
+  Entry& e = FindOrInsertWithin(
+      cache_, aor, capacity_, [](const Entry& x) { return x.used_at; },
+      [](const Entry& x) { return !x.loading && x.waiters.empty(); });
   e.used_at = timers_.Now();
   ArmSweep();
   if (e.policy && !e.loading) {

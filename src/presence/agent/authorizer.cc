@@ -42,12 +42,9 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
   }
   size_t shard = router_.ShardOf(resource);
   Shard& sh = shards_[shard];
-  if (!sh.entries.contains(resource)) {
-    TrimLeastRecentlyUsed(
-        sh.entries, config_.cache_entries, [](const Entry& x) { return x.used; },
-        [](const Entry& x) { return x.loaded && x.waiters.empty(); });
-  }
-  Entry& e = sh.entries[resource];
+  Entry& e = FindOrInsertWithin(
+      sh.entries, resource, config_.cache_entries, [](const Entry& x) { return x.used; },
+      [](const Entry& x) { return x.loaded && x.waiters.empty(); });
   e.used = ++sh.uses;
   if (e.loaded) {
     done(Evaluate(shard, e, watcher, resource));
