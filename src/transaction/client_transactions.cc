@@ -16,7 +16,8 @@ struct ClientTransactions::Txn {
   bool cancel_pending = false;  // Cancel() came before any provisional (§9.1)
   bool cancelled = false;
   transport::Destination destination;
-  std::string key;  // the index_ key views this string
+  std::string key;
+  uint64_t hash = 0;  // of key, in index_
   // The request while it may be retransmitted (unreliable transports);
   // after a non-2xx final response to an INVITE, the ACK.
   std::string bytes;
@@ -24,8 +25,15 @@ struct ClientTransactions::Txn {
   // responses.
   sip::MessagePtr request;
   ResponseHandler handler;
-  TimerId retransmit_timer = 0;  // A, E
-  TimerId timeout_timer = 0;     // B, D, F, K, M, §9.1 wait
+  // Loop timers: A and E after their first firing; B and F over reliable
+  // transports; the §9.1 wait. The first A or E and D, K, M are queued in
+  // queues_ with the epoch they were started in; CancelTimers voids them.
+  TimerId retransmit_timer = 0;
+  TimerId timeout_timer = 0;
+  uint32_t epoch = 0;
+  // B or F over an unreliable transport, checked whenever A or E fires
+  // (they keep firing until then): one timer per transaction, not two.
+  Clock::time_point deadline{};
   Clock::duration interval{};
 
   bool invite() const { return kind == TxnKind::kInviteClient; }
@@ -44,7 +52,8 @@ class ClientTransactions::Scope {
   ClientTransactions& table_;
 };
 
-ClientTransactions::ClientTransactions(LayerContext& ctx) : ctx_(ctx) {}
+ClientTransactions::ClientTransactions(LayerContext& ctx)
+    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }) {}
 
 ClientTransactions::~ClientTransactions() {
   txns_.ForEach([this](Txn& t) { CancelTimers(t); });
@@ -67,7 +76,8 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   }
   KeyBuffer key;
   BuildClientKey(via->branch(), request->method_text(), key);
-  if (index_.contains(key.view())) return Error(kDuplicateTransaction, "branch already in use");
+  const uint64_t hash = TxnIndex<Txn>::Hash(key.view());
+  if (Find(hash, key.view()) != nullptr) return Error(kDuplicateTransaction, "branch already in use");
 
   const bool invite = request->method() == sip::Method::kInvite;
   auto owned = std::make_unique<Txn>();
@@ -77,19 +87,27 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   t.reliable = transport::IsReliable(destination.protocol);
   t.destination = std::move(destination);
   t.key.assign(key.view());
+  t.hash = hash;
   t.handler = std::move(handler);
   std::string bytes = request->Serialize();
   t.request = std::move(request);
   t.id = ClientTxnId{txns_.Insert(std::move(owned))};
-  index_.emplace(t.key, &t);
+  index_.Insert(t.hash, &t);
   ++ctx_.stats.created[static_cast<size_t>(t.kind)];
   ++ctx_.stats.live[static_cast<size_t>(t.kind)][static_cast<size_t>(t.state)];
+  const Clock::duration timeout = invite ? ctx_.config.B() : ctx_.config.F();
   if (!t.reliable) {
     t.bytes = bytes;
     t.interval = invite ? ctx_.config.A() : ctx_.config.E();
-    StartRetransmitTimer(t, t.interval);
+    t.deadline = ctx_.timers.Now() + timeout;
+    if (t.interval <= timeout) {
+      queues_.Start(t.interval, t.id.value, t.epoch, kRetransmitSlot);
+    } else {
+      StartRetransmitTimer(t, timeout);
+    }
+  } else {
+    StartTimeoutTimer(t, timeout);
   }
-  StartTimeoutTimer(t, invite ? ctx_.config.B() : ctx_.config.F());
   const ClientTxnId id = t.id;
   Send(t, std::move(bytes));
   return id;
@@ -105,13 +123,13 @@ void ClientTransactions::OnResponse(sip::MessagePtr response, const transport::S
   }
   KeyBuffer key;
   BuildClientKey(via->branch(), cseq->method_text, key);
-  auto it = index_.find(key.view());
-  if (it == index_.end()) {
+  Txn* found = Find(TxnIndex<Txn>::Hash(key.view()), key.view());
+  if (found == nullptr) {
     ++ctx_.stats.stray_responses;
     ctx_.tu.OnStrayResponse(std::move(response), source);
     return;
   }
-  Txn& t = *it->second;
+  Txn& t = *found;
   if (t.invite()) {
     OnInviteResponse(t, std::move(response));
   } else {
@@ -153,7 +171,7 @@ void ClientTransactions::OnInviteResponse(Txn& t, sip::MessagePtr response) {
     t.bytes = std::string();
     t.request.reset();
     SetState(t, TxnState::kAccepted);
-    StartTimeoutTimer(t, ctx_.config.M());
+    queues_.Start(ctx_.config.M(), t.id.value, t.epoch, kTimeoutSlot);
     Deliver(t, std::move(response), /*last=*/false);
   } else {
     // §17.1.1.3: the transaction acknowledges a non-2xx final response.
@@ -167,7 +185,7 @@ void ClientTransactions::OnInviteResponse(Txn& t, sip::MessagePtr response) {
       Terminate(t);
     } else {
       ctx_.sender.Send(t.destination, t.bytes);
-      StartTimeoutTimer(t, d);
+      queues_.Start(d, t.id.value, t.epoch, kTimeoutSlot);
     }
     Deliver(t, std::move(response), /*last=*/true);
   }
@@ -191,7 +209,7 @@ void ClientTransactions::OnNonInviteResponse(Txn& t, sip::MessagePtr response) {
   if (k == Clock::duration::zero()) {
     Terminate(t);
   } else {
-    StartTimeoutTimer(t, k);
+    queues_.Start(k, t.id.value, t.epoch, kTimeoutSlot);
   }
   Deliver(t, std::move(response), /*last=*/true);
 }
@@ -260,11 +278,32 @@ void ClientTransactions::Fail(Txn& t, int status) {
   if (response) ctx_.DeliverFinal(id, std::move(handler), std::move(response));
 }
 
+void ClientTransactions::OnQueuedTimer(const DelayQueues::Entry& e) {
+  Scope scope(*this);
+  Txn* t = txns_.Get(e.id);
+  if (t == nullptr || t->epoch != e.epoch) return;
+  if (e.slot == kRetransmitSlot) {
+    Retransmit(*t);
+  } else {
+    TimedOut(*t);
+  }
+}
+
 void ClientTransactions::OnRetransmitTimer(ClientTxnId id) {
   Scope scope(*this);
   Txn* t = txns_.Get(id.value);
   if (t == nullptr) return;
   t->retransmit_timer = 0;
+  Retransmit(*t);
+}
+
+void ClientTransactions::Retransmit(Txn& txn) {
+  Txn* t = &txn;
+  const Clock::time_point now = ctx_.timers.Now();
+  if (t->deadline != Clock::time_point{} && now >= t->deadline) {
+    TimedOut(*t);  // B or F
+    return;
+  }
   switch (t->state) {
     case TxnState::kCalling:  // Timer A doubles without bound (§17.1.1.2)
       t->interval *= 2;
@@ -278,7 +317,9 @@ void ClientTransactions::OnRetransmitTimer(ClientTxnId id) {
     default:
       return;
   }
-  StartRetransmitTimer(*t, t->interval);
+  Clock::duration delay = t->interval;
+  if (t->deadline != Clock::time_point{}) delay = std::min<Clock::duration>(delay, t->deadline - now);
+  StartRetransmitTimer(*t, delay);
   ++ctx_.stats.retransmissions_sent;
   Send(*t, t->bytes);
 }
@@ -288,6 +329,11 @@ void ClientTransactions::OnTimeoutTimer(ClientTxnId id) {
   Txn* t = txns_.Get(id.value);
   if (t == nullptr) return;
   t->timeout_timer = 0;
+  TimedOut(*t);
+}
+
+void ClientTransactions::TimedOut(Txn& txn) {
+  Txn* t = &txn;
   switch (t->state) {
     case TxnState::kCalling:     // B
     case TxnState::kTrying:      // F
@@ -341,6 +387,12 @@ void ClientTransactions::CancelTimers(Txn& t) {
   if (t.timeout_timer != 0) ctx_.timers.Cancel(t.timeout_timer);
   t.retransmit_timer = 0;
   t.timeout_timer = 0;
+  ++t.epoch;
+  t.deadline = Clock::time_point{};
+}
+
+ClientTransactions::Txn* ClientTransactions::Find(uint64_t hash, std::string_view key) const {
+  return index_.Find(hash, [key](const Txn& t) { return t.key == key; });
 }
 
 void ClientTransactions::Terminate(Txn& t) {
@@ -348,8 +400,10 @@ void ClientTransactions::Terminate(Txn& t) {
   CancelTimers(t);
   SetState(t, TxnState::kTerminated);
   ++ctx_.stats.terminated[static_cast<size_t>(t.kind)];
-  index_.erase(t.key);
+  index_.Erase(t.hash, &t);
   graveyard_.push_back(txns_.Remove(t.id.value));
+  // Idle means idle: no loop timer left for queued entries that are all void.
+  if (txns_.size() == 0) queues_.Clear();
 }
 
 }  // namespace parley::transaction

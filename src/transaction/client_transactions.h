@@ -7,12 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
+#include "transaction/delay_queues.h"
 #include "transaction/layer_context.h"
 #include "transaction/slab.h"
+#include "transaction/txn_index.h"
 
 namespace parley::transaction {
 
@@ -44,6 +45,10 @@ class ClientTransactions {
   void Fail(Txn& txn, int status);
   void OnRetransmitTimer(ClientTxnId id);
   void OnTimeoutTimer(ClientTxnId id);
+  void OnQueuedTimer(const DelayQueues::Entry& e);
+  void Retransmit(Txn& txn);  // A or E fired
+  void TimedOut(Txn& txn);    // B, F, D, K, M or the §9.1 wait fired
+  Txn* Find(uint64_t hash, std::string_view key) const;
   void OnSendError(ClientTxnId id);
   void Send(Txn& txn, std::string bytes);
   void SetState(Txn& txn, TxnState state);
@@ -54,7 +59,10 @@ class ClientTransactions {
 
   LayerContext& ctx_;
   Slab<Txn> txns_;
-  std::unordered_map<std::string_view, Txn*> index_;  // keys view Txn::key
+  TxnIndex<Txn> index_;
+  DelayQueues queues_;
+  static constexpr uint8_t kRetransmitSlot = 0;
+  static constexpr uint8_t kTimeoutSlot = 1;
   std::vector<std::unique_ptr<Txn>> graveyard_;
   int depth_ = 0;
 };

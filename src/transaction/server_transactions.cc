@@ -15,12 +15,15 @@ struct ServerTransactions::Txn {
   bool provisional_sent = false;  // last_response holds a provisional that went out
   // §18.2.2, decided when the request arrived; nullopt if there is no route.
   std::optional<transport::Destination> destination;
-  std::string key;  // the index_ key views this string
+  std::string key;
+  uint64_t hash = 0;  // of key, in index_
   // Proceeding: the last provisional (before any: the 100 Trying to send at
   // 200 ms). Completed: the final response. Nothing else is kept.
   std::string last_response;
   TimerId retransmit_timer = 0;  // 100 Trying, G
-  TimerId timeout_timer = 0;     // H, I, J, L
+  // H, I, J and L have fixed delays: they wait in queues_ with the epoch
+  // they were started in, and CancelTimers voids them.
+  uint32_t epoch = 0;
   Clock::duration g_interval{};
   std::unique_ptr<Rfc2543Match> rfc2543;  // only without an RFC 3261 branch
 
@@ -40,7 +43,8 @@ class ServerTransactions::Scope {
   ServerTransactions& table_;
 };
 
-ServerTransactions::ServerTransactions(LayerContext& ctx) : ctx_(ctx) {}
+ServerTransactions::ServerTransactions(LayerContext& ctx)
+    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }) {}
 
 ServerTransactions::~ServerTransactions() {
   txns_.ForEach([this](Txn& t) { CancelTimers(t); });
@@ -54,27 +58,26 @@ void ServerTransactions::OnRequest(sip::MessagePtr request, const transport::Sou
     ++ctx_.stats.dropped;
     return;
   }
-  Txn* txn = Find(key.view(), *request, is_ack);
+  const uint64_t hash = TxnIndex<Txn>::Hash(key.view());
+  Txn* txn = Find(hash, key.view(), *request, is_ack);
   if (is_ack) {
     OnAck(txn, std::move(request), source);
   } else if (txn != nullptr) {
     OnRetransmission(*txn);
   } else {
-    Create(key.view(), std::move(request), source);
+    Create(hash, key.view(), std::move(request), source);
   }
 }
 
-ServerTransactions::Txn* ServerTransactions::Find(std::string_view key, const sip::Message& request,
+ServerTransactions::Txn* ServerTransactions::Find(uint64_t hash, std::string_view key, const sip::Message& request,
                                                   bool is_ack) const {
-  auto [begin, end] = index_.equal_range(key);
-  for (auto it = begin; it != end; ++it) {
-    Txn* t = it->second;
-    if (t->rfc2543 == nullptr || t->rfc2543->Matches(request, is_ack)) return t;
-  }
-  return nullptr;
+  return index_.Find(hash, [&](const Txn& t) {
+    return t.key == key && (t.rfc2543 == nullptr || t.rfc2543->Matches(request, is_ack));
+  });
 }
 
-void ServerTransactions::Create(std::string_view key, sip::MessagePtr request, const transport::Source& source) {
+void ServerTransactions::Create(uint64_t hash, std::string_view key, sip::MessagePtr request,
+                                const transport::Source& source) {
   const bool invite = request->method() == sip::Method::kInvite;
   auto owned = std::make_unique<Txn>();
   Txn& t = *owned;
@@ -83,9 +86,10 @@ void ServerTransactions::Create(std::string_view key, sip::MessagePtr request, c
   t.reliable = transport::IsReliable(source.protocol);
   t.destination = transport::ResponseDestination(*request->top_via(), source);
   t.key.assign(key);
+  t.hash = hash;
   if (!IsRfc3261Branch(request->top_via()->branch())) t.rfc2543 = std::make_unique<Rfc2543Match>(*request);
   t.id = ServerTxnId{txns_.Insert(std::move(owned))};
-  index_.emplace(t.key, &t);
+  index_.Insert(t.hash, &t);
   ++ctx_.stats.created[static_cast<size_t>(t.kind)];
   ++ctx_.stats.live[static_cast<size_t>(t.kind)][static_cast<size_t>(t.state)];
   if (invite) {
@@ -205,7 +209,7 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
 std::optional<ServerTxnId> ServerTransactions::FindInvite(const sip::Message& cancel) const {
   KeyBuffer key;
   if (!BuildServerKey(cancel, "INVITE", key)) return std::nullopt;
-  const Txn* t = Find(key.view(), cancel, /*is_ack=*/false);
+  const Txn* t = Find(TxnIndex<Txn>::Hash(key.view()), key.view(), cancel, /*is_ack=*/false);
   return t ? std::optional<ServerTxnId>(t->id) : std::nullopt;
 }
 
@@ -232,11 +236,11 @@ void ServerTransactions::OnRetransmitTimer(ServerTxnId id) {
   }
 }
 
-void ServerTransactions::OnTimeoutTimer(ServerTxnId id) {
+void ServerTransactions::OnQueuedTimer(const DelayQueues::Entry& e) {
   Scope scope(*this);
-  Txn* t = txns_.Get(id.value);
-  if (t == nullptr) return;
-  t->timeout_timer = 0;
+  Txn* t = txns_.Get(e.id);
+  if (t == nullptr || t->epoch != e.epoch) return;
+  const ServerTxnId id = t->id;
   // H in Completed (INVITE) means no ACK came; I, J and L just end the wait.
   const bool timer_h = t->invite() && t->state == TxnState::kCompleted;
   Terminate(*t);
@@ -280,14 +284,13 @@ void ServerTransactions::StartRetransmitTimer(Txn& t, Clock::duration delay) {
 }
 
 void ServerTransactions::StartTimeoutTimer(Txn& t, Clock::duration delay) {
-  t.timeout_timer = ctx_.timers.Schedule(delay, [this, id = t.id] { OnTimeoutTimer(id); });
+  queues_.Start(delay, t.id.value, t.epoch, 0);
 }
 
 void ServerTransactions::CancelTimers(Txn& t) {
   if (t.retransmit_timer != 0) ctx_.timers.Cancel(t.retransmit_timer);
-  if (t.timeout_timer != 0) ctx_.timers.Cancel(t.timeout_timer);
   t.retransmit_timer = 0;
-  t.timeout_timer = 0;
+  ++t.epoch;
 }
 
 void ServerTransactions::Terminate(Txn& t) {
@@ -295,14 +298,10 @@ void ServerTransactions::Terminate(Txn& t) {
   CancelTimers(t);
   SetState(t, TxnState::kTerminated);
   ++ctx_.stats.terminated[static_cast<size_t>(t.kind)];
-  auto [begin, end] = index_.equal_range(t.key);
-  for (auto it = begin; it != end; ++it) {
-    if (it->second == &t) {
-      index_.erase(it);
-      break;
-    }
-  }
+  index_.Erase(t.hash, &t);
   graveyard_.push_back(txns_.Remove(t.id.value));
+  // Idle means idle: no loop timer left for queued entries that are all void.
+  if (txns_.size() == 0) queues_.Clear();
 }
 
 }  // namespace parley::transaction

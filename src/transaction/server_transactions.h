@@ -7,12 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
+#include "transaction/delay_queues.h"
 #include "transaction/layer_context.h"
 #include "transaction/slab.h"
+#include "transaction/txn_index.h"
 
 namespace parley::transaction {
 
@@ -39,12 +40,12 @@ class ServerTransactions {
   // into this table returns, so no frame holds a dangling Txn*.
   class Scope;
 
-  Txn* Find(std::string_view key, const sip::Message& request, bool is_ack) const;
-  void Create(std::string_view key, sip::MessagePtr request, const transport::Source& source);
+  Txn* Find(uint64_t hash, std::string_view key, const sip::Message& request, bool is_ack) const;
+  void Create(uint64_t hash, std::string_view key, sip::MessagePtr request, const transport::Source& source);
   void OnAck(Txn* txn, sip::MessagePtr ack, const transport::Source& source);
   void OnRetransmission(Txn& txn);
   void OnRetransmitTimer(ServerTxnId id);
-  void OnTimeoutTimer(ServerTxnId id);
+  void OnQueuedTimer(const DelayQueues::Entry& e);  // H, I, J or L
   void OnSendError(ServerTxnId id);
   void Send(Txn& txn, std::string bytes);
   void SetState(Txn& txn, TxnState state);
@@ -55,9 +56,10 @@ class ServerTransactions {
 
   LayerContext& ctx_;
   Slab<Txn> txns_;
-  // Keys are views of Txn::key; RFC 2543 keys may be shared by several
-  // transactions that Rfc2543Match tells apart.
-  std::unordered_multimap<std::string_view, Txn*> index_;
+  // RFC 2543 keys may be shared by several transactions that Rfc2543Match
+  // tells apart.
+  TxnIndex<Txn> index_;
+  DelayQueues queues_;
   std::vector<std::unique_ptr<Txn>> graveyard_;
   int depth_ = 0;
 };

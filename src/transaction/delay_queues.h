@@ -1,0 +1,105 @@
+#pragma once
+// Transaction timers with a fixed delay (the first retransmission at T1,
+// Timers J, K, D, M, I): all timers of one delay expire in the order they
+// were started, so each delay keeps a FIFO and one loop timer waits for the
+// earliest head. Starting such a timer is a push, with no allocation per
+// timer and nothing to cancel: an entry carries the transaction's id and
+// timer epoch, and the owner ignores it when either no longer matches.
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <vector>
+
+#include "common/timer.h"
+
+namespace parley::transaction {
+
+class DelayQueues {
+ public:
+  struct Entry {
+    Clock::time_point when;
+    uint64_t id = 0;
+    uint32_t epoch = 0;
+    uint8_t slot = 0;  // which of the owner's timers
+  };
+  using FireFn = std::function<void(const Entry&)>;
+
+  DelayQueues(TimerService& timers, FireFn fire) : timers_(timers), fire_(std::move(fire)) {}
+  ~DelayQueues() {
+    if (timer_ != 0) timers_.Cancel(timer_);
+  }
+  DelayQueues(const DelayQueues&) = delete;
+  DelayQueues& operator=(const DelayQueues&) = delete;
+
+  void Start(Clock::duration delay, uint64_t id, uint32_t epoch, uint8_t slot) {
+    Queue* q = nullptr;
+    for (Queue& each : queues_) {
+      if (each.delay == delay) q = &each;
+    }
+    if (q == nullptr) q = &queues_.emplace_back(Queue{delay, {}});
+    Entry e{timers_.Now() + delay, id, epoch, slot};
+    q->entries.push_back(e);
+    if (!firing_ && (timer_ == 0 || e.when < armed_for_)) Arm(e.when);
+  }
+
+  // Drops every entry (the owner has nothing left they could be for).
+  void Clear() {
+    for (Queue& q : queues_) q.entries.clear();
+    if (timer_ != 0) timers_.Cancel(timer_);
+    timer_ = 0;
+  }
+
+  size_t size() const {
+    size_t n = 0;
+    for (const Queue& q : queues_) n += q.entries.size();
+    return n;
+  }
+
+ private:
+  struct Queue {
+    Clock::duration delay;
+    std::deque<Entry> entries;
+  };
+
+  void Arm(Clock::time_point when) {
+    if (timer_ != 0) timers_.Cancel(timer_);
+    armed_for_ = when;
+    const Clock::duration delay = std::max(when - timers_.Now(), Clock::duration::zero());
+    timer_ = timers_.Schedule(delay, [this] { OnTimer(); });
+  }
+
+  // The queue whose head expires first, or nullptr when all are empty.
+  Queue* Earliest() {
+    Queue* best = nullptr;
+    for (Queue& q : queues_) {
+      if (!q.entries.empty() && (best == nullptr || q.entries.front().when < best->entries.front().when)) best = &q;
+    }
+    return best;
+  }
+
+  void OnTimer() {
+    timer_ = 0;
+    const Clock::time_point now = timers_.Now();
+    // fire_ may start timers (they expire after `now`); the loop timer is
+    // armed once, for whichever head is then the earliest.
+    firing_ = true;
+    for (Queue* q = Earliest(); q != nullptr && q->entries.front().when <= now; q = Earliest()) {
+      Entry e = q->entries.front();
+      q->entries.pop_front();
+      fire_(e);
+    }
+    firing_ = false;
+    if (Queue* q = Earliest()) Arm(q->entries.front().when);
+  }
+
+  TimerService& timers_;
+  FireFn fire_;
+  std::vector<Queue> queues_;  // a handful: one per distinct delay
+  TimerId timer_ = 0;
+  Clock::time_point armed_for_{};
+  bool firing_ = false;
+};
+
+}  // namespace parley::transaction
