@@ -362,7 +362,7 @@ void ClientTransactions::OnSendError(ClientTxnId id) {
 }
 
 void ClientTransactions::Send(Txn& t, std::string bytes) {
-  ctx_.sender.Send(t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
+  ctx_.sender.SendReportingErrors(t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
     if (ec) OnSendError(id);
   });
 }

@@ -267,7 +267,7 @@ void ServerTransactions::Send(Txn& t, std::string bytes) {
     OnSendError(t.id);
     return;
   }
-  ctx_.sender.Send(*t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
+  ctx_.sender.SendReportingErrors(*t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
     if (ec) OnSendError(id);
   });
 }

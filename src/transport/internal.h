@@ -61,9 +61,14 @@ SocketAddress FromEndpoint(const Endpoint& e) {
 struct Completion {
   runtime::Loop* loop = nullptr;
   Sender::Done fn;
+  bool errors_only = false;  // SendReportingErrors: success is not reported
 
   void operator()(std::error_code ec) {
     if (!fn) return;
+    if (!ec && errors_only) {
+      fn = nullptr;
+      return;
+    }
     if (loop == nullptr) {
       fn(ec);
     } else {

@@ -165,12 +165,20 @@ void TransportLayer::Stop() {
 std::vector<ListenPoint> TransportLayer::bound() const { return core_->bound; }
 
 void TransportLayer::Send(const Destination& to, std::string bytes, Done done) {
+  SendWith(to, std::move(bytes), std::move(done), /*errors_only=*/false);
+}
+
+void TransportLayer::SendReportingErrors(const Destination& to, std::string bytes, Done on_error) {
+  SendWith(to, std::move(bytes), std::move(on_error), /*errors_only=*/true);
+}
+
+void TransportLayer::SendWith(const Destination& to, std::string bytes, Done done, bool errors_only) {
   Core& core = *core_;
   runtime::Loop* here = runtime::Loop::Current();
   if (here != nullptr && (here->index() >= core.shards.size() || &core.shard(here->index()).loop != here)) {
     here = nullptr;  // a loop of some other group
   }
-  Completion completion{here, std::move(done)};
+  Completion completion{here, std::move(done), errors_only};
   if (!started_ || core.stopped.load(std::memory_order_acquire)) {
     return completion(Errc(std::errc::operation_canceled));
   }

@@ -56,6 +56,13 @@ class Sender {
 
   virtual ~Sender() = default;
   virtual void Send(const Destination& to, std::string bytes, Done done = {}) = 0;
+  // As Send, but `on_error` runs only when the send failed: a send that
+  // succeeds schedules nothing (the transaction layer's case).
+  virtual void SendReportingErrors(const Destination& to, std::string bytes, Done on_error) {
+    Send(to, std::move(bytes), [f = std::move(on_error)](std::error_code ec) {
+      if (ec && f) f(ec);
+    });
+  }
   // The sent-by ("host:port") and transport token to put in a Via for a
   // request going to `to` (RFC 3261 §18.1.1).
   virtual std::string ViaSentBy(const Destination& to) const = 0;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+
 #include "sip/response.h"
 #include "test_util.h"
 
@@ -137,6 +140,32 @@ TEST(UdpTest, DoneRunsOnTheLoopThatCalledSend) {
     EXPECT_TRUE(f.get());
     EXPECT_EQ(client.Read(), "hello");
   }
+}
+
+TEST(UdpTest, SendReportingErrorsIsSilentOnSuccessAndReportsFailures) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  RawSocket client = RawSocket::Udp();
+  std::promise<std::error_code> failed;
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  node.loops().loop(0).Post([&] {
+    node.transport().SendReportingErrors({Protocol::kUdp, client.local(), 0, {}}, "hello",
+                                         [calls](std::error_code) { ++*calls; });
+    auto inside_send = std::make_shared<bool>(true);
+    node.transport().SendReportingErrors({Protocol::kUdp, Addr("224.0.0.1", 5060), 0, {}}, "x",
+                                         [&failed, inside_send](std::error_code ec) {
+                                           EXPECT_FALSE(*inside_send) << "must not run inside Send";
+                                           failed.set_value(ec);
+                                         });
+    *inside_send = false;
+  });
+  auto f = failed.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(f.get(), std::errc::address_not_available);
+  EXPECT_EQ(client.Read(), "hello");
+  // Anything the success had scheduled would have run before the failure's
+  // report, which was posted after it.
+  EXPECT_EQ(calls->load(), 0);
 }
 
 TEST(UdpTest, StartNamesTheListenPointThatFailed) {
