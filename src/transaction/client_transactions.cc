@@ -97,7 +97,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   ++ctx_.stats.live[static_cast<size_t>(t.kind)][static_cast<size_t>(t.state)];
   const Clock::duration timeout = invite ? ctx_.config.B() : ctx_.config.F();
   if (!t.reliable) {
-    t.bytes = bytes;
+    t.bytes = std::move(bytes);  // kept for retransmission and sent from here
     t.interval = invite ? ctx_.config.A() : ctx_.config.E();
     t.deadline = ctx_.timers.Now() + timeout;
     if (t.interval <= timeout) {
@@ -109,7 +109,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
     StartTimeoutTimer(t, timeout);
   }
   const ClientTxnId id = t.id;
-  Send(t, std::move(bytes));
+  Send(t, t.reliable ? std::string_view(bytes) : std::string_view(t.bytes));
   return id;
 }
 
@@ -361,8 +361,8 @@ void ClientTransactions::OnSendError(ClientTxnId id) {
   Fail(*t, 503);  // §8.1.3.1
 }
 
-void ClientTransactions::Send(Txn& t, std::string bytes) {
-  ctx_.sender.SendReportingErrors(t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
+void ClientTransactions::Send(Txn& t, std::string_view bytes) {
+  ctx_.sender.SendReportingErrors(t.destination, bytes, [this, id = t.id](std::error_code ec) {
     if (ec) OnSendError(id);
   });
 }

@@ -50,7 +50,7 @@ class ClientTransactions {
   void TimedOut(Txn& txn);    // B, F, D, K, M or the §9.1 wait fired
   Txn* Find(uint64_t hash, std::string_view key) const;
   void OnSendError(ClientTxnId id);
-  void Send(Txn& txn, std::string bytes);
+  void Send(Txn& txn, std::string_view bytes);
   void SetState(Txn& txn, TxnState state);
   void StartRetransmitTimer(Txn& txn, Clock::duration delay);
   void StartTimeoutTimer(Txn& txn, Clock::duration delay);

@@ -167,10 +167,10 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
       ctx_.timers.Cancel(t->retransmit_timer);
       t->retransmit_timer = 0;
     }
-    t->last_response = bytes;
+    t->last_response = std::move(bytes);  // kept for retransmission and sent from here
     t->provisional_sent = true;
     SetState(*t, TxnState::kProceeding);
-    Send(*t, std::move(bytes));
+    Send(*t, t->last_response);
   } else if (t->invite() && is_2xx) {
     if (t->state != TxnState::kAccepted) {
       CancelTimers(*t);
@@ -186,7 +186,7 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
     if (t->state == TxnState::kCompleted) Terminate(*t);
   } else {
     CancelTimers(*t);
-    t->last_response = bytes;
+    t->last_response = std::move(bytes);  // kept for retransmission and sent from here
     SetState(*t, TxnState::kCompleted);
     if (t->invite()) {
       if (!t->reliable) {
@@ -194,11 +194,11 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
         StartRetransmitTimer(*t, t->g_interval);
       }
       StartTimeoutTimer(*t, ctx_.config.H());
-      Send(*t, std::move(bytes));
+      Send(*t, t->last_response);
     } else {
       Clock::duration j = ctx_.config.J(t->reliable);
       if (j != Clock::duration::zero()) StartTimeoutTimer(*t, j);
-      Send(*t, std::move(bytes));
+      Send(*t, t->last_response);
       // Send may have failed synchronously and terminated the transaction.
       if (j == Clock::duration::zero() && t->state == TxnState::kCompleted) Terminate(*t);
     }
@@ -262,12 +262,12 @@ void ServerTransactions::OnSendError(ServerTxnId id) {
   ctx_.NotifyServerError(id, ServerTxnError::kTransportError);
 }
 
-void ServerTransactions::Send(Txn& t, std::string bytes) {
+void ServerTransactions::Send(Txn& t, std::string_view bytes) {
   if (!t.destination) {
     OnSendError(t.id);
     return;
   }
-  ctx_.sender.SendReportingErrors(*t.destination, std::move(bytes), [this, id = t.id](std::error_code ec) {
+  ctx_.sender.SendReportingErrors(*t.destination, bytes, [this, id = t.id](std::error_code ec) {
     if (ec) OnSendError(id);
   });
 }

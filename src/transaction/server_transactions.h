@@ -47,7 +47,7 @@ class ServerTransactions {
   void OnRetransmitTimer(ServerTxnId id);
   void OnQueuedTimer(const DelayQueues::Entry& e);  // H, I, J or L
   void OnSendError(ServerTxnId id);
-  void Send(Txn& txn, std::string bytes);
+  void Send(Txn& txn, std::string_view bytes);
   void SetState(Txn& txn, TxnState state);
   void StartRetransmitTimer(Txn& txn, Clock::duration delay);
   void StartTimeoutTimer(Txn& txn, Clock::duration delay);

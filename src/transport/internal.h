@@ -114,7 +114,8 @@ struct alignas(64) Shard {
   void StartListening();
   void Shutdown();
 
-  void SendUdp(const SocketAddress& to, std::string bytes, Completion done);
+  // `bytes` are copied only if they must wait for socket buffer room.
+  void SendUdp(const SocketAddress& to, std::string_view bytes, Completion done);
   void SendOnFlow(const Destination& to, std::string bytes, Completion done);
   void SendOutbound(const Destination& to, std::string bytes, Completion done);
   void OnAccepted(Protocol protocol, TcpSocket socket, const SocketAddress& local);

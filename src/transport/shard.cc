@@ -77,14 +77,14 @@ void Shard::OnAccepted(Protocol protocol, TcpSocket socket, const SocketAddress&
   connection->Start();
 }
 
-void Shard::SendUdp(const SocketAddress& to, std::string bytes, Completion done) {
+void Shard::SendUdp(const SocketAddress& to, std::string_view bytes, Completion done) {
   if (stopped) return done(Errc(std::errc::operation_canceled));
   int listen = core.PickListen(Protocol::kUdp, to);
   if (listen < 0 || !udp[static_cast<size_t>(listen)]) {
     Bump(counters(Protocol::kUdp).send_errors);
     return done(Errc(std::errc::address_family_not_supported));
   }
-  udp[static_cast<size_t>(listen)]->Send(to, std::move(bytes), std::move(done));
+  udp[static_cast<size_t>(listen)]->Send(to, bytes, std::move(done));
 }
 
 void Shard::SendOnFlow(const Destination& to, std::string bytes, Completion done) {

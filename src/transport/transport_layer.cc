@@ -168,8 +168,16 @@ void TransportLayer::Send(const Destination& to, std::string bytes, Done done) {
   SendWith(to, std::move(bytes), std::move(done), /*errors_only=*/false);
 }
 
-void TransportLayer::SendReportingErrors(const Destination& to, std::string bytes, Done on_error) {
-  SendWith(to, std::move(bytes), std::move(on_error), /*errors_only=*/true);
+void TransportLayer::SendReportingErrors(const Destination& to, std::string_view bytes, Done on_error) {
+  Core& core = *core_;
+  runtime::Loop* here = runtime::Loop::Current();
+  if (to.protocol == Protocol::kUdp && here != nullptr && here->index() < core.shards.size() &&
+      &core.shard(here->index()).loop == here && started_ && !core.stopped.load(std::memory_order_acquire) &&
+      !to.address.IsUnroutable()) {
+    // The common case, from the view: the socket copies it into the kernel.
+    return core.shard(here->index()).SendUdp(to.address, bytes, Completion{here, std::move(on_error), true});
+  }
+  SendWith(to, std::string(bytes), std::move(on_error), /*errors_only=*/true);
 }
 
 void TransportLayer::SendWith(const Destination& to, std::string bytes, Done done, bool errors_only) {

@@ -49,7 +49,7 @@ class TransportLayer final : public Sender {
   // Sender. From a loop thread `done` runs later on that loop (never inside
   // Send); from any other thread it runs on the loop that did the work.
   void Send(const Destination& to, std::string bytes, Done done = {}) override;
-  void SendReportingErrors(const Destination& to, std::string bytes, Done on_error) override;
+  void SendReportingErrors(const Destination& to, std::string_view bytes, Done on_error) override;
   // "host:port" of the listen point a request to `to` leaves from (same
   // protocol and address family), or "" if there is none.
   std::string ViaSentBy(const Destination& to) const override;

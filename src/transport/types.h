@@ -57,9 +57,11 @@ class Sender {
   virtual ~Sender() = default;
   virtual void Send(const Destination& to, std::string bytes, Done done = {}) = 0;
   // As Send, but `on_error` runs only when the send failed: a send that
-  // succeeds schedules nothing (the transaction layer's case).
-  virtual void SendReportingErrors(const Destination& to, std::string bytes, Done on_error) {
-    Send(to, std::move(bytes), [f = std::move(on_error)](std::error_code ec) {
+  // succeeds schedules nothing. `bytes` need to live only during the call:
+  // a datagram sent at once from the calling loop is never copied (the
+  // transaction layer's case: it keeps the bytes for retransmission).
+  virtual void SendReportingErrors(const Destination& to, std::string_view bytes, Done on_error) {
+    Send(to, std::string(bytes), [f = std::move(on_error)](std::error_code ec) {
       if (ec && f) f(ec);
     });
   }

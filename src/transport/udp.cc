@@ -116,7 +116,7 @@ void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
   core_->handler(IncomingMessage{std::move(m), Source{Protocol::kUdp, from, local_, 0}});
 }
 
-void UdpSocket::Send(const SocketAddress& to, std::string bytes, Completion done) {
+void UdpSocket::Send(const SocketAddress& to, std::string_view bytes, Completion done) {
   Counters& c = shard_.counters(Protocol::kUdp);
   if (closed_) {
     Bump(c.send_errors);
@@ -131,11 +131,11 @@ void UdpSocket::Send(const SocketAddress& to, std::string bytes, Completion done
     Bump(c.send_errors);
     return done(Errc(std::errc::no_buffer_space));
   }
-  backlog_.push_back({to, std::move(bytes), std::move(done)});
+  backlog_.push_back({to, std::string(bytes), std::move(done)});
   WaitWritable();
 }
 
-bool UdpSocket::TrySend(const SocketAddress& to, const std::string& bytes, Completion& done) {
+bool UdpSocket::TrySend(const SocketAddress& to, std::string_view bytes, Completion& done) {
   Counters& c = shard_.counters(Protocol::kUdp);
   ssize_t n = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                        to.sockaddr_ptr(), to.sockaddr_len());

@@ -16,7 +16,8 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   Result<SocketAddress> Bind(const SocketAddress& address);
   void Start();
   void Close();
-  void Send(const SocketAddress& to, std::string bytes, Completion done);
+  // `bytes` are copied only into the backlog.
+  void Send(const SocketAddress& to, std::string_view bytes, Completion done);
 
  private:
   struct Pending {
@@ -29,7 +30,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   void OnReadable();
   void Deliver(size_t size, const SocketAddress& from);
   // false: the socket buffer is full (EAGAIN); anything else completes `done`.
-  bool TrySend(const SocketAddress& to, const std::string& bytes, Completion& done);
+  bool TrySend(const SocketAddress& to, std::string_view bytes, Completion& done);
   void WaitWritable();
 
   std::shared_ptr<Core> core_;
