@@ -211,8 +211,10 @@ TEST(LoopTimerTest, ManyTimersWithCancellationsFireInOrder) {
       int i = st->fired[k].second;
       EXPECT_EQ(i % 10, 0);
       EXPECT_GE(st->fired[k].first, st->deadlines[i]);  // never early
+      // In deadline order; the loop reads its clock a little after the test
+      // did, so two deadlines closer than that may come either way.
       if (k > 0) {
-        EXPECT_LE(st->deadlines[st->fired[k - 1].second], st->deadlines[i]);
+        EXPECT_LE(st->deadlines[st->fired[k - 1].second], st->deadlines[i] + std::chrono::microseconds(100));
       }
     }
     checked.set_value();
