@@ -167,7 +167,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     m.ForEachValue(sip::HeaderId::kAccept, [&](std::string_view a) {
       auto mt = sip::ParseMediaType(a);
       if (mt.ok()) {
-        std::string type = pkg->content_type();
+        std::string type(pkg->content_type());
         size_t slash = type.find('/');
         ok |= (mt->type == "*" || IEquals(mt->type, type.substr(0, slash))) &&
               (mt->subtype == "*" || IEquals(mt->subtype, type.substr(slash + 1)));
@@ -175,7 +175,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
       return !ok;
     });
     if (!ok) {
-      host.Respond(ctx, 406, "Not Acceptable", {{sip::HeaderId::kAccept, pkg->content_type()}});
+      host.Respond(ctx, 406, "Not Acceptable", {{sip::HeaderId::kAccept, std::string(pkg->content_type())}});
       return Verdict::kDone;
     }
   }

@@ -134,17 +134,29 @@ std::optional<std::pair<size_t, uint64_t>> Notifier::ParseContactUser(std::strin
 }
 
 std::string Notifier::ContactFor(const Subscription& s, const transport::Destination& d) const {
+  std::string c;
+  AppendContact(c, s, d);
+  return c;
+}
+
+void Notifier::AppendContact(std::string& out, const Subscription& s, const transport::Destination& d) const {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string shard;
+  char shard[2 * sizeof(size_t)];
+  size_t n = 0;
   size_t v = shard_;
   do {
-    shard.insert(shard.begin(), kHex[v % 16]);
+    shard[sizeof(shard) - ++n] = kHex[v % 16];
     v /= 16;
   } while (v);
-  std::string c = "<sip:ev-" + shard + "-" + std::to_string(s.id) + "@" + host_.sender().ViaSentBy(d);
-  if (d.protocol != transport::Protocol::kUdp) c.append(";transport=").append(ToLower(transport::ProtocolName(d.protocol)));
-  c.append(">");
-  return c;
+  char id[24];
+  auto end = std::to_chars(id, id + sizeof(id), s.id).ptr;
+  out.append("<sip:ev-").append(shard + sizeof(shard) - n, n).append("-").append(id, static_cast<size_t>(end - id));
+  out.append("@").append(host_.sender().ViaSentBy(d));
+  if (d.protocol != transport::Protocol::kUdp) {
+    out.append(";transport=");
+    for (char c : transport::ProtocolName(d.protocol)) out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  }
+  out.append(">");
 }
 
 store::SubscriptionRecord Notifier::ToRecord(const Subscription& s) {
@@ -461,8 +473,12 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
     for (auto p : parts) v.append(p);
     m->AddHeader(h, v);
   };
-  header(sip::HeaderId::kVia, {"SIP/2.0/", transport::ProtocolName(dest.protocol), " ", host_.sender().ViaSentBy(dest),
-                               ";branch=", proxy::NewBranch(shard_, "00000000"), ";rport"});
+  v.clear();
+  v.append("SIP/2.0/").append(transport::ProtocolName(dest.protocol)).append(" ");
+  v.append(host_.sender().ViaSentBy(dest)).append(";branch=");
+  proxy::AppendNewBranch(v, shard_, "00000000");
+  v.append(";rport");
+  m->AddHeader(sip::HeaderId::kVia, v);
   m->AddHeader(sip::HeaderId::kMaxForwards, "70");
   for (const auto& r : s.route) m->AddHeader(sip::HeaderId::kRoute, r);
   header(sip::HeaderId::kFrom, {"<", s.local_uri(), ">;tag=", s.local_tag()});
@@ -471,7 +487,9 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   char num[16];
   auto cseq = std::to_chars(num, num + sizeof(num), ++s.local_cseq);
   header(sip::HeaderId::kCSeq, {std::string_view(num, static_cast<size_t>(cseq.ptr - num)), " NOTIFY"});
-  m->AddHeader(sip::HeaderId::kContact, ContactFor(s, dest));
+  v.clear();
+  AppendContact(v, s, dest);
+  m->AddHeader(sip::HeaderId::kContact, v);
   if (s.event_id().empty()) {
     m->AddHeader(sip::HeaderId::kEvent, s.package->name());
   } else {

@@ -262,6 +262,7 @@ class Notifier {
   void Emit(const Subscription& s, WatcherChange c);
   uint64_t NewId();
   std::string ContactFor(const Subscription& s, const transport::Destination& d) const;
+  void AppendContact(std::string& out, const Subscription& s, const transport::Destination& d) const;
 
   size_t shard_;
   proxy::ProcessorHost& host_;

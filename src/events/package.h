@@ -29,7 +29,7 @@ class EventPackage {
  public:
   virtual ~EventPackage() = default;
   virtual std::string name() const = 0;          // "reg", "presence"
-  virtual std::string content_type() const = 0;  // "application/reginfo+xml"
+  virtual std::string_view content_type() const = 0;  // "application/reginfo+xml"
   virtual uint32_t default_expires() const { return 3600; }
   // Runs on the resource's shard; `done` on the same shard (may be later).
   virtual void Authorize(const std::string& subscriber, const std::string& resource,

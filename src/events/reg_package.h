@@ -20,7 +20,7 @@ class RegPackage : public EventPackage {
              proxy::Sharded<Notifier>& notifiers);
 
   std::string name() const override { return "reg"; }
-  std::string content_type() const override { return "application/reginfo+xml"; }
+  std::string_view content_type() const override { return "application/reginfo+xml"; }
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(Grant)> done) override;
   std::string FullState(Subscription& sub) override;

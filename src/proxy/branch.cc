@@ -34,15 +34,21 @@ std::string LoopTag(const sip::Message& m) {
 }
 
 std::string NewBranch(size_t shard, const std::string& loop_tag) {
+  std::string b;
+  AppendNewBranch(b, shard, loop_tag);
+  return b;
+}
+
+void AppendNewBranch(std::string& out, size_t shard, std::string_view loop_tag) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string digits;
+  char digits[2 * sizeof(size_t)];
+  size_t n = 0;
   do {
-    digits.insert(digits.begin(), kHex[shard % 16]);
+    digits[sizeof(digits) - ++n] = kHex[shard % 16];
     shard /= 16;
   } while (shard);
-  std::string b = "z9hG4bK-s";
-  b.append(digits).append("-").append(sip::RandomToken(6)).append(".").append(loop_tag);
-  return b;
+  out.append("z9hG4bK-s").append(digits + sizeof(digits) - n, n).append("-");
+  out.append(sip::RandomToken(6)).append(".").append(loop_tag);
 }
 
 bool IsLoop(const sip::Message& m, const std::string& loop_tag, const LocalTarget& local) {

@@ -20,6 +20,8 @@ namespace parley::proxy {
 std::string LoopTag(const sip::Message& request);
 
 std::string NewBranch(size_t shard, const std::string& loop_tag);
+// The same, appended to `out` (no allocation of its own).
+void AppendNewBranch(std::string& out, size_t shard, std::string_view loop_tag);
 
 // True when one of the request's Via values is ours (sent-by one of our
 // addresses) with this loop tag: the request has come back unchanged.

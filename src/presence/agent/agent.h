@@ -57,7 +57,7 @@ class PresenceAgent : public events::EventPackage {
 
   // events::EventPackage
   std::string name() const override { return "presence"; }
-  std::string content_type() const override { return "application/pidf+xml"; }
+  std::string_view content_type() const override { return "application/pidf+xml"; }
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(events::Grant)> done) override;
   std::string FullState(events::Subscription& sub) override;

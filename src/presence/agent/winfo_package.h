@@ -19,7 +19,7 @@ class WinfoPackage : public events::EventPackage {
   explicit WinfoPackage(proxy::Sharded<events::Notifier>& notifiers) : notifiers_(notifiers) {}
 
   std::string name() const override { return "presence.winfo"; }
-  std::string content_type() const override { return "application/watcherinfo+xml"; }
+  std::string_view content_type() const override { return "application/watcherinfo+xml"; }
   // Only the presentity itself watches its watchers.
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(events::Grant)> done) override;
