@@ -43,7 +43,7 @@ class ClientTransactions::Scope {
  public:
   explicit Scope(ClientTransactions& table) : table_(table) { ++table_.depth_; }
   ~Scope() {
-    if (--table_.depth_ == 0) table_.graveyard_.clear();
+    if (--table_.depth_ == 0) table_.Recycle();
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -80,7 +80,13 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   if (Find(hash, key.view()) != nullptr) return Error(kDuplicateTransaction, "branch already in use");
 
   const bool invite = request->method() == sip::Method::kInvite;
-  auto owned = std::make_unique<Txn>();
+  std::unique_ptr<Txn> owned;
+  if (spare_.empty()) {
+    owned = std::make_unique<Txn>();
+  } else {
+    owned = std::move(spare_.back());
+    spare_.pop_back();
+  }
   Txn& t = *owned;
   t.kind = invite ? TxnKind::kInviteClient : TxnKind::kNonInviteClient;
   t.state = invite ? TxnState::kCalling : TxnState::kTrying;
@@ -89,7 +95,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   t.key.assign(key.view());
   t.hash = hash;
   t.handler = std::move(handler);
-  std::string bytes = request->Serialize();
+  request->SerializeTo(t.bytes);  // into the capacity a recycled transaction kept
   t.request = std::move(request);
   t.id = ClientTxnId{txns_.Insert(std::move(owned))};
   index_.Insert(t.hash, &t);
@@ -97,7 +103,6 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   ++ctx_.stats.live[static_cast<size_t>(t.kind)][static_cast<size_t>(t.state)];
   const Clock::duration timeout = invite ? ctx_.config.B() : ctx_.config.F();
   if (!t.reliable) {
-    t.bytes = std::move(bytes);  // kept for retransmission and sent from here
     t.interval = invite ? ctx_.config.A() : ctx_.config.E();
     t.deadline = ctx_.timers.Now() + timeout;
     if (t.interval <= timeout) {
@@ -109,7 +114,8 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
     StartTimeoutTimer(t, timeout);
   }
   const ClientTxnId id = t.id;
-  Send(t, t.reliable ? std::string_view(bytes) : std::string_view(t.bytes));
+  Send(t, t.bytes);  // kept for retransmission (unreliable transports only)
+  if (t.reliable) t.bytes.clear();
   return id;
 }
 
@@ -404,6 +410,26 @@ void ClientTransactions::Terminate(Txn& t) {
   graveyard_.push_back(txns_.Remove(t.id.value));
   // Idle means idle: no loop timer left for queued entries that are all void.
   if (txns_.size() == 0) queues_.Clear();
+}
+
+void ClientTransactions::Recycle() {
+  // Destructors of what the transactions hold (handlers' captures) may call
+  // into this table: work on a batch of our own.
+  std::vector<std::unique_ptr<Txn>> done;
+  done.swap(graveyard_);
+  for (auto& t : done) {
+    if (spare_.size() >= kMaxSpare) break;
+    // Keep the two strings' capacity: a transaction's key and bytes are
+    // about the size of the next one's.
+    std::string key = std::move(t->key);
+    std::string bytes = std::move(t->bytes);
+    *t = Txn{};
+    key.clear();
+    bytes.clear();
+    t->key = std::move(key);
+    if (bytes.capacity() <= kMaxSpareBytes) t->bytes = std::move(bytes);
+    spare_.push_back(std::move(t));
+  }
 }
 
 }  // namespace parley::transaction

@@ -34,7 +34,7 @@ class ServerTransactions::Scope {
  public:
   explicit Scope(ServerTransactions& table) : table_(table) { ++table_.depth_; }
   ~Scope() {
-    if (--table_.depth_ == 0) table_.graveyard_.clear();
+    if (--table_.depth_ == 0) table_.Recycle();
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -79,7 +79,13 @@ ServerTransactions::Txn* ServerTransactions::Find(uint64_t hash, std::string_vie
 void ServerTransactions::Create(uint64_t hash, std::string_view key, sip::MessagePtr request,
                                 const transport::Source& source) {
   const bool invite = request->method() == sip::Method::kInvite;
-  auto owned = std::make_unique<Txn>();
+  std::unique_ptr<Txn> owned;
+  if (spare_.empty()) {
+    owned = std::make_unique<Txn>();
+  } else {
+    owned = std::move(spare_.back());
+    spare_.pop_back();
+  }
   Txn& t = *owned;
   t.kind = invite ? TxnKind::kInviteServer : TxnKind::kNonInviteServer;
   t.state = invite ? TxnState::kProceeding : TxnState::kTrying;
@@ -159,7 +165,10 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
     const sip::NameAddr* to = response->to();
     t->rfc2543->response_to_tag = to ? to->tag() : std::string_view();
   }
-  std::string bytes = response->Serialize();
+  // Into the capacity a recycled transaction kept; sent from there, and
+  // kept where the state machine retransmits it.
+  t->last_response.clear();
+  response->SerializeTo(t->last_response);
   response.reset();
 
   if (status < 200) {
@@ -167,26 +176,24 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
       ctx_.timers.Cancel(t->retransmit_timer);
       t->retransmit_timer = 0;
     }
-    t->last_response = std::move(bytes);  // kept for retransmission and sent from here
     t->provisional_sent = true;
     SetState(*t, TxnState::kProceeding);
     Send(*t, t->last_response);
   } else if (t->invite() && is_2xx) {
     if (t->state != TxnState::kAccepted) {
       CancelTimers(*t);
-      t->last_response = std::string();
       SetState(*t, TxnState::kAccepted);
       StartTimeoutTimer(*t, ctx_.config.L());
     }
-    Send(*t, std::move(bytes));
+    Send(*t, t->last_response);
+    t->last_response.clear();  // the TU retransmits a 2xx
   } else if (!retain) {
     CancelTimers(*t);
     SetState(*t, TxnState::kCompleted);
-    Send(*t, std::move(bytes));
+    Send(*t, t->last_response);
     if (t->state == TxnState::kCompleted) Terminate(*t);
   } else {
     CancelTimers(*t);
-    t->last_response = std::move(bytes);  // kept for retransmission and sent from here
     SetState(*t, TxnState::kCompleted);
     if (t->invite()) {
       if (!t->reliable) {
@@ -302,6 +309,26 @@ void ServerTransactions::Terminate(Txn& t) {
   graveyard_.push_back(txns_.Remove(t.id.value));
   // Idle means idle: no loop timer left for queued entries that are all void.
   if (txns_.size() == 0) queues_.Clear();
+}
+
+void ServerTransactions::Recycle() {
+  // Destructors of what the transactions hold may call into this table:
+  // work on a batch of our own.
+  std::vector<std::unique_ptr<Txn>> done;
+  done.swap(graveyard_);
+  for (auto& t : done) {
+    if (spare_.size() >= kMaxSpare) break;
+    // Keep the strings' capacity: a transaction's key and response are
+    // about the size of the next one's.
+    std::string key = std::move(t->key);
+    std::string response = std::move(t->last_response);
+    *t = Txn{};
+    key.clear();
+    response.clear();
+    t->key = std::move(key);
+    if (response.capacity() <= kMaxSpareBytes) t->last_response = std::move(response);
+    spare_.push_back(std::move(t));
+  }
 }
 
 }  // namespace parley::transaction

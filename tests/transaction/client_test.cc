@@ -81,6 +81,27 @@ TEST_F(ClientTest, FinalResponseCompletesAndTimerKAbsorbsRetransmissions) {
   EXPECT_EQ(tu_.strays.size(), 1u);
 }
 
+TEST_F(ClientTest, AReusedTransactionStartsCleanAndTheOldBranchIsStray) {
+  ClientTxnId first = Start("MESSAGE");
+  Reply(0, 200);
+  timers_.Advance(5s);  // K: ended; kept as a spare
+  EXPECT_EQ(layer_->State(first), std::nullopt);
+  ClientTxnId second = Start("OPTIONS");
+  EXPECT_EQ(layer_->State(second), TxnState::kTrying);
+  EXPECT_EQ(layer_->State(first), std::nullopt);  // the old id finds nothing
+  timers_.Advance(500ms);  // E: its own bytes again, nothing of the first
+  ASSERT_EQ(sender_.count(), 3u);
+  EXPECT_EQ(sender_.sent()[2].bytes, sender_.sent()[1].bytes);
+  EXPECT_EQ(sender_.Parsed(2)->method_text(), "OPTIONS");
+  Reply(0, 200);  // to the first branch
+  EXPECT_EQ(tu_.strays.size(), 1u);
+  EXPECT_EQ(layer_->State(second), TxnState::kTrying);
+  Reply(1, 200);
+  EXPECT_EQ(responses_.statuses(), (std::vector<int>{200, 200}));
+  timers_.Advance(5s);
+  ExpectIdle();
+}
+
 TEST_F(ClientTest, NonInviteOverTcpNeverRetransmitsAndEndsOnTheFinalResponse) {
   ClientTxnId id = Start("MESSAGE", Protocol::kTcp);
   timers_.Advance(20s);
