@@ -528,7 +528,7 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
       Remove(id);
       return;
     }
-    OnNotifyResponse(id, r->status());
+    OnNotifyResponse(it->second, r->status());
   });
   ++stats_.notifies_sent;
   if (!txn.ok()) {
@@ -543,10 +543,8 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   }
 }
 
-void Notifier::OnNotifyResponse(uint64_t id, int status) {
-  auto it = subs_.find(id);
-  if (it == subs_.end()) return;
-  Subscription& s = it->second;
+void Notifier::OnNotifyResponse(Subscription& s, int status) {
+  const uint64_t id = s.id;
   if (status >= 300) {
     // §4.2.2: 481, a timeout (408) or a transport error (503) ends it; so
     // does any other failure without Retry-After.
@@ -565,10 +563,9 @@ void Notifier::OnNotifyResponse(uint64_t id, int status) {
 
 void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
   auto f = std::make_shared<Fanout>();
-  ForEachOf(resource, package, [&](uint64_t id) {
-    const Subscription& s = subs_.at(id);
+  ForEachSubscriptionOf(resource, package, [&](const Subscription& s) {
     if (s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) return;
-    f->ids.push_back(id);
+    f->ids.push_back(s.id);
   });
   if (f->ids.empty()) return;
   f->body = std::move(body);

@@ -243,7 +243,7 @@ class Notifier {
   void Kick(Subscription& s, const BodyFn* body);
   void SendFull(Subscription& s);
   void SendNotify(Subscription& s, std::string body);
-  void OnNotifyResponse(uint64_t id, int status);
+  void OnNotifyResponse(Subscription& s, int status);
   void RunFanout(std::shared_ptr<Fanout> f);
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
   std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);
@@ -318,11 +318,15 @@ class Notifier {
   // Calls fn(id) for each subscription of `package` (by name) to `resource`.
   template <typename Fn>
   void ForEachOf(std::string_view resource, std::string_view package, Fn fn) const {
+    ForEachSubscriptionOf(resource, package, [&](const Subscription& s) { fn(s.id); });
+  }
+  template <typename Fn>
+  void ForEachSubscriptionOf(std::string_view resource, std::string_view package, Fn fn) const {
     for (const auto& [name, p] : packages_) {
       if (name != package) continue;
       for (auto it = First(resource, p);
            it != by_resource_.end() && (*it)->resource() == resource && (*it)->package == p; ++it) {
-        fn((*it)->id);
+        fn(**it);
       }
     }
   }
