@@ -43,7 +43,7 @@ class ClientTransactions::Scope {
  public:
   explicit Scope(ClientTransactions& table) : table_(table) { ++table_.depth_; }
   ~Scope() {
-    if (--table_.depth_ == 0) table_.Recycle();
+    if (--table_.depth_ == 0) table_.graveyard_.clear();
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -80,13 +80,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   if (Find(hash, key.view()) != nullptr) return Error(kDuplicateTransaction, "branch already in use");
 
   const bool invite = request->method() == sip::Method::kInvite;
-  std::unique_ptr<Txn> owned;
-  if (spare_.empty()) {
-    owned = std::make_unique<Txn>();
-  } else {
-    owned = std::move(spare_.back());
-    spare_.pop_back();
-  }
+  auto owned = std::make_unique<Txn>();
   Txn& t = *owned;
   t.kind = invite ? TxnKind::kInviteClient : TxnKind::kNonInviteClient;
   t.state = invite ? TxnState::kCalling : TxnState::kTrying;
@@ -95,7 +89,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   t.key.assign(key.view());
   t.hash = hash;
   t.handler = std::move(handler);
-  request->SerializeTo(t.bytes);  // into the capacity a recycled transaction kept
+  request->SerializeTo(t.bytes);
   t.request = std::move(request);
   t.id = ClientTxnId{txns_.Insert(std::move(owned))};
   index_.Insert(t.hash, &t);
@@ -410,26 +404,6 @@ void ClientTransactions::Terminate(Txn& t) {
   graveyard_.push_back(txns_.Remove(t.id.value));
   // Idle means idle: no loop timer left for queued entries that are all void.
   if (txns_.size() == 0) queues_.Clear();
-}
-
-void ClientTransactions::Recycle() {
-  // Destructors of what the transactions hold (handlers' captures) may call
-  // into this table: work on a batch of our own.
-  std::vector<std::unique_ptr<Txn>> done;
-  done.swap(graveyard_);
-  for (auto& t : done) {
-    if (spare_.size() >= kMaxSpare) break;
-    // Keep the two strings' capacity: a transaction's key and bytes are
-    // about the size of the next one's.
-    std::string key = std::move(t->key);
-    std::string bytes = std::move(t->bytes);
-    *t = Txn{};
-    key.clear();
-    bytes.clear();
-    t->key = std::move(key);
-    if (bytes.capacity() <= kMaxSpareBytes) t->bytes = std::move(bytes);
-    spare_.push_back(std::move(t));
-  }
 }
 
 }  // namespace parley::transaction

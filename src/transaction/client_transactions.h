@@ -56,8 +56,6 @@ class ClientTransactions {
   void StartTimeoutTimer(Txn& txn, Clock::duration delay);
   void CancelTimers(Txn& txn);
   void Terminate(Txn& txn);
-  // Ends a Scope: terminated transactions become spares for Start.
-  void Recycle();
 
   LayerContext& ctx_;
   Slab<Txn> txns_;
@@ -66,12 +64,6 @@ class ClientTransactions {
   static constexpr uint8_t kRetransmitSlot = 0;
   static constexpr uint8_t kTimeoutSlot = 1;
   std::vector<std::unique_ptr<Txn>> graveyard_;
-  // Terminated transactions kept for reuse: fan-outs start and end them by
-  // the thousand, more than glibc's per-size caches hold, and a reused one
-  // comes with string capacity for its key and bytes.
-  std::vector<std::unique_ptr<Txn>> spare_;
-  static constexpr size_t kMaxSpare = 4096;
-  static constexpr size_t kMaxSpareBytes = 4096;
   int depth_ = 0;
 };
 

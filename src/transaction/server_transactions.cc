@@ -34,7 +34,7 @@ class ServerTransactions::Scope {
  public:
   explicit Scope(ServerTransactions& table) : table_(table) { ++table_.depth_; }
   ~Scope() {
-    if (--table_.depth_ == 0) table_.Recycle();
+    if (--table_.depth_ == 0) table_.graveyard_.clear();
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
@@ -79,13 +79,7 @@ ServerTransactions::Txn* ServerTransactions::Find(uint64_t hash, std::string_vie
 void ServerTransactions::Create(uint64_t hash, std::string_view key, sip::MessagePtr request,
                                 const transport::Source& source) {
   const bool invite = request->method() == sip::Method::kInvite;
-  std::unique_ptr<Txn> owned;
-  if (spare_.empty()) {
-    owned = std::make_unique<Txn>();
-  } else {
-    owned = std::move(spare_.back());
-    spare_.pop_back();
-  }
+  auto owned = std::make_unique<Txn>();
   Txn& t = *owned;
   t.kind = invite ? TxnKind::kInviteServer : TxnKind::kNonInviteServer;
   t.state = invite ? TxnState::kProceeding : TxnState::kTrying;
@@ -165,8 +159,7 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
     const sip::NameAddr* to = response->to();
     t->rfc2543->response_to_tag = to ? to->tag() : std::string_view();
   }
-  // Into the capacity a recycled transaction kept; sent from there, and
-  // kept where the state machine retransmits it.
+  // Sent from there, and kept where the state machine retransmits it.
   t->last_response.clear();
   response->SerializeTo(t->last_response);
   response.reset();
@@ -309,26 +302,6 @@ void ServerTransactions::Terminate(Txn& t) {
   graveyard_.push_back(txns_.Remove(t.id.value));
   // Idle means idle: no loop timer left for queued entries that are all void.
   if (txns_.size() == 0) queues_.Clear();
-}
-
-void ServerTransactions::Recycle() {
-  // Destructors of what the transactions hold may call into this table:
-  // work on a batch of our own.
-  std::vector<std::unique_ptr<Txn>> done;
-  done.swap(graveyard_);
-  for (auto& t : done) {
-    if (spare_.size() >= kMaxSpare) break;
-    // Keep the strings' capacity: a transaction's key and response are
-    // about the size of the next one's.
-    std::string key = std::move(t->key);
-    std::string response = std::move(t->last_response);
-    *t = Txn{};
-    key.clear();
-    response.clear();
-    t->key = std::move(key);
-    if (response.capacity() <= kMaxSpareBytes) t->last_response = std::move(response);
-    spare_.push_back(std::move(t));
-  }
 }
 
 }  // namespace parley::transaction

@@ -53,8 +53,6 @@ class ServerTransactions {
   void StartTimeoutTimer(Txn& txn, Clock::duration delay);
   void CancelTimers(Txn& txn);
   void Terminate(Txn& txn);
-  // Ends a Scope: terminated transactions become spares for Create.
-  void Recycle();
 
   LayerContext& ctx_;
   Slab<Txn> txns_;
@@ -63,11 +61,6 @@ class ServerTransactions {
   TxnIndex<Txn> index_;
   DelayQueues queues_;
   std::vector<std::unique_ptr<Txn>> graveyard_;
-  // Terminated transactions kept for reuse, with their strings' capacity
-  // (more than glibc's per-size caches hold at the rates we serve).
-  std::vector<std::unique_ptr<Txn>> spare_;
-  static constexpr size_t kMaxSpare = 4096;
-  static constexpr size_t kMaxSpareBytes = 4096;
   int depth_ = 0;
 };
 

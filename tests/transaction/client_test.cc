@@ -81,10 +81,10 @@ TEST_F(ClientTest, FinalResponseCompletesAndTimerKAbsorbsRetransmissions) {
   EXPECT_EQ(tu_.strays.size(), 1u);
 }
 
-TEST_F(ClientTest, AReusedTransactionStartsCleanAndTheOldBranchIsStray) {
+TEST_F(ClientTest, ANewTransactionAfterAnEndedOneStartsCleanAndTheOldBranchIsStray) {
   ClientTxnId first = Start("MESSAGE");
   Reply(0, 200);
-  timers_.Advance(5s);  // K: ended; kept as a spare
+  timers_.Advance(5s);  // K: ended
   EXPECT_EQ(layer_->State(first), std::nullopt);
   ClientTxnId second = Start("OPTIONS");
   EXPECT_EQ(layer_->State(second), TxnState::kTrying);
