@@ -84,6 +84,17 @@ constexpr int HexValue(char c) {
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                   : -1;
 }
+// Appends v in lower-case hex without leading zeros ("0" for 0): the shard
+// numbers in our branches and contact users, read back with HexValue.
+inline void AppendHex(std::string& out, uint64_t v) {
+  char digits[16];
+  size_t n = 0;
+  do {
+    digits[sizeof(digits) - ++n] = "0123456789abcdef"[v % 16];
+    v /= 16;
+  } while (v);
+  out.append(digits + sizeof(digits) - n, n);
+}
 
 // RFC 3261 token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" /
 // "+" / "`" / "'" / "~".

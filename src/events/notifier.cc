@@ -140,17 +140,11 @@ std::string Notifier::ContactFor(const Subscription& s, const transport::Destina
 }
 
 void Notifier::AppendContact(std::string& out, const Subscription& s, const transport::Destination& d) const {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char shard[2 * sizeof(size_t)];
-  size_t n = 0;
-  size_t v = shard_;
-  do {
-    shard[sizeof(shard) - ++n] = kHex[v % 16];
-    v /= 16;
-  } while (v);
   char id[24];
   auto end = std::to_chars(id, id + sizeof(id), s.id).ptr;
-  out.append("<sip:ev-").append(shard + sizeof(shard) - n, n).append("-").append(id, static_cast<size_t>(end - id));
+  out.append("<sip:ev-");
+  AppendHex(out, shard_);
+  out.append("-").append(id, static_cast<size_t>(end - id));
   out.append("@").append(host_.sender().ViaSentBy(d));
   if (d.protocol != transport::Protocol::kUdp) {
     out.append(";transport=");

@@ -1,5 +1,6 @@
 #include "proxy/branch.h"
 
+#include "common/strings.h"
 #include "sip/response.h"
 
 namespace parley::proxy {
@@ -40,14 +41,9 @@ std::string NewBranch(size_t shard, const std::string& loop_tag) {
 }
 
 void AppendNewBranch(std::string& out, size_t shard, std::string_view loop_tag) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char digits[2 * sizeof(size_t)];
-  size_t n = 0;
-  do {
-    digits[sizeof(digits) - ++n] = kHex[shard % 16];
-    shard /= 16;
-  } while (shard);
-  out.append("z9hG4bK-s").append(digits + sizeof(digits) - n, n).append("-");
+  out.append("z9hG4bK-s");
+  AppendHex(out, shard);
+  out.append("-");
   out.append(sip::RandomToken(6)).append(".").append(loop_tag);
 }
 

@@ -47,14 +47,9 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
 }
 
 std::string NewShardBranch(size_t shard) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string b(kPrefix);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), kHex[shard % 16]);
-    shard /= 16;
-  } while (shard);
-  b.append(digits).append("-").append(sip::RandomToken(8));
+  AppendHex(b, shard);
+  b.append("-").append(sip::RandomToken(8));
   return b;
 }
 
