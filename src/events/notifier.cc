@@ -512,13 +512,15 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   s.notify_in_flight = true;
   s.notify_pending = false;
   s.last_notify_ms = SteadyMs(host_.timers());
-  bool final = !s.terminate_reason.empty();
-  auto txn = host_.layer().SendRequest(std::move(m), dest, [this, id, final](sip::MessagePtr r) {
+  const bool final = !s.terminate_reason.empty();
+  s.final_in_flight = final;
+  // Captures no more than std::function keeps without allocating.
+  auto txn = host_.layer().SendRequest(std::move(m), dest, [this, id](sip::MessagePtr r) {
     if (r->status() < 200) return;
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
     it->second.notify_in_flight = false;
-    if (final && r->status() < 300) {
+    if (it->second.final_in_flight && r->status() < 300) {
       Remove(id);
       return;
     }

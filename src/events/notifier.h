@@ -75,6 +75,7 @@ struct Subscription {
   bool approved = false;   // became active after waiting (pending -> active)
   bool notify_in_flight = false;
   bool notify_pending = false;  // state changed while it could not be sent
+  bool final_in_flight = false;  // the NOTIFY in flight is the terminating one
   uint32_t view = 0;       // package-defined authorization view
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds

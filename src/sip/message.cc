@@ -28,7 +28,7 @@ struct Message::Cache {
   Lazy<NameAddr> to;
   Lazy<CSeq> cseq;
   bool vias_done = false;
-  std::vector<Via> vias;
+  ViaList vias;
   bool contacts_done = false;
   std::vector<NameAddr> contacts;
   Lazy<uint32_t> max_forwards;
@@ -160,7 +160,7 @@ std::optional<MediaType> Message::content_type() const {
   return v ? std::optional<MediaType>(*v) : std::nullopt;
 }
 
-const std::vector<Via>& Message::vias() const {
+const ViaList& Message::vias() const {
   auto& c = cache();
   if (!c.vias_done) {
     c.vias_done = true;

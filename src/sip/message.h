@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "sip/fields.h"
 #include "sip/header_table.h"
 #include "sip/method.h"
@@ -34,6 +36,10 @@ struct ParseError {
   std::string_view reason;  // static text
   bool ok() const { return status == 0; }
 };
+
+// Most messages carry one Via (a UA's request, a response to us): kept
+// inline, without an allocation.
+using ViaList = boost::container::small_vector<Via, 1>;
 
 class Message;
 using MessagePtr = std::unique_ptr<Message>;
@@ -92,7 +98,7 @@ class Message {
   const NameAddr* to() const;
   const CSeq* cseq() const;
   std::string_view call_id() const { return Value(HeaderId::kCallId); }
-  const std::vector<Via>& vias() const;  // every Via value in order
+  const ViaList& vias() const;  // every Via value in order
   const Via* top_via() const;
   std::optional<uint32_t> max_forwards() const;
   std::optional<uint32_t> expires() const;

@@ -16,7 +16,7 @@ struct ClientTransactions::Txn {
   bool cancel_pending = false;  // Cancel() came before any provisional (§9.1)
   bool cancelled = false;
   transport::Destination destination;
-  std::string key;
+  StoredKey key;
   uint64_t hash = 0;  // of key, in index_
   // The request while it may be retransmitted (unreliable transports);
   // after a non-2xx final response to an INVITE, the ACK.
@@ -66,12 +66,19 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   if (request->method() == sip::Method::kAck) {
     return Error(kInvalidMessage, "an ACK for a 2xx is not a transaction: send it with the Sender");
   }
-  const sip::Via* via = request->top_via();
-  const sip::CSeq* cseq = request->cseq();
-  if (via == nullptr || !IsRfc3261Branch(via->branch())) {
+  // The top Via and CSeq are parsed here, not through the message's cache:
+  // for most requests we send nothing else reads them, and the cache costs
+  // two allocations.
+  std::optional<sip::Via> via;
+  request->ForEachValue(sip::HeaderId::kVia, [&](std::string_view e) {
+    if (auto v = sip::ParseVia(e); v.ok()) via = *v;
+    return false;
+  });
+  if (!via || !IsRfc3261Branch(via->branch())) {
     return Error(kInvalidMessage, "the top Via needs an RFC 3261 branch");
   }
-  if (cseq == nullptr || cseq->method_text != request->method_text()) {
+  auto cseq = sip::ParseCSeq(request->Value(sip::HeaderId::kCSeq));
+  if (request->Count(sip::HeaderId::kCSeq) != 1 || !cseq.ok() || cseq->method_text != request->method_text()) {
     return Error(kInvalidMessage, "CSeq missing or naming another method");
   }
   KeyBuffer key;

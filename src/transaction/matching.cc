@@ -28,6 +28,17 @@ void KeyBuffer::AppendNumber(uint64_t n) {
   Append(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
 }
 
+void StoredKey::assign(std::string_view k) {
+  if (k.size() <= inline_.size()) {
+    heap_.reset();
+    k.copy(inline_.data(), k.size());
+  } else {
+    heap_ = std::make_unique_for_overwrite<char[]>(k.size());
+    k.copy(heap_.get(), k.size());
+  }
+  size_ = static_cast<uint32_t>(k.size());
+}
+
 bool IsRfc3261Branch(std::string_view branch) {
   return branch.size() > sip::kMagicCookie.size() && branch.starts_with(sip::kMagicCookie);
 }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,24 @@ class KeyBuffer {
   std::array<char, 240> inline_;
   size_t size_ = 0;
   std::string heap_;  // used once the key outgrows inline_
+};
+
+// A transaction's key, kept with it: inline up to 52 bytes (our own
+// branches, and a UA's branch + sent-by + method), on the heap beyond.
+class StoredKey {
+ public:
+  StoredKey() = default;
+  StoredKey(const StoredKey&) = delete;
+  StoredKey& operator=(const StoredKey&) = delete;
+
+  void assign(std::string_view k);
+  std::string_view view() const { return {heap_ ? heap_.get() : inline_.data(), size_}; }
+  bool operator==(std::string_view k) const { return view() == k; }
+
+ private:
+  std::unique_ptr<char[]> heap_;
+  uint32_t size_ = 0;
+  std::array<char, 52> inline_;
 };
 
 // True for a branch that marks an RFC 3261 client: "z9hG4bK" followed by at

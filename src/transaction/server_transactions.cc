@@ -15,7 +15,7 @@ struct ServerTransactions::Txn {
   bool provisional_sent = false;  // last_response holds a provisional that went out
   // §18.2.2, decided when the request arrived; nullopt if there is no route.
   std::optional<transport::Destination> destination;
-  std::string key;
+  StoredKey key;
   uint64_t hash = 0;  // of key, in index_
   // Proceeding: the last provisional (before any: the 100 Trying to send at
   // 200 ms). Completed: the final response. Nothing else is kept.
