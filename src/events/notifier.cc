@@ -102,10 +102,10 @@ Notifier::Notifier(size_t shard, proxy::ProcessorHost& host, proxy::ShardRouter&
 
 Notifier::~Notifier() {
   host_.timers().Cancel(expiry_timer_);
-  for (auto& [id, s] : subs_) {
-    host_.timers().Cancel(s.pace);
-    host_.timers().Cancel(s.heartbeat);
-  }
+  subs_.ForEach([this](auto& e) {
+    host_.timers().Cancel(e.second.pace);
+    host_.timers().Cancel(e.second.heartbeat);
+  });
 }
 
 uint64_t Notifier::NewId() {

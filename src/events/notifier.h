@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/id_map.h"
 #include "events/package.h"
 #include "proxy/processor.h"
 #include "proxy/shards.h"
@@ -280,7 +281,7 @@ class Notifier {
   TimerId expiry_timer_ = 0;
   Clock::time_point expiry_timer_at_{};
   std::mt19937_64 rng_;
-  std::unordered_map<uint64_t, Subscription> subs_;  // nodes never move
+  IdMap<Subscription> subs_;  // entries never move
   // Subscriptions by resource, package, then subscriber: pointers to the
   // Subscription objects (heap objects that never move, whose keys never
   // change; an entry goes before its subscription), ordered by what they
