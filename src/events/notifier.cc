@@ -507,7 +507,7 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
     }
   }
   m->AddHeader(sip::HeaderId::kSubscriptionState, state);
-  m->SetBody(body.empty() ? std::string() : s.package->content_type(), body);
+  m->SetBody(body.empty() ? std::string_view() : s.package->content_type(), body);
   uint64_t id = s.id;
   s.notify_in_flight = true;
   s.notify_pending = false;

@@ -195,14 +195,28 @@ const std::vector<NameAddr>& Message::contacts() const {
   return c.contacts;
 }
 
+void Message::ArenaFree::operator()(char* block) const {
+  while (block != nullptr) {
+    char* previous;
+    std::memcpy(&previous, block, sizeof(previous));
+    delete[] block;
+    block = previous;
+  }
+}
+
 std::string_view Message::Intern(std::string_view text) {
   if (text.empty()) return {};
   if (text.size() > arena_left_) {
-    arena_block_size_ = std::max(kArenaBlock, text.size());
-    arena_.push_back(std::unique_ptr<char[]>(new char[arena_block_size_]));  // no zero-fill
+    // Each block starts with the address of the one before: no separate
+    // list to allocate.
+    arena_block_size_ = std::max(kArenaBlock - sizeof(char*), text.size());
+    char* block = new char[sizeof(char*) + arena_block_size_];  // no zero-fill
+    char* previous = arena_.release();
+    std::memcpy(block, &previous, sizeof(previous));
+    arena_.reset(block);
     arena_left_ = arena_block_size_;
   }
-  char* dst = arena_.back().get() + (arena_block_size_ - arena_left_);
+  char* dst = arena_.get() + sizeof(char*) + (arena_block_size_ - arena_left_);
   std::memcpy(dst, text.data(), text.size());
   arena_left_ -= text.size();
   return {dst, text.size()};

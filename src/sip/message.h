@@ -146,7 +146,10 @@ class Message {
   // Messages are never moved (they live behind MessagePtr), so views into
   // this string stay valid; the parser reserves it before taking views.
   std::string buffer_storage_;
-  std::vector<std::unique_ptr<char[]>> arena_;
+  struct ArenaFree {
+    void operator()(char* block) const;  // and every block before it
+  };
+  std::unique_ptr<char, ArenaFree> arena_;  // newest block
   size_t arena_left_ = 0;
   size_t arena_block_size_ = 0;
 
