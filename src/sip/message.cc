@@ -1,5 +1,6 @@
 #include "sip/message.h"
 
+#include <charconv>
 #include <cstring>
 
 #include "sip/lex.h"
@@ -323,31 +324,65 @@ void Message::SerializeTo(std::string& out) const {
     out.append(raw_);
     return;
   }
-  size_t estimate = 64 + body_.size();
-  for (const auto& h : headers_) estimate += h.raw.empty() ? h.name.size() + h.value.size() + 4 : h.raw.size();
-  out.reserve(out.size() + estimate);
-  if (!start_line_modified_ && !start_line_.empty()) {
-    out.append(start_line_);
-  } else if (is_request_) {
-    out.append(method_text_).append(" ").append(request_uri_text_).append(" SIP/2.0");
-  } else {
-    char code[4] = {static_cast<char>('0' + (status_ / 100) % 10), static_cast<char>('0' + (status_ / 10) % 10),
-                    static_cast<char>('0' + status_ % 10), 0};
-    out.append("SIP/2.0 ").append(code, 3).append(" ").append(reason_);
-  }
-  out.append("\r\n");
+  // The exact size first, then one resize and plain copies: a built
+  // message has a dozen fields of four pieces each.
+  char code[3] = {static_cast<char>('0' + (status_ / 100) % 10), static_cast<char>('0' + (status_ / 10) % 10),
+                  static_cast<char>('0' + status_ % 10)};
+  const bool keep_start = !start_line_modified_ && !start_line_.empty();
+  size_t size = keep_start   ? start_line_.size()
+                : is_request_ ? method_text_.size() + 1 + request_uri_text_.size() + 8
+                              : 8 + 3 + 1 + reason_.size();
+  size += 2;
   bool has_length = false;
   for (const auto& h : headers_) {
     if (h.id == HeaderId::kContentLength) has_length = true;
+    size += h.raw.empty() ? h.name.size() + (h.value.empty() ? 1 : 2) + h.value.size() + 2 : h.raw.size();
+  }
+  char length[24];
+  size_t length_size = 0;
+  if (!has_length) {
+    length_size = static_cast<size_t>(std::to_chars(length, length + sizeof(length), body_.size()).ptr - length);
+    size += 16 + length_size + 2;  // "Content-Length: " N CRLF
+  }
+  size += 2 + body_.size();
+  const size_t at = out.size();
+  out.resize(at + size);
+  char* p = out.data() + at;
+  auto put = [&p](std::string_view v) {
+    if (!v.empty()) std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
+  if (keep_start) {
+    put(start_line_);
+  } else if (is_request_) {
+    put(method_text_);
+    put(" ");
+    put(request_uri_text_);
+    put(" SIP/2.0");
+  } else {
+    put("SIP/2.0 ");
+    put(std::string_view(code, 3));
+    put(" ");
+    put(reason_);
+  }
+  put("\r\n");
+  for (const auto& h : headers_) {
     if (!h.raw.empty()) {
-      out.append(h.raw);
+      put(h.raw);
     } else {
-      out.append(h.name).append(h.value.empty() ? ":" : ": ").append(h.value).append("\r\n");
+      put(h.name);
+      put(h.value.empty() ? ":" : ": ");
+      put(h.value);
+      put("\r\n");
     }
   }
-  if (!has_length) out.append("Content-Length: ").append(std::to_string(body_.size())).append("\r\n");
-  out.append("\r\n");
-  out.append(body_);
+  if (!has_length) {
+    put("Content-Length: ");
+    put(std::string_view(length, length_size));
+    put("\r\n");
+  }
+  put("\r\n");
+  put(body_);
 }
 
 std::string Message::Serialize() const {

@@ -128,3 +128,24 @@ TEST(Tokens, RandomTokenShape) {
 
 }  // namespace
 }  // namespace parley::sip
+
+namespace parley::sip {
+namespace {
+
+TEST(Message, BuiltMessagesSerializeByteExactAfterWhatTheStringHeld) {
+  auto req = Message::NewRequest("NOTIFY", "sip:w@192.0.2.1:5070");
+  req->AddHeader(HeaderId::kMaxForwards, "70");
+  req->AddHeader("X-Empty", "");
+  req->SetBody("application/pidf+xml", "<p/>");
+  std::string out = "prefix|";
+  req->SerializeTo(out);
+  EXPECT_EQ(out,
+            "prefix|NOTIFY sip:w@192.0.2.1:5070 SIP/2.0\r\nMax-Forwards: 70\r\nX-Empty:\r\n"
+            "Content-Type: application/pidf+xml\r\nContent-Length: 4\r\n\r\n<p/>");
+  auto resp = Message::NewResponse(481, "Subscription Does Not Exist");
+  resp->AddHeader(HeaderId::kCallId, "c1");
+  EXPECT_EQ(resp->Serialize(), "SIP/2.0 481 Subscription Does Not Exist\r\nCall-ID: c1\r\nContent-Length: 0\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace parley::sip
