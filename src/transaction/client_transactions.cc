@@ -83,7 +83,7 @@ Result<ClientTxnId> ClientTransactions::Start(sip::MessagePtr request, transport
   }
   KeyBuffer key;
   BuildClientKey(via->branch(), request->method_text(), key);
-  const uint64_t hash = TxnIndex<Txn>::Hash(key.view());
+  const uint64_t hash = HashIndex<Txn>::Hash(key.view());
   if (Find(hash, key.view()) != nullptr) return Error(kDuplicateTransaction, "branch already in use");
 
   const bool invite = request->method() == sip::Method::kInvite;
@@ -130,7 +130,7 @@ void ClientTransactions::OnResponse(sip::MessagePtr response, const transport::S
   }
   KeyBuffer key;
   BuildClientKey(via->branch(), cseq->method_text, key);
-  Txn* found = Find(TxnIndex<Txn>::Hash(key.view()), key.view());
+  Txn* found = Find(HashIndex<Txn>::Hash(key.view()), key.view());
   if (found == nullptr) {
     ++ctx_.stats.stray_responses;
     ctx_.tu.OnStrayResponse(std::move(response), source);

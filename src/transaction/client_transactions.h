@@ -13,7 +13,7 @@
 #include "transaction/delay_queues.h"
 #include "transaction/layer_context.h"
 #include "transaction/slab.h"
-#include "transaction/txn_index.h"
+#include "common/hash_index.h"
 
 namespace parley::transaction {
 
@@ -59,7 +59,7 @@ class ClientTransactions {
 
   LayerContext& ctx_;
   Slab<Txn> txns_;
-  TxnIndex<Txn> index_;
+  HashIndex<Txn> index_;
   DelayQueues queues_;
   static constexpr uint8_t kRetransmitSlot = 0;
   static constexpr uint8_t kTimeoutSlot = 1;

@@ -58,7 +58,7 @@ void ServerTransactions::OnRequest(sip::MessagePtr request, const transport::Sou
     ++ctx_.stats.dropped;
     return;
   }
-  const uint64_t hash = TxnIndex<Txn>::Hash(key.view());
+  const uint64_t hash = HashIndex<Txn>::Hash(key.view());
   Txn* txn = Find(hash, key.view(), *request, is_ack);
   if (is_ack) {
     OnAck(txn, std::move(request), source);
@@ -209,7 +209,7 @@ Result<void> ServerTransactions::Respond(ServerTxnId id, sip::MessagePtr respons
 std::optional<ServerTxnId> ServerTransactions::FindInvite(const sip::Message& cancel) const {
   KeyBuffer key;
   if (!BuildServerKey(cancel, "INVITE", key)) return std::nullopt;
-  const Txn* t = Find(TxnIndex<Txn>::Hash(key.view()), key.view(), cancel, /*is_ack=*/false);
+  const Txn* t = Find(HashIndex<Txn>::Hash(key.view()), key.view(), cancel, /*is_ack=*/false);
   return t ? std::optional<ServerTxnId>(t->id) : std::nullopt;
 }
 

@@ -13,7 +13,7 @@
 #include "transaction/delay_queues.h"
 #include "transaction/layer_context.h"
 #include "transaction/slab.h"
-#include "transaction/txn_index.h"
+#include "common/hash_index.h"
 
 namespace parley::transaction {
 
@@ -58,7 +58,7 @@ class ServerTransactions {
   Slab<Txn> txns_;
   // RFC 2543 keys may be shared by several transactions that Rfc2543Match
   // tells apart.
-  TxnIndex<Txn> index_;
+  HashIndex<Txn> index_;
   DelayQueues queues_;
   std::vector<std::unique_ptr<Txn>> graveyard_;
   int depth_ = 0;

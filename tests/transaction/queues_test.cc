@@ -1,95 +1,16 @@
-// The transaction tables' building blocks for speed: the open-addressing
-// key index and the fixed-delay timer queues.
+// The fixed-delay timer queues of the transaction tables.
 
 #include <gtest/gtest.h>
 
-#include <string>
 #include <vector>
 
 #include "common/manual_timers.h"
 #include "transaction/delay_queues.h"
-#include "transaction/txn_index.h"
 
 namespace parley::transaction {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Item {
-  std::string key;
-  uint64_t hash = 0;
-};
-
-TEST(TxnIndex, FindsWhatWasInsertedAndNothingElse) {
-  std::vector<Item> items(1000);
-  TxnIndex<Item> index;
-  for (size_t i = 0; i < items.size(); ++i) {
-    items[i].key = "z9hG4bK-" + std::to_string(i) + "\nNOTIFY";
-    items[i].hash = TxnIndex<Item>::Hash(items[i].key);
-    index.Insert(items[i].hash, &items[i]);
-  }
-  EXPECT_EQ(index.size(), 1000u);
-  for (size_t i = 0; i < items.size(); i += 2) ASSERT_TRUE(index.Erase(items[i].hash, &items[i]));
-  EXPECT_FALSE(index.Erase(items[0].hash, &items[0]));  // already gone
-  EXPECT_EQ(index.size(), 500u);
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Item* found = index.Find(items[i].hash, [&](const Item& x) { return x.key == items[i].key; });
-    EXPECT_EQ(found, i % 2 ? &items[i] : nullptr) << i;
-  }
-  Item stranger{"z9hG4bK-x\nNOTIFY", 0};
-  stranger.hash = TxnIndex<Item>::Hash(stranger.key);
-  EXPECT_EQ(index.Find(stranger.hash, [&](const Item& x) { return x.key == stranger.key; }), nullptr);
-}
-
-TEST(TxnIndex, CollidingHashesStayFindableWhateverIsRemoved) {
-  // Every entry in one probe run: removing any of them must keep the rest
-  // reachable (the backward shift), including runs that wrap around.
-  for (uint64_t home : {uint64_t{3}, uint64_t{63}}) {
-    std::vector<Item> items(20);
-    TxnIndex<Item> index;
-    for (size_t i = 0; i < items.size(); ++i) {
-      items[i].key = std::to_string(i);
-      items[i].hash = i % 2 ? home : home + 1;  // two interleaved homes
-      index.Insert(items[i].hash, &items[i]);
-    }
-    for (size_t gone : {size_t{0}, size_t{7}, size_t{19}, size_t{10}}) {
-      ASSERT_TRUE(index.Erase(items[gone].hash, &items[gone]));
-      items[gone].key.clear();
-      for (const Item& it : items) {
-        if (it.key.empty()) continue;
-        EXPECT_EQ(index.Find(it.hash, [&](const Item& x) { return x.key == it.key; }), &it) << home << " " << it.key;
-      }
-    }
-  }
-}
-
-TEST(TxnIndex, SameKeyTwiceIsToldApartByThePredicate) {
-  Item a{"k", 42}, b{"k", 42};
-  TxnIndex<Item> index;
-  index.Insert(42, &a);
-  index.Insert(42, &b);
-  EXPECT_EQ(index.Find(42, [&](const Item& x) { return &x == &b; }), &b);
-  EXPECT_EQ(index.Find(42, [](const Item& x) { return x.key == "k"; }), &a);  // the first inserted
-  ASSERT_TRUE(index.Erase(42, &a));
-  EXPECT_EQ(index.Find(42, [](const Item& x) { return x.key == "k"; }), &b);
-}
-
-TEST(TxnIndex, GrowsUnderLoadAndShrinksWhenEmptied) {
-  std::vector<Item> items(10000);
-  TxnIndex<Item> index;
-  for (size_t i = 0; i < items.size(); ++i) {
-    items[i].key = std::to_string(i);
-    items[i].hash = TxnIndex<Item>::Hash(items[i].key);
-    index.Insert(items[i].hash, &items[i]);
-  }
-  EXPECT_GE(index.capacity() * 3, index.size() * 4);  // at most 3/4 full
-  const size_t big = index.capacity();
-  for (size_t i = 0; i < items.size() - 10; ++i) ASSERT_TRUE(index.Erase(items[i].hash, &items[i]));
-  EXPECT_LT(index.capacity(), big / 100);
-  for (size_t i = items.size() - 10; i < items.size(); ++i) {
-    EXPECT_EQ(index.Find(items[i].hash, [&](const Item& x) { return x.key == items[i].key; }), &items[i]);
-  }
-}
 
 TEST(DelayQueues, EntriesFireInDeadlineOrderOnOneLoopTimer) {
   parley::testing::ManualTimers timers;

@@ -1,22 +1,28 @@
 #pragma once
-// Transactions by matching key: an open-addressing table of (hash, pointer)
-// pairs with linear probing. A lookup reads one or two adjacent 16-byte
+// Objects by hash: an open-addressing table of (hash, pointer) pairs with
+// linear probing, not owning what it points to (transactions by matching
+// key, IdMap's entries). A lookup reads one or two adjacent 16-byte
 // entries and compares the key only on a full 64-bit hash match, where a
 // node-based map chases a bucket, a node and the key string. The same key
 // may be inserted more than once (RFC 2543 server keys); Find's predicate
 // tells the entries apart. Removal shifts the following entries back, so
-// there are no tombstones. The table grows at 3/4 load and shrinks at 1/8.
+// there are no tombstones. The table grows past its maximum load (3/4 by
+// default) and shrinks at 1/8. The home slot is the hash's low bits: hashes
+// must be mixed.
 
 #include <cstdint>
 #include <functional>
 #include <string_view>
 #include <vector>
 
-namespace parley::transaction {
+namespace parley {
 
 template <typename T>
-class TxnIndex {
+class HashIndex {
  public:
+  // Grows when more than max_load_eighths / 8 of the slots would be used.
+  explicit HashIndex(unsigned max_load_eighths = 6) : max_load_eighths_(max_load_eighths) {}
+
   static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
   // The first entry with this hash for which pred(const T&) holds.
@@ -31,7 +37,7 @@ class TxnIndex {
   }
 
   void Insert(uint64_t hash, T* value) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.empty() ? kMinSlots : slots_.size() * 2);
+    if ((size_ + 1) * 8 > slots_.size() * max_load_eighths_) Resize(slots_.empty() ? kMinSlots : slots_.size() * 2);
     Place(hash, value);
     ++size_;
   }
@@ -62,6 +68,15 @@ class TxnIndex {
   size_t size() const { return size_; }
   size_t capacity() const { return slots_.size(); }
 
+  // f(T&) for every entry, in no particular order; f must not insert or
+  // erase.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const Entry& e : slots_) {
+      if (e.value != nullptr) f(*e.value);
+    }
+  }
+
  private:
   struct Entry {
     uint64_t hash = 0;
@@ -85,8 +100,9 @@ class TxnIndex {
   }
 
   std::vector<Entry> slots_;  // size is 0 or a power of two
+  unsigned max_load_eighths_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };
 
-}  // namespace parley::transaction
+}  // namespace parley
