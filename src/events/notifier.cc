@@ -745,7 +745,9 @@ void Notifier::Remove(uint64_t id) {
 }
 
 void StoreSubscriptions::Save(size_t shard, store::SubscriptionRecord rec, std::function<void(bool)> done) {
-  store_.Write([this, shard, rec = std::move(rec), done = std::move(done)](store::Store& s) -> store::StoreExecutor::Completion {
+  // Nobody waits for a save without `done`: it rides with the next group.
+  const bool behind = !done;
+  auto write = [this, shard, rec = std::move(rec), done = std::move(done)](store::Store& s) -> store::StoreExecutor::Completion {
     auto r = s.UpsertSubscription(rec);
     if (!r.ok()) PLOG_WARN("subscription_save_failed", {{"id", rec.id}, {"error", r.error().message}});
     if (!done) return {};
@@ -753,11 +755,18 @@ void StoreSubscriptions::Save(size_t shard, store::SubscriptionRecord rec, std::
       bool ok = committed.ok();
       router_.Post(shard, [done, ok] { done(ok); });
     };
-  });
+  };
+  if (behind) {
+    store_.WriteBehind(std::move(write));
+  } else {
+    store_.Write(std::move(write));
+  }
 }
 
+// A removal lost to a crash costs one NOTIFY, answered 481 (which ends the
+// restored subscription): it need not cost a commit of its own.
 void StoreSubscriptions::Remove(int64_t id) {
-  store_.Write([id](store::Store& s) -> store::StoreExecutor::Completion {
+  store_.WriteBehind([id](store::Store& s) -> store::StoreExecutor::Completion {
     (void)s.DeleteSubscription(id);
     return {};
   });

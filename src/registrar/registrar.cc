@@ -244,7 +244,7 @@ void Registrar::FlushShard(size_t shard, std::function<void()> done) {
   }
   auto batch = std::make_shared<decltype(p.writes)>(std::move(p.writes));
   p.writes.clear();
-  store_.Write([batch, done](store::Store& s) -> store::StoreExecutor::Completion {
+  auto write = [batch, done](store::Store& s) -> store::StoreExecutor::Completion {
     Result<void> r = Ok();
     for (const auto& [key, b] : *batch) {
       r = b ? s.UpsertBinding(*b) : s.DeleteBinding(key.first, key.second);
@@ -259,7 +259,14 @@ void Registrar::FlushShard(size_t shard, std::function<void()> done) {
       }
       if (done) done();
     };
-  });
+  };
+  // The timer's flush joins the next group instead of forcing a commit;
+  // Flush() (shutdown) waits for its own.
+  if (done) {
+    store_.Write(std::move(write));
+  } else {
+    store_.WriteBehind(std::move(write));
+  }
 }
 
 void Registrar::Flush() {

@@ -16,10 +16,11 @@ Error NotRunning() { return Error(kErrUnavailable, "store executor is not runnin
 
 }  // namespace
 
-StoreExecutor::StoreExecutor(Opener open) : open_(std::move(open)) {}
+StoreExecutor::StoreExecutor(Opener open, std::chrono::milliseconds write_behind)
+    : open_(std::move(open)), write_behind_(write_behind) {}
 
 StoreExecutor::StoreExecutor(StoreConfig config)
-    : open_([config = std::move(config)] { return OpenStore(config); }) {}
+    : open_([config = std::move(config)] { return OpenStore(config); }), write_behind_(kDefaultWriteBehind) {}
 
 StoreExecutor::~StoreExecutor() { Stop(); }
 
@@ -129,12 +130,19 @@ void StoreExecutor::Loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return !queue_.empty() || state_ == State::kStopping; });
+      while (!Due()) {
+        if (queue_.empty()) {
+          cv_.wait(lock);
+        } else {  // write-behinds only: they wait for company or their time
+          cv_.wait_until(lock, behind_due_);
+        }
+      }
       if (queue_.empty()) {  // stopping, and drained
         state_ = State::kStopped;
         return;
       }
       batch.swap(queue_);
+      urgent_ = 0;
     }
     // Everything queued meanwhile (while the previous COMMIT ran) is one
     // batch: runs of consecutive writes in it become groups.
@@ -201,14 +209,28 @@ void StoreExecutor::RunRead(ReadFn& fn) {
   }
 }
 
-bool StoreExecutor::Enqueue(Item& item) {
+bool StoreExecutor::Due() const {
+  if (urgent_ > 0 || state_ == State::kStopping) return true;
+  return !queue_.empty() && std::chrono::steady_clock::now() >= behind_due_;
+}
+
+bool StoreExecutor::Enqueue(Item& item, bool wake) {
+  bool notify = wake;
   {
     std::lock_guard lock(mu_);
     if (state_ != State::kRunning && state_ != State::kStopping) return false;
     if (item.write) pending_writes_.fetch_add(1, std::memory_order_relaxed);
+    if (wake) {
+      ++urgent_;
+    } else if (queue_.empty()) {
+      // The first write-behind of a batch sets its deadline; the writer,
+      // asleep without one, must learn it.
+      behind_due_ = std::chrono::steady_clock::now() + write_behind_;
+      notify = true;
+    }
     queue_.push_back(std::move(item));
   }
-  cv_.notify_one();
+  if (notify) cv_.notify_one();
   return true;
 }
 
@@ -224,6 +246,16 @@ void StoreExecutor::Read(ReadFn fn) {
 void StoreExecutor::Write(WriteFn fn) {
   Item item{nullptr, std::move(fn)};
   if (Enqueue(item)) return;
+  fn = std::move(item.write);
+  ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);
+  failing.Fail(NotRunning());
+  Completion done = fn(failing);
+  if (done) done(NotRunning());
+}
+
+void StoreExecutor::WriteBehind(WriteFn fn) {
+  Item item{nullptr, std::move(fn)};
+  if (Enqueue(item, false)) return;
   fn = std::move(item.write);
   ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);
   failing.Fail(NotRunning());

@@ -16,11 +16,18 @@
 // what is committed when it runs (every write whose completion has run,
 // maybe later ones, never part of a group) and cannot write.
 //
+// WriteBehind queues a write that nobody waits for without waking the
+// writer: it joins the next group (in submission order, like any write),
+// and the writer commits it by itself once it has waited `write_behind`.
+// For state a crash may lose for that long (a subscription's removal: the
+// watcher answers the next NOTIFY with 481).
+//
 // Before Start() and after Stop(), Read/Write run `fn` at once on the
 // calling thread against a store that fails every call (kErrUnavailable),
 // and a write's completion gets that error: nothing waits forever.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -40,7 +47,9 @@ class StoreExecutor {
   // `open` makes a connection: called twice, on the writer's thread (then
   // Migrate) and on the reader's.
   using Opener = std::function<Result<std::unique_ptr<Store>>()>;
-  explicit StoreExecutor(Opener open);
+  // Longest a WriteBehind waits for a group to join.
+  static constexpr std::chrono::milliseconds kDefaultWriteBehind{200};
+  explicit StoreExecutor(Opener open, std::chrono::milliseconds write_behind = kDefaultWriteBehind);
   explicit StoreExecutor(StoreConfig config);  // opens OpenStore(config)
   ~StoreExecutor();  // drains pending work, then stops
 
@@ -57,6 +66,7 @@ class StoreExecutor {
 
   void Read(ReadFn fn);
   void Write(WriteFn fn);
+  void WriteBehind(WriteFn fn);
   // Concurrent read (see above); these run in submission order among
   // themselves. Writes through its Store fail with kErrState.
   void ReadCommitted(ReadFn fn);
@@ -80,13 +90,17 @@ class StoreExecutor {
   void ReaderLoop();
   void RunGroup(std::vector<WriteFn>& group);
   void RunRead(ReadFn& fn);
-  bool Enqueue(Item& item);
+  bool Enqueue(Item& item, bool wake = true);
+  bool Due() const;  // something to run now; mu_ held
 
   Opener open_;
   std::unique_ptr<Store> store_;  // used on the executor thread only
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;        // guarded by mu_
+  const std::chrono::milliseconds write_behind_;
+  size_t urgent_ = 0;             // items in queue_ not write-behind; guarded by mu_
+  std::chrono::steady_clock::time_point behind_due_{};  // oldest write-behind's deadline; guarded by mu_
   State state_ = State::kIdle;    // guarded by mu_
   std::atomic<size_t> pending_writes_{0};
   std::thread thread_;

@@ -80,14 +80,17 @@ class ExecutorTest : public testing::BackendTest {
     counters_ = std::make_shared<Counters>();
   }
 
-  std::unique_ptr<StoreExecutor> MakeExecutor() {
+  std::unique_ptr<StoreExecutor> MakeExecutor(
+      std::chrono::milliseconds write_behind = StoreExecutor::kDefaultWriteBehind) {
     std::string url = url_;
     auto counters = counters_;
-    return std::make_unique<StoreExecutor>([url, counters]() -> Result<std::unique_ptr<Store>> {
-      auto s = OpenStore({url, true});
-      if (!s.ok()) return s.take_error();
-      return std::unique_ptr<Store>(std::make_unique<CountingStore>(std::move(*s), counters));
-    });
+    return std::make_unique<StoreExecutor>(
+        [url, counters]() -> Result<std::unique_ptr<Store>> {
+          auto s = OpenStore({url, true});
+          if (!s.ok()) return s.take_error();
+          return std::unique_ptr<Store>(std::make_unique<CountingStore>(std::move(*s), counters));
+        },
+        write_behind);
   }
 
   // Blocks the executor thread until the returned promise is set.

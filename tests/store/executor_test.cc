@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "store/errors.h"
@@ -212,6 +213,86 @@ TEST_P(ExecutorTest, StopDrainsPendingWrites) {
   EXPECT_EQ(ex.pending(), 0u);
   auto check = Open();
   EXPECT_TRUE(check->GetMeta("k" + std::to_string(kN - 1))->has_value());
+}
+
+// A write-behind waits for the next write and shares its transaction, in
+// submission order; nothing else wakes the writer for it before its time.
+TEST_P(ExecutorTest, WriteBehindJoinsTheNextGroup) {
+  auto ex = MakeExecutor(std::chrono::hours(1));
+  ASSERT_TRUE(ex->Start().ok());
+  std::atomic<int> order{0}, behind_at{-1}, behind_done_at{-1};
+  ex->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    behind_at = order++;
+    EXPECT_TRUE(s.SetMeta("k", "behind").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      behind_done_at = order++;
+    };
+  });
+  EXPECT_EQ(ex->pending(), 1u);
+  // A read on the other connection: nothing was written yet.
+  std::promise<std::optional<std::string>> before;
+  ex->ReadCommitted([&](Store& s) {
+    auto v = s.GetMeta("k");
+    before.set_value(v.ok() ? *v : std::nullopt);
+  });
+  EXPECT_FALSE(before.get_future().get().has_value());
+  EXPECT_EQ(behind_at.load(), -1);
+  int begins = counters_->begins.load();
+  Countdown done;
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_EQ(order++, 1);  // after the write-behind, in the same group
+    EXPECT_TRUE(s.SetMeta("k", "urgent").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      done.Done();
+    };
+  });
+  ASSERT_TRUE(done.WaitFor(1));
+  EXPECT_EQ(behind_at.load(), 0);
+  EXPECT_EQ(behind_done_at.load(), 2);
+  EXPECT_EQ(counters_->begins.load(), begins + 1);
+  auto check = Open();
+  EXPECT_EQ(check->GetMeta("k")->value_or(""), "urgent");
+  ex->Stop();
+  EXPECT_EQ(ex->pending(), 0u);
+}
+
+// Alone, a write-behind commits once its delay is over; Stop() commits one
+// that is still waiting.
+TEST_P(ExecutorTest, WriteBehindCommitsAfterItsDelayOrAtStop) {
+  auto ex = MakeExecutor(std::chrono::milliseconds(20));
+  ASSERT_TRUE(ex->Start().ok());
+  Countdown done;
+  ex->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("a", "1").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      done.Done();
+    };
+  });
+  ASSERT_TRUE(done.WaitFor(1));  // nothing else was submitted
+  EXPECT_TRUE(Open()->GetMeta("a")->has_value());
+  ex->Stop();
+
+  auto slow = MakeExecutor(std::chrono::hours(1));
+  ASSERT_TRUE(slow->Start().ok());
+  bool completed = false;
+  slow->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("b", "2").ok());
+    return [&](const Result<void>& r) { completed = r.ok(); };
+  });
+  slow->Stop();
+  EXPECT_TRUE(completed);
+  EXPECT_TRUE(Open()->GetMeta("b")->has_value());
+
+  // Not running: the write fails at once, like Write.
+  bool failed = false;
+  slow->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_FALSE(s.SetMeta("c", "3").ok());
+    return [&](const Result<void>& r) { failed = !r.ok(); };
+  });
+  EXPECT_TRUE(failed);
 }
 
 TEST_P(ExecutorTest, PendingCountsQueuedWrites) {

@@ -120,7 +120,9 @@ void PresenceAgent::ArmExpiry(size_t shard, const std::string& aor, LivePublicat
     Shard& sh = shards_.At(shard);
     if (!sh.table.Expire(aor, etag)) return;
     ++sh.stats.publications_expired;
-    store_.Write([etag](store::Store& s) -> store::StoreExecutor::Completion {
+    // Expired either way: a restart drops it again (LoadFromStore skips
+    // expired publications), so the delete need not force a commit.
+    store_.WriteBehind([etag](store::Store& s) -> store::StoreExecutor::Completion {
       (void)s.DeletePublication(etag);
       return {};
     });
