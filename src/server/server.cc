@@ -133,6 +133,9 @@ Result<void> Server::Start() {
   cc.timers.t1 = std::chrono::milliseconds(config_.t1_ms);
   cc.timers.t2 = std::chrono::milliseconds(config_.t2_ms);
   cc.timers.t4 = std::chrono::milliseconds(config_.t4_ms);
+  // Timers J, K … of thousands of transactions a second expire together,
+  // up to 100 ms late, instead of waking the loop every 2 ms.
+  cc.timers.cleanup_slack = std::chrono::milliseconds(100);
   caps_.methods = {sip::Method::kOptions, sip::Method::kRegister};
   caps_.schemes = {sip::Scheme::kSip, sip::Scheme::kSips, sip::Scheme::kIm, sip::Scheme::kPres};
   caps_.extensions = {"path"};

@@ -53,7 +53,7 @@ class ClientTransactions::Scope {
 };
 
 ClientTransactions::ClientTransactions(LayerContext& ctx)
-    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }) {}
+    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }, ctx.config.cleanup_slack) {}
 
 ClientTransactions::~ClientTransactions() {
   txns_.ForEach([this](Txn& t) { CancelTimers(t); });

@@ -7,6 +7,7 @@
 // timer epoch, and the owner ignores it when either no longer matches.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -18,6 +19,8 @@ namespace parley::transaction {
 
 class DelayQueues {
  public:
+  static constexpr Clock::duration kSlackFrom = std::chrono::seconds(4);
+
   struct Entry {
     Clock::time_point when;
     uint64_t id = 0;
@@ -26,7 +29,8 @@ class DelayQueues {
   };
   using FireFn = std::function<void(const Entry&)>;
 
-  DelayQueues(TimerService& timers, FireFn fire) : timers_(timers), fire_(std::move(fire)) {}
+  DelayQueues(TimerService& timers, FireFn fire, Clock::duration slack = Clock::duration::zero())
+      : timers_(timers), fire_(std::move(fire)), slack_(slack) {}
   ~DelayQueues() {
     if (timer_ != 0) timers_.Cancel(timer_);
   }
@@ -38,10 +42,10 @@ class DelayQueues {
     for (Queue& each : queues_) {
       if (each.delay == delay) q = &each;
     }
-    if (q == nullptr) q = &queues_.emplace_back(Queue{delay, {}});
+    if (q == nullptr) q = &queues_.emplace_back(Queue{delay, delay >= kSlackFrom ? slack_ : Clock::duration::zero(), {}});
     Entry e{timers_.Now() + delay, id, epoch, slot};
     q->entries.push_back(e);
-    if (!firing_ && (timer_ == 0 || e.when < armed_for_)) Arm(e.when);
+    if (!firing_ && (timer_ == 0 || e.when + q->slack < armed_for_)) Arm(e.when + q->slack);
   }
 
   // Drops every entry (the owner has nothing left they could be for).
@@ -60,7 +64,9 @@ class DelayQueues {
  private:
   struct Queue {
     Clock::duration delay;
+    Clock::duration slack;  // how late its entries may fire
     std::deque<Entry> entries;
+    Clock::time_point due() const { return entries.front().when + slack; }
   };
 
   void Arm(Clock::time_point when) {
@@ -78,6 +84,14 @@ class DelayQueues {
     }
     return best;
   }
+  // The earliest time the loop timer must fire for, or max() when empty.
+  Clock::time_point NextDue() const {
+    Clock::time_point next = Clock::time_point::max();
+    for (const Queue& q : queues_) {
+      if (!q.entries.empty()) next = std::min(next, q.due());
+    }
+    return next;
+  }
 
   void OnTimer() {
     timer_ = 0;
@@ -91,11 +105,12 @@ class DelayQueues {
       fire_(e);
     }
     firing_ = false;
-    if (Queue* q = Earliest()) Arm(q->entries.front().when);
+    if (Clock::time_point next = NextDue(); next != Clock::time_point::max()) Arm(next);
   }
 
   TimerService& timers_;
   FireFn fire_;
+  const Clock::duration slack_;
   std::vector<Queue> queues_;  // a handful: one per distinct delay
   TimerId timer_ = 0;
   Clock::time_point armed_for_{};

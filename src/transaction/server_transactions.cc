@@ -44,7 +44,7 @@ class ServerTransactions::Scope {
 };
 
 ServerTransactions::ServerTransactions(LayerContext& ctx)
-    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }) {}
+    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }, ctx.config.cleanup_slack) {}
 
 ServerTransactions::~ServerTransactions() {
   txns_.ForEach([this](Txn& t) { CancelTimers(t); });

@@ -14,6 +14,10 @@ struct TimerConfig {
   Ms t1{500};   // RTT estimate
   Ms t2{4000};  // maximum retransmit interval for non-INVITE requests and INVITE responses
   Ms t4{5000};  // maximum time a message stays in the network
+  // How late the timers that only end a wait (from T4 up: J, K, D, H, I,
+  // L, M, and the F/B timeouts) may fire, so that a busy loop expires them
+  // in batches (transaction/delay_queues.h). 0: exactly on time.
+  Ms cleanup_slack{0};
 
   // §17.2.1: an INVITE server transaction sends 100 Trying itself if the TU
   // has not sent a provisional response within 200 ms.

@@ -36,6 +36,38 @@ TEST(DelayQueues, EntriesFireInDeadlineOrderOnOneLoopTimer) {
   EXPECT_EQ(queues.size(), 0u);
 }
 
+// With a slack, long timers fire in one batch at most `slack` late (never
+// early); short ones (retransmissions) stay exact.
+TEST(DelayQueues, LongTimersShareOneFiringWithinTheSlack) {
+  parley::testing::ManualTimers timers;
+  std::vector<uint64_t> fired;
+  DelayQueues queues(timers, [&](const DelayQueues::Entry& e) { fired.push_back(e.id); }, 100ms);
+  // 200 Timer Ks, 1 ms apart.
+  for (uint64_t i = 1; i <= 200; ++i) {
+    queues.Start(5s, i, 0, 0);
+    timers.Advance(1ms);
+  }
+  queues.Start(500ms, 1000, 0, 0);  // a retransmission: exact
+  EXPECT_EQ(timers.pending(), 1u);  // one loop timer for all
+  timers.Advance(500ms);
+  EXPECT_EQ(fired, (std::vector<uint64_t>{1000}));
+  fired.clear();
+  // t = 5.2 s: entry 1 was due at 5 s (slack until 5.1 s), entry 101 at 5.1 s.
+  timers.Advance(5s - 200ms - 500ms - 1ms);  // t = 4.999 s: nothing is due yet
+  EXPECT_TRUE(fired.empty());
+  timers.Advance(100ms);  // t = 5.099 s: due, but within the slack
+  EXPECT_TRUE(fired.empty());
+  timers.Advance(1ms);  // t = 5.1 s: the first batch, all due so far
+  ASSERT_EQ(fired.size(), 101u);
+  for (uint64_t i = 0; i < 101; ++i) EXPECT_EQ(fired[i], i + 1);
+  timers.Advance(99ms);  // t = 5.199 s: the next head (5.101 s) may still wait
+  EXPECT_EQ(fired.size(), 101u);
+  timers.Advance(2ms);  // t = 5.201 s
+  ASSERT_EQ(fired.size(), 200u);
+  EXPECT_EQ(fired.back(), 200u);
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
 TEST(DelayQueues, AFiringEntryMayStartAnotherAndClearStopsAll) {
   parley::testing::ManualTimers timers;
   std::vector<uint64_t> fired;
