@@ -5,6 +5,11 @@
 // earliest head. Starting such a timer is a push, with no allocation per
 // timer and nothing to cancel: an entry carries the transaction's id and
 // timer epoch, and the owner ignores it when either no longer matches.
+//
+// Timers of 4 s and more (J, K, D, H, I, L, M) only end a wait: given a
+// `slack` they may fire that much late, so that those of a busy loop expire
+// in batches (one wake-up per `slack` instead of one per 2 ms step of the
+// loop's timer grid); the first retransmission stays exact.
 
 #include <algorithm>
 #include <chrono>

@@ -14,8 +14,8 @@ struct TimerConfig {
   Ms t1{500};   // RTT estimate
   Ms t2{4000};  // maximum retransmit interval for non-INVITE requests and INVITE responses
   Ms t4{5000};  // maximum time a message stays in the network
-  // How late the timers that only end a wait (from T4 up: J, K, D, H, I,
-  // L, M, and the F/B timeouts) may fire, so that a busy loop expires them
+  // How late the queued timers that only end a wait (4 s and more: D, H,
+  // I, J, K, L, M) may fire, so that a busy loop expires them
   // in batches (transaction/delay_queues.h). 0: exactly on time.
   Ms cleanup_slack{0};
 
