@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hash_index.h"
 #include "common/result.h"
 #include "transaction/delay_queues.h"
 #include "transaction/layer_context.h"
 #include "transaction/slab.h"
-#include "common/hash_index.h"
 
 namespace parley::transaction {
 

@@ -24,8 +24,6 @@ namespace parley::transaction {
 
 class DelayQueues {
  public:
-  static constexpr Clock::duration kSlackFrom = std::chrono::seconds(4);
-
   struct Entry {
     Clock::time_point when;
     uint64_t id = 0;
@@ -67,6 +65,9 @@ class DelayQueues {
   }
 
  private:
+  // Delays from which a queue takes the slack (T4 and the 32 s timers).
+  static constexpr Clock::duration kSlackFrom = std::chrono::seconds(4);
+
   struct Queue {
     Clock::duration delay;
     Clock::duration slack;  // how late its entries may fire
