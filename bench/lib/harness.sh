@@ -234,7 +234,8 @@ run_sipp() {
   local out=$1 secs=$2 scen=$3; shift 3
   timeout -k 5 $((secs + 20)) sipp "$sipp_target" -sf "$root/bench/sipp/$scen.xml" -nostdin \
     -i 127.0.0.1 -timeout "${secs}s" -max_recv_loops 5000 -buff_size 8388608 \
-    -trace_stat -stf "$out.stat.csv" -fd 1 "${sipp_transport[@]}" "$@" >"$out.screen" 2>&1 || true
+    -trace_stat -stf "$out.stat.csv" -fd 1 -trace_err -error_file "$out.errors" -max_log_size 1048576 \
+    "${sipp_transport[@]}" "$@" >"$out.screen" 2>&1 || true
 }
 
 # Quick bounded run (probes, readiness, set-up); true when every call succeeded.
