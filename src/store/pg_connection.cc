@@ -20,6 +20,7 @@ constexpr SqlDialect kPgDialect{
     .name = "postgresql",
     .serial_key = "BIGSERIAL PRIMARY KEY",
     .blob_type = "BYTEA",
+    .int64_key = "BIGINT PRIMARY KEY",
     // Sequence values are handed out before commit, so concurrent writers
     // could commit seq 11 before seq 10 and a poller at 11 would never see
     // 10. Holding this lock until commit makes seq order the commit order

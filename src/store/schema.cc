@@ -182,6 +182,46 @@ CREATE TABLE group_members (
 );
 CREATE INDEX group_members_by_member ON group_members (member);
 )sql"},
+    // Presence rows are written on the request path (a 2xx waits for the
+    // commit) and read back whole only at start-up or when a user is
+    // deleted: every secondary index was one more page per commit. The
+    // subscription id becomes the table's own key ({INT64_KEY}: SQLite's
+    // rowid) instead of a second b-tree. (On PostgreSQL the rebuilt table's
+    // key index keeps the name subscriptions_v5_pkey.)
+    {5, R"sql(
+DROP INDEX publications_by_aor;
+DROP INDEX publications_by_expiry;
+CREATE TABLE subscriptions_v5 (
+  id {INT64_KEY},
+  package TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  subscriber TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'pending')),
+  expires_at BIGINT NOT NULL,
+  call_id TEXT NOT NULL,
+  local_tag TEXT NOT NULL,
+  remote_tag TEXT NOT NULL,
+  local_uri TEXT NOT NULL,
+  remote_party TEXT NOT NULL,
+  remote_target TEXT NOT NULL,
+  route TEXT NOT NULL,
+  local_cseq BIGINT NOT NULL,
+  remote_cseq BIGINT NOT NULL,
+  destination TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  options TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+INSERT INTO subscriptions_v5 (id, package, event_id, resource, subscriber, state, expires_at, call_id, local_tag,
+    remote_tag, local_uri, remote_party, remote_target, route, local_cseq, remote_cseq, destination, version,
+    options, updated_at)
+  SELECT id, package, event_id, resource, subscriber, state, expires_at, call_id, local_tag, remote_tag, local_uri,
+    remote_party, remote_target, route, local_cseq, remote_cseq, destination, version, options, updated_at
+  FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v5 RENAME TO subscriptions;
+)sql"},
 };
 
 }  // namespace

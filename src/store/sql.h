@@ -50,6 +50,7 @@ struct SqlDialect {
   std::string_view name;          // "sqlite", "postgresql"
   std::string_view serial_key;    // "{SERIAL}" in migrations: an auto-increment primary key
   std::string_view blob_type;     // "{BLOB}" in migrations: a binary column type
+  std::string_view int64_key;     // "{INT64_KEY}" in migrations: a 64-bit primary key the caller assigns
   std::string_view lock_changes;  // "" or a statement making seq order = commit order
   std::string_view lock_migrate;  // "" or a statement serializing concurrent Migrate()
   // Statements are calls in process, not round trips: several simple

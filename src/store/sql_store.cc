@@ -95,11 +95,12 @@ std::string Placeholders(size_t rows, size_t cols, std::string_view prefix = "")
   return out;
 }
 
-// A migration with the dialect's "{SERIAL}" and "{BLOB}" filled in.
+// A migration with the dialect's "{SERIAL}", "{BLOB}" and "{INT64_KEY}" filled in.
 std::string ExpandDdl(std::string_view ddl, const SqlDialect& d) {
   std::string out(ddl);
   for (auto [token, value] : {std::pair{std::string_view("{SERIAL}"), d.serial_key},
-                              std::pair{std::string_view("{BLOB}"), d.blob_type}}) {
+                              std::pair{std::string_view("{BLOB}"), d.blob_type},
+                              std::pair{std::string_view("{INT64_KEY}"), d.int64_key}}) {
     for (size_t pos = out.find(token); pos != std::string::npos; pos = out.find(token, pos + value.size())) {
       out.replace(pos, token.size(), value);
     }

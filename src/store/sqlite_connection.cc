@@ -25,6 +25,8 @@ constexpr SqlDialect kSqliteDialect{
     .name = "sqlite",
     .serial_key = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .blob_type = "BLOB",
+    // The rowid itself: no second b-tree for the key.
+    .int64_key = "INTEGER PRIMARY KEY",
     .lock_changes = "",  // one writer at a time: seq order is commit order
     .lock_migrate = "",  // BEGIN IMMEDIATE already serializes
     .embedded = true,

@@ -5,6 +5,7 @@
 
 #include "store/backend.h"
 #include "store/errors.h"
+#include "store/schema.h"
 #include "store/test_util.h"
 
 namespace parley::store {
@@ -122,6 +123,75 @@ TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
   auto bad_state = Sub(7, "alice@example.com", 1);
   bad_state.state = "terminated";
   EXPECT_EQ(store_->UpsertSubscription(bad_state).error().code, kErrInvalid);
+}
+
+// Migration 5 rebuilds the subscriptions table around its id and drops the
+// presence tables' secondary indexes: rows a version 4 schema holds come
+// through whole and stay writable.
+TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
+  std::string v2;
+  for (const Migration& m : Migrations()) {
+    if (m.version == 2) v2 = m.ddl;
+  }
+  const size_t from = v2.find("CREATE TABLE subscriptions (");
+  const size_t to = v2.find("CREATE TABLE xcap_documents");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  Raw("DROP TABLE subscriptions;" + v2.substr(from, to - from) +
+      "CREATE INDEX publications_by_aor ON publications (aor);"
+      "CREATE INDEX publications_by_expiry ON publications (expires_at);"
+      "UPDATE schema_version SET version = 4;");
+  ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
+  const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
+  ASSERT_TRUE(store_->UpsertSubscription(s).ok());
+  ASSERT_TRUE(store_->UpsertSubscription(Sub(int64_t{1} << 62, "carol@example.com", 10)).ok());
+  ASSERT_TRUE(store_->UpsertSubscription(Sub(7, "carol@example.com", 10)).ok());
+
+  ASSERT_TRUE(store_->Migrate().ok());
+  ASSERT_TRUE(store_->Migrate().ok());
+  auto all = store_->LoadSubscriptions();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, 7);
+  const SubscriptionRecord& got = (*all)[1];
+  EXPECT_EQ(got.id, 42);
+  EXPECT_EQ(got.package, s.package);
+  EXPECT_EQ(got.event_id, s.event_id);
+  EXPECT_EQ(got.resource, s.resource);
+  EXPECT_EQ(got.subscriber, s.subscriber);
+  EXPECT_EQ(got.state, s.state);
+  EXPECT_EQ(got.expires_at, s.expires_at);
+  EXPECT_EQ(got.call_id, s.call_id);
+  EXPECT_EQ(got.local_tag, s.local_tag);
+  EXPECT_EQ(got.remote_tag, s.remote_tag);
+  EXPECT_EQ(got.local_uri, s.local_uri);
+  EXPECT_EQ(got.remote_party, s.remote_party);
+  EXPECT_EQ(got.remote_target, s.remote_target);
+  EXPECT_EQ(got.route, s.route);
+  EXPECT_EQ(got.local_cseq, s.local_cseq);
+  EXPECT_EQ(got.remote_cseq, s.remote_cseq);
+  EXPECT_EQ(got.destination, s.destination);
+  EXPECT_EQ(got.version, s.version);
+  EXPECT_EQ(got.options, s.options);
+  EXPECT_EQ(got.updated_at, s.updated_at);
+  EXPECT_EQ((*all)[2].id, int64_t{1} << 62);
+  ASSERT_EQ(store_->LoadPublications()->size(), 1u);
+
+  // The key still refuses a second row and the upsert still updates.
+  SubscriptionRecord changed = s;
+  changed.local_cseq = 9;
+  ASSERT_TRUE(store_->UpsertSubscription(changed).ok());
+  all = store_->LoadSubscriptions();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].local_cseq, 9);
+  EXPECT_EQ(store_->DeleteExpiredSubscriptions(10).value_or(0), 2u);
+  EXPECT_TRUE(store_->DeleteSubscription(42).value_or(false));
+  EXPECT_EQ(store_->DeleteExpiredPublications(2000).value_or(0), 1u);
+  // The dropped indexes are gone: their names can be taken again.
+  Raw("CREATE INDEX publications_by_aor ON publications (aor);"
+      "CREATE INDEX publications_by_expiry ON publications (expires_at);"
+      "CREATE INDEX subscriptions_by_resource ON subscriptions (resource);"
+      "CREATE INDEX subscriptions_by_expiry ON subscriptions (expires_at);");
 }
 
 TEST_P(PresenceStoreTest, XcapDocumentsAreConditional) {
