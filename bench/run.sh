@@ -100,7 +100,7 @@ micro() { "$build/bench/parse_bench" --benchmark_min_time="${1:-0.5}"; }
 callgrind() {
   local n=${1:-2000}
   command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; return 1; }
-  for f in register message notify; do
+  for f in register message notify notify_200; do
     local file=bench/messages/$f.sip a b
     a=$(valgrind --tool=callgrind --callgrind-out-file=/dev/stdout "$build/bench/parse_count" "$file" "$n" 2>/dev/null | awk '/^totals:/{print $2}')
     b=$(valgrind --tool=callgrind --callgrind-out-file=/dev/stdout "$build/bench/parse_count" "$file" 0 2>/dev/null | awk '/^totals:/{print $2}')

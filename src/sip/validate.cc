@@ -30,7 +30,9 @@ bool ListParses(const Message& m, HeaderId id, NameAddrOptions opts) {
 }
 
 // Checks shared by requests and responses: the dialog/transaction identity.
-std::optional<Rejection> CheckIdentity(const Message& m) {
+// `addresses`: From and To must parse too (requests); a response's are
+// copies of the request's and parsed only by whoever reads them.
+std::optional<Rejection> CheckIdentity(const Message& m, bool addresses) {
   if (!m.Find(HeaderId::kVia)) return Rejection{400, "Missing Via Header"};
   if (!m.Find(HeaderId::kTo)) return Rejection{400, "Missing To Header"};
   if (!m.Find(HeaderId::kFrom)) return Rejection{400, "Missing From Header"};
@@ -38,8 +40,8 @@ std::optional<Rejection> CheckIdentity(const Message& m) {
   if (!m.Find(HeaderId::kCSeq)) return Rejection{400, "Missing CSeq Header"};
   if (auto r = CheckSingleValued(m)) return r;
   if (m.vias().empty()) return Rejection{400, "Malformed Via Header"};
-  if (!m.from()) return Rejection{400, "Malformed From Header"};
-  if (!m.to()) return Rejection{400, "Malformed To Header"};
+  if (addresses && !m.from()) return Rejection{400, "Malformed From Header"};
+  if (addresses && !m.to()) return Rejection{400, "Malformed To Header"};
   if (!ValidCallId(m.call_id())) return Rejection{400, "Malformed Call-ID Header"};
   if (!m.cseq()) {
     auto r = ParseCSeq(m.Value(HeaderId::kCSeq));
@@ -58,7 +60,7 @@ std::optional<Rejection> ValidateRequest(const Message& m) {
   if (!ruri) return Rejection{400, "Malformed Request-URI"};
   // Escaped headers are meaningless in a Request-URI (RFC 4475 §3.1.2.11).
   if (ruri->is_sip() && !ruri->headers.empty()) return Rejection{400, "Request-URI Contains Headers"};
-  if (auto r = CheckIdentity(m)) return r;
+  if (auto r = CheckIdentity(m, /*addresses=*/true)) return r;
   if (m.cseq()->method_text != m.method_text()) return Rejection{400, "CSeq Method Mismatch"};
   if (m.Find(HeaderId::kMaxForwards) && !m.max_forwards()) return Rejection{400, "Malformed Max-Forwards Header"};
   if (m.Find(HeaderId::kExpires) && !m.expires()) return Rejection{400, "Malformed Expires Header"};
@@ -86,7 +88,7 @@ std::optional<Rejection> ValidateRequest(const Message& m) {
 
 bool ValidResponse(const Message& m) {
   if (!m.parse_error().ok() || m.is_request()) return false;
-  if (CheckIdentity(m)) return false;
+  if (CheckIdentity(m, /*addresses=*/false)) return false;
   return true;
 }
 

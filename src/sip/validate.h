@@ -21,7 +21,9 @@ struct Rejection {
 std::optional<Rejection> ValidateRequest(const Message& m);
 
 // false when a response must be silently dropped (RFC 3261 §18.1.2; RFC
-// 4475 §3.1.2.5, §3.1.2.19).
+// 4475 §3.1.2.5, §3.1.2.19). Via, CSeq and Call-ID must parse (they match
+// the transaction); From and To only be there: they echo the request, and
+// from()/to() answer nullptr to a reader if one is malformed.
 bool ValidResponse(const Message& m);
 
 }  // namespace parley::sip

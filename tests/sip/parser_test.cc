@@ -215,5 +215,44 @@ TEST(Datagram, ResponseParse) {
   EXPECT_TRUE(ValidResponse(*m));
 }
 
+// A response's From and To only have to be there: they echo the request and
+// are parsed when read (nullptr if malformed). What matches the transaction
+// (Via, CSeq, Call-ID) must parse, and none may be missing.
+TEST(Datagram, ResponseValidation) {
+  const std::string good = "SIP/2.0 200 OK\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nTo: <sip:a@b>;tag=9\n"
+                           "From: <sip:c@d>;tag=1\nCall-ID: x\nCSeq: 1 NOTIFY\nContent-Length: 0\n\n";
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return ParseDatagram(Crlf(s), ParserLimits());
+  };
+  auto bad_from = with("From: <sip:c@d>;tag=1", "From: <sip:c@d;tag=1");
+  ASSERT_NE(bad_from, nullptr);
+  EXPECT_TRUE(ValidResponse(*bad_from));
+  EXPECT_EQ(bad_from->from(), nullptr);
+  ASSERT_NE(bad_from->to(), nullptr);
+  EXPECT_EQ(bad_from->to()->tag(), "9");
+  auto bad_to = with("To: <sip:a@b>;tag=9", "To: sip:a@b>;tag=9");
+  ASSERT_NE(bad_to, nullptr);
+  EXPECT_TRUE(ValidResponse(*bad_to));
+  EXPECT_EQ(bad_to->to(), nullptr);
+
+  for (auto [field, replacement] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n", ""},
+           {"Via: SIP/2.0/UDP h;branch=z9hG4bK1", "Via: SIP/2.0"},
+           {"CSeq: 1 NOTIFY", "CSeq: one NOTIFY"},
+           {"CSeq: 1 NOTIFY\r\n", ""},
+           {"Call-ID: x\r\n", ""},
+           {"From: <sip:c@d>;tag=1\r\n", ""},
+           {"To: <sip:a@b>;tag=9\r\n", ""},
+           {"Call-ID: x", "Call-ID: x\r\nCall-ID: y"}}) {
+    std::string s = Crlf(good);
+    s.replace(s.find(field), field.size(), replacement);
+    auto m = ParseDatagram(s, ParserLimits());
+    ASSERT_NE(m, nullptr) << field;
+    EXPECT_FALSE(ValidResponse(*m)) << field << " -> " << replacement;
+  }
+}
+
 }  // namespace
 }  // namespace parley::sip
