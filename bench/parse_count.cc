@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
   std::string msg = parley::bench::LoadMessage(argv[1]);
   long n = std::atol(argv[2]);
   parley::sip::ParserLimits limits;
-  // Warm up allocator and lazy statics outside the counted region.
   auto valid = [](const parley::sip::Message& m) {
     return m.is_request() ? !parley::sip::ValidateRequest(m).has_value() : parley::sip::ValidResponse(m);
   };
+  // Warm up allocator and lazy statics outside the counted region.
   auto warm = parley::sip::ParseDatagram(msg, limits);
   (void)valid(*warm);
   size_t ok = 0;
