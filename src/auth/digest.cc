@@ -7,6 +7,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/strings.h"
@@ -74,6 +75,31 @@ std::optional<std::string> FromBase64Url(std::string_view s) {
 }
 
 constexpr size_t kNonceRaw = 8 + 8 + 16;
+
+// Random bytes from OpenSSL's DRBG, drawn 1 KiB at a time per thread: one
+// RAND_bytes call costs about as much as the rest of issuing a nonce
+// (provider lookup, locks, a fork check), and a challenge needs 8 bytes.
+// parleyd never forks after its loops start, so a buffer cannot be shared
+// with a child.
+void FillRandom(unsigned char* out, size_t n) {
+  struct Pool {
+    unsigned char bytes[1024];
+    size_t pos = sizeof(bytes);
+  };
+  thread_local Pool pool;
+  while (n > 0) {
+    if (pool.pos == sizeof(pool.bytes)) {
+      RAND_bytes(pool.bytes, sizeof(pool.bytes));
+      pool.pos = 0;
+    }
+    size_t take = std::min(n, sizeof(pool.bytes) - pool.pos);
+    std::memcpy(out, pool.bytes + pool.pos, take);
+    OPENSSL_cleanse(pool.bytes + pool.pos, take);
+    pool.pos += take;
+    out += take;
+    n -= take;
+  }
+}
 
 // OpenSSL 3 looks an algorithm up in its provider tables (under a lock) on
 // every implicit use; fetch each once.
@@ -191,7 +217,7 @@ std::string NonceService::Issue(int64_t now_unix) const {
   unsigned char raw[kNonceRaw];
   uint64_t ts = static_cast<uint64_t>(now_unix);
   for (int i = 0; i < 8; ++i) raw[i] = static_cast<unsigned char>(ts >> (56 - 8 * i));
-  RAND_bytes(raw + 8, 8);
+  FillRandom(raw + 8, 8);
   unsigned char mac[32];
   Mac(key_, raw, 16, mac);
   std::memcpy(raw + 16, mac, 16);
@@ -245,7 +271,7 @@ std::string MakeChallenge(Algorithm a, std::string_view realm, std::string_view 
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
+  FillRandom(reinterpret_cast<unsigned char*>(out.data()), n);
   return out;
 }
 
