@@ -759,7 +759,7 @@ void StoreSubscriptions::Save(size_t shard, store::SubscriptionRecord rec, std::
   if (behind) {
     store_.WriteBehind(std::move(write));
   } else {
-    store_.Write(std::move(write));
+    store_.Write(std::move(write), store::Durability::kCommit);
   }
 }
 

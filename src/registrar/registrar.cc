@@ -302,7 +302,7 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
       }
       done(outcome);
     };
-  });
+  }, store::Durability::kCommit);
 }
 
 void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>& changes) {

@@ -152,6 +152,16 @@ std::vector<Setting> Settings() {
          c.store_url = v.back();
          return Ok();
        }},
+      {"store.sync_soft_state", "--sync-soft-state",
+       "true: bindings, publications and subscriptions are synced to disk before their 2xx too "
+       "(default false: committed, safe from a parleyd crash, not from a power loss)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         std::string l = ToLower(v.back());
+         if (l != "true" && l != "false") return Error(1, "sync_soft_state: true or false, not " + v.back());
+         c.sync_soft_state = l == "true";
+         return Ok();
+       }},
       {"auth.algorithms", "--auth-algorithm", "digest algorithm to offer, in order (md5, sha-256); repeatable", true,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
          c.auth_algorithms.clear();
@@ -247,13 +257,14 @@ std::vector<Setting> Settings() {
 std::optional<std::vector<std::string>> TomlValues(const toml::node& n) {
   std::vector<std::string> out;
   auto scalar = [&](const toml::node& e) -> bool {
-    if (auto s = e.value<std::string>()) {
+    // Booleans first: value<int64_t>() converts them to 0/1.
+    if (const auto* b = e.as_boolean()) {
+      out.push_back(b->get() ? "true" : "false");
+    } else if (auto s = e.value<std::string>()) {
       out.push_back(*s);
     } else if (auto i = e.value<int64_t>()) {
       if (*i < 0) return false;
       out.push_back(std::to_string(*i));
-    } else if (auto b = e.value<bool>()) {
-      out.push_back(*b ? "true" : "false");
     } else {
       return false;
     }

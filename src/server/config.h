@@ -41,6 +41,10 @@ struct ServerConfig {
   std::string server_header = "Parley/0.1";
   // Store: "" = sqlite in data_dir; "sqlite:PATH" or "postgresql://…".
   std::string store_url;
+  // fsync every commit, also of soft state (bindings, publications,
+  // subscriptions), which by default survives a crash of parleyd but not a
+  // power loss (store::Durability).
+  bool sync_soft_state = false;
   // Digest challenges offered, in order ("md5", "sha-256").
   // MD5 only by default: some deployed clients (baresip 1.0 / libre) give up on a
   // 401 that also offers SHA-256 (RFC 8760). Add "sha-256" to offer both.

@@ -84,6 +84,7 @@ Result<void> Server::Start() {
   store::StoreConfig sc;
   sc.url = config_.store_url.empty() ? store::DefaultStoreUrl(config_.data_dir) : config_.store_url;
   store_ = std::make_unique<store::StoreExecutor>(sc);
+  store_->set_sync_soft_state(config_.sync_soft_state);
   if (auto r = store_->Start(); !r.ok()) return Error(1, "store " + sc.url + ": " + r.error().message);
   auto domains = StoreSync<std::vector<std::string>>(*store_, [](store::Store& s) { return s.ListDomains(); });
   if (!domains.ok()) return Error(1, "store: " + domains.error().message);

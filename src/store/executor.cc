@@ -127,6 +127,7 @@ void StoreExecutor::Run(std::promise<Result<void>>& started) {
 void StoreExecutor::Loop() {
   std::deque<Item> batch;
   std::vector<WriteFn> group;
+  Durability durability = Durability::kCommit;  // the group's: kDisk if any write's is
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -149,21 +150,23 @@ void StoreExecutor::Loop() {
     for (Item& item : batch) {
       if (item.write) {
         group.push_back(std::move(item.write));
-        if (group.size() >= kMaxGroup) RunGroup(group);
+        if (item.durability == Durability::kDisk) durability = Durability::kDisk;
+        if (group.size() >= kMaxGroup) RunGroup(group, durability);
       } else {
-        RunGroup(group);
+        RunGroup(group, durability);
         RunRead(item.read);
       }
     }
-    RunGroup(group);
+    RunGroup(group, durability);
     batch.clear();
   }
 }
 
-void StoreExecutor::RunGroup(std::vector<WriteFn>& group) {
+void StoreExecutor::RunGroup(std::vector<WriteFn>& group, Durability& durability) {
   if (group.empty()) return;
   ExecutorStore view(store_.get(), ExecutorStore::Kind::kGroup);
-  Result<void> result = store_->Begin();
+  Result<void> result = store_->Begin(durability);
+  durability = Durability::kCommit;
   if (!result.ok()) view.Fail(result.error());  // the writes still run, against a failing store
   std::vector<Completion> completions;
   completions.reserve(group.size());
@@ -187,7 +190,8 @@ void StoreExecutor::RunGroup(std::vector<WriteFn>& group) {
   if (!result.ok()) {
     PLOG_WARN("store_group_failed", {{"writes", group.size()}, {"error", result.error().message}});
   }
-  // Only now, after COMMIT returned: the writes are durable (or gone).
+  // Only now, after COMMIT returned: the writes are as durable as the
+  // group asked (or gone).
   for (Completion& done : completions) {
     if (!done) continue;
     try {
@@ -243,8 +247,8 @@ void StoreExecutor::Read(ReadFn fn) {
   fn(failing);
 }
 
-void StoreExecutor::Write(WriteFn fn) {
-  Item item{nullptr, std::move(fn)};
+void StoreExecutor::Write(WriteFn fn, Durability durability) {
+  Item item{nullptr, std::move(fn), sync_soft_state_ ? Durability::kDisk : durability};
   if (Enqueue(item)) return;
   fn = std::move(item.write);
   ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);
@@ -254,7 +258,7 @@ void StoreExecutor::Write(WriteFn fn) {
 }
 
 void StoreExecutor::WriteBehind(WriteFn fn) {
-  Item item{nullptr, std::move(fn)};
+  Item item{nullptr, std::move(fn), sync_soft_state_ ? Durability::kDisk : Durability::kCommit};
   if (Enqueue(item, false)) return;
   fn = std::move(item.write);
   ExecutorStore failing(nullptr, ExecutorStore::Kind::kGroup);

@@ -22,6 +22,10 @@
 // For state a crash may lose for that long (a subscription's removal: the
 // watcher answers the next NOTIFY with 481).
 //
+// Durability: a group commits with Durability::kDisk (fsync) when any of
+// its writes asked for it, else kCommit (see store.h). Write-behinds are
+// kCommit.
+//
 // Before Start() and after Stop(), Read/Write run `fn` at once on the
 // calling thread against a store that fails every call (kErrUnavailable),
 // and a write's completion gets that error: nothing waits forever.
@@ -65,8 +69,11 @@ class StoreExecutor {
   using WriteFn = std::function<Completion(Store&)>;
 
   void Read(ReadFn fn);
-  void Write(WriteFn fn);
+  void Write(WriteFn fn, Durability durability = Durability::kDisk);
   void WriteBehind(WriteFn fn);
+  // Every write kDisk, soft state included (server option
+  // store.sync_soft_state). Before Start().
+  void set_sync_soft_state(bool on) { sync_soft_state_ = on; }
   // Concurrent read (see above); these run in submission order among
   // themselves. Writes through its Store fail with kErrState.
   void ReadCommitted(ReadFn fn);
@@ -82,13 +89,14 @@ class StoreExecutor {
   struct Item {
     ReadFn read;    // exactly one of the two is set
     WriteFn write;
+    Durability durability = Durability::kDisk;
   };
 
   void Run(std::promise<Result<void>>& started);
   void RunReader(std::promise<Result<void>>& started);
   void Loop();
   void ReaderLoop();
-  void RunGroup(std::vector<WriteFn>& group);
+  void RunGroup(std::vector<WriteFn>& group, Durability& durability);
   void RunRead(ReadFn& fn);
   bool Enqueue(Item& item, bool wake = true);
   bool Due() const;  // something to run now; mu_ held
@@ -99,6 +107,7 @@ class StoreExecutor {
   std::condition_variable cv_;
   std::deque<Item> queue_;        // guarded by mu_
   const std::chrono::milliseconds write_behind_;
+  bool sync_soft_state_ = false;
   size_t urgent_ = 0;             // items in queue_ not write-behind; guarded by mu_
   std::chrono::steady_clock::time_point behind_due_{};  // oldest write-behind's deadline; guarded by mu_
   State state_ = State::kIdle;    // guarded by mu_

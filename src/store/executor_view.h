@@ -32,7 +32,8 @@ class ExecutorStore final : public Store {
   const std::optional<Error>& error() const { return error_; }
 
   Result<void> Migrate() override { return Refuse(); }
-  Result<void> Begin() override { return Refuse(); }
+  using Store::Begin;
+  Result<void> Begin(Durability) override { return Refuse(); }
   Result<void> Commit() override { return Refuse(); }
   Result<void> Rollback() override { return Refuse(); }
 

@@ -134,7 +134,11 @@ class PgConnection final : public SqlConnection {
     return r;
   }
 
-  Result<void> Begin() override { return ExecScript("BEGIN"); }
+  Result<void> Begin(Durability d) override {
+    // SET LOCAL ends with the transaction.
+    if (durable_ && d == Durability::kCommit) return ExecScript("BEGIN; SET LOCAL synchronous_commit = off");
+    return ExecScript("BEGIN");
+  }
 
   Result<void> Commit() override {
     if (PQstatus(conn_) != CONNECTION_OK) {

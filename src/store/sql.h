@@ -80,7 +80,10 @@ class SqlConnection {
   // waited for there, never half-way through a group). Commit fails unless
   // the transaction really committed. Rollback succeeds when no
   // transaction is left, even if the connection was lost.
-  virtual Result<void> Begin() = 0;
+  // `d` kCommit: this transaction's COMMIT does not wait for the disk
+  // (SQLite synchronous=NORMAL in WAL mode, PostgreSQL synchronous_commit
+  // off). A connection opened non-durable never waits.
+  virtual Result<void> Begin(Durability d) = 0;
   virtual Result<void> Commit() = 0;
   virtual Result<void> Rollback() = 0;
 };

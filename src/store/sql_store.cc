@@ -212,9 +212,9 @@ Result<void> SqlStore::Migrate() {
   return r;
 }
 
-Result<void> SqlStore::Begin() {
+Result<void> SqlStore::Begin(Durability d) {
   if (in_txn_) return Error(kErrState, "Begin: a transaction is already open");
-  if (auto r = conn_->Begin(); !r.ok()) return r;
+  if (auto r = conn_->Begin(d); !r.ok()) return r;
   EndTransaction();
   in_txn_ = true;
   return Ok();

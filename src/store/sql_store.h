@@ -21,7 +21,8 @@ class SqlStore final : public Store {
   explicit SqlStore(std::unique_ptr<SqlConnection> conn);
 
   Result<void> Migrate() override;
-  Result<void> Begin() override;
+  using Store::Begin;
+  Result<void> Begin(Durability d) override;
   Result<void> Commit() override;
   Result<void> Rollback() override;
 
@@ -152,7 +153,7 @@ Result<T> SqlStore::Guarded(Mode mode, F&& body) {
   }
   bool own = mode != Mode::kSingle && !in_txn_;
   if (own) {
-    if (auto b = conn_->Begin(); !b.ok()) return b.error();
+    if (auto b = conn_->Begin(Durability::kDisk); !b.ok()) return b.error();
   }
   auto run = [&]() -> Result<T> {
     // Feed writers take the change lock before any row lock, so two of

@@ -127,7 +127,16 @@ class SqliteConnection final : public SqlConnection {
     return Ok();
   }
 
-  Result<void> Begin() override { return ExecScript("BEGIN IMMEDIATE"); }
+  Result<void> Begin(Durability d) override {
+    // The safety level cannot change inside a transaction: set it first,
+    // and only when it differs from the last one.
+    bool full = durable_ && d == Durability::kDisk;
+    if (full != full_sync_) {
+      if (auto r = ExecScript(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !r.ok()) return r;
+      full_sync_ = full;
+    }
+    return ExecScript("BEGIN IMMEDIATE");
+  }
   Result<void> Commit() override { return ExecScript("COMMIT"); }
   Result<void> Rollback() override {
     if (sqlite3_get_autocommit(db_) != 0) return Ok();  // SQLite already rolled back
@@ -141,6 +150,8 @@ class SqliteConnection final : public SqlConnection {
     std::string mode;
     if (auto r = QueryText("PRAGMA journal_mode=WAL", &mode); !r.ok()) return r;
     if (mode != "wal" && mode != "memory") return Error(kErrIo, "sqlite: cannot enable WAL (journal_mode=" + mode + ")");
+    durable_ = durable;
+    full_sync_ = durable;
     std::string sync = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
     if (auto r = ExecScript(sync); !r.ok()) return r;
     // Index pages of a large message queue stay in memory (the default
@@ -201,6 +212,8 @@ class SqliteConnection final : public SqlConnection {
   }
 
   sqlite3* db_;
+  bool durable_ = true;    // opened durable: kDisk commits sync
+  bool full_sync_ = true;  // the synchronous level set now is FULL
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;
 };
 

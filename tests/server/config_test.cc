@@ -20,6 +20,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_EQ(c->http_listen, "127.0.0.1:8080");
   EXPECT_EQ(c->t1_ms, 500u);
   EXPECT_EQ(c->cache_entries, 10000u);
+  EXPECT_FALSE(c->sync_soft_state);
 }
 
 TEST(Config, FlagsForEverySetting) {
@@ -28,7 +29,8 @@ TEST(Config, FlagsForEverySetting) {
                  "--http", "127.0.0.1:9090", "--t1-ms", "100", "--t2-ms", "800", "--t4-ms", "1000",
                  "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
-                 "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500"});
+                 "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500",
+                 "--sync-soft-state", "true"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -51,6 +53,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_EQ(c->tls_key, "k.pem");
   EXPECT_EQ(c->server_header, "X/1");
   EXPECT_EQ(c->cache_entries, 500u);
+  EXPECT_TRUE(c->sync_soft_state);
 }
 
 TEST(Config, TomlFile) {
@@ -66,6 +69,8 @@ t1_ms = 250
 max_connections = 99
 [http]
 listen = ""
+[store]
+sync_soft_state = true
 )");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->domains.size(), 2u);
@@ -76,6 +81,7 @@ listen = ""
   EXPECT_EQ(c->t1_ms, 250u);
   EXPECT_EQ(c->max_connections, 99u);
   EXPECT_EQ(c->http_listen, "");
+  EXPECT_TRUE(c->sync_soft_state);
 }
 
 TEST(Config, Errors) {
@@ -84,6 +90,7 @@ TEST(Config, Errors) {
   EXPECT_FALSE(Args({"--threads", "-1"}).ok());
   EXPECT_FALSE(Args({"--log-level", "chatty"}).ok());
   EXPECT_FALSE(Args({"--t1-ms", "0"}).ok());
+  EXPECT_FALSE(Args({"--sync-soft-state", "sometimes"}).ok());
   EXPECT_FALSE(Args({"--no-such-flag"}).ok());
   EXPECT_FALSE(LoadConfigFromToml("threads = \"two\"").ok());
   EXPECT_FALSE(LoadConfigFromToml("[sip\nt1_ms = 1").ok());

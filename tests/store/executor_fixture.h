@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 // Counts transactions; can slow down or break COMMIT.
 struct Counters {
   std::atomic<int> begins{0};
+  std::atomic<int> disk_begins{0};  // of which Durability::kDisk
   std::atomic<int> commits_returned{0};
   std::atomic<int> rollbacks{0};
   std::atomic<int> commit_delay_ms{0};
@@ -33,9 +34,11 @@ class CountingStore : public testing::ForwardingStore {
  public:
   CountingStore(std::unique_ptr<Store> inner, std::shared_ptr<Counters> c)
       : ForwardingStore(std::move(inner)), c_(std::move(c)) {}
-  Result<void> Begin() override {
+  using Store::Begin;
+  Result<void> Begin(Durability d) override {
     ++c_->begins;
-    return inner_->Begin();
+    if (d == Durability::kDisk) ++c_->disk_begins;
+    return inner_->Begin(d);
   }
   Result<void> Commit() override {
     if (int d = c_->commit_delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));

@@ -419,5 +419,71 @@ TEST_P(ExecutorTest, ConcurrentWriterWhileTheExecutorWrites) {
   EXPECT_EQ(admin->ListUsers()->size(), static_cast<size_t>(kUsers + kImport));
 }
 
+// A group commits with the strictest durability any of its writes asked
+// for; write-behinds and kCommit writes alone do not sync; with
+// set_sync_soft_state every group does.
+TEST_P(ExecutorTest, GroupDurabilityIsTheStrictestOfItsWrites) {
+  auto ex = MakeExecutor(std::chrono::hours(1));
+  ASSERT_TRUE(ex->Start().ok());
+  auto write = [&](StoreExecutor& e, const std::string& key, Durability d, Countdown& done) {
+    e.Write(
+        [key, &done](Store& s) -> StoreExecutor::Completion {
+          EXPECT_TRUE(s.SetMeta(key, "v").ok());
+          return [&done](const Result<void>& r) {
+            EXPECT_TRUE(r.ok());
+            done.Done();
+          };
+        },
+        d);
+  };
+  {  // soft alone: one group, not synced
+    Countdown done;
+    auto gate = Block(*ex);
+    write(*ex, "a", Durability::kCommit, done);
+    write(*ex, "b", Durability::kCommit, done);
+    int begins = counters_->begins.load(), disk = counters_->disk_begins.load();
+    gate.set_value();
+    ASSERT_TRUE(done.WaitFor(2));
+    EXPECT_EQ(counters_->begins.load(), begins + 1);
+    EXPECT_EQ(counters_->disk_begins.load(), disk);
+  }
+  {  // one kDisk write makes its whole group synced
+    Countdown done;
+    auto gate = Block(*ex);
+    write(*ex, "c", Durability::kCommit, done);
+    write(*ex, "d", Durability::kDisk, done);
+    int begins = counters_->begins.load(), disk = counters_->disk_begins.load();
+    gate.set_value();
+    ASSERT_TRUE(done.WaitFor(2));
+    EXPECT_EQ(counters_->begins.load(), begins + 1);
+    EXPECT_EQ(counters_->disk_begins.load(), disk + 1);
+  }
+  {  // the next group starts soft again
+    Countdown done;
+    int disk = counters_->disk_begins.load();
+    write(*ex, "e", Durability::kCommit, done);
+    ASSERT_TRUE(done.WaitFor(1));
+    EXPECT_EQ(counters_->disk_begins.load(), disk);
+  }
+  ex->Stop();
+  auto check = Open();
+  for (const char* k : {"a", "b", "c", "d", "e"}) EXPECT_TRUE(check->GetMeta(k)->has_value()) << k;
+
+  auto strict = MakeExecutor(std::chrono::milliseconds(1));
+  strict->set_sync_soft_state(true);
+  ASSERT_TRUE(strict->Start().ok());
+  Countdown done;
+  int disk = counters_->disk_begins.load();
+  write(*strict, "f", Durability::kCommit, done);
+  ASSERT_TRUE(done.WaitFor(1));
+  strict->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("g", "v").ok());
+    return [&](const Result<void>&) { done.Done(); };
+  });
+  ASSERT_TRUE(done.WaitFor(2));
+  EXPECT_EQ(counters_->disk_begins.load(), disk + 2);
+  strict->Stop();
+}
+
 }  // namespace
 }  // namespace parley::store

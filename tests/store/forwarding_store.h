@@ -13,7 +13,8 @@ class ForwardingStore : public store::Store {
   explicit ForwardingStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
 
   Result<void> Migrate() override { return inner_->Migrate(); }
-  Result<void> Begin() override { return inner_->Begin(); }
+  using Store::Begin;
+  Result<void> Begin(store::Durability d) override { return inner_->Begin(d); }
   Result<void> Commit() override { return inner_->Commit(); }
   Result<void> Rollback() override { return inner_->Rollback(); }
   Result<void> AddDomain(const std::string& d) override { return inner_->AddDomain(d); }

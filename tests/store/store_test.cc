@@ -10,6 +10,7 @@
 #include "store/backend.h"
 #include "store/errors.h"
 #include "store/schema.h"
+#include "store/sql.h"
 #include "store/test_util.h"
 
 namespace parley::store {
@@ -500,6 +501,44 @@ TEST(OpenStore, Urls) {
   auto no_dir = OpenStore({"sqlite:/proc/parley-cannot/parley.db", true});
   ASSERT_FALSE(no_dir.ok());
   EXPECT_EQ(no_dir.error().code, kErrUnavailable);
+}
+
+// Begin(kCommit) lowers the sync level for that transaction only; kDisk
+// restores it; a connection opened non-durable never syncs. The one test
+// that reads each backend's own setting (SQLite's synchronous pragma,
+// PostgreSQL's synchronous_commit).
+TEST_P(StoreTest, CommitDurabilitySetsTheSyncLevelPerTransaction) {
+  const bool sqlite = GetParam() == "sqlite";
+  auto open = [&](bool durable) {
+    return sqlite ? OpenSqlite(url().substr(std::string("sqlite:").size()), durable)
+                  : OpenPostgres(url().substr(std::string("postgresql:").size()), durable);
+  };
+  auto level = [&](SqlConnection& c) {
+    SqlRows rows;
+    auto r = c.Exec(sqlite ? "PRAGMA synchronous" : "SELECT current_setting('synchronous_commit')", {}, &rows);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return rows.empty() ? std::string() : rows.at(0, 0);
+  };
+  const std::string full = sqlite ? "2" : "on", relaxed = sqlite ? "1" : "off";
+  auto conn = open(true);
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  SqlConnection& c = **conn;
+  EXPECT_EQ(level(c), full);
+  ASSERT_TRUE(c.Begin(Durability::kCommit).ok());
+  EXPECT_EQ(level(c), relaxed);
+  ASSERT_TRUE(c.Commit().ok());
+  ASSERT_TRUE(c.Begin(Durability::kCommit).ok());  // unchanged: no second switch
+  EXPECT_EQ(level(c), relaxed);
+  ASSERT_TRUE(c.Rollback().ok());
+  ASSERT_TRUE(c.Begin(Durability::kDisk).ok());
+  EXPECT_EQ(level(c), full);
+  ASSERT_TRUE(c.Commit().ok());
+
+  auto lax = open(false);
+  ASSERT_TRUE(lax.ok()) << lax.error().message;
+  ASSERT_TRUE((*lax)->Begin(Durability::kDisk).ok());
+  EXPECT_EQ(level(**lax), relaxed);
+  ASSERT_TRUE((*lax)->Commit().ok());
 }
 
 }  // namespace

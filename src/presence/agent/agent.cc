@@ -188,7 +188,7 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
         }
       });
     };
-  });
+  }, store::Durability::kCommit);
 }
 
 Result<size_t> PresenceAgent::LoadFromStore() {
