@@ -9,6 +9,7 @@
 #       offered rate, p50/p99 flow latency, peak memory; a table with parley/kamailio ratios
 #   bench/run.sh --micro          Google Benchmark micro-benchmarks
 #   bench/run.sh --callgrind      instructions per parsed message (repeatable)
+#   bench/run.sh --machine        CPU µs this machine charges per wake-up, timer and fdatasync
 #   bench/run.sh --smoke          a few seconds of every mode; fails on any failed flow
 #   bench/run.sh --check-deps | --install-deps
 #   bench/run.sh --backlog N [...]  also: N messages stored for one offline user who then registers:
@@ -31,6 +32,7 @@ while (($#)); do
   case $1 in
     --micro) mode=micro ;;
     --callgrind) mode=callgrind ;;
+    --machine) mode=machine ;;
     --smoke) mode=smoke ;;
     --check-deps) mode=check-deps ;;
     --install-deps) mode=install-deps ;;
@@ -89,7 +91,7 @@ check_deps() {
 
 need_build() {
   [[ -f $build/build.ninja || -f $build/Makefile ]] || cmake --preset release -DPARLEY_BUILD_BENCH=ON >/dev/null
-  local targets=(parleyd parse_bench parse_count)
+  local targets=(parleyd parse_bench parse_count machine_probe)
   cmake --build "$build" --target help 2>/dev/null | grep -q '\bparleyctl\b' && targets+=(parleyctl)
   cmake --build "$build" -j2 --target "${targets[@]}" >/dev/null
 }
@@ -135,6 +137,9 @@ write_meta() {
     echo "durations=flat out ${max_secs} s per try, fixed rate ${cpu_secs} s"
     echo "inflight=${inflight:-per flow (200; publish/fanout 20)} flows in progress at most when flat out"
     echo "watchers=$watchers"
+    # What every message's wake-up costs here: read CPU per flow against it.
+    [[ -x $build/bench/machine_probe ]] &&
+      echo "machine=$("$build/bench/machine_probe" "$work" 1000 --line)"
     echo "command=bench/run.sh ${orig_args[*]}"
   } >"$work/meta"
 }
@@ -248,6 +253,7 @@ case $mode in
     check_deps
     ;;
   micro) need_build; micro ;;
+  machine) need_build; "$build/bench/machine_probe" "${TMPDIR:-/tmp}" ;;
   callgrind) need_build; callgrind ;;
   load)
     [[ -z ${PARLEY_BENCH_NETNS:-} ]] && need_build
@@ -260,6 +266,7 @@ case $mode in
     if [[ -z ${PARLEY_BENCH_NETNS:-} ]]; then
       need_build
       micro 0.01 >/dev/null && echo "smoke: micro ok"
+      "$build/bench/machine_probe" "${TMPDIR:-/tmp}" 200 | grep -q '^fdatasync_us=' && echo "smoke: machine ok"
       if command -v valgrind >/dev/null; then callgrind 20 >/dev/null && echo "smoke: callgrind ok"; fi
       command -v sipp >/dev/null || { echo "smoke: sipp not installed, load skipped"; exit 0; }
       if [[ $(id -u) -ne 0 ]]; then echo "smoke: not root (no private netns), load skipped"; exit 0; fi

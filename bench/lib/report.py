@@ -266,7 +266,8 @@ def results(work, out_md):
     for k, label in (("date", "date (UTC)"), ("commit", "commit"), ("cpu", "CPU"), ("cores", "cores"),
                      ("kernel", "kernel"), ("parleyd", "parleyd"), ("kamailio", "Kamailio"), ("sipp", "SIPp"),
                      ("threads", "server threads / Kamailio children"), ("users", "users"),
-                     ("durations", "durations"), ("watchers", "watchers (fanout flow)")):
+                     ("durations", "durations"), ("watchers", "watchers (fanout flow)"),
+                     ("machine", "machine: CPU per wake-up, timer, fdatasync (`bench/run.sh --machine`)")):
         if k in meta:
             lines.append("| %s | %s |" % (label, meta[k]))
     if flows:
