@@ -78,13 +78,25 @@ void SocketAddress::set_port(uint16_t port) {
 }
 
 std::string SocketAddress::ip() const {
-  char buf[INET6_ADDRSTRLEN] = {0};
   if (is_v6()) {
+    char buf[INET6_ADDRSTRLEN] = {0};
     inet_ntop(AF_INET6, &storage_.v6.sin6_addr, buf, sizeof(buf));
-  } else if (valid()) {
-    inet_ntop(AF_INET, &storage_.v4.sin_addr, buf, sizeof(buf));
+    return buf;
   }
-  return buf;
+  if (!valid()) return {};
+  // By hand: glibc's inet_ntop formats IPv4 with sprintf, and the
+  // authenticator asks for every request's source.
+  const auto* b = reinterpret_cast<const unsigned char*>(&storage_.v4.sin_addr);
+  char buf[16];
+  size_t n = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) buf[n++] = '.';
+    unsigned v = b[i];
+    if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+    buf[n++] = static_cast<char>('0' + v % 10);
+  }
+  return std::string(buf, n);
 }
 
 std::string SocketAddress::HostForUri() const { return is_v6() ? "[" + ip() + "]" : ip(); }

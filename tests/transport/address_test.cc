@@ -17,6 +17,11 @@ TEST(SocketAddressTest, ParsesAndFormatsBothFamilies) {
   EXPECT_FALSE(v4->is_v6());
   EXPECT_EQ(v4->port(), 5080);
   EXPECT_EQ(v4->ToString(), "192.0.2.1:5080");
+  // Every octet width, formatted without inet_ntop.
+  for (const char* ip : {"0.0.0.0", "9.10.99.100", "255.255.255.255", "127.0.0.1", "10.200.3.45"}) {
+    EXPECT_EQ(SocketAddress::Parse(ip, 1)->ip(), ip);
+  }
+  EXPECT_EQ(SocketAddress().ip(), "");
 
   auto v6 = SocketAddress::ParseHostPort("[2001:db8::1]:5061");
   ASSERT_TRUE(v6);
