@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/durability.h"
 
 namespace parley::store {
 
