@@ -31,6 +31,24 @@ bool LooseRoutedToUs(const sip::Message& m, const proxy::LocalTarget& local) {
 
 }  // namespace
 
+bool Authenticator::ChallengedAnywhere(const sip::Message& m) {
+  switch (m.method()) {
+    case sip::Method::kAck:
+    case sip::Method::kCancel:
+    case sip::Method::kInvite:
+    case sip::Method::kOptions:
+      return false;
+    default:
+      break;
+  }
+  const sip::NameAddr* to = m.to();
+  if (to == nullptr || to->has_tag() || m.from() == nullptr) return false;  // in-dialog: LooseRoutedToUs may pass it
+  for (const auto& h : m.headers()) {
+    if (h.id == sip::HeaderId::kAuthorization || h.id == sip::HeaderId::kProxyAuthorization) return false;
+  }
+  return true;
+}
+
 void Authenticator::Challenge(RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale) {
   bool reg = ctx.request->method() == sip::Method::kRegister;
   // A retransmitted request may as well be challenged again: keep no state.
@@ -52,6 +70,11 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
   if (ctx.to_self && method == sip::Method::kOptions) return Verdict::kContinue;
   if (LooseRoutedToUs(m, host.local())) return Verdict::kContinue;
 
+  // Source failures are counted and checked on the loop that runs this:
+  // the shard of the request's user when it has credentials (where its
+  // failures are recorded), the receiving loop when it has none (see
+  // ChallengedAnywhere), which answers a throttled source's first request
+  // with a challenge and its credentials with 403.
   AaaShard& here = shards_.Local();
   std::string source_ip = ctx.source.remote.ip();
   auto now = host.timers().Now();

@@ -48,6 +48,16 @@ class Authenticator : public proxy::Processor {
   std::string_view name() const override { return "authenticator"; }
   proxy::Verdict Process(proxy::RequestContextPtr& ctx, proxy::ProcessorHost& host) override;
 
+  // True for a request every shard answers alike, from no shard's state: an
+  // out-of-dialog request without Authorization or Proxy-Authorization,
+  // other than ACK, CANCEL, OPTIONS and INVITE (whose ACK and CANCEL must
+  // find its transaction on its own shard). Process challenges it unless
+  // the checks before it reject it first, or its source is throttled on
+  // the loop that runs it. The server answers such a request on the loop
+  // that received it: the first half of every digest exchange costs no
+  // hop to another loop.
+  static bool ChallengedAnywhere(const sip::Message& m);
+
  private:
   enum class Outcome { kOk, kWrong, kUnknownOrError, kLocked };
   void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);

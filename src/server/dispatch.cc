@@ -1,5 +1,6 @@
 #include "server/dispatch.h"
 
+#include "aaa/authenticator.h"
 #include "common/strings.h"
 #include "sip/response.h"
 
@@ -44,6 +45,11 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
     if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return IHash(sip::AorKey(who->uri)) % shards;
   }
   return IHash(m.call_id()) % shards;
+}
+
+size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving) {
+  if (receiving < shards && m.is_request() && aaa::Authenticator::ChallengedAnywhere(m)) return receiving;
+  return ShardOf(m, shards);
 }
 
 std::string NewShardBranch(size_t shard) {

@@ -15,6 +15,14 @@ namespace parley::server {
 
 size_t ShardOf(const sip::Message& m, size_t shards);
 
+// The shard that handles a request or response received on loop
+// `receiving`: ShardOf, except for a request the authenticator challenges
+// on any shard (aaa::Authenticator::ChallengedAnywhere), which stays where
+// it arrived. Its retransmissions arrive on the same loop (the kernel
+// spreads UDP by 4-tuple, a connection belongs to one loop) and meet its
+// transaction there.
+size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving);
+
 // A branch for a request created on `shard`: "z9hG4bK-s<hex>-<random>".
 std::string NewShardBranch(size_t shard);
 

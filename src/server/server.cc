@@ -384,8 +384,9 @@ void Server::OnChange(const store::Change& c) {
 }
 
 void Server::Dispatch(transport::IncomingMessage&& in) {
-  size_t shard = ShardOf(*in.message, cores_.size());
   runtime::Loop* current = runtime::Loop::Current();
+  size_t shard = current ? HandlingShard(*in.message, cores_.size(), current->index())
+                         : ShardOf(*in.message, cores_.size());
   if (current && current->index() == shard) {
     cores_[shard]->OnMessage(std::move(in));
     return;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "aaa/authenticator.h"
 #include "server/dispatch.h"
 #include "sip/response.h"
 #include "server/server.h"
@@ -276,6 +277,47 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
   ASSERT_TRUE(anon);
   EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
+}
+
+// The first request of a digest exchange is challenged on the loop that
+// received it; credentials, dialogs, INVITE (its ACK and CANCEL) and
+// responses go to their owner.
+TEST(Dispatch, RequestsWithoutCredentialsStayWhereTheyArrive) {
+  auto parse = [](const std::string& method, const std::string& to, const std::string& extra = "") {
+    return sip::ParseDatagram(testing::ToCrlf(method + " sip:bob@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nTo: " +
+                                              to + "\nFrom: <sip:alice@b>;tag=2\nCall-ID: cid\nCSeq: 1 " + method +
+                                              "\nMax-Forwards: 70\n" + extra + "Content-Length: 0\n\n"),
+                              sip::ParserLimits());
+  };
+  size_t bob = IHash("bob@b") % 8, alice = IHash("alice@b") % 8;
+  size_t elsewhere = (std::max(bob, alice) + 1) % 8;
+  ASSERT_NE(elsewhere, bob);
+  ASSERT_NE(elsewhere, alice);
+  for (const char* method : {"REGISTER", "MESSAGE", "SUBSCRIBE", "PUBLISH", "INFO"}) {
+    auto m = parse(method, "<sip:bob@b>");
+    ASSERT_TRUE(m) << method;
+    EXPECT_TRUE(aaa::Authenticator::ChallengedAnywhere(*m)) << method;
+    EXPECT_EQ(HandlingShard(*m, 8, elsewhere), elsewhere) << method;
+  }
+  for (const std::string header : {"Authorization", "Proxy-Authorization"}) {
+    std::string h = header + ": Digest username=\"bob\", realm=\"b\", nonce=\"n\", uri=\"sip:b\", response=\"r\"\n";
+    auto reg = parse("REGISTER", "<sip:bob@b>", h);
+    ASSERT_TRUE(reg) << header;
+    EXPECT_FALSE(aaa::Authenticator::ChallengedAnywhere(*reg)) << header;
+    EXPECT_EQ(HandlingShard(*reg, 8, elsewhere), bob) << header;
+  }
+  for (const char* method : {"INVITE", "ACK", "CANCEL", "OPTIONS"}) {
+    auto m = parse(method, "<sip:bob@b>");
+    ASSERT_TRUE(m) << method;
+    EXPECT_FALSE(aaa::Authenticator::ChallengedAnywhere(*m)) << method;
+    EXPECT_EQ(HandlingShard(*m, 8, elsewhere), alice) << method;
+  }
+  auto in_dialog = parse("SUBSCRIBE", "<sip:bob@b>;tag=9");
+  ASSERT_TRUE(in_dialog);
+  EXPECT_EQ(HandlingShard(*in_dialog, 8, elsewhere), alice);
+  auto reg = parse("REGISTER", "<sip:bob@b>");
+  EXPECT_EQ(HandlingShard(*reg, 8, 8), bob);  // no such loop
+  EXPECT_EQ(HandlingShard(*reg, 1, 0), 0u);
 }
 
 TEST(Shutdown, StopsCleanlyAndRefusesNewWork) {
