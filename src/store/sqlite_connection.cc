@@ -7,12 +7,14 @@
 
 #include <charconv>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "common/log.h"
 #include "store/errors.h"
 #include "store/sql.h"
+#include "store/sqlite_checkpointer.h"
 
 namespace parley::store {
 namespace {
@@ -66,6 +68,10 @@ class SqliteConnection final : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
+    if (checkpointer_) {
+      sqlite3_wal_hook(db_, nullptr, nullptr);
+      checkpointer_.reset();  // joins its thread and closes its connection first
+    }
     for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
   }
@@ -144,12 +150,17 @@ class SqliteConnection final : public SqlConnection {
   }
 
   // Sets the pragmas every connection needs; called once after opening.
-  Result<void> Configure(bool durable) {
+  // A database file in WAL mode gets a background checkpointer.
+  Result<void> Configure(const std::string& path, bool durable) {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     std::string mode;
     if (auto r = QueryText("PRAGMA journal_mode=WAL", &mode); !r.ok()) return r;
     if (mode != "wal" && mode != "memory") return Error(kErrIo, "sqlite: cannot enable WAL (journal_mode=" + mode + ")");
+    if (mode == "wal") {
+      checkpointer_ = std::make_unique<SqliteCheckpointer>(path, durable);
+      checkpointer_->Attach(db_);
+    }
     durable_ = durable;
     full_sync_ = durable;
     std::string sync = durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
@@ -215,6 +226,7 @@ class SqliteConnection final : public SqlConnection {
   bool durable_ = true;    // opened durable: kDisk commits sync
   bool full_sync_ = true;  // the synchronous level set now is FULL
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;  // file databases only
 };
 
 // Creates the database file (and its directory) readable by us only: it
@@ -250,7 +262,7 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
     return Error(kErrUnavailable, "sqlite: cannot open " + path + ": " + msg);
   }
   auto conn = std::make_unique<SqliteConnection>(db);
-  if (auto r = conn->Configure(durable); !r.ok()) return r.error();
+  if (auto r = conn->Configure(path, durable); !r.ok()) return r.error();
   PLOG_DEBUG("store_open", {{"backend", "sqlite"}, {"path", path}, {"durable", durable ? 1 : 0}});
   return std::unique_ptr<SqlConnection>(std::move(conn));
 }
