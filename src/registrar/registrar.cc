@@ -16,13 +16,20 @@ using proxy::Verdict;
 
 namespace {
 
-std::string HttpDate(int64_t unix) {
-  std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+// Formatted once per second per loop (strftime was 0.5 % of a REGISTER).
+const std::string& HttpDate(int64_t unix) {
+  thread_local int64_t cached_at = -1;
+  thread_local std::string text;
+  if (unix != cached_at) {
+    std::time_t t = static_cast<std::time_t>(unix);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    size_t n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text.assign(buf, n);
+    cached_at = unix;
+  }
+  return text;
 }
 
 // "<uri>;expires=N;params" for a 200 to REGISTER.

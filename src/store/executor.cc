@@ -1,5 +1,7 @@
 #include "store/executor.h"
 
+#include <pthread.h>
+
 #include <exception>
 
 #include "common/log.h"
@@ -35,6 +37,7 @@ Result<void> StoreExecutor::Start() {
   // The thread owns the promise: set_value may still be running when
   // get() returns here.
   thread_ = std::thread([this, started = std::move(started)]() mutable { Run(started); });
+  pthread_setname_np(thread_.native_handle(), "parley-store-w");  // names show in top -H, perf, /proc
   Result<void> r = result.get();
   if (!r.ok()) {
     thread_.join();
@@ -45,6 +48,7 @@ Result<void> StoreExecutor::Start() {
   auto reader_result = reader_started.get_future();
   reader_thread_ =
       std::thread([this, started = std::move(reader_started)]() mutable { RunReader(started); });
+  pthread_setname_np(reader_thread_.native_handle(), "parley-store-r");
   r = reader_result.get();
   if (!r.ok()) {
     reader_thread_.join();

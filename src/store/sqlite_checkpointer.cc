@@ -1,5 +1,7 @@
 #include "store/sqlite_checkpointer.h"
 
+#include <pthread.h>
+
 #include "common/log.h"
 
 namespace parley::store {
@@ -45,6 +47,7 @@ void SqliteCheckpointer::Request() {
   requested_ = true;
   if (!thread_.joinable()) {
     thread_ = std::thread([this] { Run(); });
+    pthread_setname_np(thread_.native_handle(), "parley-ckpt");
   } else {
     cv_.notify_one();
   }

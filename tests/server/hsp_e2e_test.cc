@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "auth/digest.h"
@@ -41,7 +42,10 @@ TEST_F(Hsp, RegisterIsChallengedThenAccepted) {
   auto exp = ok->contacts()[0].params.Get("expires");
   ASSERT_TRUE(exp);
   EXPECT_GE(std::stoi(std::string(*exp)), 599);
-  EXPECT_NE(ok->Find(sip::HeaderId::kDate), nullptr);
+  // RFC 3261 §20.17: rfc1123-date, always GMT.
+  std::string date(ok->Value(sip::HeaderId::kDate));
+  EXPECT_TRUE(std::regex_match(date, std::regex(R"([A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)")))
+      << date;
 }
 
 TEST_F(Hsp, Sha256CredentialsWork) {
