@@ -146,65 +146,69 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
     Challenge(ctx, host, realm, true);  // replayed nonce count
     return Verdict::kDone;
   }
-  std::string user_aor =
+  auto check = std::make_shared<Check>();
+  check->user_aor =
       creds->username.find('@') != std::string::npos ? ToLower(creds->username) : creds->username + "@" + realm;
-
-  // Check the response on the shard that owns the user, then come back.
-  size_t back = ctx.shard;
-  std::string method_text(m.method_text());
-  auto holder = std::make_shared<RequestContextPtr>(std::move(p));
-  proxy::ProcessorHost* h = &host;
-  auto on_owner = [this, holder, h, back, user_aor, identity_aor, consumed, method_text,
-                   creds = std::move(*creds)](AaaShard& owner) {
-    auto now_owner = h->timers().Now();  // same clock source on every loop
-    if (owner.user_failures.Blocked(user_aor, now_owner)) {
-      shards_.router().Post(back, [this, holder, h, user_aor, identity_aor, consumed] {
-        Finish(std::move(*holder), *h, Outcome::kLocked, user_aor, identity_aor, consumed);
-      });
-      return;
-    }
-    auto check = [this, &owner, holder, h, back, user_aor, identity_aor, consumed, method_text,
-                  creds](UserDirectory::Status st, const store::UserRecord* u) {
-      Outcome outcome = Outcome::kUnknownOrError;
-      if (st == UserDirectory::Status::kFound && u->enabled) {
-        const std::string& ha1 = creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
-        outcome = auth::DigestEquals(auth::ExpectedResponse(creds, ha1, method_text), creds.response)
-                      ? Outcome::kOk
-                      : Outcome::kWrong;
-      }
-      if (outcome != Outcome::kOk) owner.user_failures.Fail(user_aor, h->timers().Now());
-      shards_.router().Post(back, [this, holder, h, outcome, user_aor, identity_aor, consumed] {
-        Finish(std::move(*holder), *h, outcome, user_aor, identity_aor, consumed);
-      });
-    };
-    owner.users.Resolve(user_aor, check);
-  };
+  check->identity_aor = std::move(identity_aor);
+  check->creds = std::move(*creds);
+  check->consumed = consumed;
+  check->back = ctx.shard;
+  check->host = &host;
+  size_t owner = shards_.router().ShardOf(check->user_aor);
+  check->ctx = std::move(p);
   // A REGISTER is dispatched to its AOR's shard and most other requests to
   // their From AOR's, so the owner is usually this shard: no hop there (a
   // MESSAGE goes to its recipient's shard and makes one hop here).
-  shards_.RunOn(shards_.router().ShardOf(user_aor), std::move(on_owner));
+  shards_.RunOn(owner, [this, check](AaaShard& s) mutable { OnOwner(std::move(check), s); });
   return Verdict::kPending;
 }
 
-void Authenticator::Finish(RequestContextPtr ctx, proxy::ProcessorHost& host, Outcome outcome, std::string user_aor,
-                           std::string identity_aor, size_t consumed) {
-  if (outcome != Outcome::kOk) {
-    shards_.Local().source_failures.Fail(ctx->source.remote.ip(), host.timers().Now());
-    PLOG_INFO("auth_failed", {{"user", user_aor}, {"from", ctx->source.remote.ToString()},
-                              {"reason", outcome == Outcome::kLocked ? "locked" : outcome == Outcome::kWrong ? "wrong" : "unknown"}});
-    host.Respond(*ctx, 403, outcome == Outcome::kLocked ? "Too Many Failed Attempts" : "Authentication Failed");
+// On the user's shard: its failure window and directory, then back.
+void Authenticator::OnOwner(std::shared_ptr<Check> check, AaaShard& owner) {
+  auto back = [this](std::shared_ptr<Check> c) {
+    size_t shard = c->back;
+    shards_.router().Post(shard, [this, c = std::move(c)] { Finish(*c); });
+  };
+  if (owner.user_failures.Blocked(check->user_aor, check->host->timers().Now())) {
+    check->outcome = Outcome::kLocked;
+    back(std::move(check));
     return;
   }
-  if (user_aor != identity_aor) {
-    host.Respond(*ctx, 403, "Identity Mismatch");
+  // `check` stays alive until Resolve returns, whichever loop runs Finish.
+  owner.users.Resolve(check->user_aor, [&owner, check, back](UserDirectory::Status st,
+                                                             const store::UserRecord* u) mutable {
+    Check& c = *check;
+    if (st == UserDirectory::Status::kFound && u->enabled) {
+      const std::string& ha1 = c.creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
+      c.outcome = auth::DigestEquals(auth::ExpectedResponse(c.creds, ha1, c.ctx->request->method_text()),
+                                     c.creds.response)
+                      ? Outcome::kOk
+                      : Outcome::kWrong;
+    }
+    if (c.outcome != Outcome::kOk) owner.user_failures.Fail(c.user_aor, c.host->timers().Now());
+    back(std::move(check));
+  });
+}
+
+void Authenticator::Finish(Check& c) {
+  proxy::ProcessorHost& host = *c.host;
+  if (c.outcome != Outcome::kOk) {
+    shards_.Local().source_failures.Fail(c.ctx->source.remote.ip(), host.timers().Now());
+    PLOG_INFO("auth_failed", {{"user", c.user_aor}, {"from", c.ctx->source.remote.ToString()},
+                              {"reason", c.outcome == Outcome::kLocked ? "locked" : c.outcome == Outcome::kWrong ? "wrong" : "unknown"}});
+    host.Respond(*c.ctx, 403, c.outcome == Outcome::kLocked ? "Too Many Failed Attempts" : "Authentication Failed");
+    return;
+  }
+  if (c.user_aor != c.identity_aor) {
+    host.Respond(*c.ctx, 403, "Identity Mismatch");
     return;
   }
   // Proxy credentials for our realm go no further (RFC 3261 §22.3).
-  if (ctx->request->headers()[consumed].id == sip::HeaderId::kProxyAuthorization) {
-    ctx->request->RemoveHeaderAt(consumed);
+  if (c.ctx->request->headers()[c.consumed].id == sip::HeaderId::kProxyAuthorization) {
+    c.ctx->request->RemoveHeaderAt(c.consumed);
   }
-  ctx->authenticated = std::move(user_aor);
-  host.Resume(std::move(ctx));
+  c.ctx->authenticated = std::move(c.user_aor);
+  host.Resume(std::move(c.ctx));
 }
 
 }  // namespace parley::aaa

@@ -60,9 +60,20 @@ class Authenticator : public proxy::Processor {
 
  private:
   enum class Outcome { kOk, kWrong, kUnknownOrError, kLocked };
+  // A request whose credentials are checked on the user's shard: one
+  // allocation carried there and back (the credentials are never copied).
+  struct Check {
+    proxy::RequestContextPtr ctx;
+    proxy::ProcessorHost* host = nullptr;
+    size_t back = 0;      // the request's shard
+    size_t consumed = 0;  // index of the field the credentials came from
+    std::string user_aor, identity_aor;
+    auth::Credentials creds;
+    Outcome outcome = Outcome::kUnknownOrError;
+  };
   void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);
-  void Finish(proxy::RequestContextPtr ctx, proxy::ProcessorHost& host, Outcome outcome, std::string user_aor,
-              std::string identity_aor, size_t consumed);
+  void OnOwner(std::shared_ptr<Check> check, AaaShard& owner);
+  void Finish(Check& check);
 
   const AuthConfig& config_;
   auth::NonceService& nonces_;

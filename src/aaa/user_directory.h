@@ -34,7 +34,8 @@ class UserDirectory {
   // `done` always runs on this shard's loop, never inside Get.
   void Get(const std::string& aor, Done done);
   // Like Get, but when the cache knows the answer `done` runs inside the
-  // call (no loop turn); otherwise as Get.
+  // call (no loop turn), as its last step: `aor` is not read after it;
+  // otherwise as Get.
   void Resolve(const std::string& aor, Done done);
   void Invalidate(const std::string& aor);
 

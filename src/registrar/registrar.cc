@@ -157,7 +157,8 @@ class Registrar::Processor : public proxy::Processor {
     size_t back = ctx.shard;
     size_t owner = r_.router_.ShardOf(aor);
     Registrar* reg = &r_;
-    r_.tables_.On(owner, [reg, owner, back, holder, h, op = std::move(op), path](LocationTable& table) {
+    // Usually this shard (a REGISTER is dispatched to its AOR's): no loop turn.
+    r_.tables_.RunOn(owner, [reg, owner, back, holder, h, op = std::move(op), path](LocationTable& table) {
       auto applied = table.Apply(op);
       if (!applied.ok()) {
         reg->router_.Post(back, [holder, h] { h->Respond(**holder, 400, "Out Of Order CSeq"); });
