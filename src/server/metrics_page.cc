@@ -4,6 +4,7 @@
 #include "common/metrics.h"
 #include "common/strings.h"
 #include "server/server.h"
+#include "store/sqlite_checkpointer.h"
 
 namespace parley::server {
 
@@ -189,6 +190,13 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_message_retries_on_presence_total", "counter",
                "Deliveries waiting for their retry time that ran early: the user published an open presence");
         line("parley_message_retries_on_presence_total", "", ms.retries_on_presence);
+        header("parley_store_pending", "gauge", "Store reads and writes queued or running");
+        line("parley_store_pending", "", store_->pending());
+        auto ckpt = store::SqliteCheckpoints();
+        header("parley_store_wal_checkpoints_total", "counter",
+               "SQLite WAL checkpoints: by the checkpointer thread, or by a commit (the thread fell behind)");
+        line("parley_store_wal_checkpoints_total", "by=\"thread\"", ckpt.background);
+        line("parley_store_wal_checkpoints_total", "by=\"commit\"", ckpt.inline_);
         out.append(metrics::Registry::Global().RenderPrometheus());
         HttpResponse r = HttpResponse::Text(200, std::move(out));
         r.content_type = "text/plain; version=0.0.4";
