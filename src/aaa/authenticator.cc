@@ -66,6 +66,8 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
   RequestContext& ctx = *p;
   const sip::Message& m = *ctx.request;
   sip::Method method = m.method();
+  // What passes here without credentials must stay outside
+  // ChallengedAnywhere: the server answers those on any loop.
   if (method == sip::Method::kAck || method == sip::Method::kCancel) return Verdict::kContinue;
   if (ctx.to_self && method == sip::Method::kOptions) return Verdict::kContinue;
   if (LooseRoutedToUs(m, host.local())) return Verdict::kContinue;

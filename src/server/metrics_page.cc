@@ -4,7 +4,7 @@
 #include "common/metrics.h"
 #include "common/strings.h"
 #include "server/server.h"
-#include "store/sqlite_checkpointer.h"
+#include "store/sql.h"
 
 namespace parley::server {
 

@@ -90,6 +90,14 @@ class SqlConnection {
 };
 
 Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool durable);
+
+// WAL checkpoints of every SQLite file database in this process
+// (sqlite_checkpointer.h), for tests and metrics.
+struct SqliteCheckpointCounts {
+  uint64_t background = 0;  // passes run by a checkpointer thread
+  uint64_t inline_ = 0;     // run by a committing thread: the WAL outgrew kInlinePages
+};
+SqliteCheckpointCounts SqliteCheckpoints();
 Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo, bool durable);
 
 }  // namespace parley::store

@@ -14,7 +14,7 @@ SqliteCheckpointCounts SqliteCheckpoints() {
   return {background_passes.load(std::memory_order_relaxed), inline_passes.load(std::memory_order_relaxed)};
 }
 
-SqliteCheckpointer::SqliteCheckpointer(std::string path, bool durable) : path_(std::move(path)), durable_(durable) {}
+SqliteCheckpointer::SqliteCheckpointer(std::string path) : path_(std::move(path)) {}
 
 SqliteCheckpointer::~SqliteCheckpointer() {
   {
@@ -43,8 +43,7 @@ int SqliteCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, in
 
 void SqliteCheckpointer::Request() {
   if (pending_.exchange(true, std::memory_order_acq_rel)) return;  // a pass is queued or running
-  std::lock_guard lock(mu_);
-  requested_ = true;
+  std::lock_guard lock(mu_);  // the waiter checks pending_ under it: no lost wake-up
   if (!thread_.joinable()) {
     thread_ = std::thread([this] { Run(); });
     pthread_setname_np(thread_.native_handle(), "parley-ckpt");
@@ -56,9 +55,10 @@ void SqliteCheckpointer::Request() {
 void SqliteCheckpointer::Run() {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  // Read the schema at once: that opens the database and its WAL, which
+  // a checkpoint on a connection that has read nothing yet may skip.
   if (sqlite3_open_v2(path_.c_str(), &db, flags, nullptr) != SQLITE_OK ||
-      sqlite3_exec(db, durable_ ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr, nullptr,
-                   nullptr) != SQLITE_OK) {
+      sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
     PLOG_WARN("store_checkpointer", {{"path", path_}, {"error", db ? sqlite3_errmsg(db) : "out of memory"}});
     sqlite3_close_v2(db);
     db = nullptr;  // requests are taken and dropped: inline passes bound the WAL
@@ -66,9 +66,8 @@ void SqliteCheckpointer::Run() {
   // Its own commits never reach the WAL hook: it writes nothing.
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return requested_ || stop_; });
+    cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) || stop_; });
     if (stop_) break;
-    requested_ = false;
     lock.unlock();
     // A commit from now on asks for one more pass: nothing it wrote waits
     // for a commit after it.

@@ -16,14 +16,9 @@
 #include <string>
 #include <thread>
 
-namespace parley::store {
+#include "store/sql.h"  // SqliteCheckpoints()
 
-// Process-wide counts, for tests and metrics.
-struct SqliteCheckpointCounts {
-  uint64_t background = 0;  // passes run by a checkpointer thread
-  uint64_t inline_ = 0;     // run by the committing thread: the WAL outgrew kInlinePages
-};
-SqliteCheckpointCounts SqliteCheckpoints();
+namespace parley::store {
 
 class SqliteCheckpointer {
  public:
@@ -33,13 +28,16 @@ class SqliteCheckpointer {
   static constexpr int kBackgroundPages = 1000;
   static constexpr int kInlinePages = 16000;
 
-  SqliteCheckpointer(std::string path, bool durable);
+  // Its own connection to `path` syncs as every connection in WAL mode
+  // does when it checkpoints: the WAL before, the database file after.
+  explicit SqliteCheckpointer(std::string path);
   ~SqliteCheckpointer();
   SqliteCheckpointer(const SqliteCheckpointer&) = delete;
   SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
 
   // Installs the commit hook on `db` (replacing SQLite's automatic
-  // checkpoint). `db` must outlive neither this nor be used after it.
+  // checkpoint). Remove it (sqlite3_wal_hook(db, nullptr, nullptr))
+  // before destroying this.
   void Attach(sqlite3* db);
 
  private:
@@ -48,12 +46,10 @@ class SqliteCheckpointer {
   void Run();
 
   const std::string path_;
-  const bool durable_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool requested_ = false;  // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
-  std::atomic<bool> pending_{false};
+  bool stop_ = false;                 // guarded by mu_
+  std::atomic<bool> pending_{false};  // a pass is asked for and has not started
   std::thread thread_;  // started on the first request
 };
 

@@ -158,7 +158,7 @@ class SqliteConnection final : public SqlConnection {
     if (auto r = QueryText("PRAGMA journal_mode=WAL", &mode); !r.ok()) return r;
     if (mode != "wal" && mode != "memory") return Error(kErrIo, "sqlite: cannot enable WAL (journal_mode=" + mode + ")");
     if (mode == "wal") {
-      checkpointer_ = std::make_unique<SqliteCheckpointer>(path, durable);
+      checkpointer_ = std::make_unique<SqliteCheckpointer>(path);
       checkpointer_->Attach(db_);
     }
     durable_ = durable;
