@@ -1,5 +1,6 @@
 #include "sip/fields.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "sip/lex.h"
@@ -263,11 +264,60 @@ int64_t SipDate::ToUnix() const {
   return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
+namespace {
+constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr int64_t kFirstUnix = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kLastUnix = 253402300799;   // 9999-12-31T23:59:59Z
+}  // namespace
+
+SipDate SipDate::FromUnix(int64_t unix) {
+  unix = std::clamp(unix, kFirstUnix, kLastUnix);
+  int64_t days = (unix >= 0 ? unix : unix - 86399) / 86400;
+  int64_t secs = unix - days * 86400;
+  // Civil from days (Howard Hinnant's algorithm), the inverse of ToUnix.
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  SipDate d;
+  d.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  d.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  d.year = static_cast<int>(yoe + era * 400 + (d.month <= 2 ? 1 : 0));
+  d.hour = static_cast<int>(secs / 3600);
+  d.minute = static_cast<int>(secs / 60 % 60);
+  d.second = static_cast<int>(secs % 60);
+  return d;
+}
+
+std::string SipDate::ToString() const {
+  int64_t unix = ToUnix();
+  int64_t days = (unix >= 0 ? unix : unix - 86399) / 86400;
+  std::string out(kDays[static_cast<size_t>(((days + 3) % 7 + 7) % 7)]);  // 1970-01-01 was a Thursday
+  auto digits = [&out](int v, int width) {
+    char buf[4];
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+    out.append(buf, static_cast<size_t>(width));
+  };
+  out.append(", ");
+  digits(day, 2);
+  out.append(" ").append(kMonths[month - 1]).append(" ");
+  digits(year, 4);
+  out.append(" ");
+  digits(hour, 2);
+  out.append(":");
+  digits(minute, 2);
+  out.append(":");
+  digits(second, 2);
+  out.append(" GMT");
+  return out;
+}
+
 Result<SipDate> ParseSipDate(std::string_view value) {
   // "Sat, 13 Nov 2010 23:29:00 GMT"
-  static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   value = TrimLws(value);
   if (value.size() != 29) return Bad("malformed Date");
   bool day_ok = false;

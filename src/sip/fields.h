@@ -92,6 +92,10 @@ bool ValidCallId(std::string_view value);
 struct SipDate {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   int64_t ToUnix() const;
+  // The inverse of ToUnix, for a time clamped to the years 1..9999.
+  static SipDate FromUnix(int64_t unix);
+  // "Sat, 13 Nov 2010 23:29:00 GMT" (the weekday is derived).
+  std::string ToString() const;
 };
 Result<SipDate> ParseSipDate(std::string_view value);
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "sip/fields.h"
 #include "sip/lex.h"
 
@@ -102,6 +104,22 @@ TEST(Date, Parse) {
   EXPECT_EQ(d->ToUnix(), 1289690940);
   EXPECT_FALSE(ParseSipDate("Sat, 13 Nov 2010 23:29:00 EST").ok());
   EXPECT_FALSE(ParseSipDate("Sat, 13 Foo 2010 23:29:00 GMT").ok());
+}
+
+// SipDate::ToString(FromUnix(t)) is the rfc1123-date ParseSipDate reads
+// back as t, over the whole range of years (weekdays: the fixed dates).
+TEST(Date, FormatsWhatItParses) {
+  EXPECT_EQ(SipDate::FromUnix(0).ToString(), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(SipDate::FromUnix(1289690940).ToString(), "Sat, 13 Nov 2010 23:29:00 GMT");  // §20.17
+  EXPECT_EQ(SipDate::FromUnix(-1).ToString(), "Wed, 31 Dec 1969 23:59:59 GMT");
+  EXPECT_EQ(SipDate::FromUnix(951782400).ToString(), "Tue, 29 Feb 2000 00:00:00 GMT");
+  EXPECT_EQ(SipDate::FromUnix(INT64_MIN).ToString(), "Mon, 01 Jan 0001 00:00:00 GMT");
+  EXPECT_EQ(SipDate::FromUnix(INT64_MAX).ToString(), "Fri, 31 Dec 9999 23:59:59 GMT");
+  for (int64_t t = -62135596800; t <= 253402300799; t += 86400 * 97 + 3677) {
+    auto d = ParseSipDate(SipDate::FromUnix(t).ToString());
+    ASSERT_TRUE(d.ok()) << t;
+    ASSERT_EQ(d->ToUnix(), t);
+  }
 }
 
 TEST(Auth, Digest) {

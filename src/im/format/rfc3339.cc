@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "presence/doc/timestamp.h"
+#include "sip/fields.h"
 
 namespace parley::im {
 
@@ -102,19 +103,8 @@ std::string FormatRfc3339(int64_t unix_ms) {
 }
 
 std::string FormatSipDate(int64_t unix_ms) {
-  static constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // 1970-01-01: Thu
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  unix_ms = std::clamp(unix_ms, kMinMs, kMaxMs);
   int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  std::string iso = presence::FormatDateTime(secs);  // "YYYY-MM-DDThh:mm:ssZ"
-  int month = (iso[iso.size() - 15] - '0') * 10 + (iso[iso.size() - 14] - '0');
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s, %.2s %s %.*s %.8s GMT", kDays[((days % 7) + 7) % 7],
-                iso.data() + iso.size() - 12, kMonths[month - 1], static_cast<int>(iso.size() - 16), iso.data(),
-                iso.data() + iso.size() - 9);
-  return buf;
+  return sip::SipDate::FromUnix(secs).ToString();
 }
 
 }  // namespace parley::im
