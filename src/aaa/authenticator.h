@@ -8,6 +8,7 @@
 // foreign domain is challenged too: nobody can answer it, so the server is
 // never an open relay.
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -28,13 +29,17 @@ struct AuthConfig {
   uint32_t max_failures_per_user = 10;
   std::chrono::seconds failure_window{60};
   size_t user_cache_entries = 0;  // users a shard keeps cached (0: no bound)
+  // How long a user nobody asked for stays cached: past the longest
+  // refresh interval (registration, publication, subscription), so a
+  // refresh finds its user in memory.
+  std::chrono::seconds user_cache_idle{600};
 };
 
 // Per-shard state: the users this shard owns, and failure counters.
 struct AaaShard {
   AaaShard(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
            const AuthConfig& config)
-      : users(store, router, shard, timers, config.user_cache_entries),
+      : users(store, router, shard, timers, config.user_cache_entries, config.user_cache_idle),
         source_failures(config.max_failures_per_source, config.failure_window),
         user_failures(config.max_failures_per_user, config.failure_window) {}
   UserDirectory users;

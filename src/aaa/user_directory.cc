@@ -11,8 +11,8 @@ namespace parley::aaa {
 // missed change.
 
 UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard,
-                             TimerService& timers, size_t capacity)
-    : store_(store), router_(router), shard_(shard), timers_(timers), capacity_(capacity) {}
+                             TimerService& timers, size_t capacity, Clock::duration idle_ttl)
+    : store_(store), router_(router), shard_(shard), timers_(timers), capacity_(capacity), idle_ttl_(idle_ttl) {}
 
 UserDirectory::~UserDirectory() { timers_.Cancel(sweep_); }
 
@@ -29,7 +29,7 @@ void UserDirectory::Sweep() {
   for (auto it = cache_.begin(); it != cache_.end();) {
     const Entry& e = it->second;
     bool idle = !e.loading && e.waiters.empty() &&
-                (e.user ? now - e.used_at >= kIdleTtl : now - e.loaded_at >= kNegativeTtl);
+                (e.user ? now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
     it = idle ? cache_.erase(it) : std::next(it);
   }
   if (!cache_.empty()) ArmSweep();

@@ -23,9 +23,10 @@ class UserDirectory {
   using Done = std::function<void(Status status, const store::UserRecord* user)>;
 
   // `capacity`: users kept at most (0: no bound); beyond it the least
-  // recently used go first.
+  // recently used go first. `idle_ttl`: how long a user nobody asked for
+  // stays.
   UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
-                size_t capacity = 0);
+                size_t capacity = 0, Clock::duration idle_ttl = kIdleTtl);
   ~UserDirectory();
   UserDirectory(const UserDirectory&) = delete;
   UserDirectory& operator=(const UserDirectory&) = delete;
@@ -41,11 +42,12 @@ class UserDirectory {
 
   size_t cached() const { return cache_.size(); }
 
-  // Users nobody asked for during this long leave the cache (a sweep runs
-  // every minute while it holds anything); unknown users after
-  // kNegativeTtl. So the cache holds the active users, at most `capacity`
-  // of them, and probing random names cannot grow it without bound.
-  static constexpr auto kIdleTtl = std::chrono::minutes(10);
+  // Users nobody asked for during `idle_ttl` (by default this long) leave
+  // the cache (a sweep runs every minute while it holds anything); unknown
+  // users after kNegativeTtl. So the cache holds the active users, at most
+  // `capacity` of them, and probing random names cannot grow it without
+  // bound.
+  static constexpr Clock::duration kIdleTtl = std::chrono::minutes(10);
   static constexpr auto kNegativeTtl = std::chrono::seconds(30);
   static constexpr auto kSweepEvery = std::chrono::seconds(60);
 
@@ -72,6 +74,7 @@ class UserDirectory {
   size_t shard_;
   TimerService& timers_;
   size_t capacity_;
+  Clock::duration idle_ttl_;
   std::unordered_map<std::string, Entry> cache_;
   TimerId sweep_ = 0;
 };

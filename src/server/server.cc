@@ -178,6 +178,11 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (const auto& a : config_.auth_algorithms) auth_config_.algorithms.push_back(*auth::ParseAlgorithm(a));
   auth_config_.nonce_lifetime_s = config_.nonce_lifetime_s;
   auth_config_.user_cache_entries = config_.cache_entries;
+  // A registered, publishing or subscribing user's next refresh comes
+  // within the longest expiry granted (and a client may be a little late).
+  auth_config_.user_cache_idle =
+      std::max(auth_config_.user_cache_idle,
+               std::chrono::seconds(std::max(config_.max_expires, config_.presence_max_expires)) + std::chrono::minutes(5));
   registrar_config_.min_expires = config_.min_expires;
   registrar_config_.max_expires = config_.max_expires;
   registrar_config_.default_expires = config_.default_expires;

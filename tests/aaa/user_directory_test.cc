@@ -73,6 +73,20 @@ TEST_F(UserDirectoryTest, IdleUsersAndUnknownNamesLeaveTheCache) {
   EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);  // loaded again
 }
 
+// The server keeps users past its longest refresh interval: a user who
+// registered for an hour is still cached when the refresh comes.
+TEST_F(UserDirectoryTest, AnIdleTtlLongerThanTheDefaultKeepsUsersUntilTheirRefresh) {
+  users_ = std::make_unique<UserDirectory>(*executor_, router_, 0, timers_, /*capacity=*/0, 65min);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  for (int i = 0; i < 60; ++i) timers_.Advance(1min);
+  EXPECT_EQ(users_->cached(), 1u);
+  std::optional<UserDirectory::Status> got;
+  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  EXPECT_EQ(got, UserDirectory::Status::kFound);  // answered inside the call: from memory
+  for (int i = 0; i < 66; ++i) timers_.Advance(1min);
+  EXPECT_EQ(users_->cached(), 0u);
+}
+
 // Resolve answers inside the call when the cache knows (a user, or a recent
 // miss), and like Get (later, after a load) when it does not.
 TEST_F(UserDirectoryTest, ResolveAnswersAtOnceFromTheCacheOnly) {
