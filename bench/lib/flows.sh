@@ -223,18 +223,22 @@ max_rate() {
 
 # CPU per flow and latency at the fixed offered rate $f_rate for $cpu_secs.
 cpu_run() {
-  local dir=$1 n before after el notes0 notes1 rp=()
+  local dir=$1 n before after el notes0 notes1 threads0 rp=()
   n=$((f_rate * cpu_secs))
   if [[ $f_setup == sink ]]; then
     notes0=$(sink_settle) # the probe's NOTIFYs, all answered
   fi
+  threads0=$(cpu_ns_by_thread "${srv_tree[@]}")
   before=$(cpu_ns "${srv_tree[@]}")
-  run_sipp "$dir/cpu" $((cpu_secs + 15)) "$f_scen" "${f_args[@]}" -m "$n" -r "$f_rate" -l 5000 \
-    -trace_shortmsg -shortmessage_file "$dir/cpu.msgs"
+  # The whole run's messages are traced (not the first MiB, its first second or so):
+  # p50/p99 are over every flow of the run.
+  sipp_log_cap=$((256 << 20)) run_sipp "$dir/cpu" $((cpu_secs + 15)) "$f_scen" "${f_args[@]}" \
+    -m "$n" -r "$f_rate" -l 5000 -trace_shortmsg -shortmessage_file "$dir/cpu.msgs"
   read -r cok cbad el < <(stat_counts "$dir/cpu.stat.csv")
   # NOTIFYs go out after the PUBLISH is answered: the CPU sample waits for them all.
   [[ $f_setup == sink ]] && notes1=$(sink_settle $((notes0 + cok * watchers * 2)))
   after=$(cpu_ns "${srv_tree[@]}")
+  vlog "CPU µs/flow by thread: $(cpu_per_thread "$threads0" "$(cpu_ns_by_thread "${srv_tree[@]}")" "$cok")"
   cpu=$(awk -v a="$before" -v b="$after" -v o="$cok" 'BEGIN{printf "%.1f", (o > 0 ? (b - a) / 1000 / o : 0)}')
   read -r p50 p99 _ < <(python3 "$root/bench/lib/report.py" latency "$dir/cpu.msgs")
   if [[ $f_setup == sink ]]; then

@@ -47,6 +47,24 @@ cpu_ns() {
   echo "$s"
 }
 
+# "name ns" per thread name (threads of one name summed) over the given processes.
+cpu_ns_by_thread() {
+  local p t a n
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      read -r a _ <"$t/schedstat" 2>/dev/null || continue
+      read -r n <"$t/comm" 2>/dev/null || n=?
+      echo "${n// /_} $a"
+    done
+  done | awk '{s[$1] += $2} END {for (n in s) print n, s[n]}' | sort
+}
+
+# "name=µs/flow ..." from two cpu_ns_by_thread samples and a flow count.
+cpu_per_thread() {
+  awk -v o="$3" 'NR == FNR {a[$1] = $2; next} {d = $2 - a[$1]; if (o > 0 && d > 0) printf "%s=%.1f ", $1, d / 1000 / o}' \
+    <(echo "$1") <(echo "$2")
+}
+
 # Sum of Pss (kB) over the given processes (shared memory counted once).
 pss_kb() {
   local p s=0 v
@@ -230,11 +248,12 @@ transport_args() {
 }
 
 # run_sipp OUTPREFIX SECS SCENARIO [sipp args]: bounded SIPp run; stats in OUT.stat.csv.
+# Its traces stop at $sipp_log_cap bytes (default 1 MiB).
 run_sipp() {
   local out=$1 secs=$2 scen=$3; shift 3
   timeout -k 5 $((secs + 20)) sipp "$sipp_target" -sf "$root/bench/sipp/$scen.xml" -nostdin \
     -i 127.0.0.1 -timeout "${secs}s" -max_recv_loops 5000 -buff_size 8388608 \
-    -trace_stat -stf "$out.stat.csv" -fd 1 -trace_err -error_file "$out.errors" -max_log_size 1048576 \
+    -trace_stat -stf "$out.stat.csv" -fd 1 -trace_err -error_file "$out.errors" -max_log_size "${sipp_log_cap:-1048576}" \
     "${sipp_transport[@]}" "$@" >"$out.screen" 2>&1 || true
 }
 

@@ -295,7 +295,7 @@ def results(work, out_md):
               "- *CPU µs/flow*: on-CPU time (user+sys, from /proc/PID/task/*/schedstat) of every thread of every "
               "process of the server tree during a fixed-rate run, divided by the successful flows.",
               "- *p50/p99*: per flow, first request sent to first 2xx received (SIPp -trace_shortmsg "
-              "timestamps, µs), during the fixed-rate run; includes the digest challenge round trip.",
+              "timestamps, µs), over every flow of the fixed-rate run; includes the digest challenge round trip.",
               "- *peak PSS*: highest sum of Pss over the server's processes (sampled every 0.25 s), so "
               "Kamailio's shared memory is counted once; for parleyd (one process) it tracks VmHWM.",
               "- TLS flows: the Debian SIPp has no TLS, so SIPp talks TCP to a local stunnel that opens one TLS "
