@@ -379,6 +379,12 @@ TEST_F(Hsp, RegEventFullThenPartialState) {
   EXPECT_NE(full->body().find("event=\"registered\""), std::string_view::npos);
   EXPECT_EQ(full->to()->tag(), "bobt");  // our dialog: To is the watcher
   EXPECT_EQ(full->from()->tag(), ok->to()->tag());
+  // Our 200 for that NOTIFY is on its way to the subscription's loop before
+  // the server answers what we send after it: a change arriving while the
+  // NOTIFY was still unanswered would be coalesced into full state.
+  watcher.SendRaw(Request(watcher, "OPTIONS", "sip:example.com", "bob", "sip:example.com", call_id + "-ping", 1));
+  auto pong = watcher.ReceiveResponse();
+  ASSERT_TRUE(pong && pong->status() == 200);
 
   // A second phone registers: a partial NOTIFY names only it.
   SipClient phone2(false, udp_);
