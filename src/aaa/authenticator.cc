@@ -181,6 +181,7 @@ void Authenticator::OnOwner(std::shared_ptr<Check> check, AaaShard& owner) {
                                                              const store::UserRecord* u) mutable {
     Check& c = *check;
     if (st == UserDirectory::Status::kFound && u->enabled) {
+      c.history = u->history;
       const std::string& ha1 = c.creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
       c.outcome = auth::DigestEquals(auth::ExpectedResponse(c.creds, ha1, c.ctx->request->method_text()),
                                      c.creds.response)
@@ -210,6 +211,7 @@ void Authenticator::Finish(Check& c) {
     c.ctx->request->RemoveHeaderAt(c.consumed);
   }
   c.ctx->authenticated = std::move(c.user_aor);
+  c.ctx->authenticated_history = c.history;
   host.Resume(std::move(c.ctx));
 }
 

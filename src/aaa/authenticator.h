@@ -75,6 +75,7 @@ class Authenticator : public proxy::Processor {
     std::string user_aor, identity_aor;
     auth::Credentials creds;
     Outcome outcome = Outcome::kUnknownOrError;
+    bool history = false;  // the user's record: keeps a message history
   };
   void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);
   void OnOwner(std::shared_ptr<Check> check, AaaShard& owner);

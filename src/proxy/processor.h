@@ -31,6 +31,9 @@ struct RequestContext {
   bool to_self = false;       // Request-URI names this server (no user part)
   bool local_domain = false;  // Request-URI host is one of our domains/addresses
   std::string authenticated;  // AOR proven by digest credentials, or ""
+  // The authenticated user keeps a message history (their user record's
+  // setting, read with the credentials).
+  bool authenticated_history = false;
   bool target_offline = false;  // a user of ours with no registered contact
   // The final (non-2xx) response need not be kept for retransmissions: the
   // transaction ends with it (TransactionLayer::RespondAndForget).

@@ -373,6 +373,8 @@ void Server::OnChange(const store::Change& c) {
   } else if (c.kind == "policy") {
     policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
   } else if (c.kind == "history") {
+    // The setting comes with the user's record too.
+    aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
     messages_->OnHistoryChanged(c.key);
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);

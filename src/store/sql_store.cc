@@ -30,7 +30,10 @@ const std::string kUserUpsertTail =
     " ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256, enabled = excluded.enabled";
 const std::string kUserExists = "SELECT 1 FROM users WHERE aor = $1";
 const std::string kDeleteUser = "DELETE FROM users WHERE aor = $1";
-const std::string kGetUser = "SELECT " + kUserColumns + " FROM users WHERE aor = $1";
+// With the history setting: what the services ask about a user, in one read.
+const std::string kGetUser = "SELECT " + kUserColumns +
+                             ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0)"
+                             " FROM users WHERE aor = $1";
 const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY aor";
 const std::string kListDomainUsers = "SELECT " + kUserColumns + " FROM users WHERE domain = $1 ORDER BY aor";
 
@@ -364,7 +367,9 @@ Result<std::optional<UserRecord>> SqlStore::GetUser(const std::string& aor) {
     SqlRows rows;
     if (auto r = Run(kGetUser, {*a}, &rows); !r.ok()) return r.take_error();
     if (rows.empty()) return Out{};
-    return Out{UserFromRow(rows, 0)};
+    UserRecord u = UserFromRow(rows, 0);
+    u.history = ToInt(rows.at(0, 6)) != 0;
+    return Out{std::move(u)};
   });
 }
 

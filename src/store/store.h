@@ -28,6 +28,9 @@ struct UserRecord {
   std::string ha1_md5;
   std::string ha1_sha256;
   bool enabled = true;
+  // Keeps a message history (SetHistoryEnabled): filled by GetUser, not
+  // written by AddUser / ImportUsers.
+  bool history = false;
 };
 
 // A registered contact (RFC 3261 §10, RFC 3327 Path, RFC 5626 instance).

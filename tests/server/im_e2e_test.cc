@@ -448,5 +448,23 @@ TEST_F(Im, HistoryKeepsWhatWasRelayedAndStored) {
   EXPECT_TRUE(json::parse(Http("GET", "/v1/history", "carol").body)["messages"].empty());
 }
 
+// The setting comes with the user's record: turning history on while the
+// sender's record is cached (with history off) reaches the next message.
+TEST_F(Im, HistoryTurnedOnLaterKeepsTheNextMessages) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "carol", "before")->status(), 202);
+  ASSERT_TRUE(store_->SetHistoryEnabled("alice@example.com", true).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  ASSERT_EQ(Send(alice, "alice", "carol", "after")->status(), 202);
+  json a;
+  for (int i = 0; i < 50 && a.empty(); ++i) {  // written behind
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    a = json::parse(Http("GET", "/v1/history", "alice").body)["messages"];
+  }
+  ASSERT_EQ(a.size(), 1u) << a.dump();
+  EXPECT_EQ(a[0]["text"], "after");
+  EXPECT_EQ(a[0]["direction"], "out");
+}
+
 }  // namespace
 }  // namespace parley::server

@@ -81,10 +81,16 @@ TEST_P(HistoryTokenTest, HistoryIsOptIn) {
   int64_t before = *store_->LatestChange();
   ASSERT_TRUE(store_->SetHistoryEnabled("alice@EXAMPLE.com", true).ok());
   EXPECT_TRUE(store_->HistoryEnabled("alice@example.com").value_or(false));
+  auto user = store_->GetUser("alice@example.com");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_TRUE((*user)->history);  // the user record carries the setting
   int64_t id = Append(Entry("bob@example.org", 2, "archived"));
   EXPECT_GT(id, 0);
   ASSERT_TRUE(store_->SetHistoryEnabled("alice@example.com", false).ok());
   EXPECT_EQ(Append(Entry("bob@example.org", 3, "off again")), 0);
+  user = store_->GetUser("alice@example.com");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_FALSE((*user)->history);
   EXPECT_EQ(Bodies({}), (std::vector<std::string>{"archived"}));
 
   auto feed = store_->ChangesSince(before, 10);

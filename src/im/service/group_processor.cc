@@ -231,11 +231,11 @@ class MessageService::GroupProcessor : public proxy::Processor {
     if (h.content_type.empty()) h.content_type = "text/plain";
     h.body = std::string(ctx.request->body());
     // (Users known to keep no history get no entry built.)
-    if (!fan->stored.empty() && !service_.HistoryOff(sender)) {
+    if (!fan->stored.empty() && MessageService::SenderKeepsHistory(ctx)) {
       store::HistoryEntry out = h;
       out.peer = "sip:" + fan->group;
       out.direction = store::HistoryDirection::kOut;
-      service_.Archive(sender, std::move(out));
+      service_.Archive(sender, std::move(out), /*known_on=*/true);
     }
     for (const auto& member : fan->stored) {
       if (service_.HistoryOff(member)) continue;

@@ -499,7 +499,7 @@ void MessageService::Expire() {
 
 // ---- history ---------------------------------------------------------------------
 
-void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
+void MessageService::Archive(const std::string& owner, store::HistoryEntry e, bool known_on) {
   size_t shard = router_.current();
   auto& cache = shards_[shard]->history;
   auto write = [this](store::HistoryEntry entry) {
@@ -509,6 +509,7 @@ void MessageService::Archive(const std::string& owner, store::HistoryEntry e) {
     });
   };
   e.owner = owner;
+  if (known_on) return write(std::move(e));
   if (auto it = cache.find(owner); it != cache.end()) {
     if (it->second) write(std::move(e));
     return;
@@ -545,18 +546,19 @@ void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
   if (ct && IEquals(ct->subtype, "im-iscomposing+xml")) return;  // never kept
   std::string recipient = sip::AorKey(*m.request_uri());
   // Most users keep no history: known from the cache, nothing is built.
-  if (HistoryOff(recipient) && (ctx.authenticated.empty() || HistoryOff(ctx.authenticated))) return;
+  bool sender_on = SenderKeepsHistory(ctx);
+  if (HistoryOff(recipient) && !sender_on) return;
   std::string sender = !ctx.authenticated.empty() ? "sip:" + ctx.authenticated : std::string(m.from()->uri_text);
   store::HistoryEntry e;
   e.message_id = DerivedMessageId(m);
   e.time_ms = UnixNowMs();
   e.content_type = ct ? std::string(m.Value(sip::HeaderId::kContentType)) : "text/plain";
   e.body = std::string(m.body());
-  if (!ctx.authenticated.empty()) {
+  if (sender_on) {
     store::HistoryEntry out = e;
     out.peer = "sip:" + recipient;
     out.direction = store::HistoryDirection::kOut;
-    Archive(ctx.authenticated, std::move(out));
+    Archive(ctx.authenticated, std::move(out), /*known_on=*/true);
   }
   e.peer = sender;
   e.direction = store::HistoryDirection::kIn;

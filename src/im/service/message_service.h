@@ -134,8 +134,13 @@ class MessageService : public proxy::RelayObserver {
   std::optional<store::StoredMessage> GroupReport(const store::StoredMessage& m, ImdnStatus status) const;
   // Queues what Submit would have, after a commit: wakes `aor`'s mailbox.
   void Wake(const std::string& aor);
-  // Appends to the archives of `owner` (if enabled) on the calling shard.
-  void Archive(const std::string& owner, store::HistoryEntry e);
+  // Appends to the archives of `owner` (if enabled) on the calling shard;
+  // `known_on`: the caller knows `owner` keeps one (nothing to look up).
+  void Archive(const std::string& owner, store::HistoryEntry e, bool known_on = false);
+  // The authenticated sender's setting came with the credentials.
+  static bool SenderKeepsHistory(const proxy::RequestContext& ctx) {
+    return !ctx.authenticated.empty() && ctx.authenticated_history;
+  }
   // True when the calling shard knows `owner` keeps no history (no entry
   // needs to be built for it); false when it does or is not known yet.
   bool HistoryOff(const std::string& owner) const;

@@ -74,9 +74,10 @@ class MessageService::Processor : public proxy::Processor {
     }
 
     std::string sender_aor = ctx.authenticated, recipient = sm.recipient;
+    bool sender_on = MessageService::SenderKeepsHistory(ctx);
     // The archive entries, unless both users are known to keep no history.
     std::optional<store::HistoryEntry> h;
-    if (!service_.HistoryOff(sender_aor) || !service_.HistoryOff(recipient)) {
+    if (sender_on || !service_.HistoryOff(recipient)) {
       h.emplace();
       h->message_id = sm.message_id;
       h->time_ms = sm.received_at_ms;
@@ -87,7 +88,7 @@ class MessageService::Processor : public proxy::Processor {
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     proxy::ProcessorHost* hp = &host;
     service_.Submit(std::move(sm), ctx.shard,
-                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor),
+                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor), sender_on,
                      recipient = std::move(recipient)](const Result<store::EnqueueResult>& r) mutable {
       RequestContext& c = **holder;
       if (!r.ok()) {
@@ -109,11 +110,11 @@ class MessageService::Processor : public proxy::Processor {
       ++stats.stored;
       hp->Respond(c, 202, "Accepted");
       if (h) {
-        if (!service_.HistoryOff(sender_aor)) {
+        if (sender_on) {
           store::HistoryEntry out = *h;
           out.peer = "sip:" + recipient;
           out.direction = store::HistoryDirection::kOut;
-          service_.Archive(sender_aor, std::move(out));
+          service_.Archive(sender_aor, std::move(out), /*known_on=*/true);
         }
         if (!service_.HistoryOff(recipient)) {
           h->peer = "sip:" + sender_aor;
