@@ -2,6 +2,7 @@
 
 #include "aaa/authenticator.h"
 #include "common/strings.h"
+#include "events/notifier.h"
 #include "sip/response.h"
 
 namespace parley::server {
@@ -34,12 +35,22 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
     // loop: a REGISTER by its To AOR (credentials, failure counters,
     // bindings); a MESSAGE by its recipient (reception policy, location,
     // mailbox: three round trips to another loop otherwise, against one to
-    // the sender's for its credentials); anything else by its From AOR.
+    // the sender's for its credentials); a SUBSCRIBE or PUBLISH by its
+    // resource (subscriptions, publications: the answer and the first
+    // NOTIFY go out from there), or, inside a subscription dialog, by the
+    // shard its Contact names; anything else by its From AOR.
     // Retransmissions and the CANCEL/ACK of an INVITE carry the same
     // fields, so they meet their transaction on the same shard.
-    if (m.method() == sip::Method::kMessage) {
+    sip::Method method = m.method();
+    if (method == sip::Method::kMessage || method == sip::Method::kSubscribe || method == sip::Method::kPublish) {
       const sip::Uri* ruri = m.request_uri();
-      if (ruri != nullptr && ruri->is_sip() && ruri->has_user) return IHash(sip::AorKey(*ruri)) % shards;
+      if (ruri != nullptr && ruri->is_sip() && ruri->has_user) {
+        if (method == sip::Method::kSubscribe) {
+          auto token = events::Notifier::ParseContactUser(ruri->user);
+          if (token && token->first < shards) return token->first;
+        }
+        return IHash(sip::AorKey(*ruri)) % shards;
+      }
     }
     const sip::NameAddr* who = m.method() == sip::Method::kRegister ? m.to() : m.from();
     if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return IHash(sip::AorKey(who->uri)) % shards;

@@ -274,9 +274,22 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   auto to_server = parse("MESSAGE", "<sip:alice@b>", "<sip:b>", "sip:b");
   ASSERT_TRUE(to_server);
   EXPECT_EQ(ShardOf(*to_server, 8), IHash("alice@b") % 8);
-  auto sub = parse("SUBSCRIBE", "<sip:alice@b>", "<sip:bob@b>");
-  ASSERT_TRUE(sub);
-  EXPECT_EQ(ShardOf(*sub, 8), IHash("alice@b") % 8);
+  // A SUBSCRIBE or PUBLISH goes to its resource's shard (subscriptions,
+  // publications); inside a subscription dialog, to the shard our Contact
+  // names.
+  for (const char* method : {"SUBSCRIBE", "PUBLISH"}) {
+    auto sub = parse(method, "<sip:alice@b>", "<sip:bob@b>");
+    ASSERT_TRUE(sub);
+    EXPECT_EQ(ShardOf(*sub, 8), IHash("x@b") % 8) << method;
+  }
+  auto refresh = parse("SUBSCRIBE", "<sip:alice@b>", "<sip:bob@b>;tag=7", "sip:ev-6-42@127.0.0.1:5060");
+  ASSERT_TRUE(refresh);
+  EXPECT_EQ(ShardOf(*refresh, 8), 6u);
+  // No shard 6: an AOR like any other.
+  EXPECT_EQ(ShardOf(*refresh, 4), IHash(sip::AorKey(*refresh->request_uri())) % 4);
+  auto notify = parse("NOTIFY", "<sip:alice@b>", "<sip:bob@b>");
+  ASSERT_TRUE(notify);
+  EXPECT_EQ(ShardOf(*notify, 8), IHash("alice@b") % 8);
   auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
   ASSERT_TRUE(anon);
   EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
@@ -317,7 +330,7 @@ TEST(Dispatch, RequestsWithoutCredentialsStayWhereTheyArrive) {
   }
   auto in_dialog = parse("SUBSCRIBE", "<sip:bob@b>;tag=9");
   ASSERT_TRUE(in_dialog);
-  EXPECT_EQ(HandlingShard(*in_dialog, 8, elsewhere), alice);
+  EXPECT_EQ(HandlingShard(*in_dialog, 8, elsewhere), bob);  // its resource
   auto reg = parse("REGISTER", "<sip:bob@b>");
   EXPECT_EQ(HandlingShard(*reg, 8, 8), bob);  // no such loop
   EXPECT_EQ(HandlingShard(*reg, 1, 0), 0u);
