@@ -21,6 +21,9 @@ struct Target {
 struct LookupResult {
   enum class Status { kFound, kNotRegistered, kUnknownUser, kError } status = Status::kError;
   std::vector<Target> targets;  // best q first
+  // kNotRegistered: the user keeps a message history (their record's
+  // setting, read to tell them from an unknown user).
+  bool user_history = false;
 };
 
 class LocationService {

@@ -35,6 +35,9 @@ struct RequestContext {
   // setting, read with the credentials).
   bool authenticated_history = false;
   bool target_offline = false;  // a user of ours with no registered contact
+  // Whether that offline user keeps a message history, when the lookup
+  // read their record (else not known here).
+  std::optional<bool> target_history;
   // The final (non-2xx) response need not be kept for retransmissions: the
   // transaction ends with it (TransactionLayer::RespondAndForget).
   bool forget_final = false;

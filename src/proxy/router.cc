@@ -97,6 +97,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
         case LookupResult::Status::kNotRegistered:
           // Later services (the message store) may take it; else 480.
           c->target_offline = true;
+          c->target_history = r.user_history;
           h->Resume(std::move(c));
           return;
         case LookupResult::Status::kUnknownUser:

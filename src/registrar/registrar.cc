@@ -358,8 +358,9 @@ void Registrar::Lookup(const std::string& aor, size_t reply_shard, std::function
       return;
     }
     users_.At(owner).users.Resolve(aor, [this, reply_shard, done = std::move(done)](
-                                             aaa::UserDirectory::Status st, const store::UserRecord*) mutable {
+                                             aaa::UserDirectory::Status st, const store::UserRecord* u) mutable {
       proxy::LookupResult r;
+      r.user_history = u != nullptr && u->history;
       r.status = st == aaa::UserDirectory::Status::kFound     ? proxy::LookupResult::Status::kNotRegistered
                  : st == aaa::UserDirectory::Status::kUnknown ? proxy::LookupResult::Status::kUnknownUser
                                                                : proxy::LookupResult::Status::kError;

@@ -448,6 +448,25 @@ TEST_F(Im, HistoryKeepsWhatWasRelayedAndStored) {
   EXPECT_TRUE(json::parse(Http("GET", "/v1/history", "carol").body)["messages"].empty());
 }
 
+// A message stored for a user who is offline and keeps history goes into
+// their archive (the lookup that found them offline read the setting).
+TEST_F(Im, StoredMessagesGoIntoTheOfflineRecipientsHistory) {
+  ASSERT_TRUE(store_->SetHistoryEnabled("bob@example.com", true).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Send(alice, "alice", "bob", "while you were out")->status(), 202);
+  json b;
+  for (int i = 0; i < 50 && b.empty(); ++i) {  // written behind
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    b = json::parse(Http("GET", "/v1/history", "bob").body)["messages"];
+  }
+  ASSERT_EQ(b.size(), 1u) << b.dump();
+  EXPECT_EQ(b[0]["text"], "while you were out");
+  EXPECT_EQ(b[0]["direction"], "in");
+  EXPECT_EQ(b[0]["from"], "sip:alice@example.com");
+  EXPECT_TRUE(json::parse(Http("GET", "/v1/history", "alice").body)["messages"].empty());
+}
+
 // The setting comes with the user's record: turning history on while the
 // sender's record is cached (with history off) reaches the next message.
 TEST_F(Im, HistoryTurnedOnLaterKeepsTheNextMessages) {

@@ -75,9 +75,12 @@ class MessageService::Processor : public proxy::Processor {
 
     std::string sender_aor = ctx.authenticated, recipient = sm.recipient;
     bool sender_on = MessageService::SenderKeepsHistory(ctx);
+    // The recipient's setting came with the location lookup, or is cached.
+    std::optional<bool> recipient_known = ctx.target_history;
+    bool recipient_maybe = recipient_known ? *recipient_known : !service_.HistoryOff(recipient);
     // The archive entries, unless both users are known to keep no history.
     std::optional<store::HistoryEntry> h;
-    if (sender_on || !service_.HistoryOff(recipient)) {
+    if (sender_on || recipient_maybe) {
       h.emplace();
       h->message_id = sm.message_id;
       h->time_ms = sm.received_at_ms;
@@ -88,7 +91,8 @@ class MessageService::Processor : public proxy::Processor {
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     proxy::ProcessorHost* hp = &host;
     service_.Submit(std::move(sm), ctx.shard,
-                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor), sender_on,
+                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor), sender_on, recipient_maybe,
+                     recipient_known = recipient_known.has_value(),
                      recipient = std::move(recipient)](const Result<store::EnqueueResult>& r) mutable {
       RequestContext& c = **holder;
       if (!r.ok()) {
@@ -116,10 +120,10 @@ class MessageService::Processor : public proxy::Processor {
           out.direction = store::HistoryDirection::kOut;
           service_.Archive(sender_aor, std::move(out), /*known_on=*/true);
         }
-        if (!service_.HistoryOff(recipient)) {
+        if (recipient_maybe) {
           h->peer = "sip:" + sender_aor;
           h->direction = store::HistoryDirection::kIn;
-          service_.Archive(recipient, std::move(*h));
+          service_.Archive(recipient, std::move(*h), /*known_on=*/recipient_known);
         }
       }
       if (notice) {
