@@ -64,6 +64,7 @@ void UserDirectory::Get(const std::string& aor, Done done) {
     return;
   }
   e.loading = true;
+  ++loads_;
   e.waiters.push_back(std::move(done));
   // Beside the writer (ReadCommitted): an ordered Read would end the group
   // of writes before it, one more COMMIT and fsync per cold user. Users are
@@ -96,6 +97,12 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
     e.loaded_at = timers_.Now();
   }
   for (auto& w : waiters) w(user ? Status::kFound : Status::kUnknown, user ? &*user : nullptr);
+}
+
+void UserDirectory::Warm(const std::string& aor) {
+  auto it = cache_.find(aor);
+  if (it != cache_.end() && (it->second.loading || Fresh(it->second))) return;
+  Get(aor, [](Status, const store::UserRecord*) {});
 }
 
 void UserDirectory::Invalidate(const std::string& aor) {

@@ -38,9 +38,13 @@ class UserDirectory {
   // call (no loop turn), as its last step: `aor` is not read after it;
   // otherwise as Get.
   void Resolve(const std::string& aor, Done done);
+  // Starts loading `aor` unless the cache has it (or a recent miss) or is
+  // loading it.
+  void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
 
   size_t cached() const { return cache_.size(); }
+  uint64_t loads() const { return loads_; }  // store reads started (misses)
 
   // Users nobody asked for during `idle_ttl` (by default this long) leave
   // the cache (a sweep runs every minute while it holds anything); unknown
@@ -77,6 +81,7 @@ class UserDirectory {
   Clock::duration idle_ttl_;
   std::unordered_map<std::string, Entry> cache_;
   TimerId sweep_ = 0;
+  uint64_t loads_ = 0;
 };
 
 }  // namespace parley::aaa

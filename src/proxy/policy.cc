@@ -67,6 +67,7 @@ void PolicyCache::Get(const std::string& aor, Done done) {
   e.waiters.push_back(std::move(done));
   if (e.loading) return;
   e.loading = true;
+  ++loads_;
   // Beside the writer, like the user directory: policies are written by
   // other processes only (parleyctl), and an ordered Read would split the
   // group of writes before it.
@@ -88,6 +89,11 @@ void PolicyCache::Get(const std::string& aor, Done done) {
       for (auto& w : waiters) w(policy ? &*policy : nullptr);
     });
   });
+}
+
+void PolicyCache::Warm(const std::string& aor) {
+  if (cache_.contains(aor)) return;
+  Get(aor, [](const store::UserPolicy*) {});
 }
 
 void PolicyCache::Invalidate(const std::string& aor) {

@@ -45,8 +45,11 @@ class PolicyCache {
   PolicyCache(const PolicyCache&) = delete;
   PolicyCache& operator=(const PolicyCache&) = delete;
   void Get(const std::string& aor, Done done);
+  // Starts loading `aor`'s policy unless it is cached or being loaded.
+  void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
   size_t cached() const { return cache_.size(); }
+  uint64_t loads() const { return loads_; }  // store reads started (misses)
 
  private:
   struct Entry {
@@ -65,6 +68,7 @@ class PolicyCache {
   size_t capacity_;
   std::unordered_map<std::string, Entry> cache_;
   TimerId sweep_ = 0;
+  uint64_t loads_ = 0;
 };
 
 class PolicyProcessor : public Processor {

@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "sip/response.h"
 #include "server/dispatch.h"
+#include "server/prefetch.h"
 #include "transport/certificate.h"
 
 namespace parley::server {
@@ -247,6 +248,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     proxy::Forwarder& fwd = *forwarders_.back();
     auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd, messages_.get());
     routers_.push_back(router.get());
+    core.AddProcessor(std::make_unique<Prefetcher>(*policies_, presence_->authorizer(), *aaa_));
     core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
     core.AddProcessor(registrar_->MakeProcessor());
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));

@@ -73,6 +73,22 @@ TEST_F(UserDirectoryTest, IdleUsersAndUnknownNamesLeaveTheCache) {
   EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);  // loaded again
 }
 
+// Warm starts the read a request will need: the ask that follows waits for
+// it instead of reading again; a user cached or being loaded is left alone.
+TEST_F(UserDirectoryTest, WarmReadsOnceForTheAskThatFollows) {
+  timers_.Advance(1s);
+  users_->Warm("alice@example.com");
+  users_->Warm("alice@example.com");
+  EXPECT_EQ(users_->loads(), 1u);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(users_->loads(), 1u);
+  users_->Warm("alice@example.com");  // cached
+  users_->Warm("probe@example.com");
+  EXPECT_EQ(Lookup("probe@example.com"), UserDirectory::Status::kUnknown);
+  users_->Warm("probe@example.com");  // a recent miss
+  EXPECT_EQ(users_->loads(), 2u);
+}
+
 // The server keeps users past its longest refresh interval: a user who
 // registered for an hour is still cached when the refresh comes.
 TEST_F(UserDirectoryTest, AnIdleTtlLongerThanTheDefaultKeepsUsersUntilTheirRefresh) {

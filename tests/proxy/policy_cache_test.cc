@@ -53,6 +53,14 @@ TEST(PolicyCacheTest, IdleEntriesLeaveTheCache) {
     EXPECT_EQ(cache.cached(), 0u);
     EXPECT_EQ(timers.pending(), 0u);
     EXPECT_TRUE(get("bob@example.com"));  // loaded again
+    // Warm starts a read the next Get waits for; a cached policy is left alone.
+    uint64_t loads = cache.loads();
+    cache.Warm("bob@example.com");
+    cache.Warm("carol@example.com");
+    cache.Warm("carol@example.com");
+    EXPECT_EQ(cache.loads(), loads + 1);
+    EXPECT_FALSE(get("carol@example.com"));
+    EXPECT_EQ(cache.loads(), loads + 1);
   }
   executor.Stop();
   fs::remove_all(dir);

@@ -58,7 +58,22 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
     }
     done(Evaluate(shard, it->second, watcher, resource));
   });
-  if (e.waiters.size() == 1) Load(shard, resource);
+  if (!e.loading) {
+    e.loading = true;
+    Load(shard, resource);
+  }
+}
+
+void Authorizer::Warm(const std::string& resource) {
+  size_t shard = router_.ShardOf(resource);
+  Shard& sh = shards_[shard];
+  if (sh.entries.contains(resource)) return;
+  Entry& e = FindOrInsertWithin(
+      sh.entries, resource, config_.cache_entries, [](const Entry& x) { return x.used; },
+      [](const Entry& x) { return x.loaded && x.waiters.empty(); });
+  e.used = ++sh.uses;
+  e.loading = true;
+  Load(shard, resource);
 }
 
 void Authorizer::Load(size_t shard, const std::string& resource) {
@@ -150,7 +165,7 @@ void Authorizer::Invalidate(const std::string& aor) {
   auto& entries = shards_[router_.ShardOf(aor)].entries;
   auto it = entries.find(aor);
   if (it == entries.end()) return;
-  if (!it->second.waiters.empty()) {
+  if (it->second.loading) {
     it->second.invalidated = true;
   } else {
     entries.erase(it);
@@ -161,7 +176,7 @@ void Authorizer::InvalidateDomain(size_t shard, const std::string& domain) {
   auto& entries = shards_[shard].entries;
   for (auto it = entries.begin(); it != entries.end();) {
     if (IEquals(DomainOf(it->first), domain)) {
-      if (!it->second.waiters.empty()) {
+      if (it->second.loading) {
         it->second.invalidated = true;
         ++it;
       } else {

@@ -48,12 +48,16 @@ class Authorizer {
   // the agent; call on the presentity's shard).
   void SetSphereSource(std::function<std::string(const std::string& aor)> f) { sphere_of_ = std::move(f); }
 
+  // Starts loading `resource`'s rules unless they are cached or being
+  // loaded (on its shard).
+  void Warm(const std::string& resource);
   void Invalidate(const std::string& aor);           // on the AOR's shard
   void InvalidateDomain(size_t shard, const std::string& domain);
 
  private:
   struct Entry {
     bool loaded = false;
+    bool loading = false;      // a read is on its way (waiters or not)
     bool invalidated = false;  // changed while loading
     bool invisible = false;
     uint64_t used = 0;  // the shard's use count when last asked
