@@ -8,8 +8,10 @@ proxy::Verdict Prefetcher::Process(proxy::RequestContextPtr& p, proxy::Processor
   const proxy::RequestContext& ctx = *p;
   const sip::Message& m = *ctx.request;
   sip::Method method = m.method();
-  if (method != sip::Method::kMessage && method != sip::Method::kSubscribe && method != sip::Method::kPublish &&
-      method != sip::Method::kInvite) {
+  // Those dispatched to their target's shard (server::ShardOf): what is
+  // warmed is on this loop. (For others a post to another loop would cost
+  // about what it saves.)
+  if (method != sip::Method::kMessage && method != sip::Method::kSubscribe && method != sip::Method::kPublish) {
     return proxy::Verdict::kContinue;
   }
   if (!ctx.local_domain || ctx.to_self || (m.to() && m.to()->has_tag())) return proxy::Verdict::kContinue;
@@ -19,18 +21,13 @@ proxy::Verdict Prefetcher::Process(proxy::RequestContextPtr& p, proxy::Processor
   const sip::Uri& ruri = *m.request_uri();
   if (!ruri.has_user) return proxy::Verdict::kContinue;
   std::string target = sip::AorKey(ruri);
-  // These requests are dispatched to their target's shard: all of this
-  // runs inline.
-  policies_.RunOn(policies_.router().ShardOf(target), [target](proxy::PolicyCache& c) { c.Warm(target); });
+  size_t shard = policies_.router().ShardOf(target);
+  if (shard != policies_.router().current()) return proxy::Verdict::kContinue;
+  policies_.At(shard).Warm(target);
   if (method == sip::Method::kSubscribe) {
-    size_t shard = policies_.router().ShardOf(target);
-    if (policies_.router().current() == shard) {
-      rules_.Warm(target);
-    } else {
-      policies_.router().Post(shard, [this, target] { rules_.Warm(target); });
-    }
+    rules_.Warm(target);
   } else if (method == sip::Method::kMessage) {
-    users_.RunOn(users_.router().ShardOf(target), [target](aaa::AaaShard& s) { s.users.Warm(target); });
+    users_.At(shard).users.Warm(target);
   }
   return proxy::Verdict::kContinue;
 }

@@ -91,8 +91,8 @@ class MessageService::Processor : public proxy::Processor {
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     proxy::ProcessorHost* hp = &host;
     service_.Submit(std::move(sm), ctx.shard,
-                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor), sender_on, recipient_maybe,
-                     recipient_known = recipient_known.has_value(),
+                    [this, holder, hp, notice = std::move(notice), h = std::move(h), sender_aor = std::move(sender_aor),
+                     sender_on, recipient_maybe, recipient_known = recipient_known.has_value(),
                      recipient = std::move(recipient)](const Result<store::EnqueueResult>& r) mutable {
       RequestContext& c = **holder;
       if (!r.ok()) {
