@@ -59,7 +59,15 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
 }
 
 size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving) {
-  if (receiving < shards && m.is_request() && aaa::Authenticator::ChallengedAnywhere(m)) return receiving;
+  if (receiving < shards && m.is_request()) {
+    if (aaa::Authenticator::ChallengedAnywhere(m)) return receiving;
+    // An OPTIONS to a server (no user part: ours is answered without a
+    // transaction, from nobody's state) is no user's business either.
+    if (m.method() == sip::Method::kOptions) {
+      const sip::Uri* ruri = m.request_uri();
+      if (ruri != nullptr && !ruri->has_user) return receiving;
+    }
+  }
   return ShardOf(m, shards);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Which shard (event loop) owns a message: requests by the shard of the user
 // they are about (proxy::ShardRouter::ShardOf of the To AOR for REGISTER, of
-// the From AOR otherwise; the Call-ID when there is no SIP user), responses
+// the Request-URI AOR for MESSAGE, SUBSCRIBE and PUBLISH, of the From AOR
+// otherwise; the Call-ID when there is no SIP user), responses
 // by the shard our own branch names (so a response finds the client
 // transaction wherever it was created), falling back to the Call-ID. Pure
 // functions.
@@ -17,8 +18,8 @@ size_t ShardOf(const sip::Message& m, size_t shards);
 
 // The shard that handles a request or response received on loop
 // `receiving`: ShardOf, except for a request the authenticator challenges
-// on any shard (aaa::Authenticator::ChallengedAnywhere), which stays where
-// it arrived. Its retransmissions arrive on the same loop (the kernel
+// on any shard (aaa::Authenticator::ChallengedAnywhere) and an OPTIONS to
+// a server (no user part), which stay where they arrived. Its retransmissions arrive on the same loop (the kernel
 // spreads UDP by 4-tuple, a connection belongs to one loop) and meet its
 // transaction there.
 size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving);

@@ -328,6 +328,13 @@ TEST(Dispatch, RequestsWithoutCredentialsStayWhereTheyArrive) {
     EXPECT_FALSE(aaa::Authenticator::ChallengedAnywhere(*m)) << method;
     EXPECT_EQ(HandlingShard(*m, 8, elsewhere), alice) << method;
   }
+  // An OPTIONS to the server itself, answered from nobody's state, too.
+  auto ping = sip::ParseDatagram(testing::ToCrlf("OPTIONS sip:b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+                                                 "To: <sip:b>\nFrom: <sip:alice@b>;tag=2\nCall-ID: cid\n"
+                                                 "CSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n"),
+                                 sip::ParserLimits());
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(HandlingShard(*ping, 8, elsewhere), elsewhere);
   auto in_dialog = parse("SUBSCRIBE", "<sip:bob@b>;tag=9");
   ASSERT_TRUE(in_dialog);
   EXPECT_EQ(HandlingShard(*in_dialog, 8, elsewhere), bob);  // its resource
