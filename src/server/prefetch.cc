@@ -15,9 +15,8 @@ proxy::Verdict Prefetcher::Process(proxy::RequestContextPtr& p, proxy::Processor
     return proxy::Verdict::kContinue;
   }
   if (!ctx.local_domain || ctx.to_self || (m.to() && m.to()->has_tag())) return proxy::Verdict::kContinue;
-  if (!m.Find(sip::HeaderId::kAuthorization) && !m.Find(sip::HeaderId::kProxyAuthorization)) {
-    return proxy::Verdict::kContinue;
-  }
+  // Out of dialog and not challenged anywhere: it carries credentials.
+  if (aaa::Authenticator::ChallengedAnywhere(m)) return proxy::Verdict::kContinue;
   const sip::Uri& ruri = *m.request_uri();
   if (!ruri.has_user) return proxy::Verdict::kContinue;
   std::string target = sip::AorKey(ruri);

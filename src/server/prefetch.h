@@ -3,9 +3,9 @@
 // target's shard (where it is handled) while its credentials are checked:
 // the reception policy of the user it is addressed to, the presence rules
 // of a SUBSCRIBE's resource, and the record of a MESSAGE's recipient (read
-// when they are offline). The reads
-// queue beside the credentials' user read, so one wake-up of the reader
-// and one of the loop serve them all instead of one each, in turn.
+// when they are offline). The reads queue beside the credentials' user
+// read, so one wake-up of the reader and one of the loop serve them all
+// instead of one each, in turn.
 // Only for requests that carry credentials (the second of a digest
 // exchange); it answers nothing and always continues.
 

@@ -41,11 +41,7 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
     return;
   }
   size_t shard = router_.ShardOf(resource);
-  Shard& sh = shards_[shard];
-  Entry& e = FindOrInsertWithin(
-      sh.entries, resource, config_.cache_entries, [](const Entry& x) { return x.used; },
-      [](const Entry& x) { return x.loaded && x.waiters.empty(); });
-  e.used = ++sh.uses;
+  Entry& e = Touch(shard, resource);
   if (e.loaded) {
     done(Evaluate(shard, e, watcher, resource));
     return;
@@ -64,14 +60,19 @@ void Authorizer::Decide(const std::string& watcher, const std::string& resource,
   }
 }
 
-void Authorizer::Warm(const std::string& resource) {
-  size_t shard = router_.ShardOf(resource);
+Authorizer::Entry& Authorizer::Touch(size_t shard, const std::string& resource) {
   Shard& sh = shards_[shard];
-  if (sh.entries.contains(resource)) return;
   Entry& e = FindOrInsertWithin(
       sh.entries, resource, config_.cache_entries, [](const Entry& x) { return x.used; },
       [](const Entry& x) { return x.loaded && x.waiters.empty(); });
   e.used = ++sh.uses;
+  return e;
+}
+
+void Authorizer::Warm(const std::string& resource) {
+  size_t shard = router_.ShardOf(resource);
+  if (shards_[shard].entries.contains(resource)) return;
+  Entry& e = Touch(shard, resource);
   e.loading = true;
   Load(shard, resource);
 }

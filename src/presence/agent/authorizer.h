@@ -71,6 +71,8 @@ class Authorizer {
     // Views other than "everything", interned: view v is views[v - 1].
     std::vector<rules::Transformations> views;
   };
+  // `resource`'s entry, made (within the capacity) if need be, marked used.
+  Entry& Touch(size_t shard, const std::string& resource);
   void Load(size_t shard, const std::string& resource);
   events::Grant Evaluate(size_t shard, const Entry& e, const std::string& watcher, const std::string& resource);
   uint32_t Intern(size_t shard, const rules::Transformations& t);
