@@ -62,6 +62,10 @@ void Authenticator::Challenge(RequestContext& ctx, proxy::ProcessorHost& host, c
   host.Respond(ctx, reg ? 401 : 407, reg ? "Unauthorized" : "Proxy Authentication Required", std::move(extra));
 }
 
+void Authenticator::WarmIfHere(const std::string& aor) {
+  if (shards_.router().ShardOf(aor) == shards_.router().current()) shards_.Local().users.Warm(aor);
+}
+
 Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host) {
   RequestContext& ctx = *p;
   const sip::Message& m = *ctx.request;
@@ -116,18 +120,15 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
       host.Respond(ctx, 400, "Malformed Credentials");
       return Verdict::kDone;
     }
+    if (local_identity) WarmIfHere(identity_aor);
     Challenge(ctx, host, realm, false);
     return Verdict::kDone;
   }
-  switch (nonces_.Verify(creds->nonce, UnixNow())) {
-    case auth::NonceService::Check::kInvalid:
-      Challenge(ctx, host, realm, false);
-      return Verdict::kDone;
-    case auth::NonceService::Check::kStale:
-      Challenge(ctx, host, realm, true);
-      return Verdict::kDone;
-    case auth::NonceService::Check::kValid:
-      break;
+  auth::NonceService::Check nonce = nonces_.Verify(creds->nonce, UnixNow());
+  if (nonce != auth::NonceService::Check::kValid) {
+    if (local_identity) WarmIfHere(identity_aor);
+    Challenge(ctx, host, realm, nonce == auth::NonceService::Check::kStale);
+    return Verdict::kDone;
   }
   if (!local_identity) {
     // A foreign identity cannot be one of our users.

@@ -78,6 +78,11 @@ class Authenticator : public proxy::Processor {
     bool history = false;  // the user's record: keeps a message history
   };
   void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);
+  // A challenged request's user, when this loop owns it: read while the
+  // client computes its credentials, so the request carrying them finds it
+  // cached. (For a user of another loop the post there would cost about
+  // what it saves.)
+  void WarmIfHere(const std::string& aor);
   void OnOwner(std::shared_ptr<Check> check, AaaShard& owner);
   void Finish(Check& check);
 

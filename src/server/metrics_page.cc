@@ -17,6 +17,8 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<size_t> subscriptions, publications;
     std::vector<presence::AgentStats> presence;
     std::vector<im::MessageServiceStats> messages;
+    std::vector<uint64_t> user_loads;
+    std::vector<size_t> users_cached;
   };
   auto snap = std::make_shared<Snapshot>();
   size_t n = cores_.size();
@@ -27,6 +29,8 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->publications.resize(n);
   snap->presence.resize(n);
   snap->messages.resize(n);
+  snap->user_loads.resize(n);
+  snap->users_cached.resize(n);
   ForEachShard(
       [this, snap](size_t i, proxy::Core& core) {
         snap->cores[i] = core.stats();
@@ -36,6 +40,8 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->publications[i] = presence_->PublicationsOf(i);
         snap->presence[i] = presence_->StatsOf(i);
         snap->messages[i] = messages_->StatsOf(i);
+        snap->user_loads[i] = aaa_->At(i).users.loads();
+        snap->users_cached[i] = aaa_->At(i).users.cached();
       },
       [this, snap, reply] {
         std::string out;
@@ -190,6 +196,15 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_message_retries_on_presence_total", "counter",
                "Deliveries waiting for their retry time that ran early: the user published an open presence");
         line("parley_message_retries_on_presence_total", "", ms.retries_on_presence);
+        uint64_t user_loads = 0, users_cached = 0;
+        for (size_t i = 0; i < snap->user_loads.size(); ++i) {
+          user_loads += snap->user_loads[i];
+          users_cached += snap->users_cached[i];
+        }
+        header("parley_user_cache_loads_total", "counter", "Users the AAA cache read from the store (its misses)");
+        line("parley_user_cache_loads_total", "", user_loads);
+        header("parley_user_cache_entries", "gauge", "Users and unknown names the AAA cache holds");
+        line("parley_user_cache_entries", "", users_cached);
         header("parley_store_pending", "gauge", "Store reads and writes queued or running");
         line("parley_store_pending", "", store_->pending());
         auto ckpt = store::SqliteCheckpoints();

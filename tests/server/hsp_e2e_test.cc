@@ -316,6 +316,48 @@ TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
   EXPECT_EQ(r->status(), 200);
 }
 
+// One loop: every request is received on the shard that owns its user.
+class HspOneLoop : public ServerFixture {
+ protected:
+  void Configure(ServerConfig& c) override { c.threads = 1; }
+  uint64_t UserLoads() {
+    std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+    const std::string key = "\nparley_user_cache_loads_total ";
+    size_t p = m.find(key);
+    EXPECT_NE(p, std::string::npos) << m;
+    return p == std::string::npos ? 0 : std::stoull(m.substr(p + key.size()));
+  }
+  bool LoadsReach(uint64_t n) {
+    for (int i = 0; i < 250; ++i) {
+      if (UserLoads() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+};
+
+TEST_F(HspOneLoop, AChallengeReadsTheUserWhileTheClientAnswers) {
+  uint64_t before = UserLoads();
+  SipClient c(false, udp_);
+  auto r = Register(c, "alice", "alice-pw");  // the 401 started the read
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(UserLoads(), before + 1);  // the credentials found alice cached
+  // Without the credentials' REGISTER: the challenge alone reads the user.
+  c.SendRaw(Request(c, "MESSAGE", "sip:alice@example.com", "bob", "sip:alice@example.com", "m-warm", 1,
+                    "Content-Type: text/plain\n", "hi"));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->status(), 407);
+  EXPECT_TRUE(LoadsReach(before + 2));
+  // Bob's next challenge and his credentials find him cached: the one
+  // read is carol's record (offline recipient: her message is stored).
+  auto sent = SendMessage(c, "bob", "bob-pw", "sip:carol@example.com", "hello");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->status() / 100, 2);
+  EXPECT_EQ(UserLoads(), before + 3);
+}
+
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
