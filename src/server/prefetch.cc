@@ -15,8 +15,9 @@ proxy::Verdict Prefetcher::Process(proxy::RequestContextPtr& p, proxy::Processor
     return proxy::Verdict::kContinue;
   }
   if (!ctx.local_domain || ctx.to_self || (m.to() && m.to()->has_tag())) return proxy::Verdict::kContinue;
-  // Out of dialog and not challenged anywhere: it carries credentials.
-  if (aaa::Authenticator::ChallengedAnywhere(m)) return proxy::Verdict::kContinue;
+  // With credentials it runs on its target's shard; without (to be
+  // challenged) on the loop that received it, which may own the target
+  // too: then the reads overlap the client's answer to the challenge.
   const sip::Uri& ruri = *m.request_uri();
   if (!ruri.has_user) return proxy::Verdict::kContinue;
   std::string target = sip::AorKey(ruri);

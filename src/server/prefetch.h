@@ -6,8 +6,10 @@
 // when they are offline). The reads queue beside the credentials' user
 // read, so one wake-up of the reader and one of the loop serve them all
 // instead of one each, in turn.
-// Only for requests that carry credentials (the second of a digest
-// exchange); it answers nothing and always continues.
+// A request without credentials (the first of a digest exchange, answered
+// on the loop that received it) warms them too when that loop owns its
+// target: they are then read while the client answers the challenge.
+// It answers nothing and always continues.
 
 #include "aaa/authenticator.h"
 #include "presence/agent/authorizer.h"

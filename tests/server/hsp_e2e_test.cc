@@ -350,8 +350,15 @@ TEST_F(HspOneLoop, AChallengeReadsTheUserWhileTheClientAnswers) {
   ASSERT_TRUE(ch);
   EXPECT_EQ(ch->status(), 407);
   EXPECT_TRUE(LoadsReach(before + 2));
-  // Bob's next challenge and his credentials find him cached: the one
-  // read is carol's record (offline recipient: her message is stored).
+  // The challenge of a MESSAGE also reads what its recipient's shard will
+  // need (server::Prefetcher): carol's record (she is offline).
+  c.SendRaw(Request(c, "MESSAGE", "sip:carol@example.com", "bob", "sip:carol@example.com", "m-warm2", 1,
+                    "Content-Type: text/plain\n", "hi"));
+  ch = c.Receive();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->status(), 407);
+  EXPECT_TRUE(LoadsReach(before + 3));
+  // Bob's next challenge and his credentials find both cached.
   auto sent = SendMessage(c, "bob", "bob-pw", "sip:carol@example.com", "hello");
   ASSERT_TRUE(sent);
   EXPECT_EQ(sent->status() / 100, 2);
