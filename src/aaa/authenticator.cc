@@ -115,16 +115,13 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
       consumed = i;
     }
   }
-  if (!creds) {
-    if (malformed) {
-      host.Respond(ctx, 400, "Malformed Credentials");
-      return Verdict::kDone;
-    }
-    if (local_identity) WarmIfHere(identity_aor);
-    Challenge(ctx, host, realm, false);
+  if (!creds && malformed) {
+    host.Respond(ctx, 400, "Malformed Credentials");
     return Verdict::kDone;
   }
-  auth::NonceService::Check nonce = nonces_.Verify(creds->nonce, UnixNow());
+  // No credentials, or a nonce we did not issue or that expired: a challenge.
+  auth::NonceService::Check nonce =
+      creds ? nonces_.Verify(creds->nonce, UnixNow()) : auth::NonceService::Check::kInvalid;
   if (nonce != auth::NonceService::Check::kValid) {
     if (local_identity) WarmIfHere(identity_aor);
     Challenge(ctx, host, realm, nonce == auth::NonceService::Check::kStale);
