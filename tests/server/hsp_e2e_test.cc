@@ -339,14 +339,23 @@ class HspOneLoop : public ServerFixture {
 TEST_F(HspOneLoop, AChallengeReadsTheUserWhileTheClientAnswers) {
   uint64_t before = UserLoads();
   SipClient c(false, udp_);
-  auto r = Register(c, "alice", "alice-pw");  // the 401 started the read
+  const std::string contact = "Contact: <sip:alice@127.0.0.1:$PORT>\n";
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", "r-warm", 1, contact));
+  auto ch = c.Receive();
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->status(), 401);
+  EXPECT_TRUE(LoadsReach(before + 1));  // the 401 alone read alice
+  std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "alice", "alice-pw");
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", "r-warm", 2,
+                    contact + "Authorization: " + auth + "\n"));
+  auto r = c.Receive();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status(), 200);
   EXPECT_EQ(UserLoads(), before + 1);  // the credentials found alice cached
-  // Without the credentials' REGISTER: the challenge alone reads the user.
+  // The same for a MESSAGE's sender (bob) on its 407.
   c.SendRaw(Request(c, "MESSAGE", "sip:alice@example.com", "bob", "sip:alice@example.com", "m-warm", 1,
                     "Content-Type: text/plain\n", "hi"));
-  auto ch = c.Receive();
+  ch = c.Receive();
   ASSERT_TRUE(ch);
   EXPECT_EQ(ch->status(), 407);
   EXPECT_TRUE(LoadsReach(before + 2));
