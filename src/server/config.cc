@@ -139,6 +139,14 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.tcp_idle_timeout_s, v, "tcp_idle_timeout");
        }},
+      {"sip.stun", "--stun",
+       "true: answer STUN Binding keep-alives (RFC 5626) on UDP listen points (default); false: drop them", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         std::string l = ToLower(v.back());
+         if (l != "true" && l != "false") return Error(1, "stun: true or false, not " + v.back());
+         c.answer_stun = l == "true";
+         return Ok();
+       }},
       {"sip.max_connections", "--max-connections", "most simultaneous TCP/TLS connections", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.max_connections, v, "max_connections", 1);

@@ -122,6 +122,7 @@ Result<void> Server::Start() {
   tc.limits.max_headers = config_.max_headers;
   tc.idle_timeout = std::chrono::seconds(config_.tcp_idle_timeout_s);
   tc.max_connections = config_.max_connections;
+  tc.answer_stun = config_.answer_stun;
   if (auto r = PrepareTls(tc); !r.ok()) return r;
 
   transport_ = std::make_unique<transport::TransportLayer>(

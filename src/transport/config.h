@@ -57,6 +57,9 @@ struct TransportConfig {
   // burst while the loop is busy (0 keeps the kernel default). As root the
   // net.core.rmem_max cap is bypassed (SO_RCVBUFFORCE).
   size_t udp_socket_buffer = 8 * 1024 * 1024;
+  // Answer STUN Binding requests on UDP listen points (the keep-alives of
+  // SIP Outbound, RFC 5626 §4.4.2); off, they are dropped like noise.
+  bool answer_stun = true;
 };
 
 }  // namespace parley::transport

@@ -82,7 +82,8 @@ struct Completion {
 // read by Stats() from any thread.
 struct Counters {
   std::atomic<uint64_t> messages_in{0}, messages_out{0}, bytes_in{0}, bytes_out{0}, parse_drops{0},
-      send_errors{0}, opened{0}, closed{0}, accepted{0}, connected{0}, refused{0}, failed{0}, pings{0};
+      send_errors{0}, opened{0}, closed{0}, accepted{0}, connected{0}, refused{0}, failed{0}, pings{0},
+      stun_answers{0};
 };
 
 inline void Bump(std::atomic<uint64_t>& c, uint64_t n = 1) {

@@ -254,6 +254,7 @@ TransportStats TransportLayer::Stats() const {
       s.connections_refused += get(c.refused);
       s.connections_failed += get(c.failed);
       s.keepalive_pings += get(c.pings);
+      s.stun_answers += get(c.stun_answers);
     }
   }
   return out;

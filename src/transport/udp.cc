@@ -1,13 +1,16 @@
 #include "transport/udp.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "common/strings.h"
 #include "sip/parser.h"
+#include "stun/message.h"
 #include "transport/via.h"
 
 namespace parley::transport::internal {
@@ -106,6 +109,9 @@ void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
   }
   std::string_view datagram(shard_.read_buffer.get(), size);
   // A copy of exactly the datagram: the message owns its bytes.
+  if (!CouldBeSip(datagram) && core_->config.answer_stun && stun::IsStun(datagram)) {
+    return AnswerStun(datagram, from);
+  }
   sip::MessagePtr m = CouldBeSip(datagram) ? sip::ParseDatagram(std::string(datagram), core_->config.limits) : nullptr;
   if (!m) {  // CRLF keep-alive, STUN, garbage
     Bump(c.parse_drops);
@@ -114,6 +120,41 @@ void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
   if (m->is_request()) StampVia(*m, from);
   Bump(c.messages_in);
   core_->handler(IncomingMessage{std::move(m), Source{Protocol::kUdp, from, local_, 0}});
+}
+
+void UdpSocket::AnswerStun(std::string_view datagram, const SocketAddress& from) {
+  Counters& c = shard_.counters(Protocol::kUdp);
+  auto request = stun::Parse(datagram);
+  std::string answer;
+  if (request.ok()) {
+    stun::TransportAddress mapped;
+    mapped.v6 = from.is_v6();
+    mapped.port = from.port();
+    const sockaddr* sa = from.sockaddr_ptr();
+    if (mapped.v6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+      std::memcpy(mapped.ip.data(), &in6->sin6_addr, 16);
+    } else {
+      const auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
+      std::memcpy(mapped.ip.data(), &in4->sin_addr, 4);
+    }
+    answer = stun::Answer(*request, mapped, "parley");
+  }
+  // Malformed (bad FINGERPRINT included), indications and responses: dropped.
+  if (answer.empty() || from.IsUnroutable()) {
+    Bump(c.parse_drops);
+    return;
+  }
+  // Best effort, no backlog: a client repeats a Binding request that got
+  // no answer (RFC 5389 §7.2.1).
+  ssize_t n = ::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                       from.sockaddr_ptr(), from.sockaddr_len());
+  if (n < 0) {
+    Bump(c.send_errors);
+    return;
+  }
+  Bump(c.stun_answers);
+  Bump(c.bytes_out, answer.size());
 }
 
 void UdpSocket::Send(const SocketAddress& to, std::string_view bytes, Completion done) {

@@ -29,6 +29,8 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   void WaitReadable();
   void OnReadable();
   void Deliver(size_t size, const SocketAddress& from);
+  // A STUN message on the SIP port: answered (Binding keep-alives) or dropped.
+  void AnswerStun(std::string_view datagram, const SocketAddress& from);
   // false: the socket buffer is full (EAGAIN); anything else completes `done`.
   bool TrySend(const SocketAddress& to, std::string_view bytes, Completion& done);
   void WaitWritable();

@@ -21,6 +21,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_EQ(c->t1_ms, 500u);
   EXPECT_EQ(c->cache_entries, 10000u);
   EXPECT_FALSE(c->sync_soft_state);
+  EXPECT_TRUE(c->answer_stun);
 }
 
 TEST(Config, FlagsForEverySetting) {
@@ -30,7 +31,7 @@ TEST(Config, FlagsForEverySetting) {
                  "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
                  "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500",
-                 "--sync-soft-state", "true"});
+                 "--sync-soft-state", "true", "--stun", "false"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -54,6 +55,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_EQ(c->server_header, "X/1");
   EXPECT_EQ(c->cache_entries, 500u);
   EXPECT_TRUE(c->sync_soft_state);
+  EXPECT_FALSE(c->answer_stun);
 }
 
 TEST(Config, TomlFile) {
@@ -67,6 +69,7 @@ level = "warn"
 [sip]
 t1_ms = 250
 max_connections = 99
+stun = false
 [http]
 listen = ""
 [store]
@@ -82,6 +85,7 @@ sync_soft_state = true
   EXPECT_EQ(c->max_connections, 99u);
   EXPECT_EQ(c->http_listen, "");
   EXPECT_TRUE(c->sync_soft_state);
+  EXPECT_FALSE(c->answer_stun);
 }
 
 TEST(Config, Errors) {
@@ -91,6 +95,7 @@ TEST(Config, Errors) {
   EXPECT_FALSE(Args({"--log-level", "chatty"}).ok());
   EXPECT_FALSE(Args({"--t1-ms", "0"}).ok());
   EXPECT_FALSE(Args({"--sync-soft-state", "sometimes"}).ok());
+  EXPECT_FALSE(Args({"--stun", "maybe"}).ok());
   EXPECT_FALSE(Args({"--no-such-flag"}).ok());
   EXPECT_FALSE(LoadConfigFromToml("threads = \"two\"").ok());
   EXPECT_FALSE(LoadConfigFromToml("[sip\nt1_ms = 1").ok());

@@ -3,7 +3,12 @@
 #include <atomic>
 #include <future>
 
+#include <netinet/in.h>
+
+#include <cstring>
+
 #include "sip/response.h"
+#include "stun/message.h"
 #include "test_util.h"
 
 namespace parley::transport::testing {
@@ -79,6 +84,80 @@ TEST(UdpTest, DatagramsThatAreNotSipAreDroppedAndCounted) {
   EXPECT_EQ(in->message->cseq()->number, 7u);
   EXPECT_EQ(node.inbox.size(), 0u);
   EXPECT_EQ(node.transport().Stats()[Protocol::kUdp].parse_drops, 3u);
+}
+
+// RFC 5626 §4.4.2: a Binding request on the SIP port is a keep-alive; the
+// answer carries the address it came from. Not handed to the SIP layers.
+void StunKeepAlive(bool v6) {
+  const char* ip = v6 ? "::1" : "127.0.0.1";
+  Node node(UdpConfig({Listen(Protocol::kUdp, ip)}));
+  auto started = node.Start();
+  if (v6 && !started.ok()) GTEST_SKIP() << "no IPv6 loopback: " << started.error().message;
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  SocketAddress server = node.bound(Protocol::kUdp, v6);
+  RawSocket client = RawSocket::Udp(v6);
+  const std::string tid = "0123456789ab";
+  ASSERT_TRUE(client.SendTo(server, stun::BindingRequest(tid, /*fingerprint=*/true)));
+  SocketAddress from;
+  auto got = client.Read(kWait, &from);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(from, server);
+  auto answer = stun::Parse(*got);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->cls, stun::Class::kSuccess);
+  EXPECT_EQ(answer->transaction_id, tid);
+  EXPECT_TRUE(answer->fingerprint);
+  const stun::Attribute* xor_mapped = answer->Find(stun::attr::kXorMappedAddress);
+  ASSERT_NE(xor_mapped, nullptr);
+  auto mapped = stun::DecodeAddress(*xor_mapped, answer->transaction_id);
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_EQ(mapped->v6, v6);
+  EXPECT_EQ(mapped->port, client.local().port());
+  auto mapped_ip = SocketAddress::Parse(client.local().ip(), mapped->port);
+  ASSERT_TRUE(mapped_ip);
+  const auto* sa = mapped_ip->sockaddr_ptr();
+  const void* raw = v6 ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr)
+                       : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+  EXPECT_EQ(std::memcmp(mapped->ip.data(), raw, v6 ? 16 : 4), 0);
+
+  auto stats = node.transport().Stats()[Protocol::kUdp];
+  EXPECT_EQ(stats.stun_answers, 1u);
+  EXPECT_EQ(stats.messages_in, 0u);
+  EXPECT_EQ(stats.messages_out, 0u) << "STUN is not counted as SIP";
+  EXPECT_EQ(stats.bytes_out, got->size());
+  EXPECT_EQ(stats.parse_drops, 0u);
+  EXPECT_EQ(node.inbox.size(), 0u);
+}
+
+TEST(UdpTest, StunBindingRequestsAreAnsweredWithTheirSourceIpv4) { StunKeepAlive(false); }
+TEST(UdpTest, StunBindingRequestsAreAnsweredWithTheirSourceIpv6) { StunKeepAlive(true); }
+
+TEST(UdpTest, StunThatIsBrokenOrNotARequestOrTurnedOffIsDropped) {
+  for (bool answer_stun : {true, false}) {
+    auto config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")});
+    config.answer_stun = answer_stun;
+    Node node(std::move(config));
+    ASSERT_TRUE(node.Start().ok());
+    SocketAddress server = node.bound(Protocol::kUdp);
+    RawSocket client = RawSocket::Udp();
+    std::string bad_fingerprint = stun::BindingRequest("0123456789ab", true);
+    bad_fingerprint.back() ^= 1;
+    std::string indication = stun::BindingRequest("0123456789ab", false);
+    indication[1] = 0x11;
+    client.SendTo(server, bad_fingerprint);
+    client.SendTo(server, indication);
+    client.SendTo(server, stun::BindingRequest("0123456789ab", false));
+    client.SendTo(server, Request(3));  // read after the others
+    ASSERT_TRUE(node.inbox.Pop());
+    auto stats = node.transport().Stats()[Protocol::kUdp];
+    EXPECT_EQ(stats.stun_answers, answer_stun ? 1u : 0u);
+    EXPECT_EQ(stats.parse_drops, answer_stun ? 2u : 3u);
+    auto got = client.Read(answer_stun ? kWait : std::chrono::milliseconds(200));
+    EXPECT_EQ(got.has_value(), answer_stun);
+    if (got) {
+      EXPECT_EQ(stun::Parse(*got)->cls, stun::Class::kSuccess);
+    }
+  }
 }
 
 TEST(UdpTest, MalformedSipIsDeliveredWithItsParseError) {
