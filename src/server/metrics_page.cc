@@ -92,41 +92,62 @@ void Server::RenderMetrics(HttpReply reply) {
         }
         header("parley_sip_stateless_answers_total", "counter", "Requests answered without transaction state");
         line("parley_sip_stateless_answers_total", "", c.stateless_answers);
+        auto kind_of = [](size_t k) {
+          return "kind=\"" + std::string(transaction::TxnKindName(static_cast<transaction::TxnKind>(k))) + "\"";
+        };
         header("parley_sip_transactions_created_total", "counter", "Transactions created, by kind");
+        for (size_t k = 0; k < transaction::kTxnKinds; ++k) line("parley_sip_transactions_created_total", kind_of(k), t.created[k]);
         header("parley_sip_transactions_live", "gauge", "Live transactions, by kind and state");
-        header("parley_sip_transaction_timeouts_total", "counter", "Transactions that timed out, by kind");
         for (size_t k = 0; k < transaction::kTxnKinds; ++k) {
-          std::string kind = "kind=\"" + std::string(transaction::TxnKindName(static_cast<transaction::TxnKind>(k))) + "\"";
-          line("parley_sip_transactions_created_total", kind, t.created[k]);
-          line("parley_sip_transaction_timeouts_total", kind, t.timeouts[k]);
           for (size_t st = 0; st + 1 < transaction::kTxnStates; ++st) {
             if (t.live[k][st] == 0) continue;
             line("parley_sip_transactions_live",
-                 kind + ",state=\"" + std::string(transaction::TxnStateName(static_cast<transaction::TxnState>(st))) + "\"",
+                 kind_of(k) + ",state=\"" + std::string(transaction::TxnStateName(static_cast<transaction::TxnState>(st))) + "\"",
                  t.live[k][st]);
           }
         }
+        header("parley_sip_transaction_timeouts_total", "counter", "Transactions that timed out, by kind");
+        for (size_t k = 0; k < transaction::kTxnKinds; ++k) line("parley_sip_transaction_timeouts_total", kind_of(k), t.timeouts[k]);
         header("parley_sip_retransmissions_sent_total", "counter", "Retransmissions sent");
         line("parley_sip_retransmissions_sent_total", "", t.retransmissions_sent);
         header("parley_sip_retransmissions_absorbed_total", "counter", "Retransmissions absorbed");
         line("parley_sip_retransmissions_absorbed_total", "", t.retransmissions_absorbed);
+        // One group per metric (the exposition format wants a family's
+        // samples together), one sample per protocol in each.
+        using transport::Protocol;
+        using transport::ProtocolStats;
+        struct Family {
+          const char* name;
+          const char* type;
+          const char* help;
+          const char* dir;  // label value, or nullptr
+          uint64_t ProtocolStats::*field;
+          bool udp, streams;
+        };
+        static constexpr Family kFamilies[] = {
+            {"parley_transport_messages_total", "counter", "SIP messages by protocol and direction", "in",
+             &ProtocolStats::messages_in, true, true},
+            {"parley_transport_messages_total", nullptr, nullptr, "out", &ProtocolStats::messages_out, true, true},
+            {"parley_transport_bytes_total", "counter", "Bytes by protocol and direction", "in",
+             &ProtocolStats::bytes_in, true, true},
+            {"parley_transport_bytes_total", nullptr, nullptr, "out", &ProtocolStats::bytes_out, true, true},
+            {"parley_transport_parse_drops_total", "counter", "Input that could not be framed or parsed", nullptr,
+             &ProtocolStats::parse_drops, true, true},
+            {"parley_transport_connections_open", "gauge", "Open connections by protocol", nullptr,
+             &ProtocolStats::connections_open, false, true},
+            {"parley_transport_keepalive_pings_total", "counter", "CRLFCRLF keep-alive pings answered", nullptr,
+             &ProtocolStats::keepalive_pings, false, true},
+            {"parley_transport_stun_answers_total", "counter", "STUN requests answered on SIP UDP ports", nullptr,
+             &ProtocolStats::stun_answers, true, false},
+        };
         auto ts = transport_->Stats();
-        header("parley_transport_messages_total", "counter", "SIP messages by protocol and direction");
-        header("parley_transport_bytes_total", "counter", "Bytes by protocol and direction");
-        header("parley_transport_parse_drops_total", "counter", "Input that could not be framed or parsed");
-        header("parley_transport_connections_open", "gauge", "Open connections by protocol");
-        header("parley_transport_keepalive_pings_total", "counter", "CRLFCRLF keep-alive pings answered");
-        for (auto p : {transport::Protocol::kUdp, transport::Protocol::kTcp, transport::Protocol::kTls}) {
-          std::string proto = "proto=\"" + ToLower(transport::ProtocolName(p)) + "\"";
-          const auto& s = ts[p];
-          line("parley_transport_messages_total", proto + ",dir=\"in\"", s.messages_in);
-          line("parley_transport_messages_total", proto + ",dir=\"out\"", s.messages_out);
-          line("parley_transport_bytes_total", proto + ",dir=\"in\"", s.bytes_in);
-          line("parley_transport_bytes_total", proto + ",dir=\"out\"", s.bytes_out);
-          line("parley_transport_parse_drops_total", proto, s.parse_drops);
-          if (p != transport::Protocol::kUdp) {
-            line("parley_transport_connections_open", proto, s.connections_open);
-            line("parley_transport_keepalive_pings_total", proto, s.keepalive_pings);
+        for (const Family& f : kFamilies) {
+          if (f.type != nullptr) header(f.name, f.type, f.help);
+          for (auto p : {Protocol::kUdp, Protocol::kTcp, Protocol::kTls}) {
+            if (!(p == Protocol::kUdp ? f.udp : f.streams)) continue;
+            std::string labels = "proto=\"" + ToLower(transport::ProtocolName(p)) + "\"";
+            if (f.dir != nullptr) labels += std::string(",dir=\"") + f.dir + "\"";
+            line(f.name, labels, ts[p].*f.field);
           }
         }
         // Presence and messaging, summed over the shards.

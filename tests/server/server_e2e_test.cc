@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 #include "aaa/authenticator.h"
 #include "server/dispatch.h"
 #include "sip/response.h"
 #include "server/server.h"
+#include "stun/message.h"
 #include "http_client.h"
 #include "sip_client.h"
 
@@ -244,6 +247,35 @@ TEST_F(ServerE2E, HealthzAndMetrics) {
   EXPECT_NE(m.find("\nparley_user_cache_entries "), std::string::npos);
   EXPECT_NE(m.find("\nparley_store_wal_checkpoints_total{by=\"thread\"} "), std::string::npos);
   EXPECT_NE(m.find("\nparley_store_wal_checkpoints_total{by=\"commit\"} "), std::string::npos);
+
+  // A SIP Outbound keep-alive over UDP (RFC 5626 §4.4.2) is answered and counted.
+  c.SendRaw(stun::BindingRequest("keepalive-01", false));
+  std::string raw = c.ReceiveRaw();  // the parsed message points into it
+  auto answer = stun::Parse(raw);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->cls, stun::Class::kSuccess);
+  EXPECT_EQ(answer->transaction_id, "keepalive-01");
+  EXPECT_NE(answer->Find(stun::attr::kXorMappedAddress), nullptr);
+  m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_transport_stun_answers_total{proto=\"udp\"} 1\n"), std::string::npos) << m;
+
+  // The text exposition format: a family's TYPE comes once, before its
+  // samples, and its samples are not interleaved with another family's.
+  std::set<std::string> done;
+  std::string current;
+  std::istringstream lines(m.substr(m.find("\r\n\r\n") + 4));
+  for (std::string l; std::getline(lines, l);) {
+    if (l.empty() || l.starts_with("# HELP")) continue;
+    if (l.starts_with("# TYPE ")) {
+      std::string name = l.substr(7, l.find(' ', 7) - 7);
+      EXPECT_FALSE(done.contains(name)) << "second TYPE for " << name;
+      if (!current.empty()) done.insert(current);
+      current = name;
+      continue;
+    }
+    std::string name = l.substr(0, l.find_first_of("{ "));
+    EXPECT_EQ(name, current) << "sample outside its family's group: " << l;
+  }
 }
 
 TEST(Dispatch, ResponsesFollowOurBranchRequestsTheCallId) {
