@@ -8,7 +8,8 @@ P_TUN=17061 K_TUN=17071                           # stunnel client ends (TLS flo
 UAS_PORT=16000 SINK_PORT=16001                    # SIPp UAs the servers send to
 
 # srv_wrap: a command parleyd runs under (PARLEY_BENCH_WRAP, e.g. "heaptrack -o /tmp/h"),
-# srv_extra: more parleyd options (PARLEY_BENCH_EXTRA)
+# srv_extra: more parleyd options (PARLEY_BENCH_EXTRA); PARLEY_BENCH_HTTP=IP:PORT turns on
+# parleyd's HTTP listener (/metrics) in the run's namespace (off by default)
 bg_pids=() srv_wrap=(${PARLEY_BENCH_WRAP:-}) srv_extra=(${PARLEY_BENCH_EXTRA:-})
 log() { printf "%4ss %s\n" "$SECONDS" "$*" >&2; }
 vlog() { [[ -z ${verbose:-} ]] || log "  · $*"; }
@@ -154,7 +155,7 @@ start_server() {
       [[ -n $tls ]] && listen+=(--listen "tls:127.0.0.1:$srv_tls"
         --tls-cert "$work/material/cert.pem" --tls-key "$work/material/key.pem")
       timeout -k 5 3600 "${srv_wrap[@]}" "$build/src/server/parleyd" "${listen[@]}" --domain bench.test \
-        --data-dir "$dir/data" --threads "$threads" --http "" --log-level warn --shutdown-grace-ms 1000 "${srv_extra[@]}" >"$dir/server.log" 2>&1 &
+        --data-dir "$dir/data" --threads "$threads" --http "${PARLEY_BENCH_HTTP:-}" --log-level warn --shutdown-grace-ms 1000 "${srv_extra[@]}" >"$dir/server.log" 2>&1 &
       srv_pid=$!
       ;;
     kamailio)
