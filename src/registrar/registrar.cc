@@ -33,6 +33,18 @@ std::string ContactValue(const store::Binding& b, int64_t now) {
   return v;
 }
 
+// Whether the first Path URI carries "ob": the edge proxy that added it
+// supports outbound (RFC 5626 §5.1).
+bool FirstPathIsOutboundEdge(const sip::Message& m) {
+  bool ob = false;
+  m.ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {
+    auto first = sip::ParseNameAddr(v);
+    ob = first.ok() && first->uri.params.Has("ob");
+    return false;  // the first element only
+  });
+  return ob;
+}
+
 }  // namespace
 
 // Checks a REGISTER on its transaction's shard and hands it to the AOR's.
@@ -140,11 +152,30 @@ class Registrar::Processor : public proxy::Processor {
     }
 
     bool supports_path = false;
+    bool supports_outbound = false;
     m.ForEachValue(sip::HeaderId::kSupported, [&](std::string_view t) {
       supports_path |= IEquals(t, "path");
+      supports_outbound |= IEquals(t, "outbound");
       return true;
     });
     std::string path = supports_path ? op.path : std::string();
+    // RFC 5626 §6: outbound applies to a Contact with +sip.instance and
+    // reg-id from a UA that supports it, when this server is its first hop
+    // (no Path) or the first hop said it is an outbound edge ("ob" in the
+    // first Path URI). Otherwise the REGISTER is a plain one (no 439).
+    bool outbound = false;
+    if (supports_outbound && std::any_of(op.contacts.begin(), op.contacts.end(),
+                                         [](const ContactUpdate& u) { return !u.instance.empty() && !u.reg_id.empty(); })) {
+      outbound = op.path.empty() || FirstPathIsOutboundEdge(m);
+    }
+    proxy::ExtraHeaders outbound_headers;
+    if (outbound) {
+      outbound_headers.emplace_back(sip::HeaderId::kRequire, "outbound");
+      // The keep-alive interval we want (RFC 5626 §4.4.1), only as the first hop.
+      if (op.path.empty() && r_.config_.flow_timer > 0) {
+        outbound_headers.emplace_back(sip::HeaderId::kFlowTimer, std::to_string(r_.config_.flow_timer));
+      }
+    }
 
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     proxy::ProcessorHost* h = &host;
@@ -152,15 +183,16 @@ class Registrar::Processor : public proxy::Processor {
     size_t owner = r_.router_.ShardOf(aor);
     Registrar* reg = &r_;
     // Usually this shard (a REGISTER is dispatched to its AOR's): no loop turn.
-    r_.tables_.RunOn(owner, [reg, owner, back, holder, h, op = std::move(op), path](LocationTable& table) {
+    r_.tables_.RunOn(owner, [reg, owner, back, holder, h, op = std::move(op), path,
+                             outbound_headers = std::move(outbound_headers)](LocationTable& table) {
       auto applied = table.Apply(op);
       if (!applied.ok()) {
         reg->router_.Post(back, [holder, h] { h->Respond(**holder, 400, "Out Of Order CSeq"); });
         return;
       }
       auto current = std::make_shared<std::vector<store::Binding>>(std::move(applied->current));
-      auto respond = [reg, back, holder, h, current, path, now = op.now](const Result<void>& stored) {
-        reg->router_.Post(back, [holder, h, current, path, now, ok = stored.ok()] {
+      auto respond = [reg, back, holder, h, current, path, outbound_headers, now = op.now](const Result<void>& stored) {
+        reg->router_.Post(back, [holder, h, current, path, outbound_headers, now, ok = stored.ok()] {
           if (!ok) {
             h->Respond(**holder, 500, "Store Failure", {{sip::HeaderId::kRetryAfter, "5"}});
             return;
@@ -168,6 +200,7 @@ class Registrar::Processor : public proxy::Processor {
           proxy::ExtraHeaders extra;
           for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now));
           if (!path.empty()) extra.emplace_back(sip::HeaderId::kPath, path);
+          extra.insert(extra.end(), outbound_headers.begin(), outbound_headers.end());
           extra.emplace_back(sip::HeaderId::kDate, HttpDate(now));
           h->Respond(**holder, 200, "OK", std::move(extra));
         });

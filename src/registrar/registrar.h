@@ -26,6 +26,9 @@ struct RegistrarConfig {
   uint32_t min_expires = 60;       // shorter non-zero requests get 423
   uint32_t max_expires = 3600;     // longer requests are shortened to this
   uint32_t default_expires = 3600;
+  // Flow-Timer sent to SIP Outbound UAs this server is the first hop of
+  // (RFC 5626 §4.4.1: they keep the flow alive every 80-100% of it); 0: none.
+  uint32_t flow_timer = 0;
 };
 
 // Observers of registration changes (reg event, presence, the message store

@@ -190,6 +190,10 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.default_expires, v, "default_expires", 1);
        }},
+      {"registrar.flow_timer", "--flow-timer",
+       "seconds between keep-alives asked of SIP Outbound UAs in the 200 to their REGISTER (Flow-Timer; 0 = not sent)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.flow_timer_s, v, "flow_timer"); }},
       {"proxy.timer_c", "--timer-c", "seconds an INVITE branch may stay without a final response (RFC 3261 §16.8)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.timer_c_s, v, "timer_c", 181); }},
       {"store.change_poll_ms", "--change-poll-ms", "how often user/policy/domain edits are picked up", false,

@@ -14,6 +14,7 @@
 #include "sip/response.h"
 #include "sip_client.h"
 #include "store/store.h"
+#include "stun/message.h"
 
 namespace parley::server {
 namespace {
@@ -61,6 +62,62 @@ TEST_F(Hsp, Sha256CredentialsWork) {
   auto ok = c.Receive();
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status(), 200);
+}
+
+class HspOutbound : public ServerFixture {
+  void Configure(ServerConfig& c) override { c.flow_timer_s = 25; }
+};
+
+// RFC 5626 §6: a REGISTER with +sip.instance and reg-id from a UA that
+// supports outbound gets Require: outbound, plus the Flow-Timer when this
+// server is its first hop; through an edge proxy only if that edge put "ob"
+// in its Path URI. Then the UA's STUN keep-alive on the same flow is answered.
+TEST_F(HspOutbound, OutboundRegistrationsGetRequireOutboundAndTheFlowTimer) {
+  SipClient c(false, udp_);
+  const std::string instance = ";+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\"";
+  auto reg = [&](const std::string& contact_params, const std::string& extra) {
+    std::string call_id = "ob-" + sip::RandomToken(4);
+    std::string headers = "Contact: <sip:alice@127.0.0.1:$PORT;ob>" + contact_params + "\n" + extra;
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 1, headers));
+    auto ch = c.ReceiveResponse();
+    if (!ch || ch->status() != 401) return ch;
+    std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "alice", "alice-pw");
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 2,
+                      headers + "Authorization: " + auth + "\n"));
+    return c.ReceiveResponse();
+  };
+  struct Case {
+    const char* what;
+    std::string contact_params, extra;
+    bool require, flow_timer;
+  } cases[] = {
+      {"first hop", instance + ";reg-id=1", "Supported: outbound, path\n", true, true},
+      {"UA without outbound", instance + ";reg-id=1", "Supported: path\n", false, false},
+      {"no reg-id", instance, "Supported: outbound, path\n", false, false},
+      {"edge with ob", instance + ";reg-id=1", "Supported: outbound, path\nPath: <sip:edge.example.com;lr;ob>\n", true,
+       false},
+      {"edge without ob", instance + ";reg-id=1", "Supported: outbound, path\nPath: <sip:edge.example.com;lr>\n", false,
+       false},
+  };
+  for (const auto& k : cases) {
+    auto ok = reg(k.contact_params, k.extra);
+    ASSERT_TRUE(ok) << k.what;
+    ASSERT_EQ(ok->status(), 200) << k.what;
+    EXPECT_EQ(ok->Value(sip::HeaderId::kRequire), k.require ? "outbound" : "") << k.what;
+    EXPECT_EQ(ok->Value(sip::HeaderId::kFlowTimer), k.flow_timer ? "25" : "") << k.what;
+  }
+
+  // The keep-alive on the registered flow (RFC 5626 §4.4.2).
+  c.SendRaw(stun::BindingRequest("ob-keepalive", true));
+  std::string raw = c.ReceiveRaw();
+  auto answer = stun::Parse(raw);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  EXPECT_EQ(answer->cls, stun::Class::kSuccess);
+  ASSERT_NE(answer->Find(stun::attr::kXorMappedAddress), nullptr);
+  auto mapped = stun::DecodeAddress(*answer->Find(stun::attr::kXorMappedAddress), answer->transaction_id);
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_EQ(mapped->port, c.port());
+  EXPECT_EQ(mapped->ip[0], 127);
 }
 
 TEST_F(Hsp, WrongPasswordAndUnknownUserAre403) {
