@@ -8,7 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip
+#        imdn_round_trip baresip_outbound
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -378,6 +378,38 @@ PY
     awk -v g="$gaps" 'BEGIN { n = split(g, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.9) exit 1 }' ||
       fail "NOTIFYs closer than 1 s apart at max-rate=1: gaps $gaps s"
     note "ok: $n NOTIFY(s) after the first for 3 changes, gaps $gaps s, the last says three"
+    ;;
+  baresip_outbound)
+    # RFC 5626: baresip (libre) registers through its outbound proxy (parleyd) with
+    # +sip.instance and reg-id. parleyd is its first hop: the 200 says Require: outbound and
+    # Flow-Timer: 2, so libre keeps the UDP flow alive with STUN Binding requests every
+    # 1.6-2 s and compares each XOR-MAPPED-ADDRESS with the first. parleyd answers them
+    # (counted in /metrics); baresip stays registered with its one binding, never re-registering.
+    need baresip baresip-core
+    need curl curl
+    need sqlite3 sqlite3
+    HTTP_LISTEN=127.0.0.1:$HTTP_PORT start_parleyd --flow-timer 2
+    BARESIP_SIPNAT=outbound baresip_start bob "$BARESIP"
+    baresip_says bob "bob@$DOMAIN: {1/UDP/v4} 200 OK (Parley/0.1) [1 binding]" 15   # {reg-id/...}
+    outbound=$(sqlite3 -readonly -cmd '.timeout 2000' "$work/data/parley.db" \
+      "SELECT instance || ' reg-id=' || reg_id FROM bindings WHERE aor = 'bob@$DOMAIN'" 2>&1 || true)
+    [[ $outbound == "<urn:uuid:"*"> reg-id=1" ]] ||
+      fail "baresip did not register as an outbound UA (+sip.instance, reg-id): $outbound"
+    note "ok: baresip registered with outbound (+sip.instance, reg-id) through parleyd"
+    stun_answers() {
+      curl -s "http://127.0.0.1:$HTTP_PORT/metrics" |
+        awk '$1 == "parley_transport_stun_answers_total{proto=\"udp\"}" {print $2}'
+    }
+    for _ in $(seq 100); do
+      (($(stun_answers) >= 3)) && break
+      sleep 0.1
+    done
+    (($(stun_answers) >= 3)) || fail "parleyd answered $(stun_answers) STUN keep-alives in 10 s (Flow-Timer 2 s)"
+    note "ok: baresip sent STUN keep-alives on its flow and parleyd answered $(stun_answers)"
+    regs=$(sed 's/\x1b\[[0-9;]*m//g' "$work/bob.log" | grep -c "200 OK (Parley/0.1)")
+    ((regs == 1)) || fail "baresip registered $regs times (a failed keep-alive makes it register again)"
+    [[ $(bindings bob) == "sip:bob-"*"@127.0.0.1:$BARESIP"* ]] || fail "parleyd lost baresip's binding"
+    note "ok: one registration, binding kept"
     ;;
   baresip_presence)
     # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,

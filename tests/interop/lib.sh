@@ -258,14 +258,16 @@ ctl() {
 # TCP; TLS takes PORT+1), registered through parleyd with digest auth and publishing its presence
 # (pubint); it subscribes to the presence of the contacts marked ;presence=p2p. Commands go to
 # its stdin, a FIFO held open on the FD in baresip_fd[NAME]; it logs to $work/NAME.log.
+# BARESIP_SIPNAT=outbound: SIP Outbound (RFC 5626; +sip.instance from the uuid module, reg-id).
 declare -A baresip_fd=()
 baresip_start() {
-  local name=$1 port=$2 dir=$work/$1 fd; shift 2
+  local name=$1 port=$2 dir=$work/$1 fd sipnat=""; shift 2
   mkdir -p "$dir"
   printf '%s\n' "poll_method epoll" "sip_listen 127.0.0.1:$port" "net_interface 127.0.0.1" \
-    "module_path /usr/lib/baresip/modules" "module stdio.so" "module_app account.so" \
+    "module_path /usr/lib/baresip/modules" "module stdio.so" "module uuid.so" "module_app account.so" \
     "module_app contact.so" "module_app menu.so" "module_app presence.so" >"$dir/config"
-  echo "<sip:$name@$DOMAIN>;auth_pass=$name-pw;outbound=\"sip:127.0.0.1:$SIP_PORT\";regint=600;pubint=600" \
+  [[ -n ${BARESIP_SIPNAT:-} ]] && sipnat=";sipnat=$BARESIP_SIPNAT"
+  echo "<sip:$name@$DOMAIN>;auth_pass=$name-pw;outbound=\"sip:127.0.0.1:$SIP_PORT\"$sipnat;regint=600;pubint=600" \
     >"$dir/accounts"
   printf '%s\n' "$@" >"$dir/contacts"
   mkfifo "$dir.in"   # stdio wants a pollable stdin
