@@ -17,6 +17,15 @@ namespace parley::events {
 
 namespace {
 
+// A SUBSCRIBE answered with an error (no dialog, nothing to send after).
+SubscribeAnswer Refusal(int status, std::string reason, std::string local_tag = {}) {
+  SubscribeAnswer a;
+  a.status = status;
+  a.local_tag = std::move(local_tag);
+  a.reason = std::move(reason);
+  return a;
+}
+
 int64_t SteadyMs(TimerService& t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.Now().time_since_epoch()).count();
 }
@@ -203,7 +212,7 @@ void Notifier::Subscribe(SubscribeRequest req, std::function<void(SubscribeAnswe
 
 void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(SubscribeAnswer)> done) {
   if (g.state == Authorization::kReject) {
-    done(SubscribeAnswer{403, 0, sip::RandomToken(8), {}, "Forbidden"});
+    done(Refusal(403, "Forbidden", sip::RandomToken(8)));
     return;
   }
   // A new dialog from the same watcher and contact replaces its older
@@ -250,7 +259,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   AddToIndex(sub);
   ++stats_.subscriptions_created;
   SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, std::string(sub.local_tag()),
-                      ContactFor(sub, sub.destination), {}};
+                      ContactFor(sub, sub.destination), {}, {}};
   if (req.expires == 0) {
     sub.terminate_reason = "timeout";  // a fetch: one NOTIFY, then gone
     Confirm(sub, ans, std::move(done));
@@ -262,14 +271,14 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   Persist(sub, [this, id, ans, done = std::move(done)](bool ok) mutable {
     auto it = subs_.find(id);
     if (it == subs_.end()) {
-      done(SubscribeAnswer{500, 0, ans.local_tag, {}, "Subscription Ended"});
+      done(Refusal(500, "Subscription Ended", ans.local_tag));
       return;
     }
     if (!ok) {
       it->second.terminate_reason = "deactivated";
       Emit(it->second, WatcherChange::kTerminated);
       Remove(id);
-      done(SubscribeAnswer{500, 0, ans.local_tag, {}, "Store Unavailable"});
+      done(Refusal(500, "Store Unavailable", ans.local_tag));
       return;
     }
     Confirm(it->second, ans, std::move(done));
@@ -299,13 +308,13 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
   auto it = subs_.find(id);
   if (it == subs_.end() || it->second.call_id() != call_id || it->second.remote_tag() != remote_tag ||
       !it->second.terminate_reason.empty()) {
-    done({481, 0, {}, {}, "Subscription Does Not Exist"});
+    done(Refusal(481, "Subscription Does Not Exist"));
     return;
   }
   Subscription& s = it->second;
   s.remote_cseq = std::max(s.remote_cseq, cseq);
   SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, std::string(s.local_tag()),
-                      ContactFor(s, s.destination), {}};
+                      ContactFor(s, s.destination), {}, {}};
   if (expires == 0) {
     Disarm(s);
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
@@ -317,21 +326,21 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
   int64_t old_expiry = s.expires_at;
   s.expires_at = now + expires;
   Persist(s, [this, id, ans, old_expiry, now, done = std::move(done)](bool ok) {
-    auto it = subs_.find(id);
-    if (it == subs_.end() || !it->second.terminate_reason.empty()) {
-      done({481, 0, {}, {}, "Subscription Does Not Exist"});
+    auto found = subs_.find(id);
+    if (found == subs_.end() || !found->second.terminate_reason.empty()) {
+      done(Refusal(481, "Subscription Does Not Exist"));
       return;
     }
-    Subscription& s = it->second;
+    Subscription& sub = found->second;
     if (!ok) {
-      s.expires_at = old_expiry;  // the stored expiry stands
-      Arm(s, now);
-      done({500, 0, {}, {}, "Store Unavailable"});
+      sub.expires_at = old_expiry;  // the stored expiry stands
+      Arm(sub, now);
+      done(Refusal(500, "Store Unavailable"));
       return;
     }
-    Arm(s, now);
+    Arm(sub, now);
     SubscribeAnswer a = ans;
-    a.answered = AfterAnswer(id, [this](Subscription& sub) { SendFull(sub); });
+    a.answered = AfterAnswer(id, [this](Subscription& answered) { SendFull(answered); });
     done(std::move(a));
   });
 }
@@ -426,9 +435,9 @@ void Notifier::Kick(Subscription& s, const BodyFn* body) {
     s.pace = host_.timers().Schedule(std::chrono::milliseconds(s.last_notify_ms + interval - now), [this, id] {
       auto it = subs_.find(id);
       if (it == subs_.end()) return;
-      Subscription& s = it->second;
-      s.pace = 0;
-      if (s.notify_pending && !s.notify_in_flight) SendFull(s);
+      Subscription& paced = it->second;
+      paced.pace = 0;
+      if (paced.notify_pending && !paced.notify_in_flight) SendFull(paced);
     });
     return;
   }
@@ -677,16 +686,16 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   package->Authorize(std::string(sub.subscriber()), std::string(sub.resource()), [this, id](Grant g) {
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
-    Subscription& s = it->second;
+    Subscription& restored = it->second;
     if (g.state == Authorization::kReject) {
       if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
-      Terminate(s, "rejected");
+      Terminate(restored, "rejected");
       return;
     }
-    s.state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
-    s.polite = g.state == Authorization::kPolite;
-    s.view = g.view;
-    SendFull(s);
+    restored.state = g.state == Authorization::kPending ? SubState::kPending : SubState::kActive;
+    restored.polite = g.state == Authorization::kPolite;
+    restored.view = g.view;
+    SendFull(restored);
   });
 }
 
