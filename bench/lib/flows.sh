@@ -11,8 +11,8 @@
 #   subscribe        SUBSCRIBE (auth) -> 2xx + NOTIFY -> unSUBSCRIBE -> 2xx + final NOTIFY
 #   fanout           publish flow for u0 while $watchers subscriptions to u0 are held: one
 #                    flow = the publication, its removal and the 2 x $watchers NOTIFYs (UDP)
-ALL_FLOWS=options,options-tcp,options-tls,register,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,fanout
-DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,fanout
+ALL_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,fanout
+DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,fanout
 
 # flow_def FLOW: sets f_base f_trans f_scen f_args f_setup f_rate f_limit.
 flow_def() {
@@ -27,6 +27,9 @@ flow_def() {
   case $f_base in
     options) f_scen=options f_args=() f_rate=2000 ;;
     register) f_scen=register_auth f_args=(-inf "$u") f_rate=2000 ;;
+    # The steady state of a registrar: users registered a while ago refresh (same Call-ID,
+    # higher CSeq). The set-up registers the users the measured run will refresh.
+    register-refresh) f_scen=register_refresh f_args=(-inf "$u") f_rate=2000 f_setup=prereg ;;
     message) f_scen=message_uac f_args=(-inf "$u" -s u1) f_rate=1000 f_setup=uas ;;
     # Kamailio's msilo writes every stored message to SQLite (one synchronous transaction
     # each): about 30-50/s on our machine, so the common offered rate has to be low.
@@ -72,6 +75,25 @@ flow_setup() {
       bg_pids+=($!); uas_pid=$!
       if ! sipp_quick "$dir/register-one" register_one "" -s u1 -au u1 -ap pw -key contact_port "$UAS_PORT" -m 1; then
         setup_status=$(classify_failure "$dir/register-one.msgs" "REGISTER of the recipient")
+        return 1
+      fi
+      ;;
+    prereg)
+      # Every user the fixed-rate run and the probe will refresh (the probe's first ones too).
+      # SIPp reads the users in a loop: with fewer users than flows, call n and call n+users
+      # are one user under two Call-IDs, a new binding rather than a refresh.
+      local n=$((f_rate * cpu_secs + 100)) sipp_target sipp_transport
+      if ((n > users)); then
+        log "register-refresh: $n flows but $users users: some refreshes replace a binding (use --users >= $n)"
+        n=$users
+      fi
+      transport_args "$f_trans"
+      users_slice 0 "$n" "$work/material/users.csv" "$dir/prereg.inf"
+      run_sipp "$dir/prereg" $((n / 2000 + 30)) register_refresh -inf "$dir/prereg.inf" -m "$n" -r 5000 -l 500
+      local ok bad
+      read -r ok bad _ < <(stat_counts "$dir/prereg.stat.csv")
+      if ((ok < n)); then
+        setup_status="FAILED (registering the users to refresh: $ok of $n)"
         return 1
       fi
       ;;

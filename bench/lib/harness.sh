@@ -251,11 +251,14 @@ transport_args() {
 # run_sipp OUTPREFIX SECS SCENARIO [sipp args]: bounded SIPp run; stats in OUT.stat.csv.
 # Its traces stop at $sipp_log_cap bytes (default 1 MiB).
 run_sipp() {
-  local out=$1 secs=$2 scen=$3; shift 3
+  local out=$1 secs=$2 scen=$3 more=(); shift 3
+  # A refresh: the user's Call-ID again (call n is user n-1 in every run), with a CSeq above
+  # the one of its last run (the clock in ms).
+  [[ $scen == register_refresh ]] && more=(-cid_str "refresh-%u@bench.test" -base_cseq $(($(date +%s%3N) % 2000000000)))
   timeout -k 5 $((secs + 20)) sipp "$sipp_target" -sf "$root/bench/sipp/$scen.xml" -nostdin \
     -i 127.0.0.1 -timeout "${secs}s" -max_recv_loops 5000 -buff_size 8388608 \
     -trace_stat -stf "$out.stat.csv" -fd 1 -trace_err -error_file "$out.errors" -max_log_size "${sipp_log_cap:-1048576}" \
-    "${sipp_transport[@]}" "$@" >"$out.screen" 2>&1 || true
+    "${sipp_transport[@]}" "${more[@]}" "$@" >"$out.screen" 2>&1 || true
 }
 
 # Quick bounded run (probes, readiness, set-up); true when every call succeeded.
