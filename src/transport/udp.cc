@@ -108,12 +108,11 @@ void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
     return;
   }
   std::string_view datagram(shard_.read_buffer.get(), size);
+  const bool maybe_sip = CouldBeSip(datagram);
+  if (!maybe_sip && core_->config.answer_stun && stun::IsStun(datagram)) return AnswerStun(datagram, from);
   // A copy of exactly the datagram: the message owns its bytes.
-  if (!CouldBeSip(datagram) && core_->config.answer_stun && stun::IsStun(datagram)) {
-    return AnswerStun(datagram, from);
-  }
-  sip::MessagePtr m = CouldBeSip(datagram) ? sip::ParseDatagram(std::string(datagram), core_->config.limits) : nullptr;
-  if (!m) {  // CRLF keep-alive, STUN, garbage
+  sip::MessagePtr m = maybe_sip ? sip::ParseDatagram(std::string(datagram), core_->config.limits) : nullptr;
+  if (!m) {  // CRLF keep-alive, STUN not answered, garbage
     Bump(c.parse_drops);
     return;
   }
