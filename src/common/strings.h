@@ -133,4 +133,7 @@ size_t IHash(std::string_view s);
 std::string Base64Encode(std::string_view in);
 std::optional<std::string> Base64Decode(std::string_view in);
 
+// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool IsUtf8(std::string_view s);
+
 }  // namespace parley

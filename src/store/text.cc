@@ -77,17 +77,6 @@ int32_t ToLowerCodePoint(int32_t cp) {
 
 }  // namespace
 
-bool IsUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    if (static_cast<uint8_t>(s[i]) < 0x80) {  // fast path
-      ++i;
-      continue;
-    }
-    if (NextCodePoint(s, &i) < 0) return false;
-  }
-  return true;
-}
-
 Result<void> CheckText(std::string_view field, std::string_view value) {
   if (value.find('\0') != std::string_view::npos) {
     return Error(kErrInvalid, std::string(field) + " contains a NUL byte");

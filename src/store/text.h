@@ -8,10 +8,11 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/strings.h"
 
 namespace parley::store {
 
-bool IsUtf8(std::string_view s);
+using parley::IsUtf8;  // common/strings.h
 
 // Ok when `value` is UTF-8 without NUL; else kErrInvalid naming `field`.
 Result<void> CheckText(std::string_view field, std::string_view value);

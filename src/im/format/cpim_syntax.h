@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/strings.h"
+
 #include "im/format/cpim.h"
 
 namespace parley::im::cpim {
@@ -55,8 +57,7 @@ bool IsHeaderName(std::string_view s);
 // SP, '<', '>', '"', '\'.
 bool IsUri(std::string_view s);
 
-// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool IsUtf8(std::string_view s);
+using parley::IsUtf8;  // common/strings.h
 
 // An RFC 5322 field-name: printable ASCII except ':'.
 bool IsFieldName(std::string_view s);
