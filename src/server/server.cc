@@ -26,7 +26,7 @@ Server::~Server() {
 
 Result<void> Server::PrepareTls(transport::TransportConfig& tc) {
   bool has_tls = false;
-  for (const auto& l : config_.listen) has_tls |= l.protocol == transport::Protocol::kTls;
+  for (const auto& l : config_.listen) has_tls |= transport::IsSecure(l.protocol);
   if (!has_tls) return Ok();
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty()) return Error(1, "tls: set both tls.cert and tls.key");

@@ -4,6 +4,12 @@
 
 #include <iterator>
 
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "common/strings.h"
 #include "sip/response.h"
 #include "transport/via.h"
 
@@ -13,14 +19,37 @@ namespace {
 
 constexpr size_t kTlsReadSize = 16 * 1024;  // one TLS record
 
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using Stream = Connection::Stream;
+
 // `socket`: an accepted socket, or the io_context of a new one.
 template <typename Socket>
-std::variant<TcpSocket, TlsStream> MakeStream(Core& core, Protocol protocol, Socket&& socket, bool outbound) {
-  if (protocol == Protocol::kTls) {
-    auto& ctx = outbound ? *core.tls_client : *core.tls_server;
-    return std::variant<TcpSocket, TlsStream>(std::in_place_type<TlsStream>, std::forward<Socket>(socket), ctx);
+Stream MakeStream(Core& core, Protocol protocol, Socket&& socket, bool outbound) {
+  auto& ctx = outbound ? *core.tls_client : *core.tls_server;
+  switch (protocol) {
+    case Protocol::kTls:
+      return Stream(std::in_place_type<TlsStream>, std::forward<Socket>(socket), ctx);
+    case Protocol::kWs:
+      return Stream(std::in_place_type<Connection::WsStream>, std::forward<Socket>(socket));
+    case Protocol::kWss:
+      return Stream(std::in_place_type<Connection::WssStream>, std::forward<Socket>(socket), ctx);
+    default:
+      return Stream(std::in_place_type<TcpSocket>, std::forward<Socket>(socket));
   }
-  return std::variant<TcpSocket, TlsStream>(std::in_place_type<TcpSocket>, std::forward<Socket>(socket));
+}
+
+// Sec-WebSocket-Protocol lists "sip" (RFC 7118 §4; tokens are case-insensitive).
+bool OffersSip(std::string_view protocols) {
+  bool found = false;
+  size_t start = 0;
+  while (start <= protocols.size() && !found) {
+    size_t comma = protocols.find(',', start);
+    if (comma == std::string_view::npos) comma = protocols.size();
+    found = IEquals(TrimLws(protocols.substr(start, comma - start)), "sip");
+    start = comma + 1;
+  }
+  return found;
 }
 
 // A request whose framing was lost can be answered only when the fields a
@@ -32,7 +61,10 @@ bool Answerable(const sip::Message& m) {
 }
 
 std::error_code ReadError(const boost::system::error_code& ec) {
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return Errc(std::errc::not_connected);
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated || ec == websocket::error::closed ||
+      ec == http::error::end_of_stream) {
+    return Errc(std::errc::not_connected);
+  }
   return ToStd(ec);
 }
 
@@ -76,11 +108,25 @@ Connection::~Connection() = default;
 
 TcpSocket& Connection::Tcp() {
   if (auto* tls = std::get_if<TlsStream>(&stream_)) return tls->next_layer();
+  if (auto* ws = std::get_if<WsStream>(&stream_)) return ws->next_layer();
+  if (auto* wss = std::get_if<WssStream>(&stream_)) return wss->next_layer().next_layer();
   return std::get<TcpSocket>(stream_);
 }
 
+TlsStream* Connection::Tls() {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) return tls;
+  if (auto* wss = std::get_if<WssStream>(&stream_)) return &wss->next_layer();
+  return nullptr;
+}
+
+template <typename F>
+void Connection::WithWs(F&& fn) {
+  if (auto* ws = std::get_if<WsStream>(&stream_)) return fn(*ws);
+  if (auto* wss = std::get_if<WssStream>(&stream_)) return fn(*wss);
+}
+
 void Connection::Start() {
-  if (outbound_ || IsTls()) {  // a connect and/or a handshake to bound in time
+  if (outbound_ || Tls() != nullptr || IsWs()) {  // a connect and/or a handshake to bound in time
     std::weak_ptr<Connection> weak = weak_from_this();
     setup_timer_ = shard_.loop.Schedule(core_->config.connect_timeout, [weak] {
       if (auto self = weak.lock()) {
@@ -93,8 +139,10 @@ void Connection::Start() {
   if (!outbound_) {
     Tcp().set_option(asio::ip::tcp::no_delay(true), ec);
     Tcp().non_blocking(true, ec);
-    if (IsTls()) {
+    if (Tls() != nullptr) {
       Handshake(asio::ssl::stream_base::server);
+    } else if (IsWs()) {
+      WsAccept();
     } else {
       Opened();
     }
@@ -132,11 +180,82 @@ void Connection::OnConnected(const boost::system::error_code& ec) {
 
 void Connection::Handshake(asio::ssl::stream_base::handshake_type type) {
   state_ = State::kHandshaking;
-  std::get<TlsStream>(stream_).async_handshake(type, [self = shared_from_this()](const boost::system::error_code& ec) {
+  Tls()->async_handshake(type, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (self->state_ != State::kHandshaking) return;
     if (ec) return self->Close(ToStd(ec));
+    if (self->IsWs()) return self->WsAccept();
     self->Opened();
   });
+}
+
+void Connection::WsAccept() {
+  state_ = State::kHandshaking;
+  auto on_request = [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+    if (self->state_ != State::kHandshaking) return;
+    if (ec) return self->Close(ReadError(ec));
+    const auto& req = self->ws_upgrade_;
+    if (!websocket::is_upgrade(req)) return self->WsRefuse("This is a SIP WebSocket server (RFC 7118): upgrade to websocket");
+    if (!OffersSip(req[http::field::sec_websocket_protocol])) {
+      return self->WsRefuse("Sec-WebSocket-Protocol must offer sip (RFC 7118)");
+    }
+    self->WithWs([&](auto& ws) {
+      ws.set_option(websocket::stream_base::decorator(
+          [](websocket::response_type& r) { r.set(http::field::sec_websocket_protocol, "sip"); }));
+      ws.read_message_max(self->core_->config.udp_max_datagram);
+      ws.async_accept(req, [self](const boost::system::error_code& e) { self->WsAccepted(e); });
+    });
+  };
+  WithWs([&](auto& ws) { http::async_read(ws.next_layer(), ws_buffer_, ws_upgrade_, std::move(on_request)); });
+}
+
+void Connection::WsAccepted(const boost::system::error_code& ec) {
+  if (state_ != State::kHandshaking) return;
+  if (ec) return Close(ToStd(ec));
+  ws_buffer_.consume(ws_buffer_.size());
+  ws_upgrade_ = {};
+  Opened();
+}
+
+// An HTTP request that is not a SIP WebSocket upgrade: 400 naming the fault, then close.
+void Connection::WsRefuse(const std::string& why) {
+  Bump(counters_.parse_drops);
+  state_ = State::kClosing;
+  ws_refusal_ = {http::status::bad_request, ws_upgrade_.version()};
+  ws_refusal_.set(http::field::content_type, "text/plain");
+  ws_refusal_.set(http::field::connection, "close");
+  ws_refusal_.body() = why + "\r\n";
+  ws_refusal_.prepare_payload();
+  WithWs([&](auto& ws) {
+    http::async_write(ws.next_layer(), ws_refusal_, [self = shared_from_this()](const boost::system::error_code&, size_t) {
+      self->Close(Errc(std::errc::connection_refused));
+    });
+  });
+}
+
+void Connection::WsReadNext() {
+  WithWs([&](auto& ws) {
+    ws.async_read(ws_buffer_, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+      self->OnWsRead(ec, n);
+    });
+  });
+}
+
+// RFC 7118 §5: one WebSocket message carries one SIP message, framed like a
+// datagram (Content-Length optional).
+void Connection::OnWsRead(const boost::system::error_code& ec, size_t size) {
+  if (state_ != State::kOpen) return;
+  if (ec) return Close(ReadError(ec));
+  Touch();
+  Bump(counters_.bytes_in, size);
+  std::string bytes = boost::beast::buffers_to_string(ws_buffer_.data());
+  ws_buffer_.consume(ws_buffer_.size());
+  sip::MessagePtr m = sip::ParseDatagram(std::move(bytes), core_->config.limits);
+  if (m) {
+    Deliver(std::move(m));
+  } else {
+    Bump(counters_.parse_drops);
+  }
+  if (state_ == State::kOpen) WsReadNext();
 }
 
 void Connection::Opened() {
@@ -151,6 +270,7 @@ void Connection::Opened() {
 }
 
 void Connection::ReadNext() {
+  if (IsWs()) return WsReadNext();
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
     if (!tls_read_buffer_) tls_read_buffer_ = std::make_unique<char[]>(kTlsReadSize);
     tls->async_read_some(asio::buffer(tls_read_buffer_.get(), kTlsReadSize),
@@ -240,11 +360,24 @@ void Connection::Write(std::string bytes, Completion done, bool message) {
 
 void Connection::Flush() {
   writing_ = true;
-  in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-  queue_.clear();
   auto on_written = [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
     self->OnWritten(ec);
   };
+  if (IsWs()) {
+    // One WebSocket message per SIP message, one write at a time; text
+    // unless the bytes are not UTF-8 (a binary body).
+    in_flight_.clear();
+    in_flight_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    const std::string& bytes = in_flight_.front().bytes;
+    WithWs([&](auto& ws) {
+      ws.text(IsUtf8(bytes));
+      ws.async_write(asio::buffer(bytes), std::move(on_written));
+    });
+    return;
+  }
+  in_flight_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+  queue_.clear();
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
     // One buffer: Asio's SSL stream would write a gather list one record per
     // buffer.

@@ -1,14 +1,21 @@
 #pragma once
-// One TCP or TLS connection, owned by one loop (the Shard that holds it in
-// its flow table). Reads feed a sip::MessageParser; writes go through a
-// queue that is flushed as one gather-write (TCP) or one coalesced record
-// write (TLS).
+// One TCP, TLS, WS or WSS connection, owned by one loop (the Shard that
+// holds it in its flow table). TCP/TLS reads feed a sip::MessageParser;
+// writes go through a queue that is flushed as one gather-write (TCP) or one
+// coalesced record write (TLS). WebSocket (RFC 7118): the server side of the
+// "sip" subprotocol, one SIP message per WebSocket message each way.
 
 #include <deque>
 #include <memory>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 
 #include "sip/parser.h"
 #include "transport/internal.h"
@@ -17,6 +24,10 @@ namespace parley::transport::internal {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  using WsStream = boost::beast::websocket::stream<TcpSocket>;
+  using WssStream = boost::beast::websocket::stream<TlsStream>;
+  using Stream = std::variant<TcpSocket, TlsStream, WsStream, WssStream>;
+
   // Accepted on `local`; TLS starts with the server handshake.
   Connection(std::shared_ptr<Core> core, Shard& shard, Protocol protocol, FlowId id, TcpSocket socket,
              const SocketAddress& local);
@@ -47,7 +58,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   TcpSocket& Tcp();
+  // The TLS layer (TLS, WSS), else null.
+  TlsStream* Tls();
   bool IsTls() const { return std::holds_alternative<TlsStream>(stream_); }
+  bool IsWs() const { return std::holds_alternative<WsStream>(stream_) || std::holds_alternative<WssStream>(stream_); }
+  // Runs `fn(ws)` on the WebSocket stream (WS or WSS).
+  template <typename F>
+  void WithWs(F&& fn);
+  // WebSocket opening handshake (RFC 6455 §4.2) for the "sip" subprotocol.
+  void WsAccept();
+  void WsAccepted(const boost::system::error_code& ec);
+  void WsRefuse(const std::string& why);
+  void WsReadNext();
+  void OnWsRead(const boost::system::error_code& ec, size_t size);
   void OnConnected(const boost::system::error_code& ec);
   void Handshake(asio::ssl::stream_base::handshake_type type);
   void Opened();
@@ -73,11 +96,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const bool outbound_;
   const std::string server_name_;
   State state_;
-  std::variant<TcpSocket, TlsStream> stream_;
+  Stream stream_;
   SocketAddress remote_;
   SocketAddress local_;
   sip::MessageParser parser_;
   std::unique_ptr<char[]> tls_read_buffer_;  // TLS cannot share the loop's buffer
+  boost::beast::flat_buffer ws_buffer_;       // WebSocket: the upgrade request, then messages
+  boost::beast::http::request<boost::beast::http::string_body> ws_upgrade_;
+  boost::beast::http::response<boost::beast::http::string_body> ws_refusal_;
 
   std::deque<Outgoing> queue_;
   std::vector<Outgoing> in_flight_;

@@ -113,12 +113,13 @@ Result<void> TransportLayer::Start() {
   Core& core = *core_;
   const auto& listen = core.config.listen;
   for (const auto& lp : listen) {
-    if (lp.protocol == Protocol::kTls && !core.tls_server) {
+    if (IsSecure(lp.protocol) && !core.tls_server) {
       auto ctx = internal::MakeServerTlsContext(core.config);
       if (!ctx.ok()) return Error(ctx.error().code, Describe(lp) + ": " + ctx.error().message);
       core.tls_server = std::move(*ctx);
     }
-    if (lp.protocol != Protocol::kUdp && lp.protocol != Protocol::kTcp && lp.protocol != Protocol::kTls) {
+    if (lp.protocol != Protocol::kUdp && lp.protocol != Protocol::kTcp && lp.protocol != Protocol::kTls &&
+        lp.protocol != Protocol::kWs && lp.protocol != Protocol::kWss) {
       return Error(EPROTONOSUPPORT, Describe(lp) + ": not a transport of this layer");
     }
   }
@@ -205,7 +206,9 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
       });
     }
     case Protocol::kTcp:
-    case Protocol::kTls: {
+    case Protocol::kTls:
+    case Protocol::kWs:
+    case Protocol::kWss: {
       if (to.flow != 0) {
         size_t owner = internal::FlowOwner(to.flow);
         if (owner >= core.shards.size()) return completion(Errc(std::errc::invalid_argument));
@@ -215,6 +218,8 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
               shard.SendOnFlow(to, std::move(bytes), std::move(completion));
             });
       }
+      // A WebSocket peer is reached only on the connection it opened.
+      if (to.protocol == Protocol::kWs || to.protocol == Protocol::kWss) break;
       if (to.address.IsUnroutable()) return unroutable();
       Shard& shard = core.OutboundShard(to.address);
       return internal::RunOn(shard,
@@ -222,9 +227,6 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
                                shard.SendOutbound(to, std::move(bytes), std::move(completion));
                              });
     }
-    case Protocol::kWs:
-    case Protocol::kWss:
-      break;
   }
   completion(Errc(std::errc::protocol_not_supported));
 }
