@@ -17,6 +17,7 @@ test_pkgs=(
   # Peers the interop tests, the client tests and the benchmark smoke run against.
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3
   baresip-core
+  nodejs npm  # JsSIP, the browser-style WebSocket UA of tests/interop (npm ci below)
 )
 
 want=("${build_pkgs[@]}")
@@ -33,12 +34,20 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#want[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm packages of the interop tests, at the versions their lock file pins.
+if [[ "${1:-}" != "--build-only" ]]; then
+  jssip=$(dirname "$0")/../tests/interop/jssip
+  if [[ ! -d $jssip/node_modules/jssip ]]; then
+    echo "install-deps: npm ci in tests/interop/jssip"
+    (cd "$jssip" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi

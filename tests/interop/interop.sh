@@ -8,7 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip baresip_outbound
+#        imdn_round_trip baresip_outbound jssip_message
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -22,6 +22,7 @@ setup "$case_name"
 # SIPp roles and their fixed ports (namespace-private).
 ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 BOB=16005 ALICE_WINFO=16006 VICTIM=16009 BARESIP=16010
 BARESIP_ALICE=16020 SINK=16030 HTTP_PORT=18080   # baresip also takes PORT+1 (TLS)
+WS_PORT=15066                                     # parleyd's SIP over WebSocket
 
 case $case_name in
   register_digest)
@@ -410,6 +411,39 @@ PY
     ((regs == 1)) || fail "baresip registered $regs times (a failed keep-alive makes it register again)"
     [[ $(bindings bob) == "sip:bob-"*"@127.0.0.1:$BARESIP"* ]] || fail "parleyd lost baresip's binding"
     note "ok: one registration, binding kept"
+    ;;
+  jssip_message)
+    # JsSIP 3 (npm, pinned in tests/interop/jssip) over Node's WebSocket stands in for a
+    # browser UA: it registers over WS (RFC 7118) with digest auth from a Contact in
+    # ".invalid", and receives the MESSAGE the parley client sends as alice over UDP, which
+    # parleyd can only deliver on bob's WebSocket connection.
+    need node nodejs
+    jssip=$(dirname "$0")/jssip
+    [[ -d $jssip/node_modules/jssip ]] ||
+      fail "JsSIP is not installed in $jssip (scripts/install-deps.sh runs npm ci there)"
+    [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+    start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
+    UA_SECONDS=30 timeout -k 2 35 node --experimental-websocket "$jssip/ua.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+      >"$work/jssip.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 150); do
+      grep -qE "^(registered|registrationFailed)" "$work/jssip.log" && break
+      sleep 0.1
+    done
+    grep -q "^registered" "$work/jssip.log" || fail "JsSIP did not register within 15 s: $(cat "$work/jssip.log")"
+    [[ $(bindings bob) == "sip:"*".invalid;transport=ws" ]] || fail "parleyd stored no WebSocket binding: $(bindings bob)"
+    note "ok: JsSIP registered over WebSocket (401, then 200)"
+    timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+      send "bob@$DOMAIN" "hello jssip, from parley" >"$work/parley.out" 2>&1 ||
+      fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+    grep -q "delivered to bob@$DOMAIN (200 OK)" "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+    for _ in $(seq 50); do
+      grep -q "^message from" "$work/jssip.log" && break
+      sleep 0.1
+    done
+    grep -qF "message from sip:alice@$DOMAIN \"hello jssip, from parley\"" "$work/jssip.log" ||
+      fail "JsSIP did not get alice's message: $(cat "$work/jssip.log")"
+    note "ok: parley's MESSAGE reached JsSIP on its WebSocket (200 from JsSIP)"
     ;;
   baresip_presence)
     # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,
