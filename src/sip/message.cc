@@ -8,14 +8,19 @@
 
 namespace parley::sip {
 
-namespace {
-
+namespace detail {
 // A value parsed on first use: `done` once computed, `value` when valid.
+// (Not in the anonymous namespace: Message::Cache, which holds them, has
+// external linkage.)
 template <typename T>
 struct Lazy {
   bool done = false;
   std::optional<T> value;
 };
+}  // namespace detail
+using detail::Lazy;
+
+namespace {
 
 // Below glibc's large-bin threshold (1008 bytes): larger requests make it
 // consolidate its fast bins on every allocation, which showed in profiles.

@@ -197,12 +197,12 @@ constexpr size_t kMaxHistoryPage = 1000;
 constexpr size_t kMaxHistorySearch = 256;  // bytes of QueryHistory text
 
 struct HistoryQuery {
-  std::string owner;
-  std::string peer;                                       // "" = every peer
+  std::string owner{};
+  std::string peer{};                                     // "" = every peer
   int64_t from_ms = 0;                                    // time_ms >= from_ms
   int64_t to_ms = std::numeric_limits<int64_t>::max();  // time_ms < to_ms
   // "" = everything; else a case-insensitive substring of text/* bodies.
-  std::string text;
+  std::string text{};
   size_t limit = 100;     // capped at kMaxHistoryPage
   int64_t before_id = 0;  // 0 = from the newest; else the last id of the previous page
 };
@@ -224,7 +224,7 @@ struct Group {
   std::string aor;  // "team@example.com": a URI of one of our domains that is no user's
   GroupAck ack = GroupAck::kSingle;
   GroupPosting posting = GroupPosting::kMembers;
-  std::vector<std::string> members;  // users' or other groups' AORs, sorted (read only: ListGroups)
+  std::vector<std::string> members{};  // users' or other groups' AORs, sorted (read only: ListGroups)
 };
 
 // ---- API tokens (bearer tokens for the HTTP API) ----

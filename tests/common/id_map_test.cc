@@ -31,7 +31,9 @@ TEST(IdMap, FindsInsertsAndErasesLikeAStdMap) {
       for (uint64_t k = 1; k <= 600; ++k) {
         auto* e = m.find(k);
         ASSERT_EQ(e != m.end(), model.count(k) == 1) << k;
-        if (e) EXPECT_EQ(e->second, model.at(k));
+        if (e) {
+          EXPECT_EQ(e->second, model.at(k));
+        }
       }
     }
   }

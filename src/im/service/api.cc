@@ -114,11 +114,11 @@ void MessageApi::Handle(ApiCall call, std::function<void(ApiReply)> done) {
       for (const auto& e : *list) {
         bool in = e.direction == store::HistoryDirection::kIn;
         std::string peer = PeerUri(e.peer);
-        std::string from = in ? peer : "sip:" + e.owner, time = FormatRfc3339(e.time_ms);
+        std::string sender = in ? peer : "sip:" + e.owner, time = FormatRfc3339(e.time_ms);
         json j = {{"id", std::to_string(e.id)}, {"direction", in ? "in" : "out"}, {"peer", peer},
                   {"to", in ? "sip:" + e.owner : peer}, {"message_id", e.message_id}};
-        PutBody(j, e.content_type, e.body, &from, &time);
-        j["from"] = from;
+        PutBody(j, e.content_type, e.body, &sender, &time);
+        j["from"] = sender;
         j["time"] = time;
         out.push_back(std::move(j));
       }

@@ -20,8 +20,9 @@ bool IsComposingType(std::string_view content_type) {
 }
 
 uint32_t ImdnFlags(const DispositionRequest& d) {
-  return (d.positive_delivery ? store::kImdnPositiveDelivery : 0) |
-         (d.negative_delivery ? store::kImdnNegativeDelivery : 0) | (d.display ? store::kImdnDisplay : 0);
+  auto flag = [](bool on, uint32_t f) { return on ? f : 0u; };
+  return flag(d.positive_delivery, store::kImdnPositiveDelivery) |
+         flag(d.negative_delivery, store::kImdnNegativeDelivery) | flag(d.display, store::kImdnDisplay);
 }
 
 Result<std::string> WrapInCpim(const std::string& from, const std::string& to, const std::string& datetime,
