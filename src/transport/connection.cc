@@ -193,7 +193,7 @@ void Connection::WsAccept() {
   auto on_request = [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
     if (self->state_ != State::kHandshaking) return;
     if (ec) return self->Close(ReadError(ec));
-    const auto& req = self->ws_upgrade_;
+    const auto& req = self->ws_upgrade_->get();
     if (!websocket::is_upgrade(req)) return self->WsRefuse("This is a SIP WebSocket server (RFC 7118): upgrade to websocket");
     if (!OffersSip(req[http::field::sec_websocket_protocol])) {
       return self->WsRefuse("Sec-WebSocket-Protocol must offer sip (RFC 7118)");
@@ -205,14 +205,24 @@ void Connection::WsAccept() {
       ws.async_accept(req, [self](const boost::system::error_code& e) { self->WsAccepted(e); });
     });
   };
-  WithWs([&](auto& ws) { http::async_read(ws.next_layer(), ws_buffer_, ws_upgrade_, std::move(on_request)); });
+  ws_upgrade_.emplace();
+  ws_upgrade_->header_limit(8 * 1024);
+  ws_upgrade_->body_limit(0);
+  WithWs([&](auto& ws) { http::async_read(ws.next_layer(), ws_buffer_, *ws_upgrade_, std::move(on_request)); });
 }
 
 void Connection::WsAccepted(const boost::system::error_code& ec) {
   if (state_ != State::kHandshaking) return;
   if (ec) return Close(ToStd(ec));
   ws_buffer_.consume(ws_buffer_.size());
-  ws_upgrade_ = {};
+  ws_upgrade_.reset();
+  // Pings and pongs (answered by Beast) count as traffic for the idle timeout.
+  std::weak_ptr<Connection> weak = weak_from_this();
+  WithWs([&](auto& ws) {
+    ws.control_callback([weak](websocket::frame_type, boost::beast::string_view) {
+      if (auto self = weak.lock()) self->Touch();
+    });
+  });
   Opened();
 }
 
@@ -220,7 +230,7 @@ void Connection::WsAccepted(const boost::system::error_code& ec) {
 void Connection::WsRefuse(const std::string& why) {
   Bump(counters_.parse_drops);
   state_ = State::kClosing;
-  ws_refusal_ = {http::status::bad_request, ws_upgrade_.version()};
+  ws_refusal_ = {http::status::bad_request, ws_upgrade_->get().version()};
   ws_refusal_.set(http::field::content_type, "text/plain");
   ws_refusal_.set(http::field::connection, "close");
   ws_refusal_.body() = why + "\r\n";

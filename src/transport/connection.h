@@ -7,12 +7,15 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -102,7 +105,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   sip::MessageParser parser_;
   std::unique_ptr<char[]> tls_read_buffer_;  // TLS cannot share the loop's buffer
   boost::beast::flat_buffer ws_buffer_;       // WebSocket: the upgrade request, then messages
-  boost::beast::http::request<boost::beast::http::string_body> ws_upgrade_;
+  // The upgrade request: a header of at most 8 KiB, no body.
+  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> ws_upgrade_;
   boost::beast::http::response<boost::beast::http::string_body> ws_refusal_;
 
   std::deque<Outgoing> queue_;

@@ -151,6 +151,23 @@ TEST(WsTest, HttpWithoutTheSipSubprotocolGets400) {
   EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kWs].connections_open == 0; }));
 }
 
+// The upgrade request is bounded: a header over 8 KiB, or any body, closes
+// the connection at once (nothing is buffered for it).
+TEST(WsTest, AnOversizedUpgradeRequestIsDropped) {
+  Node node(WsConfig(Protocol::kWs));
+  ASSERT_TRUE(node.Start().ok());
+  for (const std::string& request :
+       {"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + std::string(9000, 'a') + "\r\n\r\n",
+        std::string("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n") + std::string(1000, 'b')}) {
+    RawSocket client = RawSocket::Tcp(node.bound(Protocol::kWs));
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Write(request));
+    std::string got;
+    EXPECT_TRUE(client.WaitClosed(std::chrono::milliseconds(1000), &got)) << request.substr(0, 60);
+    EXPECT_TRUE(got.empty()) << got;
+  }
+}
+
 TEST(WsTest, SecureWebSocket) {
   std::string pattern = (fs::temp_directory_path() / "parley-wss-XXXXXX").string();
   std::string dir = ::mkdtemp(pattern.data());
