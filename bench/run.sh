@@ -258,6 +258,12 @@ case $mode in
   load)
     [[ -z ${PARLEY_BENCH_NETNS:-} ]] && need_build
     command -v sipp >/dev/null || { echo "bench: sipp not installed (bench/run.sh --install-deps)" >&2; exit 1; }
+    # A results file without the TLS flows (stunnel) or the plots (gnuplot) would replace a
+    # complete one: refuse instead.
+    if [[ -n $write_results ]] && ! check_deps >/dev/null; then
+      echo "bench: --write-results needs every benchmark dependency" >&2
+      exit 1
+    fi
     enter_netns
     new_workdir
     load
