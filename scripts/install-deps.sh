@@ -17,12 +17,16 @@ test_pkgs=(
   # Peers the interop tests, the client tests and the benchmark smoke run against.
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3
   baresip-core
-  nodejs npm  # JsSIP, the browser-style WebSocket UA of tests/interop (npm ci below)
 )
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
   want+=("${test_pkgs[@]}")
+  # Node and npm for JsSIP, the browser-style WebSocket UA of tests/interop (npm ci below):
+  # by command, since a Node installed from elsewhere brings its own npm, which Debian's npm
+  # package would conflict with.
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
 fi
 
 missing=()

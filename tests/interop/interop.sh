@@ -413,8 +413,8 @@ PY
     note "ok: one registration, binding kept"
     ;;
   jssip_message)
-    # JsSIP 3 (npm, pinned in tests/interop/jssip) over Node's WebSocket stands in for a
-    # browser UA: it registers over WS (RFC 7118) with digest auth from a Contact in
+    # JsSIP 3 (npm, pinned in tests/interop/jssip) over a browser-API WebSocket (the ws
+    # package where Node has none) stands in for a browser UA: it registers over WS (RFC 7118) with digest auth from a Contact in
     # ".invalid", and receives the MESSAGE the parley client sends as alice over UDP, which
     # parleyd can only deliver on bob's WebSocket connection.
     need node nodejs
@@ -423,7 +423,7 @@ PY
       fail "JsSIP is not installed in $jssip (scripts/install-deps.sh runs npm ci there)"
     [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
     start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
-    UA_SECONDS=30 timeout -k 2 35 node --experimental-websocket "$jssip/ua.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+    UA_SECONDS=30 timeout -k 2 35 node "$jssip/ua.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
       >"$work/jssip.log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 150); do

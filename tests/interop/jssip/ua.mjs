@@ -1,16 +1,14 @@
-// A browser-style SIP UA for the interop tests: JsSIP over Node's built-in
-// WebSocket (node --experimental-websocket on Node 20). It registers USER with
-// PASSWORD through ws://127.0.0.1:PORT and prints what happens, one line each:
+// A browser-style SIP UA for the interop tests: JsSIP over a WebSocket with
+// the browser's API (Node's own from Node 22, else the ws package). It
+// registers USER with PASSWORD through ws://127.0.0.1:PORT and prints what
+// happens, one line each:
 //   registered | registrationFailed CAUSE | message from URI "BODY"
 // then stops after UA_SECONDS (default 20).
-//   node --experimental-websocket ua.mjs PORT USER PASSWORD DOMAIN
+//   node ua.mjs PORT USER PASSWORD DOMAIN
 import JsSIP from 'jssip';
 
 const [port, user, password, domain] = process.argv.slice(2);
-if (typeof WebSocket === 'undefined') {
-  console.log('no WebSocket in this Node: run it with --experimental-websocket (Node 20) or Node 22+');
-  process.exit(2);
-}
+if (typeof globalThis.WebSocket === 'undefined') globalThis.WebSocket = (await import('ws')).WebSocket;
 const ua = new JsSIP.UA({
   sockets: [new JsSIP.WebSocketInterface(`ws://127.0.0.1:${port}`)],
   uri: `sip:${user}@${domain}`,
