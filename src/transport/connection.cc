@@ -26,14 +26,15 @@ using Stream = Connection::Stream;
 // `socket`: an accepted socket, or the io_context of a new one.
 template <typename Socket>
 Stream MakeStream(Core& core, Protocol protocol, Socket&& socket, bool outbound) {
-  auto& ctx = outbound ? *core.tls_client : *core.tls_server;
+  // Only secure transports have (and may touch) a TLS context.
+  auto ctx = [&]() -> asio::ssl::context& { return outbound ? *core.tls_client : *core.tls_server; };
   switch (protocol) {
     case Protocol::kTls:
-      return Stream(std::in_place_type<TlsStream>, std::forward<Socket>(socket), ctx);
+      return Stream(std::in_place_type<TlsStream>, std::forward<Socket>(socket), ctx());
     case Protocol::kWs:
       return Stream(std::in_place_type<Connection::WsStream>, std::forward<Socket>(socket));
     case Protocol::kWss:
-      return Stream(std::in_place_type<Connection::WssStream>, std::forward<Socket>(socket), ctx);
+      return Stream(std::in_place_type<Connection::WssStream>, std::forward<Socket>(socket), ctx());
     default:
       return Stream(std::in_place_type<TcpSocket>, std::forward<Socket>(socket));
   }

@@ -119,7 +119,8 @@ TEST(StunRfc5769, SampleResponsesDecodeToTheirAddresses) {
 TEST(StunRfc5769, BindingSuccessEncodesTheSampleAddresses) {
   for (auto [mapped, sample] : {std::pair{V4(192, 0, 2, 1, 32853), kSampleResponseV4},
                                 std::pair{SampleV6(), kSampleResponseV6}}) {
-    auto ours = Parse(BindingSuccess(kTid, mapped, "", false));
+    const std::string bytes = BindingSuccess(kTid, mapped, "", false);  // the parse points into it
+    auto ours = Parse(bytes);
     ASSERT_TRUE(ours.ok()) << ours.error().message;
     auto theirs = Parse(sample);
     ASSERT_TRUE(theirs.ok());
