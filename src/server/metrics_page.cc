@@ -143,7 +143,7 @@ void Server::RenderMetrics(HttpReply reply) {
         auto ts = transport_->Stats();
         for (const Family& f : kFamilies) {
           if (f.type != nullptr) header(f.name, f.type, f.help);
-          for (auto p : {Protocol::kUdp, Protocol::kTcp, Protocol::kTls}) {
+          for (auto p : {Protocol::kUdp, Protocol::kTcp, Protocol::kTls, Protocol::kWs, Protocol::kWss}) {
             if (!(p == Protocol::kUdp ? f.udp : f.streams)) continue;
             std::string labels = "proto=\"" + ToLower(transport::ProtocolName(p)) + "\"";
             if (f.dir != nullptr) labels += std::string(",dir=\"") + f.dir + "\"";

@@ -99,6 +99,11 @@ TEST_F(WsE2E, AWebSocketUaRegistersAndReceivesAMessage) {
   EXPECT_EQ(relayed->top_via()->transport, "WS");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status(), 200);
+
+  // The WebSocket transport's counters are on /metrics with the others.
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_transport_connections_open{proto=\"ws\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\nparley_transport_messages_total{proto=\"ws\",dir=\"in\"} 3\n"), std::string::npos) << m;
 }
 
 }  // namespace
