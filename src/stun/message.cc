@@ -99,6 +99,16 @@ bool Known(uint16_t type) {
 
 Error Bad(std::string reason) { return Error(400, std::move(reason)); }
 
+// The XOR key of (XOR-)MAPPED-ADDRESS: the magic cookie, then (IPv6) the
+// transaction id — the header's bytes 4..19 (RFC 5389 §15.2).
+std::array<uint8_t, 16> XorKey(std::string_view transaction_id) {
+  std::array<uint8_t, 16> key{0x21, 0x12, 0xa4, 0x42};
+  for (size_t i = 0; i < transaction_id.size() && i < kTransactionIdSize; ++i) {
+    key[4 + i] = static_cast<uint8_t>(transaction_id[i]);
+  }
+  return key;
+}
+
 }  // namespace
 
 const Attribute* Message::Find(uint16_t type) const {
@@ -166,11 +176,7 @@ Result<TransportAddress> DecodeAddress(const Attribute& a, std::string_view tran
     return Bad("address attribute: bad family or length");
   }
   out.port = static_cast<uint16_t>(Get16(v, 2) ^ (x ? kMagicCookie >> 16 : 0));
-  // The XOR key: the magic cookie, then (IPv6) the transaction id.
-  std::array<uint8_t, 16> key{0x21, 0x12, 0xa4, 0x42};
-  for (size_t i = 0; i < transaction_id.size() && i < kTransactionIdSize; ++i) {
-    key[4 + i] = static_cast<uint8_t>(transaction_id[i]);
-  }
+  const auto key = XorKey(transaction_id);
   size_t n = out.v6 ? 16 : 4;
   for (size_t i = 0; i < n; ++i) out.ip[i] = static_cast<uint8_t>(static_cast<uint8_t>(v[4 + i]) ^ (x ? key[i] : 0));
   return out;
@@ -191,9 +197,9 @@ std::string BindingSuccess(std::string_view transaction_id, const TransportAddre
   value.push_back('\0');
   value.push_back(mapped.v6 ? '\x02' : '\x01');
   Put16(value, static_cast<uint16_t>(mapped.port ^ (kMagicCookie >> 16)));
-  // Key: cookie + transaction id, exactly the header's bytes 4..19.
+  const auto key = XorKey(transaction_id);
   size_t n = mapped.v6 ? 16 : 4;
-  for (size_t i = 0; i < n; ++i) value.push_back(static_cast<char>(mapped.ip[i] ^ static_cast<uint8_t>(out[4 + i])));
+  for (size_t i = 0; i < n; ++i) value.push_back(static_cast<char>(mapped.ip[i] ^ key[i]));
   AddAttribute(out, attr::kXorMappedAddress, value);
   return Finish(std::move(out), software, fingerprint);
 }

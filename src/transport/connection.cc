@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "common/strings.h"
+#include "sip/lex.h"
 #include "sip/response.h"
 #include "transport/via.h"
 
@@ -43,13 +44,7 @@ Stream MakeStream(Core& core, Protocol protocol, Socket&& socket, bool outbound)
 // Sec-WebSocket-Protocol lists "sip" (RFC 7118 §4; tokens are case-insensitive).
 bool OffersSip(std::string_view protocols) {
   bool found = false;
-  size_t start = 0;
-  while (start <= protocols.size() && !found) {
-    size_t comma = protocols.find(',', start);
-    if (comma == std::string_view::npos) comma = protocols.size();
-    found = IEquals(TrimLws(protocols.substr(start, comma - start)), "sip");
-    start = comma + 1;
-  }
+  sip::ForEachListElement(protocols, [&](std::string_view p) { return !(found = IEquals(p, "sip")); });
   return found;
 }
 
