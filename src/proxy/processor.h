@@ -5,6 +5,8 @@
 // context (e.g. while another shard or the store works) and later gives it
 // back to the host, which continues with the next processor or answers.
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,6 +43,9 @@ struct RequestContext {
   // The final (non-2xx) response need not be kept for retransmissions: the
   // transaction ends with it (TransactionLayer::RespondAndForget).
   bool forget_final = false;
+  // The Request-URI was one of our temporary GRUUs, retargeted to the
+  // public GRUU of its instance; the hash of the Call-ID it is bound to.
+  std::optional<std::array<uint8_t, 8>> temp_gruu;
 };
 using RequestContextPtr = std::unique_ptr<RequestContext>;
 

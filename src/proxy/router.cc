@@ -86,7 +86,10 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
     std::string aor = sip::AorKey(ruri);
     auto holder = std::make_shared<RequestContextPtr>(std::move(p));
     ProcessorHost* h = &host;
-    location_.Lookup(aor, ctx.shard, [this, holder, h](LookupResult r) {
+    // A GRUU (RFC 5627 §7.1): that device only, never the user's others.
+    auto gr = ruri.params.Get("gr");
+    bool gruu = gr && !gr->empty();
+    auto done = [this, holder, h, gruu](LookupResult r) {
       RequestContextPtr c = std::move(*holder);
       switch (r.status) {
         case LookupResult::Status::kFound: {
@@ -95,6 +98,11 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
           return;
         }
         case LookupResult::Status::kNotRegistered:
+          if (gruu) {
+            // Not stored for the user's other devices: the sender chose this one.
+            h->Respond(*c, 480, "GRUU Instance Not Registered");
+            return;
+          }
           // Later services (the message store) may take it; else 480.
           c->target_offline = true;
           c->target_history = r.user_history;
@@ -107,7 +115,13 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
           h->Respond(*c, 500, "Location Service Unavailable", {{sip::HeaderId::kRetryAfter, "5"}});
           return;
       }
-    });
+    };
+    if (gruu) {
+      InstanceFilter filter{"<" + std::string(*gr) + ">", ctx.temp_gruu};
+      location_.LookupInstance(aor, std::move(filter), ctx.shard, std::move(done));
+    } else {
+      location_.Lookup(aor, ctx.shard, std::move(done));
+    }
     return Verdict::kPending;
   }
   if (routed) {

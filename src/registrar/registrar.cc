@@ -1,5 +1,7 @@
 #include "registrar/registrar.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <future>
 
@@ -26,10 +28,20 @@ const std::string& HttpDate(int64_t unix) {
   return text;
 }
 
-// "<uri>;expires=N;params" for a 200 to REGISTER.
-std::string ContactValue(const store::Binding& b, int64_t now) {
+// "<uri>;expires=N;params" for a 200 to REGISTER; with `gruu`, a binding
+// with an instance also gets its public GRUU and a new temporary one
+// (RFC 5627 §5.1).
+std::string ContactValue(const store::Binding& b, int64_t now, const GruuCodec* gruu) {
   std::string v = "<" + b.contact_uri + ">;expires=" + std::to_string(std::max<int64_t>(b.expires_at - now, 0));
   v.append(b.contact_params);
+  if (gruu != nullptr && GruuInstance(b.instance)) {
+    v.append(";pub-gruu=\"").append(PublicGruu(b.aor, b.instance)).append("\"");
+    std::array<uint8_t, 12> iv{};
+    if (RAND_bytes(iv.data(), static_cast<int>(iv.size())) == 1) {
+      std::string temp = gruu->Mint(b.aor, b.instance, b.call_id, iv);
+      if (!temp.empty()) v.append(";temp-gruu=\"").append(temp).append("\"");
+    }
+  }
   return v;
 }
 
@@ -112,6 +124,12 @@ class Registrar::Processor : public proxy::Processor {
         op.remove_all = true;
         break;
       }
+      if (c.uri.params.Has("gr") && host.local().IsLocal(c.uri)) {
+        // RFC 5627 §5.1: a GRUU of ours routes to a registered contact; as
+        // a contact it would route to itself.
+        host.Respond(ctx, 403, "Contact Is A GRUU");
+        return Verdict::kDone;
+      }
       ContactUpdate u;
       u.uri = std::string(c.uri_text);
       uint32_t expires = header_expires.value_or(r_.config_.default_expires);
@@ -153,11 +171,14 @@ class Registrar::Processor : public proxy::Processor {
 
     bool supports_path = false;
     bool supports_outbound = false;
+    bool supports_gruu = false;
     m.ForEachValue(sip::HeaderId::kSupported, [&](std::string_view t) {
       supports_path |= IEquals(t, "path");
       supports_outbound |= IEquals(t, "outbound");
+      supports_gruu |= IEquals(t, "gruu");
       return true;
     });
+    const GruuCodec* gruu = supports_gruu ? r_.gruu_ : nullptr;
     std::string path = supports_path ? op.path : std::string();
     // RFC 5626 §6: outbound applies to a Contact with +sip.instance and
     // reg-id from a UA that supports it, when this server is its first hop
@@ -183,7 +204,7 @@ class Registrar::Processor : public proxy::Processor {
     size_t owner = r_.router_.ShardOf(aor);
     Registrar* reg = &r_;
     // Usually this shard (a REGISTER is dispatched to its AOR's): no loop turn.
-    r_.tables_.RunOn(owner, [reg, owner, back, holder, h, op = std::move(op), path,
+    r_.tables_.RunOn(owner, [reg, owner, back, holder, h, op = std::move(op), path, gruu,
                              outbound_headers = std::move(outbound_headers)](LocationTable& table) {
       auto applied = table.Apply(op);
       if (!applied.ok()) {
@@ -191,14 +212,15 @@ class Registrar::Processor : public proxy::Processor {
         return;
       }
       auto current = std::make_shared<std::vector<store::Binding>>(std::move(applied->current));
-      auto respond = [reg, back, holder, h, current, path, outbound_headers, now = op.now](const Result<void>& stored) {
-        reg->router_.Post(back, [holder, h, current, path, outbound_headers, now, ok = stored.ok()] {
+      auto respond = [reg, back, holder, h, current, path, gruu, outbound_headers,
+                      now = op.now](const Result<void>& stored) {
+        reg->router_.Post(back, [holder, h, current, path, gruu, outbound_headers, now, ok = stored.ok()] {
           if (!ok) {
             h->Respond(**holder, 500, "Store Failure", {{sip::HeaderId::kRetryAfter, "5"}});
             return;
           }
           proxy::ExtraHeaders extra;
-          for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now));
+          for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now, gruu));
           if (!path.empty()) extra.emplace_back(sip::HeaderId::kPath, path);
           extra.insert(extra.end(), outbound_headers.begin(), outbound_headers.end());
           extra.emplace_back(sip::HeaderId::kDate, HttpDate(now));
@@ -229,8 +251,9 @@ class Registrar::Processor : public proxy::Processor {
 };
 
 Registrar::Registrar(const RegistrarConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
-                     proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers)
-    : config_(config), store_(store), router_(router), users_(users), tables_(router), timers_(timers) {
+                     proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers,
+                     const GruuCodec* gruu)
+    : config_(config), store_(store), router_(router), users_(users), tables_(router), timers_(timers), gruu_(gruu) {
   for (size_t i = 0; i < timers.size(); ++i) {
     pending_.push_back(std::make_unique<Pending>());
     tables_.Add(std::make_unique<LocationTable>(*timers[i], [this, i](const BindingChange& c) {
@@ -380,11 +403,39 @@ proxy::Target TargetOf(const Contact& c) {
 }
 
 void Registrar::Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) {
+  LookupOn(aor, std::nullopt, reply_shard, std::move(done));
+}
+
+void Registrar::LookupInstance(const std::string& aor, proxy::InstanceFilter filter, size_t reply_shard,
+                               std::function<void(proxy::LookupResult)> done) {
+  LookupOn(aor, std::move(filter), reply_shard, std::move(done));
+}
+
+void Registrar::LookupOn(const std::string& aor, std::optional<proxy::InstanceFilter> filter, size_t reply_shard,
+                         std::function<void(proxy::LookupResult)> done) {
   size_t owner = router_.ShardOf(aor);
   // Runs on the owner's loop; called there (delivery runs), without a hop.
-  auto on_owner = [this, aor, owner, reply_shard, done = std::move(done)](LocationTable& table) mutable {
+  auto on_owner = [this, aor, owner, reply_shard, filter = std::move(filter),
+                   done = std::move(done)](LocationTable& table) mutable {
     proxy::LookupResult res;
-    for (const Contact* c : table.Lookup(aor)) res.targets.push_back(TargetOf(*c));
+    bool instance_seen = false;  // registered, but not under the temporary GRUU's Call-ID
+    for (const Contact* c : table.Lookup(aor)) {
+      if (filter) {
+        if (!IEquals(c->record.instance, filter->instance)) continue;
+        if (filter->call_id_hash && CallIdHash(c->record.call_id) != *filter->call_id_hash) {
+          instance_seen = true;
+          continue;
+        }
+      }
+      res.targets.push_back(TargetOf(*c));
+    }
+    if (instance_seen && res.targets.empty()) {
+      // RFC 5627 §3.2: the UA registered again with another Call-ID, which
+      // ends the temporary GRUUs of the old one.
+      res.status = proxy::LookupResult::Status::kUnknownUser;
+      router_.Post(reply_shard, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });
+      return;
+    }
     if (!res.targets.empty()) {
       res.status = proxy::LookupResult::Status::kFound;
       router_.Post(reply_shard, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });

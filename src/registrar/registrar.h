@@ -17,6 +17,7 @@
 #include "proxy/location.h"
 #include "proxy/processor.h"
 #include "proxy/shards.h"
+#include "registrar/gruu.h"
 #include "registrar/location_table.h"
 #include "store/executor.h"
 
@@ -41,9 +42,11 @@ using RegistrationListener = std::function<void(const std::string& aor, const st
 
 class Registrar : public proxy::LocationService {
  public:
-  // `timers[i]` is shard i's TimerService.
+  // `timers[i]` is shard i's TimerService. With `gruu` (outliving this),
+  // a REGISTER that supports GRUUs gets them (RFC 5627 §5).
   Registrar(const RegistrarConfig& config, store::StoreExecutor& store, proxy::ShardRouter& router,
-            proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers);
+            proxy::Sharded<aaa::AaaShard>& users, const std::vector<TimerService*>& timers,
+            const GruuCodec* gruu = nullptr);
   ~Registrar() override;
 
   // One per core; runs after the authenticator.
@@ -57,6 +60,8 @@ class Registrar : public proxy::LocationService {
 
   // LocationService
   void Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) override;
+  void LookupInstance(const std::string& aor, proxy::InstanceFilter filter, size_t reply_shard,
+                      std::function<void(proxy::LookupResult)> done) override;
 
   // Shard-local view (call on the AOR's shard).
   LocationTable& TableOf(size_t shard) { return tables_.At(shard); }
@@ -81,6 +86,8 @@ class Registrar : public proxy::LocationService {
   };
 
   void Notify(const std::string& aor, const std::vector<BindingChange>& changes);
+  void LookupOn(const std::string& aor, std::optional<proxy::InstanceFilter> filter, size_t reply_shard,
+                std::function<void(proxy::LookupResult)> done);
 
   RegistrarConfig config_;
   store::StoreExecutor& store_;
@@ -90,6 +97,7 @@ class Registrar : public proxy::LocationService {
   std::vector<RegistrationListener> listeners_;
   std::vector<TimerService*> timers_;
   std::vector<std::unique_ptr<Pending>> pending_;  // per shard, touched on its loop
+  const GruuCodec* gruu_;
 };
 
 // Target of a binding for the proxy: the registration's flow, or its source

@@ -11,7 +11,7 @@ namespace {
 constexpr std::string_view kPrefix = "z9hG4bK-s";
 }
 
-size_t ShardOf(const sip::Message& m, size_t shards) {
+size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec* gruu) {
   if (shards <= 1) return 0;
   if (m.is_response()) {
     // Only the top Via matters, and only our own format: scan the raw value
@@ -49,6 +49,9 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
           auto token = events::Notifier::ParseContactUser(ruri->user);
           if (token && token->first < shards) return token->first;
         }
+        if (gruu != nullptr && ruri->user.starts_with(registrar::GruuCodec::kUserPrefix)) {
+          if (auto g = gruu->OpenUri(*ruri)) return IHash(g->aor) % shards;
+        }
         return IHash(sip::AorKey(*ruri)) % shards;
       }
     }
@@ -58,7 +61,7 @@ size_t ShardOf(const sip::Message& m, size_t shards) {
   return IHash(m.call_id()) % shards;
 }
 
-size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving) {
+size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving, const registrar::GruuCodec* gruu) {
   if (receiving < shards && m.is_request()) {
     if (aaa::Authenticator::ChallengedAnywhere(m)) return receiving;
     // An OPTIONS to a server (no user part: ours is answered without a
@@ -68,7 +71,7 @@ size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving) {
       if (ruri != nullptr && !ruri->has_user) return receiving;
     }
   }
-  return ShardOf(m, shards);
+  return ShardOf(m, shards, gruu);
 }
 
 std::string NewShardBranch(size_t shard) {

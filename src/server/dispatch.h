@@ -10,11 +10,14 @@
 #include <cstddef>
 #include <string>
 
+#include "registrar/gruu.h"
 #include "sip/message.h"
 
 namespace parley::server {
 
-size_t ShardOf(const sip::Message& m, size_t shards);
+// With `gruu`, a request to one of its temporary GRUUs goes to the shard of
+// the user it belongs to.
+size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec* gruu = nullptr);
 
 // The shard that handles a request or response received on loop
 // `receiving`: ShardOf, except for a request the authenticator challenges
@@ -22,7 +25,8 @@ size_t ShardOf(const sip::Message& m, size_t shards);
 // a server (no user part), which stay where they arrived. Its retransmissions arrive on the same loop (the kernel
 // spreads UDP by 4-tuple, a connection belongs to one loop) and meet its
 // transaction there.
-size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving);
+size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving,
+                     const registrar::GruuCodec* gruu = nullptr);
 
 // A branch for a request created on `shard`: "z9hG4bK-s<hex>-<random>".
 std::string NewShardBranch(size_t shard);

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "registrar/temp_gruu_processor.h"
 #include "sip/response.h"
 #include "server/dispatch.h"
 #include "server/prefetch.h"
@@ -105,6 +106,9 @@ Result<void> Server::Start() {
   });
   if (!key.ok()) return Error(1, "store: " + key.error().message);
   nonces_ = std::make_unique<auth::NonceService>(*key, config_.nonce_lifetime_s);
+  // Every node derives the same GRUU key from it: a temporary GRUU outlives
+  // restarts and reaches its user through any node.
+  gruu_ = std::make_unique<registrar::GruuCodec>(*key);
 
   size_t threads = config_.threads > 0 ? static_cast<size_t>(config_.threads) : 0;
   loops_ = std::make_unique<runtime::LoopGroup>(threads);
@@ -141,7 +145,7 @@ Result<void> Server::Start() {
   cc.timers.cleanup_slack = std::chrono::milliseconds(100);
   caps_.methods = {sip::Method::kOptions, sip::Method::kRegister};
   caps_.schemes = {sip::Scheme::kSip, sip::Scheme::kSips, sip::Scheme::kIm, sip::Scheme::kPres};
-  caps_.extensions = {"path"};
+  caps_.extensions = {"path", "gruu"};
   for (size_t i = 0; i < loops_->size(); ++i) {
     cc.shard = i;
     cores_.push_back(std::make_unique<proxy::Core>(cc, caps_, loops_->loop(i), *transport_));
@@ -200,7 +204,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
         std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i, loops_->loop(i), config_.cache_entries));
     timers.push_back(&loops_->loop(i));
   }
-  registrar_ = std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers);
+  registrar_ =
+      std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers, gruu_.get());
   notifier_config_.min_notify_interval_ms = config_.notify_min_interval_ms;
   notifier_config_.fanout_batch = config_.notify_batch;
   subscription_store_ = std::make_unique<events::StoreSubscriptions>(*store_, *shard_router_);
@@ -253,6 +258,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(std::make_unique<Prefetcher>(*policies_, presence_->authorizer(), *aaa_));
     core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
     core.AddProcessor(registrar_->MakeProcessor());
+    core.AddProcessor(registrar::MakeTempGruuProcessor(*gruu_));
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
     core.AddProcessor(presence_->MakePublishProcessor());
     core.AddProcessor(std::make_unique<events::EventProcessor>(
@@ -396,8 +402,8 @@ void Server::OnChange(const store::Change& c) {
 
 void Server::Dispatch(transport::IncomingMessage&& in) {
   runtime::Loop* current = runtime::Loop::Current();
-  size_t shard = current ? HandlingShard(*in.message, cores_.size(), current->index())
-                         : ShardOf(*in.message, cores_.size());
+  size_t shard = current ? HandlingShard(*in.message, cores_.size(), current->index(), gruu_.get())
+                         : ShardOf(*in.message, cores_.size(), gruu_.get());
   if (current && current->index() == shard) {
     cores_[shard]->OnMessage(std::move(in));
     return;

@@ -80,6 +80,7 @@ class Server {
   std::unique_ptr<store::StoreExecutor> store_;
   std::unique_ptr<LoopRouter> shard_router_;
   std::unique_ptr<auth::NonceService> nonces_;
+  std::unique_ptr<registrar::GruuCodec> gruu_;  // temporary GRUUs, keyed like the nonces
   aaa::AuthConfig auth_config_;
   registrar::RegistrarConfig registrar_config_;
   proxy::RouterConfig router_config_;

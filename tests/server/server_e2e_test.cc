@@ -327,6 +327,20 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
   ASSERT_TRUE(anon);
   EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
+  // A temporary GRUU (RFC 5627): the shard of the user it stands for, when
+  // the codec that sealed it opens it.
+  registrar::GruuCodec codec("k");
+  std::string temp = codec.Mint("bob@b", "<urn:uuid:1>", "c", {});
+  for (const char* method : {"MESSAGE", "SUBSCRIBE"}) {
+    auto to_gruu = parse(method, "<sip:alice@b>", "<" + temp + ">", temp);
+    ASSERT_TRUE(to_gruu);
+    size_t as_user = IHash(sip::AorKey(*to_gruu->request_uri())) % 64;
+    ASSERT_NE(as_user, IHash("bob@b") % 64);  // the test tells them apart
+    EXPECT_EQ(ShardOf(*to_gruu, 64, &codec), IHash("bob@b") % 64) << method;
+    EXPECT_EQ(ShardOf(*to_gruu, 64, nullptr), as_user) << method;
+    registrar::GruuCodec other("other key");
+    EXPECT_EQ(ShardOf(*to_gruu, 64, &other), as_user) << method;
+  }
 }
 
 // The first request of a digest exchange is challenged on the loop that

@@ -1,0 +1,149 @@
+// GRUUs (RFC 5627) end to end: the registrar hands out public and
+// temporary GRUUs to a UA that supports them, and requests to a GRUU reach
+// that one device of the user, through the user's reception policy.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "server_fixture.h"
+#include "sip/response.h"
+#include "sip_client.h"
+#include "store/store.h"
+
+namespace parley::server {
+namespace {
+
+using testing::SipClient;
+
+const std::string kPhone = "<urn:uuid:00000000-0000-1000-8000-00000000000a>";
+const std::string kLaptop = "<urn:uuid:00000000-0000-1000-8000-00000000000b>";
+
+class Gruu : public ServerFixture {
+ protected:
+  // bob registers device `c` as `instance`; returns the 200 (or what came).
+  sip::MessagePtr RegisterDevice(SipClient& c, const std::string& instance, const std::string& call_id,
+                                 const std::string& supported = "Supported: gruu, path\n",
+                                 const std::string& contact_uri = "sip:bob@127.0.0.1:$PORT", int cseq = 1) {
+    std::string headers = "Contact: <" + contact_uri + ">;+sip.instance=\"" + instance + "\";expires=600\n" + supported;
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", call_id, cseq, headers));
+    auto ch = c.ReceiveResponse();
+    if (!ch || ch->status() != 401) return ch;
+    std::string auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "bob", "bob-pw");
+    c.SendRaw(Request(c, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", call_id, cseq + 1,
+                      headers + "Authorization: " + auth + "\n"));
+    return c.ReceiveResponse();
+  }
+
+  // The (pub-gruu, temp-gruu) of the binding of `instance` in a 200.
+  static std::pair<std::string, std::string> GruusOf(const sip::Message& ok, const std::string& instance) {
+    for (const auto& c : ok.contacts()) {
+      if (c.params.GetUnquoted("+sip.instance").value_or("") != instance) continue;
+      return {c.params.GetUnquoted("pub-gruu").value_or(""), c.params.GetUnquoted("temp-gruu").value_or("")};
+    }
+    return {};
+  }
+};
+
+TEST_F(Gruu, ARegistrationThatSupportsGruuGetsAPublicAndATemporaryGruu) {
+  SipClient phone(false, udp_);
+  auto ok = RegisterDevice(phone, kPhone, "gruu-1");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  auto [pub, temp] = GruusOf(*ok, kPhone);
+  EXPECT_EQ(pub, "sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000a");
+  EXPECT_TRUE(temp.starts_with("sip:tgruu.")) << temp;
+  EXPECT_TRUE(temp.ends_with("@example.com;gr")) << temp;
+  EXPECT_EQ(temp.find("bob"), std::string::npos) << temp;  // nothing says whose it is
+  // A refresh: the same public GRUU, a new temporary one (both stay valid).
+  auto again = RegisterDevice(phone, kPhone, "gruu-1", "Supported: gruu\n", "sip:bob@127.0.0.1:$PORT", 3);
+  ASSERT_TRUE(again && again->status() == 200);
+  EXPECT_EQ(GruusOf(*again, kPhone).first, pub);
+  EXPECT_NE(GruusOf(*again, kPhone).second, temp);
+
+  // No GRUUs for a UA that did not say it supports them.
+  SipClient laptop(false, udp_);
+  auto plain = RegisterDevice(laptop, kLaptop, "gruu-2", "Supported: path\n");
+  ASSERT_TRUE(plain && plain->status() == 200);
+  for (const auto& c : plain->contacts()) EXPECT_FALSE(c.params.Has("pub-gruu")) << c.uri_text;
+
+  // One of our GRUUs is no contact (it would route to itself).
+  auto loop = RegisterDevice(laptop, kLaptop, "gruu-3", "Supported: gruu\n", pub);
+  ASSERT_TRUE(loop);
+  EXPECT_EQ(loop->status(), 403);
+  EXPECT_EQ(loop->reason(), "Contact Is A GRUU");
+}
+
+TEST_F(Gruu, ARequestToAGruuReachesThatDeviceOnly) {
+  SipClient phone(false, udp_), laptop(false, udp_);
+  auto p = RegisterDevice(phone, kPhone, "dev-phone");
+  auto l = RegisterDevice(laptop, kLaptop, "dev-laptop");
+  ASSERT_TRUE(p && p->status() == 200 && l && l->status() == 200);
+  auto [phone_pub, phone_temp] = GruusOf(*p, kPhone);
+  auto [laptop_pub, laptop_temp] = GruusOf(*l, kLaptop);
+  ASSERT_FALSE(phone_temp.empty());
+  ASSERT_FALSE(laptop_pub.empty());
+
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", laptop_pub, "to the laptop", &laptop);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "to the laptop");
+  r = SendMessage(alice, "alice", "alice-pw", phone_temp, "to the phone", &phone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "to the phone");
+  ASSERT_TRUE(received_msg_);
+  EXPECT_EQ(received_msg_->request_uri_text().find("tgruu"), std::string::npos);  // the device's Contact
+  // Neither was forked to the other device.
+  EXPECT_EQ(phone.Receive(), nullptr);
+  EXPECT_EQ(laptop.Receive(), nullptr);
+
+  // An instance bob never registered: 480, and not stored for his others.
+  auto gone = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com;gr=urn:uuid:nothing-here", "x");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status(), 480);
+  // A forged or altered temporary GRUU is nobody.
+  std::string forged = phone_temp;
+  forged[12] = forged[12] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", forged, "x")->status(), 404);
+
+  // bob's reception policy covers his GRUUs too.
+  ASSERT_TRUE(store_->SetPolicyEntry("bob@example.com", {"carol@example.com", store::PolicyAction::kBlock}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // change feed
+  SipClient carol(false, udp_);
+  EXPECT_EQ(SendMessage(carol, "carol", "carol-pw", phone_temp, "spam")->status(), 403);
+  EXPECT_EQ(SendMessage(carol, "carol", "carol-pw", laptop_pub, "spam")->status(), 403);
+
+  // The phone registers again with a new Call-ID: its old temporary GRUUs
+  // end (RFC 5627 §3.2), the new one and the public GRUU work.
+  auto p2 = RegisterDevice(phone, kPhone, "dev-phone-rebooted");
+  ASSERT_TRUE(p2 && p2->status() == 200);
+  EXPECT_EQ(SendMessage(alice, "alice", "alice-pw", phone_temp, "old")->status(), 404);
+  r = SendMessage(alice, "alice", "alice-pw", GruusOf(*p2, kPhone).second, "new", &phone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "new");
+  r = SendMessage(alice, "alice", "alice-pw", phone_pub, "public", &phone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "public");
+}
+
+// A temporary GRUU is keyed by the store's shared secret: it survives a restart.
+TEST_F(Gruu, TemporaryGruusSurviveARestart) {
+  SipClient phone(false, udp_);
+  auto p = RegisterDevice(phone, kPhone, "restart-phone");
+  ASSERT_TRUE(p && p->status() == 200);
+  std::string temp = GruusOf(*p, kPhone).second;
+  ASSERT_FALSE(temp.empty());
+  Restart();
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", temp, "after restart", &phone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "after restart");
+}
+
+}  // namespace
+}  // namespace parley::server
