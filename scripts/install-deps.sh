@@ -16,7 +16,7 @@ test_pkgs=(
   postgresql  # store tests start a throwaway cluster (tests/store/pg_cluster.h)
   # Peers the interop tests, the client tests and the benchmark smoke run against.
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3
-  baresip-core
+  baresip-core linphone-cli
 )
 
 want=("${build_pkgs[@]}")

@@ -181,8 +181,11 @@ std::optional<TempGruu> GruuCodec::Open(std::string_view user) const {
 
 std::optional<TempGruu> GruuCodec::OpenUri(const sip::Uri& uri) const {
   if (!uri.is_sip() || !uri.has_user) return std::nullopt;
+  // The bare "gr" marks it (RFC 5627 §3.1), but some UAs keep only user and
+  // host of a peer's address (Linphone's chat rooms): the sealed user part
+  // alone is proof enough.
   auto gr = uri.params.Get("gr");
-  if (!gr || !gr->empty()) return std::nullopt;
+  if (gr && !gr->empty()) return std::nullopt;
   auto g = Open(uri.user);
   // The domain it was minted in: only ours reach here, but not another of ours.
   if (!g || !IEquals(std::string_view(g->aor).substr(g->aor.rfind('@') + 1), uri.host)) return std::nullopt;

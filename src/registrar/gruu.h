@@ -59,7 +59,8 @@ class GruuCodec {
   // is one this key sealed (any change to it is refused).
   std::optional<TempGruu> Open(std::string_view user) const;
 
-  // Open, for a Request-URI: only a SIP URI with a bare "gr" parameter.
+  // Open, for a Request-URI: a SIP URI in the domain of the GRUU, with a
+  // bare "gr" parameter or none (not a public GRUU's "gr=…").
   std::optional<TempGruu> OpenUri(const sip::Uri& uri) const;
 
  private:

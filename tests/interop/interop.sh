@@ -8,7 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip baresip_outbound jssip_message
+#        imdn_round_trip baresip_outbound jssip_message linphone_message
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -22,6 +22,7 @@ setup "$case_name"
 # SIPp roles and their fixed ports (namespace-private).
 ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 BOB=16005 ALICE_WINFO=16006 VICTIM=16009 BARESIP=16010
 BARESIP_ALICE=16020 SINK=16030 HTTP_PORT=18080   # baresip also takes PORT+1 (TLS)
+LINPHONE_BOB=16040 LINPHONE_ALICE=16041           # RTP at PORT+1000
 WS_PORT=15066                                     # parleyd's SIP over WebSocket
 
 case $case_name in
@@ -444,6 +445,45 @@ PY
     grep -qF "message from sip:alice@$DOMAIN \"hello jssip, from parley\"" "$work/jssip.log" ||
       fail "JsSIP did not get alice's message: $(cat "$work/jssip.log")"
     note "ok: parley's MESSAGE reached JsSIP on its WebSocket (200 from JsSIP)"
+    ;;
+  linphone_message)
+    # Linphone (linphonec, liblinphone 5.1) as bob and alice. bob registers with digest auth
+    # and, as it supports GRUUs (RFC 5627), gets a public and a temporary GRUU; the parley
+    # client's MESSAGE reaches him; alice's Linphone sends one to bob's temporary GRUU (Linphone
+    # drops the "gr" parameter: the sealed user part is enough) and one to his AOR; bob's
+    # answers alice's AOR.
+    need linphonec linphone-cli
+    [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+    start_parleyd
+    linphone_start bob "$LINPHONE_BOB"
+    for _ in $(seq 150); do [[ -n $(bindings bob) ]] && break; sleep 0.1; done
+    [[ $(bindings bob) == "sip:bob@127.0.0.1:$LINPHONE_BOB"* ]] || fail "Linphone did not register within 15 s"
+    wait_for "$work/bob.debug" "pub-gruu=\"sip:bob@$DOMAIN;gr=urn:uuid:[0-9a-f-]+\"" 5 "no public GRUU in the 200"
+    temp=$(tr -d '\r' <"$work/bob.debug" | grep -o 'temp-gruu="sip:tgruu\.[a-z2-7]*@[^"]*"' | tail -n 1 |
+      sed 's/^temp-gruu="//; s/"$//')
+    [[ $temp == "sip:tgruu."*"@$DOMAIN;gr" ]] || fail "no temporary GRUU in the 200 to Linphone"
+    note "ok: Linphone registered (401, then 200 with its public and temporary GRUUs)"
+    timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+      send "bob@$DOMAIN" "hello linphone, from parley" >"$work/parley.out" 2>&1 ||
+      fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+    grep -q "delivered to bob@$DOMAIN (200 " "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+    wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: hello linphone, from parley" 5 \
+      "Linphone did not print parley's MESSAGE"
+    note "ok: parley's MESSAGE reached Linphone (200 from Linphone)"
+    linphone_start alice "$LINPHONE_ALICE"
+    for _ in $(seq 150); do [[ -n $(bindings alice) ]] && break; sleep 0.1; done
+    [[ -n $(bindings alice) ]] || fail "alice's Linphone did not register within 15 s"
+    linphone_cmd alice "chat $temp \"to your device\""
+    wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: \"to your device\"" 10 \
+      "alice's MESSAGE to bob's temporary GRUU did not reach bob's Linphone"
+    note "ok: Linphone -> parleyd -> Linphone through bob's temporary GRUU"
+    linphone_cmd alice "chat sip:bob@$DOMAIN \"to your address\""
+    wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: \"to your address\"" 10 \
+      "alice's MESSAGE to bob's AOR did not reach bob's Linphone"
+    linphone_cmd bob "chat sip:alice@$DOMAIN \"hi alice\""
+    wait_for "$work/alice.log" "Message received from sip:bob@$DOMAIN: \"hi alice\"" 10 \
+      "bob's MESSAGE did not reach alice's Linphone"
+    note "ok: Linphone <-> Linphone by AOR both ways"
     ;;
   baresip_presence)
     # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,

@@ -289,3 +289,44 @@ baresip_says() {
   done
   fail "baresip $1 did not print \"$2\" within $3 s"
 }
+
+# linphone_start NAME PORT: linphonec (liblinphone 5, belle-sip) as NAME@$DOMAIN on UDP PORT,
+# registered through parleyd (its route for everything, so nothing is looked up in DNS) with
+# digest auth; it announces Supported: gruu and a +sip.instance. Commands go to its stdin, a
+# FIFO held open on the FD in linphone_fd[NAME]; it prints to $work/NAME.log and logs SIP
+# traffic to $work/NAME.debug.
+declare -A linphone_fd=()
+linphone_start() {
+  local name=$1 port=$2 dir=$work/$1 fd
+  mkdir -p "$dir/.local/share/linphone"   # its message database
+  cat >"$dir/linphonerc" <<EOF_RC
+[sip]
+sip_port=$port
+sip_tcp_port=-1
+sip_tls_port=-1
+default_proxy=0
+[rtp]
+audio_rtp_port=$((port + 1000))
+video_rtp_port=$((port + 1010))
+[proxy_0]
+reg_proxy=<sip:127.0.0.1:$SIP_PORT;transport=udp>
+reg_route=<sip:127.0.0.1:$SIP_PORT;transport=udp;lr>
+reg_identity=sip:$name@$DOMAIN
+reg_expires=600
+reg_sendregister=1
+publish=0
+[auth_info_0]
+username=$name
+passwd=$name-pw
+realm=$DOMAIN
+domain=$DOMAIN
+EOF_RC
+  mkfifo "$dir.in"
+  exec {fd}<>"$dir.in"
+  linphone_fd[$name]=$fd
+  HOME=$dir timeout -k 2 60 linphonec -c "$dir/linphonerc" -d 6 -l "$work/$name.debug" <&"$fd" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+}
+
+# linphone_cmd NAME COMMAND: types a command (e.g. chat URI "text") into linphonec NAME.
+linphone_cmd() { printf '%s\n' "$2" >&"${linphone_fd[$1]}"; }

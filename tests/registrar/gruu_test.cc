@@ -73,7 +73,8 @@ TEST(Gruu, TemporaryGruuOpensToItsBindingOnlyUnderItsKey) {
   EXPECT_FALSE(codec.Open("alice"));
   EXPECT_FALSE(codec.Open("tgruu." + std::string(5000, 'a')));
   EXPECT_FALSE(codec.OpenUri(*sip::ParseUri("sip:" + user + "@example.org;gr")));
-  EXPECT_FALSE(codec.OpenUri(*sip::ParseUri("sip:" + user + "@example.com")));
+  // Without "gr" (a UA that dropped the URI's parameters): still the GRUU.
+  EXPECT_TRUE(codec.OpenUri(*sip::ParseUri("sip:" + user + "@example.com")));
   EXPECT_FALSE(codec.OpenUri(*sip::ParseUri("sip:" + user + "@example.com;gr=urn:x:y")));
   EXPECT_TRUE(codec.OpenUri(*sip::ParseUri("sip:" + user + "@EXAMPLE.com;gr")));  // hosts are case-insensitive
 }
