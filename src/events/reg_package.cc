@@ -1,6 +1,7 @@
 #include "events/reg_package.h"
 
 #include "common/strings.h"
+#include "registrar/gruu.h"
 
 namespace parley::events {
 
@@ -47,7 +48,9 @@ std::string EventName(registrar::ChangeKind k) {
 std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool full,
                             const std::vector<std::pair<store::Binding, std::string>>& contacts,
                             bool registration_active, int64_t now) {
-  std::string x = "<?xml version=\"1.0\"?>\n<reginfo xmlns=\"urn:ietf:params:xml:ns:reginfo\" version=\"";
+  std::string x =
+      "<?xml version=\"1.0\"?>\n<reginfo xmlns=\"urn:ietf:params:xml:ns:reginfo\""
+      " xmlns:gr=\"urn:ietf:params:xml:ns:gruuinfo\" version=\"";
   x.append(std::to_string(version)).append("\" state=\"").append(full ? "full" : "partial").append("\">\n");
   x.append("  <registration aor=\"").append(XmlEscape(aor_uri)).append("\" id=\"r");
   x.append(std::to_string(IHash(aor_uri) & 0xffffff)).append("\" state=\"");
@@ -63,7 +66,12 @@ std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool f
       x.append(" q=\"").append(q).append("\"");
     }
     x.append(" callid=\"").append(XmlEscape(b.call_id)).append("\" cseq=\"").append(std::to_string(b.cseq));
-    x.append("\">\n      <uri>").append(XmlEscape(b.contact_uri)).append("</uri>\n    </contact>\n");
+    x.append("\">\n      <uri>").append(XmlEscape(b.contact_uri)).append("</uri>\n");
+    if (registrar::GruuInstance(b.instance)) {
+      // RFC 5628: the contact's public GRUU, so a watcher can reach that device.
+      x.append("      <gr:pub-gruu uri=\"").append(XmlEscape(registrar::PublicGruu(b.aor, b.instance))).append("\"/>\n");
+    }
+    x.append("    </contact>\n");
   }
   x.append("  </registration>\n</reginfo>\n");
   return x;

@@ -130,6 +130,35 @@ TEST_F(Gruu, ARequestToAGruuReachesThatDeviceOnly) {
   EXPECT_EQ(received_, "public");
 }
 
+// RFC 5628: the reg event shows a contact's public GRUU, so a watcher (bob's
+// other device) can reach that very device.
+TEST_F(Gruu, TheRegEventShowsEachDevicesPublicGruu) {
+  SipClient phone(false, udp_), laptop(false, udp_);
+  ASSERT_EQ(RegisterDevice(phone, kPhone, "reg-phone")->status(), 200);
+  ASSERT_EQ(RegisterDevice(laptop, kLaptop, "reg-laptop", "Supported: path\n")->status(), 200);
+  SipClient watcher(false, udp_);
+  std::string hdrs = "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", "reg-w", 1, hdrs));
+  auto ch = watcher.Receive();
+  ASSERT_TRUE(ch && ch->status() == 407);
+  std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
+  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", "reg-w", 2,
+                          hdrs + "Proxy-Authorization: " + auth + "\n"));
+  auto [ok, full] = ResponseAndNotify(watcher);
+  ASSERT_TRUE(ok && ok->status() == 200);
+  ASSERT_TRUE(full);
+  std::string body(full->body());
+  EXPECT_NE(body.find("xmlns:gr=\"urn:ietf:params:xml:ns:gruuinfo\""), std::string::npos) << body;
+  // Both devices have one (the laptop did not ask for GRUUs, but its
+  // instance routes all the same).
+  EXPECT_NE(body.find("<gr:pub-gruu uri=\"sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000a\"/>"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("<gr:pub-gruu uri=\"sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000b\"/>"),
+            std::string::npos)
+      << body;
+}
+
 // A temporary GRUU is keyed by the store's shared secret: it survives a restart.
 TEST_F(Gruu, TemporaryGruusSurviveARestart) {
   SipClient phone(false, udp_);
