@@ -104,6 +104,7 @@ class Registrar::Processor : public proxy::Processor {
     from_source.protocol = ctx.source.protocol;
     from_source.address = ctx.source.remote;
     from_source.flow = ctx.source.flow;
+    from_source.local = ctx.source.local;
     op.destination = from_source;
     op.user_agent = std::string(m.Value(sip::HeaderId::kUserAgent));
     m.ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {

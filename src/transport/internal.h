@@ -116,7 +116,7 @@ struct alignas(64) Shard {
   void Shutdown();
 
   // `bytes` are copied only if they must wait for socket buffer room.
-  void SendUdp(const SocketAddress& to, std::string_view bytes, Completion done);
+  void SendUdp(const SocketAddress& to, const SocketAddress& local, std::string_view bytes, Completion done);
   void SendOnFlow(const Destination& to, std::string bytes, Completion done);
   void SendOutbound(const Destination& to, std::string bytes, Completion done);
   void OnAccepted(Protocol protocol, TcpSocket socket, const SocketAddress& local);
@@ -144,9 +144,10 @@ struct Core : std::enable_shared_from_this<Core> {
   Shard& shard(size_t i) { return *shards[i]; }
   // The loop that owns outbound connections to `address`.
   Shard& OutboundShard(const SocketAddress& address) { return shard(address.Hash() % shards.size()); }
-  // Listen point a message to `to` leaves from: same protocol and family,
+  // Listen point a message to `to` leaves from: the one bound to `local`
+  // when given and there is one; otherwise same protocol and family,
   // preferring one that can reach the address (loopback or not). -1: none.
-  int PickListen(Protocol protocol, const SocketAddress& to) const;
+  int PickListen(Protocol protocol, const SocketAddress& to, const SocketAddress& local = {}) const;
   bool ReserveConnection();  // false when max_connections are open
   void ReleaseConnection() { connections.fetch_sub(1, std::memory_order_relaxed); }
 

@@ -77,9 +77,9 @@ void Shard::OnAccepted(Protocol protocol, TcpSocket socket, const SocketAddress&
   connection->Start();
 }
 
-void Shard::SendUdp(const SocketAddress& to, std::string_view bytes, Completion done) {
+void Shard::SendUdp(const SocketAddress& to, const SocketAddress& local, std::string_view bytes, Completion done) {
   if (stopped) return done(Errc(std::errc::operation_canceled));
-  int listen = core.PickListen(Protocol::kUdp, to);
+  int listen = core.PickListen(Protocol::kUdp, to, local);
   if (listen < 0 || !udp[static_cast<size_t>(listen)]) {
     Bump(counters(Protocol::kUdp).send_errors);
     return done(Errc(std::errc::address_family_not_supported));

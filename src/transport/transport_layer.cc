@@ -67,7 +67,12 @@ Core::Core(runtime::LoopGroup& g, TransportConfig c, TransportLayer::Handler h)
   for (size_t i = 0; i < group.size(); ++i) shards.push_back(std::make_unique<Shard>(*this, group.loop(i), i));
 }
 
-int Core::PickListen(Protocol protocol, const SocketAddress& to) const {
+int Core::PickListen(Protocol protocol, const SocketAddress& to, const SocketAddress& local) const {
+  if (local.valid()) {
+    for (size_t i = 0; i < bound.size(); ++i) {
+      if (bound[i].protocol == protocol && bound[i].address == local) return static_cast<int>(i);
+    }
+  }
   int best = -1;
   int best_score = -1;
   for (size_t i = 0; i < bound.size(); ++i) {
@@ -176,7 +181,7 @@ void TransportLayer::SendReportingErrors(const Destination& to, std::string_view
       &core.shard(here->index()).loop == here && started_ && !core.stopped.load(std::memory_order_acquire) &&
       !to.address.IsUnroutable()) {
     // The common case, from the view: the socket copies it into the kernel.
-    return core.shard(here->index()).SendUdp(to.address, bytes, Completion{here, std::move(on_error), true});
+    return core.shard(here->index()).SendUdp(to.address, to.local, bytes, Completion{here, std::move(on_error), true});
   }
   SendWith(to, std::string(bytes), std::move(on_error), /*errors_only=*/true);
 }
@@ -200,9 +205,9 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
       // RFC 4475 §3.3.10: never to broadcast, multicast or unspecified.
       if (to.address.IsUnroutable()) return unroutable();
       Shard& shard = core.shard(here ? here->index() : 0);
-      return internal::RunOn(shard, [&shard, addr = to.address, bytes = std::move(bytes),
+      return internal::RunOn(shard, [&shard, addr = to.address, local = to.local, bytes = std::move(bytes),
                                      completion = std::move(completion)]() mutable {
-        shard.SendUdp(addr, std::move(bytes), std::move(completion));
+        shard.SendUdp(addr, local, std::move(bytes), std::move(completion));
       });
     }
     case Protocol::kTcp:
@@ -232,7 +237,7 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
 }
 
 std::string TransportLayer::ViaSentBy(const Destination& to) const {
-  int i = core_->PickListen(to.protocol, to.address);
+  int i = core_->PickListen(to.protocol, to.address, to.local);
   return i < 0 ? std::string() : core_->sent_by[static_cast<size_t>(i)];
 }
 

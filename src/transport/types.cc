@@ -27,6 +27,7 @@ std::optional<Protocol> ParseProtocol(std::string_view s) {
 std::optional<Destination> ResponseDestination(const sip::Via& via, const Source& source) {
   Destination d;
   d.protocol = source.protocol;
+  d.local = source.local;
   const uint16_t sent_by_port = via.has_port ? via.port : (IsSecure(source.protocol) ? 5061 : 5060);
   // The sender's IP: received (which the transport adds whenever the
   // sent-by host is not the source IP, §18.2.1), else the source IP.

@@ -39,6 +39,10 @@ struct Destination {
   SocketAddress address;
   FlowId flow = 0;              // use this connection if it is still open
   std::string tls_server_name;  // TLS: SNI and the name to verify
+  // UDP: send from the listen point bound to this address when there is one
+  // — the one the peer sent to, so that a response, or a request to a
+  // registered UA, comes from where it expects (NAT bindings, §18.2.2).
+  SocketAddress local;
 };
 
 struct IncomingMessage {

@@ -148,6 +148,12 @@ TEST(BindingDestination, ContactFlowOrNat) {
   // A name we cannot resolve: the source.
   d = BindingDestination("sip:u@phone.example.com", src("udp:192.0.2.5:5062"), false);
   EXPECT_EQ(d.address.ToString(), "192.0.2.5:5062");
+  // Over UDP, requests leave from the listen point the UA registered to,
+  // whether they go to its Contact or its source.
+  transport::Destination via_5080 = src("udp:192.0.2.5:5062");
+  via_5080.local = *transport::SocketAddress::Parse("192.0.2.1", 5080);
+  EXPECT_EQ(BindingDestination("sip:u@192.0.2.7:16000", via_5080, false).local, via_5080.local);
+  EXPECT_EQ(BindingDestination("sip:u@192.168.1.20:5060", via_5080, false).local, via_5080.local);
 }
 
 TEST(Source, RoundTrip) {

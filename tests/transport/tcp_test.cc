@@ -166,7 +166,7 @@ TEST(TcpTest, OutboundSendsReuseOneConnectionAndDoneRunsOnTheCaller) {
   ASSERT_TRUE(server.Start().ok());
   Node client(ClientConfig());
   ASSERT_TRUE(client.Start().ok());
-  Destination to{Protocol::kTcp, server.bound(Protocol::kTcp), 0, {}};
+  Destination to{Protocol::kTcp, server.bound(Protocol::kTcp), 0, {}, {}};
 
   // Send from each client loop in turn; the connection belongs to one of them.
   for (size_t l = 0; l < client.loops().size(); ++l) {
@@ -190,7 +190,8 @@ TEST(TcpTest, OutboundSendsReuseOneConnectionAndDoneRunsOnTheCaller) {
   EXPECT_EQ(server.transport().Stats()[Protocol::kTcp].connections_accepted, 1u);
 
   // The server answers on the flow; the client reads it on its connection.
-  EXPECT_FALSE(server.Send({Protocol::kTcp, {}, a->source.flow, {}}, sip::MakeResponse(*a->message, 200)->Serialize()));
+  EXPECT_FALSE(
+      server.Send({Protocol::kTcp, {}, a->source.flow, {}, {}}, sip::MakeResponse(*a->message, 200)->Serialize()));
   auto response = client.inbox.Pop();
   ASSERT_TRUE(response);
   EXPECT_TRUE(response->message->is_response());
@@ -205,7 +206,7 @@ TEST(TcpTest, ConnectFailureIsReportedThroughDone) {
   }  // closed: nothing listens there now
   Node client(ClientConfig());
   ASSERT_TRUE(client.Start().ok());
-  EXPECT_EQ(client.Send({Protocol::kTcp, Addr("127.0.0.1", port), 0, {}}, Request(1, "TCP")),
+  EXPECT_EQ(client.Send({Protocol::kTcp, Addr("127.0.0.1", port), 0, {}, {}}, Request(1, "TCP")),
             std::errc::connection_refused);
   auto stats = client.transport().Stats()[Protocol::kTcp];
   EXPECT_EQ(stats.connections_failed, 1u);
@@ -223,7 +224,7 @@ TEST(TcpTest, ConnectTimeoutIsReportedThroughDone) {
   config.connect_timeout = 200ms;
   Node client(std::move(config));
   ASSERT_TRUE(client.Start().ok());
-  auto ec = client.Send({Protocol::kTcp, full.local(), 0, {}}, Request(1, "TCP"));
+  auto ec = client.Send({Protocol::kTcp, full.local(), 0, {}, {}}, Request(1, "TCP"));
   if (!ec) GTEST_SKIP() << "the kernel accepted the connection anyway";
   EXPECT_EQ(ec, std::errc::timed_out);
 }
@@ -242,10 +243,10 @@ TEST(TcpTest, GoneFlowFallsBackToANewConnectionToTheAddress) {
   ASSERT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kTcp].connections_open == 0; }));
 
   // No address: nothing to fall back to.
-  EXPECT_EQ(node.Send({Protocol::kTcp, {}, flow, {}}, "x"), std::errc::not_connected);
+  EXPECT_EQ(node.Send({Protocol::kTcp, {}, flow, {}, {}}, "x"), std::errc::not_connected);
   // With an address (§18.2.2): a new connection to it.
   RawSocket listener = RawSocket::TcpListen("127.0.0.1");
-  EXPECT_FALSE(node.Send({Protocol::kTcp, listener.local(), flow, {}}, "SIP/2.0 200 OK\r\n\r\n"));
+  EXPECT_FALSE(node.Send({Protocol::kTcp, listener.local(), flow, {}, {}}, "SIP/2.0 200 OK\r\n\r\n"));
   RawSocket accepted = listener.Accept();
   ASSERT_TRUE(accepted.connected());
   EXPECT_EQ(accepted.Read(), "SIP/2.0 200 OK\r\n\r\n");
@@ -280,7 +281,7 @@ TEST(TcpTest, StopClosesConnectionsAndFailsLaterSends) {
   ASSERT_TRUE(in);
   node.transport().Stop();
   EXPECT_TRUE(client.WaitClosed());
-  EXPECT_EQ(node.Send({Protocol::kTcp, {}, in->source.flow, {}}, "x"), std::errc::operation_canceled);
+  EXPECT_EQ(node.Send({Protocol::kTcp, {}, in->source.flow, {}, {}}, "x"), std::errc::operation_canceled);
   node.transport().Stop();  // idempotent
 }
 

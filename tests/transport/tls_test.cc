@@ -92,7 +92,7 @@ TEST_F(TlsTest, HandshakeAndRoundTripBothWays) {
   SocketAddress address = server.bound(Protocol::kTls);
 
   std::string request = Request(1, "TLS", "client.invalid", "over tls");
-  EXPECT_FALSE(client.Send({Protocol::kTls, address, 0, "localhost"}, request));
+  EXPECT_FALSE(client.Send({Protocol::kTls, address, 0, "localhost", {}}, request));
   auto in = server.inbox.Pop();
   ASSERT_TRUE(in);
   EXPECT_EQ(in->source.protocol, Protocol::kTls);
@@ -111,7 +111,7 @@ TEST_F(TlsTest, HandshakeAndRoundTripBothWays) {
   EXPECT_EQ(response->source.remote, address);
 
   // Verification by IP address (in the subjectAltName) works too.
-  EXPECT_FALSE(client.Send({Protocol::kTls, address, 0, ""}, Request(2, "TLS")));
+  EXPECT_FALSE(client.Send({Protocol::kTls, address, 0, "", {}}, Request(2, "TLS")));
   ASSERT_TRUE(server.inbox.Pop());
 
   auto server_stats = server.transport().Stats()[Protocol::kTls];
@@ -127,7 +127,7 @@ TEST_F(TlsTest, WrongServerNameFailsVerification) {
   ASSERT_TRUE(server.Start().ok());
   Node client(ClientConfig());
   ASSERT_TRUE(client.Start().ok());
-  auto ec = client.Send({Protocol::kTls, server.bound(Protocol::kTls), 0, "wrong.example"}, Request(1, "TLS"));
+  auto ec = client.Send({Protocol::kTls, server.bound(Protocol::kTls), 0, "wrong.example", {}}, Request(1, "TLS"));
   EXPECT_TRUE(ec);
   EXPECT_EQ(client.transport().Stats()[Protocol::kTls].connections_failed, 1u);
   EXPECT_EQ(server.inbox.size(), 0u);
@@ -138,7 +138,7 @@ TEST_F(TlsTest, KeepAliveOverTls) {
   ASSERT_TRUE(server.Start().ok());
   Node client(ClientConfig());
   ASSERT_TRUE(client.Start().ok());
-  Destination to{Protocol::kTls, server.bound(Protocol::kTls), 0, "localhost"};
+  Destination to{Protocol::kTls, server.bound(Protocol::kTls), 0, "localhost", {}};
   EXPECT_FALSE(client.Send(to, "\r\n\r\n"));
   ASSERT_TRUE(WaitFor([&] { return server.transport().Stats()[Protocol::kTls].keepalive_pings == 1; }));
   ASSERT_TRUE(WaitFor([&] { return server.transport().Stats()[Protocol::kTls].bytes_out == 2; }));

@@ -177,12 +177,12 @@ TEST(UdpTest, UnroutableDestinationsAreRefused) {
   Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
   ASSERT_TRUE(node.Start().ok());
   for (const char* ip : {"255.255.255.255", "224.0.0.1", "0.0.0.0"}) {
-    EXPECT_EQ(node.Send({Protocol::kUdp, Addr(ip, 5060), 0, {}}, "x"), std::errc::address_not_available) << ip;
+    EXPECT_EQ(node.Send({Protocol::kUdp, Addr(ip, 5060), 0, {}, {}}, "x"), std::errc::address_not_available) << ip;
   }
-  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("127.0.0.1", 0), 0, {}}, "x"), std::errc::address_not_available);
-  EXPECT_EQ(node.Send({Protocol::kTcp, Addr("255.255.255.255", 5060), 0, {}}, "x"), std::errc::address_not_available);
+  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("127.0.0.1", 0), 0, {}, {}}, "x"), std::errc::address_not_available);
+  EXPECT_EQ(node.Send({Protocol::kTcp, Addr("255.255.255.255", 5060), 0, {}, {}}, "x"), std::errc::address_not_available);
   // No IPv6 UDP socket to send from.
-  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("::1", 5060), 0, {}}, "x"), std::errc::address_family_not_supported);
+  EXPECT_EQ(node.Send({Protocol::kUdp, Addr("::1", 5060), 0, {}, {}}, "x"), std::errc::address_family_not_supported);
 }
 
 TEST(UdpTest, OversizedDatagramsAreRefused) {
@@ -191,7 +191,7 @@ TEST(UdpTest, OversizedDatagramsAreRefused) {
   Node node(std::move(config));
   ASSERT_TRUE(node.Start().ok());
   RawSocket client = RawSocket::Udp();
-  EXPECT_EQ(node.Send({Protocol::kUdp, client.local(), 0, {}}, std::string(101, 'x')), std::errc::message_size);
+  EXPECT_EQ(node.Send({Protocol::kUdp, client.local(), 0, {}, {}}, std::string(101, 'x')), std::errc::message_size);
   client.SendTo(node.bound(Protocol::kUdp), Request(1));  // well over 100 bytes
   EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kUdp].parse_drops == 1; }));
   EXPECT_EQ(node.inbox.size(), 0u);
@@ -206,7 +206,7 @@ TEST(UdpTest, DoneRunsOnTheLoopThatCalledSend) {
     runtime::Loop& loop = node.loops().loop(l);
     loop.Post([&] {
       auto inside_send = std::make_shared<bool>(true);
-      node.transport().Send({Protocol::kUdp, client.local(), 0, {}}, "hello",
+      node.transport().Send({Protocol::kUdp, client.local(), 0, {}, {}}, "hello",
                             [&on_caller, inside_send, l](std::error_code ec) {
                               EXPECT_FALSE(ec);
                               EXPECT_FALSE(*inside_send) << "Done must not run inside Send";
@@ -228,10 +228,10 @@ TEST(UdpTest, SendReportingErrorsIsSilentOnSuccessAndReportsFailures) {
   std::promise<std::error_code> failed;
   auto calls = std::make_shared<std::atomic<int>>(0);
   node.loops().loop(0).Post([&] {
-    node.transport().SendReportingErrors({Protocol::kUdp, client.local(), 0, {}}, "hello",
+    node.transport().SendReportingErrors({Protocol::kUdp, client.local(), 0, {}, {}}, "hello",
                                          [calls](std::error_code) { ++*calls; });
     auto inside_send = std::make_shared<bool>(true);
-    node.transport().SendReportingErrors({Protocol::kUdp, Addr("224.0.0.1", 5060), 0, {}}, "x",
+    node.transport().SendReportingErrors({Protocol::kUdp, Addr("224.0.0.1", 5060), 0, {}, {}}, "x",
                                          [&failed, inside_send](std::error_code ec) {
                                            EXPECT_FALSE(*inside_send) << "must not run inside Send";
                                            failed.set_value(ec);
@@ -259,6 +259,38 @@ TEST(UdpTest, StartNamesTheListenPointThatFailed) {
   EXPECT_NE(r.error().message.find("bind"), std::string::npos) << r.error().message;
 }
 
+// Several UDP listen points: a response leaves from the one its request
+// arrived on (RFC 3261 §18.2.2, RFC 3581 §4: a peer may only accept it from
+// there — sipsak, a NAT), and so does a request to a Destination naming it.
+TEST(UdpTest, AnswersLeaveFromTheListenPointTheRequestArrivedOn) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  auto bound = node.transport().bound();
+  ASSERT_EQ(bound.size(), 2u);
+  for (size_t i : {1u, 0u}) {
+    const SocketAddress server = bound[i].address;
+    RawSocket client = RawSocket::Udp(false);
+    ASSERT_TRUE(client.SendTo(server, Request(1, "UDP", "client.invalid:5070")));
+    auto in = node.inbox.Pop();
+    ASSERT_TRUE(in);
+    EXPECT_EQ(in->source.local, server);
+    auto to = ResponseDestination(*in->message->top_via(), in->source);
+    ASSERT_TRUE(to);
+    EXPECT_EQ(to->local, server);
+    EXPECT_EQ(node.transport().ViaSentBy(*to), "127.0.0.1:" + std::to_string(server.port()));
+    EXPECT_FALSE(node.Send(*to, sip::MakeResponse(*in->message, 200)->Serialize()));
+    SocketAddress from;
+    ASSERT_TRUE(client.Read(kWait, &from));
+    EXPECT_EQ(from, server) << "listen point " << i;
+    // Without a local address: the first that fits.
+    Destination plain = *to;
+    plain.local = SocketAddress();
+    EXPECT_FALSE(node.Send(plain, "ping"));
+    ASSERT_TRUE(client.Read(kWait, &from));
+    EXPECT_EQ(from, bound[0].address);
+  }
+}
+
 TEST(UdpTest, ViaSentByFollowsProtocolFamilyAndAdvertisedHost) {
   TransportConfig config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), Listen(Protocol::kTcp, "127.0.0.1"),
                                       ListenPoint{Protocol::kUdp, Addr("0.0.0.0"), "sip.example.com", 5080}});
@@ -266,14 +298,14 @@ TEST(UdpTest, ViaSentByFollowsProtocolFamilyAndAdvertisedHost) {
   ASSERT_TRUE(node.Start().ok());
   auto bound = node.transport().bound();
   ASSERT_EQ(bound.size(), 3u);
-  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("127.0.0.1", 5060), 0, {}}),
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("127.0.0.1", 5060), 0, {}, {}}),
             "127.0.0.1:" + std::to_string(bound[0].address.port()));
-  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTcp, Addr("127.0.0.1", 5060), 0, {}}),
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTcp, Addr("127.0.0.1", 5060), 0, {}, {}}),
             "127.0.0.1:" + std::to_string(bound[1].address.port()));
   // Another host: the wildcard bind, with its advertised name and port.
-  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("192.0.2.1", 5060), 0, {}}), "sip.example.com:5080");
-  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("::1", 5060), 0, {}}), "") << "no IPv6 listen point";
-  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTls, Addr("127.0.0.1", 5061), 0, {}}), "");
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("192.0.2.1", 5060), 0, {}, {}}), "sip.example.com:5080");
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kUdp, Addr("::1", 5060), 0, {}, {}}), "") << "no IPv6 listen point";
+  EXPECT_EQ(node.transport().ViaSentBy({Protocol::kTls, Addr("127.0.0.1", 5061), 0, {}, {}}), "");
 }
 
 }  // namespace

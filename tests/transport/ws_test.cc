@@ -194,7 +194,7 @@ TEST(WsTest, SecureWebSocket) {
 TEST(WsTest, NoConnectionNoSend) {
   Node node(WsConfig(Protocol::kWs));
   ASSERT_TRUE(node.Start().ok());
-  EXPECT_EQ(node.Send({Protocol::kWs, Addr("127.0.0.1", 5062), 0, {}}, "x"), std::errc::protocol_not_supported);
+  EXPECT_EQ(node.Send({Protocol::kWs, Addr("127.0.0.1", 5062), 0, {}, {}}, "x"), std::errc::protocol_not_supported);
 
   FlowId flow = 0;
   {
@@ -209,7 +209,7 @@ TEST(WsTest, NoConnectionNoSend) {
     ws.close(websocket::close_code::normal);
   }
   EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kWs].connections_open == 0; }));
-  EXPECT_EQ(node.Send({Protocol::kWs, Addr("127.0.0.1", 5062), flow, {}}, "x"), std::errc::not_connected);
+  EXPECT_EQ(node.Send({Protocol::kWs, Addr("127.0.0.1", 5062), flow, {}, {}}, "x"), std::errc::not_connected);
 }
 
 }  // namespace
