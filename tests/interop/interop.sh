@@ -8,7 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip baresip_outbound jssip_message linphone_message
+#        imdn_round_trip baresip_outbound jssip_message linphone_message sipsak
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -23,6 +23,7 @@ setup "$case_name"
 ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 BOB=16005 ALICE_WINFO=16006 VICTIM=16009 BARESIP=16010
 BARESIP_ALICE=16020 SINK=16030 HTTP_PORT=18080   # baresip also takes PORT+1 (TLS)
 LINPHONE_BOB=16040 LINPHONE_ALICE=16041           # RTP at PORT+1000
+SIPSAK=16050
 WS_PORT=15066                                     # parleyd's SIP over WebSocket
 
 case $case_name in
@@ -484,6 +485,35 @@ PY
     wait_for "$work/alice.log" "Message received from sip:bob@$DOMAIN: \"hi alice\"" 10 \
       "bob's MESSAGE did not reach alice's Linphone"
     note "ok: Linphone <-> Linphone by AOR both ways"
+    ;;
+  sipsak)
+    # sipsak 0.9.8 (the monitoring probe): an OPTIONS ping answered by parleyd itself, and its
+    # usrloc check (REGISTER with digest auth) over UDP and TCP, for a user added while parleyd
+    # runs, in a domain that is parleyd's address. sipsak cuts the last character of a 5-digit
+    # port and cannot resolve names here, so parleyd also listens on 5060 and the domain is
+    # 127.0.0.1. (Its -M/-I modes crash with -u before sending anything: not used.)
+    need sipsak sipsak
+    start_parleyd --listen "udp:127.0.0.1:5060" --listen "tcp:127.0.0.1:5060"
+    ctl user add "sak@127.0.0.1" --password sak-pw >/dev/null
+    sleep 0.3   # the change feed (--change-poll-ms 50)
+    timeout -k 2 10 sipsak -vv -s sip:127.0.0.1 -l "$SIPSAK" >"$work/sipsak-options.out" 2>&1 ||
+      fail "sipsak OPTIONS failed: $(cat "$work/sipsak-options.out")"
+    grep -q "^SIP/2.0 200 OK" "$work/sipsak-options.out" || fail "no 200 to sipsak's OPTIONS"
+    grep -q "^Allow: .*REGISTER" "$work/sipsak-options.out" || fail "no Allow in the 200 to OPTIONS"
+    note "ok: sipsak's OPTIONS ping got 200 from parleyd"
+    for transport in udp tcp; do
+      timeout -k 2 20 sipsak -U -v -s sip:sak@127.0.0.1 -u sak -a sak-pw -x 120 -l "$SIPSAK" -E "$transport" \
+        >"$work/sipsak-$transport.out" 2>&1 || fail "sipsak usrloc over $transport failed: $(cat "$work/sipsak-$transport.out")"
+      grep -q "All usrloc tests completed successful" "$work/sipsak-$transport.out" ||
+        fail "sipsak usrloc over $transport: $(cat "$work/sipsak-$transport.out")"
+      note "ok: sipsak registered over $transport (401, then 200)"
+    done
+    rc=0
+    timeout -k 2 20 sipsak -U -v -s sip:sak@127.0.0.1 -u sak -a not-sak-pw -x 120 -l "$SIPSAK" \
+      >"$work/sipsak-wrong.out" 2>&1 || rc=$?
+    ((rc != 0)) && grep -q "403 Authentication Failed" "$work/sipsak-wrong.out" ||
+      fail "sipsak with a wrong password: exit $rc, $(cat "$work/sipsak-wrong.out")"
+    note "ok: a wrong password gets 403"
     ;;
   baresip_presence)
     # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,
