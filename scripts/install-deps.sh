@@ -49,9 +49,9 @@ fi
 
 # npm packages of the interop tests, at the versions their lock file pins.
 if [[ "${1:-}" != "--build-only" ]]; then
-  jssip=$(dirname "$0")/../tests/interop/jssip
-  if [[ ! -d $jssip/node_modules/jssip ]]; then
-    echo "install-deps: npm ci in tests/interop/jssip"
-    (cd "$jssip" && npm ci --no-audit --no-fund --loglevel=error)
+  webua=$(dirname "$0")/../tests/interop/webua
+  if [[ ! -d $webua/node_modules/jssip || ! -d $webua/node_modules/sip.js ]]; then
+    echo "install-deps: npm ci in tests/interop/webua"
+    (cd "$webua" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

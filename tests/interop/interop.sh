@@ -8,7 +8,7 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip baresip_outbound jssip_message linphone_message sipsak
+#        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message sipsak
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -23,7 +23,7 @@ setup "$case_name"
 ALICE=16001 BOB_UAS=16002 REG=16003 CAROL=16004 BOB=16005 ALICE_WINFO=16006 VICTIM=16009 BARESIP=16010
 BARESIP_ALICE=16020 SINK=16030 HTTP_PORT=18080   # baresip also takes PORT+1 (TLS)
 LINPHONE_BOB=16040 LINPHONE_ALICE=16041           # RTP at PORT+1000
-SIPSAK=16050
+SIPSAK=16050 ALICE_UAS=16007
 WS_PORT=15066                                     # parleyd's SIP over WebSocket
 
 case $case_name in
@@ -415,17 +415,17 @@ PY
     note "ok: one registration, binding kept"
     ;;
   jssip_message)
-    # JsSIP 3 (npm, pinned in tests/interop/jssip) over a browser-API WebSocket (the ws
+    # JsSIP 3 (npm, pinned in tests/interop/webua) over a browser-API WebSocket (the ws
     # package where Node has none) stands in for a browser UA: it registers over WS (RFC 7118) with digest auth from a Contact in
     # ".invalid", and receives the MESSAGE the parley client sends as alice over UDP, which
     # parleyd can only deliver on bob's WebSocket connection.
     need node nodejs
-    jssip=$(dirname "$0")/jssip
-    [[ -d $jssip/node_modules/jssip ]] ||
-      fail "JsSIP is not installed in $jssip (scripts/install-deps.sh runs npm ci there)"
+    webua=$(dirname "$0")/webua
+    [[ -d $webua/node_modules/jssip ]] ||
+      fail "JsSIP is not installed in $webua (scripts/install-deps.sh runs npm ci there)"
     [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
     start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
-    UA_SECONDS=30 timeout -k 2 35 node "$jssip/ua.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+    UA_SECONDS=30 timeout -k 2 35 node "$webua/jssip.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
       >"$work/jssip.log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 150); do
@@ -446,6 +446,44 @@ PY
     grep -qF "message from sip:alice@$DOMAIN \"hello jssip, from parley\"" "$work/jssip.log" ||
       fail "JsSIP did not get alice's message: $(cat "$work/jssip.log")"
     note "ok: parley's MESSAGE reached JsSIP on its WebSocket (200 from JsSIP)"
+    ;;
+  sipjs_message)
+    # SIP.js 0.21 (npm, pinned in tests/interop/webua), the other browser SIP stack, over a
+    # browser-API WebSocket: it registers bob over WS with digest auth, receives the parley
+    # client's MESSAGE (UDP -> bob's WebSocket), and sends one to alice's SIPp UA (WebSocket ->
+    # UDP) through a 407 challenge; unregistering at the end removes its binding.
+    need node nodejs
+    webua=$(dirname "$0")/webua
+    [[ -d $webua/node_modules/sip.js ]] ||
+      fail "SIP.js is not installed in $webua (scripts/install-deps.sh runs npm ci there)"
+    [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+    start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
+    sipp_uas alice-uas user_uas "$ALICE_UAS"
+    alice_uas=$uas_pid
+    sipp_ok alice-reg register_contact -p "$REG" -s alice -au alice -ap alice-pw -key contact_port "$ALICE_UAS"
+    UA_SECONDS=6 timeout -k 2 15 node "$webua/sipjs.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+      "sip:alice@$DOMAIN" "hi alice, sip.js here" >"$work/sipjs.log" 2>&1 &
+    sipjs=$!
+    pids+=("$sipjs")
+    wait_for "$work/sipjs.log" "^(registered|registrationFailed)" 15 "SIP.js did not register"
+    grep -q "^registered" "$work/sipjs.log" || fail "SIP.js: $(cat "$work/sipjs.log")"
+    [[ $(bindings bob) == "sip:"*".invalid;transport=ws" ]] || fail "parleyd stored no WebSocket binding: $(bindings bob)"
+    note "ok: SIP.js registered over WebSocket (401, then 200)"
+    wait_for "$work/sipjs.log" "^(sent|sendFailed)" 10 "SIP.js's MESSAGE got no final answer"
+    grep -q "^sent 200" "$work/sipjs.log" || fail "SIP.js's MESSAGE to alice: $(cat "$work/sipjs.log")"
+    uas_done alice-uas "$alice_uas"
+    body_seen alice-uas "hi alice, sip.js here"
+    timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+      send "bob@$DOMAIN" "hello sip.js, from parley" >"$work/parley.out" 2>&1 ||
+      fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+    grep -q "delivered to bob@$DOMAIN (200 OK)" "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+    wait_for "$work/sipjs.log" "^message from sip:alice@$DOMAIN \"hello sip.js, from parley\"" 5 \
+      "SIP.js did not print parley's MESSAGE"
+    note "ok: MESSAGEs both ways between SIP.js (WebSocket) and UDP UAs"
+    wait "$sipjs" || fail "SIP.js exited with status $?"
+    forget "$sipjs"
+    [[ -z $(bindings bob) ]] || fail "SIP.js unregistered, but parleyd keeps $(bindings bob)"
+    note "ok: SIP.js unregistered"
     ;;
   linphone_message)
     # Linphone (linphonec, liblinphone 5.1) as bob and alice. bob registers with digest auth
