@@ -16,7 +16,8 @@ constexpr std::array<uint8_t, 12> kIv2{12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
 TEST(Gruu, PublicGruuIsTheAorWithTheInstance) {
   EXPECT_EQ(PublicGruu("alice@example.com", kInstance),
             "sip:alice@example.com;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
-  auto uri = sip::ParseUri(PublicGruu("alice@example.com", kInstance));
+  const std::string pub = PublicGruu("alice@example.com", kInstance);  // the parsed URI points into it
+  auto uri = sip::ParseUri(pub);
   ASSERT_TRUE(uri.ok());
   EXPECT_EQ(GrInstance(*uri), kInstance);
   auto bare = sip::ParseUri("sip:alice@example.com;gr");
