@@ -41,6 +41,12 @@ Verdict ServerUas::Process(RequestContextPtr& p, ProcessorHost& r) {
     // Empty Accept / Supported mean "no body formats" / "no extensions"
     // (RFC 3261 §20.1, §20.37); services add theirs to the capabilities.
     extra.emplace_back(sip::HeaderId::kSupported, caps_.SupportedHeader());
+    // RFC 6665 §8.2.2: the event packages the server takes subscriptions for.
+    if (!caps_.events.empty()) {
+      std::string events;
+      for (const auto& e : caps_.events) events.append(events.empty() ? "" : ", ").append(e);
+      extra.emplace_back(sip::HeaderId::kAllowEvents, std::move(events));
+    }
     r.Respond(ctx, 200, "OK", std::move(extra));
     return Verdict::kDone;
   }

@@ -225,6 +225,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,
                                                         *notifiers_, timers);
   winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_);
+  const std::vector<events::EventPackage*> packages{reg_package_.get(), presence_.get(), winfo_.get()};
+  for (const events::EventPackage* p : packages) caps_.events.emplace_back(p->name());  // Allow-Events
   for (size_t i = 0; i < n; ++i) {
     notifiers_->At(i).AddObserver([w = winfo_.get()](const events::Subscription& s, events::WatcherChange c) {
       w->OnWatcherChange(s, c);
@@ -261,9 +263,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(registrar::MakeTempGruuProcessor(*gruu_));
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
     core.AddProcessor(presence_->MakePublishProcessor());
-    core.AddProcessor(std::make_unique<events::EventProcessor>(
-        event_config_, *notifiers_,
-        std::vector<events::EventPackage*>{reg_package_.get(), presence_.get(), winfo_.get()}));
+    core.AddProcessor(std::make_unique<events::EventProcessor>(event_config_, *notifiers_, packages));
     core.AddProcessor(messages_->MakeGroupProcessor(*groups_));  // a group's URI is no user's
     core.AddProcessor(std::move(router));
     core.AddProcessor(messages_->MakeProcessor());  // after the router: what it could not deliver

@@ -20,6 +20,7 @@ struct Capabilities {
   std::vector<Scheme> schemes = {Scheme::kSip, Scheme::kSips};
   std::vector<std::string> accepted_types;     // request bodies, "type/subtype"
   std::vector<std::string> accepted_encodings = {"identity"};
+  std::vector<std::string> events;             // event packages served (Allow-Events, RFC 6665)
 
   bool Allows(Method m) const;
   bool Supports(std::string_view option_tag) const;
