@@ -8,7 +8,8 @@
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
-#        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message sipsak
+#        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message
+#        linphone_presence sipsak
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -552,6 +553,31 @@ PY
     ((rc != 0)) && grep -q "403 Authentication Failed" "$work/sipsak-wrong.out" ||
       fail "sipsak with a wrong password: exit $rc, $(cat "$work/sipsak-wrong.out")"
     note "ok: a wrong password gets 403"
+    ;;
+  linphone_presence)
+    # Linphone (linphonec 5.1) as alice publishes her presence and watches bob, who is the
+    # parley client: bob's "away" (with a note) and "busy" reach alice's Linphone as NOTIFYs it
+    # prints, sent to the public GRUU it used as its Contact; bob sees alice's Linphone open.
+    need linphonec linphone-cli
+    [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+    start_parleyd
+    ctl presence rule set "bob@$DOMAIN" "alice@$DOMAIN" allow >/dev/null
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    linphone_start alice "$LINPHONE_ALICE" bob
+    wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Offline' 15 \
+      "alice's Linphone did not get bob's presence (SUBSCRIBE, NOTIFY)"
+    note "ok: Linphone subscribed to bob: offline"
+    bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
+    "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
+    wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
+    "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
+    wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+    tr -d '\r' <"$work/alice.debug" | grep -q "^NOTIFY sip:alice@$DOMAIN;gr=urn:uuid:" ||
+      fail "the NOTIFYs did not go to Linphone's GRUU"
+    note "ok: bob's away and busy reached Linphone (NOTIFY to its GRUU)"
+    "${bob[@]}" watch "alice@$DOMAIN" --once >"$work/bob-watch.out" 2>&1 || fail "parley watch: $(cat "$work/bob-watch.out")"
+    grep -q "alice@$DOMAIN is open" "$work/bob-watch.out" || fail "bob does not see alice's Linphone: $(cat "$work/bob-watch.out")"
+    note "ok: Linphone's PUBLISH: bob sees alice open"
     ;;
   baresip_presence)
     # Two baresip 1.0 UAs (libre), alice and bob, each allowed by the other: they register,

@@ -290,14 +290,15 @@ baresip_says() {
   fail "baresip $1 did not print \"$2\" within $3 s"
 }
 
-# linphone_start NAME PORT: linphonec (liblinphone 5, belle-sip) as NAME@$DOMAIN on UDP PORT,
-# registered through parleyd (its route for everything, so nothing is looked up in DNS) with
-# digest auth; it announces Supported: gruu and a +sip.instance. Commands go to its stdin, a
-# FIFO held open on the FD in linphone_fd[NAME]; it prints to $work/NAME.log and logs SIP
-# traffic to $work/NAME.debug.
+# linphone_start NAME PORT [FRIEND]: linphonec (liblinphone 5, belle-sip) as NAME@$DOMAIN on UDP
+# PORT, registered through parleyd (its route for everything, so nothing is looked up in DNS)
+# with digest auth; it announces Supported: gruu and a +sip.instance. With FRIEND it also
+# publishes its presence and watches FRIEND@$DOMAIN (printing "Friend ... is Away" and the
+# like). Commands go to its stdin, a FIFO held open on the FD in linphone_fd[NAME]; it prints
+# to $work/NAME.log and logs SIP traffic to $work/NAME.debug.
 declare -A linphone_fd=()
 linphone_start() {
-  local name=$1 port=$2 dir=$work/$1 fd
+  local name=$1 port=$2 friend=${3:-} dir=$work/$1 fd
   mkdir -p "$dir/.local/share/linphone"   # its message database
   cat >"$dir/linphonerc" <<EOF_RC
 [sip]
@@ -314,13 +315,15 @@ reg_route=<sip:127.0.0.1:$SIP_PORT;transport=udp;lr>
 reg_identity=sip:$name@$DOMAIN
 reg_expires=600
 reg_sendregister=1
-publish=0
+publish=$([[ -n $friend ]] && echo 1 || echo 0)
 [auth_info_0]
 username=$name
 passwd=$name-pw
 realm=$DOMAIN
 domain=$DOMAIN
 EOF_RC
+  [[ -z $friend ]] || printf '%s\n' "[friend_0]" "url=\"$friend\" <sip:$friend@$DOMAIN>" "pol=accept" "subscribe=1" \
+    >>"$dir/linphonerc"
   mkfifo "$dir.in"
   exec {fd}<>"$dir.in"
   linphone_fd[$name]=$fd
