@@ -210,6 +210,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   source.protocol = ctx.source.protocol;
   source.address = ctx.source.remote;
   source.flow = ctx.source.flow;
+  source.local = ctx.source.local;  // over UDP, NOTIFYs leave from where the SUBSCRIBE came in
   // NOTIFYs are requests in the dialog: they go to the remote target, the
   // Contact (RFC 3261 §12.2.1.1), unless the watcher asked for its flow
   // (RFC 5626 ";ob") or is behind a NAT - the rule bindings follow.

@@ -120,6 +120,51 @@ TEST_F(HspOutbound, OutboundRegistrationsGetRequireOutboundAndTheFlowTimer) {
   EXPECT_EQ(mapped->ip[0], 127);
 }
 
+// Two UDP listen points: whatever parleyd sends to a UA that came in on the
+// second one — responses, a relayed MESSAGE to the binding it registered,
+// NOTIFYs of its subscription — leaves from that second one (a NAT binding
+// or a strict UA accepts nothing else), not from the first.
+class HspTwoUdp : public ServerFixture {
+  void Configure(ServerConfig& c) override { c.listen.push_back(*ListenSpec::Parse("udp:127.0.0.1:0")); }
+};
+
+TEST_F(HspTwoUdp, EverythingToAUaLeavesFromTheListenPointItUsed) {
+  uint16_t first = 0, second = 0;
+  for (const auto& b : server_->bound()) {
+    if (b.protocol != transport::Protocol::kUdp) continue;
+    (first == 0 ? first : second) = b.address.port();
+  }
+  ASSERT_NE(second, 0);
+  SipClient bob(false, second);
+  auto ok = Register(bob, "bob", "bob-pw");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  EXPECT_EQ(bob.last_from_port(), second);
+  SipClient alice(false, first);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "via the second port", &bob);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "via the second port");
+  EXPECT_EQ(alice.last_from_port(), first);  // alice's answers from the port she used
+
+  std::string hdrs = "Event: reg\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  ASSERT_EQ(SendAuthed(bob, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", "two-udp", 1, hdrs)
+                ->status(),
+            407);
+  bool answered = false, notified = false;
+  for (int i = 0; i < 4 && !(answered && notified); ++i) {
+    auto m = bob.Receive();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(bob.last_from_port(), second) << m->start_line();
+    if (m->is_response()) {
+      answered = m->status() == 200;
+    } else if (m->method() == sip::Method::kNotify) {
+      bob.Reply(sip::MakeResponse(*m, 200, "OK")->Serialize());
+      notified = true;
+    }
+  }
+  EXPECT_TRUE(answered && notified);
+}
+
 TEST_F(Hsp, WrongPasswordAndUnknownUserAre403) {
   SipClient c(false, udp_);
   auto wrong = Register(c, "alice", "not-the-password");

@@ -40,6 +40,8 @@ class SipClient {
   ~SipClient() { close(fd_); }
 
   uint16_t port() const { return port_; }
+  // UDP: the port the last message came from.
+  uint16_t last_from_port() const { return ntohs(last_from_.sin_port); }
   bool connected() const { return !tcp_ || connected_; }
 
   // Replaces "$PORT" with our port and "$TRANSPORT" with UDP/TCP.
