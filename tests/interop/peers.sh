@@ -1,0 +1,172 @@
+# Sourced by interop.sh: the cases whose peer is a UA no one here wrote and that runs outside
+# SIPp (JsSIP and SIP.js over WebSocket, Linphone, sipsak), one function case_NAME per case.
+# They use the ports and binaries interop.sh sets and the helpers of lib.sh.
+
+case_jssip_message() {
+  # JsSIP 3 (npm, pinned in tests/interop/webua) over a browser-API WebSocket (the ws
+  # package where Node has none) stands in for a browser UA: it registers over WS (RFC 7118) with digest auth from a Contact in
+  # ".invalid", and receives the MESSAGE the parley client sends as alice over UDP, which
+  # parleyd can only deliver on bob's WebSocket connection.
+  need node nodejs
+  webua=$here/webua
+  [[ -d $webua/node_modules/jssip ]] ||
+    fail "JsSIP is not installed in $webua (scripts/install-deps.sh runs npm ci there)"
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
+  UA_SECONDS=30 timeout -k 2 35 node "$webua/jssip.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+    >"$work/jssip.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 150); do
+    grep -qE "^(registered|registrationFailed)" "$work/jssip.log" && break
+    sleep 0.1
+  done
+  grep -q "^registered" "$work/jssip.log" || fail "JsSIP did not register within 15 s: $(cat "$work/jssip.log")"
+  [[ $(bindings bob) == "sip:"*".invalid;transport=ws" ]] || fail "parleyd stored no WebSocket binding: $(bindings bob)"
+  note "ok: JsSIP registered over WebSocket (401, then 200)"
+  timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+    send "bob@$DOMAIN" "hello jssip, from parley" >"$work/parley.out" 2>&1 ||
+    fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+  grep -q "delivered to bob@$DOMAIN (200 OK)" "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+  for _ in $(seq 50); do
+    grep -q "^message from" "$work/jssip.log" && break
+    sleep 0.1
+  done
+  grep -qF "message from sip:alice@$DOMAIN \"hello jssip, from parley\"" "$work/jssip.log" ||
+    fail "JsSIP did not get alice's message: $(cat "$work/jssip.log")"
+  note "ok: parley's MESSAGE reached JsSIP on its WebSocket (200 from JsSIP)"
+}
+
+case_sipjs_message() {
+  # SIP.js 0.21 (npm, pinned in tests/interop/webua), the other browser SIP stack, over a
+  # browser-API WebSocket: it registers bob over WS with digest auth, receives the parley
+  # client's MESSAGE (UDP -> bob's WebSocket), and sends one to alice's SIPp UA (WebSocket ->
+  # UDP) through a 407 challenge; unregistering at the end removes its binding.
+  need node nodejs
+  webua=$here/webua
+  [[ -d $webua/node_modules/sip.js ]] ||
+    fail "SIP.js is not installed in $webua (scripts/install-deps.sh runs npm ci there)"
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  start_parleyd --listen "ws:127.0.0.1:$WS_PORT"
+  sipp_uas alice-uas user_uas "$ALICE_UAS"
+  alice_uas=$uas_pid
+  sipp_ok alice-reg register_contact -p "$REG" -s alice -au alice -ap alice-pw -key contact_port "$ALICE_UAS"
+  UA_SECONDS=6 timeout -k 2 15 node "$webua/sipjs.mjs" "$WS_PORT" bob bob-pw "$DOMAIN" \
+    "sip:alice@$DOMAIN" "hi alice, sip.js here" >"$work/sipjs.log" 2>&1 &
+  sipjs=$!
+  pids+=("$sipjs")
+  wait_for "$work/sipjs.log" "^(registered|registrationFailed)" 15 "SIP.js did not register"
+  grep -q "^registered" "$work/sipjs.log" || fail "SIP.js: $(cat "$work/sipjs.log")"
+  [[ $(bindings bob) == "sip:"*".invalid;transport=ws" ]] || fail "parleyd stored no WebSocket binding: $(bindings bob)"
+  note "ok: SIP.js registered over WebSocket (401, then 200)"
+  wait_for "$work/sipjs.log" "^(sent|sendFailed)" 10 "SIP.js's MESSAGE got no final answer"
+  grep -q "^sent 200" "$work/sipjs.log" || fail "SIP.js's MESSAGE to alice: $(cat "$work/sipjs.log")"
+  uas_done alice-uas "$alice_uas"
+  body_seen alice-uas "hi alice, sip.js here"
+  timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+    send "bob@$DOMAIN" "hello sip.js, from parley" >"$work/parley.out" 2>&1 ||
+    fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+  grep -q "delivered to bob@$DOMAIN (200 OK)" "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+  wait_for "$work/sipjs.log" "^message from sip:alice@$DOMAIN \"hello sip.js, from parley\"" 5 \
+    "SIP.js did not print parley's MESSAGE"
+  note "ok: MESSAGEs both ways between SIP.js (WebSocket) and UDP UAs"
+  wait "$sipjs" || fail "SIP.js exited with status $?"
+  forget "$sipjs"
+  [[ -z $(bindings bob) ]] || fail "SIP.js unregistered, but parleyd keeps $(bindings bob)"
+  note "ok: SIP.js unregistered"
+}
+
+case_linphone_message() {
+  # Linphone (linphonec, liblinphone 5.1) as bob and alice. bob registers with digest auth
+  # and, as it supports GRUUs (RFC 5627), gets a public and a temporary GRUU; the parley
+  # client's MESSAGE reaches him; alice's Linphone sends one to bob's temporary GRUU (Linphone
+  # drops the "gr" parameter: the sealed user part is enough) and one to his AOR; bob's
+  # answers alice's AOR.
+  need linphonec linphone-cli
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  start_parleyd
+  linphone_start bob "$LINPHONE_BOB"
+  for _ in $(seq 150); do [[ -n $(bindings bob) ]] && break; sleep 0.1; done
+  [[ $(bindings bob) == "sip:bob@127.0.0.1:$LINPHONE_BOB"* ]] || fail "Linphone did not register within 15 s"
+  wait_for "$work/bob.debug" "pub-gruu=\"sip:bob@$DOMAIN;gr=urn:uuid:[0-9a-f-]+\"" 5 "no public GRUU in the 200"
+  temp=$(tr -d '\r' <"$work/bob.debug" | grep -o 'temp-gruu="sip:tgruu\.[a-z2-7]*@[^"]*"' | tail -n 1 |
+    sed 's/^temp-gruu="//; s/"$//')
+  [[ $temp == "sip:tgruu."*"@$DOMAIN;gr" ]] || fail "no temporary GRUU in the 200 to Linphone"
+  note "ok: Linphone registered (401, then 200 with its public and temporary GRUUs)"
+  timeout -k 2 20 "$PARLEY" --user "alice@$DOMAIN" --password alice-pw --proxy "127.0.0.1:$SIP_PORT" \
+    send "bob@$DOMAIN" "hello linphone, from parley" >"$work/parley.out" 2>&1 ||
+    fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+  grep -q "delivered to bob@$DOMAIN (200 " "$work/parley.out" || fail "parley: not delivered: $(cat "$work/parley.out")"
+  wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: hello linphone, from parley" 5 \
+    "Linphone did not print parley's MESSAGE"
+  note "ok: parley's MESSAGE reached Linphone (200 from Linphone)"
+  linphone_start alice "$LINPHONE_ALICE"
+  for _ in $(seq 150); do [[ -n $(bindings alice) ]] && break; sleep 0.1; done
+  [[ -n $(bindings alice) ]] || fail "alice's Linphone did not register within 15 s"
+  linphone_cmd alice "chat $temp \"to your device\""
+  wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: \"to your device\"" 10 \
+    "alice's MESSAGE to bob's temporary GRUU did not reach bob's Linphone"
+  note "ok: Linphone -> parleyd -> Linphone through bob's temporary GRUU"
+  linphone_cmd alice "chat sip:bob@$DOMAIN \"to your address\""
+  wait_for "$work/bob.log" "Message received from sip:alice@$DOMAIN: \"to your address\"" 10 \
+    "alice's MESSAGE to bob's AOR did not reach bob's Linphone"
+  linphone_cmd bob "chat sip:alice@$DOMAIN \"hi alice\""
+  wait_for "$work/alice.log" "Message received from sip:bob@$DOMAIN: \"hi alice\"" 10 \
+    "bob's MESSAGE did not reach alice's Linphone"
+  note "ok: Linphone <-> Linphone by AOR both ways"
+}
+
+case_linphone_presence() {
+  # Linphone (linphonec 5.1) as alice publishes her presence and watches bob, who is the
+  # parley client: bob's "away" (with a note) and "busy" reach alice's Linphone as NOTIFYs it
+  # prints, sent to the public GRUU it used as its Contact; bob sees alice's Linphone open.
+  need linphonec linphone-cli
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  start_parleyd
+  ctl presence rule set "bob@$DOMAIN" "alice@$DOMAIN" allow >/dev/null
+  ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+  linphone_start alice "$LINPHONE_ALICE" bob
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Offline' 15 \
+    "alice's Linphone did not get bob's presence (SUBSCRIBE, NOTIFY)"
+  note "ok: Linphone subscribed to bob: offline"
+  bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
+  "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
+  "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+  tr -d '\r' <"$work/alice.debug" | grep -q "^NOTIFY sip:alice@$DOMAIN;gr=urn:uuid:" ||
+    fail "the NOTIFYs did not go to Linphone's GRUU"
+  note "ok: bob's away and busy reached Linphone (NOTIFY to its GRUU)"
+  "${bob[@]}" watch "alice@$DOMAIN" --once >"$work/bob-watch.out" 2>&1 || fail "parley watch: $(cat "$work/bob-watch.out")"
+  grep -q "alice@$DOMAIN is open" "$work/bob-watch.out" || fail "bob does not see alice's Linphone: $(cat "$work/bob-watch.out")"
+  note "ok: Linphone's PUBLISH: bob sees alice open"
+}
+
+case_sipsak() {
+  # sipsak 0.9.8 (the monitoring probe): an OPTIONS ping answered by parleyd itself, and its
+  # usrloc check (REGISTER with digest auth) over UDP and TCP, for a user added while parleyd
+  # runs, in a domain that is parleyd's address. sipsak cuts the last character of a 5-digit
+  # port and cannot resolve names here, so parleyd also listens on 5060 and the domain is
+  # 127.0.0.1. (Its -M/-I modes crash with -u before sending anything: not used.)
+  need sipsak sipsak
+  start_parleyd --listen "udp:127.0.0.1:5060" --listen "tcp:127.0.0.1:5060"
+  ctl user add "sak@127.0.0.1" --password sak-pw >/dev/null
+  sleep 0.3   # the change feed (--change-poll-ms 50)
+  timeout -k 2 10 sipsak -vv -s sip:127.0.0.1 -l "$SIPSAK" >"$work/sipsak-options.out" 2>&1 ||
+    fail "sipsak OPTIONS failed: $(cat "$work/sipsak-options.out")"
+  grep -q "^SIP/2.0 200 OK" "$work/sipsak-options.out" || fail "no 200 to sipsak's OPTIONS"
+  grep -q "^Allow: .*REGISTER" "$work/sipsak-options.out" || fail "no Allow in the 200 to OPTIONS"
+  note "ok: sipsak's OPTIONS ping got 200 from parleyd"
+  for transport in udp tcp; do
+    timeout -k 2 20 sipsak -U -v -s sip:sak@127.0.0.1 -u sak -a sak-pw -x 120 -l "$SIPSAK" -E "$transport" \
+      >"$work/sipsak-$transport.out" 2>&1 || fail "sipsak usrloc over $transport failed: $(cat "$work/sipsak-$transport.out")"
+    grep -q "All usrloc tests completed successful" "$work/sipsak-$transport.out" ||
+      fail "sipsak usrloc over $transport: $(cat "$work/sipsak-$transport.out")"
+    note "ok: sipsak registered over $transport (401, then 200)"
+  done
+  rc=0
+  timeout -k 2 20 sipsak -U -v -s sip:sak@127.0.0.1 -u sak -a not-sak-pw -x 120 -l "$SIPSAK" \
+    >"$work/sipsak-wrong.out" 2>&1 || rc=$?
+  ((rc != 0)) && grep -q "403 Authentication Failed" "$work/sipsak-wrong.out" ||
+    fail "sipsak with a wrong password: exit $rc, $(cat "$work/sipsak-wrong.out")"
+  note "ok: a wrong password gets 403"
+}
