@@ -68,7 +68,10 @@ Core::Core(runtime::LoopGroup& g, TransportConfig c, TransportLayer::Handler h)
 }
 
 int Core::PickListen(Protocol protocol, const SocketAddress& to, const SocketAddress& local) const {
-  if (local.valid()) {
+  // Only if that socket can reach `to`: same family, and a specific bind only
+  // for a destination of its own kind (loopback or not).
+  if (local.valid() && (!to.valid() || (local.is_v6() == to.is_v6() &&
+                                        (IsWildcard(local) || local.IsLoopback() == to.IsLoopback())))) {
     for (size_t i = 0; i < bound.size(); ++i) {
       if (bound[i].protocol == protocol && bound[i].address == local) return static_cast<int>(i);
     }

@@ -291,6 +291,29 @@ TEST(UdpTest, AnswersLeaveFromTheListenPointTheRequestArrivedOn) {
   }
 }
 
+// The listen point asked for is used only when it can reach the destination.
+TEST(UdpTest, ALocalAddressThatCannotReachTheDestinationIsIgnored) {
+  TransportConfig config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), Listen(Protocol::kUdp, "127.0.0.1"),
+                                      ListenPoint{Protocol::kUdp, Addr("0.0.0.0"), "sip.example.com", 5080}});
+  Node node(std::move(config));
+  ASSERT_TRUE(node.Start().ok());
+  auto bound = node.transport().bound();
+  ASSERT_EQ(bound.size(), 3u);
+  auto sent_by = [&](const char* to, const SocketAddress& local) {
+    Destination d{Protocol::kUdp, Addr(to, 5060), 0, {}, local};
+    return node.transport().ViaSentBy(d);
+  };
+  const std::string second = "127.0.0.1:" + std::to_string(bound[1].address.port());
+  EXPECT_EQ(sent_by("127.0.0.1", bound[1].address), second);
+  // A loopback bind cannot reach another host, and no IPv4 socket an IPv6 one.
+  EXPECT_EQ(sent_by("192.0.2.1", bound[1].address), "sip.example.com:5080");
+  EXPECT_EQ(sent_by("::1", bound[1].address), "");
+  // A wildcard bind reaches both kinds.
+  EXPECT_EQ(sent_by("127.0.0.1", bound[2].address), "sip.example.com:5080");
+  // An address that is none of ours: the usual choice.
+  EXPECT_EQ(sent_by("127.0.0.1", Addr("127.0.0.2", 9)), "127.0.0.1:" + std::to_string(bound[0].address.port()));
+}
+
 TEST(UdpTest, ViaSentByFollowsProtocolFamilyAndAdvertisedHost) {
   TransportConfig config = UdpConfig({Listen(Protocol::kUdp, "127.0.0.1"), Listen(Protocol::kTcp, "127.0.0.1"),
                                       ListenPoint{Protocol::kUdp, Addr("0.0.0.0"), "sip.example.com", 5080}});
