@@ -59,6 +59,7 @@ void RoundTrip(bool v6) {
   EXPECT_EQ(got->rfind("SIP/2.0 200 OK\r\n", 0), 0u) << *got;
   EXPECT_EQ(from, server) << "sent from the listening socket";
 
+  EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kUdp].messages_out == 1; }));
   auto stats = node.transport().Stats()[Protocol::kUdp];
   EXPECT_EQ(stats.messages_in, 1u);
   EXPECT_EQ(stats.messages_out, 1u);
@@ -120,6 +121,8 @@ void StunKeepAlive(bool v6) {
                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
   EXPECT_EQ(std::memcmp(mapped->ip.data(), raw, v6 ? 16 : 4), 0);
 
+  // The loop counts the answer after sending it: the client may read it first.
+  EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kUdp].stun_answers == 1; }));
   auto stats = node.transport().Stats()[Protocol::kUdp];
   EXPECT_EQ(stats.stun_answers, 1u);
   EXPECT_EQ(stats.messages_in, 0u);
