@@ -144,9 +144,9 @@ struct Core : std::enable_shared_from_this<Core> {
   Shard& shard(size_t i) { return *shards[i]; }
   // The loop that owns outbound connections to `address`.
   Shard& OutboundShard(const SocketAddress& address) { return shard(address.Hash() % shards.size()); }
-  // Listen point a message to `to` leaves from: the one bound to `local`
-  // when given and there is one; otherwise same protocol and family,
-  // preferring one that can reach the address (loopback or not). -1: none.
+  // Listen point a message to `to` leaves from: same protocol and family,
+  // the one bound to `local` if there is one and it can reach the address,
+  // else preferring one that can (loopback or not). -1: none.
   int PickListen(Protocol protocol, const SocketAddress& to, const SocketAddress& local = {}) const;
   bool ReserveConnection();  // false when max_connections are open
   void ReleaseConnection() { connections.fetch_sub(1, std::memory_order_relaxed); }

@@ -68,14 +68,6 @@ Core::Core(runtime::LoopGroup& g, TransportConfig c, TransportLayer::Handler h)
 }
 
 int Core::PickListen(Protocol protocol, const SocketAddress& to, const SocketAddress& local) const {
-  // Only if that socket can reach `to`: same family, and a specific bind only
-  // for a destination of its own kind (loopback or not).
-  if (local.valid() && (!to.valid() || (local.is_v6() == to.is_v6() &&
-                                        (IsWildcard(local) || local.IsLoopback() == to.IsLoopback())))) {
-    for (size_t i = 0; i < bound.size(); ++i) {
-      if (bound[i].protocol == protocol && bound[i].address == local) return static_cast<int>(i);
-    }
-  }
   int best = -1;
   int best_score = -1;
   for (size_t i = 0; i < bound.size(); ++i) {
@@ -92,6 +84,8 @@ int Core::PickListen(Protocol protocol, const SocketAddress& to, const SocketAdd
     } else if (a.IsLoopback()) {
       score = 0;
     }
+    // The listen point the peer used, above all, if it can reach `to` at all.
+    if (score > 0 && local.valid() && a == local) score = 4;
     if (score > best_score) {
       best = static_cast<int>(i);
       best_score = score;
