@@ -206,15 +206,11 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return true;
   });
   req.remote_cseq = m.cseq()->number;
-  transport::Destination source;
-  source.protocol = ctx.source.protocol;
-  source.address = ctx.source.remote;
-  source.flow = ctx.source.flow;
-  source.local = ctx.source.local;  // over UDP, NOTIFYs leave from where the SUBSCRIBE came in
   // NOTIFYs are requests in the dialog: they go to the remote target, the
   // Contact (RFC 3261 §12.2.1.1), unless the watcher asked for its flow
-  // (RFC 5626 ";ob") or is behind a NAT - the rule bindings follow.
-  req.destination = registrar::BindingDestination(req.remote_target, source,
+  // (RFC 5626 ";ob") or is behind a NAT - the rule bindings follow; over UDP
+  // from where the SUBSCRIBE came in.
+  req.destination = registrar::BindingDestination(req.remote_target, transport::BackTo(ctx.source),
                                                   req.remote_target.find(";ob") != std::string::npos);
   req.rate = rate;
   req.now = UnixNow();

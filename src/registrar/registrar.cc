@@ -100,12 +100,7 @@ class Registrar::Processor : public proxy::Processor {
     op.cseq = m.cseq()->number;
     op.now = UnixNow();
     op.source = SourceString(ctx.source);
-    transport::Destination from_source;
-    from_source.protocol = ctx.source.protocol;
-    from_source.address = ctx.source.remote;
-    from_source.flow = ctx.source.flow;
-    from_source.local = ctx.source.local;
-    op.destination = from_source;
+    op.destination = transport::BackTo(ctx.source);
     op.user_agent = std::string(m.Value(sip::HeaderId::kUserAgent));
     m.ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {
       if (!op.path.empty()) op.path.append(", ");

@@ -74,6 +74,10 @@ class Sender {
   virtual std::string ViaSentBy(const Destination& to) const = 0;
 };
 
+// Back to where a message came from: its flow (while it lives), its source
+// address, and over UDP from the listen point it arrived on.
+inline Destination BackTo(const Source& s) { return Destination{s.protocol, s.remote, s.flow, {}, s.local}; }
+
 // RFC 3261 §18.2.2 with RFC 3581: where a response to a request that
 // arrived from `source` with top Via `via` goes. Reliable transports reuse
 // the request's flow; otherwise received/rport/sent-by decide.
