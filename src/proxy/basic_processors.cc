@@ -42,11 +42,7 @@ Verdict ServerUas::Process(RequestContextPtr& p, ProcessorHost& r) {
     // (RFC 3261 §20.1, §20.37); services add theirs to the capabilities.
     extra.emplace_back(sip::HeaderId::kSupported, caps_.SupportedHeader());
     // RFC 6665 §8.2.2: the event packages the server takes subscriptions for.
-    if (!caps_.events.empty()) {
-      std::string events;
-      for (const auto& e : caps_.events) events.append(events.empty() ? "" : ", ").append(e);
-      extra.emplace_back(sip::HeaderId::kAllowEvents, std::move(events));
-    }
+    if (!caps_.events.empty()) extra.emplace_back(sip::HeaderId::kAllowEvents, caps_.AllowEventsHeader());
     r.Respond(ctx, 200, "OK", std::move(extra));
     return Verdict::kDone;
   }

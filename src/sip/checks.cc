@@ -61,6 +61,7 @@ std::string Capabilities::AllowHeader() const {
 
 std::string Capabilities::AcceptHeader() const { return Join(accepted_types); }
 std::string Capabilities::SupportedHeader() const { return Join(extensions); }
+std::string Capabilities::AllowEventsHeader() const { return Join(events); }
 
 namespace {
 // Collects option tags of `id` the element does not support.

@@ -28,6 +28,7 @@ struct Capabilities {
   std::string AllowHeader() const;   // "INVITE, ACK, …"
   std::string AcceptHeader() const;  // "application/sdp, …"
   std::string SupportedHeader() const;
+  std::string AllowEventsHeader() const;  // "reg, presence"
 };
 
 struct CheckFailure {
