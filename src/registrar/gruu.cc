@@ -102,13 +102,6 @@ std::string PublicGruu(std::string_view aor, std::string_view instance) {
   return s;
 }
 
-std::optional<std::string> GrInstance(const sip::Uri& uri) {
-  if (!uri.is_sip() || !uri.has_user) return std::nullopt;
-  auto gr = uri.params.Get("gr");
-  if (!gr || gr->empty()) return std::nullopt;
-  return "<" + std::string(*gr) + ">";
-}
-
 GruuCodec::GruuCodec(std::string_view secret) {
   std::string material = "parley temp-gruu key v1";
   material.push_back('\0');

@@ -39,10 +39,6 @@ bool GruuInstance(std::string_view instance);
 // "sip:<aor>;gr=<instance without the angle brackets>".
 std::string PublicGruu(std::string_view aor, std::string_view instance);
 
-// The instance a Request-URI's "gr" parameter names ("<urn:…>"), or nullopt
-// when it has none or an empty one (a temporary GRUU's bare "gr").
-std::optional<std::string> GrInstance(const sip::Uri& uri);
-
 class GruuCodec {
  public:
   static constexpr std::string_view kUserPrefix = "tgruu.";
