@@ -177,19 +177,28 @@ class Registrar::Processor : public proxy::Processor {
     const GruuCodec* gruu = supports_gruu ? r_.gruu_ : nullptr;
     std::string path = supports_path ? op.path : std::string();
     // RFC 5626 §6: outbound applies to a Contact with +sip.instance and
-    // reg-id from a UA that supports it, when this server is its first hop
-    // (no Path) or the first hop said it is an outbound edge ("ob" in the
-    // first Path URI). Otherwise the REGISTER is a plain one (no 439).
-    bool outbound = false;
-    if (supports_outbound && std::any_of(op.contacts.begin(), op.contacts.end(),
-                                         [](const ContactUpdate& u) { return !u.instance.empty() && !u.reg_id.empty(); })) {
-      outbound = op.path.empty() || FirstPathIsOutboundEdge(m);
+    // reg-id when this server is the UA's first hop (one Via, no Path) or
+    // the first hop said it is an outbound edge ("ob" in the first Path
+    // URI). A UA that supports outbound behind a hop that does not gets 439
+    // (§11.6: it may register again without reg-id); without that support
+    // the reg-id is ignored and the REGISTER is a plain one.
+    bool first_hop = op.path.empty() && m.vias().size() == 1;
+    bool outbound_edge = first_hop || FirstPathIsOutboundEdge(m);
+    bool wants_outbound = std::any_of(op.contacts.begin(), op.contacts.end(),
+                                      [](const ContactUpdate& u) { return !u.instance.empty() && !u.reg_id.empty(); });
+    if (wants_outbound && !outbound_edge) {
+      if (supports_outbound) {
+        host.Respond(ctx, 439, "First Hop Lacks Outbound Support");
+        return Verdict::kDone;
+      }
+      for (auto& u : op.contacts) u.reg_id.clear();
     }
+    bool outbound = supports_outbound && wants_outbound && outbound_edge;
     proxy::ExtraHeaders outbound_headers;
     if (outbound) {
       outbound_headers.emplace_back(sip::HeaderId::kRequire, "outbound");
       // The keep-alive interval we want (RFC 5626 §4.4.1), only as the first hop.
-      if (op.path.empty() && r_.config_.flow_timer > 0) {
+      if (first_hop && r_.config_.flow_timer > 0) {
         outbound_headers.emplace_back(sip::HeaderId::kFlowTimer, std::to_string(r_.config_.flow_timer));
       }
     }

@@ -96,8 +96,8 @@ TEST_F(HspOutbound, OutboundRegistrationsGetRequireOutboundAndTheFlowTimer) {
       {"no reg-id", instance, "Supported: outbound, path\n", false, false},
       {"edge with ob", instance + ";reg-id=1", "Supported: outbound, path\nPath: <sip:edge.example.com;lr;ob>\n", true,
        false},
-      {"edge without ob", instance + ";reg-id=1", "Supported: outbound, path\nPath: <sip:edge.example.com;lr>\n", false,
-       false},
+      {"edge without ob, UA without outbound", instance + ";reg-id=1", "Supported: path\nPath: <sip:edge.example.com;lr>\n",
+       false, false},
   };
   for (const auto& k : cases) {
     auto ok = reg(k.contact_params, k.extra);
@@ -105,6 +105,20 @@ TEST_F(HspOutbound, OutboundRegistrationsGetRequireOutboundAndTheFlowTimer) {
     ASSERT_EQ(ok->status(), 200) << k.what;
     EXPECT_EQ(ok->Value(sip::HeaderId::kRequire), k.require ? "outbound" : "") << k.what;
     EXPECT_EQ(ok->Value(sip::HeaderId::kFlowTimer), k.flow_timer ? "25" : "") << k.what;
+  }
+
+  // A UA that supports outbound behind a first hop that does not: an edge
+  // whose Path URI lacks "ob", or a proxy that added no Path at all (a
+  // second Via) gets 439 (§11.6).
+  const std::pair<const char*, std::string> lacking[] = {
+      {"edge without ob", "Supported: outbound, path\nPath: <sip:edge.example.com;lr>\n"},
+      {"proxy without Path", "Supported: outbound, path\nVia: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK-edge1\n"},
+  };
+  for (const auto& [what, extra] : lacking) {
+    auto refused = reg(instance + ";reg-id=2", extra);
+    ASSERT_TRUE(refused) << what;
+    EXPECT_EQ(refused->status(), 439) << what;
+    EXPECT_EQ(refused->reason(), "First Hop Lacks Outbound Support") << what;
   }
 
   // The keep-alive on the registered flow (RFC 5626 §4.4.2).
