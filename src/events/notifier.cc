@@ -11,6 +11,7 @@
 #include "proxy/branch.h"
 #include "proxy/router.h"
 #include "registrar/location_table.h"
+#include "registrar/registrar.h"
 #include "sip/response.h"
 
 namespace parley::events {
@@ -253,6 +254,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->route = std::move(req.route);
   s->remote_cseq = req.remote_cseq;
   s->destination = req.destination;
+  s->gruu_target = s->route.empty() && IsOurGruu(s->remote_target());
   s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
   s->created_at = req.now;
   Subscription& sub = *s;
@@ -459,15 +461,44 @@ void Notifier::SendFull(Subscription& s) {
   Kick(s, nullptr);
 }
 
+bool Notifier::IsOurGruu(std::string_view uri_text) const {
+  if (location_ == nullptr) return false;
+  auto uri = sip::ParseUri(uri_text);
+  return uri.ok() && host_.local().IsLocal(*uri) && registrar::GruuLookup(*uri, gruu_).has_value();
+}
+
 void Notifier::SendNotify(Subscription& s, std::string body) {
-  transport::Destination dest = s.destination;
+  std::optional<std::pair<std::string, proxy::InstanceFilter>> lookup;
+  if (s.gruu_target) {
+    auto uri = sip::ParseUri(s.remote_target());
+    if (uri.ok()) lookup = registrar::GruuLookup(*uri, gruu_);
+  }
+  if (!lookup) {
+    SendNotifyTo(s, std::move(body), nullptr);
+    return;
+  }
+  // In flight from now: what changes meanwhile follows this NOTIFY.
+  s.notify_in_flight = true;
+  uint64_t id = s.id;
+  location_->LookupInstance(lookup->first, std::move(lookup->second), shard_,
+                            [this, id, body = std::move(body)](proxy::LookupResult r) mutable {
+                              auto it = subs_.find(id);
+                              if (it == subs_.end()) return;
+                              // Not registered now: where the dialog began.
+                              bool found = r.status == proxy::LookupResult::Status::kFound && !r.targets.empty();
+                              SendNotifyTo(it->second, std::move(body), found ? &r.targets.front() : nullptr);
+                            });
+}
+
+void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target) {
+  transport::Destination dest = target ? target->destination : s.destination;
   if (!s.route.empty()) {
     std::string_view r = s.route.front();
     auto na = sip::ParseNameAddr(r);
     auto t = na.ok() ? proxy::TargetForUri(na->uri_text) : std::nullopt;
     if (t) dest = t->destination;
   }
-  auto m = sip::Message::NewRequest("NOTIFY", s.remote_target());
+  auto m = sip::Message::NewRequest("NOTIFY", target ? std::string_view(target->uri) : s.remote_target());
   // Each header value is put together in one scratch string (no
   // temporaries) and copied into the message.
   std::string& v = scratch_;
@@ -484,6 +515,9 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
   m->AddHeader(sip::HeaderId::kVia, v);
   m->AddHeader(sip::HeaderId::kMaxForwards, "70");
   for (const auto& r : s.route) m->AddHeader(sip::HeaderId::kRoute, r);
+  if (target) {
+    for (const auto& r : target->route) m->AddHeader(sip::HeaderId::kRoute, r);  // the registration's Path
+  }
   header(sip::HeaderId::kFrom, {"<", s.local_uri(), ">;tag=", s.local_tag()});
   header(sip::HeaderId::kTo, {s.remote_party(), ";tag=", s.remote_tag()});
   m->AddHeader(sip::HeaderId::kCallId, s.call_id());
@@ -674,6 +708,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   s->local_cseq = static_cast<uint32_t>(std::min<int64_t>(rec.local_cseq + config_.restore_gap, INT32_MAX / 2));
   s->remote_cseq = static_cast<uint32_t>(rec.remote_cseq);
   s->destination = *dest;
+  s->gruu_target = s->route.empty() && IsOurGruu(s->remote_target());
   s->confirmed = true;
   Subscription& sub = *s;
   uint64_t id = sub.id;

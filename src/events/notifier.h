@@ -33,8 +33,10 @@
 
 #include "common/id_map.h"
 #include "events/package.h"
+#include "proxy/location.h"
 #include "proxy/processor.h"
 #include "proxy/shards.h"
+#include "registrar/gruu.h"
 #include "store/executor.h"
 #include "store/store.h"
 #include "transport/types.h"
@@ -77,6 +79,7 @@ struct Subscription {
   bool notify_in_flight = false;
   bool notify_pending = false;  // state changed while it could not be sent
   bool final_in_flight = false;  // the NOTIFY in flight is the terminating one
+  bool gruu_target = false;  // the remote target is one of our GRUUs: NOTIFYs follow its registration
   uint32_t view = 0;       // package-defined authorization view
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds
@@ -207,6 +210,16 @@ class Notifier {
   void Restore(const store::SubscriptionRecord& rec, EventPackage* package, int64_t now);
 
   void AddObserver(SubscriptionObserver o) { observers_.push_back(std::move(o)); }
+  // A dialog whose remote target is one of our GRUUs (a watcher's SUBSCRIBE
+  // Contact, RFC 5627 §4.2) without a route set gets each NOTIFY where the
+  // location service has that instance now, as a request to the GRUU
+  // through a proxy would (§7.1): a device that registered again from
+  // elsewhere keeps its subscriptions. Unset: the address the SUBSCRIBE
+  // came from, as for any other remote target.
+  void SetLocationService(proxy::LocationService* location, const registrar::GruuCodec* gruu) {
+    location_ = location;
+    gruu_ = gruu;
+  }
 
   std::vector<const Subscription*> Find(const std::string& resource, const std::string& package) const;
   const Subscription* Get(uint64_t id) const;
@@ -245,6 +258,9 @@ class Notifier {
   void Kick(Subscription& s, const BodyFn* body);
   void SendFull(Subscription& s);
   void SendNotify(Subscription& s, std::string body);
+  // Sends it to `target` (a located GRUU) or, null, to the dialog's destination.
+  void SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target);
+  bool IsOurGruu(std::string_view uri) const;
   void OnNotifyResponse(Subscription& s, int status);
   void RunFanout(std::shared_ptr<Fanout> f);
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
@@ -271,6 +287,8 @@ class Notifier {
   proxy::ShardRouter& router_;
   const NotifierConfig& config_;
   SubscriptionPersistence* persistence_;
+  proxy::LocationService* location_ = nullptr;
+  const registrar::GruuCodec* gruu_ = nullptr;
   std::string scratch_;  // SendNotify's header values
   struct Expiry {
     Clock::time_point at;

@@ -392,6 +392,19 @@ Result<size_t> Registrar::LoadFromStore() {
   return n;
 }
 
+std::optional<std::pair<std::string, proxy::InstanceFilter>> GruuLookup(const sip::Uri& uri, const GruuCodec* codec) {
+  if (!uri.is_sip() || !uri.has_user) return std::nullopt;
+  if (codec != nullptr && uri.user.starts_with(GruuCodec::kUserPrefix)) {
+    auto g = codec->OpenUri(uri);
+    if (g && GruuInstance(g->instance)) {
+      return std::make_pair(std::move(g->aor), proxy::InstanceFilter{std::move(g->instance), g->call_id_hash});
+    }
+  }
+  auto gr = uri.params.Get("gr");
+  if (!gr || gr->empty()) return std::nullopt;
+  return std::make_pair(sip::AorKey(uri), proxy::InstanceFilter{"<" + std::string(*gr) + ">", std::nullopt});
+}
+
 proxy::Target TargetOf(const Contact& c) {
   proxy::Target t;
   t.uri = c.record.contact_uri;

@@ -104,4 +104,9 @@ class Registrar : public proxy::LocationService {
 // address, or (with Path) the first Path hop.
 proxy::Target TargetOf(const Contact& c);
 
+// What a request to `uri`, one of our GRUUs (the caller checked that its
+// domain is ours), looks up: the AOR and its instance (RFC 5627 §7.1); a
+// temporary GRUU also its registration's Call-ID. nullopt: not a GRUU.
+std::optional<std::pair<std::string, proxy::InstanceFilter>> GruuLookup(const sip::Uri& uri, const GruuCodec* codec);
+
 }  // namespace parley::registrar

@@ -213,6 +213,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (size_t i = 0; i < n; ++i) {
     notifiers_->Add(std::make_unique<events::Notifier>(i, *cores_[i], *shard_router_, notifier_config_,
                                                        subscription_store_.get()));
+    notifiers_->At(i).SetLocationService(registrar_.get(), gruu_.get());
   }
   reg_package_ = std::make_unique<events::RegPackage>(*registrar_, *policies_, *notifiers_);
   presence_config_.min_expires = config_.presence_min_expires;

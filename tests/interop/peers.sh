@@ -118,7 +118,8 @@ case_linphone_message() {
 case_linphone_presence() {
   # Linphone (linphonec 5.1) as alice publishes her presence and watches bob, who is the
   # parley client: bob's "away" (with a note) and "busy" reach alice's Linphone as NOTIFYs it
-  # prints, sent to the public GRUU it used as its Contact; bob sees alice's Linphone open.
+  # prints, sent to where the public GRUU it used as its Contact is registered; bob sees
+  # alice's Linphone open.
   need linphonec linphone-cli
   [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
   start_parleyd
@@ -133,9 +134,13 @@ case_linphone_presence() {
   wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
   "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
   wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
-  tr -d '\r' <"$work/alice.debug" | grep -q "^NOTIFY sip:alice@$DOMAIN;gr=urn:uuid:" ||
-    fail "the NOTIFYs did not go to Linphone's GRUU"
-  note "ok: bob's away and busy reached Linphone (NOTIFY to its GRUU)"
+  # Its SUBSCRIBE's Contact was its public GRUU; parleyd located the GRUU
+  # and sent the NOTIFYs to the Contact Linphone registered (RFC 5627 §7.1).
+  tr -d '\r' <"$work/alice.debug" | grep -q "^Contact: <sip:alice@$DOMAIN;gr=urn:uuid:" ||
+    fail "Linphone did not use its GRUU as Contact"
+  tr -d '\r' <"$work/alice.debug" | grep -q "^NOTIFY sip:alice@127.0.0.1:$LINPHONE_ALICE" ||
+    fail "the NOTIFYs did not go to Linphone's registered Contact"
+  note "ok: bob's away and busy reached Linphone (NOTIFY to its GRUU, located)"
   "${bob[@]}" watch "alice@$DOMAIN" --once >"$work/bob-watch.out" 2>&1 || fail "parley watch: $(cat "$work/bob-watch.out")"
   grep -q "alice@$DOMAIN is open" "$work/bob-watch.out" || fail "bob does not see alice's Linphone: $(cat "$work/bob-watch.out")"
   note "ok: Linphone's PUBLISH: bob sees alice open"

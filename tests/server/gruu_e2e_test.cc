@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "server_fixture.h"
@@ -157,6 +158,54 @@ TEST_F(Gruu, TheRegEventShowsEachDevicesPublicGruu) {
   EXPECT_NE(body.find("<gr:pub-gruu uri=\"sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000b\"/>"),
             std::string::npos)
       << body;
+}
+
+// A watcher whose SUBSCRIBE Contact is its GRUU (RFC 5627 §4.2) gets each
+// NOTIFY where that device is registered now (§7.1), not where the
+// SUBSCRIBE came from: a phone that moved to another address and
+// registered again from there keeps its subscriptions.
+TEST_F(Gruu, NotifiesToAGruuFollowTheDevicesRegistration) {
+  SipClient phone(false, udp_);
+  auto p = RegisterDevice(phone, kPhone, "follow-phone");
+  ASSERT_TRUE(p && p->status() == 200);
+  auto [pub, temp] = GruusOf(*p, kPhone);
+  ASSERT_FALSE(temp.empty());
+  // Two subscriptions to bob's registrations: one with the public GRUU as
+  // Contact, one with the temporary GRUU.
+  int cseq = 1;
+  for (const std::string& contact : {pub, temp}) {
+    std::string call_id = "follow-sub-" + std::to_string(cseq);
+    std::string hdrs = "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <" + contact + ">\n";
+    phone.SendRaw(Request(phone, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs));
+    auto ch = phone.Receive();
+    ASSERT_TRUE(ch && ch->status() == 407);
+    std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
+    phone.SendRaw(Request(phone, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 2,
+                          hdrs + "Proxy-Authorization: " + auth + "\n"));
+    auto [ok, first] = ResponseAndNotify(phone);
+    ASSERT_TRUE(ok && ok->status() == 200) << contact;
+    ASSERT_TRUE(first) << contact;
+    // Sent to the device's registered Contact, as a proxy would retarget it.
+    EXPECT_EQ(first->request_uri_text(), "sip:bob@127.0.0.1:" + std::to_string(phone.port())) << contact;
+    ++cseq;
+  }
+
+  // The phone moves: same device, same registration (Call-ID), another
+  // address. Its registration changed, so both subscriptions get a NOTIFY,
+  // and both go to the new address.
+  SipClient moved(false, udp_);
+  auto again = RegisterDevice(moved, kPhone, "follow-phone", "Supported: gruu\n", "sip:bob@127.0.0.1:$PORT", 3);
+  ASSERT_TRUE(again && again->status() == 200);
+  std::set<std::string> call_ids;
+  for (int i = 0; i < 2; ++i) {
+    auto n = NextNotify(moved);
+    ASSERT_TRUE(n) << i;
+    ASSERT_EQ(n->method(), sip::Method::kNotify);
+    EXPECT_EQ(n->request_uri_text(), "sip:bob@127.0.0.1:" + std::to_string(moved.port()));
+    call_ids.insert(std::string(n->call_id()));
+  }
+  EXPECT_EQ(call_ids, (std::set<std::string>{"follow-sub-1", "follow-sub-2"}));
+  EXPECT_EQ(phone.Receive(), nullptr);  // nothing to the old address
 }
 
 // A temporary GRUU is keyed by the store's shared secret: it survives a restart.
