@@ -47,7 +47,7 @@ std::string EventName(registrar::ChangeKind k) {
 
 std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool full,
                             const std::vector<std::pair<store::Binding, std::string>>& contacts,
-                            bool registration_active, int64_t now) {
+                            bool registration_active, int64_t now, const registrar::GruuCodec* gruu) {
   std::string x =
       "<?xml version=\"1.0\"?>\n<reginfo xmlns=\"urn:ietf:params:xml:ns:reginfo\""
       " xmlns:gr=\"urn:ietf:params:xml:ns:gruuinfo\" version=\"";
@@ -70,6 +70,14 @@ std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool f
     if (registrar::GruuInstance(b.instance)) {
       // RFC 5628: the contact's public GRUU, so a watcher can reach that device.
       x.append("      <gr:pub-gruu uri=\"").append(XmlEscape(registrar::PublicGruu(b.aor, b.instance))).append("\"/>\n");
+      // And a temporary one of its registration (any we minted for that
+      // Call-ID since first-cseq works as well). Not for a contact that is
+      // gone, nor for rows stored before first-cseq was kept.
+      std::string temp = gruu != nullptr && !gone && b.first_cseq != 0 ? registrar::MintTempGruu(*gruu, b) : "";
+      if (!temp.empty()) {
+        x.append("      <gr:temp-gruu uri=\"").append(XmlEscape(temp)).append("\" first-cseq=\"");
+        x.append(std::to_string(b.first_cseq)).append("\"/>\n");
+      }
     }
     x.append("    </contact>\n");
   }
@@ -106,7 +114,8 @@ std::string RegPackage::FullState(Subscription& sub) {
   std::vector<std::pair<store::Binding, std::string>> contacts;
   for (auto& b : bindings) contacts.emplace_back(std::move(b), "registered");
   bool active = !contacts.empty();
-  return ReginfoDocument(std::string(sub.local_uri()), sub.version++, true, contacts, active, UnixNow());
+  return ReginfoDocument(std::string(sub.local_uri()), sub.version++, true, contacts, active, UnixNow(),
+                         registrar_.gruu());
 }
 
 void RegPackage::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
@@ -117,7 +126,7 @@ void RegPackage::OnRegistration(const std::string& aor, const std::vector<regist
   bool active = !current().empty();
   int64_t now = UnixNow();
   notifiers_.Local().Changed(aor, "reg", [&](Subscription& s) {
-    return ReginfoDocument(std::string(s.local_uri()), s.version++, false, contacts, active, now);
+    return ReginfoDocument(std::string(s.local_uri()), s.version++, false, contacts, active, now, registrar_.gruu());
   });
 }
 

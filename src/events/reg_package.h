@@ -38,6 +38,6 @@ class RegPackage : public EventPackage {
 // reginfo documents (exposed for tests).
 std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool full,
                             const std::vector<std::pair<store::Binding, std::string>>& contacts,  // binding, event
-                            bool registration_active, int64_t now);
+                            bool registration_active, int64_t now, const registrar::GruuCodec* gruu = nullptr);
 
 }  // namespace parley::events

@@ -36,11 +36,8 @@ std::string ContactValue(const store::Binding& b, int64_t now, const GruuCodec* 
   v.append(b.contact_params);
   if (gruu != nullptr && GruuInstance(b.instance)) {
     v.append(";pub-gruu=\"").append(PublicGruu(b.aor, b.instance)).append("\"");
-    std::array<uint8_t, 12> iv{};
-    if (RAND_bytes(iv.data(), static_cast<int>(iv.size())) == 1) {
-      std::string temp = gruu->Mint(b.aor, b.instance, b.call_id, iv);
-      if (!temp.empty()) v.append(";temp-gruu=\"").append(temp).append("\"");
-    }
+    std::string temp = MintTempGruu(*gruu, b);
+    if (!temp.empty()) v.append(";temp-gruu=\"").append(temp).append("\"");
   }
   return v;
 }
@@ -390,6 +387,12 @@ Result<size_t> Registrar::LoadFromStore() {
     ++n;
   }
   return n;
+}
+
+std::string MintTempGruu(const GruuCodec& gruu, const store::Binding& b) {
+  std::array<uint8_t, 12> iv{};
+  if (RAND_bytes(iv.data(), static_cast<int>(iv.size())) != 1) return {};
+  return gruu.Mint(b.aor, b.instance, b.call_id, iv);
 }
 
 std::optional<std::pair<std::string, proxy::InstanceFilter>> GruuLookup(const sip::Uri& uri, const GruuCodec* codec) {

@@ -57,6 +57,8 @@ class Registrar : public proxy::LocationService {
   Result<size_t> LoadFromStore();
 
   void AddListener(RegistrationListener l) { listeners_.push_back(std::move(l)); }
+  // The temporary GRUU codec (null: the server mints none).
+  const GruuCodec* gruu() const { return gruu_; }
 
   // LocationService
   void Lookup(const std::string& aor, size_t reply_shard, std::function<void(proxy::LookupResult)> done) override;
@@ -103,6 +105,10 @@ class Registrar : public proxy::LocationService {
 // Target of a binding for the proxy: the registration's flow, or its source
 // address, or (with Path) the first Path hop.
 proxy::Target TargetOf(const Contact& c);
+
+// A new temporary GRUU for binding `b` (with a fresh random IV): valid while
+// the instance stays registered with b's Call-ID. Empty if none can be made.
+std::string MintTempGruu(const GruuCodec& gruu, const store::Binding& b);
 
 // What a request to `uri`, one of our GRUUs (the caller checked that its
 // domain is ours), looks up: the AOR and its instance (RFC 5627 §7.1); a

@@ -222,6 +222,11 @@ INSERT INTO subscriptions_v5 (id, package, event_id, resource, subscriber, state
 DROP TABLE subscriptions;
 ALTER TABLE subscriptions_v5 RENAME TO subscriptions;
 )sql"},
+    // The first CSeq of a binding's Call-ID, for the reg event's temporary
+    // GRUUs (RFC 5628). Rows from before it read 0: "unknown".
+    {6, R"sql(
+ALTER TABLE bindings ADD COLUMN first_cseq BIGINT NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

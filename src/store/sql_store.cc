@@ -44,14 +44,14 @@ const std::string kChangesSince =
 
 const std::string kBindingColumns =
     "aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path, source,"
-    " user_agent, updated_at";
+    " user_agent, updated_at, first_cseq";
 const std::string kUpsertBinding =
     "INSERT INTO bindings (" + kBindingColumns +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     " ON CONFLICT (aor, contact_uri) DO UPDATE SET contact_params = excluded.contact_params,"
     " instance = excluded.instance, reg_id = excluded.reg_id, q = excluded.q, expires_at = excluded.expires_at,"
     " call_id = excluded.call_id, cseq = excluded.cseq, path = excluded.path, source = excluded.source,"
-    " user_agent = excluded.user_agent, updated_at = excluded.updated_at";
+    " user_agent = excluded.user_agent, updated_at = excluded.updated_at, first_cseq = excluded.first_cseq";
 const std::string kDeleteBinding = "DELETE FROM bindings WHERE aor = $1 AND contact_uri = $2";
 const std::string kDeleteBindings = "DELETE FROM bindings WHERE aor = $1";
 const std::string kLoadBindings = "SELECT " + kBindingColumns + " FROM bindings ORDER BY aor, contact_uri";
@@ -454,7 +454,8 @@ Result<void> SqlStore::UpsertBinding(const Binding& b) {
   return Guarded<void>(Mode::kSingle, [&]() -> Result<void> {
     if (b.aor.empty() || b.contact_uri.empty()) return Error(kErrInvalid, "binding needs an AOR and a contact URI");
     auto r = Run(kUpsertBinding, {b.aor, b.contact_uri, b.contact_params, b.instance, b.reg_id, b.q, b.expires_at,
-                                  b.call_id, int64_t{b.cseq}, b.path, b.source, b.user_agent, b.updated_at});
+                                  b.call_id, int64_t{b.cseq}, b.path, b.source, b.user_agent, b.updated_at,
+                                  int64_t{b.first_cseq}});
     if (!r.ok()) return r.take_error();
     return Ok();
   });
@@ -494,6 +495,7 @@ Result<std::vector<Binding>> SqlStore::LoadBindings() {
       b.source = rows.at(i, 10);
       b.user_agent = rows.at(i, 11);
       b.updated_at = ToInt(rows.at(i, 12));
+      b.first_cseq = static_cast<uint32_t>(ToInt(rows.at(i, 13)));
     }
     return out;
   });

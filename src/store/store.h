@@ -44,6 +44,9 @@ struct Binding {
   int64_t expires_at = 0;    // unix seconds
   std::string call_id;
   uint32_t cseq = 0;
+  // CSeq of the first REGISTER with this Call-ID: the temporary GRUUs
+  // minted since then are valid (RFC 5628 first-cseq).
+  uint32_t first_cseq = 0;
   std::string path;          // Path values, comma-joined, in order
   std::string source;        // where the REGISTER came from: "udp:1.2.3.4:5060"
   std::string user_agent;

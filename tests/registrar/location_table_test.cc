@@ -98,6 +98,22 @@ TEST_F(LocationTableTest, ExpiryFiresOnTimeAndReports) {
   EXPECT_EQ(table_.aor_count(), 0u);
 }
 
+// The first CSeq of a binding's Call-ID (RFC 5628 first-cseq): kept while
+// the UA refreshes with that Call-ID, restarted by a new one.
+TEST_F(LocationTableTest, FirstCSeqOfTheCallIdIsKept) {
+  ASSERT_TRUE(table_.Apply(Op("c1", 5, {C("sip:a@10.0.0.1", 3600, -1, "urn:uuid:1")})).ok());
+  ASSERT_TRUE(table_.Apply(Op("c1", 6, {C("sip:a@10.0.0.1", 3600, -1, "urn:uuid:1")}, 1100)).ok());
+  ASSERT_TRUE(table_.Apply(Op("c1", 9, {C("sip:a@10.0.0.3", 3600, -1, "urn:uuid:1")}, 1200)).ok());
+  auto l = table_.Lookup("alice@example.com");
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]->record.cseq, 9u);
+  EXPECT_EQ(l[0]->record.first_cseq, 5u);
+  ASSERT_TRUE(table_.Apply(Op("c2", 2, {C("sip:a@10.0.0.3", 3600, -1, "urn:uuid:1")}, 1300)).ok());
+  l = table_.Lookup("alice@example.com");
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]->record.first_cseq, 2u);
+}
+
 TEST_F(LocationTableTest, InstanceReplacesContactUri) {
   // RFC 5626: the same instance re-registering from a new address is the
   // same binding.

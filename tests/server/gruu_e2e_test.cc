@@ -131,9 +131,10 @@ TEST_F(Gruu, ARequestToAGruuReachesThatDeviceOnly) {
   EXPECT_EQ(received_, "public");
 }
 
-// RFC 5628: the reg event shows a contact's public GRUU, so a watcher (bob's
-// other device) can reach that very device.
-TEST_F(Gruu, TheRegEventShowsEachDevicesPublicGruu) {
+// RFC 5628: the reg event shows a contact's public GRUU and a temporary one
+// with the first CSeq of its registration, so a watcher (bob's other
+// device) can reach that very device.
+TEST_F(Gruu, TheRegEventShowsEachDevicesGruus) {
   SipClient phone(false, udp_), laptop(false, udp_);
   ASSERT_EQ(RegisterDevice(phone, kPhone, "reg-phone")->status(), 200);
   ASSERT_EQ(RegisterDevice(laptop, kLaptop, "reg-laptop", "Supported: path\n")->status(), 200);
@@ -158,6 +159,26 @@ TEST_F(Gruu, TheRegEventShowsEachDevicesPublicGruu) {
   EXPECT_NE(body.find("<gr:pub-gruu uri=\"sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000b\"/>"),
             std::string::npos)
       << body;
+  // A temporary GRUU each: the phone's registration began with CSeq 2 (the
+  // challenged REGISTER bound nothing), and its temporary GRUU reaches it.
+  size_t at = body.find("<gr:temp-gruu uri=\"sip:tgruu.");
+  ASSERT_NE(at, std::string::npos) << body;
+  EXPECT_NE(body.find("<gr:temp-gruu uri=\"sip:tgruu.", at + 1), std::string::npos) << body;
+  std::string phone_temp;
+  const std::string tag = "<gr:temp-gruu uri=\"";
+  for (size_t i = at; (i = body.find(tag, i)) != std::string::npos; ++i) {
+    size_t b = i + tag.size(), e = body.find('"', b);
+    std::string contact = body.substr(body.rfind("<contact ", i), i - body.rfind("<contact ", i));
+    if (contact.find(std::to_string(phone.port())) == std::string::npos) continue;
+    phone_temp = body.substr(b, e - b);
+    EXPECT_TRUE(body.substr(e).starts_with("\" first-cseq=\"2\"/>")) << body;
+  }
+  ASSERT_TRUE(phone_temp.ends_with("@example.com;gr")) << body;
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", phone_temp, "by the reg event's GRUU", &phone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "by the reg event's GRUU");
 }
 
 // A watcher whose SUBSCRIBE Contact is its GRUU (RFC 5627 §4.2) gets each

@@ -140,6 +140,7 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
   Raw("DROP TABLE subscriptions;" + v2.substr(from, to - from) +
       "CREATE INDEX publications_by_aor ON publications (aor);"
       "CREATE INDEX publications_by_expiry ON publications (expires_at);"
+      "ALTER TABLE bindings DROP COLUMN first_cseq;"  // migration 6
       "UPDATE schema_version SET version = 4;");
   ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
   const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);

@@ -241,6 +241,7 @@ TEST_P(StoreTest, Bindings) {
   a1.instance = "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>";
   a1.reg_id = "1";
   a1.cseq = 4294967295u;
+  a1.first_cseq = 4294967290u;
   a1.path = "<sip:p1.example.com;lr>,<sip:p2.example.com;lr>";
   a1.user_agent = "Phone/1.0 (ünïcode)";
   a1.contact_params = ";expires=3600;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\";reg-id=1";
@@ -262,6 +263,7 @@ TEST_P(StoreTest, Bindings) {
   EXPECT_EQ(g.expires_at, 1000);
   EXPECT_EQ(g.call_id, a1.call_id);
   EXPECT_EQ(g.cseq, 4294967295u);
+  EXPECT_EQ(g.first_cseq, 4294967290u);
   EXPECT_EQ(g.path, a1.path);
   EXPECT_EQ(g.source, a1.source);
   EXPECT_EQ(g.user_agent, a1.user_agent);
@@ -276,6 +278,7 @@ TEST_P(StoreTest, Bindings) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].expires_at, 5000);
   EXPECT_EQ((*all)[0].cseq, 7u);
+  EXPECT_EQ((*all)[0].first_cseq, 4294967290u);
 
   EXPECT_EQ(store_->DeleteExpiredBindings(2000).value_or(99), 1u);  // a2 (expires_at <= now)
   EXPECT_EQ(store_->DeleteExpiredBindings(2000).value_or(99), 0u);
@@ -339,6 +342,26 @@ TEST_P(StoreTest, Policy) {
     EXPECT_EQ(c.kind, "policy");
     EXPECT_EQ(c.key, "alice@example.com");
   }
+}
+
+// Migration 6 adds the first CSeq of a binding's Call-ID: bindings stored
+// before it come through with 0 ("unknown") and take the new column after.
+TEST_P(StoreTest, BindingsSurviveMigrationSix) {
+  Raw("ALTER TABLE bindings DROP COLUMN first_cseq;"
+      "INSERT INTO bindings (aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path,"
+      " source, user_agent, updated_at) VALUES ('alice@example.com', 'sip:alice@10.0.0.1', '', '', '', 1, 1000,"
+      " 'c1', 3, '', 'udp:10.0.0.1:5060', 'UA', 10);"
+      "UPDATE schema_version SET version = 5;");
+  ASSERT_TRUE(store_->Migrate().ok());
+  auto all = store_->LoadBindings();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].cseq, 3u);
+  EXPECT_EQ((*all)[0].first_cseq, 0u);
+  Binding b = (*all)[0];
+  b.first_cseq = 3;
+  ASSERT_TRUE(store_->UpsertBinding(b).ok());
+  EXPECT_EQ(store_->LoadBindings()->at(0).first_cseq, 3u);
 }
 
 TEST_P(StoreTest, DeleteUserTakesPolicyAndBindings) {
