@@ -27,7 +27,11 @@ Result<Aor> ParseAor(std::string_view text, std::string_view default_domain) {
   if (uri->scheme == sip::Scheme::kIm || uri->scheme == sip::Scheme::kPres) {
     // im:/pres: URIs (RFC 3860/3859) map to the SIP AOR of the same user.
   }
-  return Aor{uri->DecodedUser(), ToLower(uri->host)};
+  Aor aor{uri->DecodedUser(), ToLower(uri->host), std::nullopt};
+  if (uri->is_sip()) {
+    if (auto gr = uri->params.Get("gr")) aor.gr = std::string(*gr);
+  }
+  return aor;
 }
 
 std::string ProxySpec::ToString() const {

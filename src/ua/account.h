@@ -3,6 +3,7 @@
 // and the outbound proxy ("host:port;transport=tcp").
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,12 +14,20 @@ namespace parley::ua {
 
 // user@domain, parsed from "bob", "bob@example.com" or "sip:bob@example.com"
 // (the domain of `default_domain` completes a bare user name).
+// A SIP URI with a "gr" parameter is a GRUU (RFC 5627): one device of the
+// user, reached by Uri() and shown by Text() as the user's address.
 struct Aor {
   std::string user;
   std::string domain;
+  std::optional<std::string> gr;  // the "gr" value ("" when bare: a temporary GRUU)
 
-  std::string Uri() const { return "sip:" + user + "@" + domain; }  // "sip:bob@example.com"
-  std::string Text() const { return user + "@" + domain; }           // "bob@example.com"
+  // "sip:bob@example.com", a GRUU with its ";gr=…"
+  std::string Uri() const {
+    std::string u = "sip:" + user + "@" + domain;
+    if (gr) u.append(gr->empty() ? ";gr" : ";gr=" + *gr);
+    return u;
+  }
+  std::string Text() const { return user + "@" + domain; }  // "bob@example.com"
   bool operator==(const Aor&) const = default;
 };
 Result<Aor> ParseAor(std::string_view text, std::string_view default_domain = {});

@@ -16,6 +16,15 @@ TEST(AccountTest, ParseAor) {
   EXPECT_EQ(ParseAor("sip:bob@example.com")->Text(), "bob@example.com");
   EXPECT_EQ(ParseAor("<sip:bob@example.com>")->user, "bob");
   EXPECT_EQ(ParseAor("bob", "example.org")->Uri(), "sip:bob@example.org");
+  // GRUUs (RFC 5627): one device of bob, addressed as such.
+  auto pub = ParseAor("sip:bob@example.com;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+  ASSERT_TRUE(pub.ok());
+  EXPECT_EQ(pub->Uri(), "sip:bob@example.com;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+  EXPECT_EQ(pub->Text(), "bob@example.com");
+  auto temp = ParseAor("<sip:tgruu.abc@example.com;gr>");
+  ASSERT_TRUE(temp.ok());
+  EXPECT_EQ(temp->Uri(), "sip:tgruu.abc@example.com;gr");
+  EXPECT_NE(*temp, *ParseAor("tgruu.abc@example.com"));
   EXPECT_EQ(ParseAor("im:bob@example.com")->Uri(), "sip:bob@example.com");
   EXPECT_FALSE(ParseAor("bob").ok());
   EXPECT_FALSE(ParseAor("@example.com").ok());

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
 
   SendArgs send;
   auto* c_send = app.add_subcommand("send", "send an instant message (text \"-\" reads stdin)");
-  c_send->add_option("to", send.to, "recipient, e.g. bob@example.com")->required();
+  c_send->add_option("to", send.to, "recipient, e.g. bob@example.com, or one device by its GRUU: \"sip:bob@example.com;gr=urn:uuid:…\"")->required();
   c_send->add_option("text", send.text, "message text")->required();
   c_send->add_flag("--cpim", send.cpim, "wrap in message/cpim (RFC 3862)");
   c_send->add_flag("--imdn", send.imdn, "request a delivery notification and wait for it (RFC 5438)");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "harness.h"
@@ -102,6 +103,20 @@ TEST_F(ParleydTest, TwoClientsExchangeMessages) {
   EXPECT_TRUE(b.WaitForOutput("hi bob", 5000ms)) << b.out();
   auto unknown = alice.Run({"send", "nobody@example.com", "x"});
   EXPECT_EQ(unknown.status, 7) << unknown.out << unknown.err;
+
+  // A GRUU (RFC 5627) names alice's one device: her client registered its
+  // instance id, so the public GRUU made of it reaches that client.
+  std::ifstream id_file(alice.dir() / "home" / ".config" / "parley" / "instance-id");
+  std::string instance;
+  ASSERT_TRUE(std::getline(id_file, instance));
+  ASSERT_TRUE(instance.starts_with("urn:uuid:")) << instance;
+  auto r3 = bob.Run({"send", "sip:alice@example.com;gr=" + instance, "to your device"});
+  EXPECT_EQ(r3.status, 0) << r3.out << r3.err;
+  EXPECT_TRUE(a.WaitForOutput("to your device", 5000ms)) << a.out();
+  // A device alice never registered: not delivered to her others (480).
+  auto r4 = bob.Run({"send", "sip:alice@example.com;gr=urn:uuid:00000000-0000-4000-8000-000000000000", "lost"});
+  EXPECT_NE(r4.status, 0) << r4.out << r4.err;
+  EXPECT_NE(r4.err.find("480"), std::string::npos) << r4.err;
 }
 
 TEST_F(ParleydTest, ClientsSeeEachOthersPresence) {
