@@ -107,6 +107,12 @@ void RegPackage::Authorize(const std::string& subscriber, const std::string& res
   });
 }
 
+const registrar::GruuCodec* RegPackage::TempGruusFor(const Subscription& s) const {
+  // A temporary GRUU hides whose device it reaches: only the user learns
+  // theirs, not the watchers they allow.
+  return s.subscriber() == s.resource() ? registrar_.gruu() : nullptr;
+}
+
 std::string RegPackage::FullState(Subscription& sub) {
   const std::string resource(sub.resource());
   size_t shard = notifiers_.router().ShardOf(resource);
@@ -115,7 +121,7 @@ std::string RegPackage::FullState(Subscription& sub) {
   for (auto& b : bindings) contacts.emplace_back(std::move(b), "registered");
   bool active = !contacts.empty();
   return ReginfoDocument(std::string(sub.local_uri()), sub.version++, true, contacts, active, UnixNow(),
-                         registrar_.gruu());
+                         TempGruusFor(sub));
 }
 
 void RegPackage::OnRegistration(const std::string& aor, const std::vector<registrar::BindingChange>& changes,
@@ -126,7 +132,7 @@ void RegPackage::OnRegistration(const std::string& aor, const std::vector<regist
   bool active = !current().empty();
   int64_t now = UnixNow();
   notifiers_.Local().Changed(aor, "reg", [&](Subscription& s) {
-    return ReginfoDocument(std::string(s.local_uri()), s.version++, false, contacts, active, now, registrar_.gruu());
+    return ReginfoDocument(std::string(s.local_uri()), s.version++, false, contacts, active, now, TempGruusFor(s));
   });
 }
 

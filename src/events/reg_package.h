@@ -30,6 +30,9 @@ class RegPackage : public EventPackage {
                       const registrar::BindingsFn& current);
 
  private:
+  // The codec that mints temporary GRUUs for `s`'s documents, or null.
+  const registrar::GruuCodec* TempGruusFor(const Subscription& s) const;
+
   registrar::Registrar& registrar_;
   proxy::Sharded<proxy::PolicyCache>& policies_;
   proxy::Sharded<Notifier>& notifiers_;

@@ -179,6 +179,25 @@ TEST_F(Gruu, TheRegEventShowsEachDevicesGruus) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status(), 200);
   EXPECT_EQ(received_, "by the reg event's GRUU");
+
+  // A watcher bob allows sees his devices' public GRUUs but not the
+  // temporary ones: those are for bob alone.
+  ASSERT_TRUE(store_->SetPolicyEntry("bob@example.com", {"alice@example.com", store::PolicyAction::kAllow}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // change feed
+  SipClient other(false, udp_);
+  std::string ahdrs = "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:alice@127.0.0.1:$PORT>\n";
+  other.SendRaw(Request(other, "SUBSCRIBE", "sip:bob@example.com", "alice", "sip:bob@example.com", "reg-a", 1, ahdrs));
+  auto ach = other.Receive();
+  ASSERT_TRUE(ach && ach->status() == 407);
+  std::string aauth = testing::AnswerChallenge(*ach, "SUBSCRIBE", "sip:bob@example.com", "alice", "alice-pw");
+  other.SendRaw(Request(other, "SUBSCRIBE", "sip:bob@example.com", "alice", "sip:bob@example.com", "reg-a", 2,
+                        ahdrs + "Proxy-Authorization: " + aauth + "\n"));
+  auto [aok, afull] = ResponseAndNotify(other);
+  ASSERT_TRUE(aok && aok->status() == 200);
+  ASSERT_TRUE(afull);
+  std::string abody(afull->body());
+  EXPECT_NE(abody.find("<gr:pub-gruu uri="), std::string::npos) << abody;
+  EXPECT_EQ(abody.find("temp-gruu"), std::string::npos) << abody;
 }
 
 // A watcher whose SUBSCRIBE Contact is its GRUU (RFC 5627 §4.2) gets each
