@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds parleyd (Release) if needed and runs it on its embedded default:
 # SQLite store and TLS material under ./parley-data, domain "localhost",
-# SIP on udp/tcp 127.0.0.1:5060 and tls 127.0.0.1:5061, HTTP on 127.0.0.1:8080.
+# SIP on udp/tcp 127.0.0.1:5060, tls 127.0.0.1:5061 and ws 127.0.0.1:5066, HTTP on 127.0.0.1:8080.
 # Extra arguments go to parleyd (see `parleyd --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

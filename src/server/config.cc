@@ -30,7 +30,9 @@ std::string ListenSpec::ToString() const {
 
 std::vector<ListenSpec> DefaultListen() {
   std::vector<ListenSpec> out;
-  for (const char* s : {"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "tls:127.0.0.1:5061"}) {
+  // WebSocket on 5066, the port SIP-over-WebSocket servers commonly use, so
+  // a browser UA (JsSIP, SIP.js) can connect to the embedded default.
+  for (const char* s : {"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "tls:127.0.0.1:5061", "ws:127.0.0.1:5066"}) {
     out.push_back(*ListenSpec::Parse(s));
   }
   return out;
@@ -57,7 +59,7 @@ Result<void> SetUint(uint32_t& out, const std::vector<std::string>& v, const cha
 
 std::vector<Setting> Settings() {
   return {
-      {"listen", "--listen", "SIP listen point PROTO:IP:PORT (udp, tcp, tls); repeatable", true,
+      {"listen", "--listen", "SIP listen point PROTO:IP:PORT (udp, tcp, tls, ws, wss); repeatable", true,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
          c.listen.clear();
          for (const auto& s : v) {

@@ -36,6 +36,40 @@ case_jssip_message() {
   note "ok: parley's MESSAGE reached JsSIP on its WebSocket (200 from JsSIP)"
 }
 
+case_default_config() {
+  # The README's first command: parleyd on its embedded default, nothing but a data directory
+  # (domain "localhost", SIP udp/tcp 5060, tls 5061, ws 5066, HTTP 8080 on 127.0.0.1; this
+  # network namespace has them to itself). A browser UA (JsSIP) registers over the default
+  # WebSocket port and gets a MESSAGE the parley client sends over UDP 5060; /healthz answers.
+  need node nodejs
+  webua=$here/webua
+  [[ -d $webua/node_modules/jssip ]] ||
+    fail "JsSIP is not installed in $webua (scripts/install-deps.sh runs npm ci there)"
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  local u
+  for u in alice bob; do
+    "$PARLEYCTL" --data-dir "$work/data" user add "$u@localhost" --password "$u-pw" >>"$work/parleyctl.out" 2>&1 ||
+      fail "parleyctl user add failed: $(cat "$work/parleyctl.out")"
+  done
+  timeout -k 2 60 "$PARLEYD" --data-dir "$work/data" >"$work/parleyd.log" 2>&1 &
+  parleyd_pid=$!
+  pids+=("$parleyd_pid")
+  wait_for "$work/parleyd.log" 'event=started' 30 "parleyd did not start on its defaults"
+  grep -q 'proto=WS addr=127.0.0.1:5066' "$work/parleyd.log" || fail "no default WebSocket listen point"
+  curl -sf "http://127.0.0.1:8080/healthz" >/dev/null || fail "/healthz on the default HTTP port did not answer"
+  note "ok: parleyd up on its defaults (udp/tcp 5060, tls 5061, ws 5066, http 8080)"
+  UA_SECONDS=20 timeout -k 2 25 node "$webua/jssip.mjs" 5066 bob bob-pw localhost >"$work/jssip.log" 2>&1 &
+  pids+=("$!")
+  wait_for "$work/jssip.log" "^(registered|registrationFailed)" 15 "JsSIP did not register on ws://127.0.0.1:5066"
+  grep -q "^registered" "$work/jssip.log" || fail "JsSIP: $(cat "$work/jssip.log")"
+  timeout -k 2 20 "$PARLEY" --user alice@localhost --password alice-pw --proxy 127.0.0.1:5060 \
+    send bob@localhost "hello from the defaults" >"$work/parley.out" 2>&1 ||
+    fail "parley send failed (exit $?): $(cat "$work/parley.out")"
+  wait_for "$work/jssip.log" 'message from sip:alice@localhost "hello from the defaults"' 5 \
+    "JsSIP did not get alice's message"
+  note "ok: JsSIP on the default ws port got the parley client's MESSAGE (UDP 5060)"
+}
+
 case_sipjs_message() {
   # SIP.js 0.21 (npm, pinned in tests/interop/webua), the other browser SIP stack, over a
   # browser-API WebSocket: it registers bob over WS with digest auth, receives the parley

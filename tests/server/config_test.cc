@@ -14,9 +14,10 @@ TEST(Config, EmbeddedDefault) {
   auto c = Args({});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->domains, std::vector<std::string>{"localhost"});
-  ASSERT_EQ(c->listen.size(), 3u);
+  ASSERT_EQ(c->listen.size(), 4u);
   EXPECT_EQ(c->listen[0].ToString(), "udp:127.0.0.1:5060");
   EXPECT_EQ(c->listen[2].ToString(), "tls:127.0.0.1:5061");
+  EXPECT_EQ(c->listen[3].ToString(), "ws:127.0.0.1:5066");
   EXPECT_EQ(c->http_listen, "127.0.0.1:8080");
   EXPECT_EQ(c->t1_ms, 500u);
   EXPECT_EQ(c->cache_entries, 10000u);
