@@ -63,6 +63,24 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
       if (it != existing.end() && stale(it->second)) return Error(400, "out of order");
     }
   }
+  if (op.max_contacts > 0 && !op.remove_all) {
+    // What the AOR would hold afterwards; refreshes and removals always pass.
+    size_t count = existing.size();
+    bool grows = false;
+    std::vector<std::string> keys;
+    for (const auto& u : op.contacts) {
+      std::string key = KeyOf(u.uri, u.instance, u.reg_id);
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;  // named twice
+      bool present = existing.count(key) != 0;
+      if (u.expires == 0 && present) --count;
+      if (u.expires != 0 && !present) {
+        ++count;
+        grows = true;
+      }
+      keys.push_back(std::move(key));
+    }
+    if (grows && count > op.max_contacts) return Error(403, "too many contacts");
+  }
   ContactMap& contacts = aors_[op.aor];
   ApplyResult result;
   if (op.remove_all) {

@@ -47,6 +47,7 @@ struct RegisterOp {
   transport::Destination destination;
   std::string user_agent;
   int64_t now = 0;           // unix seconds
+  size_t max_contacts = 0;   // bindings an AOR may have afterwards (0: no limit)
 };
 
 enum class ChangeKind { kCreated, kRefreshed, kShortened, kRemoved, kExpired };
@@ -68,8 +69,9 @@ class LocationTable {
   ~LocationTable();
 
   // Applies a REGISTER (§10.3 steps 6–8). Error 400 "out of order": the
-  // request's CSeq is not above a binding's with the same Call-ID (the
-  // whole update is refused; nothing changes).
+  // request's CSeq is not above a binding's with the same Call-ID; error
+  // 403: the AOR would have more than `op.max_contacts` bindings. Either
+  // refuses the whole update (nothing changes).
   Result<ApplyResult> Apply(const RegisterOp& op);
 
   // The live bindings of `aor`, best q first (ties: newest first).

@@ -96,6 +96,7 @@ class Registrar::Processor : public proxy::Processor {
     op.call_id = std::string(m.call_id());
     op.cseq = m.cseq()->number;
     op.now = UnixNow();
+    op.max_contacts = r_.config_.max_contacts;
     op.source = SourceString(ctx.source);
     op.destination = transport::BackTo(ctx.source);
     op.user_agent = std::string(m.Value(sip::HeaderId::kUserAgent));
@@ -210,7 +211,14 @@ class Registrar::Processor : public proxy::Processor {
                              outbound_headers = std::move(outbound_headers)](LocationTable& table) {
       auto applied = table.Apply(op);
       if (!applied.ok()) {
-        reg->router_.Post(back, [holder, h] { h->Respond(**holder, 400, "Out Of Order CSeq"); });
+        bool too_many = applied.error().code == 403;
+        reg->router_.Post(back, [holder, h, too_many] {
+          if (too_many) {
+            h->Respond(**holder, 403, "Too Many Contacts");
+          } else {
+            h->Respond(**holder, 400, "Out Of Order CSeq");
+          }
+        });
         return;
       }
       auto current = std::make_shared<std::vector<store::Binding>>(std::move(applied->current));

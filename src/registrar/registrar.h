@@ -30,6 +30,9 @@ struct RegistrarConfig {
   // Flow-Timer sent to SIP Outbound UAs this server is the first hop of
   // (RFC 5626 §4.4.1: they keep the flow alive every 80-100% of it); 0: none.
   uint32_t flow_timer = 0;
+  // Bindings one AOR may have: a REGISTER that would add more gets 403
+  // (refreshes and removals always pass); 0: no limit.
+  uint32_t max_contacts = 20;
 };
 
 // Observers of registration changes (reg event, presence, the message store

@@ -55,6 +55,7 @@ struct ServerConfig {
   uint32_t max_expires = 3600;
   uint32_t default_expires = 3600;
   uint32_t flow_timer_s = 0;  // Flow-Timer for SIP Outbound UAs (0: not sent)
+  uint32_t max_contacts = 20;  // bindings per AOR (0: no limit)
   uint32_t timer_c_s = 180;
   uint32_t change_poll_ms = 1000;  // how often parleyctl edits are picked up
   // Users, reception policies and presence rules each shard keeps cached

@@ -191,6 +191,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
                std::chrono::seconds(std::max(config_.max_expires, config_.presence_max_expires)) + std::chrono::minutes(5));
   registrar_config_.min_expires = config_.min_expires;
   registrar_config_.flow_timer = config_.flow_timer_s;
+  registrar_config_.max_contacts = config_.max_contacts;
   registrar_config_.max_expires = config_.max_expires;
   registrar_config_.default_expires = config_.default_expires;
   router_config_.timer_c = std::chrono::seconds(config_.timer_c_s);

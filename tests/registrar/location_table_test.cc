@@ -114,6 +114,31 @@ TEST_F(LocationTableTest, FirstCSeqOfTheCallIdIsKept) {
   EXPECT_EQ(l[0]->record.first_cseq, 2u);
 }
 
+// A limit on bindings per AOR refuses only growth past it, atomically:
+// refreshes, removals and a swap within the limit pass.
+TEST_F(LocationTableTest, MaxContactsRefusesGrowthOnly) {
+  auto limited = [](RegisterOp op) {
+    op.max_contacts = 2;
+    return op;
+  };
+  ASSERT_TRUE(table_.Apply(limited(Op("c1", 1, {C("sip:a@h1", 3600), C("sip:a@h2", 3600)}))).ok());
+  auto third = table_.Apply(limited(Op("c1", 2, {C("sip:a@h1", 3600), C("sip:a@h3", 3600)})));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, 403);
+  EXPECT_EQ(table_.Lookup("alice@example.com").size(), 2u);  // nothing changed, h1 not refreshed either
+  EXPECT_EQ(table_.Lookup("alice@example.com")[0]->record.cseq, 1u);
+  // Refreshing both, naming one twice: still two.
+  ASSERT_TRUE(table_.Apply(limited(Op("c1", 3, {C("sip:a@h1", 3600), C("sip:a@h1", 3600), C("sip:a@h2", 60)}))).ok());
+  // A swap: h2 removed, h3 added.
+  auto swap = table_.Apply(limited(Op("c1", 4, {C("sip:a@h2", 0), C("sip:a@h3", 3600)})));
+  ASSERT_TRUE(swap.ok());
+  EXPECT_EQ(swap->current.size(), 2u);
+  // Another Call-ID (another device) cannot add a third either; without a limit it can.
+  EXPECT_FALSE(table_.Apply(limited(Op("c2", 1, {C("sip:a@h4", 3600)}))).ok());
+  ASSERT_TRUE(table_.Apply(Op("c2", 1, {C("sip:a@h4", 3600)})).ok());
+  EXPECT_EQ(table_.Lookup("alice@example.com").size(), 3u);
+}
+
 TEST_F(LocationTableTest, InstanceReplacesContactUri) {
   // RFC 5626: the same instance re-registering from a new address is the
   // same binding.

@@ -24,6 +24,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_FALSE(c->sync_soft_state);
   EXPECT_TRUE(c->answer_stun);
   EXPECT_EQ(c->flow_timer_s, 0u);
+  EXPECT_EQ(c->max_contacts, 20u);
 }
 
 TEST(Config, FlagsForEverySetting) {
@@ -33,7 +34,7 @@ TEST(Config, FlagsForEverySetting) {
                  "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
                  "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500",
-                 "--sync-soft-state", "true", "--stun", "false", "--flow-timer", "29"});
+                 "--sync-soft-state", "true", "--stun", "false", "--flow-timer", "29", "--max-contacts", "0"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -59,6 +60,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_TRUE(c->sync_soft_state);
   EXPECT_FALSE(c->answer_stun);
   EXPECT_EQ(c->flow_timer_s, 29u);
+  EXPECT_EQ(c->max_contacts, 0u);
 }
 
 TEST(Config, TomlFile) {

@@ -282,6 +282,26 @@ TEST_F(Hsp, RegistrarRules) {
   ASSERT_TRUE(removed);
   EXPECT_EQ(removed->status(), 200);
   EXPECT_TRUE(removed->contacts().empty());
+
+  // At most registrar.max_contacts (default 20) bindings per AOR: a REGISTER
+  // that would add the 21st is refused whole.
+  std::string many;
+  for (int i = 0; i < 21; ++i) many += "Contact: <sip:alice@10.9.0." + std::to_string(i + 1) + ">\n";
+  call_id = "many-" + sip::RandomToken(3);
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 1, many));
+  ch = c.Receive();
+  ASSERT_TRUE(ch && ch->status() == 401);
+  auth = testing::AnswerChallenge(*ch, "REGISTER", "sip:example.com", "alice", "alice-pw");
+  c.SendRaw(Request(c, "REGISTER", "sip:example.com", "alice", "sip:alice@example.com", call_id, 2,
+                    many + "Authorization: " + auth + "\n"));
+  auto refused = c.Receive();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 403);
+  EXPECT_EQ(refused->reason(), "Too Many Contacts");
+  // None of them was bound: the next REGISTER's 200 lists its own contact only.
+  auto one = Register(c, "alice", "alice-pw");
+  ASSERT_TRUE(one && one->status() == 200);
+  EXPECT_EQ(one->contacts().size(), 1u);
 }
 
 TEST_F(Hsp, MessageBetweenTwoRegisteredUsers) {
