@@ -72,7 +72,8 @@ std::string ReginfoDocument(const std::string& aor_uri, uint32_t version, bool f
       x.append("      <gr:pub-gruu uri=\"").append(XmlEscape(registrar::PublicGruu(b.aor, b.instance))).append("\"/>\n");
       // And a temporary one of its registration (any we minted for that
       // Call-ID since first-cseq works as well). Not for a contact that is
-      // gone, nor for rows stored before first-cseq was kept.
+      // gone, nor for one stored before first-cseq was kept and not
+      // refreshed since.
       std::string temp = gruu != nullptr && !gone && b.first_cseq != 0 ? registrar::MintTempGruu(*gruu, b) : "";
       if (!temp.empty()) {
         x.append("      <gr:temp-gruu uri=\"").append(XmlEscape(temp)).append("\" first-cseq=\"");

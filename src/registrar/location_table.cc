@@ -112,7 +112,9 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
       b.reg_id = u.reg_id;
       b.q = u.q;
       b.expires_at = op.now + u.expires;
-      if (created || b.call_id != op.call_id) b.first_cseq = op.cseq;
+      // A binding stored before first_cseq was kept (0) starts counting
+      // here: fewer of its temporary GRUUs are claimed valid, none wrongly.
+      if (created || b.call_id != op.call_id || b.first_cseq == 0) b.first_cseq = op.cseq;
       b.call_id = op.call_id;
       b.cseq = op.cseq;
       b.path = op.path;

@@ -112,6 +112,16 @@ TEST_F(LocationTableTest, FirstCSeqOfTheCallIdIsKept) {
   l = table_.Lookup("alice@example.com");
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0]->record.first_cseq, 2u);
+  // A binding restored from before first_cseq was stored (0) takes the
+  // CSeq of its next refresh.
+  store::Binding old = l[0]->record;
+  old.aor = "carol@example.com";
+  old.first_cseq = 0;
+  table_.Restore(old, 1300, {});
+  RegisterOp refresh = Op("c2", 3, {C("sip:a@10.0.0.3", 3600, -1, "urn:uuid:1")}, 1400);
+  refresh.aor = "carol@example.com";
+  ASSERT_TRUE(table_.Apply(refresh).ok());
+  EXPECT_EQ(table_.Lookup("carol@example.com")[0]->record.first_cseq, 3u);
 }
 
 // A limit on bindings per AOR refuses only growth past it, atomically:
