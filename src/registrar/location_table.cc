@@ -207,7 +207,12 @@ transport::Destination BindingDestination(std::string_view contact_uri, const tr
   bool same_peer = c.address == source.address;
   // RFC 5626: the UA asked for its flow (";ob", reg-id), or the Contact is
   // the connection itself.
-  if (transport::IsReliable(source.protocol) && (same_peer || wants_flow)) return source;
+  if (transport::IsReliable(source.protocol) && wants_flow) {
+    transport::Destination flow = source;
+    flow.flow_only = true;
+    return flow;
+  }
+  if (transport::IsReliable(source.protocol) && same_peer) return source;
   if (!same_peer && IsPrivate(c.address) && c.address.ip() != source.address.ip()) return source;  // NAT
   // Over UDP, from the listen point the UA registered to.
   if (c.protocol == source.protocol) c.local = source.local;

@@ -95,7 +95,7 @@ void Shard::SendOnFlow(const Destination& to, std::string bytes, Completion done
   // The flow has gone. RFC 3261 §18.2.2: open a new connection to the
   // address, if the caller gave one (not to a WebSocket client: it has no
   // server to connect to).
-  if (!to.address.valid() || to.address.IsUnroutable() || to.protocol == Protocol::kWs ||
+  if (to.flow_only || !to.address.valid() || to.address.IsUnroutable() || to.protocol == Protocol::kWs ||
       to.protocol == Protocol::kWss) {
     Bump(counters(to.protocol).send_errors);
     return done(Errc(std::errc::not_connected));

@@ -220,7 +220,9 @@ void TransportLayer::SendWith(const Destination& to, std::string bytes, Done don
               shard.SendOnFlow(to, std::move(bytes), std::move(completion));
             });
       }
-      // A WebSocket peer is reached only on the connection it opened.
+      // A WebSocket peer is reached only on the connection it opened, an
+      // outbound UA only on its flow.
+      if (to.flow_only) return completion(Errc(std::errc::not_connected));
       if (to.protocol == Protocol::kWs || to.protocol == Protocol::kWss) break;
       if (to.address.IsUnroutable()) return unroutable();
       Shard& shard = core.OutboundShard(to.address);

@@ -43,6 +43,11 @@ struct Destination {
   // — the one the peer sent to, so that a response, or a request to a
   // registered UA, comes from where it expects (NAT bindings, §18.2.2).
   SocketAddress local;
+  // RFC 5626 §5.3: a SIP Outbound UA's flow — that connection or nothing.
+  // When it has gone (or `flow` is 0: a binding restored after a restart),
+  // the send fails at once instead of connecting to `address`, which is
+  // only where the UA's connection came from.
+  bool flow_only = false;
 };
 
 struct IncomingMessage {

@@ -189,13 +189,15 @@ TEST(BindingDestination, ContactFlowOrNat) {
   tcp.flow = 42;
   d = BindingDestination("sip:u@192.0.2.5:50000;transport=tcp", tcp, false);
   EXPECT_EQ(d.flow, 42u);
+  EXPECT_FALSE(d.flow_only);  // gone: a new connection to where the UA listens
   // TCP, listening port in the Contact: a new connection to it, unless the
-  // UA asked for its flow (RFC 5626).
+  // UA asked for its flow (RFC 5626) — then that flow only.
   d = BindingDestination("sip:u@192.0.2.5:5060;transport=tcp", tcp, false);
   EXPECT_EQ(d.flow, 0u);
   EXPECT_EQ(d.address.port(), 5060);
   d = BindingDestination("sip:u@192.0.2.5:5060;transport=tcp;ob", tcp, true);
   EXPECT_EQ(d.flow, 42u);
+  EXPECT_TRUE(d.flow_only);
   // A name we cannot resolve: the source.
   d = BindingDestination("sip:u@phone.example.com", src("udp:192.0.2.5:5062"), false);
   EXPECT_EQ(d.address.ToString(), "192.0.2.5:5062");

@@ -252,6 +252,36 @@ TEST(TcpTest, GoneFlowFallsBackToANewConnectionToTheAddress) {
   EXPECT_EQ(accepted.Read(), "SIP/2.0 200 OK\r\n\r\n");
 }
 
+// RFC 5626 §5.3: an outbound UA's flow is that connection or nothing: when
+// it has gone, or was never known here (a binding restored after a
+// restart: flow 0), the send fails and nobody is connected to.
+TEST(TcpTest, AGoneOutboundFlowIsNeverReplacedByANewConnection) {
+  Node node(TcpConfig());
+  ASSERT_TRUE(node.Start().ok());
+  FlowId flow;
+  {
+    RawSocket client = RawSocket::Tcp(node.bound(Protocol::kTcp));
+    ASSERT_TRUE(client.Write(Request(1, "TCP")));
+    auto in = node.inbox.Pop();
+    ASSERT_TRUE(in);
+    flow = in->source.flow;
+    // While it is open, it is used.
+    Destination open{Protocol::kTcp, in->source.remote, flow, {}, {}};
+    open.flow_only = true;
+    EXPECT_FALSE(node.Send(open, "SIP/2.0 200 OK\r\n\r\n"));
+    EXPECT_EQ(client.Read(), "SIP/2.0 200 OK\r\n\r\n");
+  }
+  ASSERT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kTcp].connections_open == 0; }));
+  RawSocket listener = RawSocket::TcpListen("127.0.0.1");
+  Destination gone{Protocol::kTcp, listener.local(), flow, {}, {}};
+  gone.flow_only = true;
+  EXPECT_EQ(node.Send(gone, "x"), std::errc::not_connected);
+  Destination restored{Protocol::kTcp, listener.local(), 0, {}, {}};
+  restored.flow_only = true;
+  EXPECT_EQ(node.Send(restored, "x"), std::errc::not_connected);
+  EXPECT_EQ(node.transport().Stats()[Protocol::kTcp].connections_open, 0u);
+}
+
 TEST(TcpTest, Ipv6) {
   Node node(TcpConfig("::1"));
   auto started = node.Start();
