@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "proxy/branch.h"
 #include "sip/fields.h"
 #include "sip/response.h"
@@ -79,29 +80,26 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
   f->timer_c_length = opts.timer_c;
   f->resume_when_unreachable = opts.resume_when_unreachable;
   f->on_final = opts.on_final;
+  f->opts = opts;
+  f->opts.on_final = nullptr;
+  f->loop_tag = loop_tag;
   uint64_t id = f->id;
   ForkState& fork = *f;
   fork.ctx = std::move(ctx);
   forks_.emplace(id, std::move(f));
   std::vector<int> failed;
-  for (const Target& t : targets) {
-    bool too_big = false;
-    sip::MessagePtr req = BuildBranchRequest(*fork.ctx->request, t, opts, loop_tag, &too_big);
-    if (too_big) {
-      failed.push_back(513);
-      continue;
+  std::vector<std::string> instances;  // those a branch goes to
+  for (Target& t : targets) {
+    if (!t.instance.empty()) {
+      bool taken = std::any_of(instances.begin(), instances.end(),
+                               [&t](const std::string& i) { return IEquals(i, t.instance); });
+      if (taken) {
+        fork.spares.push_back(std::move(t));
+        continue;
+      }
     }
-    size_t index = fork.branches.size();
-    fork.branches.push_back(Branch{});
-    auto txn = host_.layer().SendRequest(std::move(req), t.destination, [this, id, index](sip::MessagePtr r) {
-      OnResponse(id, index, std::move(r));
-    });
-    if (!txn.ok()) {
-      fork.branches.pop_back();
-      failed.push_back(503);
-      continue;
-    }
-    fork.branches[index].txn = *txn;
+    // One that could not be sent leaves its instance to the next flow.
+    if (StartBranch(fork, t, failed) && !t.instance.empty()) instances.push_back(t.instance);
   }
   if (fork.branches.empty()) {
     if (ResumeUnreachable(fork, failed)) return;
@@ -119,6 +117,42 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
       CancelPending(*it->second);
     });
   }
+}
+
+bool Forwarder::StartBranch(ForkState& f, const Target& t, std::vector<int>& failed) {
+  bool too_big = false;
+  sip::MessagePtr req = BuildBranchRequest(*f.ctx->request, t, f.opts, f.loop_tag, &too_big);
+  if (too_big) {
+    failed.push_back(513);
+    return false;
+  }
+  size_t index = f.branches.size();
+  uint64_t id = f.id;
+  f.branches.push_back(Branch{{}, 0, nullptr, t.instance});
+  auto txn = host_.layer().SendRequest(std::move(req), t.destination, [this, id, index](sip::MessagePtr r) {
+    OnResponse(id, index, std::move(r));
+  });
+  if (!txn.ok()) {
+    f.branches.pop_back();
+    failed.push_back(503);
+    return false;
+  }
+  f.branches[index].txn = *txn;
+  return true;
+}
+
+bool Forwarder::StartSpare(ForkState& f, const std::string& instance) {
+  std::vector<int> failed;
+  for (auto it = f.spares.begin(); it != f.spares.end();) {
+    if (!IEquals(it->instance, instance)) {
+      ++it;
+      continue;
+    }
+    Target t = std::move(*it);
+    it = f.spares.erase(it);
+    if (StartBranch(f, t, failed)) return true;
+  }
+  return false;
 }
 
 void Forwarder::ArmTimerC(ForkState& f) {
@@ -171,6 +205,13 @@ void Forwarder::OnResponse(uint64_t fork_id, size_t index, sip::MessagePtr r) {
   } else {
     b.final_response = std::move(r);
     if (status >= 600) CancelPending(f);
+    // RFC 5626 §7: that flow of the instance failed (or timed out): its
+    // next one, if it has one. Any other answer is the device's own.
+    bool flow_failed = status == 408 || status == 430 || status == 503;
+    if (flow_failed && !b.instance.empty() && !f.answered && !f.cancelled) {
+      std::string instance = b.instance;  // `b` moves when a branch is added
+      StartSpare(f, instance);
+    }
   }
   MaybeFinish(f);
 }
@@ -206,6 +247,8 @@ void Forwarder::MaybeFinish(ForkState& f) {
         }
       }
       if (s == 503) resp->SetStatus(500, "Server Internal Error");  // §16.7 step 6
+      // RFC 5626 §11.5: a flow failure is for this hop; upstream the device is unavailable.
+      if (s == 430) resp->SetStatus(480, "Temporarily Unavailable");
       SendUpstream(f, std::move(resp));
     }
     f.answered = true;
@@ -216,7 +259,7 @@ void Forwarder::MaybeFinish(ForkState& f) {
 bool Forwarder::ResumeUnreachable(ForkState& f, const std::vector<int>& statuses) {
   if (!f.resume_when_unreachable || f.answered || statuses.empty()) return false;
   for (int s : statuses) {
-    if (s != 408 && s != 480 && s != 503) return false;
+    if (s != 408 && s != 430 && s != 480 && s != 503) return false;
   }
   RequestContextPtr ctx = std::move(f.ctx);
   if (ctx->txn.valid()) host_.ClearCancelled(ctx->txn);

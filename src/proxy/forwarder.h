@@ -37,8 +37,10 @@ class Forwarder {
   Forwarder(ProcessorHost& host, size_t shard);
   ~Forwarder();
 
-  // Forwards ctx's request to `targets` (each becomes a branch). Answers
-  // the request itself when no branch could be started.
+  // Forwards ctx's request to `targets` (each becomes a branch, but only
+  // the first of those with one +sip.instance: RFC 5626 §7 — the others
+  // wait, in order, to replace it if it fails with 408, 430 or 503).
+  // Answers the request itself when no branch could be started.
   void Fork(RequestContextPtr ctx, std::vector<Target> targets, const ForwardOptions& opts);
 
   // Forwards statelessly, as §16.11 allows for what has no transaction of
@@ -53,6 +55,7 @@ class Forwarder {
     transaction::ClientTxnId txn;
     int status = 0;  // highest seen; final when >= 200
     sip::MessagePtr final_response;
+    std::string instance;  // the target's +sip.instance, if any
   };
   struct ForkState {
     uint64_t id = 0;
@@ -65,10 +68,20 @@ class Forwarder {
     std::chrono::seconds timer_c_length{180};
     bool resume_when_unreachable = false;
     std::function<void(const RequestContext&, int)> on_final;
+    // Other flows of an instance a branch already goes to, best first.
+    std::vector<Target> spares;
+    ForwardOptions opts;  // for the branches started later (no on_final)
+    std::string loop_tag;
   };
 
   sip::MessagePtr BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
                                      const std::string& loop_tag, bool* too_big);
+  // Starts a branch to `t`; false (with the status it stands for in
+  // `failed`) when it could not be sent.
+  bool StartBranch(ForkState& f, const Target& t, std::vector<int>& failed);
+  // Replaces a failed branch to `instance` by its next spare flow; true if
+  // one started.
+  bool StartSpare(ForkState& f, const std::string& instance);
   void OnResponse(uint64_t fork_id, size_t branch, sip::MessagePtr response);
   void SendUpstream(ForkState& f, sip::MessagePtr response);
   void CancelPending(ForkState& f);

@@ -15,10 +15,10 @@ namespace {
 
 using sip::testing::Crlf;
 
-// Sends every request it sees to the configured targets.
+// Sends every request it sees to the targets the test sets.
 class ForkTo : public Processor {
  public:
-  ForkTo(Forwarder& f, std::vector<Target> t) : f_(f), t_(std::move(t)) {}
+  ForkTo(Forwarder& f, const std::vector<Target>& t) : f_(f), t_(t) {}
   std::string_view name() const override { return "fork-to"; }
   Verdict Process(RequestContextPtr& ctx, ProcessorHost&) override {
     ForwardOptions o;
@@ -29,7 +29,7 @@ class ForkTo : public Processor {
 
  private:
   Forwarder& f_;
-  std::vector<Target> t_;
+  const std::vector<Target>& t_;
 };
 
 Target T(const char* ip) {
@@ -48,7 +48,7 @@ class ForwarderTest : public ::testing::Test {
     cc.addresses = {*transport::SocketAddress::Parse("192.0.2.10", 5060)};
     core_ = std::make_unique<Core>(cc, caps_, timers_, sender_);
     fwd_ = std::make_unique<Forwarder>(*core_, 0);
-    core_->AddProcessor(std::make_unique<ForkTo>(*fwd_, std::vector<Target>{T("10.0.0.1"), T("10.0.0.2")}));
+    core_->AddProcessor(std::make_unique<ForkTo>(*fwd_, targets_));
     upstream_.protocol = transport::Protocol::kUdp;
     upstream_.remote = *transport::SocketAddress::Parse("192.0.2.1", 5060);
   }
@@ -84,6 +84,7 @@ class ForwarderTest : public ::testing::Test {
     Receive(r->Serialize(), From(ip));
   }
 
+  std::vector<Target> targets_{T("10.0.0.1"), T("10.0.0.2")};
   sip::Capabilities caps_;
   testing::ManualTimers timers_;
   testing::FakeSender sender_{&timers_};
@@ -196,6 +197,59 @@ TEST_F(ForwarderTest, TimedOutBranchesGive408) {
   auto up = SentTo("192.0.2.1", "response");
   ASSERT_FALSE(up.empty());
   EXPECT_EQ(up.back()->status(), 408);
+  EXPECT_EQ(fwd_->active(), 0u);
+}
+
+// RFC 5626 §7: one flow per instance at a time. Two flows of one device
+// (reg-id 1 and 2) and another device: the request goes to the first flow
+// and the other device; when that flow fails (430, 408 or 503) the next
+// flow of the device takes its place; any other answer is the device's.
+TEST_F(ForwarderTest, OneFlowPerInstanceAndTheNextWhenItFails) {
+  const std::string phone = "<urn:uuid:00000000-0000-1000-8000-00000000000a>";
+  targets_ = {T("10.0.0.1"), T("10.0.0.2"), T("10.0.0.3")};
+  targets_[0].instance = phone;
+  targets_[1].instance = "<URN:UUID:00000000-0000-1000-8000-00000000000A>";  // the same, compared case-insensitively
+  Receive(Request("MESSAGE", "z9hG4bKup5"), upstream_);
+  auto a = SentTo("10.0.0.1", "MESSAGE");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(SentTo("10.0.0.2", "MESSAGE").empty());
+  auto c = SentTo("10.0.0.3", "MESSAGE");
+  ASSERT_EQ(c.size(), 1u);
+  Answer(*a[0], 430, "10.0.0.1");
+  auto b = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(b.size(), 1u);  // the phone's other flow
+  Answer(*c[0], 404, "10.0.0.3");
+  EXPECT_TRUE(SentTo("192.0.2.1", "response").empty());  // the phone's second flow is pending
+  Answer(*b[0], 200, "10.0.0.2");
+  auto up = SentTo("192.0.2.1", "response");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0]->status(), 200);
+  EXPECT_EQ(fwd_->active(), 0u);
+
+  // A device's own answer is final: its other flow is not tried.
+  Receive(Request("MESSAGE", "z9hG4bKup6"), upstream_);
+  auto a2 = SentTo("10.0.0.1", "MESSAGE");
+  auto c2 = SentTo("10.0.0.3", "MESSAGE");
+  ASSERT_EQ(a2.size(), 2u);
+  ASSERT_EQ(c2.size(), 2u);
+  Answer(*a2[1], 486, "10.0.0.1");
+  Answer(*c2[1], 486, "10.0.0.3");
+  EXPECT_EQ(SentTo("10.0.0.2", "MESSAGE").size(), 1u);  // no new one
+  up = SentTo("192.0.2.1", "response");
+  EXPECT_EQ(up.back()->status(), 486);
+
+  // Every flow failed: a 430 never goes upstream (480 instead).
+  targets_ = {T("10.0.0.1"), T("10.0.0.2")};
+  targets_[0].instance = targets_[1].instance = phone;
+  Receive(Request("MESSAGE", "z9hG4bKup7"), upstream_);
+  auto a3 = SentTo("10.0.0.1", "MESSAGE");
+  ASSERT_EQ(a3.size(), 3u);
+  Answer(*a3[2], 430, "10.0.0.1");
+  auto b3 = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(b3.size(), 2u);
+  Answer(*b3[1], 430, "10.0.0.2");
+  up = SentTo("192.0.2.1", "response");
+  EXPECT_EQ(up.back()->status(), 480);
   EXPECT_EQ(fwd_->active(), 0u);
 }
 
