@@ -88,7 +88,7 @@ void Registration::SendRegister(uint32_t expires) {
   auto req = core_.NewRequest("REGISTER", "sip:" + aor.domain, "<" + aor.Uri() + ">", from_tag_, call_id_, ++cseq_);
   req->AddHeader(sip::HeaderId::kContact, ContactHeader(expires));
   req->AddHeader(sip::HeaderId::kExpires, std::to_string(expires));
-  req->AddHeader(sip::HeaderId::kSupported, "path, outbound");
+  req->AddHeader(sip::HeaderId::kSupported, "path, outbound, gruu");
   request_ = core_.Send(std::move(req), [this](const Outcome& o, const sip::Message& resp, const sip::Message& sent) {
     request_ = 0;
     OnFinal(o, resp, sent);
@@ -137,6 +137,8 @@ void Registration::OnFinal(const Outcome& o, const sip::Message& response, const
     if (same && !found) {
       found = true;
       if (auto ex = c.params.Get("expires")) granted = static_cast<uint32_t>(ParseUint(*ex, UINT32_MAX).value_or(0));
+      // RFC 5627 §5.1: this device's own address, for others to reach it.
+      if (auto g = c.params.GetUnquoted("pub-gruu")) e.gruu = std::move(*g);
     }
   }
   if (granted == 0) {

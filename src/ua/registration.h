@@ -36,6 +36,7 @@ struct RegistrationEvent {
   Outcome outcome;                     // of the REGISTER that caused this
   uint32_t expires = 0;                // granted (kRegistered)
   std::vector<std::string> contacts;   // every binding the registrar returned
+  std::string gruu;                    // our public GRUU (RFC 5627), when the registrar gave one
   std::chrono::seconds retry_in{0};    // kRetrying
   std::string note;                    // e.g. "flow failed"
 };

@@ -105,12 +105,14 @@ TEST_F(RegistrationTest, IntervalTooBriefRetriesWithMinExpires) {
 
 TEST_F(RegistrationTest, ExpiresOfOurContactWinsOverOthers) {
   reg->Start();
+  ASSERT_NE(h.Last()->Value(sip::HeaderId::kSupported).find("gruu"), std::string_view::npos);
   h.AnswerLast(200,
-               "Contact: <sip:alice@198.51.100.7:5060>;expires=3600\n"
-               "Contact: <sip:alice@192.0.2.10:5060>;expires=300\n");
+               "Contact: <sip:alice@198.51.100.7:5060>;expires=3600;pub-gruu=\"sip:alice@example.com;gr=other\"\n"
+               "Contact: <sip:alice@192.0.2.10:5060>;expires=300;pub-gruu=\"sip:alice@example.com;gr=ours\"\n");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].expires, 300u);
   EXPECT_EQ(events[0].contacts.size(), 2u);
+  EXPECT_EQ(events[0].gruu, "sip:alice@example.com;gr=ours");  // RFC 5627: our binding's GRUU
 }
 
 TEST_F(RegistrationTest, NoAnswerIsUnreachable) {

@@ -50,6 +50,7 @@ struct ToJsonVisitor {
     if (e.outcome.status) j["response"] = OutcomeJson(e.outcome);
     if (e.expires) j["expires"] = e.expires;
     if (!e.contacts.empty()) j["contacts"] = e.contacts;
+    if (!e.gruu.empty()) j["gruu"] = e.gruu;
     if (e.retry_in.count()) j["retry_in"] = e.retry_in.count();
     if (!e.note.empty()) j["note"] = e.note;
     return j;
@@ -118,7 +119,8 @@ struct ToTextVisitor {
     switch (e.state) {
       case ua::RegistrationEvent::State::kRegistered:
         return "registered (expires in " + std::to_string(e.expires) + "s, " + std::to_string(e.contacts.size()) +
-               " binding" + (e.contacts.size() == 1 ? "" : "s") + ")";
+               " binding" + (e.contacts.size() == 1 ? "" : "s") + ")" +
+               (e.gruu.empty() ? "" : "; this device: " + e.gruu);
       case ua::RegistrationEvent::State::kUnregistered: return "unregistered";
       case ua::RegistrationEvent::State::kFailed: return "registration failed: " + e.outcome.Describe();
       case ua::RegistrationEvent::State::kRetrying:

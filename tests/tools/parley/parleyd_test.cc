@@ -105,12 +105,14 @@ TEST_F(ParleydTest, TwoClientsExchangeMessages) {
   EXPECT_EQ(unknown.status, 7) << unknown.out << unknown.err;
 
   // A GRUU (RFC 5627) names alice's one device: her client registered its
-  // instance id, so the public GRUU made of it reaches that client.
+  // instance id and reported the public GRUU the registrar made of it.
   std::ifstream id_file(alice.dir() / "home" / ".config" / "parley" / "instance-id");
   std::string instance;
   ASSERT_TRUE(std::getline(id_file, instance));
   ASSERT_TRUE(instance.starts_with("urn:uuid:")) << instance;
-  auto r3 = bob.Run({"send", "sip:alice@example.com;gr=" + instance, "to your device"});
+  const std::string gruu = "sip:alice@example.com;gr=" + instance;
+  EXPECT_NE(a.out().find("\"gruu\":\"" + gruu + "\""), std::string::npos) << a.out();
+  auto r3 = bob.Run({"send", gruu, "to your device"});
   EXPECT_EQ(r3.status, 0) << r3.out << r3.err;
   EXPECT_TRUE(a.WaitForOutput("to your device", 5000ms)) << a.out();
   // A device alice never registered: not delivered to her others (480).
