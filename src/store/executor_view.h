@@ -79,6 +79,9 @@ class ExecutorStore final : public Store {
   Result<std::vector<Binding>> LoadBindings() override {
     return Do<std::vector<Binding>>([&] { return inner_->LoadBindings(); });
   }
+  Result<std::vector<Binding>> LoadBindingsOf(const std::string& aor) override {
+    return Do<std::vector<Binding>>([&] { return inner_->LoadBindingsOf(aor); });
+  }
   Result<size_t> DeleteExpiredBindings(int64_t now) override {
     return DoWrite<size_t>([&] { return inner_->DeleteExpiredBindings(now); });
   }

@@ -55,6 +55,8 @@ const std::string kUpsertBinding =
 const std::string kDeleteBinding = "DELETE FROM bindings WHERE aor = $1 AND contact_uri = $2";
 const std::string kDeleteBindings = "DELETE FROM bindings WHERE aor = $1";
 const std::string kLoadBindings = "SELECT " + kBindingColumns + " FROM bindings ORDER BY aor, contact_uri";
+const std::string kLoadBindingsOf =
+    "SELECT " + kBindingColumns + " FROM bindings WHERE aor = $1 ORDER BY contact_uri";
 const std::string kDeleteExpired = "DELETE FROM bindings WHERE expires_at <= $1";
 
 // One statement, so the mode and the entries come from one snapshot.
@@ -475,10 +477,17 @@ Result<void> SqlStore::DeleteBindings(const std::string& aor) {
   });
 }
 
-Result<std::vector<Binding>> SqlStore::LoadBindings() {
+Result<std::vector<Binding>> SqlStore::LoadBindings() { return SelectBindings(kLoadBindings, {}); }
+
+Result<std::vector<Binding>> SqlStore::LoadBindingsOf(const std::string& aor) {
+  const SqlParam key[] = {std::string_view(aor)};
+  return SelectBindings(kLoadBindingsOf, key);
+}
+
+Result<std::vector<Binding>> SqlStore::SelectBindings(const std::string& sql, std::span<const SqlParam> params) {
   return Guarded<std::vector<Binding>>(Mode::kSingle, [&]() -> Result<std::vector<Binding>> {
     SqlRows rows;
-    if (auto r = Run(kLoadBindings, {}, &rows); !r.ok()) return r.take_error();
+    if (auto r = RunSpan(sql, params, &rows); !r.ok()) return r.take_error();
     std::vector<Binding> out(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
       Binding& b = out[i];

@@ -43,6 +43,7 @@ class SqlStore final : public Store {
   Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) override;
   Result<void> DeleteBindings(const std::string& aor) override;
   Result<std::vector<Binding>> LoadBindings() override;
+  Result<std::vector<Binding>> LoadBindingsOf(const std::string& aor) override;
   Result<size_t> DeleteExpiredBindings(int64_t now) override;
 
   Result<UserPolicy> GetPolicy(const std::string& aor) override;
@@ -127,6 +128,7 @@ class SqlStore final : public Store {
   // when it inserted nothing.
   Result<int64_t> InsertId(const std::string& insert, const std::string& insert_returning,
                            std::initializer_list<SqlParam> params);
+  Result<std::vector<Binding>> SelectBindings(const std::string& sql, std::span<const SqlParam> params);
   Result<void> EnsureDomain(const std::string& domain);
   Result<void> RequireUser(const std::string& aor);
   Result<void> LockChanges();

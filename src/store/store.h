@@ -281,6 +281,7 @@ class Store {
   virtual Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) = 0;
   virtual Result<void> DeleteBindings(const std::string& aor) = 0;
   virtual Result<std::vector<Binding>> LoadBindings() = 0;      // every stored binding
+  virtual Result<std::vector<Binding>> LoadBindingsOf(const std::string& aor) = 0;  // one AOR's
   virtual Result<size_t> DeleteExpiredBindings(int64_t now) = 0;
 
   // Reception policy; every change appends a Change{kind "policy"}.

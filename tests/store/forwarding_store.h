@@ -35,6 +35,9 @@ class ForwardingStore : public store::Store {
   }
   Result<void> DeleteBindings(const std::string& aor) override { return inner_->DeleteBindings(aor); }
   Result<std::vector<store::Binding>> LoadBindings() override { return inner_->LoadBindings(); }
+  Result<std::vector<store::Binding>> LoadBindingsOf(const std::string& aor) override {
+    return inner_->LoadBindingsOf(aor);
+  }
   Result<size_t> DeleteExpiredBindings(int64_t now) override { return inner_->DeleteExpiredBindings(now); }
   Result<store::UserPolicy> GetPolicy(const std::string& aor) override { return inner_->GetPolicy(aor); }
   Result<void> SetPolicyMode(const std::string& aor, store::BlockMode m) override {

@@ -269,6 +269,13 @@ TEST_P(StoreTest, Bindings) {
   EXPECT_EQ(g.user_agent, a1.user_agent);
   EXPECT_EQ(g.updated_at, a1.updated_at);
   EXPECT_EQ((*all)[1].q, -1.0);
+  auto alice = store_->LoadBindingsOf("alice@example.com");
+  ASSERT_TRUE(alice.ok());
+  ASSERT_EQ(alice->size(), 2u);
+  EXPECT_EQ((*alice)[0].contact_uri, a1.contact_uri);
+  EXPECT_EQ((*alice)[0].first_cseq, a1.first_cseq);
+  EXPECT_EQ(store_->LoadBindingsOf("bob@example.com")->size(), 1u);
+  EXPECT_TRUE(store_->LoadBindingsOf("carol@example.com")->empty());
 
   // Same key: replaced, not added.
   a1.expires_at = 5000;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "auth/digest.h"
+#include "common/timer.h"
 #include "store/executor.h"
 #include "store/pg_cluster.h"
 #include "store/store.h"
@@ -150,6 +151,45 @@ TEST_F(ParleyctlTest, UserAddListDelete) {
   auto changes = OpenStore()->ChangesSince(0, 100);
   ASSERT_TRUE(changes.ok());
   EXPECT_EQ(changes->size(), 6u);  // 2 domains, 3 user adds, 1 delete
+}
+
+// user show: where the user is registered, as the server stored it.
+TEST_F(ParleyctlTest, UserShowListsRegistrations) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"user", "show", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "alice@example.com: 0 registration(s)\n");
+  {
+    auto s = OpenStore();
+    store::Binding phone;
+    phone.aor = "alice@example.com";
+    phone.contact_uri = "sip:alice@192.0.2.7:5062;transport=tcp;ob";
+    phone.instance = "<urn:uuid:00000000-0000-1000-8000-00000000000a>";
+    phone.reg_id = "1";
+    phone.q = 0.5;
+    phone.expires_at = parley::UnixNow() + 600;
+    phone.call_id = "c1";
+    phone.cseq = 2;
+    phone.source = "tcp:192.0.2.7:50412";
+    phone.user_agent = "Phone\x1b[2J/1.0";
+    ASSERT_TRUE(s->UpsertBinding(phone).ok());
+    store::Binding old = phone;
+    old.contact_uri = "sip:alice@192.0.2.8";
+    old.instance.clear();
+    old.expires_at = 10;  // expired: not shown
+    ASSERT_TRUE(s->UpsertBinding(old).ok());
+  }
+  r = Dd({"user", "show", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("alice@example.com: 1 registration(s)\n")) << r.out;
+  EXPECT_NE(r.out.find("sip:alice@192.0.2.7:5062;transport=tcp;ob\texpires in 6"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\tq 0.5\tfrom tcp:192.0.2.7:50412\tinstance <urn:uuid:00000000-0000-1000-8000-00000000000a>"
+                       "\treg-id 1\tgruu sip:alice@example.com;gr=urn:uuid:00000000-0000-1000-8000-00000000000a"
+                       "\tua \"Phone?[2J/1.0\"\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("192.0.2.8"), std::string::npos) << r.out;
+  EXPECT_EQ(Dd({"user", "show", "nobody@example.com"}).code, 1);
 }
 
 TEST_F(ParleyctlTest, PasswordSourcesAndSecrecy) {

@@ -13,6 +13,7 @@
 #include "auth/digest.h"
 #include "store/errors.h"
 #include "common/strings.h"
+#include "registrar/gruu.h"
 #include "store/names.h"
 #include "tools/parleyctl/csv.h"
 
@@ -101,6 +102,32 @@ int UserList(store::Store& s, const std::string& domain, Output o) {
   auto users = s.ListUsers(d);
   if (!users.ok()) return FailStore(o, users.error());
   for (const auto& u : *users) o.out << u.aor << (u.enabled ? "" : "\tdisabled") << "\n";
+  return kExitOk;
+}
+
+int UserShow(store::Store& s, const std::string& aor, int64_t now, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  auto user = s.GetUser(*a);
+  if (!user.ok()) return FailStore(o, user.error());
+  if (!user->has_value()) return Fail(o, kExitFailure, "no such user " + *a);
+  auto bindings = s.LoadBindingsOf(*a);
+  if (!bindings.ok()) return FailStore(o, bindings.error());
+  size_t live = 0;
+  for (const auto& b : *bindings) live += b.expires_at > now ? 1 : 0;
+  o.out << *a << ((*user)->enabled ? "" : " (disabled)") << ": " << live << " registration(s)\n";
+  for (const auto& b : *bindings) {
+    if (b.expires_at <= now) continue;  // gone; the server deletes it
+    o.out << Printable(b.contact_uri) << "\texpires in " << b.expires_at - now << " s";
+    if (b.q >= 0) o.out << "\tq " << b.q;
+    o.out << "\tfrom " << Printable(b.source);
+    if (!b.instance.empty()) o.out << "\tinstance " << Printable(b.instance);
+    if (!b.reg_id.empty()) o.out << "\treg-id " << Printable(b.reg_id);
+    if (registrar::GruuInstance(b.instance)) o.out << "\tgruu " << registrar::PublicGruu(b.aor, b.instance);
+    if (!b.path.empty()) o.out << "\tpath " << Printable(b.path);
+    if (!b.user_agent.empty()) o.out << "\tua \"" << Printable(b.user_agent) << "\"";
+    o.out << "\n";
+  }
   return kExitOk;
 }
 

@@ -35,6 +35,9 @@ store::UserRecord MakeUser(const std::string& normalized_aor, const std::string&
 int UserAdd(store::Store& s, const std::string& aor, const std::string& password, Output o);
 int UserDel(store::Store& s, const std::string& aor, Output o);
 int UserList(store::Store& s, const std::string& domain, Output o);
+// The user's registrations as last stored (a refresh reaches the store
+// within a moment), with their public GRUUs; `now` in unix seconds.
+int UserShow(store::Store& s, const std::string& aor, int64_t now, Output o);
 // `path` "-" reads stdin. All or nothing unless `skip_bad`, which imports
 // the good lines (the exit code still reports the bad ones).
 int UserImport(store::Store& s, const std::string& path, bool skip_bad, Output o);

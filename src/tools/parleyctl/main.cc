@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/timer.h"
 #include "store/names.h"
 #include "store/store.h"
 #include "tools/parleyctl/commands.h"
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
   user_del->add_option("aor", aor, "user@domain")->required();
   auto* user_list = user->add_subcommand("list", "list users");
   user_list->add_option("--domain", domain, "only this domain");
+  auto* user_show = user->add_subcommand("show", "a user's registrations: contact, expiry, source, device (GRUU)");
+  user_show->add_option("aor", aor, "user@domain")->required();
   auto* user_import = user->add_subcommand("import", "add or update users from a CSV file of aor,password lines");
   user_import->add_option("file", file, "the CSV file (- for stdin)")->required();
   user_import->add_flag("--skip-bad", skip_bad, "import the good lines even if some are bad");
@@ -209,7 +212,7 @@ int main(int argc, char** argv) {
     if (!GetPassword(password, pw->count() > 0, password_stdin, &secret, &why)) return Usage(why);
   }
 
-  const bool read_only = user_list->parsed() || dom_list->parsed() || pol_show->parsed() || tok_list->parsed() ||
+  const bool read_only = user_list->parsed() || user_show->parsed() || dom_list->parsed() || pol_show->parsed() || tok_list->parsed() ||
                          msgs_list->parsed() || rule_list->parsed() || grp_list->parsed() || grp_show->parsed();
   if (store_url.empty()) {
     if (data_dir.empty()) data_dir = kDefaultDataDir;
@@ -236,6 +239,7 @@ int main(int argc, char** argv) {
   if (user_add->parsed()) return ctl::UserAdd(s, aor, secret, o);
   if (user_del->parsed()) return ctl::UserDel(s, aor, o);
   if (user_list->parsed()) return ctl::UserList(s, domain, o);
+  if (user_show->parsed()) return ctl::UserShow(s, aor, parley::UnixNow(), o);
   if (user_import->parsed()) return ctl::UserImport(s, file, skip_bad, o);
   if (dom_add->parsed()) return ctl::DomainAdd(s, domain, o);
   if (dom_del->parsed()) return ctl::DomainDel(s, domain, o);
