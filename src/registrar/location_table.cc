@@ -53,13 +53,17 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
   // §10.3 step 7: a binding with the same Call-ID and a CSeq not below the
   // request's refuses the whole update.
   auto stale = [&](const Contact& c) { return c.record.call_id == op.call_id && op.cseq <= c.record.cseq; };
+  // Each contact's binding key, made once for the checks and the update.
+  std::vector<std::string> keys;
+  keys.reserve(op.contacts.size());
+  for (const auto& u : op.contacts) keys.push_back(KeyOf(u.uri, u.instance, u.reg_id));
   if (op.remove_all) {
     for (const auto& [key, c] : existing) {
       if (stale(c)) return Error(400, "out of order");
     }
   } else {
-    for (const auto& u : op.contacts) {
-      auto it = existing.find(KeyOf(u.uri, u.instance, u.reg_id));
+    for (const auto& key : keys) {
+      auto it = existing.find(key);
       if (it != existing.end() && stale(it->second)) return Error(400, "out of order");
     }
   }
@@ -67,17 +71,15 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
     // What the AOR would hold afterwards; refreshes and removals always pass.
     size_t count = existing.size();
     bool grows = false;
-    std::vector<std::string> keys;
-    for (const auto& u : op.contacts) {
-      std::string key = KeyOf(u.uri, u.instance, u.reg_id);
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;  // named twice
-      bool present = existing.count(key) != 0;
-      if (u.expires == 0 && present) --count;
-      if (u.expires != 0 && !present) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto here = keys.begin() + static_cast<ptrdiff_t>(i);
+      if (std::find(keys.begin(), here, *here) != here) continue;  // named twice
+      bool present = existing.count(keys[i]) != 0;
+      if (op.contacts[i].expires == 0 && present) --count;
+      if (op.contacts[i].expires != 0 && !present) {
         ++count;
         grows = true;
       }
-      keys.push_back(std::move(key));
     }
     if (grows && count > op.max_contacts) return Error(403, "too many contacts");
   }
@@ -90,8 +92,9 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
     }
     contacts.clear();
   } else {
-    for (const auto& u : op.contacts) {
-      std::string key = KeyOf(u.uri, u.instance, u.reg_id);
+    for (size_t i = 0; i < op.contacts.size(); ++i) {
+      const ContactUpdate& u = op.contacts[i];
+      const std::string& key = keys[i];
       auto it = contacts.find(key);
       if (u.expires == 0) {
         if (it != contacts.end()) {
