@@ -1,5 +1,7 @@
 #include "registrar/temp_gruu_processor.h"
 
+#include "registrar/registrar.h"
+
 namespace parley::registrar {
 
 namespace {
@@ -14,10 +16,10 @@ class TempGruuProcessor : public proxy::Processor {
     if (!ctx.local_domain) return proxy::Verdict::kContinue;
     const sip::Uri* ruri = ctx.request->request_uri();
     if (ruri == nullptr || !ruri->user.starts_with(GruuCodec::kUserPrefix)) return proxy::Verdict::kContinue;
-    auto g = codec_.OpenUri(*ruri);
-    if (!g || !GruuInstance(g->instance)) return proxy::Verdict::kContinue;
-    ctx.temp_gruu = g->call_id_hash;
-    ctx.request->SetRequestUri(PublicGruu(g->aor, g->instance));
+    auto g = GruuLookup(*ruri, &codec_);
+    if (!g || !g->second.call_id_hash) return proxy::Verdict::kContinue;  // not one we minted
+    ctx.temp_gruu = g->second.call_id_hash;
+    ctx.request->SetRequestUri(PublicGruu(g->first, g->second.instance));
     return proxy::Verdict::kContinue;
   }
 
