@@ -61,6 +61,12 @@ class ExecutorStore final : public Store {
   Result<size_t> ImportUsers(const std::vector<UserRecord>& users) override {
     return DoWrite<size_t>([&] { return inner_->ImportUsers(users); });
   }
+  Result<size_t> CountUsers() override {
+    return Do<size_t>([&] { return inner_->CountUsers(); });
+  }
+  Result<std::vector<UserRecord>> UsersAfter(const std::string& after, size_t limit) override {
+    return Do<std::vector<UserRecord>>([&] { return inner_->UsersAfter(after, limit); });
+  }
   Result<int64_t> LatestChange() override {
     return Do<int64_t>([&] { return inner_->LatestChange(); });
   }
@@ -96,6 +102,9 @@ class ExecutorStore final : public Store {
   }
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override {
     return DoWrite<bool>([&] { return inner_->RemovePolicyEntry(aor, pattern); });
+  }
+  Result<std::vector<std::string>> AorsWithPolicyEntries() override {
+    return Do<std::vector<std::string>>([&] { return inner_->AorsWithPolicyEntries(); });
   }
   Result<void> UpsertPublication(const Publication& p) override {
     return Do<void>([&] { return inner_->UpsertPublication(p); });

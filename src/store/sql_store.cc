@@ -34,6 +34,11 @@ const std::string kDeleteUser = "DELETE FROM users WHERE aor = $1";
 const std::string kGetUser = "SELECT " + kUserColumns +
                              ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0)"
                              " FROM users WHERE aor = $1";
+const std::string kCountUsers = "SELECT COUNT(*) FROM users";
+const std::string kUsersAfter = "SELECT " + kUserColumns +
+                                ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0)"
+                                " FROM users WHERE aor > $1 ORDER BY aor LIMIT $2";
+const std::string kAorsWithPolicyEntries = "SELECT DISTINCT aor FROM policy_entries";
 const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY aor";
 const std::string kListDomainUsers = "SELECT " + kUserColumns + " FROM users WHERE domain = $1 ORDER BY aor";
 
@@ -392,6 +397,29 @@ Result<std::vector<UserRecord>> SqlStore::ListUsers(const std::string& domain) {
   });
 }
 
+Result<size_t> SqlStore::CountUsers() {
+  return Guarded<size_t>(Mode::kSingle, [&]() -> Result<size_t> {
+    SqlRows rows;
+    if (auto r = Run(kCountUsers, {}, &rows); !r.ok()) return r.take_error();
+    return rows.empty() ? size_t{0} : static_cast<size_t>(ToInt(rows.at(0, 0)));
+  });
+}
+
+Result<std::vector<UserRecord>> SqlStore::UsersAfter(const std::string& after, size_t limit) {
+  return Guarded<std::vector<UserRecord>>(Mode::kSingle, [&]() -> Result<std::vector<UserRecord>> {
+    std::vector<UserRecord> out;
+    if (limit == 0) return out;
+    SqlRows rows;
+    if (auto r = Run(kUsersAfter, {after, LimitParam(limit)}, &rows); !r.ok()) return r.take_error();
+    out.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      out.push_back(UserFromRow(rows, i));
+      out.back().history = ToInt(rows.at(i, 6)) != 0;
+    }
+    return out;
+  });
+}
+
 Result<size_t> SqlStore::ImportUsers(const std::vector<UserRecord>& users) {
   return Guarded<size_t>(Mode::kFeed, [&]() -> Result<size_t> {
     // Validate everything first; a later record for the same AOR wins, as
@@ -515,6 +543,17 @@ Result<size_t> SqlStore::DeleteExpiredBindings(int64_t now) {
     auto n = Run(kDeleteExpired, {now});
     if (!n.ok()) return n.take_error();
     return static_cast<size_t>(*n);
+  });
+}
+
+Result<std::vector<std::string>> SqlStore::AorsWithPolicyEntries() {
+  return Guarded<std::vector<std::string>>(Mode::kSingle, [&]() -> Result<std::vector<std::string>> {
+    SqlRows rows;
+    if (auto r = Run(kAorsWithPolicyEntries, {}, &rows); !r.ok()) return r.take_error();
+    std::vector<std::string> out;
+    out.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.at(i, 0));
+    return out;
   });
 }
 

@@ -35,6 +35,8 @@ class SqlStore final : public Store {
   Result<std::optional<UserRecord>> GetUser(const std::string& aor) override;
   Result<std::vector<UserRecord>> ListUsers(const std::string& domain) override;
   Result<size_t> ImportUsers(const std::vector<UserRecord>& users) override;
+  Result<size_t> CountUsers() override;
+  Result<std::vector<UserRecord>> UsersAfter(const std::string& after, size_t limit) override;
 
   Result<int64_t> LatestChange() override;
   Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit) override;
@@ -50,6 +52,7 @@ class SqlStore final : public Store {
   Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) override;
   Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) override;
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) override;
+  Result<std::vector<std::string>> AorsWithPolicyEntries() override;
 
   Result<void> UpsertPublication(const Publication& p) override;
   Result<bool> DeletePublication(const std::string& etag) override;

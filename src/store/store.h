@@ -271,6 +271,10 @@ class Store {
   virtual Result<std::vector<UserRecord>> ListUsers(const std::string& domain = "") = 0;
   // Many users in one transaction (parleyctl user import).
   virtual Result<size_t> ImportUsers(const std::vector<UserRecord>& users) = 0;
+  virtual Result<size_t> CountUsers() = 0;
+  // Up to `limit` users whose AOR sorts after `after`, in AOR order, with
+  // their history setting (as GetUser): pages of the whole directory.
+  virtual Result<std::vector<UserRecord>> UsersAfter(const std::string& after, size_t limit) = 0;
 
   // Change feed.
   virtual Result<int64_t> LatestChange() = 0;
@@ -289,6 +293,9 @@ class Store {
   virtual Result<void> SetPolicyMode(const std::string& aor, BlockMode mode) = 0;
   virtual Result<void> SetPolicyEntry(const std::string& aor, const PolicyEntry& e) = 0;  // replaces same pattern
   virtual Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& pattern) = 0;
+  // The AORs with at least one policy entry (a policy without entries
+  // allows everyone, whatever its mode).
+  virtual Result<std::vector<std::string>> AorsWithPolicyEntries() = 0;
 
   // Publications (RFC 3903), keyed by etag.
   virtual Result<void> UpsertPublication(const Publication& p) = 0;

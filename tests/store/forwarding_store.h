@@ -25,6 +25,10 @@ class ForwardingStore : public store::Store {
   Result<std::optional<store::UserRecord>> GetUser(const std::string& aor) override { return inner_->GetUser(aor); }
   Result<std::vector<store::UserRecord>> ListUsers(const std::string& d) override { return inner_->ListUsers(d); }
   Result<size_t> ImportUsers(const std::vector<store::UserRecord>& u) override { return inner_->ImportUsers(u); }
+  Result<size_t> CountUsers() override { return inner_->CountUsers(); }
+  Result<std::vector<store::UserRecord>> UsersAfter(const std::string& after, size_t limit) override {
+    return inner_->UsersAfter(after, limit);
+  }
   Result<int64_t> LatestChange() override { return inner_->LatestChange(); }
   Result<std::vector<store::Change>> ChangesSince(int64_t seq, size_t limit) override {
     return inner_->ChangesSince(seq, limit);
@@ -49,6 +53,7 @@ class ForwardingStore : public store::Store {
   Result<bool> RemovePolicyEntry(const std::string& aor, const std::string& p) override {
     return inner_->RemovePolicyEntry(aor, p);
   }
+  Result<std::vector<std::string>> AorsWithPolicyEntries() override { return inner_->AorsWithPolicyEntries(); }
   Result<void> UpsertPublication(const store::Publication& p) override { return inner_->UpsertPublication(p); }
   Result<bool> DeletePublication(const std::string& e) override { return inner_->DeletePublication(e); }
   Result<std::vector<store::Publication>> LoadPublications() override { return inner_->LoadPublications(); }

@@ -125,6 +125,24 @@ TEST_P(StoreTest, UsersAndChangeFeed) {
   EXPECT_EQ((*ex)[1].aor, "bob@example.com");
   EXPECT_TRUE(store_->ListUsers("nowhere.example")->empty());
 
+  // Pages of the whole directory (the server's preload), with the history
+  // setting GetUser gives.
+  EXPECT_EQ(store_->CountUsers().value_or(0), 3u);
+  ASSERT_TRUE(store_->SetHistoryEnabled("carol@other.org", true).ok());
+  auto page = store_->UsersAfter("", 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].aor, "alice@example.com");
+  EXPECT_EQ((*page)[0].ha1_md5, replaced.ha1_md5);
+  EXPECT_FALSE((*page)[0].enabled);
+  EXPECT_EQ((*page)[1].aor, "bob@example.com");
+  page = store_->UsersAfter((*page)[1].aor, 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].aor, "carol@other.org");
+  EXPECT_TRUE((*page)[0].history);
+  EXPECT_TRUE(store_->UsersAfter("carol@other.org", 2)->empty());
+
   EXPECT_TRUE(store_->DeleteUser("bob@example.com").value_or(false));
   EXPECT_FALSE(store_->DeleteUser("bob@example.com").value_or(true));
   EXPECT_FALSE(store_->DeleteUser("not an aor").value_or(true));
@@ -139,7 +157,7 @@ TEST_P(StoreTest, UsersAndChangeFeed) {
   }
   EXPECT_EQ(got_feed, (std::vector<std::string>{"domain example.com", "user alice@example.com", "user bob@example.com",
                                                 "domain other.org", "user carol@other.org", "user alice@example.com",
-                                                "user bob@example.com"}));
+                                                "history carol@other.org", "user bob@example.com"}));
   EXPECT_EQ(store_->LatestChange().value_or(-1), feed.back().seq);
 
   // Paging through the feed.
@@ -149,7 +167,7 @@ TEST_P(StoreTest, UsersAndChangeFeed) {
   ASSERT_EQ(page2->size(), 3u);
   EXPECT_EQ((*page2)[0].seq, feed[3].seq);
   auto page3 = store_->ChangesSince(page2->back().seq, 3);
-  ASSERT_EQ(page3->size(), 1u);
+  ASSERT_EQ(page3->size(), 2u);
   EXPECT_TRUE(store_->ChangesSince(feed.back().seq, 3)->empty());
   EXPECT_TRUE(store_->ChangesSince(0, 0)->empty());
 }
