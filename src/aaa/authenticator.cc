@@ -176,13 +176,15 @@ void Authenticator::OnOwner(std::shared_ptr<Check> check, AaaShard& owner) {
   }
   // `check` stays alive until Resolve returns, whichever loop runs Finish.
   owner.users.Resolve(check->user_aor, [&owner, check, back](UserDirectory::Status st,
-                                                             const store::UserRecord* u) mutable {
+                                                             const UserCredentials* u) mutable {
     Check& c = *check;
-    if (st == UserDirectory::Status::kFound && u->enabled) {
-      c.history = u->history;
-      const std::string& ha1 = c.creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256 : u->ha1_md5;
-      c.outcome = auth::DigestEquals(auth::ExpectedResponse(c.creds, ha1, c.ctx->request->method_text()),
-                                     c.creds.response)
+    if (st == UserDirectory::Status::kFound && u->enabled()) {
+      c.history = u->history();
+      std::string_view ha1 = c.creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256() : u->ha1_md5();
+      // An unusable stored HA1 (empty) matches nothing: a response computed
+      // over an empty HA1 must not pass.
+      c.outcome = !ha1.empty() && auth::DigestEquals(auth::ExpectedResponse(c.creds, ha1, c.ctx->request->method_text()),
+                                                     c.creds.response)
                       ? Outcome::kOk
                       : Outcome::kWrong;
     }

@@ -6,6 +6,13 @@
 
 namespace parley::aaa {
 
+UserCredentials::UserCredentials(const store::UserRecord& u) : enabled_(u.enabled), history_(u.history) {
+  md5_ok_ = u.ha1_md5.size() == md5_.size();
+  if (md5_ok_) u.ha1_md5.copy(md5_.data(), md5_.size());
+  sha256_ok_ = u.ha1_sha256.size() == sha256_.size();
+  if (sha256_ok_) u.ha1_sha256.copy(sha256_.data(), sha256_.size());
+}
+
 // "No such user" is remembered briefly (kNegativeTtl); users are
 // invalidated by the change feed anyway, this only bounds the damage of a
 // missed change.
@@ -28,8 +35,10 @@ void UserDirectory::Sweep() {
   Clock::time_point now = timers_.Now();
   for (auto it = cache_.begin(); it != cache_.end();) {
     const Entry& e = it->second;
+    // Preloaded users stay: a complete directory must hold them all.
     bool idle = !e.loading && e.waiters.empty() &&
-                (e.user ? now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
+                (e.user ? !preloading_ && !complete_ && now - e.used_at >= idle_ttl_
+                        : now - e.loaded_at >= kNegativeTtl);
     it = idle ? cache_.erase(it) : std::next(it);
   }
   if (!cache_.empty()) ArmSweep();
@@ -37,6 +46,7 @@ void UserDirectory::Sweep() {
 
 void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
+  if (it == cache_.end() && KnownUnknown(aor)) return done(Status::kUnknown, nullptr);
   if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
   Entry& e = it->second;
   e.used_at = timers_.Now();
@@ -44,8 +54,14 @@ void UserDirectory::Resolve(const std::string& aor, Done done) {
 }
 
 void UserDirectory::Get(const std::string& aor, Done done) {
+  if (!cache_.contains(aor) && KnownUnknown(aor)) {
+    router_.Post(shard_, [done = std::move(done)] { done(Status::kUnknown, nullptr); });
+    return;
+  }
+  // No eviction while preloaded: a complete directory holds every user.
+  size_t capacity = preloading_ || complete_ ? 0 : capacity_;
   Entry& e = FindOrInsertWithin(
-      cache_, aor, capacity_, [](const Entry& x) { return x.used_at; },
+      cache_, aor, capacity, [](const Entry& x) { return x.used_at; },
       [](const Entry& x) { return !x.loading && x.waiters.empty(); });
   e.used_at = timers_.Now();
   ArmSweep();
@@ -89,12 +105,20 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
     return;
   }
   // Copy: a waiter may invalidate the entry.
-  std::optional<store::UserRecord> user = std::move(*r);
+  std::optional<UserCredentials> user;
+  if (*r) user.emplace(**r);
   if (e.invalidated) {
-    cache_.erase(it);
+    cache_.erase(it);  // still in changed_ when preloaded: read again next time
   } else {
-    e.user = user;
-    e.loaded_at = timers_.Now();
+    // While preloading, a page read earlier may still come: it stays
+    // marked, so that page cannot put an older record back.
+    if (complete_) changed_.erase(aor);
+    if (complete_ && !user) {
+      cache_.erase(it);  // a complete directory knows the unknown without an entry
+    } else {
+      e.user = user;
+      e.loaded_at = timers_.Now();
+    }
   }
   for (auto& w : waiters) w(user ? Status::kFound : Status::kUnknown, user ? &*user : nullptr);
 }
@@ -102,10 +126,12 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
 void UserDirectory::Warm(const std::string& aor) {
   auto it = cache_.find(aor);
   if (it != cache_.end() && (it->second.loading || Fresh(it->second))) return;
-  Get(aor, [](Status, const store::UserRecord*) {});
+  if (it == cache_.end() && KnownUnknown(aor)) return;
+  Get(aor, [](Status, const UserCredentials*) {});
 }
 
 void UserDirectory::Invalidate(const std::string& aor) {
+  if (preloading_ || complete_) changed_.insert(aor);
   auto it = cache_.find(aor);
   if (it == cache_.end()) return;
   if (it->second.loading) {
@@ -113,6 +139,32 @@ void UserDirectory::Invalidate(const std::string& aor) {
   } else {
     cache_.erase(it);
   }
+}
+
+void UserDirectory::BeginPreload() {
+  preloading_ = true;
+  complete_ = false;
+}
+
+void UserDirectory::AddPreloaded(std::vector<store::UserRecord> users) {
+  if (!preloading_) return;
+  Clock::time_point now = timers_.Now();
+  for (auto& u : users) {
+    // What the cache has was read later than this page, or is being read.
+    if (cache_.contains(u.aor) || changed_.contains(u.aor)) continue;
+    Entry& e = cache_[std::move(u.aor)];
+    e.user.emplace(u);
+    e.loaded_at = now;
+    e.used_at = now;
+  }
+  if (!cache_.empty()) ArmSweep();
+}
+
+void UserDirectory::EndPreload(bool complete) {
+  if (!preloading_) return;
+  preloading_ = false;
+  complete_ = complete;
+  if (!complete) changed_.clear();
 }
 
 }  // namespace parley::aaa

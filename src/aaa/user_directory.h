@@ -2,12 +2,23 @@
 // The users a shard owns (those whose AOR hashes to it), loaded from the
 // store on first use and cached. Entries (also "no such user") are dropped
 // when the change feed says the user changed. Used on its shard's loop only.
+//
+// Preloaded (BeginPreload, AddPreloaded…, EndPreload(true)) the directory is
+// complete: it holds every user of its shard, none leaves for being idle or
+// beyond the capacity, and a name it does not hold is unknown without a
+// store read — unless the change feed named it since the preload began
+// (a user added or changed since): that one is read on its next use. So a
+// request never waits for the store for its credentials, and probing
+// random names costs no read either.
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/timer.h"
@@ -16,11 +27,33 @@
 
 namespace parley::aaa {
 
+// What a request needs of its user, as the directory keeps it: the digest
+// HA1s (hex, as the store validated them) inline, no heap, so that a
+// directory of every user stays small (about 200 bytes a user with its
+// AOR). An HA1 of another length than its digest's reads as empty (no
+// response matches it).
+class UserCredentials {
+ public:
+  explicit UserCredentials(const store::UserRecord& u);
+  std::string_view ha1_md5() const { return {md5_.data(), md5_ok_ ? md5_.size() : 0}; }
+  std::string_view ha1_sha256() const { return {sha256_.data(), sha256_ok_ ? sha256_.size() : 0}; }
+  bool enabled() const { return enabled_; }
+  bool history() const { return history_; }
+
+ private:
+  std::array<char, 32> md5_{};
+  std::array<char, 64> sha256_{};
+  bool md5_ok_ = false;
+  bool sha256_ok_ = false;
+  bool enabled_ = false;
+  bool history_ = false;
+};
+
 class UserDirectory {
  public:
   enum class Status { kFound, kUnknown, kError };
   // `user` is valid during the call only.
-  using Done = std::function<void(Status status, const store::UserRecord* user)>;
+  using Done = std::function<void(Status status, const UserCredentials* user)>;
 
   // `capacity`: users kept at most (0: no bound); beyond it the least
   // recently used go first. `idle_ttl`: how long a user nobody asked for
@@ -43,6 +76,16 @@ class UserDirectory {
   void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
 
+  // Preloading: from BeginPreload on, changes are remembered (see above);
+  // AddPreloaded keeps the users it is given unless the cache has them or
+  // the change feed named them; EndPreload(true) makes the directory
+  // complete, EndPreload(false) (a failed or skipped preload) leaves it a
+  // cache as before.
+  void BeginPreload();
+  void AddPreloaded(std::vector<store::UserRecord> users);
+  void EndPreload(bool complete);
+  bool complete() const { return complete_; }
+
   size_t cached() const { return cache_.size(); }
   uint64_t loads() const { return loads_; }  // store reads started (misses)
 
@@ -59,7 +102,7 @@ class UserDirectory {
   struct Entry {
     bool loading = false;
     bool invalidated = false;  // changed while loading: do not keep the result
-    std::optional<store::UserRecord> user;  // nullopt: unknown user
+    std::optional<UserCredentials> user;  // nullopt: unknown user
     Clock::time_point loaded_at{};
     Clock::time_point used_at{};
     std::vector<Done> waiters;
@@ -69,6 +112,8 @@ class UserDirectory {
     return !e.loading && (e.user.has_value() ||
                           (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl));
   }
+  // A complete directory knows `aor` is unknown without reading it.
+  bool KnownUnknown(const std::string& aor) const { return complete_ && !changed_.contains(aor); }
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();
@@ -80,6 +125,10 @@ class UserDirectory {
   size_t capacity_;
   Clock::duration idle_ttl_;
   std::unordered_map<std::string, Entry> cache_;
+  bool preloading_ = false;
+  bool complete_ = false;
+  // Named by the change feed since the preload began and not read since.
+  std::unordered_set<std::string> changed_;
   TimerId sweep_ = 0;
   uint64_t loads_ = 0;
 };

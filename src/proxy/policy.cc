@@ -51,6 +51,13 @@ void PolicyCache::Sweep() {
 }
 
 void PolicyCache::Get(const std::string& aor, Done done) {
+  if (!cache_.contains(aor) && KnownEmpty(aor)) {
+    router_.Post(shard_, [done = std::move(done)] {
+      static const store::UserPolicy kNone;
+      done(&kNone);
+    });
+    return;
+  }
   Entry& e = FindOrInsertWithin(
       cache_, aor, capacity_, [](const Entry& x) { return x.used_at; },
       [](const Entry& x) { return !x.loading && x.waiters.empty(); });
@@ -85,6 +92,14 @@ void PolicyCache::Get(const std::string& aor, Done done) {
         cache_.erase(it);
       } else {
         it->second.policy = policy;
+        if (complete_) {
+          changed_.erase(aor);
+          if (policy->entries.empty()) {
+            holders_.erase(aor);
+          } else {
+            holders_.insert(aor);
+          }
+        }
       }
       for (auto& w : waiters) w(policy ? &*policy : nullptr);
     });
@@ -92,17 +107,37 @@ void PolicyCache::Get(const std::string& aor, Done done) {
 }
 
 void PolicyCache::Warm(const std::string& aor) {
-  if (cache_.contains(aor)) return;
+  if (cache_.contains(aor) || KnownEmpty(aor)) return;
   Get(aor, [](const store::UserPolicy*) {});
 }
 
 void PolicyCache::Invalidate(const std::string& aor) {
+  if (preloading_ || complete_) changed_.insert(aor);
   auto it = cache_.find(aor);
   if (it == cache_.end()) return;
   if (it->second.loading) {
     it->second.invalidated = true;
   } else {
     cache_.erase(it);
+  }
+}
+
+void PolicyCache::BeginPreload() {
+  preloading_ = true;
+  complete_ = false;
+}
+
+void PolicyCache::AddPolicyHolders(const std::vector<std::string>& aors) {
+  if (preloading_) holders_.insert(aors.begin(), aors.end());
+}
+
+void PolicyCache::EndPreload(bool complete) {
+  if (!preloading_) return;
+  preloading_ = false;
+  complete_ = complete;
+  if (!complete) {
+    holders_.clear();
+    changed_.clear();
   }
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/timer.h"
@@ -33,6 +34,11 @@ PolicyDecision Decide(const store::UserPolicy& policy, const std::string& sender
 // cache holds the active users, at most `capacity` of them (0: no bound;
 // the least recently used go first), and requests to random names cannot
 // grow it without bound.
+//
+// Preloaded (BeginPreload, AddPolicyHolders, EndPreload(true)) the cache
+// is complete: it knows which of its users have policy entries at all, so
+// for everyone else (most users) it answers "allow all" without a store
+// read, unless the change feed named them since the preload began.
 class PolicyCache {
  public:
   using Done = std::function<void(const store::UserPolicy* policy)>;  // nullptr: store error
@@ -48,6 +54,12 @@ class PolicyCache {
   // Starts loading `aor`'s policy unless it is cached or being loaded.
   void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
+  // As UserDirectory's: changes are remembered from BeginPreload on;
+  // `aors` are the users of this shard with policy entries.
+  void BeginPreload();
+  void AddPolicyHolders(const std::vector<std::string>& aors);
+  void EndPreload(bool complete);
+  bool complete() const { return complete_; }
   size_t cached() const { return cache_.size(); }
   uint64_t loads() const { return loads_; }  // store reads started (misses)
 
@@ -61,12 +73,20 @@ class PolicyCache {
   };
   void ArmSweep();
   void Sweep();
+  // Known to have no entries: answered without an entry or a read.
+  bool KnownEmpty(const std::string& aor) const {
+    return complete_ && !holders_.contains(aor) && !changed_.contains(aor);
+  }
   store::StoreExecutor& store_;
   ShardRouter& router_;
   size_t shard_;
   TimerService& timers_;
   size_t capacity_;
   std::unordered_map<std::string, Entry> cache_;
+  bool preloading_ = false;
+  bool complete_ = false;
+  std::unordered_set<std::string> holders_;  // with policy entries
+  std::unordered_set<std::string> changed_;  // named by the change feed since
   TimerId sweep_ = 0;
   uint64_t loads_ = 0;
 };

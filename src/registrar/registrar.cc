@@ -471,9 +471,9 @@ void Registrar::LookupOn(const std::string& aor, std::optional<proxy::InstanceFi
       return;
     }
     users_.At(owner).users.Resolve(aor, [this, reply_shard, done = std::move(done)](
-                                             aaa::UserDirectory::Status st, const store::UserRecord* u) mutable {
+                                             aaa::UserDirectory::Status st, const aaa::UserCredentials* u) mutable {
       proxy::LookupResult r;
-      r.user_history = u != nullptr && u->history;
+      r.user_history = u != nullptr && u->history();
       r.status = st == aaa::UserDirectory::Status::kFound     ? proxy::LookupResult::Status::kNotRegistered
                  : st == aaa::UserDirectory::Status::kUnknown ? proxy::LookupResult::Status::kUnknownUser
                                                                : proxy::LookupResult::Status::kError;

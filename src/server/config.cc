@@ -245,6 +245,11 @@ std::vector<Setting> Settings() {
       {"cache_entries", "--cache-entries",
        "users, reception policies and presence rules each event loop keeps cached (0: no bound)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.cache_entries, v, "cache_entries"); }},
+      {"preload_users", "--preload-users",
+       "up to this many users, all their credentials are loaded at start and kept in memory (0: off, only a "
+       "cache of the active ones)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.preload_users, v, "preload_users"); }},
       {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
       {"messages.quota_count", "--message-quota", "messages waiting per offline user (more get 486)", false,

@@ -62,6 +62,10 @@ struct ServerConfig {
   // (0: no bound): beyond it the least recently used are read again when
   // next needed. Bounds memory with many more users than active ones.
   uint32_t cache_entries = 10000;
+  // Up to this many users in the store, every node keeps all of their
+  // credentials in memory (loaded at start, kept current by the change
+  // feed): no request waits for the store for a user. 0: off.
+  uint32_t preload_users = 500000;
   // Load shedding (0 = off): new requests get 503 while more store writes
   // than this wait, or while a shard has more transactions in flight.
   uint32_t overload_store_queue = 4000;

@@ -19,6 +19,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<im::MessageServiceStats> messages;
     std::vector<uint64_t> user_loads;
     std::vector<size_t> users_cached;
+    std::vector<uint8_t> users_complete;
   };
   auto snap = std::make_shared<Snapshot>();
   size_t n = cores_.size();
@@ -31,6 +32,7 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->messages.resize(n);
   snap->user_loads.resize(n);
   snap->users_cached.resize(n);
+  snap->users_complete.resize(n);
   ForEachShard(
       [this, snap](size_t i, proxy::Core& core) {
         snap->cores[i] = core.stats();
@@ -42,6 +44,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->messages[i] = messages_->StatsOf(i);
         snap->user_loads[i] = aaa_->At(i).users.loads();
         snap->users_cached[i] = aaa_->At(i).users.cached();
+        snap->users_complete[i] = aaa_->At(i).users.complete() && policies_->At(i).complete();
       },
       [this, snap, reply] {
         std::string out;
@@ -218,10 +221,15 @@ void Server::RenderMetrics(HttpReply reply) {
                "Deliveries waiting for their retry time that ran early: the user published an open presence");
         line("parley_message_retries_on_presence_total", "", ms.retries_on_presence);
         uint64_t user_loads = 0, users_cached = 0;
+        bool complete = true;
         for (size_t i = 0; i < snap->user_loads.size(); ++i) {
           user_loads += snap->user_loads[i];
           users_cached += snap->users_cached[i];
+          complete = complete && snap->users_complete[i];
         }
+        header("parley_users_preloaded", "gauge",
+               "1 when every user's credentials are in memory (preload_users), so no request waits for the store for them");
+        line("parley_users_preloaded", "", complete ? 1 : 0);
         header("parley_user_cache_loads_total", "counter", "Users the AAA cache read from the store (its misses)");
         line("parley_user_cache_loads_total", "", user_loads);
         header("parley_user_cache_entries", "gauge", "Users and unknown names the AAA cache holds");

@@ -11,6 +11,7 @@
 #include "sip/response.h"
 #include "server/dispatch.h"
 #include "server/prefetch.h"
+#include "server/preload.h"
 #include "transport/certificate.h"
 
 namespace parley::server {
@@ -157,6 +158,7 @@ Result<void> Server::Start() {
     loops_->loop(i).Post([i] { metrics::SetCurrentShard(i); });
   }
   loops_->loop(0).Post([this] { PollChanges(); });
+  PreloadDirectories(*store_, *aaa_, *policies_, config_.preload_users);
 
   if (!config_.http_listen.empty()) {
     auto addr = transport::SocketAddress::ParseHostPort(config_.http_listen, 8080);
@@ -204,6 +206,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     policies_->Add(
         std::make_unique<proxy::PolicyCache>(*store_, *shard_router_, i, loops_->loop(i), config_.cache_entries));
     timers.push_back(&loops_->loop(i));
+    // Before the change feed is first read (see PreloadDirectories).
+    aaa_->At(i).users.BeginPreload();
+    policies_->At(i).BeginPreload();
   }
   registrar_ =
       std::make_unique<registrar::Registrar>(registrar_config_, *store_, *shard_router_, *aaa_, timers, gruu_.get());

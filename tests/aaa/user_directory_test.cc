@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "common/manual_timers.h"
 #include "common/queue_router.h"
@@ -23,7 +24,8 @@ class UserDirectoryTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("parley-users-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    store::StoreConfig cfg{store::DefaultStoreUrl(dir_.string()), false};
+    cfg_ = store::StoreConfig{store::DefaultStoreUrl(dir_.string()), false};
+    const store::StoreConfig& cfg = cfg_;
     auto s = store::OpenStore(cfg);
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->Migrate().ok());
@@ -41,12 +43,37 @@ class UserDirectoryTest : public ::testing::Test {
 
   UserDirectory::Status Lookup(const std::string& aor) {
     std::optional<UserDirectory::Status> got;
-    users_->Get(aor, [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+    users_->Get(aor, [&](UserDirectory::Status s, const UserCredentials*) { got = s; });
     EXPECT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
     return got.value_or(UserDirectory::Status::kError);
   }
 
+  // Another process's edit (parleyctl), on a connection of its own.
+  void Edit(const std::function<void(store::Store&)>& fn) {
+    auto s = store::OpenStore(cfg_);
+    ASSERT_TRUE(s.ok());
+    fn(**s);
+  }
+  static store::UserRecord User(const std::string& name, char hex) {
+    return {name + "@example.com", name, "example.com", std::string(32, hex), std::string(64, hex), true};
+  }
+  // Answered inside the call (from memory), or nullopt (a later answer is
+  // dropped).
+  std::optional<UserDirectory::Status> ResolveNow(const std::string& aor, std::string* md5 = nullptr) {
+    auto got = std::make_shared<std::optional<UserDirectory::Status>>();
+    auto ha1 = std::make_shared<std::string>();
+    users_->Resolve(aor, [got, ha1](UserDirectory::Status s, const UserCredentials* u) {
+      *got = s;
+      if (u) *ha1 = u->ha1_md5();
+    });
+    if (md5) *md5 = *ha1;
+    std::optional<UserDirectory::Status> now = *got;
+    *got = std::nullopt;
+    return now;
+  }
+
   fs::path dir_;
+  store::StoreConfig cfg_;
   testing::QueueRouter router_;
   testing::ManualTimers timers_;
   std::unique_ptr<store::StoreExecutor> executor_;
@@ -97,7 +124,7 @@ TEST_F(UserDirectoryTest, AnIdleTtlLongerThanTheDefaultKeepsUsersUntilTheirRefre
   for (int i = 0; i < 60; ++i) timers_.Advance(1min);
   EXPECT_EQ(users_->cached(), 1u);
   std::optional<UserDirectory::Status> got;
-  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const UserCredentials*) { got = s; });
   EXPECT_EQ(got, UserDirectory::Status::kFound);  // answered inside the call: from memory
   for (int i = 0; i < 66; ++i) timers_.Advance(1min);
   EXPECT_EQ(users_->cached(), 0u);
@@ -108,11 +135,11 @@ TEST_F(UserDirectoryTest, AnIdleTtlLongerThanTheDefaultKeepsUsersUntilTheirRefre
 TEST_F(UserDirectoryTest, ResolveAnswersAtOnceFromTheCacheOnly) {
   timers_.Advance(1s);  // (a load time of zero reads as "never loaded")
   std::optional<UserDirectory::Status> got;
-  const store::UserRecord* record = nullptr;
+  const UserCredentials* record = nullptr;
   auto resolve = [&](const std::string& aor) {
     got.reset();
     record = nullptr;
-    users_->Resolve(aor, [&](UserDirectory::Status s, const store::UserRecord* u) {
+    users_->Resolve(aor, [&](UserDirectory::Status s, const UserCredentials* u) {
       got = s;
       record = u;
     });
@@ -126,7 +153,8 @@ TEST_F(UserDirectoryTest, ResolveAnswersAtOnceFromTheCacheOnly) {
   ASSERT_TRUE(got) << "cached: answered inside the call";
   EXPECT_EQ(*got, UserDirectory::Status::kFound);
   ASSERT_NE(record, nullptr);
-  EXPECT_EQ(record->aor, "alice@example.com");
+  EXPECT_EQ(record->ha1_md5(), std::string(32, 'a'));
+  EXPECT_EQ(record->ha1_sha256(), std::string(64, 'b'));
 
   EXPECT_EQ(Lookup("nobody@example.com"), UserDirectory::Status::kUnknown);
   resolve("nobody@example.com");
@@ -158,15 +186,110 @@ TEST_F(UserDirectoryTest, ACapacityKeepsTheMostRecentlyUsed) {
   }
   // She was asked for recently: answered at once from the cache.
   std::optional<UserDirectory::Status> got;
-  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  users_->Resolve("alice@example.com", [&](UserDirectory::Status s, const UserCredentials*) { got = s; });
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, UserDirectory::Status::kFound);
   // probe30's miss, 12 s old, would still be fresh (kNegativeTtl) had it
   // stayed; nine newer names pushed it out, so it takes a store read again.
   got.reset();
-  users_->Resolve("probe30@example.com", [&](UserDirectory::Status s, const store::UserRecord*) { got = s; });
+  users_->Resolve("probe30@example.com", [&](UserDirectory::Status s, const UserCredentials*) { got = s; });
   EXPECT_FALSE(got);
   ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+}
+
+// Preloaded, the directory holds every user of its shard: users and
+// unknown names alike are answered from memory, nobody leaves for being
+// idle or beyond the capacity, and probing random names reads nothing.
+TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
+  users_ = std::make_unique<UserDirectory>(*executor_, router_, 0, timers_, /*capacity=*/2, 10min);
+  timers_.Advance(1s);
+  users_->BeginPreload();
+  users_->AddPreloaded({User("alice", 'a'), User("bob", 'b'), User("carol", 'c')});
+  users_->EndPreload(true);
+  EXPECT_TRUE(users_->complete());
+  EXPECT_EQ(users_->cached(), 3u) << "the capacity does not apply";
+  std::string md5;
+  EXPECT_EQ(ResolveNow("bob@example.com", &md5), UserDirectory::Status::kFound);
+  EXPECT_EQ(md5, std::string(32, 'b'));
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(ResolveNow("probe" + std::to_string(i) + "@example.com"), UserDirectory::Status::kUnknown);
+    users_->Warm("probe" + std::to_string(i) + "@example.com");
+  }
+  EXPECT_EQ(Lookup("probe0@example.com"), UserDirectory::Status::kUnknown);  // Get: on the next turn
+  EXPECT_EQ(Lookup("carol@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(users_->loads(), 0u);
+  EXPECT_EQ(users_->cached(), 3u) << "unknown names leave no entry";
+  timers_.Advance(30min);
+  EXPECT_EQ(users_->cached(), 3u) << "idle users stay";
+  EXPECT_EQ(ResolveNow("alice@example.com"), UserDirectory::Status::kFound);
+}
+
+// The change feed names users changed while and after the preload: those
+// are read again on their next use (a page read before the change cannot
+// put the old record back), and a user deleted since is unknown.
+TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
+  timers_.Advance(1s);
+  users_->BeginPreload();
+  // alice's password changes and dave is added after the page was read,
+  // before it reaches the loop; the feed names them first.
+  store::UserRecord old_alice = User("alice", 'a');
+  Edit([](store::Store& s) {
+    ASSERT_TRUE(s.AddUser(User("alice", 'e')).ok());
+    ASSERT_TRUE(s.AddUser(User("dave", 'd')).ok());
+  });
+  users_->Invalidate("alice@example.com");
+  users_->Invalidate("dave@example.com");
+  users_->AddPreloaded({old_alice});
+  users_->EndPreload(true);
+  std::string md5;
+  std::optional<UserDirectory::Status> got;
+  users_->Get("alice@example.com", [&](UserDirectory::Status s, const UserCredentials* u) {
+    got = s;
+    if (u) md5 = u->ha1_md5();
+  });
+  ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+  EXPECT_EQ(md5, std::string(32, 'e'));
+  EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(users_->loads(), 2u);
+  EXPECT_EQ(ResolveNow("dave@example.com"), UserDirectory::Status::kFound);
+
+  // Complete now: dave is deleted, the feed says so; he is read once more,
+  // then known to be unknown without a read.
+  Edit([](store::Store& s) { ASSERT_TRUE(s.DeleteUser("dave@example.com").ok()); });
+  users_->Invalidate("dave@example.com");
+  EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 3u);
+  EXPECT_EQ(ResolveNow("dave@example.com"), UserDirectory::Status::kUnknown);
+  // And a user added later is found on first use.
+  Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("erin", 'f')).ok()); });
+  EXPECT_EQ(ResolveNow("erin@example.com"), UserDirectory::Status::kUnknown) << "until the feed names her";
+  users_->Invalidate("erin@example.com");
+  EXPECT_EQ(Lookup("erin@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(users_->loads(), 4u);
+}
+
+// A preload that failed (or was skipped: too many users) leaves a cache of
+// the users asked for, as without one.
+TEST_F(UserDirectoryTest, AFailedPreloadLeavesACache) {
+  timers_.Advance(1s);
+  users_->BeginPreload();
+  users_->AddPreloaded({User("bob", 'b')});
+  users_->EndPreload(false);
+  EXPECT_FALSE(users_->complete());
+  EXPECT_EQ(ResolveNow("bob@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(Lookup("probe@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 2u);
+}
+
+// A stored HA1 of the wrong length (an edited database) is no HA1: it reads
+// empty, so no response can match it.
+TEST(UserCredentialsTest, AMalformedHa1ReadsEmpty) {
+  store::UserRecord u{"a@x", "a", "x", "abc", std::string(64, '0'), true};
+  UserCredentials c(u);
+  EXPECT_TRUE(c.ha1_md5().empty());
+  EXPECT_EQ(c.ha1_sha256(), std::string(64, '0'));
+  EXPECT_TRUE(c.enabled());
 }
 
 }  // namespace

@@ -453,16 +453,21 @@ TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
 }
 
 // One loop: every request is received on the shard that owns its user.
+// Without the preload: the user directory is a cache of the active users.
 class HspOneLoop : public ServerFixture {
  protected:
-  void Configure(ServerConfig& c) override { c.threads = 1; }
-  uint64_t UserLoads() {
+  void Configure(ServerConfig& c) override {
+    c.threads = 1;
+    c.preload_users = 0;
+  }
+  uint64_t Metric(const std::string& name) {
     std::string m = testing::HttpGet(server_->http_port(), "/metrics");
-    const std::string key = "\nparley_user_cache_loads_total ";
+    const std::string key = "\n" + name + " ";
     size_t p = m.find(key);
     EXPECT_NE(p, std::string::npos) << m;
     return p == std::string::npos ? 0 : std::stoull(m.substr(p + key.size()));
   }
+  uint64_t UserLoads() { return Metric("parley_user_cache_loads_total"); }
   bool LoadsReach(uint64_t n) {
     for (int i = 0; i < 250; ++i) {
       if (UserLoads() >= n) return true;
@@ -508,6 +513,44 @@ TEST_F(HspOneLoop, AChallengeReadsTheUserWhileTheClientAnswers) {
   ASSERT_TRUE(sent);
   EXPECT_EQ(sent->status() / 100, 2);
   EXPECT_EQ(UserLoads(), before + 3);
+}
+
+// Preloaded (the default): every user's credentials are in memory once the
+// server has started, so neither a REGISTER, nor a MESSAGE to an offline
+// user, nor a name nobody has reads the store for a user; one added while
+// it runs is read once, when the change feed names them.
+class HspPreloaded : public HspOneLoop {
+ protected:
+  void Configure(ServerConfig& c) override { c.threads = 2; }
+};
+
+TEST_F(HspPreloaded, RequestsNeverWaitForTheStoreForAUser) {
+  bool complete = false;
+  for (int i = 0; i < 250 && !complete; ++i) {
+    complete = Metric("parley_users_preloaded") == 1;
+    if (!complete) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(complete);
+  SipClient c(false, udp_);
+  auto r = Register(c, "alice", "alice-pw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  auto sent = SendMessage(c, "bob", "bob-pw", "sip:carol@example.com", "stored for carol");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->status(), 202);
+  auto unknown = SendMessage(c, "bob", "bob-pw", "sip:nobody@example.com", "to nobody");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status(), 404);
+  auto wrong = Register(c, "nobody", "pw");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status(), 403);
+  EXPECT_EQ(UserLoads(), 0u);
+  AddUser("dave", "dave-pw");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  r = Register(c, "dave", "dave-pw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(UserLoads(), 1u);
 }
 
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
