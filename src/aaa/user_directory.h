@@ -29,9 +29,9 @@ namespace parley::aaa {
 
 // What a request needs of its user, as the directory keeps it: the digest
 // HA1s (hex, as the store validated them) inline, no heap, so that a
-// directory of every user stays small (about 200 bytes a user with its
-// AOR). An HA1 of another length than its digest's reads as empty (no
-// response matches it).
+// directory of every user stays small (100,000 users preloaded: 33 MiB of
+// PSS, entries and AOR keys included). An HA1 of another length than its
+// digest's reads as empty (no response matches it).
 class UserCredentials {
  public:
   explicit UserCredentials(const store::UserRecord& u);
