@@ -24,7 +24,9 @@ UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& ro
 UserDirectory::~UserDirectory() { timers_.Cancel(sweep_); }
 
 void UserDirectory::ArmSweep() {
-  if (sweep_ != 0) return;
+  // A complete directory keeps every user and no unknown name: nothing to
+  // sweep (a pass over hundreds of thousands of users would only stall the loop).
+  if (sweep_ != 0 || complete_) return;
   sweep_ = timers_.Schedule(kSweepEvery, [this] {
     sweep_ = 0;
     Sweep();
@@ -37,8 +39,7 @@ void UserDirectory::Sweep() {
     const Entry& e = it->second;
     // Preloaded users stay: a complete directory must hold them all.
     bool idle = !e.loading && e.waiters.empty() &&
-                (e.user ? !preloading_ && !complete_ && now - e.used_at >= idle_ttl_
-                        : now - e.loaded_at >= kNegativeTtl);
+                (e.user ? !preloading_ && now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
     it = idle ? cache_.erase(it) : std::next(it);
   }
   if (!cache_.empty()) ArmSweep();
@@ -164,7 +165,18 @@ void UserDirectory::EndPreload(bool complete) {
   if (!preloading_) return;
   preloading_ = false;
   complete_ = complete;
-  if (!complete) changed_.clear();
+  if (!complete) {
+    changed_.clear();
+    return;
+  }
+  // Unknown names read while preloading: a name added since is in changed_
+  // (read again), any other is unknown without an entry.
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    bool miss = !it->second.loading && !it->second.user;
+    it = miss ? cache_.erase(it) : std::next(it);
+  }
+  timers_.Cancel(sweep_);
+  sweep_ = 0;
 }
 
 }  // namespace parley::aaa

@@ -208,6 +208,7 @@ TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
   users_->EndPreload(true);
   EXPECT_TRUE(users_->complete());
   EXPECT_EQ(users_->cached(), 3u) << "the capacity does not apply";
+  EXPECT_EQ(timers_.pending(), 0u) << "nothing to sweep: no pass over every user each minute";
   std::string md5;
   EXPECT_EQ(ResolveNow("bob@example.com", &md5), UserDirectory::Status::kFound);
   EXPECT_EQ(md5, std::string(32, 'b'));
@@ -239,8 +240,14 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   });
   users_->Invalidate("alice@example.com");
   users_->Invalidate("dave@example.com");
+  // A name asked for meanwhile is read (the directory is not complete yet).
+  EXPECT_EQ(Lookup("probe@example.com"), UserDirectory::Status::kUnknown);
   users_->AddPreloaded({old_alice});
+  EXPECT_EQ(users_->cached(), 1u) << "alice's old record is not taken; probe's miss is cached";
   users_->EndPreload(true);
+  EXPECT_EQ(users_->cached(), 0u) << "complete: a miss needs no entry";
+  EXPECT_EQ(ResolveNow("probe@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 1u);
   std::string md5;
   std::optional<UserDirectory::Status> got;
   users_->Get("alice@example.com", [&](UserDirectory::Status s, const UserCredentials* u) {
@@ -250,7 +257,7 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
   EXPECT_EQ(md5, std::string(32, 'e'));
   EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kFound);
-  EXPECT_EQ(users_->loads(), 2u);
+  EXPECT_EQ(users_->loads(), 3u);
   EXPECT_EQ(ResolveNow("dave@example.com"), UserDirectory::Status::kFound);
 
   // Complete now: dave is deleted, the feed says so; he is read once more,
@@ -258,14 +265,14 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   Edit([](store::Store& s) { ASSERT_TRUE(s.DeleteUser("dave@example.com").ok()); });
   users_->Invalidate("dave@example.com");
   EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kUnknown);
-  EXPECT_EQ(users_->loads(), 3u);
+  EXPECT_EQ(users_->loads(), 4u);
   EXPECT_EQ(ResolveNow("dave@example.com"), UserDirectory::Status::kUnknown);
   // And a user added later is found on first use.
   Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("erin", 'f')).ok()); });
   EXPECT_EQ(ResolveNow("erin@example.com"), UserDirectory::Status::kUnknown) << "until the feed names her";
   users_->Invalidate("erin@example.com");
   EXPECT_EQ(Lookup("erin@example.com"), UserDirectory::Status::kFound);
-  EXPECT_EQ(users_->loads(), 4u);
+  EXPECT_EQ(users_->loads(), 5u);
 }
 
 // A preload that failed (or was skipped: too many users) leaves a cache of
