@@ -553,6 +553,32 @@ TEST_F(HspPreloaded, RequestsNeverWaitForTheStoreForAUser) {
   EXPECT_EQ(UserLoads(), 1u);
 }
 
+// More users than preload_users: nothing is preloaded, the directory is a
+// cache of the users asked for (read from the store), and they register.
+class HspTooManyToPreload : public HspOneLoop {
+ protected:
+  void Configure(ServerConfig& c) override {
+    c.threads = 2;
+    c.preload_users = 1;
+  }
+};
+
+TEST_F(HspTooManyToPreload, UsersAreReadWhenAskedFor) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a preload of these few would be done
+  EXPECT_EQ(Metric("parley_users_preloaded"), 0u);
+  SipClient c(false, udp_);
+  auto r = Register(c, "alice", "alice-pw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  uint64_t loads = UserLoads();
+  EXPECT_GE(loads, 1u);
+  // Not complete: an unknown name takes a read (a preloaded directory knows).
+  auto unknown = Register(c, "nobody", "pw");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status(), 403);
+  EXPECT_GT(UserLoads(), loads);
+}
+
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
