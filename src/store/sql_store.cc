@@ -31,13 +31,13 @@ const std::string kUserUpsertTail =
 const std::string kUserExists = "SELECT 1 FROM users WHERE aor = $1";
 const std::string kDeleteUser = "DELETE FROM users WHERE aor = $1";
 // With the history setting: what the services ask about a user, in one read.
-const std::string kGetUser = "SELECT " + kUserColumns +
-                             ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0)"
-                             " FROM users WHERE aor = $1";
+// A user with their history setting (UserRecord.history, column 6).
+const std::string kSelectUserWithHistory =
+    "SELECT " + kUserColumns +
+    ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0) FROM users";
+const std::string kGetUser = kSelectUserWithHistory + " WHERE aor = $1";
 const std::string kCountUsers = "SELECT COUNT(*) FROM users";
-const std::string kUsersAfter = "SELECT " + kUserColumns +
-                                ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0)"
-                                " FROM users WHERE aor > $1 ORDER BY aor LIMIT $2";
+const std::string kUsersAfter = kSelectUserWithHistory + " WHERE aor > $1 ORDER BY aor LIMIT $2";
 const std::string kAorsWithPolicyEntries = "SELECT DISTINCT aor FROM policy_entries";
 const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY aor";
 const std::string kListDomainUsers = "SELECT " + kUserColumns + " FROM users WHERE domain = $1 ORDER BY aor";
@@ -148,6 +148,13 @@ UserRecord UserFromRow(const SqlRows& rows, size_t r) {
   u.ha1_md5 = rows.at(r, 3);
   u.ha1_sha256 = rows.at(r, 4);
   u.enabled = ToInt(rows.at(r, 5)) != 0;
+  return u;
+}
+
+// A row of kSelectUserWithHistory.
+UserRecord UserWithHistoryFromRow(const SqlRows& rows, size_t r) {
+  UserRecord u = UserFromRow(rows, r);
+  u.history = ToInt(rows.at(r, 6)) != 0;
   return u;
 }
 
@@ -374,9 +381,7 @@ Result<std::optional<UserRecord>> SqlStore::GetUser(const std::string& aor) {
     SqlRows rows;
     if (auto r = Run(kGetUser, {*a}, &rows); !r.ok()) return r.take_error();
     if (rows.empty()) return Out{};
-    UserRecord u = UserFromRow(rows, 0);
-    u.history = ToInt(rows.at(0, 6)) != 0;
-    return Out{std::move(u)};
+    return Out{UserWithHistoryFromRow(rows, 0)};
   });
 }
 
@@ -412,10 +417,7 @@ Result<std::vector<UserRecord>> SqlStore::UsersAfter(const std::string& after, s
     SqlRows rows;
     if (auto r = Run(kUsersAfter, {after, LimitParam(limit)}, &rows); !r.ok()) return r.take_error();
     out.reserve(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      out.push_back(UserFromRow(rows, i));
-      out.back().history = ToInt(rows.at(i, 6)) != 0;
-    }
+    for (size_t i = 0; i < rows.size(); ++i) out.push_back(UserWithHistoryFromRow(rows, i));
     return out;
   });
 }
