@@ -182,7 +182,27 @@ TimerId Loop::Schedule(Clock::duration delay, std::function<void()> fn) {
 void Loop::Cancel(TimerId id) {
   assert(IsCurrent() || !running());
   if (callbacks_.erase(id) == 0) return;  // fired or cancelled already
+  if (!dispatching_ && !heap_.empty() && heap_.front().id == id) {
+    // The wait is armed for this timer: wait for the next live one instead
+    // of waking up for nothing (an answered request's retransmission timer).
+    DropCancelledFront();
+    const Clock::time_point next = heap_.empty() ? Clock::time_point::max() : OnGrid(heap_.front().when);
+    if (next != armed_for_) {
+      if (heap_.empty()) {
+        DisarmTimer();
+      } else {
+        ArmTimer(next);
+      }
+    }
+  }
   if (heap_.size() > 64 && heap_.size() > 2 * callbacks_.size()) CompactTimers();
+}
+
+void Loop::DropCancelledFront() {
+  while (!heap_.empty() && !callbacks_.contains(heap_.front().id)) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    heap_.pop_back();
+  }
 }
 
 void Loop::CompactTimers() {
@@ -201,7 +221,14 @@ void Loop::ArmTimer(Clock::time_point when) {
   });
 }
 
+void Loop::DisarmTimer() {
+  armed_for_ = Clock::time_point::max();
+  ++arm_generation_;
+  impl_->timer.cancel();
+}
+
 void Loop::OnTimer() {
+  ++timer_wakeups_;
   armed_for_ = Clock::time_point::max();
   dispatching_ = true;
   const Clock::time_point now = Now();
@@ -216,10 +243,7 @@ void Loop::OnTimer() {
     fn();
   }
   dispatching_ = false;
-  while (!heap_.empty() && !callbacks_.contains(heap_.front().id)) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    heap_.pop_back();
-  }
+  DropCancelledFront();
   if (!heap_.empty()) ArmTimer(OnGrid(heap_.front().when));
 }
 

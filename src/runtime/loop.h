@@ -58,6 +58,9 @@ class Loop final : public TimerService {
   TimerId Schedule(Clock::duration delay, std::function<void()> fn) override;
   void Cancel(TimerId id) override;
   size_t pending_timers() const { return callbacks_.size(); }
+  // How often the loop's timer woke it (whether or not a timer was due
+  // then); loop thread only.
+  uint64_t timer_wakeups() const { return timer_wakeups_; }
 
  private:
   friend class LoopGroup;
@@ -74,6 +77,8 @@ class Loop final : public TimerService {
   void ArmWakeup();
   void Drain();
   void ArmTimer(Clock::time_point when);
+  void DisarmTimer();
+  void DropCancelledFront();
   void OnTimer();
   void CompactTimers();
 
@@ -96,6 +101,7 @@ class Loop final : public TimerService {
   TimerId last_timer_id_ = 0;
   Clock::time_point armed_for_ = Clock::time_point::max();
   uint64_t arm_generation_ = 0;
+  uint64_t timer_wakeups_ = 0;
   bool dispatching_ = false;
 };
 

@@ -53,7 +53,13 @@ class ClientTransactions::Scope {
 };
 
 ClientTransactions::ClientTransactions(LayerContext& ctx)
-    : ctx_(ctx), queues_(ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }, ctx.config.cleanup_slack) {}
+    : ctx_(ctx),
+      queues_(
+          ctx.timers, [this](const DelayQueues::Entry& e) { OnQueuedTimer(e); }, ctx.config.cleanup_slack,
+          [this](const DelayQueues::Entry& e) {
+            const Txn* t = txns_.Get(e.id);
+            return t != nullptr && t->epoch == e.epoch;
+          }) {}
 
 ClientTransactions::~ClientTransactions() {
   txns_.ForEach([this](Txn& t) { CancelTimers(t); });
@@ -142,6 +148,7 @@ void ClientTransactions::OnResponse(sip::MessagePtr response, const transport::S
   } else {
     OnNonInviteResponse(t, std::move(response));
   }
+  queues_.Prune();  // the answer voided its first retransmission
 }
 
 void ClientTransactions::OnInviteResponse(Txn& t, sip::MessagePtr response) {
@@ -410,7 +417,11 @@ void ClientTransactions::Terminate(Txn& t) {
   index_.Erase(t.hash, &t);
   graveyard_.push_back(txns_.Remove(t.id.value));
   // Idle means idle: no loop timer left for queued entries that are all void.
-  if (txns_.size() == 0) queues_.Clear();
+  if (txns_.size() == 0) {
+    queues_.Clear();
+  } else {
+    queues_.Prune();
+  }
 }
 
 }  // namespace parley::transaction

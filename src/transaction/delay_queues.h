@@ -31,9 +31,13 @@ class DelayQueues {
     uint8_t slot = 0;  // which of the owner's timers
   };
   using FireFn = std::function<void(const Entry&)>;
+  // Whether the owner still wants an entry (its transaction and epoch still
+  // match); without it every entry fires.
+  using LiveFn = std::function<bool(const Entry&)>;
 
-  DelayQueues(TimerService& timers, FireFn fire, Clock::duration slack = Clock::duration::zero())
-      : timers_(timers), fire_(std::move(fire)), slack_(slack) {}
+  DelayQueues(TimerService& timers, FireFn fire, Clock::duration slack = Clock::duration::zero(),
+              LiveFn live = nullptr)
+      : timers_(timers), fire_(std::move(fire)), live_(std::move(live)), slack_(slack) {}
   ~DelayQueues() {
     if (timer_ != 0) timers_.Cancel(timer_);
   }
@@ -49,6 +53,22 @@ class DelayQueues {
     Entry e{timers_.Now() + delay, id, epoch, slot};
     q->entries.push_back(e);
     if (!firing_ && (timer_ == 0 || e.when + q->slack < armed_for_)) Arm(e.when + q->slack);
+  }
+
+  // Drops the entries at the heads of the queues that the owner no longer
+  // wants and waits for the earliest one it does: a retransmission timer of
+  // a request answered at once costs no wake-up T1 later. Entries behind a
+  // live head go when they reach the head.
+  void Prune() {
+    if (!live_ || firing_ || timer_ == 0) return;
+    if (!DropDeadHeads()) return;
+    const Clock::time_point next = NextDue();
+    if (next == Clock::time_point::max()) {
+      timers_.Cancel(timer_);
+      timer_ = 0;
+    } else if (next != armed_for_) {
+      Arm(next);
+    }
   }
 
   // Drops every entry (the owner has nothing left they could be for).
@@ -76,10 +96,25 @@ class DelayQueues {
   };
 
   void Arm(Clock::time_point when) {
-    if (timer_ != 0) timers_.Cancel(timer_);
+    // The new timer first: cancelling the old one then re-arms the loop's
+    // wait at most once.
+    const TimerId old = timer_;
     armed_for_ = when;
     const Clock::duration delay = std::max(when - timers_.Now(), Clock::duration::zero());
     timer_ = timers_.Schedule(delay, [this] { OnTimer(); });
+    if (old != 0) timers_.Cancel(old);
+  }
+
+  // Pops unwanted heads; whether any went.
+  bool DropDeadHeads() {
+    bool dropped = false;
+    for (Queue& q : queues_) {
+      while (!q.entries.empty() && !live_(q.entries.front())) {
+        q.entries.pop_front();
+        dropped = true;
+      }
+    }
+    return dropped;
   }
 
   // The queue whose head expires first, or nullptr when all are empty.
@@ -108,14 +143,16 @@ class DelayQueues {
     for (Queue* q = Earliest(); q != nullptr && q->entries.front().when <= now; q = Earliest()) {
       Entry e = q->entries.front();
       q->entries.pop_front();
-      fire_(e);
+      if (!live_ || live_(e)) fire_(e);
     }
     firing_ = false;
+    if (live_) DropDeadHeads();
     if (Clock::time_point next = NextDue(); next != Clock::time_point::max()) Arm(next);
   }
 
   TimerService& timers_;
   FireFn fire_;
+  LiveFn live_;
   const Clock::duration slack_;
   std::vector<Queue> queues_;  // a handful: one per distinct delay
   TimerId timer_ = 0;

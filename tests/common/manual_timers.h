@@ -42,6 +42,10 @@ class ManualTimers : public TimerService {
   }
 
   size_t pending() const { return timers_.size(); }
+  // When the earliest timer is due, or max() when none is pending.
+  Clock::time_point next_due() const {
+    return timers_.empty() ? Clock::time_point::max() : timers_.begin()->first.first;
+  }
 
  private:
   Clock::time_point now_{};

@@ -175,6 +175,41 @@ TEST(LoopTimerTest, CancelAndCancelAfterFire) {
   EXPECT_EQ(f.get(), (std::vector<int>{2, 3}));
 }
 
+// Cancelling the timer the loop waits for moves the wait to the next one
+// (or ends it): a cancelled timer never wakes the loop.
+TEST(LoopTimerTest, ACancelledTimerDoesNotWakeTheLoop) {
+  LoopGroup group(1);
+  Loop& loop = group.loop(0);
+  group.Start();
+  std::promise<uint64_t> woke_before;
+  std::promise<uint64_t> woke_after;
+  loop.Post([&] {
+    woke_before.set_value(loop.timer_wakeups());
+    TimerId first = loop.Schedule(5ms, [] { ADD_FAILURE() << "cancelled timer fired"; });
+    TimerId second = loop.Schedule(10ms, [] { ADD_FAILURE() << "cancelled timer fired"; });
+    loop.Schedule(60ms, [&] { woke_after.set_value(loop.timer_wakeups()); });
+    TimerId later = loop.Schedule(40ms, [] { ADD_FAILURE() << "cancelled timer fired"; });
+    loop.Cancel(second);  // not the first: the wait stays
+    loop.Cancel(first);   // the wait moves to 40 ms
+    loop.Cancel(later);   // and then to 60 ms
+  });
+  auto before = woke_before.get_future();
+  auto after = woke_after.get_future();
+  ASSERT_EQ(after.wait_for(kWait), std::future_status::ready);
+  const uint64_t woke = after.get();
+  EXPECT_EQ(woke - before.get(), 1u);  // only for the 60 ms timer
+  // With nothing left to wait for the wait ends.
+  std::promise<uint64_t> last;
+  loop.Post([&] {
+    TimerId t = loop.Schedule(5ms, [] { ADD_FAILURE() << "cancelled timer fired"; });
+    loop.Cancel(t);
+    loop.Schedule(30ms, [&] { last.set_value(loop.timer_wakeups()); });
+  });
+  auto f = last.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(f.get(), woke + 1);
+}
+
 TEST(LoopTimerTest, ManyTimersWithCancellationsFireInOrder) {
   LoopGroup group(1);
   Loop& loop = group.loop(0);

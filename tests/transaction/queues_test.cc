@@ -68,6 +68,54 @@ TEST(DelayQueues, LongTimersShareOneFiringWithinTheSlack) {
   EXPECT_EQ(timers.pending(), 0u);
 }
 
+// Entries the owner voided (an answered request's retransmission) are
+// dropped from the heads on Prune, and the loop timer waits for the first
+// live one instead: no firing for nothing.
+TEST(DelayQueues, PruneWaitsForTheFirstLiveEntry) {
+  parley::testing::ManualTimers timers;
+  std::vector<uint64_t> fired;
+  std::vector<bool> live(10, true);
+  DelayQueues queues(
+      timers, [&](const DelayQueues::Entry& e) { fired.push_back(e.id); }, 100ms,
+      [&](const DelayQueues::Entry& e) { return live[e.id]; });
+  const Clock::time_point start = timers.Now();
+  queues.Start(500ms, 1, 0, 0);
+  timers.Advance(1ms);
+  queues.Start(500ms, 2, 0, 0);
+  queues.Start(5s, 3, 0, 0);
+  EXPECT_EQ(timers.next_due(), start + 500ms);
+  live[1] = false;
+  queues.Prune();
+  EXPECT_EQ(timers.pending(), 1u);
+  EXPECT_EQ(timers.next_due(), start + 501ms);
+  live[2] = false;
+  queues.Prune();
+  EXPECT_EQ(timers.next_due(), start + 5s + 1ms + 100ms);  // the 5 s entry, with its slack
+  EXPECT_EQ(queues.size(), 1u);
+  live[3] = false;
+  queues.Prune();
+  EXPECT_EQ(timers.pending(), 0u);
+  EXPECT_EQ(queues.size(), 0u);
+  // A void entry behind a live head goes when it is reached, without firing
+  // and without a wake-up of its own.
+  live = std::vector<bool>(10, true);
+  const Clock::time_point t0 = timers.Now();
+  queues.Start(500ms, 4, 0, 0);
+  timers.Advance(10ms);
+  queues.Start(500ms, 5, 0, 0);
+  timers.Advance(10ms);
+  queues.Start(500ms, 6, 0, 0);
+  live[5] = false;
+  queues.Prune();  // the head (4) is live: nothing changes
+  EXPECT_EQ(timers.next_due(), t0 + 500ms);
+  timers.Advance(480ms);  // t0 + 500 ms
+  EXPECT_EQ(fired, (std::vector<uint64_t>{4}));
+  EXPECT_EQ(timers.next_due(), t0 + 520ms);  // 6, not 5
+  timers.Advance(20ms);
+  EXPECT_EQ(fired, (std::vector<uint64_t>{4, 6}));
+  EXPECT_EQ(timers.pending(), 0u);
+}
+
 TEST(DelayQueues, AFiringEntryMayStartAnotherAndClearStopsAll) {
   parley::testing::ManualTimers timers;
   std::vector<uint64_t> fired;
