@@ -25,6 +25,7 @@ bool CouldBeSip(std::string_view d) {
   return i < d.size() && IsTokenChar(d[i]);
 }
 
+constexpr int kReadBurst = 32;         // datagrams per readiness event
 constexpr size_t kMaxBacklog = 1024;   // datagrams waiting for socket buffer room
 }  // namespace
 
@@ -66,10 +67,7 @@ Result<SocketAddress> UdpSocket::Bind(const SocketAddress& address) {
   return local_;
 }
 
-void UdpSocket::Start() {
-  if (!buffer_) buffer_ = std::make_unique<char[]>(kReadBufferSize);
-  Receive();
-}
+void UdpSocket::Start() { WaitReadable(); }
 
 void UdpSocket::Close() {
   closed_ = true;
@@ -79,23 +77,27 @@ void UdpSocket::Close() {
   backlog_.clear();
 }
 
-// A receive, not a wait for readability: Asio tries it at once and, when
-// nothing is queued, leaves it to the reactor as it is, where a wait would
-// cost an epoll_ctl each time. MSG_TRUNC: the datagram's real length even
-// when it did not fit. The socket has a buffer of its own, since Asio fills
-// it before the handler runs.
-void UdpSocket::Receive() {
-  socket_.async_receive_from(asio::buffer(buffer_.get(), kReadBufferSize), from_, MSG_TRUNC,
-                             [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                               self->OnReceived(ec, n);
-                             });
+void UdpSocket::WaitReadable() {
+  socket_.async_wait(asio::socket_base::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->closed_) self->OnReadable();
+  });
 }
 
-void UdpSocket::OnReceived(const boost::system::error_code& ec, size_t size) {
-  if (closed_ || ec == asio::error::operation_aborted) return;
-  // Any other error (a queued ICMP report): on to the next datagram.
-  if (!ec) Deliver(size, SocketAddress::FromSockaddr(from_.data(), static_cast<socklen_t>(from_.size())));
-  if (!closed_) Receive();
+void UdpSocket::OnReadable() {
+  const int fd = socket_.native_handle();
+  for (int i = 0; i < kReadBurst && !closed_; ++i) {
+    sockaddr_storage from;
+    socklen_t from_len = sizeof(from);
+    // MSG_TRUNC: the datagram's real length even when it did not fit.
+    ssize_t n = ::recvfrom(fd, shard_.read_buffer.get(), kReadBufferSize, MSG_TRUNC | MSG_DONTWAIT,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      continue;  // e.g. a queued ICMP error: try the next datagram
+    }
+    Deliver(static_cast<size_t>(n), SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&from), from_len));
+  }
+  if (!closed_) WaitReadable();
 }
 
 void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
@@ -105,7 +107,7 @@ void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
     Bump(c.parse_drops);
     return;
   }
-  std::string_view datagram(buffer_.get(), size);
+  std::string_view datagram(shard_.read_buffer.get(), size);
   const bool maybe_sip = CouldBeSip(datagram);
   if (!maybe_sip && core_->config.answer_stun && stun::IsStun(datagram)) return AnswerStun(datagram, from);
   // A copy of exactly the datagram: the message owns its bytes.

@@ -26,8 +26,8 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
     Completion done;
   };
 
-  void Receive();
-  void OnReceived(const boost::system::error_code& ec, size_t size);
+  void WaitReadable();
+  void OnReadable();
   void Deliver(size_t size, const SocketAddress& from);
   // A STUN message on the SIP port: answered (Binding keep-alives) or dropped.
   void AnswerStun(std::string_view datagram, const SocketAddress& from);
@@ -39,8 +39,6 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   Shard& shard_;
   asio::ip::udp::socket socket_;
   SocketAddress local_;
-  std::unique_ptr<char[]> buffer_;  // kReadBufferSize: the datagram being received
-  asio::ip::udp::endpoint from_;    // its source
   std::deque<Pending> backlog_;  // sends waiting for room in the socket buffer
   bool waiting_writable_ = false;
   bool closed_ = false;
