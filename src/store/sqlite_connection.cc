@@ -141,12 +141,12 @@ class SqliteConnection final : public SqlConnection {
       if (auto r = ExecScript(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !r.ok()) return r;
       full_sync_ = full;
     }
-    return ExecScript("BEGIN IMMEDIATE");
+    return Step(kBegin);
   }
-  Result<void> Commit() override { return ExecScript("COMMIT"); }
+  Result<void> Commit() override { return Step(kCommit); }
   Result<void> Rollback() override {
     if (sqlite3_get_autocommit(db_) != 0) return Ok();  // SQLite already rolled back
-    return ExecScript("ROLLBACK");
+    return Step(kRollback);
   }
 
   // Sets the pragmas every connection needs; called once after opening.
@@ -172,6 +172,17 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  // Every transaction's statements, prepared once (sqlite3_exec would parse
+  // them each time).
+  static inline const std::string kBegin = "BEGIN IMMEDIATE";
+  static inline const std::string kCommit = "COMMIT";
+  static inline const std::string kRollback = "ROLLBACK";
+  Result<void> Step(const std::string& sql) {
+    auto r = Exec(sql, {}, nullptr);
+    if (!r.ok()) return r.take_error();
+    return Ok();
+  }
+
   Result<sqlite3_stmt*> Prepare(const std::string& sql) {
     auto it = stmts_.find(sql);
     if (it != stmts_.end()) return it->second;
