@@ -11,7 +11,7 @@
 namespace parley::ua::testing {
 namespace {
 
-const Aor kBob{"bob", "example.com"};
+const Aor kBob{"bob", "example.com", std::nullopt};
 
 TEST(PublicationTest, EtagRefreshModifyRemoveAnd412) {
   UaHarness h;

@@ -33,7 +33,7 @@ class UaHarness {
  public:
   explicit UaHarness(transport::Protocol protocol = transport::Protocol::kUdp) : sender(&timers) {
     CoreConfig c;
-    c.account.aor = Aor{"alice", "example.com"};
+    c.account.aor = Aor{"alice", "example.com", std::nullopt};
     c.account.password = "secret";
     c.proxy.protocol = protocol;
     c.proxy.address = *transport::SocketAddress::Parse("192.0.2.1", 5060);
