@@ -56,6 +56,7 @@ Loop::~Loop() {
   // Destroying the io_context first destroys its pending handlers, which may
   // still hold objects that post to this loop.
   impl_.reset();
+  local_.clear();
   while (MpscNode* n = queue_.Pop()) delete static_cast<Task*>(n);
 }
 
@@ -65,8 +66,13 @@ boost::asio::io_context& Loop::io() { return impl_->io; }
 
 void Loop::Post(std::function<void()> fn) {
   if (IsCurrent()) {
-    // Same thread: Asio's private per-thread queue, no eventfd write.
-    boost::asio::post(impl_->io, std::move(fn));
+    // Same thread: no eventfd write, and at most one Asio handler for all
+    // the tasks posted until it runs.
+    local_.push_back(std::move(fn));
+    if (!local_scheduled_) {
+      local_scheduled_ = true;
+      boost::asio::post(impl_->io, [this] { RunLocal(); });
+    }
     return;
   }
   queue_.Push(new Task(std::move(fn)));
@@ -84,6 +90,21 @@ void Loop::ArmWakeup() {
                                 Drain();
                                 if (!stop_now_) ArmWakeup();
                               });
+}
+
+void Loop::RunLocal() {
+  // Tasks posted while these run join the batch; past the batch, I/O
+  // handlers get a turn first.
+  for (int i = 0; i < kDrainBatch && !local_.empty() && !stop_now_; ++i) {
+    std::function<void()> fn = std::move(local_.front());
+    local_.pop_front();
+    fn();
+  }
+  if (!local_.empty() && !stop_now_) {
+    boost::asio::post(impl_->io, [this] { RunLocal(); });
+  } else {
+    local_scheduled_ = false;
+  }
 }
 
 void Loop::Drain() {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -78,6 +79,7 @@ class Loop final : public TimerService {
   void Drain();
   void ArmTimer(Clock::time_point when);
   void DisarmTimer();
+  void RunLocal();
   void DropCancelledFront();
   void OnTimer();
   void CompactTimers();
@@ -93,6 +95,12 @@ class Loop final : public TimerService {
   std::atomic<bool> running_{false};
   std::atomic<bool> stop_requested_{false};
   bool stop_now_ = false;  // loop thread only
+
+  // Tasks the loop posted to itself (loop thread only), run in order by one
+  // Asio handler: a task posting the next costs no handler and no reactor
+  // poll of its own.
+  std::deque<std::function<void()>> local_;
+  bool local_scheduled_ = false;  // a RunLocal handler is queued or running
 
   // Timers (loop thread only): a min-heap of deadlines plus the live
   // callbacks by id; a heap entry whose id is not in callbacks_ is stale.
