@@ -203,7 +203,9 @@ TimerId Loop::Schedule(Clock::duration delay, std::function<void()> fn) {
 void Loop::Cancel(TimerId id) {
   assert(IsCurrent() || !running());
   if (callbacks_.erase(id) == 0) return;  // fired or cancelled already
-  if (!dispatching_ && !heap_.empty() && heap_.front().id == id) {
+  // (No Asio timer left to move while ~Loop destroys pending handlers, whose
+  // captures may cancel timers.)
+  if (!dispatching_ && impl_ != nullptr && !heap_.empty() && heap_.front().id == id) {
     // The wait is armed for this timer: wait for the next live one instead
     // of waking up for nothing (an answered request's retransmission timer).
     DropCancelledFront();
