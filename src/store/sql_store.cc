@@ -30,8 +30,8 @@ const std::string kUserUpsertTail =
     " ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256, enabled = excluded.enabled";
 const std::string kUserExists = "SELECT 1 FROM users WHERE aor = $1";
 const std::string kDeleteUser = "DELETE FROM users WHERE aor = $1";
-// With the history setting: what the services ask about a user, in one read.
-// A user with their history setting (UserRecord.history, column 6).
+// A user with their history setting (UserRecord.history, column 6): what the
+// services ask about a user, in one read.
 const std::string kSelectUserWithHistory =
     "SELECT " + kUserColumns +
     ", COALESCE((SELECT h.enabled FROM history_settings h WHERE h.aor = users.aor), 0) FROM users";
