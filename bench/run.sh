@@ -4,9 +4,12 @@
 #
 #   bench/run.sh [--flows F1,F2,…|all|none] [--against kamailio] [--threads N] [--users N]
 #                [--rate R] [--seconds S] [--max-seconds S] [--inflight N] [--watchers W]
-#                [--curves registrations,subscriptions,watchers|all] [--settle S] [--write-results] [-v]
+#                [--curves registrations,subscriptions,watchers|all] [--settle S] [--rounds N]
+#                [--write-results] [-v]
 #       per flow: max sustainable flows/s (< 0.1 % failed), server CPU µs per flow at a fixed
-#       offered rate, p50/p99 flow latency, peak memory; a table with parley/kamailio ratios
+#       offered rate, p50/p99 flow latency, peak memory; a table with parley/kamailio ratios.
+#       --rounds N: the fixed-rate part N times (every flow, then every flow again; a fresh
+#       server each time, the servers alternating), the table gives each figure's median
 #   bench/run.sh --micro          Google Benchmark micro-benchmarks
 #   bench/run.sh --callgrind      instructions per parsed message (repeatable)
 #   bench/run.sh --machine        CPU µs this machine charges per wake-up, timer and fdatasync
@@ -25,6 +28,7 @@ orig_args=("$@")
 backlog=""
 
 mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" inflight="" settle=0 watchers=100
+rounds=1
 cpu_secs=5 max_secs=5 curves="" write_results="" verbose="" strict="" kam_shm=512
 reg_points="1000 10000 100000" sub_points="1000 10000 100000" watch_points="1 10 100 1000 10000"
 curve_rate_reg=1000 curve_rate_sub=300 curve_fill_rate=2000 curve_fill_rate_sub=1000
@@ -48,6 +52,8 @@ while (($#)); do
     --inflight) inflight=$2; shift ;;
     --settle) settle=$2; shift ;;
     --watchers) watchers=$2; shift ;;
+    --rounds) rounds=$2; shift
+      [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds: a positive number" >&2; exit 2; } ;;
     --curves) curves=$2; shift ;;
     --backlog) backlog=$2; shift ;;
     --reg-points) reg_points=$2; shift ;;
@@ -56,7 +62,7 @@ while (($#)); do
     --write-results) write_results=1 ;;
     --strict) strict=1 ;;
     -v | --verbose) verbose=1 ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -134,7 +140,7 @@ write_meta() {
     echo "sipp=$(sipp -v 2>&1 | awk '/SIPp v/{print $1, $2; exit}')"
     echo "threads=$threads"
     echo "users=$users (u0..u$((users - 1)); flows use the first ones, curves up to their largest point)"
-    echo "durations=flat out ${max_secs} s per try, fixed rate ${cpu_secs} s"
+    echo "durations=flat out ${max_secs} s per try, fixed rate ${cpu_secs} s$( ((rounds > 1)) && echo ", $rounds rounds of the fixed rate (medians)")"
     echo "inflight=${inflight:-per flow (200; publish/fanout 20)} flows in progress at most when flat out"
     echo "watchers=$watchers"
     # What every message's wake-up costs here: read CPU per flow against it.
@@ -162,8 +168,13 @@ load() {
   fi
   if [[ $flows != none ]]; then
     IFS=, read -r -a list <<<"$flows"
-    for f in "${list[@]}"; do
-      for s in "${srv[@]}"; do measure_flow "$s" "$f"; done
+    # Rounds one after the other (not a flow's rounds back to back), so a slow spell of the
+    # machine does not land on one flow only; max flows/s is searched in the first round.
+    for ((round = 1; round <= rounds; round++)); do
+      ((rounds > 1)) && log "round $round of $rounds"
+      for f in "${list[@]}"; do
+        for s in "${srv[@]}"; do measure_flow "$s" "$f"; done
+      done
     done
     echo
     python3 "$root/bench/lib/report.py" table "$work/flows.tsv"

@@ -69,10 +69,20 @@ table=$(python3 bench/lib/report.py table "$tmp/flows.tsv")
 grep -q '| options | 20000 | 10000 | 2.00 | 20.0 | 50.0 | 0.40 |' <<<"$table" || fail "table ratios: $table"
 grep -q '| register | n/a (not implemented) | 7000 |' <<<"$table" || fail "table n/a: $table"
 
-# 6. The Kamailio anchor configuration parses (kamailio -c), when Kamailio is installed.
+# 6. Rounds: one row per flow and server, the median of each fixed-rate figure, every
+#    round's CPU in the notes, max flows/s from the first round.
+printf 'options\tparley\tok\t20000\t0.000\t20.0\t2000\t10000\t0\t0.2\t1.0\t8192\t9000\t-\t1\n' >"$tmp/r.tsv"
+printf 'options\tparley\tok\t-\t-\t24.0\t2000\t10000\t0\t0.4\t3.0\t8192\t9000\t-\t2\n' >>"$tmp/r.tsv"
+printf 'options\tparley\tok\t-\t-\t10.0\t2000\t10000\t0\t0.3\t2.0\t8192\t9000\t-\t3\n' >>"$tmp/r.tsv"
+table=$(python3 bench/lib/report.py table "$tmp/r.tsv")
+grep -q '| options | parley | 20000 | 0.000 | 20.0 | 2000 | 0.3 | 2.0 | 8.0 |' <<<"$table" || fail "rounds median: $table"
+grep -q 'options, parley: 3 rounds, CPU µs/flow 20.0 / 24.0 / 10.0, p99 ms 1.0 / 3.0 / 2.0' <<<"$table" ||
+  fail "rounds note: $table"
+
+# 7. The Kamailio anchor configuration parses (kamailio -c), when Kamailio is installed.
 if command -v kamailio >/dev/null; then
   sed -e "s#@PORT@#15070#g; s#@TLS_PORT@#15071#g; s#@DIR@#$tmp#g; s#@CHILDREN@#2#g" \
     bench/kamailio/kamailio.cfg.in >"$tmp/kamailio.cfg"
   timeout 30 kamailio -c -f "$tmp/kamailio.cfg" >"$tmp/kam.log" 2>&1 || { cat "$tmp/kam.log" >&2; fail "kamailio.cfg.in"; }
 fi
-echo "selftest: 6 checks passed"
+echo "selftest: 7 checks passed"

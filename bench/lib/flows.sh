@@ -170,10 +170,12 @@ hold_subscriptions() {
 
 # measure_flow SERVER FLOW: one row of flows.tsv.
 # Columns: flow server status max_rate max_fail_pct cpu_us_per_flow cpu_rate cpu_ok cpu_failed
-#          p50_ms p99_ms peak_pss_kb hwm_kb extra
+#          p50_ms p99_ms peak_pss_kb hwm_kb extra round
+# In rounds after the first ($round > 1) only the fixed-rate part runs (max_rate "-").
 measure_flow() {
-  local server=$1 flow=$2 dir
+  local server=$1 flow=$2 dir r=${round:-1}
   dir=$work/$server/$flow
+  ((r > 1)) && dir+=.r$r
   local status=ok max=- maxfail=- cpu=- cok=- cbad=- p50=- p99=- peak=- hwm=- extra=-
   rm -rf "$dir"; mkdir -p "$dir"
   flow_def "$flow" || return 1
@@ -195,7 +197,7 @@ measure_flow() {
   fi
   if [[ $status == ok ]]; then
     cpu_run "$dir"  # first, on a server not yet disturbed by saturation
-    max_rate "$dir"
+    ((r > 1)) || max_rate "$dir"
   fi
   [[ -s $dir/peak_pss ]] && peak=$(cat "$dir/peak_pss")
   hwm=$(hwm_kb "${srv_tree[@]}")
@@ -212,13 +214,13 @@ measure_flow() {
       extra+="$cbad of $((cok + cbad)) flows failed at $f_rate/s"
     fi
   fi
-  row "$flow" "$server" "$status" "$max" "$maxfail" "$cpu" "$f_rate" "$cok" "$cbad" "$p50" "$p99" "$peak" "$hwm" "$extra"
+  row "$flow" "$server" "$status" "$max" "$maxfail" "$cpu" "$f_rate" "$cok" "$cbad" "$p50" "$p99" "$peak" "$hwm" "$extra" "$r"
 }
 
 row() {
   local IFS=$'\t'
   local r=("$@")
-  while ((${#r[@]} < 14)); do r+=(-); done
+  while ((${#r[@]} < 15)); do r+=(-); done
   echo "${r[*]}" >>"$work/flows.tsv"
 }
 

@@ -18,7 +18,10 @@ import subprocess
 import sys
 
 FLOW_COLS = ["flow", "server", "status", "max_rate", "max_fail_pct", "cpu_us", "cpu_rate",
-             "cpu_ok", "cpu_failed", "p50_ms", "p99_ms", "peak_pss_kb", "hwm_kb", "extra"]
+             "cpu_ok", "cpu_failed", "p50_ms", "p99_ms", "peak_pss_kb", "hwm_kb", "extra", "round"]
+# Figures of the fixed-rate run: with several rounds the table gives their median.
+ROUND_COLS = ["cpu_us", "p50_ms", "p99_ms", "peak_pss_kb", "hwm_kb"]
+PER_NOTIFY = re.compile(r"cpu_us_per_notify=([0-9.]+)")
 CURVE_COLS = ["curve", "server", "x", "cpu_us", "pss_kb", "hwm_kb", "note"]
 CURVE_TITLES = {
     "registrations": ("registrations held", "CPU µs per REGISTER flow (refresh)"),
@@ -112,12 +115,65 @@ def val(r, key):
     return None if v in ("-", "") else v
 
 
+def median(vals):
+    v = sorted(vals)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def fmt_like(x, sample):
+    """x with as many decimals as the string `sample` has."""
+    decimals = len(sample.split(".")[1]) if "." in sample else 0
+    return "%.*f" % (decimals, x)
+
+
+def merge_rounds(rs):
+    """One row from a flow's rounds on one server: the first round's max flows/s and status
+    details, the median of each fixed-rate figure over the rounds that succeeded, and a note
+    listing every round's CPU µs/flow and p99 (round order). A round that failed is reported
+    in the notes; if none succeeded, the first failure stands."""
+    rs = sorted(rs, key=lambda r: int(r["round"]) if r.get("round", "-").isdigit() else 1)
+    ok = [r for r in rs if r["status"] == "ok"]
+    first = dict(rs[0])
+    if not ok:
+        return first, []
+    merged = dict(ok[0]) if first["status"] != "ok" else first
+    merged["max_rate"], merged["max_fail_pct"] = first["max_rate"], first["max_fail_pct"]
+    if first["status"] != "ok":  # the first round failed: no max flows/s
+        merged["max_rate"], merged["max_fail_pct"] = "-", "-"
+    for col in ROUND_COLS:
+        vals = [(num(r[col]), r[col]) for r in ok if num(r[col]) is not None]
+        if vals:
+            merged[col] = fmt_like(median([v for v, _ in vals]), vals[0][1])
+    notes = []
+    if len(rs) > 1:
+        notes.append("%d rounds, CPU µs/flow %s, p99 ms %s" % (
+            len(rs), " / ".join(r["cpu_us"] if r["status"] == "ok" else "failed" for r in rs),
+            " / ".join(r["p99_ms"] if r["status"] == "ok" else "failed" for r in rs)))
+        for r in rs:
+            if r["status"] != "ok":
+                notes.append("round %s: %s" % (r.get("round", "-"), r["status"]))
+            elif r is not merged and "failed at" in r.get("extra", ""):
+                notes.append("round %s: %s" % (r.get("round", "-"), r["extra"]))
+        # Fan-out: CPU per NOTIFY is the median too.
+        per_notify = [num(m.group(1)) for m in (PER_NOTIFY.search(r.get("extra", "")) for r in ok) if m]
+        if len(per_notify) > 1:
+            merged["extra"] = PER_NOTIFY.sub("cpu_us_per_notify=%.1f (median; %s)" % (
+                median(per_notify), " / ".join("%.1f" % v for v in per_notify)), merged["extra"])
+    return merged, notes
+
+
 def flow_table(rows):
-    flows, by = [], {}
+    flows, grouped = [], {}
     for r in rows:
         if r["flow"] not in flows:
             flows.append(r["flow"])
-        by[(r["flow"], r["server"])] = r
+        grouped.setdefault((r["flow"], r["server"]), []).append(r)
+    by, round_notes = {}, []
+    for key, rs in grouped.items():
+        by[key], notes = merge_rounds(rs)
+        round_notes += [(key[0], key[1], n) for n in notes]
+    rows = [by[k] for k in grouped]
     servers = [s for s in ("parley", "kamailio") if any(k[1] == s for k in by)]
     out = []
     if servers == ["parley", "kamailio"]:
@@ -155,11 +211,9 @@ def flow_table(rows):
     extras = [(r["flow"], r["server"], r["extra"]) for r in rows if r.get("extra", "-") not in ("-", "")]
     failures = [(r["flow"], r["server"], r["status"]) for r in rows
                 if r["status"] != "ok" and not r["status"].startswith("n/a (not implemented")]
-    notes = []
-    for fl, s, e in extras:
-        notes.append("- %s, %s: %s" % (fl, s, e))
-    for fl, s, st in failures:
-        notes.append("- %s, %s: %s" % (fl, s, st))
+    # A flow's notes together, in table order, parleyd's first.
+    order = lambda item: (flows.index(item[0]), item[1] != "parley")
+    notes = ["- %s, %s: %s" % item for item in sorted(extras + round_notes + failures, key=order)]
     na = sorted({r["status"] for r in rows if r["status"].startswith("n/a (not implemented")})
     for st in na:
         fl = [r["flow"] for r in rows if r["status"] == st]
@@ -296,6 +350,10 @@ def results(work, out_md):
               "process of the server tree during a fixed-rate run, divided by the successful flows.",
               "- *p50/p99*: per flow, first request sent to first 2xx received (SIPp -trace_shortmsg "
               "timestamps, µs), over every flow of the fixed-rate run; includes the digest challenge round trip.",
+              "- *rounds* (`--rounds N`, the line *durations* above): the fixed-rate part of every flow runs N "
+              "times, every flow once before any flow again, on a fresh server each time with the two servers "
+              "alternating; CPU µs/flow, p50, p99 and peak PSS are the medians, each round's CPU and p99 are in "
+              "the notes; max flows/s is from the first round.",
               "- *peak PSS*: highest sum of Pss over the server's processes (sampled every 0.25 s), so "
               "Kamailio's shared memory is counted once; for parleyd (one process) it tracks VmHWM.",
               "- TLS flows: the Debian SIPp has no TLS, so SIPp talks TCP to a local stunnel that opens one TLS "
