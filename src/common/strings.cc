@@ -84,37 +84,64 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   return out;
 }
 
+namespace {
+// Length of the well-formed UTF-8 sequence at s[i] (1 for ASCII), 0 when
+// the bytes there are not one.
+size_t Utf8SequenceAt(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 1, cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 2, cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 3, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  for (size_t k = 1; k <= n; ++k) {
+    if (i + k >= s.size()) return 0;
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return n + 1;
+}
+}  // namespace
+
 bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += n + 1;
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    if ((n = Utf8SequenceAt(s, i)) == 0) return false;
   }
   return true;
+}
+
+bool IsStorableText(std::string_view s) {
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    if (s[i] == '\0' || (n = Utf8SequenceAt(s, i)) == 0) return false;
+  }
+  return true;
+}
+
+std::string ToStorableText(std::string_view s) {
+  if (IsStorableText(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    n = s[i] == '\0' ? 0 : Utf8SequenceAt(s, i);
+    if (n == 0) {
+      out.append("\xef\xbf\xbd");  // U+FFFD REPLACEMENT CHARACTER
+      n = 1;
+    } else {
+      out.append(s.substr(i, n));
+    }
+  }
+  return out;
 }
 
 }  // namespace parley

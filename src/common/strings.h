@@ -135,5 +135,11 @@ std::optional<std::string> Base64Decode(std::string_view in);
 
 // Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool IsUtf8(std::string_view s);
+// Text either store backend keeps as it is: UTF-8 without NUL (PostgreSQL
+// refuses both in text columns).
+bool IsStorableText(std::string_view s);
+// `s` made storable for informational text (a User-Agent): every NUL and
+// every byte that starts no well-formed sequence becomes U+FFFD.
+std::string ToStorableText(std::string_view s);
 
 }  // namespace parley

@@ -1,5 +1,6 @@
 #include "events/event_processor.h"
 
+#include "common/strings.h"
 #include "registrar/location_table.h"
 #include "sip/fields.h"
 #include "sip/lex.h"
@@ -206,6 +207,22 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return true;
   });
   req.remote_cseq = m.cseq()->number;
+  // The dialog is stored as text (UTF-8 without NUL) and its NOTIFYs repeat
+  // these byte for byte: what cannot be kept is refused, not mended.
+  const char* unstorable = !IsStorableText(req.call_id)        ? "Call-ID"
+                           : !IsStorableText(req.remote_tag)    ? "From"
+                           : !IsStorableText(req.remote_party)  ? "From"
+                           : !IsStorableText(req.remote_target) ? "Contact"
+                           : !IsStorableText(req.event_id)      ? "Event"
+                           : !IsStorableText(req.local_uri)     ? "Request-URI"
+                                                                : nullptr;
+  for (const std::string& r : req.route) {
+    if (!unstorable && !IsStorableText(r)) unstorable = "Record-Route";
+  }
+  if (unstorable) {
+    host.Respond(ctx, 400, std::string(unstorable) + " Is Not UTF-8");
+    return Verdict::kDone;
+  }
   // NOTIFYs are requests in the dialog: they go to the remote target, the
   // Contact (RFC 3261 §12.2.1.1), unless the watcher asked for its flow
   // (RFC 5626 ";ob") or is behind a NAT - the rule bindings follow; over UDP

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "sip/fields.h"
 #include "sip/lex.h"
 
@@ -54,6 +55,17 @@ bool FirstPathIsOutboundEdge(const sip::Message& m) {
   return ob;
 }
 
+// The header of the first value of `op` the store cannot keep as text (not
+// UTF-8, or a NUL), or nullptr.
+const char* UnstorableField(const RegisterOp& op) {
+  if (!IsStorableText(op.call_id)) return "Call-ID";
+  if (!IsStorableText(op.path)) return "Path";
+  for (const ContactUpdate& u : op.contacts) {
+    if (!IsStorableText(u.uri) || !IsStorableText(u.params)) return "Contact";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 // Checks a REGISTER on its transaction's shard and hands it to the AOR's.
@@ -99,7 +111,9 @@ class Registrar::Processor : public proxy::Processor {
     op.max_contacts = r_.config_.max_contacts;
     op.source = SourceString(ctx.source);
     op.destination = transport::BackTo(ctx.source);
-    op.user_agent = std::string(m.Value(sip::HeaderId::kUserAgent));
+    // Informational: kept with U+FFFD for what is not UTF-8 (the store keeps
+    // UTF-8 text only, PostgreSQL refuses anything else).
+    op.user_agent = ToStorableText(m.Value(sip::HeaderId::kUserAgent));
     m.ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {
       if (!op.path.empty()) op.path.append(", ");
       op.path.append(v);
@@ -161,6 +175,13 @@ class Registrar::Processor : public proxy::Processor {
       }
       u.expires = std::min(expires, r_.config_.max_expires);
       op.contacts.push_back(std::move(u));
+    }
+
+    // What later requests and the 200 repeat byte for byte cannot be mended:
+    // a REGISTER whose bindings the store could not keep as text is refused.
+    if (const char* field = UnstorableField(op)) {
+      host.Respond(ctx, 400, std::string(field) + " Is Not UTF-8");
+      return Verdict::kDone;
     }
 
     bool supports_path = false;

@@ -174,9 +174,12 @@ Result<int64_t> SqlStore::Run(const std::string& sql, std::initializer_list<SqlP
 }
 
 Result<int64_t> SqlStore::RunSpan(const std::string& sql, std::span<const SqlParam> params, SqlRows* rows) {
-  for (const auto& p : params) {  // PostgreSQL text cannot hold NUL: refuse it everywhere
-    if (const auto* s = std::get_if<std::string_view>(&p); s != nullptr && s->find('\0') != std::string_view::npos) {
-      return Error(kErrInvalid, "value contains a NUL byte");
+  // PostgreSQL text holds neither NUL nor invalid UTF-8: both are refused on
+  // every backend, so that each keeps the same text.
+  for (const auto& p : params) {
+    if (const auto* s = std::get_if<std::string_view>(&p); s != nullptr && !IsStorableText(*s)) {
+      return Error(kErrInvalid, s->find('\0') != std::string_view::npos ? "value contains a NUL byte"
+                                                                        : "value is not UTF-8");
     }
   }
   return conn_->Exec(sql, params, rows);

@@ -216,6 +216,24 @@ TEST_P(StoreTest, RejectsNulBytes) {
   EXPECT_EQ(r.error().code, kErrInvalid);
 }
 
+// PostgreSQL refuses invalid UTF-8 in text: every backend does, so both keep
+// the same text and a write fails (or not) the same way on each.
+TEST_P(StoreTest, RejectsTextThatIsNotUtf8) {
+  Binding b = TestBinding("alice@example.com", "sip:alice@10.0.0.1", 100);
+  b.user_agent = "caf\xe9 phone";
+  auto r = store_->UpsertBinding(b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kErrInvalid);
+  EXPECT_EQ(r.error().message, "value is not UTF-8");
+  EXPECT_TRUE(store_->LoadBindingsOf("alice@example.com")->empty());
+  b.user_agent = "caf\xc3\xa9 phone";
+  ASSERT_TRUE(store_->UpsertBinding(b).ok());
+  EXPECT_EQ(store_->LoadBindingsOf("alice@example.com")->at(0).user_agent, "caf\xc3\xa9 phone");
+  r = store_->SetMeta("k", "\xed\xa0\x80");  // a surrogate
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kErrInvalid);
+}
+
 TEST_P(StoreTest, ImportUsers) {
   const bool sqlite = GetParam() == "sqlite";
   const size_t n = sqlite ? 100000 : 30000;
