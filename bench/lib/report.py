@@ -20,7 +20,8 @@ import sys
 FLOW_COLS = ["flow", "server", "status", "max_rate", "max_fail_pct", "cpu_us", "cpu_rate",
              "cpu_ok", "cpu_failed", "p50_ms", "p99_ms", "peak_pss_kb", "hwm_kb", "extra", "round"]
 # Figures of the fixed-rate run: with several rounds the table gives their median.
-ROUND_COLS = ["cpu_us", "p50_ms", "p99_ms", "peak_pss_kb", "hwm_kb"]
+# Peak memory is the first round's, like max flows/s: only that round saturates.
+ROUND_COLS = ["cpu_us", "p50_ms", "p99_ms"]
 PER_NOTIFY = re.compile(r"cpu_us_per_notify=([0-9.]+)")
 CURVE_COLS = ["curve", "server", "x", "cpu_us", "pss_kb", "hwm_kb", "note"]
 CURVE_TITLES = {
@@ -128,8 +129,8 @@ def fmt_like(x, sample):
 
 
 def merge_rounds(rs):
-    """One row from a flow's rounds on one server: the first round's max flows/s and status
-    details, the median of each fixed-rate figure over the rounds that succeeded, and a note
+    """One row from a flow's rounds on one server: the first round's max flows/s, peak memory
+    and status details, the median of each fixed-rate figure over the rounds that succeeded, and a note
     listing every round's CPU µs/flow and p99 (round order). A round that failed is reported
     in the notes; if none succeeded, the first failure stands."""
     rs = sorted(rs, key=lambda r: int(r["round"]) if r.get("round", "-").isdigit() else 1)
@@ -138,9 +139,9 @@ def merge_rounds(rs):
     if not ok:
         return first, []
     merged = dict(ok[0]) if first["status"] != "ok" else first
-    merged["max_rate"], merged["max_fail_pct"] = first["max_rate"], first["max_fail_pct"]
-    if first["status"] != "ok":  # the first round failed: no max flows/s
-        merged["max_rate"], merged["max_fail_pct"] = "-", "-"
+    for col in ("max_rate", "max_fail_pct", "peak_pss_kb", "hwm_kb"):
+        # the first round's; none if it failed
+        merged[col] = first[col] if first["status"] == "ok" else "-"
     for col in ROUND_COLS:
         vals = [(num(r[col]), r[col]) for r in ok if num(r[col]) is not None]
         if vals:
@@ -352,8 +353,8 @@ def results(work, out_md):
               "timestamps, µs), over every flow of the fixed-rate run; includes the digest challenge round trip.",
               "- *rounds* (`--rounds N`, the line *durations* above): the fixed-rate part of every flow runs N "
               "times, every flow once before any flow again, on a fresh server each time with the two servers "
-              "alternating; CPU µs/flow, p50, p99 and peak PSS are the medians, each round's CPU and p99 are in "
-              "the notes; max flows/s is from the first round.",
+              "alternating; CPU µs/flow, p50 and p99 are the medians, each round's CPU and p99 are in the "
+              "notes; max flows/s and peak PSS are from the first round (the only one that runs flat out).",
               "- *peak PSS*: highest sum of Pss over the server's processes (sampled every 0.25 s), so "
               "Kamailio's shared memory is counted once; for parleyd (one process) it tracks VmHWM.",
               "- TLS flows: the Debian SIPp has no TLS, so SIPp talks TCP to a local stunnel that opens one TLS "
