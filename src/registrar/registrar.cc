@@ -243,23 +243,30 @@ class Registrar::Processor : public proxy::Processor {
         return;
       }
       auto current = std::make_shared<std::vector<store::Binding>>(std::move(applied->current));
-      auto respond = [reg, back, holder, h, current, path, gruu, outbound_headers,
-                      now = op.now](const Result<void>& stored) {
-        reg->router_.Post(back, [holder, h, current, path, gruu, outbound_headers, now, ok = stored.ok()] {
-          if (!ok) {
-            h->Respond(**holder, 500, "Store Failure", {{sip::HeaderId::kRetryAfter, "5"}});
-            return;
-          }
-          proxy::ExtraHeaders extra;
-          for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now, gruu));
-          if (!path.empty()) extra.emplace_back(sip::HeaderId::kPath, path);
-          extra.insert(extra.end(), outbound_headers.begin(), outbound_headers.end());
-          extra.emplace_back(sip::HeaderId::kDate, HttpDate(now));
-          h->Respond(**holder, 200, "OK", std::move(extra));
-        });
+      // Runs on `back`, the loop of the REGISTER's transaction.
+      auto answer = [holder, h, current, path, gruu, outbound_headers, now = op.now](bool stored) {
+        if (!stored) {
+          h->Respond(**holder, 500, "Store Failure", {{sip::HeaderId::kRetryAfter, "5"}});
+          return;
+        }
+        proxy::ExtraHeaders extra;
+        for (const auto& b : *current) extra.emplace_back(sip::HeaderId::kContact, ContactValue(b, now, gruu));
+        if (!path.empty()) extra.emplace_back(sip::HeaderId::kPath, path);
+        extra.insert(extra.end(), outbound_headers.begin(), outbound_headers.end());
+        extra.emplace_back(sip::HeaderId::kDate, HttpDate(now));
+        h->Respond(**holder, 200, "OK", std::move(extra));
+      };
+      // From the owner's loop: at once when that is `back` (no loop turn,
+      // and the 200 leaves before the NOTIFYs of the change).
+      auto answer_here = [reg, owner, back, answer] {
+        if (owner == back) {
+          answer(true);
+        } else {
+          reg->router_.Post(back, [answer] { answer(true); });
+        }
       };
       if (applied->changes.empty()) {
-        respond(Ok());
+        answer_here();
         return;
       }
       bool refresh_only = std::all_of(applied->changes.begin(), applied->changes.end(),
@@ -267,12 +274,15 @@ class Registrar::Processor : public proxy::Processor {
       if (refresh_only) {
         // The stored binding stays valid until its earlier expiry: a lost
         // refresh costs nothing the UA's next refresh does not restore.
+        answer_here();
         reg->Defer(owner, applied->changes);
         reg->Notify(op.aor, applied->changes);
-        respond(Ok());
         return;
       }
-      reg->Persist(owner, op.aor, std::move(applied->changes), respond);
+      // From the store's thread once committed.
+      reg->Persist(owner, op.aor, std::move(applied->changes), [reg, back, answer](const Result<void>& stored) {
+        reg->router_.Post(back, [answer, ok = stored.ok()] { answer(ok); });
+      });
     });
     return Verdict::kPending;
   }
@@ -386,10 +396,10 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
     bool write_ok = r.ok();
     return [this, shard, aor, shared, done, write_ok, failed](const Result<void>& committed) {
       Result<void> outcome = !write_ok ? Result<void>(failed) : committed;
+      done(outcome);  // first: the answer is posted before the NOTIFYs of the change
       if (outcome.ok()) {
         router_.Post(shard, [this, aor, shared] { Notify(aor, *shared); });
       }
-      done(outcome);
     };
   }, store::Durability::kCommit);
 }

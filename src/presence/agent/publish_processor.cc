@@ -86,7 +86,7 @@ class PresenceAgent::PublishProcessor : public proxy::Processor {
     std::string aor = op.aor;
     router.Post(router.ShardOf(aor), [this, op = std::move(op), holder, h, back, &router]() mutable {
       agent_.Publish(std::move(op), [holder, h, back, &router](PublishResult r) {
-        router.Post(back, [holder, h, r = std::move(r)] {
+        auto respond = [holder, h, r = std::move(r)] {
           RequestContext& c = **holder;
           if (r.status >= 300) {
             h->Respond(c, r.status, r.reason);
@@ -95,7 +95,15 @@ class PresenceAgent::PublishProcessor : public proxy::Processor {
           proxy::ExtraHeaders extra = {{sip::HeaderId::kExpires, std::to_string(r.expires)}};
           if (!r.etag.empty()) extra.push_back({sip::HeaderId::kSipETag, r.etag});
           h->Respond(c, 200, "OK", std::move(extra));
-        });
+        };
+        // At once on the loop that answers: the 2xx leaves before the
+        // NOTIFYs the publication sends its watchers (a post would queue it
+        // behind their first batch).
+        if (router.current() == back) {
+          respond();
+        } else {
+          router.Post(back, std::move(respond));
+        }
       });
     });
     return Verdict::kPending;
