@@ -10,6 +10,7 @@
 #include "store/names.h"
 #include "store/schema.h"
 #include "store/sql_util.h"
+#include "store/text.h"
 
 namespace parley::store {
 namespace {
@@ -177,9 +178,8 @@ Result<int64_t> SqlStore::RunSpan(const std::string& sql, std::span<const SqlPar
   // PostgreSQL text holds neither NUL nor invalid UTF-8: both are refused on
   // every backend, so that each keeps the same text.
   for (const auto& p : params) {
-    if (const auto* s = std::get_if<std::string_view>(&p); s != nullptr && !IsStorableText(*s)) {
-      return Error(kErrInvalid, s->find('\0') != std::string_view::npos ? "value contains a NUL byte"
-                                                                        : "value is not UTF-8");
+    if (const auto* s = std::get_if<std::string_view>(&p)) {
+      if (auto checked = CheckText("value", *s); !checked.ok()) return checked.error();
     }
   }
   return conn_->Exec(sql, params, rows);

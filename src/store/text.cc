@@ -78,11 +78,11 @@ int32_t ToLowerCodePoint(int32_t cp) {
 }  // namespace
 
 Result<void> CheckText(std::string_view field, std::string_view value) {
+  if (IsStorableText(value)) return Ok();
   if (value.find('\0') != std::string_view::npos) {
     return Error(kErrInvalid, std::string(field) + " contains a NUL byte");
   }
-  if (!IsUtf8(value)) return Error(kErrInvalid, std::string(field) + " is not UTF-8");
-  return Ok();
+  return Error(kErrInvalid, std::string(field) + " is not UTF-8");
 }
 
 std::optional<std::string> FoldForSearch(std::string_view utf8) {
