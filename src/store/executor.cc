@@ -166,43 +166,82 @@ void StoreExecutor::Loop() {
   }
 }
 
-void StoreExecutor::RunGroup(std::vector<WriteFn>& group, Durability& durability) {
-  if (group.empty()) return;
+StoreExecutor::Attempt StoreExecutor::Try(std::span<WriteFn> writes, Durability durability) {
+  Attempt a;
   ExecutorStore view(store_.get(), ExecutorStore::Kind::kGroup);
-  Result<void> result = store_->Begin(durability);
-  durability = Durability::kCommit;
-  if (!result.ok()) view.Fail(result.error());  // the writes still run, against a failing store
-  std::vector<Completion> completions;
-  completions.reserve(group.size());
-  for (WriteFn& fn : group) {
+  a.result = store_->Begin(durability);
+  if (!a.result.ok()) view.Fail(a.result.error());  // the writes still run, against a failing store
+  a.completions.reserve(writes.size());
+  for (WriteFn& fn : writes) {
     try {
-      completions.push_back(fn(view));
+      a.completions.push_back(fn(view));
     } catch (const std::exception& e) {
       view.Fail(Error(kErrIo, std::string("store write threw: ") + e.what()));
-      completions.emplace_back();
+      a.completions.emplace_back();
     }
   }
-  if (result.ok()) {
-    if (view.error()) {
-      (void)store_->Rollback();
-      result = *view.error();
-    } else {
-      result = store_->Commit();
-      if (!result.ok()) (void)store_->Rollback();
-    }
+  if (!a.result.ok()) return a;
+  if (view.error()) {
+    (void)store_->Rollback();
+    a.result = *view.error();
+    a.write_failed = true;
+  } else {
+    a.result = store_->Commit();
+    if (!a.result.ok()) (void)store_->Rollback();
   }
-  if (!result.ok()) {
-    PLOG_WARN("store_group_failed", {{"writes", group.size()}, {"error", result.error().message}});
+  return a;
+}
+
+// A busy store (a lock held by parleyctl or another node, a PostgreSQL
+// deadlock or serialization failure) is worth a few more tries: every write
+// of the attempt was rolled back, so running them again is what they meant.
+StoreExecutor::Attempt StoreExecutor::TryWithRetry(std::span<WriteFn> writes, Durability durability) {
+  static constexpr std::chrono::milliseconds kBackoff[] = {std::chrono::milliseconds(10),
+                                                           std::chrono::milliseconds(100)};
+  Attempt a = Try(writes, durability);
+  for (auto pause : kBackoff) {
+    if (a.result.ok() || a.result.error().code != kErrBusy) break;
+    PLOG_INFO("store_busy_retry", {{"writes", writes.size()}, {"after_ms", pause.count()},
+                                    {"error", a.result.error().message}});
+    std::this_thread::sleep_for(pause);
+    a = Try(writes, durability);
   }
+  return a;
+}
+
+void StoreExecutor::Finish(Attempt& a) {
   // Only now, after COMMIT returned: the writes are as durable as the
-  // group asked (or gone).
-  for (Completion& done : completions) {
+  // attempt asked (or gone).
+  for (Completion& done : a.completions) {
     if (!done) continue;
     try {
-      done(result);
+      done(a.result);
     } catch (const std::exception& e) {
       PLOG_ERROR("store_completion_threw", {{"error", e.what()}});
     }
+  }
+}
+
+void StoreExecutor::RunGroup(std::vector<WriteFn>& group, Durability& durability) {
+  if (group.empty()) return;
+  const Durability d = durability;
+  durability = Durability::kCommit;
+  Attempt a = TryWithRetry(group, d);
+  if (!a.result.ok() && a.write_failed && a.result.error().code != kErrBusy && group.size() > 1) {
+    // One write failed (a user deleted meanwhile, a constraint): it must not
+    // take the others down with it. Each runs again in a transaction of its
+    // own, so each gets its own outcome.
+    PLOG_WARN("store_group_split", {{"writes", group.size()}, {"error", a.result.error().message}});
+    for (WriteFn& fn : group) {
+      Attempt one = TryWithRetry(std::span<WriteFn>(&fn, 1), d);
+      if (!one.result.ok()) PLOG_WARN("store_write_failed", {{"error", one.result.error().message}});
+      Finish(one);
+    }
+  } else {
+    if (!a.result.ok()) {
+      PLOG_WARN("store_group_failed", {{"writes", group.size()}, {"error", a.result.error().message}});
+    }
+    Finish(a);
   }
   pending_writes_.fetch_sub(group.size(), std::memory_order_relaxed);
   group.clear();

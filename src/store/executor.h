@@ -9,7 +9,16 @@
 //
 // Order: reads and writes run in submission order; a read waits for the
 // group of writes submitted before it to commit (it sees them), so reads
-// split groups. A write whose store call fails aborts its whole group.
+// split groups.
+//
+// Failures: a group whose store is busy (kErrBusy: a lock wait timed out, a
+// deadlock or serialization failure) is tried again, twice, after 10 and
+// 100 ms. A write whose store call fails (any other error) is rolled back
+// and fails alone: its group's other writes run again, each in its own
+// transaction, and commit or fail on their own. So a WriteFn may run more
+// than once: it must do nothing but store calls, leave its captures as it
+// found them (copy, never move out of them) and only the completion its
+// last run returned is called — exactly once.
 //
 // ReadCommitted runs reads on a second thread with its own connection,
 // beside the writer, so they neither wait for nor split groups: each sees
@@ -38,6 +47,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -96,6 +106,15 @@ class StoreExecutor {
   void RunReader(std::promise<Result<void>>& started);
   void Loop();
   void ReaderLoop();
+  // One try of some writes in one transaction.
+  struct Attempt {
+    Result<void> result = Ok();
+    std::vector<Completion> completions;  // one per write, maybe empty
+    bool write_failed = false;            // a write's store call failed (not Begin/Commit)
+  };
+  Attempt Try(std::span<WriteFn> writes, Durability durability);
+  Attempt TryWithRetry(std::span<WriteFn> writes, Durability durability);
+  static void Finish(Attempt& a);
   void RunGroup(std::vector<WriteFn>& group, Durability& durability);
   void RunRead(ReadFn& fn);
   bool Enqueue(Item& item, bool wake = true);

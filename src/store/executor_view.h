@@ -14,7 +14,8 @@ namespace parley::store {
 // What the executor hands to read and write functions. It refuses
 // transaction control (the executor owns it). In a group it remembers the
 // first failed call and fails every later call without touching the
-// database, so one bad write aborts its group whatever the backend does.
+// database, so one bad write aborts its attempt whatever the backend does
+// (the executor then runs the others of its group without it).
 // Refusals (kErrQuota: nothing written) are not failures. For reads on the
 // reader connection it refuses every write.
 class ExecutorStore final : public Store {

@@ -228,10 +228,10 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
     return;
   }
   store_.Write([sel = *sel, method = req.method, body = std::move(req.body), if_match, if_none_match,
-                done](store::Store& s) mutable -> store::StoreExecutor::Completion {
+                done](store::Store& s) -> store::StoreExecutor::Completion {
     auto pending = std::make_shared<XcapResponse>();
     if (method == "PUT") {
-      store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), std::move(body), UnixNow()};
+      store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), body, UnixNow()};
       // Only "*" is meaningful in If-None-Match for a write (RFC 7232 §3.2).
       auto w = s.PutXcapDocument(doc, if_match, if_none_match == "*");
       if (!w.ok()) {

@@ -28,6 +28,7 @@ struct Counters {
   std::atomic<int> rollbacks{0};
   std::atomic<int> commit_delay_ms{0};
   std::atomic<bool> fail_next_commit{false};
+  std::atomic<int> busy_commits{0};  // this many COMMITs fail with kErrBusy (and roll back)
 };
 
 class CountingStore : public testing::ForwardingStore {
@@ -43,6 +44,10 @@ class CountingStore : public testing::ForwardingStore {
   Result<void> Commit() override {
     if (int d = c_->commit_delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
     if (c_->fail_next_commit.exchange(false)) return Error(kErrIo, "injected commit failure");
+    if (c_->busy_commits.load() > 0) {
+      --c_->busy_commits;
+      return Error(kErrBusy, "injected busy commit");
+    }
     auto r = inner_->Commit();
     ++c_->commits_returned;
     return r;

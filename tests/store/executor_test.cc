@@ -1,4 +1,4 @@
-// StoreExecutor: ordering, group commit, failure of a whole group, draining,
+// StoreExecutor: ordering, group commit, a failing write failing alone, busy retries, draining,
 // and a second writer on the same store — against both backends.
 
 #include "store/executor.h"
@@ -102,58 +102,98 @@ TEST_P(ExecutorTest, GroupCommitManyWritesFewTransactions) {
   EXPECT_EQ(reader->LoadBindings()->size(), static_cast<size_t>(kTotal));
 }
 
-TEST_P(ExecutorTest, AFailingWriteRollsBackItsWholeGroup) {
+TEST_P(ExecutorTest, AFailingWriteFailsAloneAndTheOthersOfItsGroupCommit) {
   auto ex = MakeExecutor();
   ASSERT_TRUE(ex->Start().ok());
-  std::vector<Result<void>> results(3);
+  std::vector<std::optional<Result<void>>> results(3);
+  std::vector<int> completions(3, 0);
   Countdown done;
   {
     auto gate = Block(*ex);  // the three writes below queue up as one group
     ex->Write([&](Store& s) -> StoreExecutor::Completion {
-      EXPECT_TRUE(s.SetMeta("first", "1").ok());
-      EXPECT_TRUE(s.AddUser(TestUser("alice@example.com")).ok());
-      return [&](const Result<void>& r) { results[0] = r; done.Done(); };
+      Result<void> a = s.SetMeta("first", "1");
+      Result<void> b = s.AddUser(TestUser("alice@example.com"));
+      return [&, a, b](const Result<void>& r) {
+        EXPECT_TRUE(a.ok() && b.ok());  // the last run's completion only
+        results[0] = r;
+        ++completions[0];
+        done.Done();
+      };
     });
     ex->Write([&](Store& s) -> StoreExecutor::Completion {
       auto r = s.SetPolicyMode("nobody@example.com", BlockMode::kDiscard);  // no such user
       EXPECT_FALSE(r.ok());
-      return [&](const Result<void>& r2) { results[1] = r2; done.Done(); };
+      return [&](const Result<void>& r2) { results[1] = r2; ++completions[1]; done.Done(); };
     });
     ex->Write([&](Store& s) -> StoreExecutor::Completion {
-      EXPECT_FALSE(s.SetMeta("third", "1").ok());  // the group is already doomed
-      return [&](const Result<void>& r) { results[2] = r; done.Done(); };
+      Result<void> a = s.SetMeta("third", "1");
+      return [&, a](const Result<void>& r) {
+        EXPECT_TRUE(a.ok());
+        results[2] = r;
+        ++completions[2];
+        done.Done();
+      };
     });
     EXPECT_EQ(ex->pending(), 3u);
     gate.set_value();
   }
   ASSERT_TRUE(done.WaitFor(3));
-  for (const auto& r : results) {
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, kErrNotFound) << r.error().message;
-  }
-  EXPECT_EQ(counters_->begins.load(), 1);
-  EXPECT_EQ(counters_->commits_returned.load(), 0);
-  EXPECT_GE(counters_->rollbacks.load(), 1);
-
-  // Nothing of the group is stored; the next group works.
-  std::promise<void> next;
-  ex->Write([&](Store& s) -> StoreExecutor::Completion {
-    EXPECT_TRUE(s.SetMeta("after", "1").ok());
-    return [&](const Result<void>& r) {
-      EXPECT_TRUE(r.ok());
-      next.set_value();
-    };
-  });
-  next.get_future().wait();
   ex->Stop();
+  EXPECT_EQ(completions, (std::vector<int>{1, 1, 1}));
+  ASSERT_TRUE(results[0] && results[1] && results[2]);
+  EXPECT_TRUE(results[0]->ok());
+  ASSERT_FALSE(results[1]->ok());
+  EXPECT_EQ(results[1]->error().code, kErrNotFound) << results[1]->error().message;
+  EXPECT_TRUE(results[2]->ok());
+  // The group's attempt, then each write alone.
+  EXPECT_EQ(counters_->begins.load(), 4);
+  EXPECT_EQ(counters_->commits_returned.load(), 2);
+  EXPECT_EQ(counters_->rollbacks.load(), 2);
+  EXPECT_EQ(ex->pending(), 0u);
+
   auto check = Open();
-  EXPECT_FALSE(check->GetMeta("first")->has_value());
-  EXPECT_FALSE(check->GetMeta("third")->has_value());
-  EXPECT_FALSE(check->GetUser("alice@example.com")->has_value());
-  EXPECT_TRUE(check->GetMeta("after")->has_value());
-  EXPECT_EQ(*check->LatestChange(), 0);
+  EXPECT_TRUE(check->GetMeta("first")->has_value());
+  EXPECT_TRUE(check->GetMeta("third")->has_value());
+  EXPECT_TRUE(check->GetUser("alice@example.com")->has_value());
 }
 
+TEST_P(ExecutorTest, ABusyStoreIsTriedAgain) {
+  auto ex = MakeExecutor();
+  ASSERT_TRUE(ex->Start().ok());
+  counters_->busy_commits = 2;  // two tries fail, the third commits
+  std::atomic<int> runs{0};
+  std::optional<Result<void>> result;
+  int completions = 0;
+  Countdown done;
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    ++runs;
+    EXPECT_TRUE(s.SetMeta("k", "v").ok());
+    return [&](const Result<void>& r) { result = r; ++completions; done.Done(); };
+  });
+  ASSERT_TRUE(done.WaitFor(1));
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->ok());
+  EXPECT_EQ(runs.load(), 3);
+  EXPECT_EQ(completions, 1);
+  EXPECT_EQ(counters_->rollbacks.load(), 2);
+
+  // Busy for longer than the retries: the write fails with kErrBusy, once.
+  counters_->busy_commits = 3;
+  result.reset();
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("k2", "v").ok());
+    return [&](const Result<void>& r) { result = r; ++completions; done.Done(); };
+  });
+  ASSERT_TRUE(done.WaitFor(2));
+  ex->Stop();
+  ASSERT_TRUE(result);
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code, kErrBusy);
+  EXPECT_EQ(completions, 2);
+  auto check = Open();
+  EXPECT_TRUE(check->GetMeta("k")->has_value());
+  EXPECT_FALSE(check->GetMeta("k2")->has_value());
+}
 
 TEST_P(ExecutorTest, AFailedCommitFailsEveryCompletion) {
   auto ex = MakeExecutor();

@@ -115,16 +115,15 @@ Result<size_t> MessageService::LoadFromStore() {
 
 void MessageService::Submit(store::StoredMessage m, size_t reply_shard,
                             std::function<void(const Result<store::EnqueueResult>&)> done) {
-  // Each closure runs once: `done` (which may hold much) and the message
-  // move along instead of being copied at every step.
-  store_.Write([this, m = std::move(m), reply_shard, done = std::move(done)](
-                   store::Store& s) mutable -> store::StoreExecutor::Completion {
+  // The write may run again (StoreExecutor retries a busy store): it keeps
+  // its captures; `done` (which may hold much) is shared, not copied.
+  auto reply = std::make_shared<std::function<void(const Result<store::EnqueueResult>&)>>(std::move(done));
+  store_.Write([this, m = std::move(m), reply_shard, reply](store::Store& s) -> store::StoreExecutor::Completion {
     Result<store::EnqueueResult> r = s.EnqueueMessage(m, config_.quota);
-    return [this, r = std::move(r), reply_shard, done = std::move(done),
-            aor = std::move(m.recipient)](const Result<void>& committed) mutable {
+    return [this, r = std::move(r), reply_shard, reply, aor = m.recipient](const Result<void>& committed) mutable {
       Result<store::EnqueueResult> out = committed.ok() ? std::move(r) : Result<store::EnqueueResult>(committed.error());
       bool fresh = out.ok() && !out->duplicate;
-      if (done) router_.Post(reply_shard, [done = std::move(done), out = std::move(out)] { done(out); });
+      if (*reply) router_.Post(reply_shard, [reply, out = std::move(out)] { (*reply)(out); });
       if (fresh) Wake(aor);
     };
   });

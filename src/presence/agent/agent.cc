@@ -170,7 +170,7 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
     for (const auto& t : op.doc->tuples) open |= t.basic == Basic::kOpen;
   }
   store_.Write([this, shard, write, replaced, r = std::move(r), aor, open, done = std::move(done)](
-                   store::Store& s) mutable -> store::StoreExecutor::Completion {
+                   store::Store& s) -> store::StoreExecutor::Completion {
     if (write) (void)s.UpsertPublication(*write);
     if (!replaced.empty()) (void)s.DeletePublication(replaced);
     return [this, shard, r, aor, open, done](const Result<void>& committed) mutable {
