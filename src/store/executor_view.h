@@ -74,6 +74,12 @@ class ExecutorStore final : public Store {
   Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit) override {
     return Do<std::vector<Change>>([&] { return inner_->ChangesSince(seq, limit); });
   }
+  Result<size_t> PruneChanges(int64_t now_ms, int64_t retention_ms, size_t limit) override {
+    return DoWrite<size_t>([&] { return inner_->PruneChanges(now_ms, retention_ms, limit); });
+  }
+  Result<int64_t> ChangesPrunedThrough() override {
+    return Do<int64_t>([&] { return inner_->ChangesPrunedThrough(); });
+  }
   Result<void> UpsertBinding(const Binding& b) override {
     return DoWrite<void>([&] { return inner_->UpsertBinding(b); });
   }

@@ -44,9 +44,6 @@ const std::string kListUsers = "SELECT " + kUserColumns + " FROM users ORDER BY 
 const std::string kListDomainUsers = "SELECT " + kUserColumns + " FROM users WHERE domain = $1 ORDER BY aor";
 
 const std::string kInsertChange = "INSERT INTO changes (kind, subject) VALUES ($1, $2)";
-const std::string kLatestChange = "SELECT COALESCE(MAX(seq), 0) FROM changes";
-const std::string kChangesSince =
-    "SELECT seq, kind, subject FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 const std::string kBindingColumns =
     "aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path, source,"
@@ -461,27 +458,6 @@ Result<size_t> SqlStore::ImportUsers(const std::vector<UserRecord>& users) {
       if (auto c = AppendUserChanges(chunk); !c.ok()) return c.error();
     }
     return unique.size();
-  });
-}
-
-Result<int64_t> SqlStore::LatestChange() {
-  return Guarded<int64_t>(Mode::kSingle, [&]() -> Result<int64_t> {
-    SqlRows rows;
-    if (auto r = Run(kLatestChange, {}, &rows); !r.ok()) return r.take_error();
-    return ToInt(rows.at(0, 0));
-  });
-}
-
-Result<std::vector<Change>> SqlStore::ChangesSince(int64_t seq, size_t limit) {
-  return Guarded<std::vector<Change>>(Mode::kSingle, [&]() -> Result<std::vector<Change>> {
-    std::vector<Change> out;
-    if (limit == 0) return out;
-    auto lim = LimitParam(limit);
-    SqlRows rows;
-    if (auto r = Run(kChangesSince, {seq, lim}, &rows); !r.ok()) return r.take_error();
-    out.reserve(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) out.push_back({ToInt(rows.at(i, 0)), rows.at(i, 1), rows.at(i, 2)});
-    return out;
   });
 }
 

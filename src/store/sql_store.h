@@ -40,6 +40,8 @@ class SqlStore final : public Store {
 
   Result<int64_t> LatestChange() override;
   Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit) override;
+  Result<size_t> PruneChanges(int64_t now_ms, int64_t retention_ms, size_t limit) override;
+  Result<int64_t> ChangesPrunedThrough() override;
 
   Result<void> UpsertBinding(const Binding& b) override;
   Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) override;
@@ -135,6 +137,9 @@ class SqlStore final : public Store {
   Result<void> EnsureDomain(const std::string& domain);
   Result<void> RequireUser(const std::string& aor);
   Result<void> LockChanges();
+  // An integer kept in meta (0 when absent), inside the caller's Guarded.
+  Result<int64_t> MetaInt(const std::string& name);
+  Result<void> SetMetaInt(const std::string& name, int64_t value);
   Result<void> AppendChange(std::string_view kind, std::string_view key);
   Result<void> UpsertUsers(std::span<const UserRecord> users);
   Result<void> AppendUserChanges(std::span<const UserRecord> users);

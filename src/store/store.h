@@ -276,9 +276,18 @@ class Store {
   // their history setting (as GetUser): pages of the whole directory.
   virtual Result<std::vector<UserRecord>> UsersAfter(const std::string& after, size_t limit) = 0;
 
-  // Change feed.
+  // Change feed. LatestChange: the newest seq ever appended (pruned or not).
   virtual Result<int64_t> LatestChange() = 0;
   virtual Result<std::vector<Change>> ChangesSince(int64_t seq, size_t limit = 1000) = 0;
+  // Removes up to `limit` changes that have been in the feed `retention_ms`
+  // at least; returns how many. Each call that finds nothing left to prune
+  // marks the newest seq with `now_ms`; a call retention_ms after that mark
+  // removes up to it. So a change stays retention_ms or longer, whichever
+  // node prunes.
+  virtual Result<size_t> PruneChanges(int64_t now_ms, int64_t retention_ms, size_t limit = 10000) = 0;
+  // The highest seq pruning removed (0: none yet). A reader whose position
+  // is below it may have missed changes and must reload what it caches.
+  virtual Result<int64_t> ChangesPrunedThrough() = 0;
 
   // Bindings (location service persistence).
   virtual Result<void> UpsertBinding(const Binding& b) = 0;  // key: aor + contact_uri

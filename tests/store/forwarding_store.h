@@ -33,6 +33,10 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::Change>> ChangesSince(int64_t seq, size_t limit) override {
     return inner_->ChangesSince(seq, limit);
   }
+  Result<size_t> PruneChanges(int64_t now_ms, int64_t retention_ms, size_t limit) override {
+    return inner_->PruneChanges(now_ms, retention_ms, limit);
+  }
+  Result<int64_t> ChangesPrunedThrough() override { return inner_->ChangesPrunedThrough(); }
   Result<void> UpsertBinding(const store::Binding& b) override { return inner_->UpsertBinding(b); }
   Result<void> DeleteBinding(const std::string& aor, const std::string& c) override {
     return inner_->DeleteBinding(aor, c);
