@@ -142,6 +142,20 @@ void UserDirectory::Invalidate(const std::string& aor) {
   }
 }
 
+void UserDirectory::Forget() {
+  preloading_ = false;
+  complete_ = false;
+  changed_.clear();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    if (it->second.loading) {
+      it->second.invalidated = true;
+      ++it;
+    } else {
+      it = cache_.erase(it);
+    }
+  }
+}
+
 void UserDirectory::BeginPreload() {
   preloading_ = true;
   complete_ = false;

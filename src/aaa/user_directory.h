@@ -75,6 +75,10 @@ class UserDirectory {
   // loading it.
   void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
+  // The change feed lost track (it was pruned past this node's position):
+  // nothing cached can be trusted. Drops every entry and stops being
+  // complete (a preload under way is void): users are read on use again.
+  void Forget();
 
   // Preloading: from BeginPreload on, changes are remembered (see above);
   // AddPreloaded keeps the users it is given unless the cache has them or

@@ -122,6 +122,21 @@ void PolicyCache::Invalidate(const std::string& aor) {
   }
 }
 
+void PolicyCache::Forget() {
+  preloading_ = false;
+  complete_ = false;
+  holders_.clear();
+  changed_.clear();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    if (it->second.loading) {
+      it->second.invalidated = true;
+      ++it;
+    } else {
+      it = cache_.erase(it);
+    }
+  }
+}
+
 void PolicyCache::BeginPreload() {
   preloading_ = true;
   complete_ = false;

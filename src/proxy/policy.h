@@ -54,6 +54,9 @@ class PolicyCache {
   // Starts loading `aor`'s policy unless it is cached or being loaded.
   void Warm(const std::string& aor);
   void Invalidate(const std::string& aor);
+  // As UserDirectory::Forget: every entry goes, the cache is no longer
+  // complete, policies are read on use again.
+  void Forget();
   // As UserDirectory's: changes are remembered from BeginPreload on;
   // `aors` are the users of this shard with policy entries.
   void BeginPreload();

@@ -205,6 +205,11 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.change_poll_ms, v, "change_poll_ms", 10);
        }},
+      {"store.change_retention_s", "--change-retention-s",
+       "how long the change feed keeps an edit; a node behind by more reloads what it caches (0: forever)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.change_retention_s, v, "change_retention_s");
+       }},
       {"proxy.overload_store_queue", "--overload-store-queue",
        "store writes waiting above which new requests get 503 (0: never)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {

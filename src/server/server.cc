@@ -157,7 +157,10 @@ Result<void> Server::Start() {
   for (size_t i = 0; i < loops_->size(); ++i) {
     loops_->loop(i).Post([i] { metrics::SetCurrentShard(i); });
   }
-  loops_->loop(0).Post([this] { PollChanges(); });
+  loops_->loop(0).Post([this] {
+    PollChanges();
+    PruneChanges();
+  });
   PreloadDirectories(*store_, *aaa_, *policies_, config_.preload_users);
 
   if (!config_.http_listen.empty()) {
@@ -331,28 +334,41 @@ Result<void> Server::RestoreSubscriptions() {
 }
 
 // Picks up edits other processes made to the store (parleyctl, other
-// nodes): drops cached users and policies, reloads domains.
+// nodes): drops cached users and policies, reloads domains. Beside the
+// writer (ReadCommitted): a poll every second must not split its groups.
 void Server::PollChanges() {
   if (shutdown_requested_) return;
   int64_t since = last_change_;
-  store_->Read([this, since](store::Store& s) {
+  store_->ReadCommitted([this, since](store::Store& s) {
     auto changes = s.ChangesSince(since);
+    // Read after the changes: a prune that took some of them before they
+    // were read shows here.
+    auto pruned = s.ChangesPrunedThrough();
+    const bool lost = changes.ok() && pruned.ok() && *pruned > since;
     std::optional<std::vector<std::string>> domains;
     if (changes.ok()) {
-      for (const auto& c : *changes) {
-        if (c.kind == "domain") {
-          if (auto d = s.ListDomains(); d.ok()) domains = *d;
-          break;
-        }
+      bool domain_changed = lost;
+      for (const auto& c : *changes) domain_changed |= c.kind == "domain";
+      if (domain_changed) {
+        if (auto d = s.ListDomains(); d.ok()) domains = *d;
       }
     }
-    loops_->loop(0).Post([this, changes = std::move(changes), domains = std::move(domains)] {
+    int64_t pruned_through = pruned.ok() ? *pruned : 0;
+    loops_->loop(0).Post([this, since, lost, pruned_through, changes = std::move(changes),
+                          domains = std::move(domains)] {
       if (changes.ok()) {
-        bool groups_changed = false;
+        if (lost) {
+          // This node was behind for longer than the feed keeps changes
+          // (store.change_retention_s): what it missed is unknown.
+          PLOG_WARN("change_feed_lost", {{"seen", since}, {"pruned_through", pruned_through}});
+          last_change_ = std::max(last_change_, pruned_through);
+          ForgetCachedState();
+        }
+        bool groups_changed = lost;
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
           groups_changed |= c.kind == "group";  // one reload for the lot
-          OnChange(c);
+          if (!lost) OnChange(c);
         }
         if (groups_changed) groups_->Reload();
         if (domains) {
@@ -370,6 +386,35 @@ void Server::PollChanges() {
       loops_->loop(0).Schedule(std::chrono::milliseconds(config_.change_poll_ms), [this] { PollChanges(); });
     });
   });
+}
+
+// What every change kind of OnChange drops, for every subject at once.
+void Server::ForgetCachedState() {
+  for (size_t i = 0; i < cores_.size(); ++i) {
+    aaa_->On(i, [](aaa::AaaShard& a) { a.users.Forget(); });
+    policies_->On(i, [](proxy::PolicyCache& p) { p.Forget(); });
+    shard_router_->Post(i, [this, i] { presence_->OnShardRulesChanged(i); });
+  }
+  messages_->OnAllHistoryChanged();
+}
+
+// Keeps the change feed to store.change_retention_s (every node does; the
+// store makes sure a change stays that long whoever prunes). A long backlog
+// goes a page at a time, one page a second.
+void Server::PruneChanges() {
+  if (shutdown_requested_ || config_.change_retention_s == 0) return;
+  const int64_t retention_ms = int64_t{config_.change_retention_s} * 1000;
+  store_->Write([this, retention_ms](store::Store& s) -> store::StoreExecutor::Completion {
+    auto n = s.PruneChanges(UnixNowMs(), retention_ms, kPrunePage);
+    size_t removed = n.ok() ? *n : 0;
+    return [this, removed](const Result<void>& committed) {
+      bool more = committed.ok() && removed == kPrunePage;
+      if (committed.ok() && removed > 0) PLOG_INFO("changes_pruned", {{"count", removed}});
+      if (!committed.ok()) PLOG_WARN("change_prune_failed", {{"error", committed.error().message}});
+      auto next = more ? std::chrono::seconds(1) : kPruneEvery;
+      loops_->loop(0).Post([this, next] { loops_->loop(0).Schedule(next, [this] { PruneChanges(); }); });
+    };
+  }, store::Durability::kCommit);
 }
 
 events::EventPackage* Server::PackageNamed(const std::string& name) {

@@ -60,6 +60,10 @@ class Server {
   void OnChange(const store::Change& c);
   events::EventPackage* PackageNamed(const std::string& name);
   void PollChanges();
+  void ForgetCachedState();
+  void PruneChanges();
+  static constexpr size_t kPrunePage = 10000;
+  static constexpr std::chrono::minutes kPruneEvery{10};
   void Dispatch(transport::IncomingMessage&& in);
   void RegisterHttpRoutes();
   void ServeXcap(const HttpRequest& req, HttpReply reply);

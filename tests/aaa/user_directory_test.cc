@@ -225,6 +225,29 @@ TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
   EXPECT_EQ(ResolveNow("alice@example.com"), UserDirectory::Status::kFound);
 }
 
+// The change feed lost track (pruned past this node): the directory forgets
+// everything and is a cache again, so a user added meanwhile is found.
+TEST_F(UserDirectoryTest, AForgottenDirectoryReadsEveryoneAgain) {
+  timers_.Advance(1s);
+  users_->BeginPreload();
+  users_->AddPreloaded({User("alice", 'a'), User("bob", 'b')});
+  users_->EndPreload(true);
+  Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("erin", 'e')).ok()); });
+  EXPECT_EQ(ResolveNow("erin@example.com"), UserDirectory::Status::kUnknown) << "not named by the feed";
+  users_->Forget();
+  EXPECT_FALSE(users_->complete());
+  EXPECT_EQ(users_->cached(), 0u);
+  EXPECT_EQ(ResolveNow("erin@example.com"), std::nullopt) << "a store read now";
+  EXPECT_EQ(Lookup("erin@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(Lookup("nobody@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 3u);
+  // A preload page that arrives after Forget is ignored.
+  users_->AddPreloaded({User("bob", 'b')});
+  users_->EndPreload(true);
+  EXPECT_FALSE(users_->complete());
+}
+
 // The change feed names users changed while and after the preload: those
 // are read again on their next use (a page read before the change cannot
 // put the old record back), and a user deleted since is unknown.

@@ -128,6 +128,22 @@ TEST(PolicyCacheTest, APreloadedCacheReadsOnlyUsersWithEntries) {
     timers.Advance(30min);
     EXPECT_TRUE(blocks_alice("dave@example.com"));
     EXPECT_EQ(cache.loads(), 3u);
+    // carol blocks alice, and the feed lost track (pruned past this node):
+    // the cache forgets, no longer complete, and reads every user on use.
+    {
+      auto s = store::OpenStore(cfg);
+      ASSERT_TRUE(s.ok());
+      ASSERT_TRUE((*s)->SetPolicyEntry("carol@example.com", {"alice@example.com", store::PolicyAction::kBlock}).ok());
+      ASSERT_TRUE((*s)->SetPolicyMode("carol@example.com", store::BlockMode::kReject).ok());
+    }
+    EXPECT_FALSE(blocks_alice("carol@example.com")) << "not named by the feed";
+    cache.Forget();
+    EXPECT_FALSE(cache.complete());
+    EXPECT_EQ(cache.cached(), 0u);
+    EXPECT_TRUE(blocks_alice("carol@example.com"));
+    EXPECT_TRUE(blocks_alice("bob@example.com"));
+    EXPECT_FALSE(blocks_alice("nobody0@example.com"));
+    EXPECT_EQ(cache.loads(), 6u);
   }
   executor.Stop();
   fs::remove_all(dir);

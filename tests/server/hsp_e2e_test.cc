@@ -452,6 +452,43 @@ TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
   EXPECT_EQ(r->status(), 200);
 }
 
+// A node that falls behind the change feed's retention (pruned past what it
+// has seen) cannot know what it missed: it forgets what it caches. Here the
+// user is added and the feed pruned past her in one transaction, so the
+// server never sees her change; its preloaded directory, complete until
+// then, would call her unknown.
+TEST_F(Hsp, AServerBehindAPrunedChangeFeedReadsItsUsersAgain) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  ASSERT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "before", &bob)->status(), 200);
+  const int64_t later = UnixNowMs() + 30LL * 24 * 3600 * 1000;
+  ASSERT_TRUE(store_->Begin().ok());
+  AddUser("erin", "erin-pw");
+  ASSERT_TRUE(store_->SetPolicyEntry("bob@example.com", {"alice@example.com", store::PolicyAction::kBlock}).ok());
+  ASSERT_TRUE(store_->PruneChanges(later, 1).ok());  // marks erin's change (maybe pruning older ones)
+  auto n = store_->PruneChanges(later + 1, 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_GE(*n, 1u);
+  ASSERT_TRUE(store_->Commit().ok());
+  ASSERT_TRUE(store_->ChangesSince(0)->empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  SipClient c(false, udp_);
+  auto r = Register(c, "erin", "erin-pw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  auto a = Register(c, "alice", "alice-pw");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status(), 200);
+  auto unknown = Register(c, "nobody", "pw");
+  ASSERT_TRUE(unknown);
+  EXPECT_NE(unknown->status(), 200);
+  // bob's cached policy (nothing blocked) is gone with the rest.
+  auto blocked = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "after");
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status(), 403);
+}
+
 // One loop: every request is received on the shard that owns its user.
 // Without the preload: the user directory is a cache of the active users.
 class HspOneLoop : public ServerFixture {

@@ -538,6 +538,10 @@ void MessageService::OnHistoryChanged(const std::string& aor) {
   for (size_t i = 0; i < shards_.size(); ++i) router_.Post(i, [this, i, aor] { shards_[i]->history.erase(aor); });
 }
 
+void MessageService::OnAllHistoryChanged() {
+  for (size_t i = 0; i < shards_.size(); ++i) router_.Post(i, [this, i] { shards_[i]->history.clear(); });
+}
+
 void MessageService::OnRelayed(const proxy::RequestContext& ctx, int status) {
   if (status < 200 || status >= 300) return;
   const sip::Message& m = *ctx.request;

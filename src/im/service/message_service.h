@@ -77,6 +77,7 @@ class MessageService : public proxy::RelayObserver {
   void OnAvailable(const std::string& aor);
   // The history setting of `aor` changed (change feed); on any loop.
   void OnHistoryChanged(const std::string& aor);
+  void OnAllHistoryChanged();  // every user's setting is read again
   // proxy::RelayObserver: history of relayed messages.
   void OnRelayed(const proxy::RequestContext& ctx, int status) override;
 

@@ -110,6 +110,12 @@ void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {
   }
 }
 
+void PresenceAgent::OnShardRulesChanged(size_t shard) {
+  authorizer_->InvalidateShard(shard);
+  events::Notifier& n = notifiers_.At(shard);
+  for (const std::string& aor : n.Resources("presence")) n.Reauthorize(aor, "presence");
+}
+
 // ---- PUBLISH ---------------------------------------------------------------
 
 void PresenceAgent::ArmExpiry(size_t shard, const std::string& aor, LivePublication& pub, int64_t now) {

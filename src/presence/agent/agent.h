@@ -74,6 +74,10 @@ class PresenceAgent : public events::EventPackage {
   // A domain's options changed: every cached decision of that domain on
   // `shard` goes, and its subscriptions are authorized again. On `shard`.
   void OnDomainChanged(size_t shard, const std::string& domain);
+  // Any rule or option of the shard's presentities may have changed (the
+  // change feed lost track): all are read again, every subscription of the
+  // shard decided again. On shard `shard`.
+  void OnShardRulesChanged(size_t shard);
 
   Authorizer& authorizer() { return *authorizer_; }
   // Shard-local counters (read on shard `shard`).

@@ -173,20 +173,27 @@ void Authorizer::Invalidate(const std::string& aor) {
   }
 }
 
-void Authorizer::InvalidateDomain(size_t shard, const std::string& domain) {
+template <typename Pred>
+void Authorizer::InvalidateIf(size_t shard, Pred pred) {
   auto& entries = shards_[shard].entries;
   for (auto it = entries.begin(); it != entries.end();) {
-    if (IEquals(DomainOf(it->first), domain)) {
-      if (it->second.loading) {
-        it->second.invalidated = true;
-        ++it;
-      } else {
-        it = entries.erase(it);
-      }
-    } else {
+    if (!pred(it->first)) {
       ++it;
+    } else if (it->second.loading) {
+      it->second.invalidated = true;
+      ++it;
+    } else {
+      it = entries.erase(it);
     }
   }
+}
+
+void Authorizer::InvalidateDomain(size_t shard, const std::string& domain) {
+  InvalidateIf(shard, [&](const std::string& aor) { return IEquals(DomainOf(aor), domain); });
+}
+
+void Authorizer::InvalidateShard(size_t shard) {
+  InvalidateIf(shard, [](const std::string&) { return true; });
 }
 
 }  // namespace parley::presence

@@ -53,6 +53,7 @@ class Authorizer {
   void Warm(const std::string& resource);
   void Invalidate(const std::string& aor);           // on the AOR's shard
   void InvalidateDomain(size_t shard, const std::string& domain);
+  void InvalidateShard(size_t shard);  // every presentity of the shard
 
  private:
   struct Entry {
@@ -76,6 +77,8 @@ class Authorizer {
   void Load(size_t shard, const std::string& resource);
   events::Grant Evaluate(size_t shard, const Entry& e, const std::string& watcher, const std::string& resource);
   uint32_t Intern(size_t shard, const rules::Transformations& t);
+  template <typename Pred>
+  void InvalidateIf(size_t shard, Pred pred);
 
   const AuthorizerConfig& config_;
   store::StoreExecutor& store_;
