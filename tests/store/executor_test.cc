@@ -412,6 +412,58 @@ TEST_P(ExecutorTest, StartReportsOpenFailure) {
   EXPECT_TRUE(called);
 }
 
+// Two nodes on one PostgreSQL update the same rows in opposite orders: the
+// server finds the deadlock (after deadlock_timeout, 1 s), fails one
+// transaction with 40P01 (kErrBusy), and that node's executor tries its
+// group again, which then commits. Nobody gets an error.
+TEST_P(ExecutorTest, APostgresqlDeadlockIsTriedAgain) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "SQLite has one writer: no deadlock";
+  auto seed = Open();
+  ASSERT_TRUE(seed->UpsertBinding(TestBinding("x@example.com", "sip:x@h", 1000)).ok());
+  ASSERT_TRUE(seed->UpsertBinding(TestBinding("y@example.com", "sip:y@h", 1000)).ok());
+  StoreExecutor a(StoreConfig{url(), true}), b(StoreConfig{url(), true});
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  std::promise<void> a_holds_x, b_holds_y;
+  auto a_holds = a_holds_x.get_future().share();
+  auto b_holds = b_holds_y.get_future().share();
+  std::atomic<int> runs_a{0}, runs_b{0};
+  Countdown done;
+  std::optional<Result<void>> result_a, result_b;
+  auto cross = [](std::atomic<int>& runs, std::promise<void>& mine, std::shared_future<void> theirs,
+                  const std::string& first, const std::string& second) {
+    return [&runs, &mine, theirs, first, second](Store& s) -> StoreExecutor::Completion {
+      bool first_run = runs++ == 0;
+      (void)s.UpsertBinding(TestBinding(first, "sip:" + first.substr(0, 1) + "@h", 2000));
+      if (first_run) {
+        mine.set_value();
+        theirs.wait();  // both hold one row and want the other's
+      }
+      (void)s.UpsertBinding(TestBinding(second, "sip:" + second.substr(0, 1) + "@h", 2000));
+      return nullptr;
+    };
+  };
+  a.Write([&, fn = cross(runs_a, a_holds_x, b_holds, "x@example.com", "y@example.com")](Store& s) {
+    fn(s);
+    return StoreExecutor::Completion([&](const Result<void>& r) { result_a = r; done.Done(); });
+  });
+  b.Write([&, fn = cross(runs_b, b_holds_y, a_holds, "y@example.com", "x@example.com")](Store& s) {
+    fn(s);
+    return StoreExecutor::Completion([&](const Result<void>& r) { result_b = r; done.Done(); });
+  });
+  ASSERT_TRUE(done.WaitFor(2, 60s));
+  a.Stop();
+  b.Stop();
+  ASSERT_TRUE(result_a && result_b);
+  EXPECT_TRUE(result_a->ok()) << result_a->error().message;
+  EXPECT_TRUE(result_b->ok()) << result_b->error().message;
+  EXPECT_EQ(runs_a.load() + runs_b.load(), 3) << "one of the two ran again";
+  auto rows = Open()->LoadBindings();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  for (const auto& row : *rows) EXPECT_EQ(row.expires_at, 2000);
+}
+
 // The server's executor and an administrator's parleyctl write the same
 // store at once: nobody fails (SQLite: busy waits; PostgreSQL: row locks).
 TEST_P(ExecutorTest, ConcurrentWriterWhileTheExecutorWrites) {
