@@ -9,10 +9,13 @@
 #   publish          PUBLISH (PIDF) -> 401/407 -> PUBLISH with credentials -> 200, then its
 #                    removal (SIP-If-Match, Expires: 0) -> 200                  (3)
 #   subscribe        SUBSCRIBE (auth) -> 2xx + NOTIFY -> unSUBSCRIBE -> 2xx + final NOTIFY
+#   invite           a call through the proxy to a registered SIPp UAS: INVITE (-> 407 -> ACK
+#                    -> INVITE with credentials) -> 180, 200 -> ACK -> BYE -> 200, ACK and
+#                    BYE in the Record-Route set                             (2-3 + ACK)
 #   fanout           publish flow for u0 while $watchers subscriptions to u0 are held: one
 #                    flow = the publication, its removal and the 2 x $watchers NOTIFYs (UDP)
-ALL_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,fanout
-DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,fanout
+ALL_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,invite,invite-tcp,fanout
+DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,invite,invite-tcp,fanout
 
 # flow_def FLOW: sets f_base f_trans f_scen f_args f_setup f_rate f_limit.
 flow_def() {
@@ -23,7 +26,7 @@ flow_def() {
     *-tls) f_trans=tls f_base=${flow%-tls} ;;
   esac
   local u=$work/material/users.csv
-  f_setup="" f_limit=200 f_na=""
+  f_setup="" f_limit=200 f_na="" f_uas=message_uas
   case $f_base in
     options) f_scen=options f_args=() f_rate=2000 ;;
     register) f_scen=register_auth f_args=(-inf "$u") f_rate=2000 ;;
@@ -37,6 +40,7 @@ flow_def() {
     message-offline) f_scen=message_offline f_args=(-inf "$u") f_rate=20 f_na=480 ;;
     publish) f_scen=publish f_args=(-inf "$u") f_rate=500 ;;
     subscribe) f_scen=subscribe_fetch f_args=(-inf "$u" -s u1) f_rate=300 ;;
+    invite) f_scen=invite_uac f_args=(-inf "$u" -s u1) f_rate=500 f_setup=uas f_uas=invite_uas ;;
     fanout)
       [[ $f_trans == udp ]] || { log "fanout runs over UDP only"; return 1; }
       f_scen=publish f_args=(-inf "$work/material/u0.csv") f_setup=sink f_limit=20
@@ -70,8 +74,8 @@ flow_setup() {
   setup_status=""
   case $f_setup in
     uas)
-      timeout -k 5 3600 sipp -sf "$root/bench/sipp/message_uas.xml" -p "$UAS_PORT" -i 127.0.0.1 -nostdin -nd \
-        -trace_stat -stf "$dir/uas.stat.csv" -fd 1 >/dev/null 2>&1 &
+      timeout -k 5 3600 sipp -sf "$root/bench/sipp/$f_uas.xml" -p "$UAS_PORT" -i 127.0.0.1 -nostdin -nd -buff_size 8388608 \
+        -trace_stat -stf "$dir/uas.stat.csv" -fd 1 -trace_err -error_file "$dir/uas.errors" >/dev/null 2>&1 &
       bg_pids+=($!); uas_pid=$!
       if ! sipp_quick "$dir/register-one" register_one "" -s u1 -au u1 -ap pw -key contact_port "$UAS_PORT" -m 1; then
         setup_status=$(classify_failure "$dir/register-one.msgs" "REGISTER of the recipient")
