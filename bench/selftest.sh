@@ -44,6 +44,17 @@ users_slice 1 3 "$tmp/u/users.csv" "$tmp/slice"
 printf 'StartTime;CurrentTime;SuccessfulCall(C);FailedCall(C)\n' >"$tmp/s.csv"
 printf '2026-01-01\t00:00:00.0\t100.0;2026-01-01\t00:00:02.5\t102.5;490;10\n' >>"$tmp/s.csv"
 [[ $(stat_counts "$tmp/s.csv") == "490 10 2.500" ]] || fail "stat_counts: $(stat_counts "$tmp/s.csv")"
+# A flat-out run that stalled: after 2 s no call was started (every slot held by a call that
+# never finished): the 150 in progress are lost, the rate is taken while calls were started.
+printf 'StartTime;CurrentTime;TotalCallCreated;CurrentCall;SuccessfulCall(C);FailedCall(C)\n' >"$tmp/r.csv"
+for l in "1.0;0;0;0;0" "2.0;10000;100;9900;0" "3.0;20100;200;19899;1" "4.0;20100;150;19949;1" "9.0;20100;150;19950;1"; do
+  IFS=';' read -r t rest <<<"$l"
+  printf '2026-01-01\t00:00:00.0\t1.0;2026-01-01\t00:00:00.0\t%s;%s\n' "$t" "$rest" >>"$tmp/r.csv"
+done
+[[ $(stat_run "$tmp/r.csv") == "19950 151 8.000 19899 2.000" ]] || fail "stat_run (stalled): $(stat_run "$tmp/r.csv")"
+# Still starting calls when the time was up: the ones in progress are not lost.
+head -n4 "$tmp/r.csv" >"$tmp/r2.csv"
+[[ $(stat_run "$tmp/r2.csv") == "19899 1 2.000 19899 2.000" ]] || fail "stat_run (running): $(stat_run "$tmp/r2.csv")"
 {
   for i in $(seq 1 100); do
     printf 'd\tt\t%s\tS\tc%d\tCSeq:1 REGISTER\tREGISTER sip:bench.test SIP/2.0\n' "$i.000000" "$i"

@@ -229,20 +229,21 @@ row() {
 }
 
 # Max sustainable rate: flat out for $max_secs (at most $f_limit flows in progress, or
-# --inflight); if 0.1% or more failed, fixed rates from 80% of what was reached, down by
-# 20% each try.
+# --inflight); if 0.1% or more failed or were lost (stat_run), fixed rates from 80% of what
+# was reached, down by 20% each try.
 max_rate() {
   local dir=$1 ok bad el r tries=0
+  local bok bel
   run_sipp "$dir/max0" "$max_secs" "$f_scen" "${f_args[@]}" -m 100000000 -r 100000 -l "${inflight:-$f_limit}"
-  read -r ok bad el < <(stat_counts "$dir/max0.stat.csv")
-  r=$(awk -v o="$ok" -v e="$el" 'BEGIN{printf "%d", (e > 0 ? o / e : 0)}')
-  vlog "flat out: $ok ok, $bad failed in ${el}s = $r/s"
+  read -r ok bad el bok bel < <(stat_run "$dir/max0.stat.csv")
+  r=$(awk -v o="$bok" -v e="$bel" 'BEGIN{printf "%d", (e > 0 ? o / e : 0)}')
+  vlog "flat out: $ok ok, $bad failed or lost in ${el}s; $bok ok in ${bel}s = $r/s"
   while ((ok == 0 || bad * 1000 >= ok + bad)) && ((tries < 4)); do
     tries=$((tries + 1))
     r=$((r * 8 / 10)); ((r > 0)) || r=1
     run_sipp "$dir/max$tries" $((max_secs + 10)) "$f_scen" "${f_args[@]}" -m $((r * max_secs)) -r "$r" -l 5000
-    read -r ok bad el < <(stat_counts "$dir/max$tries.stat.csv")
-    vlog "at $r/s: $ok ok, $bad failed"
+    read -r ok bad el _ < <(stat_run "$dir/max$tries.stat.csv")
+    vlog "at $r/s: $ok ok, $bad failed or lost"
   done
   max=$r
   maxfail=$(awk -v o="$ok" -v b="$bad" 'BEGIN{printf "%.3f", (o + b > 0 ? 100 * b / (o + b) : 100)}')
@@ -262,7 +263,7 @@ cpu_run() {
   # p50/p99 are over every flow of the run.
   sipp_log_cap=$((256 << 20)) run_sipp "$dir/cpu" $((cpu_secs + 15)) "$f_scen" "${f_args[@]}" \
     -m "$n" -r "$f_rate" -l 5000 -trace_shortmsg -shortmessage_file "$dir/cpu.msgs"
-  read -r cok cbad el < <(stat_counts "$dir/cpu.stat.csv")
+  read -r cok cbad el _ < <(stat_run "$dir/cpu.stat.csv")
   # NOTIFYs go out after the PUBLISH is answered: the CPU sample waits for them all.
   [[ $f_setup == sink ]] && notes1=$(sink_settle $((notes0 + cok * watchers * 2)))
   after=$(cpu_ns "${srv_tree[@]}")

@@ -273,6 +273,21 @@ sipp_quick() {
   ((ok > 0 && bad == 0))
 }
 
+# "ok failed elapsed_s busy_ok busy_s" for a UAC run from its SIPp stat file. Calls still
+# in progress at the end count as failed when SIPp had stopped starting calls in the last
+# interval (every slot held by a call that never finished, or a fixed count that did not
+# complete): they were lost, not slow. busy_ok/busy_s: successful calls and elapsed time at
+# the last line where calls were still being started (a flat-out rate is busy_ok / busy_s,
+# not diluted by the wait for stragglers at the end).
+stat_run() {
+  [[ -s $1 ]] || { echo "0 0 0 0 0"; return; }
+  awk -F';' 'NR==1{for(i=1;i<=NF;i++){if($i=="SuccessfulCall(C)")s=i; if($i=="FailedCall(C)")f=i;
+      if($i=="StartTime")a=i; if($i=="CurrentTime")b=i; if($i=="TotalCallCreated")t=i; if($i=="CurrentCall")c=i}}
+    NR>1{split($a,x,"\t"); split($b,y,"\t"); el=y[3]-x[3]; ok=$s; bad=$f; cur=(c ? $c : 0);
+      created=(t ? $t : 0); stalled=(created == prev); if (!stalled || NR == 2) {bok=ok; bel=el}; prev=created}
+    END{if (stalled) bad += cur; printf "%d %d %.3f %d %.3f\n", ok, bad, el, bok, bel}' "$1"
+}
+
 # "ok failed elapsed_s" from a SIPp stat file (its last line).
 stat_counts() {
   [[ -s $1 ]] || { echo "0 0 0"; return; }
