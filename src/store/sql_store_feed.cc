@@ -14,9 +14,6 @@ const std::string kChangesSince = "SELECT seq, kind, subject FROM changes WHERE 
 const std::string kPruneChanges =
     "DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= $1 ORDER BY seq LIMIT $2)";
 const std::string kMinChange = "SELECT COALESCE(MIN(seq), 0) FROM changes";
-const std::string kGetMetaValue = "SELECT value FROM meta WHERE name = $1";
-const std::string kSetMetaValue =
-    "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 // The newest seq the last marking call saw, and when (ms).
 const std::string kMarkSeq = "changes_mark_seq";
@@ -26,16 +23,15 @@ const std::string kPrunedThrough = "changes_pruned_through";
 
 }  // namespace
 
+// GetMeta/SetMeta are single statements: inside the caller's Guarded they
+// run in its transaction.
 Result<int64_t> SqlStore::MetaInt(const std::string& name) {
-  SqlRows rows;
-  if (auto r = Run(kGetMetaValue, {name}, &rows); !r.ok()) return r.take_error();
-  return rows.empty() ? 0 : ToInt(rows.at(0, 0));
+  auto v = GetMeta(name);
+  if (!v.ok()) return v.take_error();
+  return *v ? ToInt(**v) : 0;
 }
 
-Result<void> SqlStore::SetMetaInt(const std::string& name, int64_t value) {
-  if (auto r = Run(kSetMetaValue, {name, std::to_string(value)}); !r.ok()) return r.take_error();
-  return Ok();
-}
+Result<void> SqlStore::SetMetaInt(const std::string& name, int64_t value) { return SetMeta(name, std::to_string(value)); }
 
 // Pruning may have removed every row: the newest seq is then the highest
 // pruned one (seq values are never reused on either backend).
