@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/cache_invalidate.h"
 #include "common/lru_trim.h"
 
 namespace parley::aaa {
@@ -133,27 +134,14 @@ void UserDirectory::Warm(const std::string& aor) {
 
 void UserDirectory::Invalidate(const std::string& aor) {
   if (preloading_ || complete_) changed_.insert(aor);
-  auto it = cache_.find(aor);
-  if (it == cache_.end()) return;
-  if (it->second.loading) {
-    it->second.invalidated = true;
-  } else {
-    cache_.erase(it);
-  }
+  InvalidateCached(cache_, aor);
 }
 
 void UserDirectory::Forget() {
   preloading_ = false;
   complete_ = false;
   changed_.clear();
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    if (it->second.loading) {
-      it->second.invalidated = true;
-      ++it;
-    } else {
-      it = cache_.erase(it);
-    }
-  }
+  InvalidateCachedIf(cache_, [](const std::string&) { return true; });
 }
 
 void UserDirectory::BeginPreload() {

@@ -1,6 +1,7 @@
 #include "proxy/policy.h"
 
 #include "common/log.h"
+#include "common/cache_invalidate.h"
 #include "common/lru_trim.h"
 #include "sip/fields.h"
 
@@ -113,13 +114,7 @@ void PolicyCache::Warm(const std::string& aor) {
 
 void PolicyCache::Invalidate(const std::string& aor) {
   if (preloading_ || complete_) changed_.insert(aor);
-  auto it = cache_.find(aor);
-  if (it == cache_.end()) return;
-  if (it->second.loading) {
-    it->second.invalidated = true;
-  } else {
-    cache_.erase(it);
-  }
+  InvalidateCached(cache_, aor);
 }
 
 void PolicyCache::Forget() {
@@ -127,14 +122,7 @@ void PolicyCache::Forget() {
   complete_ = false;
   holders_.clear();
   changed_.clear();
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    if (it->second.loading) {
-      it->second.invalidated = true;
-      ++it;
-    } else {
-      it = cache_.erase(it);
-    }
-  }
+  InvalidateCachedIf(cache_, [](const std::string&) { return true; });
 }
 
 void PolicyCache::BeginPreload() {

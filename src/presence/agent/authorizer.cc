@@ -1,6 +1,7 @@
 #include "presence/agent/authorizer.h"
 
 #include "common/log.h"
+#include "common/cache_invalidate.h"
 #include "common/lru_trim.h"
 #include "common/strings.h"
 #include "common/timer.h"
@@ -163,37 +164,15 @@ PresenceDoc Authorizer::Apply(size_t shard, uint32_t view, const PresenceDoc& do
 }
 
 void Authorizer::Invalidate(const std::string& aor) {
-  auto& entries = shards_[router_.ShardOf(aor)].entries;
-  auto it = entries.find(aor);
-  if (it == entries.end()) return;
-  if (it->second.loading) {
-    it->second.invalidated = true;
-  } else {
-    entries.erase(it);
-  }
-}
-
-template <typename Pred>
-void Authorizer::InvalidateIf(size_t shard, Pred pred) {
-  auto& entries = shards_[shard].entries;
-  for (auto it = entries.begin(); it != entries.end();) {
-    if (!pred(it->first)) {
-      ++it;
-    } else if (it->second.loading) {
-      it->second.invalidated = true;
-      ++it;
-    } else {
-      it = entries.erase(it);
-    }
-  }
+  InvalidateCached(shards_[router_.ShardOf(aor)].entries, aor);
 }
 
 void Authorizer::InvalidateDomain(size_t shard, const std::string& domain) {
-  InvalidateIf(shard, [&](const std::string& aor) { return IEquals(DomainOf(aor), domain); });
+  InvalidateCachedIf(shards_[shard].entries, [&](const std::string& aor) { return IEquals(DomainOf(aor), domain); });
 }
 
 void Authorizer::InvalidateShard(size_t shard) {
-  InvalidateIf(shard, [](const std::string&) { return true; });
+  InvalidateCachedIf(shards_[shard].entries, [](const std::string&) { return true; });
 }
 
 }  // namespace parley::presence

@@ -77,8 +77,6 @@ class Authorizer {
   void Load(size_t shard, const std::string& resource);
   events::Grant Evaluate(size_t shard, const Entry& e, const std::string& watcher, const std::string& resource);
   uint32_t Intern(size_t shard, const rules::Transformations& t);
-  template <typename Pred>
-  void InvalidateIf(size_t shard, Pred pred);
 
   const AuthorizerConfig& config_;
   store::StoreExecutor& store_;
