@@ -90,6 +90,10 @@ class StoreExecutor {
 
   // Writes waiting or in the current group (for metrics and shutdown).
   size_t pending() const;
+  // Submissions that woke the writer (for metrics and tests): every
+  // Write and Read, a WriteBehind only when the writer had been idle for
+  // a write-behind period.
+  uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
   StoreExecutor(const StoreExecutor&) = delete;
   StoreExecutor& operator=(const StoreExecutor&) = delete;
@@ -129,6 +133,8 @@ class StoreExecutor {
   bool sync_soft_state_ = false;
   size_t urgent_ = 0;             // items in queue_ not write-behind; guarded by mu_
   std::chrono::steady_clock::time_point behind_due_{};  // oldest write-behind's deadline; guarded by mu_
+  bool asleep_ = false;           // the writer waits without a deadline; guarded by mu_
+  std::atomic<uint64_t> wakeups_{0};
   State state_ = State::kIdle;    // guarded by mu_
   std::atomic<size_t> pending_writes_{0};
   std::thread thread_;

@@ -335,6 +335,49 @@ TEST_P(ExecutorTest, WriteBehindCommitsAfterItsDelayOrAtStop) {
   EXPECT_TRUE(failed);
 }
 
+// After a batch the writer stays awake to the clock for a write-behind
+// period: a write-behind queued then costs no wake-up and is still written
+// by its deadline; only a writer idle longer than that is woken for one.
+TEST_P(ExecutorTest, AWriteBehindWakesOnlyAnIdleWriter) {
+  auto ex = MakeExecutor(std::chrono::milliseconds(200));
+  ASSERT_TRUE(ex->Start().ok());
+  Countdown wrote;
+  ex->Write([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("a", "1").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      wrote.Done();
+    };
+  });
+  ASSERT_TRUE(wrote.WaitFor(1));
+  uint64_t woken = ex->wakeups();
+  EXPECT_GE(woken, 1u);  // the Write
+  Countdown behind;
+  ex->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("b", "2").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      behind.Done();
+    };
+  });
+  EXPECT_EQ(ex->wakeups(), woken);  // the writer lingers: no wake-up
+  ASSERT_TRUE(behind.WaitFor(1));   // and it is written by its deadline all the same
+  EXPECT_TRUE(Open()->GetMeta("b")->has_value());
+  // Idle for more than a period, the writer sleeps: a write-behind wakes it.
+  std::this_thread::sleep_for(700ms);
+  Countdown late;
+  ex->WriteBehind([&](Store& s) -> StoreExecutor::Completion {
+    EXPECT_TRUE(s.SetMeta("c", "3").ok());
+    return [&](const Result<void>& r) {
+      EXPECT_TRUE(r.ok());
+      late.Done();
+    };
+  });
+  EXPECT_EQ(ex->wakeups(), woken + 1);
+  ASSERT_TRUE(late.WaitFor(1));
+  ex->Stop();
+}
+
 TEST_P(ExecutorTest, PendingCountsQueuedWrites) {
   auto ex = MakeExecutor();
   ASSERT_TRUE(ex->Start().ok());
