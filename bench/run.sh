@@ -17,6 +17,9 @@
 #   bench/run.sh --check-deps | --install-deps
 #   bench/run.sh --backlog N [...]  also: N messages stored for one offline user who then registers:
 #                                 delivery messages/s and server CPU per message (bench/lib/backlog.sh)
+#   bench/run.sh --soak MINUTES   parleyd under every flow at once for MINUTES: fails on lost flows,
+#                                 on an answered message not stored, on memory that keeps growing
+#                                 (bench/lib/soak.sh); --flows none unless flows are named
 #
 # Servers run inside a private network namespace (unshare -n) on 127.0.0.1 only.
 set -euo pipefail
@@ -25,7 +28,7 @@ root=$PWD
 build=${PARLEY_BUILD:-build/release}
 [[ $build == /* ]] || build=$root/$build
 orig_args=("$@")
-backlog=""
+backlog="" soak=""
 
 mode=load flows=$'\x01default' servers=parley threads=2 users=1000 rate_override="" inflight="" settle=0 watchers=100
 rounds=1
@@ -56,13 +59,15 @@ while (($#)); do
       [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds: a positive number" >&2; exit 2; } ;;
     --curves) curves=$2; shift ;;
     --backlog) backlog=$2; shift ;;
+    --soak) soak=$2; shift
+      [[ $soak =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "--soak: minutes" >&2; exit 2; } ;;
     --reg-points) reg_points=$2; shift ;;
     --sub-points) sub_points=$2; shift ;;
     --watch-points) watch_points=$2; shift ;;
     --write-results) write_results=1 ;;
     --strict) strict=1 ;;
     -v | --verbose) verbose=1 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -70,8 +75,10 @@ done
 
 source "$root/bench/lib/harness.sh"
 source "$root/bench/lib/backlog.sh"
+source "$root/bench/lib/soak.sh"
 source "$root/bench/lib/flows.sh"
 source "$root/bench/lib/curves.sh"
+[[ $flows == $'\x01default' && -n $soak ]] && flows=none
 [[ $flows == $'\x01default' ]] && flows=$DEFAULT_FLOWS
 [[ $flows == all ]] && flows=$ALL_FLOWS
 [[ $curves == all ]] && curves=registrations,subscriptions,watchers
@@ -185,6 +192,10 @@ load() {
     echo
     backlog_table "$work/backlog.tsv"
   fi
+  local soak_failed=""
+  if [[ -n $soak ]]; then
+    measure_soak "$soak" || soak_failed=1
+  fi
   if [[ -n $curves ]]; then
     : >"$work/curves.tsv"
     IFS=, read -r -a list <<<"$curves"
@@ -205,6 +216,10 @@ load() {
   echo "bench: run directory $work"
   if [[ -n $strict ]] && grep -q $'\tFAILED' "$work/flows.tsv" "$work/curves.tsv" 2>/dev/null; then
     echo "bench: some flows FAILED" >&2
+    return 1
+  fi
+  if [[ -n $soak_failed ]]; then
+    echo "bench: the soak FAILED" >&2
     return 1
   fi
   if [[ -n $strict ]] && grep -q $'\tFAILED' "$work/backlog.tsv" 2>/dev/null; then
@@ -246,6 +261,7 @@ smoke_load() {
     echo "smoke: the backlog delivery FAILED (run directory $work)" >&2
     return 1
   fi
+  measure_soak 0.2 || { echo "smoke: the soak FAILED (run directory $work)" >&2; return 1; }
   rm -rf "$work"
   echo "smoke: load ok"
 }

@@ -5,7 +5,7 @@
 # --- ports (loopback of the private netns) --------------------------------------
 P_PORT=15060 P_TLS=15061 K_PORT=15070 K_TLS=15071 # servers
 P_TUN=17061 K_TUN=17071                           # stunnel client ends (TLS flows)
-UAS_PORT=16000 SINK_PORT=16001                    # SIPp UAs the servers send to
+UAS_PORT=16000 SINK_PORT=16001 SOAK_UAS2_PORT=16002 # SIPp UAs the servers send to
 
 # srv_wrap: a command parleyd runs under (PARLEY_BENCH_WRAP, e.g. "heaptrack -o /tmp/h"),
 # srv_extra: more parleyd options (PARLEY_BENCH_EXTRA); PARLEY_BENCH_HTTP=IP:PORT turns on
