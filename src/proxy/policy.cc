@@ -1,7 +1,7 @@
 #include "proxy/policy.h"
 
-#include "common/log.h"
 #include "common/cache_invalidate.h"
+#include "common/log.h"
 #include "common/lru_trim.h"
 #include "sip/fields.h"
 

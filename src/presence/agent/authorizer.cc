@@ -1,7 +1,7 @@
 #include "presence/agent/authorizer.h"
 
-#include "common/log.h"
 #include "common/cache_invalidate.h"
+#include "common/log.h"
 #include "common/lru_trim.h"
 #include "common/strings.h"
 #include "common/timer.h"
