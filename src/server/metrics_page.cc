@@ -236,6 +236,9 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_user_cache_entries", "", users_cached);
         header("parley_store_pending", "gauge", "Store reads and writes queued or running");
         line("parley_store_pending", "", store_->pending());
+        header("parley_store_writer_wakeups_total", "counter",
+               "Submissions that woke the store's writer (a write-behind rides with the next write instead)");
+        line("parley_store_writer_wakeups_total", "", store_->wakeups());
         auto ckpt = store::SqliteCheckpoints();
         header("parley_store_wal_checkpoints_total", "counter",
                "SQLite WAL checkpoints: by the checkpointer thread, or by a commit (the thread fell behind)");
