@@ -237,7 +237,7 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_store_pending", "gauge", "Store reads and writes queued or running");
         line("parley_store_pending", "", store_->pending());
         header("parley_store_writer_wakeups_total", "counter",
-               "Submissions that woke the store's writer (a write-behind rides with the next write instead)");
+               "Submissions that signalled the store's writer (a write-behind rides with the next write instead)");
         line("parley_store_writer_wakeups_total", "", store_->wakeups());
         auto ckpt = store::SqliteCheckpoints();
         header("parley_store_wal_checkpoints_total", "counter",

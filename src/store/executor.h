@@ -90,9 +90,9 @@ class StoreExecutor {
 
   // Writes waiting or in the current group (for metrics and shutdown).
   size_t pending() const;
-  // Submissions that woke the writer (for metrics and tests): every
+  // Submissions that signalled the writer (for metrics and tests): every
   // Write and Read, a WriteBehind only when the writer had been idle for
-  // a write-behind period.
+  // a write-behind period and sleeps without a deadline.
   uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
   StoreExecutor(const StoreExecutor&) = delete;
