@@ -141,7 +141,7 @@ void UserDirectory::Forget() {
   preloading_ = false;
   complete_ = false;
   changed_.clear();
-  InvalidateCachedIf(cache_, [](const std::string&) { return true; });
+  InvalidateAllCached(cache_);
 }
 
 void UserDirectory::BeginPreload() {

@@ -33,4 +33,10 @@ void InvalidateCachedIf(Map& map, Pred pred) {
   }
 }
 
+// As above for every entry (a cache told to forget all it holds).
+template <typename Map>
+void InvalidateAllCached(Map& map) {
+  InvalidateCachedIf(map, [](const auto&) { return true; });
+}
+
 }  // namespace parley

@@ -122,7 +122,7 @@ void PolicyCache::Forget() {
   complete_ = false;
   holders_.clear();
   changed_.clear();
-  InvalidateCachedIf(cache_, [](const std::string&) { return true; });
+  InvalidateAllCached(cache_);
 }
 
 void PolicyCache::BeginPreload() {

@@ -172,7 +172,7 @@ void Authorizer::InvalidateDomain(size_t shard, const std::string& domain) {
 }
 
 void Authorizer::InvalidateShard(size_t shard) {
-  InvalidateCachedIf(shards_[shard].entries, [](const std::string&) { return true; });
+  InvalidateAllCached(shards_[shard].entries);
 }
 
 }  // namespace parley::presence
