@@ -41,7 +41,7 @@ std::string NewBranch(size_t shard, const std::string& loop_tag) {
 }
 
 void AppendNewBranch(std::string& out, size_t shard, std::string_view loop_tag) {
-  out.append("z9hG4bK-s");
+  out.append(kShardBranchPrefix);
   AppendHex(out, shard);
   out.append("-");
   out.append(sip::RandomToken(6)).append(".").append(loop_tag);
@@ -50,7 +50,7 @@ void AppendNewBranch(std::string& out, size_t shard, std::string_view loop_tag) 
 bool IsLoop(const sip::Message& m, const std::string& loop_tag, const LocalTarget& local) {
   for (const auto& v : m.vias()) {
     std::string_view b = v.branch();
-    if (!b.starts_with("z9hG4bK-s") || !b.ends_with(loop_tag) || b.size() < loop_tag.size() + 1 ||
+    if (!b.starts_with(kShardBranchPrefix) || !b.ends_with(loop_tag) || b.size() < loop_tag.size() + 1 ||
         b[b.size() - loop_tag.size() - 1] != '.') {
       continue;
     }

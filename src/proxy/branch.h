@@ -6,11 +6,16 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "sip/message.h"
 #include "proxy/local_target.h"
 
 namespace parley::proxy {
+
+// What every branch we create starts with, followed by the shard in hex and
+// '-' (server::NewShardBranch makes the same shape).
+inline constexpr std::string_view kShardBranchPrefix = "z9hG4bK-s";
 
 // The loop tag of a request as we forward it: a hash of the fields §16.6
 // step 8 lists (To tag, From tag, Call-ID, Request-URI, CSeq number, Route,

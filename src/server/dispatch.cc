@@ -3,12 +3,13 @@
 #include "aaa/authenticator.h"
 #include "common/strings.h"
 #include "events/notifier.h"
+#include "proxy/branch.h"
 #include "sip/response.h"
 
 namespace parley::server {
 
 namespace {
-constexpr std::string_view kPrefix = "z9hG4bK-s";
+constexpr std::string_view kPrefix = proxy::kShardBranchPrefix;
 }
 
 size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec* gruu) {

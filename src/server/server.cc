@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "proxy/branch.h"
 #include "registrar/temp_gruu_processor.h"
 #include "sip/response.h"
 #include "server/dispatch.h"
@@ -128,11 +129,16 @@ Result<void> Server::Start() {
   tc.idle_timeout = std::chrono::seconds(config_.tcp_idle_timeout_s);
   tc.max_connections = config_.max_connections;
   tc.answer_stun = config_.answer_stun;
+  tc.udp_response_steering = std::string(proxy::kShardBranchPrefix);
   if (auto r = PrepareTls(tc); !r.ok()) return r;
 
   transport_ = std::make_unique<transport::TransportLayer>(
       *loops_, tc, [this](transport::IncomingMessage&& in) { Dispatch(std::move(in)); });
   if (auto r = transport_->Start(); !r.ok()) return r;
+  if (!transport_->steering_error().empty()) {
+    // Still correct: a response the hash gives to another loop is handed over.
+    PLOG_WARN("udp_response_steering_off", {{"error", transport_->steering_error()}});
+  }
 
   proxy::CoreConfig cc;
   cc.domains = Union(config_.domains, store_domains_);

@@ -60,6 +60,10 @@ struct TransportConfig {
   // Answer STUN Binding requests on UDP listen points (the keep-alives of
   // SIP Outbound, RFC 5626 §4.4.2); off, they are dropped like noise.
   bool answer_stun = true;
+  // With several loops: UDP responses whose top Via branch is this prefix,
+  // one hex digit d and '-' go straight to loop d's socket (transport/
+  // steering.h) instead of the one the kernel's hash picks. Empty: off.
+  std::string udp_response_steering;
 };
 
 }  // namespace parley::transport

@@ -161,6 +161,9 @@ struct Core : std::enable_shared_from_this<Core> {
   std::vector<std::unique_ptr<Shard>> shards;
   std::atomic<size_t> connections{0};  // changes per connection, not per message
   std::atomic<bool> stopped{false};
+  // Written by loop 0 while Start waits for it.
+  size_t steered_groups = 0;   // UDP listen points with response steering
+  std::string steering_error;  // why it could not be attached, if it could not
 };
 
 // Runs `fn` on `shard`'s loop: in place when already there, else posted.

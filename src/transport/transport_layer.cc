@@ -166,6 +166,8 @@ void TransportLayer::Stop() {
 }
 
 std::vector<ListenPoint> TransportLayer::bound() const { return core_->bound; }
+size_t TransportLayer::steered_udp_listen_points() const { return core_->steered_groups; }
+const std::string& TransportLayer::steering_error() const { return core_->steering_error; }
 
 void TransportLayer::Send(const Destination& to, std::string bytes, Done done) {
   SendWith(to, std::move(bytes), std::move(done), /*errors_only=*/false);

@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "sip/parser.h"
 #include "stun/message.h"
+#include "transport/steering.h"
 #include "transport/via.h"
 
 namespace parley::transport::internal {
@@ -59,6 +60,14 @@ Result<SocketAddress> UdpSocket::Bind(const SocketAddress& address) {
   }
   if (!ec) socket_.non_blocking(true, ec);
   if (!ec) local_ = FromEndpoint(socket_.local_endpoint(ec));
+  if (!ec && shard_.index == 0 && core_->shards.size() > 1 && !core_->config.udp_response_steering.empty()) {
+    // The group's program; the other loops' sockets join it as they bind.
+    if (auto e = AttachResponseSteering(socket_.native_handle(), core_->config.udp_response_steering)) {
+      core_->steering_error = "SO_ATTACH_REUSEPORT_CBPF: " + e.message();
+    } else {
+      ++core_->steered_groups;
+    }
+  }
   if (ec) {
     boost::system::error_code ignored;
     socket_.close(ignored);

@@ -47,15 +47,22 @@ inline bool WaitFor(const std::function<bool()>& pred, Millis timeout = kWait) {
 
 class Inbox {
  public:
+  // Remembers the loop the handler ran on (-1: not on a loop).
   void Push(IncomingMessage&& m) {
+    runtime::Loop* loop = runtime::Loop::Current();
     std::lock_guard lock(mu_);
-    messages_.push_back(std::move(m));
+    messages_.push_back({std::move(m), loop != nullptr ? static_cast<int>(loop->index()) : -1});
     cv_.notify_all();
   }
   std::optional<IncomingMessage> Pop(Millis timeout = kWait) {
+    auto m = PopWithLoop(timeout);
+    if (!m) return std::nullopt;
+    return std::move(m->first);
+  }
+  std::optional<std::pair<IncomingMessage, int>> PopWithLoop(Millis timeout = kWait) {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, timeout, [&] { return !messages_.empty(); })) return std::nullopt;
-    IncomingMessage m = std::move(messages_.front());
+    auto m = std::move(messages_.front());
     messages_.pop_front();
     return m;
   }
@@ -67,7 +74,7 @@ class Inbox {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<IncomingMessage> messages_;
+  std::deque<std::pair<IncomingMessage, int>> messages_;
 };
 
 // A TransportLayer on `loops` loops that queues what it receives.

@@ -1,0 +1,112 @@
+#include "transport/steering.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "test_util.h"
+
+namespace parley::transport::testing {
+namespace {
+
+using internal::kSteeringWindow;
+using internal::ResponseSteeringProgram;
+
+constexpr size_t kLoops = 12;  // enough for a letter among the hex digits
+constexpr std::string_view kPrefix = "z9hG4bK-s";
+
+TransportConfig SteeredConfig() {
+  TransportConfig c;
+  c.listen = {Listen(Protocol::kUdp, "127.0.0.1")};
+  c.tls_verify = TlsVerify::kNone;
+  c.udp_response_steering = std::string(kPrefix);
+  return c;
+}
+
+// A response whose top Via carries `branch`, after `padding` bytes of an
+// extension field (pushing the branch further into the datagram).
+std::string Response(std::string_view branch, size_t padding = 0) {
+  std::string s = "SIP/2.0 200 OK\r\n";
+  if (padding > 0) s += "X-Padding: " + std::string(padding, 'p') + "\r\n";
+  s += "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=" + std::string(branch) + "\r\n";
+  s += "From: <sip:alice@example.com>;tag=a1\r\n";
+  s += "To: <sip:bob@example.com>;tag=b1\r\n";
+  s += "Call-ID: steer@test\r\n";
+  s += "CSeq: 1 NOTIFY\r\n";
+  s += "Content-Length: 0\r\n\r\n";
+  return s;
+}
+
+// Sends `datagram` from `sockets` fresh sockets (fresh source ports, so the
+// kernel's hash alone would spread them) and returns the loops it reached.
+std::multiset<int> LoopsReached(Node& node, const std::string& datagram, size_t sockets) {
+  SocketAddress server = node.bound(Protocol::kUdp);
+  std::vector<RawSocket> clients;
+  for (size_t i = 0; i < sockets; ++i) {
+    clients.push_back(RawSocket::Udp());
+    clients.back().SendTo(server, datagram);
+  }
+  std::multiset<int> loops;
+  for (size_t i = 0; i < sockets; ++i) {
+    auto in = node.inbox.PopWithLoop();
+    if (!in) break;
+    loops.insert(in->second);
+  }
+  return loops;
+}
+
+TEST(Steering, TheProgramFitsTheKernelsLimit) {
+  for (std::string_view prefix : {std::string_view("z9hG"), kPrefix, std::string_view("z9hG4bK-some-longer-prefix-")}) {
+    auto code = ResponseSteeringProgram(prefix);
+    EXPECT_LE(code.size(), size_t{BPF_MAXINSNS}) << prefix;
+    EXPECT_EQ(code.back().code, BPF_RET | BPF_K) << "the miss path ends it";
+    EXPECT_EQ(code.back().k, 0xffffffffu) << "past the group's end: the kernel's hash";
+  }
+}
+
+TEST(Steering, AResponseReachesTheLoopItsBranchNames) {
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  ASSERT_EQ(node.transport().steered_udp_listen_points(), 1u) << node.transport().steering_error();
+
+  for (std::string_view branch : {"z9hG4bK-s1-abc.12345678", "z9hG4bK-s0-x", "z9hG4bK-sb-y"}) {
+    const int loop = branch[9] == 'b' ? 11 : branch[9] - '0';
+    auto loops = LoopsReached(node, Response(branch), 16);
+    EXPECT_EQ(loops.size(), 16u) << branch;
+    EXPECT_EQ(loops.count(loop), loops.size()) << branch;
+  }
+  // Further in, but inside the window.
+  auto loops = LoopsReached(node, Response("z9hG4bK-s7-far", 300), 16);
+  EXPECT_EQ(loops.count(7), 16u);
+}
+
+TEST(Steering, EverythingElseIsStillDelivered) {
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  // Requests are spread by the hash, whatever branch they carry (their top
+  // Via is the sender's): 32 source ports on 12 loops reach more than one.
+  std::string request = Request(1, "UDP", "client.invalid:5070", "", ";rport");
+  request.replace(request.find("z9hG4bK-1"), 9, "z9hG4bK-s1-");
+  auto loops = LoopsReached(node, request, 32);
+  EXPECT_EQ(loops.size(), 32u);
+  EXPECT_GT(loops.size(), loops.count(1));
+  // Responses the program cannot place: a shard number of two digits, an
+  // upper-case digit, a loop past the group, someone else's branch, and ours
+  // beyond the window.
+  for (const std::string& r : std::vector<std::string>{Response("z9hG4bK-s1f-two"), Response("z9hG4bK-sB-upper"), Response("z9hG4bK-sf-none"),
+                               Response("z9hG4bK776asdhds"), Response("z9hG4bK-s1-beyond", kSteeringWindow)}) {
+    EXPECT_EQ(LoopsReached(node, r, 4).size(), 4u) << r;
+  }
+  EXPECT_EQ(node.inbox.size(), 0u);
+}
+
+TEST(Steering, OneLoopNeedsNoProgram) {
+  Node node(SteeredConfig(), 1);
+  ASSERT_TRUE(node.Start().ok());
+  EXPECT_EQ(node.transport().steered_udp_listen_points(), 0u);
+  EXPECT_EQ(node.transport().steering_error(), "");
+  EXPECT_EQ(LoopsReached(node, Response("z9hG4bK-s1-x"), 2).count(0), 2u);
+}
+
+}  // namespace
+}  // namespace parley::transport::testing
