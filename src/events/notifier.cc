@@ -82,8 +82,8 @@ uint64_t Notifier::NewId() {
 }
 
 std::optional<std::pair<size_t, uint64_t>> Notifier::ParseContactUser(std::string_view user) {
-  if (!user.starts_with("ev-")) return std::nullopt;
-  user.remove_prefix(3);
+  if (!user.starts_with(kContactUserPrefix)) return std::nullopt;
+  user.remove_prefix(kContactUserPrefix.size());
   size_t dash = user.find('-');
   if (dash == std::string_view::npos || dash == 0) return std::nullopt;
   uint64_t shard = 0;
@@ -105,7 +105,7 @@ std::string Notifier::ContactFor(const Subscription& s, const transport::Destina
 void Notifier::AppendContact(std::string& out, const Subscription& s, const transport::Destination& d) const {
   char id[24];
   auto end = std::to_chars(id, id + sizeof(id), s.id).ptr;
-  out.append("<sip:ev-");
+  out.append("<sip:").append(kContactUserPrefix);
   AppendHex(out, shard_);
   out.append("-").append(id, static_cast<size_t>(end - id));
   out.append("@").append(host_.sender().ViaSentBy(d));

@@ -245,7 +245,10 @@ class Notifier {
   }
   const NotifierStats& stats() const { return stats_; }
 
-  // "<sip:ev-<shard>-<id>@…>" user part back to (shard, id).
+  // Our Contact in a subscription dialog: "<sip:ev-<shard>-<id>@…>", so an
+  // in-dialog SUBSCRIBE finds the shard holding it.
+  static constexpr std::string_view kContactUserPrefix = "ev-";
+  // Its user part back to (shard, id).
   static std::optional<std::pair<size_t, uint64_t>> ParseContactUser(std::string_view user);
   static store::SubscriptionRecord ToRecord(const Subscription& s);
 

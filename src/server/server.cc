@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
+#include "events/notifier.h"
 #include "proxy/branch.h"
 #include "registrar/temp_gruu_processor.h"
 #include "sip/response.h"
@@ -130,6 +131,8 @@ Result<void> Server::Start() {
   tc.max_connections = config_.max_connections;
   tc.answer_stun = config_.answer_stun;
   tc.udp_response_steering = std::string(proxy::kShardBranchPrefix);
+  // A refresh or unSUBSCRIBE over UDP to the Contact the notifier gave.
+  tc.udp_request_steering = "SUBSCRIBE sip:" + std::string(events::Notifier::kContactUserPrefix);
   if (auto r = PrepareTls(tc); !r.ok()) return r;
 
   transport_ = std::make_unique<transport::TransportLayer>(

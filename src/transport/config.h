@@ -60,10 +60,13 @@ struct TransportConfig {
   // Answer STUN Binding requests on UDP listen points (the keep-alives of
   // SIP Outbound, RFC 5626 §4.4.2); off, they are dropped like noise.
   bool answer_stun = true;
-  // With several loops: UDP responses whose top Via branch is this prefix,
-  // one hex digit d and '-' go straight to loop d's socket (transport/
-  // steering.h) instead of the one the kernel's hash picks. Empty: off.
+  // With several loops, datagrams that name their loop go straight to its
+  // socket (transport/steering.h) instead of the one the kernel's hash picks:
+  // responses whose top Via branch is `udp_response_steering`, one hex digit
+  // d and '-'; requests that start with `udp_request_steering`, d and '-'.
+  // Empty: off.
   std::string udp_response_steering;
+  std::string udp_request_steering;
 };
 
 }  // namespace parley::transport

@@ -162,7 +162,7 @@ struct Core : std::enable_shared_from_this<Core> {
   std::atomic<size_t> connections{0};  // changes per connection, not per message
   std::atomic<bool> stopped{false};
   // Written by loop 0 while Start waits for it.
-  size_t steered_groups = 0;   // UDP listen points with response steering
+  size_t steered_groups = 0;   // UDP listen points with a steering program
   std::string steering_error;  // why it could not be attached, if it could not
 };
 

@@ -45,8 +45,8 @@ class TransportLayer final : public Sender {
 
   // The listen points as bound (port 0 replaced by the actual port).
   std::vector<ListenPoint> bound() const;
-  // After Start: UDP listen points whose responses are steered to their
-  // loop (TransportConfig::udp_response_steering), and why not, if it failed.
+  // After Start: UDP listen points with a steering program (TransportConfig::
+  // udp_response_steering, udp_request_steering), and why not, if it failed.
   size_t steered_udp_listen_points() const;
   const std::string& steering_error() const;
 

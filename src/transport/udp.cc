@@ -60,9 +60,11 @@ Result<SocketAddress> UdpSocket::Bind(const SocketAddress& address) {
   }
   if (!ec) socket_.non_blocking(true, ec);
   if (!ec) local_ = FromEndpoint(socket_.local_endpoint(ec));
-  if (!ec && shard_.index == 0 && core_->shards.size() > 1 && !core_->config.udp_response_steering.empty()) {
+  const SteeringMarkers markers{core_->config.udp_response_steering, core_->config.udp_request_steering};
+  if (!ec && shard_.index == 0 && core_->shards.size() > 1 &&
+      (!markers.branch_prefix.empty() || !markers.request_prefix.empty())) {
     // The group's program; the other loops' sockets join it as they bind.
-    if (auto e = AttachResponseSteering(socket_.native_handle(), core_->config.udp_response_steering)) {
+    if (auto e = AttachSteering(socket_.native_handle(), markers)) {
       core_->steering_error = "SO_ATTACH_REUSEPORT_CBPF: " + e.message();
     } else {
       ++core_->steered_groups;

@@ -10,16 +10,19 @@ namespace parley::transport::testing {
 namespace {
 
 using internal::kSteeringWindow;
-using internal::ResponseSteeringProgram;
+using internal::SteeringMarkers;
+using internal::SteeringProgram;
 
 constexpr size_t kLoops = 12;  // enough for a letter among the hex digits
 constexpr std::string_view kPrefix = "z9hG4bK-s";
+constexpr std::string_view kRequestPrefix = "SUBSCRIBE sip:ev-";
 
 TransportConfig SteeredConfig() {
   TransportConfig c;
   c.listen = {Listen(Protocol::kUdp, "127.0.0.1")};
   c.tls_verify = TlsVerify::kNone;
   c.udp_response_steering = std::string(kPrefix);
+  c.udp_request_steering = std::string(kRequestPrefix);
   return c;
 }
 
@@ -55,13 +58,23 @@ std::multiset<int> LoopsReached(Node& node, const std::string& datagram, size_t 
   return loops;
 }
 
+// A request to `ruri` with the Via of the test's socket.
+std::string RequestTo(std::string_view method, std::string_view ruri) {
+  std::string s = Request(1, "UDP", "client.invalid:5070", "", ";rport");
+  s.replace(0, s.find(" SIP/2.0"), std::string(method) + " " + std::string(ruri));
+  return s;
+}
+
 TEST(Steering, TheProgramFitsTheKernelsLimit) {
   for (std::string_view prefix : {std::string_view("z9hG"), kPrefix, std::string_view("z9hG4bK-some-longer-prefix-")}) {
-    auto code = ResponseSteeringProgram(prefix);
-    EXPECT_LE(code.size(), size_t{BPF_MAXINSNS}) << prefix;
-    EXPECT_EQ(code.back().code, BPF_RET | BPF_K) << "the miss path ends it";
-    EXPECT_EQ(code.back().k, 0xffffffffu) << "past the group's end: the kernel's hash";
+    for (std::string_view request : {std::string_view(), std::string_view("A"), kRequestPrefix}) {
+      auto code = SteeringProgram(SteeringMarkers{prefix, request});
+      EXPECT_LE(code.size(), size_t{BPF_MAXINSNS}) << prefix;
+      EXPECT_EQ(code.back().code, BPF_RET | BPF_K) << "the miss path ends it";
+      EXPECT_EQ(code.back().k, 0xffffffffu) << "past the group's end: the kernel's hash";
+    }
   }
+  EXPECT_LT(SteeringProgram(SteeringMarkers{{}, kRequestPrefix}).size(), 64u) << "no scan for a branch";
 }
 
 TEST(Steering, AResponseReachesTheLoopItsBranchNames) {
@@ -80,12 +93,30 @@ TEST(Steering, AResponseReachesTheLoopItsBranchNames) {
   EXPECT_EQ(loops.count(7), 16u);
 }
 
+TEST(Steering, ARequestWithTheMarkerReachesTheLoopItNames) {
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  auto loops = LoopsReached(node, RequestTo("SUBSCRIBE", "sip:ev-a-42@127.0.0.1"), 16);
+  EXPECT_EQ(loops.count(10), 16u);
+  loops = LoopsReached(node, RequestTo("SUBSCRIBE", "sip:ev-3-7@127.0.0.1:5060"), 16);
+  EXPECT_EQ(loops.count(3), 16u);
+  // Only that start: another method, another user, no digit, two digits.
+  for (std::string_view ruri : {"sip:u1@127.0.0.1", "sip:ev-x-1@127.0.0.1", "sip:ev-12-1@127.0.0.1"}) {
+    loops = LoopsReached(node, RequestTo("SUBSCRIBE", ruri), 32);
+    EXPECT_EQ(loops.size(), 32u) << ruri;
+    EXPECT_GT(loops.size(), loops.count(1)) << ruri;
+  }
+  loops = LoopsReached(node, RequestTo("NOTIFY", "sip:ev-1-42@127.0.0.1"), 32);
+  EXPECT_EQ(loops.size(), 32u);
+  EXPECT_GT(loops.size(), loops.count(1));
+}
+
 TEST(Steering, EverythingElseIsStillDelivered) {
   Node node(SteeredConfig(), kLoops);
   ASSERT_TRUE(node.Start().ok());
   // Requests are spread by the hash, whatever branch they carry (their top
   // Via is the sender's): 32 source ports on 12 loops reach more than one.
-  std::string request = Request(1, "UDP", "client.invalid:5070", "", ";rport");
+  std::string request = RequestTo("OPTIONS", "sip:parley@127.0.0.1");
   request.replace(request.find("z9hG4bK-1"), 9, "z9hG4bK-s1-");
   auto loops = LoopsReached(node, request, 32);
   EXPECT_EQ(loops.size(), 32u);
