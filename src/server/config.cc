@@ -57,6 +57,13 @@ Result<void> SetUint(uint32_t& out, const std::vector<std::string>& v, const cha
   return Ok();
 }
 
+Result<void> SetBool(bool& out, const std::vector<std::string>& v, const char* what) {
+  std::string l = ToLower(v.back());
+  if (l != "true" && l != "false") return Error(1, std::string(what) + ": true or false, not " + v.back());
+  out = l == "true";
+  return Ok();
+}
+
 std::vector<Setting> Settings() {
   return {
       {"listen", "--listen", "SIP listen point PROTO:IP:PORT (udp, tcp, tls, ws, wss); repeatable", true,
@@ -143,12 +150,12 @@ std::vector<Setting> Settings() {
        }},
       {"sip.stun", "--stun",
        "true: answer STUN Binding keep-alives (RFC 5626) on UDP listen points (default); false: drop them", false,
-       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
-         std::string l = ToLower(v.back());
-         if (l != "true" && l != "false") return Error(1, "stun: true or false, not " + v.back());
-         c.answer_stun = l == "true";
-         return Ok();
-       }},
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetBool(c.answer_stun, v, "stun"); }},
+      {"sip.udp_steering", "--udp-steering",
+       "true: with several threads, a BPF program on each UDP port hands responses to our requests and "
+       "in-dialog SUBSCRIBEs to the thread that holds their state (default); false: the kernel's hash alone",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetBool(c.udp_steering, v, "udp_steering"); }},
       {"sip.max_connections", "--max-connections", "most simultaneous TCP/TLS connections", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.max_connections, v, "max_connections", 1);
@@ -166,11 +173,8 @@ std::vector<Setting> Settings() {
        "true: bindings, publications and subscriptions are synced to disk before their 2xx too "
        "(default false: committed, safe from a parleyd crash, not from a power loss)",
        false,
-       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
-         std::string l = ToLower(v.back());
-         if (l != "true" && l != "false") return Error(1, "sync_soft_state: true or false, not " + v.back());
-         c.sync_soft_state = l == "true";
-         return Ok();
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetBool(c.sync_soft_state, v, "sync_soft_state");
        }},
       {"auth.algorithms", "--auth-algorithm", "digest algorithm to offer, in order (md5, sha-256); repeatable", true,
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {

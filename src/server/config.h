@@ -37,6 +37,7 @@ struct ServerConfig {
   uint32_t max_headers = 128;
   uint32_t tcp_idle_timeout_s = 600;
   bool answer_stun = true;  // STUN Binding keep-alives on UDP listen points
+  bool udp_steering = true;  // transport::TransportConfig::udp_response_steering, udp_request_steering
   uint32_t max_connections = 10000;
   uint32_t shutdown_grace_ms = 5000;
   std::string server_header = "Parley/0.1";

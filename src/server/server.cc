@@ -130,9 +130,11 @@ Result<void> Server::Start() {
   tc.idle_timeout = std::chrono::seconds(config_.tcp_idle_timeout_s);
   tc.max_connections = config_.max_connections;
   tc.answer_stun = config_.answer_stun;
-  tc.udp_response_steering = std::string(proxy::kShardBranchPrefix);
-  // A refresh or unSUBSCRIBE over UDP to the Contact the notifier gave.
-  tc.udp_request_steering = "SUBSCRIBE sip:" + std::string(events::Notifier::kContactUserPrefix);
+  if (config_.udp_steering) {
+    tc.udp_response_steering = std::string(proxy::kShardBranchPrefix);
+    // A refresh or unSUBSCRIBE over UDP to the Contact the notifier gave.
+    tc.udp_request_steering = "SUBSCRIBE sip:" + std::string(events::Notifier::kContactUserPrefix);
+  }
   if (auto r = PrepareTls(tc); !r.ok()) return r;
 
   transport_ = std::make_unique<transport::TransportLayer>(
@@ -140,7 +142,7 @@ Result<void> Server::Start() {
   if (auto r = transport_->Start(); !r.ok()) return r;
   if (!transport_->steering_error().empty()) {
     // Still correct: a response the hash gives to another loop is handed over.
-    PLOG_WARN("udp_response_steering_off", {{"error", transport_->steering_error()}});
+    PLOG_WARN("udp_steering_off", {{"error", transport_->steering_error()}});
   }
 
   proxy::CoreConfig cc;

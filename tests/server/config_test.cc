@@ -23,6 +23,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_EQ(c->cache_entries, 10000u);
   EXPECT_FALSE(c->sync_soft_state);
   EXPECT_TRUE(c->answer_stun);
+  EXPECT_TRUE(c->udp_steering);
   EXPECT_EQ(c->flow_timer_s, 0u);
   EXPECT_EQ(c->max_contacts, 20u);
 }
@@ -34,7 +35,8 @@ TEST(Config, FlagsForEverySetting) {
                  "--max-header-bytes", "4096", "--max-body-bytes", "1000", "--max-headers", "50",
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
                  "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500",
-                 "--sync-soft-state", "true", "--stun", "false", "--flow-timer", "29", "--max-contacts", "0"});
+                 "--sync-soft-state", "true", "--stun", "false", "--flow-timer", "29", "--max-contacts", "0",
+                 "--udp-steering", "false"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -59,6 +61,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_EQ(c->cache_entries, 500u);
   EXPECT_TRUE(c->sync_soft_state);
   EXPECT_FALSE(c->answer_stun);
+  EXPECT_FALSE(c->udp_steering);
   EXPECT_EQ(c->flow_timer_s, 29u);
   EXPECT_EQ(c->max_contacts, 0u);
 }
@@ -75,6 +78,7 @@ level = "warn"
 t1_ms = 250
 max_connections = 99
 stun = false
+udp_steering = false
 [http]
 listen = ""
 [store]
@@ -91,6 +95,7 @@ sync_soft_state = true
   EXPECT_EQ(c->http_listen, "");
   EXPECT_TRUE(c->sync_soft_state);
   EXPECT_FALSE(c->answer_stun);
+  EXPECT_FALSE(c->udp_steering);
 }
 
 TEST(Config, Errors) {
@@ -101,6 +106,7 @@ TEST(Config, Errors) {
   EXPECT_FALSE(Args({"--t1-ms", "0"}).ok());
   EXPECT_FALSE(Args({"--sync-soft-state", "sometimes"}).ok());
   EXPECT_FALSE(Args({"--stun", "maybe"}).ok());
+  EXPECT_FALSE(Args({"--udp-steering", "1"}).ok());
   EXPECT_FALSE(Args({"--no-such-flag"}).ok());
   EXPECT_FALSE(LoadConfigFromToml("threads = \"two\"").ok());
   EXPECT_FALSE(LoadConfigFromToml("[sip\nt1_ms = 1").ok());
