@@ -20,9 +20,9 @@ uint32_t Word(std::string_view s, size_t at) {  // big-endian, as BPF loads
          static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8 | static_cast<uint8_t>(s[at + 3]);
 }
 
-// A program under construction. Jumps go forward only; a conditional jump
-// reaches at most 255 instructions, so the miss path sits right after the
-// short "found" block and the long scan reaches it with `ja`.
+// A program under construction. Jumps go forward only and a conditional jump
+// reaches at most 255 instructions, so the miss path sits right after the two
+// short blocks that read the loop, and the long scan reaches it with `ja`.
 class Assembler {
  public:
   size_t Emit(uint16_t code, uint32_t k, uint8_t jt = 0, uint8_t jf = 0) {
