@@ -20,6 +20,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<uint64_t> user_loads;
     std::vector<size_t> users_cached;
     std::vector<uint8_t> users_complete;
+    std::vector<Handoffs> handoffs;
   };
   auto snap = std::make_shared<Snapshot>();
   size_t n = cores_.size();
@@ -33,6 +34,7 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->user_loads.resize(n);
   snap->users_cached.resize(n);
   snap->users_complete.resize(n);
+  snap->handoffs.resize(n);
   ForEachShard(
       [this, snap](size_t i, proxy::Core& core) {
         snap->cores[i] = core.stats();
@@ -45,6 +47,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->user_loads[i] = aaa_->At(i).users.loads();
         snap->users_cached[i] = aaa_->At(i).users.cached();
         snap->users_complete[i] = aaa_->At(i).users.complete() && policies_->At(i).complete();
+        snap->handoffs[i] = handoffs_[i];
       },
       [this, snap, reply] {
         std::string out;
@@ -244,6 +247,15 @@ void Server::RenderMetrics(HttpReply reply) {
                "SQLite WAL checkpoints: by the checkpointer thread, or by a commit (the thread fell behind)");
         line("parley_store_wal_checkpoints_total", "by=\"thread\"", ckpt.background);
         line("parley_store_wal_checkpoints_total", "by=\"commit\"", ckpt.inline_);
+        Handoffs handed{};
+        for (const auto& h : snap->handoffs) {
+          handed.requests += h.requests;
+          handed.responses += h.responses;
+        }
+        header("parley_dispatch_handoffs_total", "counter",
+               "Messages received on one loop and handled on another's (a cross-thread post each)");
+        line("parley_dispatch_handoffs_total", "kind=\"request\"", handed.requests);
+        line("parley_dispatch_handoffs_total", "kind=\"response\"", handed.responses);
         out.append(metrics::Registry::Global().RenderPrometheus());
         HttpResponse r = HttpResponse::Text(200, std::move(out));
         r.content_type = "text/plain; version=0.0.4";

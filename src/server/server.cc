@@ -161,6 +161,7 @@ Result<void> Server::Start() {
   for (size_t i = 0; i < loops_->size(); ++i) {
     cc.shard = i;
     cores_.push_back(std::make_unique<proxy::Core>(cc, caps_, loops_->loop(i), *transport_));
+    handoffs_.emplace_back();
   }
   if (auto r = StartServices(cc); !r.ok()) return r;
 
@@ -470,6 +471,10 @@ void Server::Dispatch(transport::IncomingMessage&& in) {
   if (current && current->index() == shard) {
     cores_[shard]->OnMessage(std::move(in));
     return;
+  }
+  if (current && current->index() < handoffs_.size()) {
+    Handoffs& h = handoffs_[current->index()];
+    ++(in.message->is_request() ? h.requests : h.responses);
   }
   // std::function needs a copyable callable: carry the message in a
   // shared_ptr across the loop boundary.

@@ -80,6 +80,13 @@ class Server {
   std::unique_ptr<runtime::LoopGroup> loops_;
   std::unique_ptr<transport::TransportLayer> transport_;
   std::vector<std::unique_ptr<proxy::Core>> cores_;
+  // Messages each loop received and posted to another shard's loop; each
+  // loop writes only its own entry.
+  struct alignas(64) Handoffs {
+    uint64_t requests = 0;
+    uint64_t responses = 0;
+  };
+  std::vector<Handoffs> handoffs_;
   // Services (see StartServices). Declared after the cores they reference.
   std::unique_ptr<store::StoreExecutor> store_;
   std::unique_ptr<LoopRouter> shard_router_;

@@ -246,6 +246,8 @@ TEST_F(ServerE2E, HealthzAndMetrics) {
   EXPECT_NE(m.find("parley_sip_transactions_created_total{kind="), std::string::npos);
   EXPECT_NE(m.find("\nparley_store_pending "), std::string::npos);
   EXPECT_NE(m.find("\nparley_store_writer_wakeups_total "), std::string::npos);
+  EXPECT_NE(m.find("\nparley_dispatch_handoffs_total{kind=\"request\"} "), std::string::npos);
+  EXPECT_NE(m.find("\nparley_dispatch_handoffs_total{kind=\"response\"} "), std::string::npos);
   EXPECT_NE(m.find("\nparley_user_cache_loads_total "), std::string::npos);
   EXPECT_NE(m.find("\nparley_user_cache_entries "), std::string::npos);
   EXPECT_NE(m.find("\nparley_store_wal_checkpoints_total{by=\"thread\"} "), std::string::npos);
