@@ -8,19 +8,15 @@
 
 namespace parley::server {
 
-namespace {
-constexpr std::string_view kPrefix = proxy::kShardBranchPrefix;
-}
-
 size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec* gruu) {
   if (shards <= 1) return 0;
   if (m.is_response()) {
     // Only the top Via matters, and only our own format: scan the raw value
     // instead of parsing every Via.
     std::string_view via = m.Value(sip::HeaderId::kVia);
-    size_t b = via.find(kPrefix);
+    size_t b = via.find(proxy::kShardBranchPrefix);
     if (b != std::string_view::npos) {
-      size_t i = b + kPrefix.size();
+      size_t i = b + proxy::kShardBranchPrefix.size();
       size_t shard = 0;
       int digits = 0;
       while (i < via.size() && IsHex(via[i]) && digits < 4) {
@@ -76,7 +72,7 @@ size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving, con
 }
 
 std::string NewShardBranch(size_t shard) {
-  std::string b(kPrefix);
+  std::string b(proxy::kShardBranchPrefix);
   AppendHex(b, shard);
   b.append("-").append(sip::RandomToken(8));
   return b;
