@@ -30,6 +30,15 @@ size_t IHash(std::string_view s) {
   return static_cast<size_t>(h);
 }
 
+uint32_t ShardHash(std::string_view s) {
+  uint32_t h = kShardHashBasis;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(AsciiLower(c));
+    h *= kShardHashPrime;
+  }
+  return h;
+}
+
 namespace {
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }  // namespace

@@ -129,6 +129,14 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max = UINT64_MAX)
 // Case-insensitive hash for header names and parameter names.
 size_t IHash(std::string_view s);
 
+// Which shard (event loop) owns a user: ShardHash(aor key) % shards. 32-bit
+// FNV-1a over ASCII-lower-cased bytes, so that the kernel's steering program
+// (transport/steering.h, 32-bit classic BPF) computes the same value from a
+// datagram's bytes.
+inline constexpr uint32_t kShardHashBasis = 2166136261u;
+inline constexpr uint32_t kShardHashPrime = 16777619u;
+uint32_t ShardHash(std::string_view s);
+
 // RFC 4648 base64 with padding. Decoding refuses anything else (nullopt).
 std::string Base64Encode(std::string_view in);
 std::optional<std::string> Base64Decode(std::string_view in);

@@ -23,7 +23,7 @@ class ShardRouter {
   // Runs `fn` on shard `shard`'s loop (later, even when it is the current).
   virtual void Post(size_t shard, std::function<void()> fn) = 0;
 
-  size_t ShardOf(std::string_view aor) const { return IHash(aor) % count(); }
+  size_t ShardOf(std::string_view aor) const { return ShardHash(aor) % count(); }
 };
 
 // One T per shard; T k is only touched on shard k.

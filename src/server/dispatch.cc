@@ -47,15 +47,15 @@ size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec*
           if (token && token->first < shards) return token->first;
         }
         if (gruu != nullptr && ruri->user.starts_with(registrar::GruuCodec::kUserPrefix)) {
-          if (auto g = gruu->OpenUri(*ruri)) return IHash(g->aor) % shards;
+          if (auto g = gruu->OpenUri(*ruri)) return ShardHash(g->aor) % shards;
         }
-        return IHash(sip::AorKey(*ruri)) % shards;
+        return ShardHash(sip::AorKey(*ruri)) % shards;
       }
     }
     const sip::NameAddr* who = m.method() == sip::Method::kRegister ? m.to() : m.from();
-    if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return IHash(sip::AorKey(who->uri)) % shards;
+    if (who != nullptr && who->uri.is_sip() && who->uri.has_user) return ShardHash(sip::AorKey(who->uri)) % shards;
   }
-  return IHash(m.call_id()) % shards;
+  return ShardHash(m.call_id()) % shards;
 }
 
 size_t HandlingShard(const sip::Message& m, size_t shards, size_t receiving, const registrar::GruuCodec* gruu) {

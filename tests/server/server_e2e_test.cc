@@ -291,7 +291,7 @@ TEST(Dispatch, ResponsesFollowOurBranchRequestsTheCallId) {
                                                  "CSeq: 1 NOTIFY\nContent-Length: 0\n\n"),
                                  sip::ParserLimits());
   EXPECT_EQ(ShardOf(*resp, 8), 5u);
-  EXPECT_EQ(ShardOf(*resp, 4), IHash("x") % 4);  // shard 5 does not exist: Call-ID
+  EXPECT_EQ(ShardOf(*resp, 4), ShardHash("x") % 4);  // shard 5 does not exist: Call-ID
   EXPECT_EQ(ShardOf(*resp, 1), 0u);
 }
 
@@ -305,33 +305,33 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   };
   auto reg = parse("REGISTER", "<sip:admin@b>", "<sip:Alice@B>");
   ASSERT_TRUE(reg);
-  EXPECT_EQ(ShardOf(*reg, 8), IHash("Alice@b") % 8);  // the registrar's AOR key: host case-folded
+  EXPECT_EQ(ShardOf(*reg, 8), ShardHash("Alice@b") % 8);  // the registrar's AOR key: host case-folded
   // A MESSAGE goes to its recipient's shard (policy, location, mailbox).
   auto msg = parse("MESSAGE", "\"A\" <sip:alice@b>", "<sip:bob@b>");
   ASSERT_TRUE(msg);
-  EXPECT_EQ(ShardOf(*msg, 8), IHash("x@b") % 8);
+  EXPECT_EQ(ShardOf(*msg, 8), ShardHash("x@b") % 8);
   auto to_server = parse("MESSAGE", "<sip:alice@b>", "<sip:b>", "sip:b");
   ASSERT_TRUE(to_server);
-  EXPECT_EQ(ShardOf(*to_server, 8), IHash("alice@b") % 8);
+  EXPECT_EQ(ShardOf(*to_server, 8), ShardHash("alice@b") % 8);
   // A SUBSCRIBE or PUBLISH goes to its resource's shard (subscriptions,
   // publications); inside a subscription dialog, to the shard our Contact
   // names.
   for (const char* method : {"SUBSCRIBE", "PUBLISH"}) {
     auto sub = parse(method, "<sip:alice@b>", "<sip:bob@b>");
     ASSERT_TRUE(sub);
-    EXPECT_EQ(ShardOf(*sub, 8), IHash("x@b") % 8) << method;
+    EXPECT_EQ(ShardOf(*sub, 8), ShardHash("x@b") % 8) << method;
   }
   auto refresh = parse("SUBSCRIBE", "<sip:alice@b>", "<sip:bob@b>;tag=7", "sip:ev-6-42@127.0.0.1:5060");
   ASSERT_TRUE(refresh);
   EXPECT_EQ(ShardOf(*refresh, 8), 6u);
   // No shard 6: an AOR like any other.
-  EXPECT_EQ(ShardOf(*refresh, 4), IHash(sip::AorKey(*refresh->request_uri())) % 4);
+  EXPECT_EQ(ShardOf(*refresh, 4), ShardHash(sip::AorKey(*refresh->request_uri())) % 4);
   auto notify = parse("NOTIFY", "<sip:alice@b>", "<sip:bob@b>");
   ASSERT_TRUE(notify);
-  EXPECT_EQ(ShardOf(*notify, 8), IHash("alice@b") % 8);
+  EXPECT_EQ(ShardOf(*notify, 8), ShardHash("alice@b") % 8);
   auto anon = parse("OPTIONS", "<sip:b>", "<sip:b>");
   ASSERT_TRUE(anon);
-  EXPECT_EQ(ShardOf(*anon, 8), IHash("cid") % 8);
+  EXPECT_EQ(ShardOf(*anon, 8), ShardHash("cid") % 8);
   // A temporary GRUU (RFC 5627): the shard of the user it stands for, when
   // the codec that sealed it opens it.
   registrar::GruuCodec codec("k");
@@ -339,9 +339,9 @@ TEST(Dispatch, RequestsGoToTheShardOfTheirUser) {
   for (const char* method : {"MESSAGE", "SUBSCRIBE"}) {
     auto to_gruu = parse(method, "<sip:alice@b>", "<" + temp + ">", temp);
     ASSERT_TRUE(to_gruu);
-    size_t as_user = IHash(sip::AorKey(*to_gruu->request_uri())) % 64;
-    ASSERT_NE(as_user, IHash("bob@b") % 64);  // the test tells them apart
-    EXPECT_EQ(ShardOf(*to_gruu, 64, &codec), IHash("bob@b") % 64) << method;
+    size_t as_user = ShardHash(sip::AorKey(*to_gruu->request_uri())) % 64;
+    ASSERT_NE(as_user, ShardHash("bob@b") % 64);  // the test tells them apart
+    EXPECT_EQ(ShardOf(*to_gruu, 64, &codec), ShardHash("bob@b") % 64) << method;
     EXPECT_EQ(ShardOf(*to_gruu, 64, nullptr), as_user) << method;
     registrar::GruuCodec other("other key");
     EXPECT_EQ(ShardOf(*to_gruu, 64, &other), as_user) << method;
@@ -358,7 +358,7 @@ TEST(Dispatch, RequestsWithoutCredentialsStayWhereTheyArrive) {
                                               "\nMax-Forwards: 70\n" + extra + "Content-Length: 0\n\n"),
                               sip::ParserLimits());
   };
-  size_t bob = IHash("bob@b") % 8, alice = IHash("alice@b") % 8;
+  size_t bob = ShardHash("bob@b") % 8, alice = ShardHash("alice@b") % 8;
   size_t elsewhere = (std::max(bob, alice) + 1) % 8;
   ASSERT_NE(elsewhere, bob);
   ASSERT_NE(elsewhere, alice);
