@@ -97,10 +97,16 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     size_t shard = 0;
     uint64_t id = 0;
     std::string resource;
+    // Where the subscription lives when the Contact's shard no longer holds
+    // it: restored at start-up on its resource's shard, which moves when
+    // the number of loops changed since that Contact was given. The To URI
+    // is the resource; the dialog identifiers must still match there.
+    std::string moved_resource;
     auto token = ruri.has_user && host.local().IsLocal(ruri) ? Notifier::ParseContactUser(ruri.user) : std::nullopt;
     if (token && token->first < notifiers_.size()) {
       shard = token->first;
       id = token->second;
+      if (m.to()->uri.has_user) moved_resource = sip::AorKey(m.to()->uri);
     } else if (ctx.local_domain && ruri.has_user) {
       resource = sip::AorKey(ruri);
       shard = notifiers_.router().ShardOf(resource);
@@ -116,13 +122,24 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     std::string call_id(m.call_id()), remote_tag(m.from()->tag()), local_tag(m.to()->tag());
     uint32_t cseq = m.cseq()->number;
     proxy::ShardRouter& router = notifiers_.router();
-    notifiers_.On(shard, [=, &router, this](Notifier& n) {
-      uint64_t found = id != 0 ? id : n.FindDialog(resource, call_id, local_tag, remote_tag);
+    auto refresh = [=, &router, this](Notifier& n, uint64_t found) {
       n.Refresh(found, call_id, remote_tag, cseq, expires, UnixNow(), [=, &router, this](SubscribeAnswer a) {
         router.Post(back, [=, this] {
           Answer(**holder, *h, a);
         });
       });
+    };
+    notifiers_.On(shard, [=, this](Notifier& n) {
+      if (id != 0 && !n.Holds(id) && !moved_resource.empty()) {
+        size_t home = notifiers_.router().ShardOf(moved_resource);
+        if (home != shard) {
+          notifiers_.On(home, [=](Notifier& there) {
+            refresh(there, there.FindDialog(moved_resource, call_id, local_tag, remote_tag));
+          });
+          return;
+        }
+      }
+      refresh(n, id != 0 ? id : n.FindDialog(resource, call_id, local_tag, remote_tag));
     });
     return Verdict::kPending;
   }

@@ -226,6 +226,7 @@ class Notifier {
   // The subscription to `resource` in the dialog (Call-ID, our tag, theirs), or 0.
   uint64_t FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
                       const std::string& remote_tag) const;
+  bool Holds(uint64_t id) const { return subs_.count(id) != 0; }
   // Every resource with a subscription of `package`.
   std::vector<std::string> Resources(const std::string& package) const;
   size_t size() const { return subs_.size(); }

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "common/strings.h"
 #include "presence_fixture.h"
 
 namespace parley::server {
@@ -287,6 +288,53 @@ TEST_F(Presence, SubscriptionsAndPublicationsSurviveRestart) {
   auto after = NextNotify(bob);
   ASSERT_TRUE(after);
   EXPECT_TRUE(Has(after, "after"));
+}
+
+TEST_F(Presence, ARefreshToAContactFromBeforeARestartWithOtherLoopsFindsItsDialog) {
+  // The Contact of a subscription dialog names the shard that held it; a
+  // restart with another number of loops restores it on its resource's
+  // shard under the new count. A watcher that keeps the old Contact as its
+  // remote target (instead of the one in the restored NOTIFY) still
+  // refreshes it.
+  size_t loops = 2;
+  while (ShardHash("alice@example.com") % loops == 0) ++loops;
+  threads_ = 1;
+  Restart();
+  SipClient bob(false, udp_);
+  auto [ok, first] = Subscribe(bob, "bob", "alice", "moved-1");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  ASSERT_TRUE(first);
+  std::string contact(ok->Value(sip::HeaderId::kContact));
+  ASSERT_TRUE(contact.starts_with("<sip:ev-0-")) << contact;
+  std::string user = contact.substr(5, contact.find('@') - 5);
+
+  threads_ = loops;
+  Restart();  // new ports: the test keeps the user part and takes the new one
+  auto restored = NextNotify(bob);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->call_id(), "moved-1");
+  EXPECT_EQ(restored->Value(sip::HeaderId::kContact).find("<sip:ev-0-"), std::string_view::npos)
+      << "restored on the resource's shard under " << loops << " loops";
+
+  SipClient bob2(false, udp_);
+  std::string ruri = "sip:" + user + "@127.0.0.1:" + std::to_string(udp_);
+  std::string to = "<sip:alice@example.com>;tag=" + std::string(ok->to()->tag());
+  std::string hdrs = "Event: presence\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+  auto refresh = SendAuthed(bob2, "SUBSCRIBE", ruri, "bob", to, "moved-1", 3, hdrs + "Expires: 300\n");
+  ASSERT_TRUE(refresh);
+  if (refresh->status() == 407) refresh = bob2.ReceiveResponse();
+  ASSERT_TRUE(refresh && refresh->is_response());
+  EXPECT_EQ(refresh->status(), 200);
+  auto renewed = NextNotify(bob);  // to where the dialog's NOTIFYs go
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->Value(sip::HeaderId::kSubscriptionState), "active;expires=300");
+  // Another dialog's tags through the same Contact: still 481.
+  auto none = SendAuthed(bob2, "SUBSCRIBE", ruri, "bob", "<sip:alice@example.com>;tag=nope", "moved-1", 4,
+                         hdrs + "Expires: 0\n");
+  ASSERT_TRUE(none);
+  if (none->status() == 407) none = bob2.Receive();
+  ASSERT_TRUE(none && none->is_response());
+  EXPECT_EQ(none->status(), 481);
 }
 
 TEST_F(Presence, ANewDialogFromTheSameContactReplacesTheOld) {

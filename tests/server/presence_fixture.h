@@ -22,7 +22,10 @@ inline bool Has(const sip::MessagePtr& m, std::string_view text) {
 
 class Presence : public ServerFixture {
  protected:
-  void Configure(ServerConfig& c) override { c.presence_default_rule = default_rule_; }
+  void Configure(ServerConfig& c) override {
+    c.presence_default_rule = default_rule_;
+    if (threads_ != 0) c.threads = threads_;
+  }
 
 
   // PUBLISH by `user` for itself; returns the final response.
@@ -56,6 +59,7 @@ class Presence : public ServerFixture {
   static sip::MessagePtr Quiet(SipClient& c) { return c.Receive(); }
 
   std::string default_rule_ = "allow";
+  size_t threads_ = 0;  // 0: the fixture's
 };
 
 }  // namespace parley::server
