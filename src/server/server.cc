@@ -134,6 +134,10 @@ Result<void> Server::Start() {
     tc.udp_response_steering = std::string(proxy::kShardBranchPrefix);
     // A refresh or unSUBSCRIBE over UDP to the Contact the notifier gave.
     tc.udp_request_steering = "SUBSCRIBE sip:" + std::string(events::Notifier::kContactUserPrefix);
+    // Requests to the shard of their user (dispatch.cc, ShardOf), when the
+    // program can read it: by the request URI, or for REGISTER the To URI.
+    tc.udp_uri_steering = {"MESSAGE sip:", "PUBLISH sip:", "SUBSCRIBE sip:"};
+    tc.udp_to_steering = "REGISTER ";
   }
   if (auto r = PrepareTls(tc); !r.ok()) return r;
 

@@ -63,10 +63,14 @@ struct TransportConfig {
   // With several loops, datagrams that name their loop go straight to its
   // socket (transport/steering.h) instead of the one the kernel's hash picks:
   // responses whose top Via branch is `udp_response_steering`, one hex digit
-  // d and '-'; requests that start with `udp_request_steering`, d and '-'.
-  // Empty: off.
+  // d and '-'; requests that start with `udp_request_steering`, d and '-';
+  // requests that start with one of `udp_uri_steering` (up to the request
+  // URI's user, e.g. "MESSAGE sip:"), or with `udp_to_steering` (its To
+  // URI's), to loop ShardHash(user@host) % loops. Empty: off.
   std::string udp_response_steering;
   std::string udp_request_steering;
+  std::vector<std::string> udp_uri_steering;
+  std::string udp_to_steering;
 };
 
 }  // namespace parley::transport

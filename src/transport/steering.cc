@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "common/strings.h"
+
 namespace parley::transport::internal {
 
 namespace {
@@ -79,24 +81,120 @@ void EmitMarkedLoop(Assembler& a, std::string_view marker, size_t from, std::vec
   a.Emit(BPF_RET | BPF_A, 0);
 }
 
+// The absolute prefix `p` at offset 0; a mismatch is left in `to_next`
+// (false branches) for the caller to resolve.
+void EmitPrefix(Assembler& a, std::string_view p, std::vector<size_t>& to_next) {
+  for (size_t j = 0; j < p.size();) {
+    if (p.size() - j >= 4) {
+      a.Emit(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(j));
+      to_next.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word(p, j), 0, 0));
+      j += 4;
+    } else {
+      a.Emit(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(j));
+      to_next.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint8_t>(p[j]), 0, 0));
+      j += 1;
+    }
+  }
+}
+
+// Scratch memory of the hash.
+constexpr uint32_t kMemHash = 0, kMemBase = 2, kMemSawAt = 3;
+
+// From X, the first byte of a URI's user: ShardHash(user@host) % loops,
+// ending at ' ', ':', ';', '<', '=' or '>' after an '@'. Bytes are folded
+// with | 0x20 (letters to lower case; '@' becomes '`', read as '@'); what
+// is left must be a letter, a digit or one of "+,-./", anything else (an
+// escape, a quote, a control character folding outside those) is a miss.
+// Escapes and the like are rare in user parts; their requests are handed
+// over by the loop the hash gives them to, as without the program.
+void EmitUriHash(Assembler& a, uint32_t loops, std::vector<size_t>& to_miss_long) {
+  constexpr size_t kGroup = 8;  // blocks between two trampolines (a block: 18)
+  a.Emit(BPF_LD | BPF_W | BPF_LEN, 0);
+  a.Emit(BPF_ALU | BPF_SUB | BPF_X, 0);  // X is within the datagram: bytes from X
+  a.Emit(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(kSteeredUriBytes), 1, 0);
+  to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+  a.Emit(BPF_STX, kMemBase);
+  a.Emit(BPF_LD | BPF_IMM, 0);
+  a.Emit(BPF_ST, kMemSawAt);
+  a.Emit(BPF_LD | BPF_IMM, kShardHashBasis);
+  a.Emit(BPF_ST, kMemHash);
+  std::vector<size_t> to_end_long;
+  for (size_t group = 0; group < kSteeredUriBytes; group += kGroup) {
+    std::vector<size_t> end_true, miss_true, miss_false;
+    for (size_t k = group; k < std::min(group + kGroup, kSteeredUriBytes); ++k) {
+      a.Emit(BPF_LD | BPF_B | BPF_IND, static_cast<uint32_t>(k));
+      a.Emit(BPF_ALU | BPF_OR | BPF_K, 0x20);
+      a.Emit(BPF_JMP | BPF_JGE | BPF_K, 'a', 0, 1);  // a letter, or beyond
+      size_t letter = a.Emit(BPF_JMP | BPF_JGT | BPF_K, 'z');
+      miss_true.push_back(letter);
+      size_t at = a.Emit(BPF_JMP | BPF_JEQ | BPF_K, '`');
+      miss_true.push_back(a.Emit(BPF_JMP | BPF_JGT | BPF_K, '>'));
+      end_true.push_back(a.Emit(BPF_JMP | BPF_JGE | BPF_K, ':'));
+      size_t punct = a.Emit(BPF_JMP | BPF_JGE | BPF_K, '+');
+      size_t space = a.Emit(BPF_JMP | BPF_JEQ | BPF_K, ' ');
+      end_true.push_back(space);
+      miss_false.push_back(space);
+      a.TrueTo(at, a.here());
+      a.Emit(BPF_LD | BPF_IMM, 1);
+      a.Emit(BPF_ST, kMemSawAt);
+      a.Emit(BPF_LD | BPF_IMM, '@');
+      const size_t hash = a.here();
+      a.FalseTo(letter, hash);
+      a.TrueTo(punct, hash);
+      a.Emit(BPF_MISC | BPF_TAX, 0);
+      a.Emit(BPF_LD | BPF_MEM, kMemHash);
+      a.Emit(BPF_ALU | BPF_XOR | BPF_X, 0);
+      a.Emit(BPF_ALU | BPF_MUL | BPF_K, kShardHashPrime);
+      a.Emit(BPF_ST, kMemHash);
+      a.Emit(BPF_LDX | BPF_MEM, kMemBase);
+    }
+    a.Emit(BPF_JMP | BPF_JA, 2);  // on to the next group
+    const size_t end_here = a.here();
+    to_end_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+    const size_t miss_here = a.here();
+    to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+    for (size_t j : end_true) a.TrueTo(j, end_here);
+    for (size_t j : miss_true) a.TrueTo(j, miss_here);
+    for (size_t j : miss_false) a.FalseTo(j, miss_here);
+  }
+  to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));  // longer than kSteeredUriBytes
+  const size_t end = a.here();
+  for (size_t j : to_end_long) a.JumpTo(j, end);
+  a.Emit(BPF_LD | BPF_MEM, kMemSawAt);
+  a.Emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+  a.Emit(BPF_RET | BPF_K, kFallBack);  // no user part
+  a.Emit(BPF_LD | BPF_MEM, kMemHash);
+  a.Emit(BPF_ALU | BPF_MOD | BPF_K, loops);
+  a.Emit(BPF_RET | BPF_A, 0);
+}
+
 }  // namespace
 
 std::vector<sock_filter> SteeringProgram(const SteeringMarkers& markers, size_t window) {
   const std::string_view branch = markers.branch_prefix, request = markers.request_prefix;
+  const bool hashing = markers.loops > 1 && (!markers.uri_requests.empty() || !markers.to_request.empty());
+  size_t head = request.size() + 2;
+  for (const std::string& p : markers.uri_requests) {
+    assert(!p.empty() && p.size() <= 32);
+    head = std::max(head, p.size());
+  }
   assert((branch.empty() || (branch.size() >= 4 && branch.size() <= 32)) && request.size() <= 32 &&
-         window % kChunk == 0);
+         markers.uri_requests.size() <= 4 && markers.to_request.size() <= 32 && window % kChunk == 0);
+  head = std::max(head, markers.to_request.size());
   const size_t tail = branch.size() + 2;  // prefix, digit, '-'
   Assembler a;
   std::vector<size_t> to_miss_long;   // `ja` to the miss path
   std::vector<size_t> to_found;       // `ja` to the response's block
-  std::vector<size_t> to_miss_short;  // conditional jumps (false) to it
+  std::vector<size_t> to_miss_short;  // conditional jumps (false) to a near miss
   std::vector<size_t> true_to_miss;   // conditional jumps (true) to it
+  std::vector<size_t> to_hash;        // `ja` to the URI hash, X at the URI's user
+  std::vector<size_t> to_to_scan;     // `ja` to the To scan
 
   // A load past the datagram's end would abort the program with 0 (socket 0),
   // so each chunk of offsets first checks the length it needs; the first
   // check covers the request line too.
   a.Emit(BPF_LD | BPF_W | BPF_LEN, 0);
-  a.Emit(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(kChunk + std::max(tail, request.size() + 2)), 1, 0);
+  a.Emit(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(kChunk + std::max(tail, head)), 1, 0);
   to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
   a.Emit(BPF_LD | BPF_W | BPF_ABS, 0);
   a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word("SIP/", 0), 2, 0);
@@ -123,19 +221,92 @@ std::vector<sock_filter> SteeringProgram(const SteeringMarkers& markers, size_t 
     for (size_t j : to_found) a.JumpTo(j, found);
     EmitMarkedLoop(a, branch, 4, to_miss_short, true_to_miss);
   }
-  // A request: its start line at X = 0.
-  if (request.empty()) {
-    to_miss_long.push_back(to_request);
-  } else {
-    a.JumpTo(to_request, a.here());
-    EmitMarkedLoop(a, request, 0, to_miss_short, true_to_miss);
+  // A request: its start line at X = 0. The marked prefix first, then the
+  // methods whose user picks the loop.
+  a.JumpTo(to_request, a.here());
+  std::vector<size_t> to_next, true_to_next;
+  if (!request.empty()) EmitMarkedLoop(a, request, 0, to_next, true_to_next);
+  for (const std::string& p : hashing ? markers.uri_requests : std::span<const std::string>()) {
+    const size_t next = a.here();
+    for (size_t j : to_next) a.FalseTo(j, next);
+    for (size_t j : true_to_next) a.TrueTo(j, next);
+    to_next.clear();
+    true_to_next.clear();
+    EmitPrefix(a, p, to_next);
+    a.Emit(BPF_LDX | BPF_W | BPF_IMM, static_cast<uint32_t>(p.size()));
+    to_hash.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+  }
+  if (hashing && !markers.to_request.empty()) {
+    const size_t next = a.here();
+    for (size_t j : to_next) a.FalseTo(j, next);
+    for (size_t j : true_to_next) a.TrueTo(j, next);
+    to_next.clear();
+    true_to_next.clear();
+    EmitPrefix(a, markers.to_request, to_next);
+    to_to_scan.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+  }
+  to_miss_short.insert(to_miss_short.end(), to_next.begin(), to_next.end());
+  true_to_miss.insert(true_to_miss.end(), true_to_next.begin(), true_to_next.end());
+  const size_t near_miss = a.here();
+  a.Emit(BPF_RET | BPF_K, kFallBack);
+  for (size_t j : to_miss_short) a.FalseTo(j, near_miss);
+  for (size_t j : true_to_miss) a.TrueTo(j, near_miss);
+
+  if (!to_to_scan.empty()) {
+    // "\nTo:" with T and O in either case, then the URI at X.
+    const uint32_t name = Word("\nTO:", 0), mask = 0xffdfdfff;
+    const size_t to_tail = 4 + 2 + 5;  // the name, two spaces, "<sip:"
+    for (size_t j : to_to_scan) a.JumpTo(j, a.here());
+    std::vector<size_t> to_field;
+    for (size_t chunk = 0; chunk < kToWindow; chunk += kChunk) {
+      a.Emit(BPF_LD | BPF_W | BPF_LEN, 0);
+      a.Emit(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(chunk + kChunk + to_tail), 1, 0);
+      to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+      for (size_t i = chunk; i < chunk + kChunk; ++i) {
+        a.Emit(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(i));
+        a.Emit(BPF_ALU | BPF_AND | BPF_K, mask);
+        a.Emit(BPF_JMP | BPF_JEQ | BPF_K, name, 0, 2);
+        a.Emit(BPF_LDX | BPF_W | BPF_IMM, static_cast<uint32_t>(i + 4));
+        to_field.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+      }
+    }
+    to_miss_long.push_back(a.Emit(BPF_JMP | BPF_JA, 0));  // not in the window
+    for (size_t j : to_field) a.JumpTo(j, a.here());
+    for (int space = 0; space < 2; ++space) {
+      a.Emit(BPF_LD | BPF_B | BPF_IND, 0);
+      a.Emit(BPF_JMP | BPF_JEQ | BPF_K, ' ', 0, 3);
+      a.Emit(BPF_MISC | BPF_TXA, 0);
+      a.Emit(BPF_ALU | BPF_ADD | BPF_K, 1);
+      a.Emit(BPF_MISC | BPF_TAX, 0);
+    }
+    a.Emit(BPF_LD | BPF_W | BPF_IND, 0);
+    size_t angle = a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word("<sip", 0), 0, 0);
+    size_t bare = a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word("sip:", 0), 0, 0);
+    a.Emit(BPF_MISC | BPF_TXA, 0);
+    a.Emit(BPF_ALU | BPF_ADD | BPF_K, 4);
+    a.Emit(BPF_MISC | BPF_TAX, 0);
+    to_hash.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+    a.TrueTo(angle, a.here());
+    a.Emit(BPF_LD | BPF_B | BPF_IND, 4);
+    size_t colon = a.Emit(BPF_JMP | BPF_JEQ | BPF_K, ':', 0, 0);
+    a.Emit(BPF_MISC | BPF_TXA, 0);
+    a.Emit(BPF_ALU | BPF_ADD | BPF_K, 5);
+    a.Emit(BPF_MISC | BPF_TAX, 0);
+    to_hash.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
+    const size_t field_miss = a.here();
+    a.Emit(BPF_RET | BPF_K, kFallBack);  // a display name, another scheme
+    a.FalseTo(angle, bare);
+    a.FalseTo(bare, field_miss);
+    a.FalseTo(colon, field_miss);
+  }
+  if (!to_hash.empty()) {
+    for (size_t j : to_hash) a.JumpTo(j, a.here());
+    EmitUriHash(a, markers.loops, to_miss_long);
   }
 
   const size_t miss = a.here();
   a.Emit(BPF_RET | BPF_K, kFallBack);
   for (size_t j : to_miss_long) a.JumpTo(j, miss);
-  for (size_t j : to_miss_short) a.FalseTo(j, miss);
-  for (size_t j : true_to_miss) a.TrueTo(j, miss);
   return a.Take();
 }
 

@@ -60,9 +60,12 @@ Result<SocketAddress> UdpSocket::Bind(const SocketAddress& address) {
   }
   if (!ec) socket_.non_blocking(true, ec);
   if (!ec) local_ = FromEndpoint(socket_.local_endpoint(ec));
-  const SteeringMarkers markers{core_->config.udp_response_steering, core_->config.udp_request_steering};
+  const TransportConfig& tc = core_->config;
+  const SteeringMarkers markers{tc.udp_response_steering, tc.udp_request_steering, tc.udp_uri_steering,
+                                tc.udp_to_steering, static_cast<uint32_t>(core_->shards.size())};
   if (!ec && shard_.index == 0 && core_->shards.size() > 1 &&
-      (!markers.branch_prefix.empty() || !markers.request_prefix.empty())) {
+      (!markers.branch_prefix.empty() || !markers.request_prefix.empty() || !markers.uri_requests.empty() ||
+       !markers.to_request.empty())) {
     // The group's program; the other loops' sockets join it as they bind.
     if (auto e = AttachSteering(socket_.native_handle(), markers)) {
       core_->steering_error = "SO_ATTACH_REUSEPORT_CBPF: " + e.message();
