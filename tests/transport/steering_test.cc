@@ -4,18 +4,23 @@
 
 #include <set>
 
+#include "common/strings.h"
 #include "test_util.h"
 
 namespace parley::transport::testing {
 namespace {
 
+using internal::kSteeredUriBytes;
 using internal::kSteeringWindow;
+using internal::kToWindow;
 using internal::SteeringMarkers;
 using internal::SteeringProgram;
 
 constexpr size_t kLoops = 12;  // enough for a letter among the hex digits
 constexpr std::string_view kPrefix = "z9hG4bK-s";
 constexpr std::string_view kRequestPrefix = "SUBSCRIBE sip:ev-";
+const std::vector<std::string> kUriRequests = {"MESSAGE sip:", "PUBLISH sip:", "SUBSCRIBE sip:"};
+constexpr std::string_view kToRequest = "REGISTER ";
 
 TransportConfig SteeredConfig() {
   TransportConfig c;
@@ -23,8 +28,13 @@ TransportConfig SteeredConfig() {
   c.tls_verify = TlsVerify::kNone;
   c.udp_response_steering = std::string(kPrefix);
   c.udp_request_steering = std::string(kRequestPrefix);
+  c.udp_uri_steering = kUriRequests;
+  c.udp_to_steering = std::string(kToRequest);
   return c;
 }
+
+// The loop a user's requests belong to (the server's ShardOf).
+int LoopOf(std::string_view aor) { return static_cast<int>(ShardHash(aor) % kLoops); }
 
 // A response whose top Via carries `branch`, after `padding` bytes of an
 // extension field (pushing the branch further into the datagram).
@@ -65,16 +75,36 @@ std::string RequestTo(std::string_view method, std::string_view ruri) {
   return s;
 }
 
+// A REGISTER whose To field line is `to` (e.g. "To: <sip:u1@example.com>"),
+// after `padding` bytes of an extension field.
+std::string RegisterWith(std::string_view to, size_t padding = 0) {
+  std::string s = "REGISTER sip:example.com SIP/2.0\r\n";
+  s += "Via: SIP/2.0/UDP client.invalid:5070;branch=z9hG4bK-r1;rport\r\n";
+  if (padding > 0) s += "X-Padding: " + std::string(padding, 'p') + "\r\n";
+  s += "Max-Forwards: 70\r\n";
+  s += "From: <sip:somebody.else@example.com>;tag=a1\r\n";
+  s += std::string(to) + "\r\n";
+  s += "Call-ID: reg-1@test\r\n";
+  s += "CSeq: 1 REGISTER\r\n";
+  s += "Contact: <sip:u@client.invalid:5070>\r\n";
+  s += "Content-Length: 0\r\n\r\n";
+  return s;
+}
+
 TEST(Steering, TheProgramFitsTheKernelsLimit) {
   for (std::string_view prefix : {std::string_view("z9hG"), kPrefix, std::string_view("z9hG4bK-some-longer-prefix-")}) {
     for (std::string_view request : {std::string_view(), std::string_view("A"), kRequestPrefix}) {
-      auto code = SteeringProgram(SteeringMarkers{prefix, request});
-      EXPECT_LE(code.size(), size_t{BPF_MAXINSNS}) << prefix;
-      EXPECT_EQ(code.back().code, BPF_RET | BPF_K) << "the miss path ends it";
-      EXPECT_EQ(code.back().k, 0xffffffffu) << "past the group's end: the kernel's hash";
+      for (uint32_t loops : {0u, 2u, 64u}) {
+        auto code = SteeringProgram(SteeringMarkers{prefix, request, kUriRequests, kToRequest, loops});
+        EXPECT_LE(code.size(), size_t{BPF_MAXINSNS}) << prefix;
+        EXPECT_EQ(code.back().code, BPF_RET | BPF_K) << "the miss path ends it";
+        EXPECT_EQ(code.back().k, 0xffffffffu) << "past the group's end: the kernel's hash";
+      }
     }
   }
-  EXPECT_LT(SteeringProgram(SteeringMarkers{{}, kRequestPrefix}).size(), 64u) << "no scan for a branch";
+  EXPECT_LT(SteeringProgram(SteeringMarkers{{}, kRequestPrefix, {}, {}, 12}).size(), 64u) << "no scan for a branch";
+  EXPECT_LT(SteeringProgram(SteeringMarkers{{}, kRequestPrefix, kUriRequests, kToRequest, 1}).size(), 64u)
+      << "one loop: nothing to hash";
 }
 
 TEST(Steering, AResponseReachesTheLoopItsBranchNames) {
@@ -100,15 +130,66 @@ TEST(Steering, ARequestWithTheMarkerReachesTheLoopItNames) {
   EXPECT_EQ(loops.count(10), 16u);
   loops = LoopsReached(node, RequestTo("SUBSCRIBE", "sip:ev-3-7@127.0.0.1:5060"), 16);
   EXPECT_EQ(loops.count(3), 16u);
-  // Only that start: another method, another user, no digit, two digits.
-  for (std::string_view ruri : {"sip:u1@127.0.0.1", "sip:ev-x-1@127.0.0.1", "sip:ev-12-1@127.0.0.1"}) {
-    loops = LoopsReached(node, RequestTo("SUBSCRIBE", ruri), 32);
-    EXPECT_EQ(loops.size(), 32u) << ruri;
-    EXPECT_GT(loops.size(), loops.count(1)) << ruri;
+  // Not that marker (another user, no digit, two digits): a SUBSCRIBE about
+  // a user, placed by its request URI; another method: the hash.
+  for (std::string_view user : {"u1", "ev-x-1", "ev-12-1"}) {
+    loops = LoopsReached(node, RequestTo("SUBSCRIBE", "sip:" + std::string(user) + "@127.0.0.1"), 8);
+    EXPECT_EQ(loops.count(LoopOf(std::string(user) + "@127.0.0.1")), 8u) << user;
   }
   loops = LoopsReached(node, RequestTo("NOTIFY", "sip:ev-1-42@127.0.0.1"), 32);
   EXPECT_EQ(loops.size(), 32u);
   EXPECT_GT(loops.size(), loops.count(1));
+}
+
+TEST(Steering, ARequestAboutAUserReachesTheLoopOwningIt) {
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  // By the request URI: user and host folded to lower case, a port or
+  // parameters after the host, the characters of phone numbers and dotted
+  // names; one of exactly kSteeredUriBytes - 1 bytes before its end.
+  const std::string longest = std::string(kSteeredUriBytes - 1 - 12, 'x') + "@example.com";
+  for (std::string_view aor : {"u0@example.com", "u1@example.com", "u17@example.com", "Alice.Smith@Example.COM",
+                               "+49-30-1234,5/6@sip.example.org", "bob@10.0.0.1"}) {
+    for (std::string_view method : {"MESSAGE", "PUBLISH", "SUBSCRIBE"}) {
+      for (std::string_view after : {"", ":5060", ";transport=udp"}) {
+        std::string ruri = "sip:" + std::string(aor) + std::string(after);
+        auto loops = LoopsReached(node, RequestTo(method, ruri), 4);
+        EXPECT_EQ(loops.count(LoopOf(aor)), 4u) << method << " " << ruri;
+      }
+    }
+  }
+  auto loops = LoopsReached(node, RequestTo("MESSAGE", "sip:" + longest), 4);
+  EXPECT_EQ(loops.count(LoopOf(longest)), 4u);
+  // A REGISTER by its To URI, in the forms UAs write it.
+  for (std::string_view to : {"To: <sip:u5@example.com>", "to:  <sip:U5@example.com>;tag=1", "TO:sip:u5@example.com;x=1",
+                              "To: <sip:u5@example.com:5060;transport=tcp>"}) {
+    loops = LoopsReached(node, RegisterWith(to), 4);
+    EXPECT_EQ(loops.count(LoopOf("u5@example.com")), 4u) << to;
+  }
+  loops = LoopsReached(node, RegisterWith("To: <sip:u6@example.com>", kToWindow - 200), 4);
+  EXPECT_EQ(loops.count(LoopOf("u6@example.com")), 4u) << "near the end of the window";
+}
+
+TEST(Steering, WhatTheProgramCannotReadIsHashedAndDelivered) {
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  // Each of these would need the parser (an escape, a display name, a
+  // password, no user, a URI too long, '_', a field beyond the window, an
+  // unknown method): the kernel's hash spreads them over the loops.
+  const std::string too_long = std::string(kSteeredUriBytes, 'x') + "@example.com";
+  std::vector<std::string> requests = {
+      RequestTo("MESSAGE", "sip:%75%31@example.com"),  RequestTo("MESSAGE", "sip:u1:secret@example.com"),
+      RequestTo("MESSAGE", "sip:example.com"),         RequestTo("MESSAGE", "sip:" + too_long),
+      RequestTo("PUBLISH", "sip:first_last@example.com"), RequestTo("PUBLISH", "sips:u1@example.com"),
+      RequestTo("INFO", "sip:u1@example.com"),         RegisterWith("To: \"U One\" <sip:u1@example.com>"),
+      RegisterWith("t: <sip:u1@example.com>"),         RegisterWith("To: <sip:u1@example.com>", kToWindow),
+      RegisterWith("To: <tel:+4930123>")};
+  for (const std::string& r : requests) {
+    auto loops = LoopsReached(node, r, 36);
+    EXPECT_EQ(loops.size(), 36u) << r;
+    EXPECT_LT(loops.count(LoopOf("u1@example.com")), 36u) << r;
+  }
+  EXPECT_EQ(node.inbox.size(), 0u);
 }
 
 TEST(Steering, EverythingElseIsStillDelivered) {
