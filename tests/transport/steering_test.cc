@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 
 #include "common/strings.h"
@@ -168,6 +169,33 @@ TEST(Steering, ARequestAboutAUserReachesTheLoopOwningIt) {
   }
   loops = LoopsReached(node, RegisterWith("To: <sip:u6@example.com>", kToWindow - 200), 4);
   EXPECT_EQ(loops.count(LoopOf("u6@example.com")), 4u) << "near the end of the window";
+}
+
+TEST(Steering, RandomPlainUsersLandWhereShardHashPutsThem) {
+  // The kernel runs the program: every plain user@host it reads must give
+  // the loop the server computes (ShardHash % loops), whatever its letters'
+  // case, length (up to kSteeredUriBytes - 1 bytes) or method.
+  Node node(SteeredConfig(), kLoops);
+  ASSERT_TRUE(node.Start().ok());
+  std::mt19937 rng(20261206);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+,-./";
+  auto word = [&](size_t n) {
+    std::string w;
+    for (size_t i = 0; i < n; ++i) w.push_back(alphabet[rng() % alphabet.size()]);
+    return w;
+  };
+  const std::string_view methods[] = {"MESSAGE", "PUBLISH", "SUBSCRIBE", "REGISTER"};
+  for (int i = 0; i < 200; ++i) {
+    const size_t user_len = 1 + rng() % 20;
+    const size_t host_len = 1 + rng() % (kSteeredUriBytes - 2 - user_len);
+    const std::string aor = word(user_len) + "@" + word(host_len);
+    std::string_view method = methods[rng() % 4];
+    std::string request = method == "REGISTER" ? RegisterWith("To: <sip:" + aor + ">")
+                                               : RequestTo(method, "sip:" + aor);
+    auto loops = LoopsReached(node, request, 1);
+    ASSERT_EQ(loops.size(), 1u) << aor;
+    EXPECT_EQ(*loops.begin(), LoopOf(aor)) << method << " " << aor;
+  }
 }
 
 TEST(Steering, WhatTheProgramCannotReadIsHashedAndDelivered) {
