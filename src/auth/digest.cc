@@ -239,23 +239,68 @@ NonceService::Check NonceService::Verify(std::string_view nonce, int64_t now_uni
   return Check::kValid;
 }
 
+namespace {
+
+// A slot: the nonce's 32-bit tag (never 0), its issue time in 16 s units
+// (8 bits, wrapping) and the highest nc seen (24 bits: a higher one is
+// refused, and the client challenged afresh).
+constexpr int kTagShift = 32, kEpochShift = 24;
+constexpr uint64_t kNcMask = 0xffffff;
+
+// The issue time a nonce carries (its first 8 bytes), 0 if it has none.
+uint64_t NonceTime(std::string_view nonce) {
+  auto head = FromBase64Url(nonce.substr(0, 12));
+  if (!head || head->size() < 8) return 0;
+  uint64_t ts = 0;
+  for (int i = 0; i < 8; ++i) ts = (ts << 8) | static_cast<unsigned char>((*head)[i]);
+  return ts;
+}
+
+}  // namespace
+
 bool NonceService::AcceptNonceCount(std::string_view nonce, uint32_t nc) {
-  if (nc == 0) return false;
+  if (nc == 0 || nc > kNcMask) return false;
+  // IHash (FNV-1a) leaves its high bits tied to its low ones: mixed
+  // (MurmurHash3's finalizer), the tag and the two slots are independent.
   uint64_t h = IHash(nonce);
-  uint64_t tag = (h >> 32) | 1;  // never 0, so an empty slot never matches
-  std::atomic<uint64_t>& slot = nc_table_[h & (kSlots - 1)];
-  uint64_t cur = slot.load(std::memory_order_acquire);
+  h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+  h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  const uint64_t tag = (h >> 32) | 1;
+  const size_t first = h & (kSlots - 1), second = (h >> 20) & (kSlots - 1);
+  std::atomic<uint64_t>* const slots[2] = {&nc_table_[first],
+                                           &nc_table_[second != first ? second : (first + 1) & (kSlots - 1)]};
+  const uint64_t epoch = (NonceTime(nonce) >> 4) & 0xff;
+  const uint64_t next = tag << kTagShift | epoch << kEpochShift | nc;
   while (true) {
-    uint64_t cur_tag = cur >> 32;
-    uint32_t cur_nc = static_cast<uint32_t>(cur);
-    if (cur_tag == tag && nc <= cur_nc) return false;  // replay
-    if (cur_tag != tag && cur != 0 && nc != 1) {
-      // The slot belongs to another nonce; we cannot prove this nc fresh
-      // unless it is the first use of this nonce.
-      return false;
+    uint64_t cur[2] = {slots[0]->load(std::memory_order_acquire), slots[1]->load(std::memory_order_acquire)};
+    const int mine = (cur[0] >> kTagShift) == tag ? 0 : (cur[1] >> kTagShift) == tag ? 1 : -1;
+    if (mine >= 0) {
+      if (nc <= (cur[mine] & kNcMask)) return false;  // replay
+      if (slots[mine]->compare_exchange_weak(cur[mine], next, std::memory_order_acq_rel)) return true;
+      continue;
     }
-    uint64_t next = (tag << 32) | nc;
-    if (slot.compare_exchange_weak(cur, next, std::memory_order_acq_rel)) return true;
+    // Not in the table: only a first use can be proven fresh. It takes an
+    // empty slot of its two, else one whose nonce is past its lifetime, else
+    // the one whose nonce was used fewer times (one-shot nonces go first,
+    // those a client keeps reusing stay).
+    if (nc != 1) return false;
+    auto expired = [&](uint64_t e) { return ((epoch - (e >> kEpochShift)) & 0xff) > (lifetime_s_ >> 4) + 2; };
+    auto uses = [](uint64_t e) { return e & kNcMask; };
+    int victim = 0;
+    if (cur[0] == 0) {
+      victim = 0;
+    } else if (cur[1] == 0) {
+      victim = 1;
+    } else if (expired(cur[0]) != expired(cur[1])) {
+      victim = expired(cur[0]) ? 0 : 1;
+    } else {
+      victim = uses(cur[1]) < uses(cur[0]) ? 1 : 0;
+    }
+    if (!slots[victim]->compare_exchange_strong(cur[victim], next, std::memory_order_acq_rel)) continue;
+    // Two first uses of the same nonce racing into different slots: the one
+    // that finds the other's entry after its own gives way.
+    return (slots[1 - victim]->load(std::memory_order_acquire) >> kTagShift) != tag;
   }
 }
 

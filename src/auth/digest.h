@@ -59,14 +59,17 @@ class NonceService {
 
   // Nonce-count replay protection (RFC 7616 §3.3): accepts `nc` only if it
   // is above every nc seen for this nonce. Lock-free fixed-size table keyed
-  // by the nonce's MAC; a slot taken over by another nonce makes the old
-  // one report false (the client is then re-challenged with stale=true).
+  // by a hash of the nonce, two candidate slots per nonce; a first use takes
+  // an empty one, else one whose nonce is past its lifetime, else the one
+  // whose nonce was used fewer times. A nonce whose
+  // entry was taken over reports false (the client is then re-challenged
+  // with stale=true).
   bool AcceptNonceCount(std::string_view nonce, uint32_t nc);
 
  private:
   std::string key_;
   uint32_t lifetime_s_;
-  static constexpr size_t kSlots = 1 << 16;
+  static constexpr size_t kSlots = 1 << 18;  // 2 MiB
   // Each slot packs (32-bit nonce tag << 32) | highest nc.
   std::unique_ptr<std::atomic<uint64_t>[]> nc_table_;
 };
