@@ -46,23 +46,30 @@ class Assembler {
   std::vector<sock_filter> code_;
 };
 
+// `text` from its byte `from` on, at offset 0 (`mode` BPF_ABS) or at X
+// (BPF_IND), a word at a time; each mismatch is left in `mismatches`
+// (false branches) for the caller to resolve.
+void EmitCompare(Assembler& a, std::string_view text, size_t from, uint16_t mode, std::vector<size_t>& mismatches) {
+  for (size_t j = from; j < text.size();) {
+    if (text.size() - j >= 4) {
+      a.Emit(BPF_LD | BPF_W | mode, static_cast<uint32_t>(j));
+      mismatches.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word(text, j), 0, 0));
+      j += 4;
+    } else {
+      a.Emit(BPF_LD | BPF_B | mode, static_cast<uint32_t>(j));
+      mismatches.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint8_t>(text[j]), 0, 0));
+      j += 1;
+    }
+  }
+}
+
 // At X: `marker` from its byte `from` on (the bytes before are known to
 // match), then a hex digit (the loop) and '-'. Returns the loop; a mismatch
 // jumps to the miss path, resolved by the caller through `to_miss` (false
 // branches) and `true_to_miss`.
 void EmitMarkedLoop(Assembler& a, std::string_view marker, size_t from, std::vector<size_t>& to_miss,
                     std::vector<size_t>& true_to_miss) {
-  for (size_t j = from; j < marker.size();) {
-    if (marker.size() - j >= 4) {
-      a.Emit(BPF_LD | BPF_W | BPF_IND, static_cast<uint32_t>(j));
-      to_miss.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word(marker, j), 0, 0));
-      j += 4;
-    } else {
-      a.Emit(BPF_LD | BPF_B | BPF_IND, static_cast<uint32_t>(j));
-      to_miss.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint8_t>(marker[j]), 0, 0));
-      j += 1;
-    }
-  }
+  EmitCompare(a, marker, from, BPF_IND, to_miss);
   const uint32_t digit_at = static_cast<uint32_t>(marker.size());
   a.Emit(BPF_LD | BPF_B | BPF_IND, digit_at);
   size_t letter = a.Emit(BPF_JMP | BPF_JGE | BPF_K, 'a');
@@ -79,22 +86,6 @@ void EmitMarkedLoop(Assembler& a, std::string_view marker, size_t from, std::vec
   to_miss.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, '-', 0, 0));
   a.Emit(BPF_LD | BPF_MEM, 0);
   a.Emit(BPF_RET | BPF_A, 0);
-}
-
-// The absolute prefix `p` at offset 0; a mismatch is left in `to_next`
-// (false branches) for the caller to resolve.
-void EmitPrefix(Assembler& a, std::string_view p, std::vector<size_t>& to_next) {
-  for (size_t j = 0; j < p.size();) {
-    if (p.size() - j >= 4) {
-      a.Emit(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(j));
-      to_next.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, Word(p, j), 0, 0));
-      j += 4;
-    } else {
-      a.Emit(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(j));
-      to_next.push_back(a.Emit(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint8_t>(p[j]), 0, 0));
-      j += 1;
-    }
-  }
 }
 
 // Scratch memory of the hash.
@@ -232,7 +223,7 @@ std::vector<sock_filter> SteeringProgram(const SteeringMarkers& markers, size_t 
     for (size_t j : true_to_next) a.TrueTo(j, next);
     to_next.clear();
     true_to_next.clear();
-    EmitPrefix(a, p, to_next);
+    EmitCompare(a, p, 0, BPF_ABS, to_next);
     a.Emit(BPF_LDX | BPF_W | BPF_IMM, static_cast<uint32_t>(p.size()));
     to_hash.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
   }
@@ -242,7 +233,7 @@ std::vector<sock_filter> SteeringProgram(const SteeringMarkers& markers, size_t 
     for (size_t j : true_to_next) a.TrueTo(j, next);
     to_next.clear();
     true_to_next.clear();
-    EmitPrefix(a, markers.to_request, to_next);
+    EmitCompare(a, markers.to_request, 0, BPF_ABS, to_next);
     to_to_scan.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
   }
   to_miss_short.insert(to_miss_short.end(), to_next.begin(), to_next.end());

@@ -115,22 +115,34 @@ TEST(Nonce, NonceCountReplay) {
   EXPECT_FALSE(ns.AcceptNonceCount(n, 0x1000000)) << "past the 24 bits an entry keeps: challenged afresh";
 }
 
+// `count` nonces issued at `ts`, each used with nc 1 and 2 (a first use
+// the table refuses, about 1 in 2^31, leaves one out).
+std::vector<std::string> UsedTwice(NonceService& ns, int count, int64_t ts) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) {
+    std::string n = ns.Issue(ts);
+    if (ns.AcceptNonceCount(n, 1) && ns.AcceptNonceCount(n, 2)) out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// `count` nonces issued at `ts` used once each; how many the table refused
+// (a first use is fresh unless its 32-bit tag matches an entry in one of its
+// two slots: about 1 in 2^31).
+int RefusedFirstUses(NonceService& ns, int count, int64_t ts) {
+  int refused = 0;
+  for (int i = 0; i < count; ++i) refused += !ns.AcceptNonceCount(ns.Issue(ts), 1);
+  return refused;
+}
+
 TEST(Nonce, AReusedNonceOutlivesManyOneShotOnes) {
   // A client that keeps its nonce (nc 1, 2, 3, ...) while the server hands
   // out many others used once each (a registration storm): its entry is not
   // the one a new nonce takes, so it is not re-challenged with stale=true.
   NonceService ns(std::string(32, 'k'));
-  std::vector<std::string> kept;
-  for (int i = 0; i < 100; ++i) {
-    kept.push_back(ns.Issue(1));
-    ASSERT_TRUE(ns.AcceptNonceCount(kept.back(), 1));
-    ASSERT_TRUE(ns.AcceptNonceCount(kept.back(), 2));
-  }
-  // A first use is fresh unless its 32-bit tag happens to match an entry in
-  // one of its two slots (about 1 in 2^31 per use).
-  int refused = 0;
-  for (int i = 0; i < 300000; ++i) refused += !ns.AcceptNonceCount(ns.Issue(2), 1);
-  EXPECT_LE(refused, 1);
+  std::vector<std::string> kept = UsedTwice(ns, 100, 1);
+  ASSERT_EQ(kept.size(), 100u);
+  EXPECT_LE(RefusedFirstUses(ns, 300000, 2), 1);
   // An entry goes only when both slots of a new nonce hold reused ones
   // (about 300,000 x (100 / 2^18)^2 = 0.04 per run here); without the
   // preference most of the 100 would be gone.
@@ -144,21 +156,10 @@ TEST(Nonce, EntriesOfExpiredNoncesGoBeforeLiveOnes) {
   // Entries of nonces past their lifetime (used twice, so the nc rule alone
   // would keep them as long as live ones) are the ones new nonces take.
   NonceService ns(std::string(32, 'k'), 300);
-  for (int i = 0; i < 200000; ++i) {
-    std::string old = ns.Issue(1);
-    if (ns.AcceptNonceCount(old, 1)) {
-      EXPECT_TRUE(ns.AcceptNonceCount(old, 2));
-    }
-  }
-  std::vector<std::string> live;
-  for (int i = 0; i < 100; ++i) {
-    live.push_back(ns.Issue(5000));
-    ASSERT_TRUE(ns.AcceptNonceCount(live.back(), 1));
-    ASSERT_TRUE(ns.AcceptNonceCount(live.back(), 2));
-  }
-  int refused = 0;
-  for (int i = 0; i < 300000; ++i) refused += !ns.AcceptNonceCount(ns.Issue(5001), 1);
-  EXPECT_LE(refused, 1);
+  UsedTwice(ns, 200000, 1);
+  std::vector<std::string> live = UsedTwice(ns, 100, 5000);
+  ASSERT_EQ(live.size(), 100u);
+  EXPECT_LE(RefusedFirstUses(ns, 300000, 5001), 1);
   int fresh = 0;  // as above: with a tie on uses instead, most would be gone
   for (const auto& n : live) fresh += ns.AcceptNonceCount(n, 3);
   EXPECT_GE(fresh, 98);
