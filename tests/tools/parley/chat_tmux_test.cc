@@ -29,11 +29,8 @@ class ChatTmuxTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!socket_.empty()) Tmux({"kill-server"});
-    if (started_) {
-      std::string pid = ReadFile(dir_ / "kam" / "pid");
-      if (!pid.empty()) ::kill(std::stoi(pid), SIGTERM);
-    }
-    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+    if (started_) StopDaemon(dir_ / "kam" / "pid");
+    if (!dir_.empty() && !HasFailure()) RemoveTree(dir_);
   }
 
   RunResult Tmux(std::vector<std::string> args) {

@@ -164,6 +164,30 @@ struct RunResult {
   std::string out, err;
 };
 
+// Stops a daemon we started (not our child: it wrote its pid to a file) by
+// its pid: SIGTERM, up to 5 s for it to go, then SIGKILL. Its files are
+// only removed after it is gone (it deletes its pid file as it exits).
+inline void StopDaemon(const fs::path& pid_file) {
+  std::string text = ReadFile(pid_file);
+  pid_t pid = text.empty() ? 0 : static_cast<pid_t>(std::atoi(text.c_str()));
+  if (pid <= 0 || ::kill(pid, SIGTERM) != 0) return;
+  // Gone, or a zombie nobody reaps yet (a daemon is not our child).
+  auto alive = [pid] {
+    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    return !stat.empty() && paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+  };
+  for (int i = 0; i < 100 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (alive()) ::kill(pid, SIGKILL);
+}
+
+// Removes a test's directory; a file its processes remove at the same time
+// is not an error.
+inline void RemoveTree(const fs::path& dir) {
+  std::error_code ec;
+  for (int i = 0; i < 3 && fs::exists(dir, ec); ++i) fs::remove_all(dir, ec);
+}
+
 // A fresh temporary directory, removed by its owner.
 inline fs::path TempDir(const std::string& prefix) {
   std::string tmpl = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();

@@ -32,12 +32,8 @@ class KamailioTest : public ::testing::TestWithParam<std::string> {
     proxy_ = "127.0.0.1:5070;transport=" + GetParam();
   }
   void TearDown() override {
-    if (started_) {
-      std::string pid = ReadFile(dir_ / "kam" / "pid");
-      if (!pid.empty()) ::kill(std::stoi(pid), SIGTERM);
-      std::this_thread::sleep_for(300ms);
-    }
-    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+    if (started_) StopDaemon(dir_ / "kam" / "pid");
+    if (!dir_.empty() && !HasFailure()) RemoveTree(dir_);
   }
   ParleyUser User(int i, const std::string& password = "pw") {
     return ParleyUser(dir_ / ("u" + std::to_string(i) + "-" + std::to_string(++users_)),

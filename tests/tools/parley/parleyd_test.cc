@@ -35,7 +35,7 @@ class ParleydTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.Kill();
-    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+    if (!dir_.empty() && !HasFailure()) RemoveTree(dir_);
   }
 
   ParleyUser User(const std::string& name, const std::string& transport = "tcp") {
