@@ -61,16 +61,16 @@ class NonceService {
   // is above every nc seen for this nonce. Lock-free fixed-size table keyed
   // by a hash of the nonce, two candidate slots per nonce; a first use takes
   // an empty one, else one whose nonce is past its lifetime, else the one
-  // whose nonce was used fewer times. A nonce whose
-  // entry was taken over reports false (the client is then re-challenged
-  // with stale=true).
+  // whose nonce was used fewer times. A nonce whose entry was taken over
+  // reports false (the client is then re-challenged with stale=true).
   bool AcceptNonceCount(std::string_view nonce, uint32_t nc);
 
  private:
   std::string key_;
   uint32_t lifetime_s_;
   static constexpr size_t kSlots = 1 << 18;  // 2 MiB
-  // Each slot packs (32-bit nonce tag << 32) | highest nc.
+  // Each slot packs a 32-bit nonce tag, its issue time and its highest nc
+  // (layout in digest.cc).
   std::unique_ptr<std::atomic<uint64_t>[]> nc_table_;
 };
 
