@@ -260,12 +260,9 @@ uint64_t NonceTime(std::string_view nonce) {
 
 bool NonceService::AcceptNonceCount(std::string_view nonce, uint32_t nc) {
   if (nc == 0 || nc > kNcMask) return false;
-  // IHash (FNV-1a) leaves its high bits tied to its low ones: mixed
-  // (MurmurHash3's finalizer), the tag and the two slots are independent.
-  uint64_t h = IHash(nonce);
-  h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
-  h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
+  // IHash (FNV-1a) leaves its high bits tied to its low ones: mixed, the
+  // tag and the two slots are independent.
+  const uint64_t h = Mix64(IHash(nonce));
   const uint64_t tag = (h >> 32) | 1;
   const size_t first = h & (kSlots - 1), second = (h >> 20) & (kSlots - 1);
   std::atomic<uint64_t>* const slots[2] = {&nc_table_[first],

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "common/hash_index.h"
+#include "common/strings.h"
 
 namespace parley {
 
@@ -79,15 +80,8 @@ class IdMap {
 
  private:
   // The index's home slot is the hash's low bits: spread every id bit into
-  // them (the MurmurHash3 finalizer).
-  static uint64_t Mix(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-  }
+  // them.
+  static uint64_t Mix(uint64_t x) { return Mix64(x); }
 
   // 7/8: at 100,000 subscriptions the slots take 2 MiB rather than 4.
   HashIndex<Entry> index_{7};

@@ -137,6 +137,17 @@ inline constexpr uint32_t kShardHashBasis = 2166136261u;
 inline constexpr uint32_t kShardHashPrime = 16777619u;
 uint32_t ShardHash(std::string_view s);
 
+// Spreads every bit of `x` into every other (MurmurHash3's finalizer): for
+// slots and tags taken from different bits of one hash.
+inline uint64_t Mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return x;
+}
+
 // RFC 4648 base64 with padding. Decoding refuses anything else (nullopt).
 std::string Base64Encode(std::string_view in);
 std::optional<std::string> Base64Decode(std::string_view in);
