@@ -216,23 +216,22 @@ std::vector<sock_filter> SteeringProgram(const SteeringMarkers& markers, size_t 
   // methods whose user picks the loop.
   a.JumpTo(to_request, a.here());
   std::vector<size_t> to_next, true_to_next;
-  if (!request.empty()) EmitMarkedLoop(a, request, 0, to_next, true_to_next);
-  for (const std::string& p : hashing ? markers.uri_requests : std::span<const std::string>()) {
-    const size_t next = a.here();
-    for (size_t j : to_next) a.FalseTo(j, next);
-    for (size_t j : true_to_next) a.TrueTo(j, next);
+  // The previous check's mismatches go on to what is emitted next.
+  auto next_check = [&] {
+    for (size_t j : to_next) a.FalseTo(j, a.here());
+    for (size_t j : true_to_next) a.TrueTo(j, a.here());
     to_next.clear();
     true_to_next.clear();
+  };
+  if (!request.empty()) EmitMarkedLoop(a, request, 0, to_next, true_to_next);
+  for (const std::string& p : hashing ? markers.uri_requests : std::span<const std::string>()) {
+    next_check();
     EmitCompare(a, p, 0, BPF_ABS, to_next);
     a.Emit(BPF_LDX | BPF_W | BPF_IMM, static_cast<uint32_t>(p.size()));
     to_hash.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
   }
   if (hashing && !markers.to_request.empty()) {
-    const size_t next = a.here();
-    for (size_t j : to_next) a.FalseTo(j, next);
-    for (size_t j : true_to_next) a.TrueTo(j, next);
-    to_next.clear();
-    true_to_next.clear();
+    next_check();
     EmitCompare(a, markers.to_request, 0, BPF_ABS, to_next);
     to_to_scan.push_back(a.Emit(BPF_JMP | BPF_JA, 0));
   }
