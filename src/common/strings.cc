@@ -20,6 +20,29 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max) {
   return v;
 }
 
+bool ParseIpv4(std::string_view s, uint8_t out[4]) {
+  if (s.size() < 7 || s.size() > 15) return false;
+  unsigned octet = 0;
+  int digits = 0, index = 0;
+  for (char c : s) {
+    if (IsDigit(c)) {
+      if (digits == 1 && octet == 0) return false;  // leading zero
+      octet = octet * 10 + static_cast<unsigned>(c - '0');
+      if (octet > 255) return false;
+      ++digits;
+    } else if (c == '.' && digits > 0 && index < 3) {
+      out[index++] = static_cast<uint8_t>(octet);
+      octet = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || index != 3) return false;
+  out[3] = static_cast<uint8_t>(octet);
+  return true;
+}
+
 size_t IHash(std::string_view s) {
   // FNV-1a over lower-cased bytes.
   uint64_t h = 1469598103934665603ULL;

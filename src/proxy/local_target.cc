@@ -19,10 +19,10 @@ bool LocalTarget::IsLocal(const sip::Uri& uri) const {
   if (!addr) return false;
   for (const auto& a : addresses_) {
     if (a.port() != port) continue;
-    if (a.ip() == addr->ip()) return true;
+    if (a == *addr) return true;
     // A wildcard bind answers on every address of the host; loopback is
     // the one we can be sure of.
-    if ((a.ip() == "0.0.0.0" || a.ip() == "::") && addr->IsLoopback()) return true;
+    if (a.IsUnspecified() && addr->IsLoopback()) return true;
   }
   return false;
 }

@@ -82,6 +82,7 @@ Result<NameAddr> ParseNameAddr(std::string_view value, NameAddrOptions opts) {
   auto uri = ParseUri(na.uri_text);
   if (!uri.ok()) return uri.error();
   na.uri = *uri;
+  na.tag_param = na.params.Get("tag");
   return na;
 }
 
@@ -153,6 +154,8 @@ Result<Via> ParseVia(std::string_view value) {
     if (rest.front() != ';') return Bad("junk after Via sent-by");
     if (!ValidParams(rest, ParamSyntax::kHeader)) return Bad("malformed Via parameter");
     v.params = Params(rest);
+    static constexpr std::array<std::string_view, 4> kKnown = {"branch", "received", "rport", "maddr"};
+    v.params.GetAll(kKnown, v.known_params);
   }
   return v;
 }

@@ -3,6 +3,7 @@
 // element of a comma list) as a view into the message and returns views
 // into it. Errors carry SIP status 400 and a reason naming the fault.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,9 +26,11 @@ struct NameAddr {
   Params params;                  // header parameters after the address
   bool angle_brackets = false;
   bool is_star = false;           // Contact: *
+  // params.Get("tag"), looked up once by ParseNameAddr.
+  std::optional<std::string_view> tag_param;
 
-  std::string_view tag() const { return params.Get("tag").value_or(""); }
-  bool has_tag() const { return params.Has("tag"); }
+  std::string_view tag() const { return tag_param.value_or(""); }
+  bool has_tag() const { return tag_param.has_value(); }
   std::string DisplayName() const;  // unquoted
 };
 
@@ -49,12 +52,16 @@ struct Via {
   bool has_port = false;
   bool host_is_ipv6 = false;
   Params params;
+  // params.Get of branch, received, rport and maddr, looked up in one scan by
+  // ParseVia: a message's Via is read on every hop of its way (transaction
+  // key, response destination, loop check).
+  std::array<std::optional<std::string_view>, 4> known_params;
 
-  std::string_view branch() const { return params.Get("branch").value_or(""); }
-  std::optional<std::string_view> received() const { return params.Get("received"); }
+  std::string_view branch() const { return known_params[0].value_or(""); }
+  std::optional<std::string_view> received() const { return known_params[1]; }
   // rport: nullopt if absent; empty view when present without a value.
-  std::optional<std::string_view> rport() const { return params.Get("rport"); }
-  std::optional<std::string_view> maddr() const { return params.Get("maddr"); }
+  std::optional<std::string_view> rport() const { return known_params[2]; }
+  std::optional<std::string_view> maddr() const { return known_params[3]; }
   // sent-by as written ("host:port", "[v6]:port").
   std::string SentBy() const;
 };

@@ -5,6 +5,10 @@
 #include <array>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace parley::sip {
 
 size_t ScanQuotedString(std::string_view s, size_t i) {
@@ -40,26 +44,39 @@ std::string UnquoteString(std::string_view q) {
 }
 
 namespace {
-// Bytes FindTopLevel must look at: quotes, angle brackets and the list
-// delimiters it is asked for. Everything else is skipped by one lookup.
-constexpr std::array<bool, 256> BuildStopSet() {
-  std::array<bool, 256> t{};
-  for (unsigned char c : {'"', '<', '>', ',', ';', '?', '='}) t[c] = true;
-  return t;
+
+// The first byte at or after i that FindTopLevel must look at: a quote, the
+// delimiter, and with `angle` the brackets. Sixteen bytes per step with SSE2
+// (baseline on x86-64): header values are mostly plain text between them.
+size_t NextSpecial(std::string_view s, size_t i, char delim, bool angle) {
+  const char* p = s.data();
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i d = _mm_set1_epi8(delim);
+  const __m128i lt = _mm_set1_epi8(angle ? '<' : '"');
+  const __m128i gt = _mm_set1_epi8(angle ? '>' : '"');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, d)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
+    if (int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    char c = p[i];
+    if (c == '"' || c == delim || (angle && (c == '<' || c == '>'))) return i;
+  }
+  return n;
 }
-constexpr std::array<bool, 256> kStop = BuildStopSet();
+
 }  // namespace
 
 size_t FindTopLevel(std::string_view s, size_t i, char delim, bool angle) {
   bool in_angle = false;
   const size_t n = s.size();
-  const bool delim_in_set = kStop[static_cast<unsigned char>(delim)];
-  while (i < n) {
+  while ((i = NextSpecial(s, i, delim, angle)) < n) {
     char c = s[i];
-    if (delim_in_set ? !kStop[static_cast<unsigned char>(c)] : (c != delim && !kStop[static_cast<unsigned char>(c)])) {
-      ++i;
-      continue;
-    }
     if (c == '"') {
       size_t e = ScanQuotedString(s, i);
       if (e == std::string_view::npos) return e;
@@ -112,12 +129,8 @@ std::string PercentDecode(std::string_view s) {
 }
 
 bool IsIpv4(std::string_view s) {
-  if (s.empty() || s.size() > 15) return false;
-  char buf[16];
-  s.copy(buf, s.size());
-  buf[s.size()] = '\0';
-  in_addr a;
-  return inet_pton(AF_INET, buf, &a) == 1;
+  uint8_t bytes[4];
+  return ParseIpv4(s, bytes);
 }
 
 bool IsIpv6(std::string_view s) {

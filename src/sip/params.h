@@ -3,6 +3,7 @@
 // header parameters such as Via's branch or a Contact's expires). Lookups
 // scan the text: lists are short and scanning avoids any allocation.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,16 @@ class Params {
   // kept; an empty view for a parameter without a value; nullopt if absent.
   std::optional<std::string_view> Get(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }
+  // Several lookups in one scan: out[k] is what Get(names[k]) returns.
+  template <size_t N>
+  void GetAll(const std::array<std::string_view, N>& names, std::array<std::optional<std::string_view>, N>& out) const {
+    ForEach([&](std::string_view n, std::string_view v, bool) {
+      for (size_t k = 0; k < N; ++k) {
+        if (!out[k] && IEquals(n, names[k])) out[k] = v;
+      }
+      return true;
+    });
+  }
   // Value with surrounding quotes and quoted-pairs removed.
   std::optional<std::string> GetUnquoted(std::string_view name) const;
 

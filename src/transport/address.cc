@@ -17,7 +17,7 @@ std::optional<SocketAddress> SocketAddress::Parse(std::string_view ip, uint16_t 
   ip.copy(buf, ip.size());
   buf[ip.size()] = '\0';
   SocketAddress a;
-  if (inet_pton(AF_INET, buf, &a.storage_.v4.sin_addr) == 1) {
+  if (ParseIpv4(ip, reinterpret_cast<uint8_t*>(&a.storage_.v4.sin_addr))) {
     a.storage_.v4.sin_family = AF_INET;
     a.storage_.v4.sin_port = htons(port);
     return a;
@@ -116,6 +116,11 @@ bool SocketAddress::IsUnroutable() const {
 bool SocketAddress::IsLoopback() const {
   if (is_v6()) return IN6_IS_ADDR_LOOPBACK(&storage_.v6.sin6_addr);
   return (ntohl(storage_.v4.sin_addr.s_addr) >> 24) == 127;
+}
+
+bool SocketAddress::IsUnspecified() const {
+  if (is_v6()) return IN6_IS_ADDR_UNSPECIFIED(&storage_.v6.sin6_addr);
+  return valid() && storage_.v4.sin_addr.s_addr == 0;
 }
 
 socklen_t SocketAddress::sockaddr_len() const {

@@ -35,6 +35,8 @@ class SocketAddress {
   // broadcast, multicast, unspecified, port 0.
   bool IsUnroutable() const;
   bool IsLoopback() const;
+  // 0.0.0.0 or :: (a wildcard bind).
+  bool IsUnspecified() const;
 
   const sockaddr* sockaddr_ptr() const { return &storage_.sa; }
   socklen_t sockaddr_len() const;

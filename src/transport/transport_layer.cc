@@ -38,15 +38,10 @@ std::string InterfaceHost(bool v6) {
   return found;
 }
 
-bool IsWildcard(const SocketAddress& a) {
-  auto any = SocketAddress::Parse(a.is_v6() ? "::" : "0.0.0.0", a.port());
-  return any && *any == a;
-}
-
 std::string SentBy(const ListenPoint& lp) {
   std::string host = lp.advertised_host;
   if (host.empty()) {
-    host = IsWildcard(lp.address) ? InterfaceHost(lp.address.is_v6()) : lp.address.HostForUri();
+    host = lp.address.IsUnspecified() ? InterfaceHost(lp.address.is_v6()) : lp.address.HostForUri();
   } else if (host.find(':') != std::string::npos && host.front() != '[') {
     host = "[" + host + "]";  // a bare IPv6 literal
   }
@@ -77,7 +72,7 @@ int Core::PickListen(Protocol protocol, const SocketAddress& to, const SocketAdd
     // A socket bound to loopback cannot reach other hosts; prefer the bind
     // that matches the destination's kind, then a wildcard.
     int score = 1;
-    if (IsWildcard(a)) {
+    if (a.IsUnspecified()) {
       score = 2;
     } else if (!to.valid() || a.IsLoopback() == to.IsLoopback()) {
       score = 3;

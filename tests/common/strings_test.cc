@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+
 #include "common/strings.h"
 
 namespace parley {
@@ -23,6 +29,43 @@ TEST(Base64, DecodingRefusesWhatIsNotBase64) {
   EXPECT_FALSE(Base64Decode("Zm9v!A==")); // outside the alphabet
   EXPECT_FALSE(Base64Decode("Zg==Zg=="));
   EXPECT_EQ(Base64Decode("YWxpY2U6cHc="), "alice:pw");
+}
+
+TEST(Ipv4, DottedDecimalOnly) {
+  uint8_t b[4] = {};
+  ASSERT_TRUE(ParseIpv4("192.0.2.255", b));
+  EXPECT_EQ(b[0], 192);
+  EXPECT_EQ(b[1], 0);
+  EXPECT_EQ(b[2], 2);
+  EXPECT_EQ(b[3], 255);
+  EXPECT_TRUE(ParseIpv4("0.0.0.0", b));
+  for (std::string_view bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.04", "01.2.3.4", "1..3.4",
+                               ".1.2.3", "1.2.3.", "1.2.3.4 ", "0x7f.0.0.1", "1.2.3.-4", "1234.1.1.1"}) {
+    EXPECT_FALSE(ParseIpv4(bad, b)) << bad;
+  }
+  EXPECT_FALSE(ParseIpv4(std::string_view("1.2.3.4\0", 8), b));
+}
+
+// The parser replaced inet_pton(AF_INET) on the message path: both agree on random
+// strings over the alphabet that matters.
+TEST(Ipv4, AgreesWithInetPton) {
+  std::mt19937 rng(4);
+  const char alphabet[] = "0123456789.....x";
+  int accepted = 0;
+  for (int n = 0; n < 200000; ++n) {
+    std::string s;
+    size_t len = 1 + rng() % 15;
+    for (size_t i = 0; i < len; ++i) s.push_back(alphabet[rng() % (sizeof(alphabet) - 1)]);
+    in_addr want{};
+    uint8_t got[4] = {};
+    bool ok = ParseIpv4(s, got);
+    ASSERT_EQ(ok, inet_pton(AF_INET, s.c_str(), &want) == 1) << s;
+    if (ok) {
+      ++accepted;
+      ASSERT_EQ(std::memcmp(got, &want, 4), 0) << s;
+    }
+  }
+  EXPECT_GT(accepted, 100);
 }
 
 TEST(StorableText, Utf8WithoutNul) {
