@@ -1,5 +1,6 @@
 #include "transport/via.h"
 
+#include <optional>
 #include <string>
 
 #include "sip/fields.h"
@@ -25,8 +26,16 @@ bool StampVia(sip::Message& request, const SocketAddress& source) {
   size_t end = sip::FindTopLevel(value, 0, ',');
   if (end == std::string_view::npos) return false;
   std::string_view top = TrimLws(value.substr(0, end));
-  auto via = sip::ParseVia(top);
-  if (!via.ok()) return false;
+  // The message's own parse of its Vias, which the layers above read anyway;
+  // a parse of the top value alone when that failed (a bad Via further down).
+  const sip::Via* via = request.top_via();
+  std::optional<sip::Via> parsed;
+  if (via == nullptr || via->text != top) {
+    auto v = sip::ParseVia(top);
+    if (!v.ok()) return false;
+    parsed = std::move(*v);
+    via = &*parsed;
+  }
 
   auto rport = via->rport();
   const bool fill_rport = rport.has_value() && rport->empty();

@@ -33,6 +33,20 @@ TEST(StampViaTest, AddsReceivedWhenTheHostDiffers) {
   EXPECT_NE(m->Serialize().find("received=192.0.2.4"), std::string::npos);
 }
 
+// The top Via comes from the message's own parse; a malformed Via further down
+// (which empties that parse) still leaves the top one stamped.
+TEST(StampViaTest, StampsTheTopViaWhenALowerOneIsMalformed) {
+  auto m = RequestWithVias("Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1, SIP/2.0/UDP ;bad\n");
+  EXPECT_TRUE(m->vias().empty());
+  EXPECT_TRUE(StampVia(*m, From("192.0.2.4", 5060)));
+  EXPECT_EQ(ViaValues(*m), "SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1;received=192.0.2.4, SIP/2.0/UDP ;bad|");
+  auto ok = RequestWithVias("Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1\nVia: SIP/2.0/TCP p.example\n");
+  ASSERT_EQ(ok->vias().size(), 2u);  // parsed before the stamp
+  EXPECT_TRUE(StampVia(*ok, From("192.0.2.4", 5060)));
+  ASSERT_EQ(ok->vias().size(), 2u);  // and again after it
+  EXPECT_EQ(ok->top_via()->received(), "192.0.2.4");
+}
+
 TEST(StampViaTest, LeavesAMatchingHostAlone) {
   auto m = RequestWithVias("Via: SIP/2.0/UDP 192.0.2.4:5070;branch=z9hG4bK776\n");
   EXPECT_FALSE(StampVia(*m, From("192.0.2.4", 40000)));
