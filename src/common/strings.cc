@@ -1,5 +1,7 @@
 #include "common/strings.h"
 
+#include <cstring>
+
 namespace parley {
 
 std::string ToLower(std::string_view s) {
@@ -22,6 +24,7 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max) {
 
 bool ParseIpv4(std::string_view s, uint8_t out[4]) {
   if (s.size() < 7 || s.size() > 15) return false;
+  uint8_t bytes[4];
   unsigned octet = 0;
   int digits = 0, index = 0;
   for (char c : s) {
@@ -31,7 +34,7 @@ bool ParseIpv4(std::string_view s, uint8_t out[4]) {
       if (octet > 255) return false;
       ++digits;
     } else if (c == '.' && digits > 0 && index < 3) {
-      out[index++] = static_cast<uint8_t>(octet);
+      bytes[index++] = static_cast<uint8_t>(octet);
       octet = 0;
       digits = 0;
     } else {
@@ -39,7 +42,8 @@ bool ParseIpv4(std::string_view s, uint8_t out[4]) {
     }
   }
   if (digits == 0 || index != 3) return false;
-  out[3] = static_cast<uint8_t>(octet);
+  bytes[3] = static_cast<uint8_t>(octet);
+  std::memcpy(out, bytes, 4);  // untouched on failure
   return true;
 }
 

@@ -128,8 +128,8 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max = UINT64_MAX)
 
 // A dotted-decimal IPv4 address exactly as inet_pton(AF_INET) accepts it: four
 // decimal octets up to 255, no leading zeros, nothing else (no NUL either).
-// `out` gets the bytes in network order. Not inet_aton: "1.2.3", "0x7f.1" and
-// "010.0.0.1" are refused.
+// `out` gets the bytes in network order (untouched on failure). Not inet_aton:
+// "1.2.3", "0x7f.1" and "010.0.0.1" are refused.
 bool ParseIpv4(std::string_view s, uint8_t out[4]);
 
 // Case-insensitive hash for header names and parameter names.

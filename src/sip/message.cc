@@ -81,9 +81,37 @@ MessagePtr Message::NewResponse(int status, std::string_view reason) {
 }
 
 MessagePtr Message::Clone() const {
-  std::string bytes = Serialize();
-  auto r = ParseDatagram(std::move(bytes), ParserLimits::Unlimited());
-  return r;
+  // A copy of the received bytes with every view moved onto it, and what was
+  // edited or built copied into the clone's arena: no second parse. Cached
+  // values are not copied (they hold views of this message).
+  auto m = std::make_unique<Message>();
+  m->buffer_storage_ = buffer_storage_;
+  const auto base = reinterpret_cast<uintptr_t>(buffer_storage_.data());
+  const size_t size = buffer_storage_.size();
+  auto move = [&](std::string_view v) -> std::string_view {
+    if (v.data() == nullptr) return v;
+    const auto at = reinterpret_cast<uintptr_t>(v.data());
+    if (at >= base && at - base <= size && v.size() <= size - (at - base)) {
+      return {m->buffer_storage_.data() + (at - base), v.size()};
+    }
+    return v.empty() ? std::string_view() : m->Intern(v);
+  };
+  m->is_request_ = is_request_;
+  m->modified_ = modified_;
+  m->start_line_modified_ = start_line_modified_;
+  m->method_ = method_;
+  m->start_line_ = move(start_line_);
+  m->method_text_ = move(method_text_);
+  m->request_uri_text_ = move(request_uri_text_);
+  m->version_ = move(version_);
+  m->status_ = status_;
+  m->reason_ = move(reason_);
+  m->headers_.reserve(headers_.size() + 4);
+  for (const auto& h : headers_) m->headers_.push_back({h.id, move(h.name), move(h.value), move(h.raw)});
+  m->body_ = move(body_);
+  m->raw_ = move(raw_);
+  m->error_ = error_;  // its reason is static text
+  return m;
 }
 
 const HeaderField* Message::Find(HeaderId id) const {

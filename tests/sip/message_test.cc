@@ -92,6 +92,41 @@ TEST(Message, CloneIsIndependent) {
   EXPECT_EQ(c->cseq()->number, 314159u);
 }
 
+// Edited and built messages clone too: received bytes, edits and built text
+// all end up in the clone's own storage (the original is gone when it is read).
+TEST(Message, CloneOfAnEditedMessageOwnsEverything) {
+  auto m = testing::Parse(kInvite);
+  ASSERT_NE(m->top_via(), nullptr);  // a cache the clone must not share
+  m->SetRequestUri("sip:bob@192.0.2.4;transport=tcp");
+  m->AddHeaderFront(HeaderId::kVia, "SIP/2.0/UDP proxy.example.com;branch=z9hG4bKclone");
+  m->RemoveAll(HeaderId::kContact);
+  m->AddHeader("X-Edited", "yes");
+  m->SetBody("text/plain", "edited body");
+  const std::string want = m->Serialize();
+  auto c = m->Clone();
+  m.reset();
+  EXPECT_EQ(c->Serialize(), want);
+  EXPECT_EQ(c->request_uri()->host, "192.0.2.4");
+  ASSERT_EQ(c->vias().size(), 3u);
+  EXPECT_EQ(c->vias()[0].branch(), "z9hG4bKclone");
+  EXPECT_EQ(c->Find("x-edited")->value, "yes");
+  EXPECT_EQ(c->body(), "edited body");
+  c->SetHeader(HeaderId::kMaxForwards, "69");  // the clone edits on its own
+  EXPECT_EQ(*c->max_forwards(), 69u);
+  auto again = testing::Parse(c->Serialize());
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(ValidateRequest(*again).has_value());
+
+  auto built = Message::NewRequest("MESSAGE", "sip:bob@example.com");
+  built->AddHeader(HeaderId::kVia, "SIP/2.0/UDP a.example.com;branch=z9hG4bK2");
+  built->SetBody("text/plain", "hi");
+  const std::string built_text = built->Serialize();
+  auto bc = built->Clone();
+  built.reset();
+  EXPECT_EQ(bc->Serialize(), built_text);
+  EXPECT_EQ(bc->method(), Method::kMessage);
+}
+
 TEST(Response, CopiesIdentityAndAddsTag) {
   auto req = testing::Parse(kInvite);
   auto r = MakeResponse(*req, 200, "", "srvtag");
