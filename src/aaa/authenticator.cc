@@ -29,6 +29,14 @@ bool LooseRoutedToUs(const sip::Message& m, const proxy::LocalTarget& local) {
   return ours;
 }
 
+// The response the client computed over the user's stored HA1. An unusable
+// stored HA1 (empty) matches nothing: a response computed over an empty HA1
+// must not pass.
+bool ResponseMatches(const auth::Credentials& creds, const UserCredentials& u, std::string_view method) {
+  std::string_view ha1 = creds.algorithm == auth::Algorithm::kSha256 ? u.ha1_sha256() : u.ha1_md5();
+  return !ha1.empty() && auth::DigestEquals(auth::ExpectedResponse(creds, ha1, method), creds.response);
+}
+
 }  // namespace
 
 bool Authenticator::ChallengedAnywhere(const sip::Message& m) {
@@ -146,19 +154,31 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
     Challenge(ctx, host, realm, true);  // replayed nonce count
     return Verdict::kDone;
   }
-  auto check = std::make_shared<Check>();
-  check->user_aor =
+  std::string user_aor =
       creds->username.find('@') != std::string::npos ? ToLower(creds->username) : creds->username + "@" + realm;
+  size_t owner = shards_.router().ShardOf(user_aor);
+  if (owner != shards_.router().current()) {
+    // Another shard's user, checked against the copy of its credentials
+    // kept here when there is one. Anything but a match asks the owner.
+    if (const UserCredentials* u = here.replica.Find(user_aor, now);
+        u != nullptr && u->enabled() && ResponseMatches(*creds, *u, m.method_text())) {
+      ++here.replica_hits;
+      return Accept(ctx, host, consumed, std::move(user_aor), identity_aor, u->history());
+    }
+  }
+  auto check = std::make_shared<Check>();
+  check->user_aor = std::move(user_aor);
+  check->replica_epoch = here.replica.epoch();
   check->identity_aor = std::move(identity_aor);
   check->creds = std::move(*creds);
   check->consumed = consumed;
   check->back = ctx.shard;
   check->host = &host;
-  size_t owner = shards_.router().ShardOf(check->user_aor);
   check->ctx = std::move(p);
   // A REGISTER is dispatched to its AOR's shard and most other requests to
   // their From AOR's, so the owner is usually this shard: no hop there (a
-  // MESSAGE goes to its recipient's shard and makes one hop here).
+  // MESSAGE or SUBSCRIBE goes to its recipient's shard and makes one hop
+  // here, until this shard holds a copy of the sender's credentials).
   shards_.RunOn(owner, [this, check](AaaShard& s) mutable { OnOwner(std::move(check), s); });
   return Verdict::kPending;
 }
@@ -175,20 +195,19 @@ void Authenticator::OnOwner(std::shared_ptr<Check> check, AaaShard& owner) {
     return;
   }
   // `check` stays alive until Resolve returns, whichever loop runs Finish.
-  owner.users.Resolve(check->user_aor, [&owner, check, back](UserDirectory::Status st,
-                                                             const UserCredentials* u) mutable {
+  owner.users.Resolve(check->user_aor, [this, &owner, check, back](UserDirectory::Status st,
+                                                                   const UserCredentials* u) mutable {
     Check& c = *check;
     if (st == UserDirectory::Status::kFound && u->enabled()) {
       c.history = u->history();
-      std::string_view ha1 = c.creds.algorithm == auth::Algorithm::kSha256 ? u->ha1_sha256() : u->ha1_md5();
-      // An unusable stored HA1 (empty) matches nothing: a response computed
-      // over an empty HA1 must not pass.
-      c.outcome = !ha1.empty() && auth::DigestEquals(auth::ExpectedResponse(c.creds, ha1, c.ctx->request->method_text()),
-                                                     c.creds.response)
-                      ? Outcome::kOk
-                      : Outcome::kWrong;
+      c.outcome = ResponseMatches(c.creds, *u, c.ctx->request->method_text()) ? Outcome::kOk : Outcome::kWrong;
+      if (c.outcome == Outcome::kOk && c.back != shards_.router().current()) c.user.emplace(*u);
     }
-    if (c.outcome != Outcome::kOk) owner.user_failures.Fail(c.user_aor, c.host->timers().Now());
+    if (c.outcome != Outcome::kOk) {
+      auto now = c.host->timers().Now();
+      owner.user_failures.Fail(c.user_aor, now);
+      if (owner.user_failures.Blocked(c.user_aor, now)) EraseCopies(c.user_aor);
+    }
     back(std::move(check));
   });
 }
@@ -202,17 +221,31 @@ void Authenticator::Finish(Check& c) {
     host.Respond(*c.ctx, 403, c.outcome == Outcome::kLocked ? "Too Many Failed Attempts" : "Authentication Failed");
     return;
   }
-  if (c.user_aor != c.identity_aor) {
-    host.Respond(*c.ctx, 403, "Identity Mismatch");
-    return;
+  if (c.user) shards_.Local().replica.Put(c.user_aor, *c.user, c.replica_epoch, host.timers().Now());
+  if (Accept(*c.ctx, host, c.consumed, std::move(c.user_aor), c.identity_aor, c.history) == Verdict::kContinue) {
+    host.Resume(std::move(c.ctx));
+  }
+}
+
+Verdict Authenticator::Accept(RequestContext& ctx, proxy::ProcessorHost& host, size_t consumed, std::string user_aor,
+                              const std::string& identity_aor, bool history) {
+  if (user_aor != identity_aor) {
+    host.Respond(ctx, 403, "Identity Mismatch");
+    return Verdict::kDone;
   }
   // Proxy credentials for our realm go no further (RFC 3261 §22.3).
-  if (c.ctx->request->headers()[c.consumed].id == sip::HeaderId::kProxyAuthorization) {
-    c.ctx->request->RemoveHeaderAt(c.consumed);
+  if (ctx.request->headers()[consumed].id == sip::HeaderId::kProxyAuthorization) {
+    ctx.request->RemoveHeaderAt(consumed);
   }
-  c.ctx->authenticated = std::move(c.user_aor);
-  c.ctx->authenticated_history = c.history;
-  host.Resume(std::move(c.ctx));
+  ctx.authenticated = std::move(user_aor);
+  ctx.authenticated_history = history;
+  return Verdict::kContinue;
+}
+
+void Authenticator::EraseCopies(const std::string& aor) {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_.RunOn(i, [aor](AaaShard& s) { s.replica.Erase(aor); });
+  }
 }
 
 }  // namespace parley::aaa

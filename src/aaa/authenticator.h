@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "aaa/credential_replica.h"
 #include "aaa/failure_window.h"
 #include "aaa/user_directory.h"
 #include "auth/digest.h"
@@ -33,6 +35,9 @@ struct AuthConfig {
   // refresh interval (registration, publication, subscription), so a
   // refresh finds its user in memory.
   std::chrono::seconds user_cache_idle{600};
+  // Credentials of other shards' users a shard keeps copies of (see
+  // CredentialReplica; 0: none, every such check goes to the owner).
+  size_t replica_entries = 10000;
 };
 
 // Per-shard state: the users this shard owns, and failure counters.
@@ -41,10 +46,13 @@ struct AaaShard {
            const AuthConfig& config)
       : users(store, router, shard, timers, config.user_cache_entries, config.user_cache_idle),
         source_failures(config.max_failures_per_source, config.failure_window),
-        user_failures(config.max_failures_per_user, config.failure_window) {}
+        user_failures(config.max_failures_per_user, config.failure_window),
+        replica(config.replica_entries) {}
   UserDirectory users;
   FailureWindow source_failures;  // keyed by source IP, on the request's shard
   FailureWindow user_failures;    // keyed by AOR, on the user's shard
+  CredentialReplica replica;      // other shards' users, copied here
+  uint64_t replica_hits = 0;      // requests checked against a copy
 };
 
 class Authenticator : public proxy::Processor {
@@ -76,6 +84,8 @@ class Authenticator : public proxy::Processor {
     auth::Credentials creds;
     Outcome outcome = Outcome::kUnknownOrError;
     bool history = false;  // the user's record: keeps a message history
+    std::optional<UserCredentials> user;  // when accepted on another shard: a copy for the replica
+    uint64_t replica_epoch = 0;           // the request shard's replica when the check left it
   };
   void Challenge(proxy::RequestContext& ctx, proxy::ProcessorHost& host, const std::string& realm, bool stale);
   // A challenged request's user, when this loop owns it: read while the
@@ -85,6 +95,12 @@ class Authenticator : public proxy::Processor {
   void WarmIfHere(const std::string& aor);
   void OnOwner(std::shared_ptr<Check> check, AaaShard& owner);
   void Finish(Check& check);
+  // Accepted credentials: the identity check, then the request goes on
+  // (kContinue) or is answered (kDone).
+  proxy::Verdict Accept(proxy::RequestContext& ctx, proxy::ProcessorHost& host, size_t consumed,
+                        std::string user_aor, const std::string& identity_aor, bool history);
+  // Copies of `aor` on every other shard go (its owner locked it out).
+  void EraseCopies(const std::string& aor);
 
   const AuthConfig& config_;
   auth::NonceService& nonces_;

@@ -407,7 +407,10 @@ void Server::PollChanges() {
 // What every change kind of OnChange drops, for every subject at once.
 void Server::ForgetCachedState() {
   for (size_t i = 0; i < cores_.size(); ++i) {
-    aaa_->On(i, [](aaa::AaaShard& a) { a.users.Forget(); });
+    aaa_->On(i, [](aaa::AaaShard& a) {
+      a.users.Forget();
+      a.replica.Clear();
+    });
     policies_->On(i, [](proxy::PolicyCache& p) { p.Forget(); });
     shard_router_->Post(i, [this, i] { presence_->OnShardRulesChanged(i); });
   }
@@ -445,14 +448,22 @@ void Server::RulesChanged(const std::string& aor) {
   shard_router_->Post(shard_router_->ShardOf(aor), [this, aor] { presence_->OnRulesChanged(aor); });
 }
 
+// The owner reads the user again; every other shard drops its copy.
+void Server::UserChanged(const std::string& aor) {
+  aaa_->OnOwner(aor, [aor](aaa::AaaShard& a) { a.users.Invalidate(aor); });
+  for (size_t i = 0; i < cores_.size(); ++i) {
+    aaa_->On(i, [aor](aaa::AaaShard& a) { a.replica.Erase(aor); });
+  }
+}
+
 void Server::OnChange(const store::Change& c) {
   if (c.kind == "user") {
-    aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
+    UserChanged(c.key);
   } else if (c.kind == "policy") {
     policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
   } else if (c.kind == "history") {
     // The setting comes with the user's record too.
-    aaa_->OnOwner(c.key, [key = c.key](aaa::AaaShard& a) { a.users.Invalidate(key); });
+    UserChanged(c.key);
     messages_->OnHistoryChanged(c.key);
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);

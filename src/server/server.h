@@ -58,6 +58,7 @@ class Server {
   Result<void> StartServices(proxy::CoreConfig& cc);
   Result<void> RestoreSubscriptions();
   void OnChange(const store::Change& c);
+  void UserChanged(const std::string& aor);
   events::EventPackage* PackageNamed(const std::string& name);
   void PollChanges();
   void ForgetCachedState();

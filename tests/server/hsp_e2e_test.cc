@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "aaa/authenticator.h"
 #include "auth/digest.h"
 #include "server_fixture.h"
 #include "proxy/branch.h"
@@ -614,6 +615,94 @@ TEST_F(HspTooManyToPreload, UsersAreReadWhenAskedFor) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status(), 403);
   EXPECT_GT(UserLoads(), loads);
+}
+
+// Two loops: a MESSAGE is handled on its recipient's loop, its sender's
+// credentials belong to the sender's. Once the sender's loop accepted them,
+// the recipient's loop checks the sender's next request against its copy:
+// no hop. A wrong password is still the owner's to count, a lockout and a
+// changed password take the copy away.
+class HspTwoLoops : public HspOneLoop {
+ protected:
+  void Configure(ServerConfig& c) override { c.threads = 2; }
+  // Two users of different loops: the sender and the recipient.
+  std::pair<std::string, std::string> UsersOfTwoLoops(const std::string& prefix) {
+    std::vector<std::string> made;
+    for (int i = 0; i < 64; ++i) {
+      std::string u = prefix + std::to_string(i);
+      AddUser(u, u + "-pw");
+      for (const auto& o : made) {
+        if (ShardHash(u + "@example.com") % 2 != ShardHash(o + "@example.com") % 2) return {u, o};
+      }
+      made.push_back(u);
+    }
+    ADD_FAILURE() << "no two users on different loops";
+    return {};
+  }
+  uint64_t ReplicaHits() { return Metric("parley_auth_replica_hits_total"); }
+  bool Known(const std::string& user) {
+    for (int i = 0; i < 250; ++i) {
+      SipClient c(false, udp_);
+      auto r = SendMessage(c, user, user + "-pw", "sip:" + user + "@example.com", "known?");
+      if (r && r->status() / 100 == 2) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+};
+
+TEST_F(HspTwoLoops, ASendersCredentialsAreCheckedOnTheRecipientsLoopOnceItsOwnerAcceptedThem) {
+  auto [sender, recipient] = UsersOfTwoLoops("rep");
+  ASSERT_TRUE(Known(sender) && Known(recipient));  // the change feed has them
+  const std::string to = "sip:" + recipient + "@example.com";
+  SipClient c(false, udp_);
+  uint64_t hits = ReplicaHits();
+  auto first = SendMessage(c, sender, sender + "-pw", to, "one");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status(), 202);
+  EXPECT_EQ(ReplicaHits(), hits);  // the owner checked these
+  auto second = SendMessage(c, sender, sender + "-pw", to, "two");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status(), 202);
+  EXPECT_EQ(ReplicaHits(), hits + 1);
+  auto wrong = SendMessage(c, sender, "not-the-pw", to, "three");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status(), 403);
+  EXPECT_EQ(ReplicaHits(), hits + 1);
+
+  // A new password: the change feed takes the copy away, the old one fails.
+  AddUser(sender, "changed-pw");
+  int status = 0;
+  for (int i = 0; i < 250 && status != 403; ++i) {
+    auto r = SendMessage(c, sender, sender + "-pw", to, "old password");
+    ASSERT_TRUE(r);
+    status = r->status();
+    if (status != 403) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 403);
+  auto now_ok = SendMessage(c, sender, "changed-pw", to, "new password");
+  ASSERT_TRUE(now_ok);
+  EXPECT_EQ(now_ok->status(), 202);
+}
+
+TEST_F(HspTwoLoops, ALockoutOnTheOwnerReachesTheCopies) {
+  auto [sender, recipient] = UsersOfTwoLoops("lock");
+  ASSERT_TRUE(Known(sender) && Known(recipient));
+  const std::string to = "sip:" + recipient + "@example.com";
+  SipClient c(false, udp_);
+  ASSERT_EQ(SendMessage(c, sender, sender + "-pw", to, "fills the copy")->status(), 202);
+  uint64_t hits = ReplicaHits();
+  ASSERT_EQ(SendMessage(c, sender, sender + "-pw", to, "from the copy")->status(), 202);
+  ASSERT_EQ(ReplicaHits(), hits + 1);
+  // aaa::AuthConfig::max_failures_per_user wrong guesses lock the user out.
+  for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
+    ASSERT_EQ(SendMessage(c, sender, "guess", to, "guess")->status(), 403);
+  }
+  auto locked = SendMessage(c, sender, sender + "-pw", to, "right password, locked user");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status(), 403);
+  EXPECT_EQ(locked->reason(), "Too Many Failed Attempts");
+  EXPECT_EQ(ReplicaHits(), hits + 1);
 }
 
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
