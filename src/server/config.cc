@@ -254,6 +254,13 @@ std::vector<Setting> Settings() {
       {"cache_entries", "--cache-entries",
        "users, reception policies and presence rules each event loop keeps cached (0: no bound)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.cache_entries, v, "cache_entries"); }},
+      {"auth_replica_entries", "--auth-replica-entries",
+       "copies of other event loops' users' credentials each loop keeps, so their next requests are checked "
+       "without a hop (0: none)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.auth_replica_entries, v, "auth_replica_entries");
+       }},
       {"preload_users", "--preload-users",
        "up to this many users, all their credentials are loaded at start and kept in memory (0: off, only a "
        "cache of the active ones)",

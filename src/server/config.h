@@ -64,6 +64,9 @@ struct ServerConfig {
   // (0: no bound): beyond it the least recently used are read again when
   // next needed. Bounds memory with many more users than active ones.
   uint32_t cache_entries = 10000;
+  // Copies of other loops' users' credentials each loop keeps (0: none;
+  // see aaa/credential_replica.h).
+  uint32_t auth_replica_entries = 10000;
   // Up to this many users in the store, every node keeps all of their
   // credentials in memory (loaded at start, kept current by the change
   // feed): no request waits for the store for a user. 0: off.

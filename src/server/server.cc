@@ -205,6 +205,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (const auto& a : config_.auth_algorithms) auth_config_.algorithms.push_back(*auth::ParseAlgorithm(a));
   auth_config_.nonce_lifetime_s = config_.nonce_lifetime_s;
   auth_config_.user_cache_entries = config_.cache_entries;
+  auth_config_.replica_entries = config_.auth_replica_entries;
   // A registered, publishing or subscribing user's next refresh comes
   // within the longest expiry granted (and a client may be a little late).
   auth_config_.user_cache_idle =
