@@ -12,23 +12,19 @@ namespace {
 // FindTopLevel as a plain byte loop: what the vectorized scan must agree with.
 size_t ReferenceFindTopLevel(std::string_view s, size_t i, char delim, bool angle) {
   bool in_angle = false;
-  while (i < s.size()) {
-    char c = s[i];
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
     if (c == '"') {
-      size_t e = ScanQuotedString(s, i);
-      if (e == std::string_view::npos) return e;
-      i = e;
-      continue;
+      const size_t end = ScanQuotedString(s, i);
+      if (end == std::string_view::npos) return end;
+      i = end - 1;  // the closing quote; the loop steps past it
+    } else {
+      if (angle && (c == '<' || c == '>')) {
+        if ((c == '<') == in_angle) return std::string_view::npos;  // nested '<' or a stray '>'
+        in_angle = !in_angle;
+      }
+      if (c == delim && !in_angle) return i;
     }
-    if (angle && c == '<') {
-      if (in_angle) return std::string_view::npos;
-      in_angle = true;
-    } else if (angle && c == '>') {
-      if (!in_angle) return std::string_view::npos;
-      in_angle = false;
-    }
-    if (c == delim && !in_angle) return i;
-    ++i;
   }
   return in_angle ? std::string_view::npos : s.size();
 }
