@@ -1,6 +1,6 @@
 // Datagram parse of arbitrary bytes, then everything a server does with a
 // message: validation, every lazy accessor, multipart split, response
-// building, edit + serialize + reparse.
+// building, edit + serialize + reparse, and clones that outlive their original.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto m = ParseDatagram(std::string(reinterpret_cast<const char*>(data), size), limits);
   if (!m) return 0;
   std::string out = m->Serialize();
+  if (m->Clone()->Serialize() != out) __builtin_trap();  // a clone writes what its original does
   if (m->is_request()) {
     auto rej = ValidateRequest(*m);
     Capabilities caps;
@@ -61,5 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string edited = m->Serialize();
     (void)ParseDatagram(edited, ParserLimits::Unlimited());
   }
+  // A clone of the (edited) message owns everything it shows: read once the
+  // original is gone.
+  auto clone = m->Clone();
+  const std::string before = m->Serialize();
+  m.reset();
+  if (clone->Serialize() != before) __builtin_trap();
+  (void)clone->vias();
+  (void)clone->from();
+  (void)clone->request_uri();
+  (void)clone->body();
   return 0;
 }

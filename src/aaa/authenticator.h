@@ -40,7 +40,8 @@ struct AuthConfig {
   size_t replica_entries = 10000;
 };
 
-// Per-shard state: the users this shard owns, and failure counters.
+// Per-shard state: the users this shard owns, copies of other shards' users
+// (CredentialReplica), and failure counters.
 struct AaaShard {
   AaaShard(store::StoreExecutor& store, proxy::ShardRouter& router, size_t shard, TimerService& timers,
            const AuthConfig& config)
