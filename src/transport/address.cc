@@ -13,15 +13,15 @@ SocketAddress::SocketAddress() { std::memset(&storage_, 0, sizeof(storage_)); }
 std::optional<SocketAddress> SocketAddress::Parse(std::string_view ip, uint16_t port) {
   if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
   if (ip.empty() || ip.size() > 45) return std::nullopt;
-  char buf[46];
-  ip.copy(buf, ip.size());
-  buf[ip.size()] = '\0';
   SocketAddress a;
   if (ParseIpv4(ip, reinterpret_cast<uint8_t*>(&a.storage_.v4.sin_addr))) {
     a.storage_.v4.sin_family = AF_INET;
     a.storage_.v4.sin_port = htons(port);
     return a;
   }
+  char buf[46];  // inet_pton wants a terminated string
+  ip.copy(buf, ip.size());
+  buf[ip.size()] = '\0';
   if (inet_pton(AF_INET6, buf, &a.storage_.v6.sin6_addr) == 1) {
     a.storage_.v6.sin6_family = AF_INET6;
     a.storage_.v6.sin6_port = htons(port);
