@@ -136,9 +136,25 @@ void Mac(const std::string& key, const unsigned char* data, size_t n, unsigned c
 }  // namespace
 
 std::string HashHex(Algorithm a, std::string_view data) {
+  // One context per thread and algorithm, re-initialized for each hash:
+  // EVP_Digest allocates, sets up and frees a context every call, which
+  // cost more than hashing a digest's few dozen bytes.
+  struct Ctx {
+    EVP_MD_CTX* md[2] = {EVP_MD_CTX_new(), EVP_MD_CTX_new()};
+    ~Ctx() {
+      EVP_MD_CTX_free(md[0]);
+      EVP_MD_CTX_free(md[1]);
+    }
+  };
+  thread_local Ctx t;
+  EVP_MD_CTX* ctx = t.md[a == Algorithm::kSha256 ? 1 : 0];
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, Md(a), nullptr);
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx, Md(a), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx, md, &len) != 1) {
+    len = 0;
+    EVP_Digest(data.data(), data.size(), md, &len, Md(a), nullptr);
+  }
   return Hex(md, len);
 }
 

@@ -34,6 +34,8 @@ size_t ScanQuotedString(std::string_view s, size_t i) {
 
 std::string UnquoteString(std::string_view q) {
   if (q.size() < 2 || q.front() != '"' || q.back() != '"') return std::string(q);
+  std::string_view inner = q.substr(1, q.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return std::string(inner);  // nothing escaped
   std::string out;
   out.reserve(q.size() - 2);
   for (size_t i = 1; i + 1 < q.size(); ++i) {

@@ -25,6 +25,22 @@ Credentials Rfc7616Example(Algorithm a) {
   return c;
 }
 
+// Each thread keeps one context per algorithm: alternating algorithms and
+// threads must still give the standard digests (RFC 1321 A.5, FIPS 180-2 B.1).
+TEST(Digest, HashHexAlternatesAlgorithmsOnEveryThread) {
+  auto check = [] {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(HashHex(Algorithm::kMd5, "abc"), "900150983cd24fb0d6963f7d28e17f72");
+      EXPECT_EQ(HashHex(Algorithm::kSha256, "abc"),
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+      EXPECT_EQ(HashHex(Algorithm::kMd5, ""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
+}
+
 TEST(Digest, Rfc7616VectorMd5) {
   auto c = Rfc7616Example(Algorithm::kMd5);
   std::string ha1 = ComputeHa1(c.algorithm, c.username, c.realm, "Circle of Life");

@@ -29,6 +29,15 @@ size_t ReferenceFindTopLevel(std::string_view s, size_t i, char delim, bool angl
   return in_angle ? std::string_view::npos : s.size();
 }
 
+TEST(UnquoteString, RemovesQuotesAndResolvesQuotedPairs) {
+  EXPECT_EQ(UnquoteString("\"plain value\""), "plain value");
+  EXPECT_EQ(UnquoteString("\"a\\\"b\\\\c\""), "a\"b\\c");
+  EXPECT_EQ(UnquoteString("\"\""), "");
+  EXPECT_EQ(UnquoteString("\"ends in \\\""), "ends in \\");  // a lone backslash before the quote stays
+  EXPECT_EQ(UnquoteString("token"), "token");                   // not quoted: as is
+  EXPECT_EQ(UnquoteString("\"open"), "\"open");
+}
+
 TEST(FindTopLevel, SkipsQuotedStringsAndBrackets) {
   EXPECT_EQ(FindTopLevel("\"a,b\" <sip:x;y,z>, next", 0, ','), 17u);
   EXPECT_EQ(FindTopLevel("a;b=\"x;y\";c", 2, ';', false), 9u);
