@@ -54,6 +54,7 @@ std::string Base64Url(const unsigned char* p, size_t n) {
 
 std::optional<std::string> FromBase64Url(std::string_view s) {
   std::string out;
+  out.reserve(s.size() * 3 / 4 + 1);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : s) {
