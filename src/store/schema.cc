@@ -227,6 +227,15 @@ ALTER TABLE subscriptions_v5 RENAME TO subscriptions;
     {6, R"sql(
 ALTER TABLE bindings ADD COLUMN first_cseq BIGINT NOT NULL DEFAULT 0;
 )sql"},
+    // Expired soft state is deleted by key as it expires, and what expired
+    // while the server was down by one scan at start: an index on the
+    // expiry only cost every REGISTER, refresh, PUBLISH and SUBSCRIBE a
+    // third b-tree to write.
+    {7, R"sql(
+DROP INDEX IF EXISTS bindings_by_expiry;
+DROP INDEX IF EXISTS publications_by_expiry;
+DROP INDEX IF EXISTS subscriptions_by_expiry;
+)sql"},
 };
 
 }  // namespace

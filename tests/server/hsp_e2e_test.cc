@@ -444,6 +444,35 @@ TEST_F(Hsp, BindingsSurviveRestart) {
   EXPECT_EQ(received_, "after restart");
 }
 
+// Soft state that expired while no server held it is never deleted by key
+// (nobody is left to expire it): a start deletes it.
+TEST_F(Hsp, ARestartDeletesBindingsAndPublicationsThatExpiredMeanwhile) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  const int64_t past = UnixNow() - 60;
+  store::Binding gone;
+  gone.aor = "carol@example.com";
+  gone.contact_uri = "sip:carol@192.0.2.1:5060";
+  gone.expires_at = past;
+  gone.call_id = "old-call";
+  gone.cseq = 1;
+  gone.source = "udp:192.0.2.1:5060";
+  ASSERT_TRUE(store_->UpsertBinding(gone).ok());
+  store::Publication old_pub{"etag-old", "carol@example.com", "presence", "application/pidf+xml",
+                             "<presence/>", UnixNowMs() - 120000, past};
+  ASSERT_TRUE(store_->UpsertPublication(old_pub).ok());
+  ASSERT_EQ(store_->LoadBindings()->size(), 2u);
+
+  Restart();
+  auto bindings = store_->LoadBindings();
+  ASSERT_TRUE(bindings.ok());
+  ASSERT_EQ(bindings->size(), 1u);  // bob's, still live
+  EXPECT_EQ(bindings->front().aor, "bob@example.com");
+  auto pubs = store_->LoadPublications();
+  ASSERT_TRUE(pubs.ok());
+  EXPECT_TRUE(pubs->empty());
+}
+
 TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
   AddUser("dave", "dave-pw");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
