@@ -230,11 +230,13 @@ ALTER TABLE bindings ADD COLUMN first_cseq BIGINT NOT NULL DEFAULT 0;
     // Expired soft state is deleted by key as it expires, and what expired
     // while the server was down by one scan at start: an index on the
     // expiry only cost every REGISTER, refresh, PUBLISH and SUBSCRIBE a
-    // third b-tree to write.
+    // third b-tree to write. Nothing looks subscriptions up by resource
+    // either (a user's are deleted by resource OR subscriber: a scan).
     {7, R"sql(
 DROP INDEX IF EXISTS bindings_by_expiry;
 DROP INDEX IF EXISTS publications_by_expiry;
 DROP INDEX IF EXISTS subscriptions_by_expiry;
+DROP INDEX IF EXISTS subscriptions_by_resource;
 )sql"},
 };
 
