@@ -21,6 +21,7 @@ constexpr SqlDialect kPgDialect{
     .serial_key = "BIGSERIAL PRIMARY KEY",
     .blob_type = "BYTEA",
     .int64_key = "BIGINT PRIMARY KEY",
+    .keyed_table = "",  // a heap and its key's index either way
     // Sequence values are handed out before commit, so concurrent writers
     // could commit seq 11 before seq 10 and a poller at 11 would never see
     // 10. Holding this lock until commit makes seq order the commit order

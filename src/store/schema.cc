@@ -238,6 +238,34 @@ DROP INDEX IF EXISTS publications_by_expiry;
 DROP INDEX IF EXISTS subscriptions_by_expiry;
 DROP INDEX IF EXISTS subscriptions_by_resource;
 )sql"},
+    // Bindings are written and deleted by their key alone: kept in the
+    // key's b-tree, a REGISTER writes one b-tree instead of two.
+    {8, R"sql(
+CREATE TABLE bindings_v8 (
+  aor TEXT NOT NULL,
+  contact_uri TEXT NOT NULL,
+  contact_params TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  reg_id TEXT NOT NULL,
+  q DOUBLE PRECISION NOT NULL,
+  expires_at BIGINT NOT NULL,
+  call_id TEXT NOT NULL,
+  cseq BIGINT NOT NULL,
+  path TEXT NOT NULL,
+  source TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  first_cseq BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (aor, contact_uri)
+){KEYED};
+INSERT INTO bindings_v8 (aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path,
+    source, user_agent, updated_at, first_cseq)
+  SELECT aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path, source,
+    user_agent, updated_at, first_cseq
+  FROM bindings;
+DROP TABLE bindings;
+ALTER TABLE bindings_v8 RENAME TO bindings;
+)sql"},
 };
 
 }  // namespace

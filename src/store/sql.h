@@ -52,6 +52,9 @@ struct SqlDialect {
   std::string_view serial_key;    // "{SERIAL}" in migrations: an auto-increment primary key
   std::string_view blob_type;     // "{BLOB}" in migrations: a binary column type
   std::string_view int64_key;     // "{INT64_KEY}" in migrations: a 64-bit primary key the caller assigns
+  // "{KEYED}" after a table's closing parenthesis in migrations: the rows
+  // are kept in their primary key's b-tree, not beside it in a second one.
+  std::string_view keyed_table;
   std::string_view lock_changes;  // "" or a statement making seq order = commit order
   std::string_view lock_migrate;  // "" or a statement serializing concurrent Migrate()
   // Statements are calls in process, not round trips: several simple

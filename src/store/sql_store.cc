@@ -108,7 +108,8 @@ std::string ExpandDdl(std::string_view ddl, const SqlDialect& d) {
   std::string out(ddl);
   for (auto [token, value] : {std::pair{std::string_view("{SERIAL}"), d.serial_key},
                               std::pair{std::string_view("{BLOB}"), d.blob_type},
-                              std::pair{std::string_view("{INT64_KEY}"), d.int64_key}}) {
+                              std::pair{std::string_view("{INT64_KEY}"), d.int64_key},
+                              std::pair{std::string_view("{KEYED}"), d.keyed_table}}) {
     for (size_t pos = out.find(token); pos != std::string::npos; pos = out.find(token, pos + value.size())) {
       out.replace(pos, token.size(), value);
     }

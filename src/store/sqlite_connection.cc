@@ -29,6 +29,7 @@ constexpr SqlDialect kSqliteDialect{
     .blob_type = "BLOB",
     // The rowid itself: no second b-tree for the key.
     .int64_key = "INTEGER PRIMARY KEY",
+    .keyed_table = " WITHOUT ROWID",
     .lock_changes = "",  // one writer at a time: seq order is commit order
     .lock_migrate = "",  // BEGIN IMMEDIATE already serializes
     .embedded = true,

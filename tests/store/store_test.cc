@@ -407,6 +407,46 @@ TEST_P(StoreTest, BindingsSurviveMigrationSix) {
   EXPECT_EQ(store_->LoadBindings()->at(0).first_cseq, 3u);
 }
 
+// Migration 8 moves the bindings into a table kept in their key's order:
+// every field of every binding comes through, and the key still decides
+// what an upsert replaces.
+TEST_P(StoreTest, BindingsSurviveMigrationEight) {
+  Binding full = TestBinding("alice@example.com", "sip:alice@10.0.0.1", 5000);
+  full.instance = "<urn:uuid:00000000-0000-1000-8000-000000000001>";
+  full.reg_id = "1";
+  full.q = 0.5;
+  full.first_cseq = 2;
+  full.cseq = 7;
+  full.path = "<sip:edge.example.com;lr>";
+  full.user_agent = "UA/1";
+  ASSERT_TRUE(store_->UpsertBinding(full).ok());
+  ASSERT_TRUE(store_->UpsertBinding(TestBinding("bob@example.com", "sip:bob@10.0.0.2", 6000)).ok());
+  Raw("UPDATE schema_version SET version = 7;");
+  ASSERT_TRUE(store_->Migrate().ok());
+  auto all = store_->LoadBindings();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  const Binding& a = (*all)[0];
+  EXPECT_EQ(a.aor, full.aor);
+  EXPECT_EQ(a.contact_uri, full.contact_uri);
+  EXPECT_EQ(a.contact_params, full.contact_params);
+  EXPECT_EQ(a.instance, full.instance);
+  EXPECT_EQ(a.reg_id, full.reg_id);
+  EXPECT_DOUBLE_EQ(a.q, 0.5);
+  EXPECT_EQ(a.expires_at, 5000);
+  EXPECT_EQ(a.call_id, full.call_id);
+  EXPECT_EQ(a.cseq, 7u);
+  EXPECT_EQ(a.first_cseq, 2u);
+  EXPECT_EQ(a.path, full.path);
+  EXPECT_EQ(a.source, full.source);
+  EXPECT_EQ(a.user_agent, "UA/1");
+  EXPECT_EQ(a.updated_at, full.updated_at);
+  full.cseq = 8;
+  ASSERT_TRUE(store_->UpsertBinding(full).ok());  // same key: replaced, not added
+  ASSERT_EQ(store_->LoadBindings()->size(), 2u);
+  EXPECT_EQ(store_->LoadBindingsOf("alice@example.com")->at(0).cseq, 8u);
+}
+
 TEST_P(StoreTest, DeleteUserTakesPolicyAndBindings) {
   ASSERT_TRUE(store_->AddUser(TestUser("alice@example.com")).ok());
   ASSERT_TRUE(store_->SetPolicyMode("alice@example.com", BlockMode::kDiscard).ok());
