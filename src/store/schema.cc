@@ -227,16 +227,12 @@ ALTER TABLE subscriptions_v5 RENAME TO subscriptions;
     {6, R"sql(
 ALTER TABLE bindings ADD COLUMN first_cseq BIGINT NOT NULL DEFAULT 0;
 )sql"},
-    // Expired soft state is deleted by key as it expires, and what expired
-    // while the server was down by one scan at start: an index on the
-    // expiry only cost every REGISTER, refresh, PUBLISH and SUBSCRIBE a
-    // third b-tree to write. Nothing looks subscriptions up by resource
-    // either (a user's are deleted by resource OR subscriber: a scan).
+    // An expired binding is deleted by key as it expires, and one that
+    // expired while the server was down by one scan at start: the index
+    // on the expiry only cost every REGISTER and refresh a b-tree to write
+    // (publications and subscriptions lost theirs in migration 5).
     {7, R"sql(
 DROP INDEX IF EXISTS bindings_by_expiry;
-DROP INDEX IF EXISTS publications_by_expiry;
-DROP INDEX IF EXISTS subscriptions_by_expiry;
-DROP INDEX IF EXISTS subscriptions_by_resource;
 )sql"},
     // Bindings are written and deleted by their key alone: kept in the
     // key's b-tree, a REGISTER writes one b-tree instead of two.
