@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <string>
 
@@ -30,6 +32,24 @@ inline store::Binding TestBinding(const std::string& aor, const std::string& con
   b.source = "udp:127.0.0.1:5060";
   b.updated_at = expires_at - 3600;
   return b;
+}
+
+// Every field of a binding read back equals the one written.
+inline void ExpectSameBinding(const store::Binding& got, const store::Binding& want) {
+  EXPECT_EQ(got.aor, want.aor);
+  EXPECT_EQ(got.contact_uri, want.contact_uri);
+  EXPECT_EQ(got.contact_params, want.contact_params);
+  EXPECT_EQ(got.instance, want.instance);
+  EXPECT_EQ(got.reg_id, want.reg_id);
+  EXPECT_EQ(got.q, want.q);
+  EXPECT_EQ(got.expires_at, want.expires_at);
+  EXPECT_EQ(got.call_id, want.call_id);
+  EXPECT_EQ(got.cseq, want.cseq);
+  EXPECT_EQ(got.first_cseq, want.first_cseq);
+  EXPECT_EQ(got.path, want.path);
+  EXPECT_EQ(got.source, want.source);
+  EXPECT_EQ(got.user_agent, want.user_agent);
+  EXPECT_EQ(got.updated_at, want.updated_at);
 }
 
 }  // namespace parley::testing
