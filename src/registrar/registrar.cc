@@ -414,15 +414,10 @@ void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>&
 Result<size_t> Registrar::LoadFromStore() {
   std::promise<Result<std::vector<store::Binding>>> p;
   auto f = p.get_future();
-  int64_t now = UnixNow();
-  store_.Read([&p, now](store::Store& s) {
-    // Bindings that expired while no server held them are never deleted
-    // by key: they go here.
-    if (auto d = s.DeleteExpiredBindings(now); !d.ok()) return p.set_value(d.error());
-    p.set_value(s.LoadBindings());
-  });
+  store_.Read([&p](store::Store& s) { p.set_value(s.LoadBindings()); });
   auto r = f.get();
   if (!r.ok()) return r.error();
+  int64_t now = UnixNow();
   size_t n = 0;
   for (const auto& b : *r) {
     auto dest = DestinationFromSource(b.source);

@@ -308,6 +308,20 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     });
   }
   (void)cc;
+  // Soft state that expired while no server held it is never deleted by
+  // key (nobody is left to expire it): it goes before anything is loaded.
+  auto swept = StoreSync<size_t>(*store_, [now = UnixNow()](store::Store& s) -> Result<size_t> {
+    size_t rows = 0;
+    for (auto del : {&store::Store::DeleteExpiredBindings, &store::Store::DeleteExpiredPublications,
+                     &store::Store::DeleteExpiredSubscriptions}) {
+      auto d = (s.*del)(now);
+      if (!d.ok()) return d.error();
+      rows += *d;
+    }
+    return rows;
+  });
+  if (!swept.ok()) return Error(1, "store: deleting expired state: " + swept.error().message);
+  if (*swept > 0) PLOG_INFO("expired_state_deleted", {{"rows", *swept}});
   auto loaded = registrar_->LoadFromStore();
   if (!loaded.ok()) return Error(1, "store: loading bindings: " + loaded.error().message);
   PLOG_INFO("bindings_restored", {{"count", *loaded}});
@@ -328,7 +342,6 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
 Result<void> Server::RestoreSubscriptions() {
   auto subs = StoreSync<std::vector<store::SubscriptionRecord>>(
       *store_, [](store::Store& s) -> Result<std::vector<store::SubscriptionRecord>> {
-        if (auto d = s.DeleteExpiredSubscriptions(UnixNow()); !d.ok()) return d.error();
         return s.LoadSubscriptions();
       });
   if (!subs.ok()) return Error(1, "store: loading subscriptions: " + subs.error().message);

@@ -200,15 +200,10 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
 Result<size_t> PresenceAgent::LoadFromStore() {
   std::promise<Result<std::vector<store::Publication>>> p;
   auto f = p.get_future();
-  int64_t now = UnixNow();
-  store_.Read([&](store::Store& s) {
-    // Publications that expired while no server held them (each has its
-    // own entity tag: nothing replaces them) go here.
-    if (auto d = s.DeleteExpiredPublications(now); !d.ok()) return p.set_value(d.error());
-    p.set_value(s.LoadPublications());
-  });
+  store_.Read([&](store::Store& s) { p.set_value(s.LoadPublications()); });
   auto pubs = f.get();
   if (!pubs.ok()) return pubs.error();
+  int64_t now = UnixNow();
   size_t n = 0;
   for (auto& stored : *pubs) {
     if (stored.expires_at <= now || stored.event != "presence") continue;
