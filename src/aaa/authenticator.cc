@@ -159,10 +159,13 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
   size_t owner = shards_.router().ShardOf(user_aor);
   if (owner != shards_.router().current()) {
     // Another shard's user, checked against the copy of its credentials
-    // kept here when there is one. Anything but a match asks the owner.
-    if (const UserCredentials* u = here.replica.Find(user_aor, now);
-        u != nullptr && u->enabled() && ResponseMatches(*creds, *u, m.method_text())) {
-      ++here.replica_hits;
+    // kept here, else the start-up snapshot's. Anything but a match asks
+    // the owner.
+    const UserCredentials* u = here.replica.Find(user_aor, now);
+    bool copy = u != nullptr;
+    if (!copy) u = here.replica.FromSnapshot(user_aor);
+    if (u != nullptr && u->enabled() && ResponseMatches(*creds, *u, m.method_text())) {
+      ++(copy ? here.replica_hits : here.snapshot_hits);
       return Accept(ctx, host, consumed, std::move(user_aor), identity_aor, u->history());
     }
   }

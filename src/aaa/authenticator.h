@@ -54,6 +54,7 @@ struct AaaShard {
   FailureWindow user_failures;    // keyed by AOR, on the user's shard
   CredentialReplica replica;      // other shards' users, copied here
   uint64_t replica_hits = 0;      // requests checked against a copy
+  uint64_t snapshot_hits = 0;     // requests checked against the start-up snapshot
 };
 
 class Authenticator : public proxy::Processor {

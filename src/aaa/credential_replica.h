@@ -11,12 +11,22 @@
 // when the change feed names its user, when its owner locks the user out
 // (too many failures), and after kTtl whatever happened; a copy whose check
 // began before an erase is not stored (`epoch`). Used on its shard's loop only.
+//
+// Behind the copies, the start-up CredentialSnapshot of every user (shared
+// by all shards): a user the change feed or a lockout named since the
+// preload began (BeginSnapshot) is never taken from it again — the owner
+// decides, and its copy lands here as before. The snapshot has no time to
+// live: it is exactly as fresh as the owner's preloaded directory, which
+// also learns of changes from the feed alone. Clear drops it for good.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "aaa/credential_snapshot.h"
 #include "aaa/user_directory.h"
 #include "common/lru_trim.h"
 #include "common/timer.h"
@@ -53,10 +63,30 @@ class CredentialReplica {
   void Erase(const std::string& aor) {
     ++epoch_;
     entries_.erase(aor);
+    if (awaiting_snapshot_ || snapshot_) revoked_.insert(aor);
   }
   void Clear() {
     ++epoch_;
     entries_.clear();
+    snapshot_.reset();
+    revoked_.clear();
+    awaiting_snapshot_ = false;
+  }
+
+  // Erased AORs are remembered from now on, for the snapshot to come.
+  void BeginSnapshot() { awaiting_snapshot_ = true; }
+  // The preload's snapshot, or nullptr when it failed or was skipped.
+  // Ignored after a Clear: the snapshot may predate what that forgot.
+  void SetSnapshot(std::shared_ptr<const CredentialSnapshot> snapshot) {
+    if (!awaiting_snapshot_) return;
+    awaiting_snapshot_ = false;
+    if (capacity_ > 0) snapshot_ = std::move(snapshot);  // 0: every check goes to the owner
+    if (!snapshot_) revoked_.clear();
+  }
+  // `aor` as the snapshot has it, unless named since the preload began.
+  const UserCredentials* FromSnapshot(const std::string& aor) const {
+    if (!snapshot_ || revoked_.contains(aor)) return nullptr;
+    return snapshot_->Find(aor);
   }
   uint64_t epoch() const { return epoch_; }
   size_t size() const { return entries_.size(); }
@@ -70,6 +100,9 @@ class CredentialReplica {
   size_t capacity_;
   uint64_t epoch_ = 0;
   std::unordered_map<std::string, Entry> entries_;
+  std::shared_ptr<const CredentialSnapshot> snapshot_;
+  std::unordered_set<std::string> revoked_;  // named since BeginSnapshot
+  bool awaiting_snapshot_ = false;
 };
 
 }  // namespace parley::aaa

@@ -18,7 +18,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<presence::AgentStats> presence;
     std::vector<im::MessageServiceStats> messages;
     std::vector<uint64_t> user_loads;
-    std::vector<uint64_t> replica_hits;
+    std::vector<uint64_t> replica_hits, snapshot_hits;
     std::vector<size_t> users_cached;
     std::vector<uint8_t> users_complete;
     std::vector<Handoffs> handoffs;
@@ -34,6 +34,7 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->messages.resize(n);
   snap->user_loads.resize(n);
   snap->replica_hits.resize(n);
+  snap->snapshot_hits.resize(n);
   snap->users_cached.resize(n);
   snap->users_complete.resize(n);
   snap->handoffs.resize(n);
@@ -48,6 +49,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->messages[i] = messages_->StatsOf(i);
         snap->user_loads[i] = aaa_->At(i).users.loads();
         snap->replica_hits[i] = aaa_->At(i).replica_hits;
+        snap->snapshot_hits[i] = aaa_->At(i).snapshot_hits;
         snap->users_cached[i] = aaa_->At(i).users.cached();
         snap->users_complete[i] = aaa_->At(i).users.complete() && policies_->At(i).complete();
         snap->handoffs[i] = handoffs_[i];
@@ -226,11 +228,12 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_message_retries_on_presence_total", "counter",
                "Deliveries waiting for their retry time that ran early: the user published an open presence");
         line("parley_message_retries_on_presence_total", "", ms.retries_on_presence);
-        uint64_t user_loads = 0, users_cached = 0, replica_hits = 0;
+        uint64_t user_loads = 0, users_cached = 0, replica_hits = 0, snapshot_hits = 0;
         bool complete = true;
         for (size_t i = 0; i < snap->user_loads.size(); ++i) {
           user_loads += snap->user_loads[i];
           replica_hits += snap->replica_hits[i];
+          snapshot_hits += snap->snapshot_hits[i];
           users_cached += snap->users_cached[i];
           complete = complete && snap->users_complete[i];
         }
@@ -242,6 +245,9 @@ void Server::RenderMetrics(HttpReply reply) {
         header("parley_auth_replica_hits_total", "counter",
                "Credentials checked against a loop's copy of another loop's user (no hop to the owner)");
         line("parley_auth_replica_hits_total", "", replica_hits);
+        header("parley_auth_snapshot_hits_total", "counter",
+               "Credentials of another loop's user checked against the start-up snapshot of every user (no hop to the owner)");
+        line("parley_auth_snapshot_hits_total", "", snapshot_hits);
         header("parley_user_cache_entries", "gauge", "Users and unknown names the AAA cache holds");
         line("parley_user_cache_entries", "", users_cached);
         header("parley_store_pending", "gauge", "Store reads and writes queued or running");

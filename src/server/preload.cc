@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "aaa/credential_snapshot.h"
 #include "common/log.h"
 
 namespace parley::server {
@@ -19,18 +20,29 @@ struct PreloadRun {
   size_t max_users;
   std::string after;  // the last AOR read
   size_t count = 0;
+  // Every user read, for every shard's checks of other shards' users; built
+  // here on the store's reader thread, read-only once shared.
+  std::shared_ptr<aaa::CredentialSnapshot> snapshot;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 using RunPtr = std::shared_ptr<PreloadRun>;
 
 void Finish(const RunPtr& run, bool complete) {
+  std::shared_ptr<const aaa::CredentialSnapshot> snapshot;
+  if (complete) snapshot = std::move(run->snapshot);
+  run->snapshot.reset();
   for (size_t i = 0; i < run->users.size(); ++i) {
-    run->users.On(i, [complete](aaa::AaaShard& a) { a.users.EndPreload(complete); });
+    run->users.On(i, [complete, snapshot](aaa::AaaShard& a) {
+      a.users.EndPreload(complete);
+      a.replica.SetSnapshot(snapshot);
+    });
     run->policies.On(i, [complete](proxy::PolicyCache& p) { p.EndPreload(complete); });
   }
   if (!complete) return;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - run->started);
-  PLOG_INFO("users_preloaded", {{"users", run->count}, {"ms", static_cast<int64_t>(ms.count())}});
+  PLOG_INFO("users_preloaded", {{"users", run->count},
+                                {"shared", snapshot ? snapshot->size() : 0},
+                                {"ms", static_cast<int64_t>(ms.count())}});
 }
 
 void LoadPolicies(const RunPtr& run, store::Store& s) {
@@ -66,7 +78,10 @@ void LoadPage(const RunPtr& run) {
     proxy::ShardRouter& router = run->users.router();
     std::vector<std::vector<store::UserRecord>> per(run->users.size());
     bool last = page->size() < kPage;
-    for (auto& u : *page) per[router.ShardOf(u.aor)].push_back(std::move(u));
+    for (auto& u : *page) {
+      if (run->snapshot && !run->snapshot->Add(u.aor, aaa::UserCredentials(u))) run->snapshot.reset();
+      per[router.ShardOf(u.aor)].push_back(std::move(u));
+    }
     for (size_t i = 0; i < per.size(); ++i) {
       if (per[i].empty()) continue;
       auto batch = std::make_shared<std::vector<store::UserRecord>>(std::move(per[i]));
@@ -82,7 +97,7 @@ void LoadPage(const RunPtr& run) {
 
 void PreloadDirectories(store::StoreExecutor& store, proxy::Sharded<aaa::AaaShard>& users,
                         proxy::Sharded<proxy::PolicyCache>& policies, size_t max_users) {
-  auto run = std::make_shared<PreloadRun>(PreloadRun{store, users, policies, max_users, {}});
+  auto run = std::make_shared<PreloadRun>(PreloadRun{store, users, policies, max_users, {}, 0, nullptr});
   if (max_users == 0) return Finish(run, false);
   store.ReadCommitted([run](store::Store& s) {
     auto n = s.CountUsers();
@@ -94,6 +109,8 @@ void PreloadDirectories(store::StoreExecutor& store, proxy::Sharded<aaa::AaaShar
       PLOG_INFO("users_not_preloaded", {{"users", *n}, {"max", run->max_users}});
       return Finish(run, false);
     }
+    // One loop owns every user: nobody would read a snapshot.
+    if (run->users.size() > 1) run->snapshot = std::make_shared<aaa::CredentialSnapshot>(static_cast<size_t>(*n));
     LoadPage(run);
   });
 }

@@ -228,6 +228,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     timers.push_back(&loops_->loop(i));
     // Before the change feed is first read (see PreloadDirectories).
     aaa_->At(i).users.BeginPreload();
+    aaa_->At(i).replica.BeginSnapshot();
     policies_->At(i).BeginPreload();
   }
   registrar_ =

@@ -734,6 +734,62 @@ TEST_F(HspTwoLoops, ALockoutOnTheOwnerReachesTheCopies) {
   EXPECT_EQ(ReplicaHits(), hits + 1);
 }
 
+// Users there at start are in the preload's snapshot, shared by both
+// loops: even a sender's first request is checked on its recipient's loop.
+// Once the change feed names the sender (a new password) or the owner locks
+// them out, the snapshot no longer speaks for them.
+TEST_F(HspTwoLoops, APreloadedSendersFirstRequestIsCheckedOnTheRecipientsLoop) {
+  auto [sender, recipient] = UsersOfTwoLoops("snap");
+  auto [locked, recipient2] = UsersOfTwoLoops("snaplock");
+  Restart();
+  bool complete = false;
+  for (int i = 0; i < 250 && !complete; ++i) {
+    complete = Metric("parley_users_preloaded") == 1;
+    if (!complete) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(complete);
+  const std::string to = "sip:" + recipient + "@example.com";
+  SipClient c(false, udp_);
+  uint64_t snapshot_hits = Metric("parley_auth_snapshot_hits_total");
+  uint64_t copy_hits = ReplicaHits();
+  auto first = SendMessage(c, sender, sender + "-pw", to, "one");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status(), 202);
+  EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), snapshot_hits + 1);
+  EXPECT_EQ(ReplicaHits(), copy_hits);
+  auto wrong = SendMessage(c, sender, "not-the-pw", to, "two");  // the owner's to count
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status(), 403);
+  EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), snapshot_hits + 1);
+
+  AddUser(sender, "changed-pw");
+  int status = 0;
+  for (int i = 0; i < 250 && status != 403; ++i) {
+    auto r = SendMessage(c, sender, sender + "-pw", to, "old password");
+    ASSERT_TRUE(r);
+    status = r->status();
+    if (status != 403) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 403);
+  auto now_ok = SendMessage(c, sender, "changed-pw", to, "new password");
+  ASSERT_TRUE(now_ok);
+  EXPECT_EQ(now_ok->status(), 202);
+
+  // A lockout: the right password no longer passes on the recipient's loop.
+  const std::string to2 = "sip:" + recipient2 + "@example.com";
+  uint64_t before_lock = Metric("parley_auth_snapshot_hits_total");
+  ASSERT_EQ(SendMessage(c, locked, locked + "-pw", to2, "from the snapshot")->status(), 202);
+  ASSERT_EQ(Metric("parley_auth_snapshot_hits_total"), before_lock + 1);
+  for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
+    ASSERT_EQ(SendMessage(c, locked, "guess", to2, "guess")->status(), 403);
+  }
+  auto refused = SendMessage(c, locked, locked + "-pw", to2, "right password, locked user");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 403);
+  EXPECT_EQ(refused->reason(), "Too Many Failed Attempts");
+  EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), before_lock + 1);
+}
+
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
