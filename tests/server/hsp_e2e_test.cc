@@ -669,6 +669,34 @@ class HspTwoLoops : public HspOneLoop {
     return {};
   }
   uint64_t ReplicaHits() { return Metric("parley_auth_replica_hits_total"); }
+  // A new password for `user`: once the change feed has it, the old one is
+  // refused on the recipient's loop (no copy or snapshot speaks for it any
+  // more) and the new one accepted.
+  void ChangePassword(SipClient& c, const std::string& user, const std::string& to) {
+    AddUser(user, "changed-pw");
+    int status = 0;
+    for (int i = 0; i < 250 && status != 403; ++i) {
+      auto r = SendMessage(c, user, user + "-pw", to, "old password");
+      ASSERT_TRUE(r);
+      status = r->status();
+      if (status != 403) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(status, 403);
+    auto now_ok = SendMessage(c, user, "changed-pw", to, "new password");
+    ASSERT_TRUE(now_ok);
+    EXPECT_EQ(now_ok->status(), 202);
+  }
+  // aaa::AuthConfig::max_failures_per_user wrong guesses lock `user` out:
+  // the right password is refused on the recipient's loop too.
+  void LockOut(SipClient& c, const std::string& user, const std::string& to) {
+    for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
+      ASSERT_EQ(SendMessage(c, user, "guess", to, "guess")->status(), 403);
+    }
+    auto locked = SendMessage(c, user, user + "-pw", to, "right password, locked user");
+    ASSERT_TRUE(locked);
+    EXPECT_EQ(locked->status(), 403);
+    EXPECT_EQ(locked->reason(), "Too Many Failed Attempts");
+  }
   bool Known(const std::string& user) {
     for (int i = 0; i < 250; ++i) {
       SipClient c(false, udp_);
@@ -700,18 +728,7 @@ TEST_F(HspTwoLoops, ASendersCredentialsAreCheckedOnTheRecipientsLoopOnceItsOwner
   EXPECT_EQ(ReplicaHits(), hits + 1);
 
   // A new password: the change feed takes the copy away, the old one fails.
-  AddUser(sender, "changed-pw");
-  int status = 0;
-  for (int i = 0; i < 250 && status != 403; ++i) {
-    auto r = SendMessage(c, sender, sender + "-pw", to, "old password");
-    ASSERT_TRUE(r);
-    status = r->status();
-    if (status != 403) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(status, 403);
-  auto now_ok = SendMessage(c, sender, "changed-pw", to, "new password");
-  ASSERT_TRUE(now_ok);
-  EXPECT_EQ(now_ok->status(), 202);
+  ChangePassword(c, sender, to);
 }
 
 TEST_F(HspTwoLoops, ALockoutOnTheOwnerReachesTheCopies) {
@@ -723,14 +740,7 @@ TEST_F(HspTwoLoops, ALockoutOnTheOwnerReachesTheCopies) {
   uint64_t hits = ReplicaHits();
   ASSERT_EQ(SendMessage(c, sender, sender + "-pw", to, "from the copy")->status(), 202);
   ASSERT_EQ(ReplicaHits(), hits + 1);
-  // aaa::AuthConfig::max_failures_per_user wrong guesses lock the user out.
-  for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
-    ASSERT_EQ(SendMessage(c, sender, "guess", to, "guess")->status(), 403);
-  }
-  auto locked = SendMessage(c, sender, sender + "-pw", to, "right password, locked user");
-  ASSERT_TRUE(locked);
-  EXPECT_EQ(locked->status(), 403);
-  EXPECT_EQ(locked->reason(), "Too Many Failed Attempts");
+  LockOut(c, sender, to);
   EXPECT_EQ(ReplicaHits(), hits + 1);
 }
 
@@ -762,31 +772,14 @@ TEST_F(HspTwoLoops, APreloadedSendersFirstRequestIsCheckedOnTheRecipientsLoop) {
   EXPECT_EQ(wrong->status(), 403);
   EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), snapshot_hits + 1);
 
-  AddUser(sender, "changed-pw");
-  int status = 0;
-  for (int i = 0; i < 250 && status != 403; ++i) {
-    auto r = SendMessage(c, sender, sender + "-pw", to, "old password");
-    ASSERT_TRUE(r);
-    status = r->status();
-    if (status != 403) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(status, 403);
-  auto now_ok = SendMessage(c, sender, "changed-pw", to, "new password");
-  ASSERT_TRUE(now_ok);
-  EXPECT_EQ(now_ok->status(), 202);
+  ChangePassword(c, sender, to);
 
   // A lockout: the right password no longer passes on the recipient's loop.
   const std::string to2 = "sip:" + recipient2 + "@example.com";
   uint64_t before_lock = Metric("parley_auth_snapshot_hits_total");
   ASSERT_EQ(SendMessage(c, locked, locked + "-pw", to2, "from the snapshot")->status(), 202);
   ASSERT_EQ(Metric("parley_auth_snapshot_hits_total"), before_lock + 1);
-  for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
-    ASSERT_EQ(SendMessage(c, locked, "guess", to2, "guess")->status(), 403);
-  }
-  auto refused = SendMessage(c, locked, locked + "-pw", to2, "right password, locked user");
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status(), 403);
-  EXPECT_EQ(refused->reason(), "Too Many Failed Attempts");
+  LockOut(c, locked, to2);
   EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), before_lock + 1);
 }
 
