@@ -36,6 +36,9 @@ namespace parley::aaa {
 class CredentialReplica {
  public:
   static constexpr Clock::duration kTtl = std::chrono::seconds(60);
+  // Names the snapshot may no longer answer for, at least this many and a
+  // quarter of it, before it is dropped.
+  static constexpr size_t kRevokedToDrop = 1000;
 
   // `capacity`: copies kept at most (0: none at all).
   explicit CredentialReplica(size_t capacity) : capacity_(capacity) {}
@@ -64,6 +67,12 @@ class CredentialReplica {
     ++epoch_;
     entries_.erase(aor);
     if (awaiting_snapshot_ || snapshot_) revoked_.insert(aor);
+    // Once a good part of it is stale, the snapshot goes, and with it the
+    // names that would otherwise pile up for as long as the server runs.
+    if (snapshot_ && revoked_.size() > kRevokedToDrop && revoked_.size() > snapshot_->size() / 4) {
+      snapshot_.reset();
+      revoked_.clear();
+    }
   }
   void Clear() {
     ++epoch_;

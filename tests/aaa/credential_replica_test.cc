@@ -89,6 +89,22 @@ TEST(CredentialReplica, TheSnapshotAnswersForUsersNobodyNamedSinceThePreloadBega
   EXPECT_EQ(r.FromSnapshot("a@example.com"), nullptr);
 }
 
+TEST(CredentialReplica, ASnapshotMostlyStaleIsDropped) {
+  auto big = std::make_shared<CredentialSnapshot>();
+  const size_t n = 4 * CredentialReplica::kRevokedToDrop + 8;
+  for (size_t i = 0; i < n; ++i) big->Add("u" + std::to_string(i) + "@example.com", FilledCredentials('1'));
+  CredentialReplica r(10);
+  r.BeginSnapshot();
+  r.SetSnapshot(big);
+  // Up to a quarter of it named: the rest still answered from it.
+  for (size_t i = 0; i < n / 4; ++i) r.Erase("u" + std::to_string(i) + "@example.com");
+  EXPECT_EQ(r.FromSnapshot("u0@example.com"), nullptr);
+  ASSERT_NE(r.FromSnapshot("u" + std::to_string(n - 1) + "@example.com"), nullptr);
+  // One more: the snapshot goes for everyone (the owner decides, copies follow).
+  r.Erase("u" + std::to_string(n / 4) + "@example.com");
+  EXPECT_EQ(r.FromSnapshot("u" + std::to_string(n - 1) + "@example.com"), nullptr);
+}
+
 TEST(CredentialReplica, NoSnapshotAfterAClearOrWithoutCopies) {
   CredentialReplica r(10);
   r.BeginSnapshot();
