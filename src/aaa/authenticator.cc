@@ -181,7 +181,7 @@ Verdict Authenticator::Process(RequestContextPtr& p, proxy::ProcessorHost& host)
   // A REGISTER is dispatched to its AOR's shard and most other requests to
   // their From AOR's, so the owner is usually this shard: no hop there (a
   // MESSAGE or SUBSCRIBE goes to its recipient's shard and makes one hop
-  // here, until this shard holds a copy of the sender's credentials).
+  // here when neither a copy nor the start-up snapshot matched).
   shards_.RunOn(owner, [this, check](AaaShard& s) mutable { OnOwner(std::move(check), s); });
   return Verdict::kPending;
 }

@@ -31,8 +31,9 @@ size_t ShardOf(const sip::Message& m, size_t shards, const registrar::GruuCodec*
     // The user the request is about, so that its state is on the receiving
     // loop: a REGISTER by its To AOR (credentials, failure counters,
     // bindings); a MESSAGE by its recipient (reception policy, location,
-    // mailbox: three round trips to another loop otherwise, against one to
-    // the sender's for its credentials); a SUBSCRIBE or PUBLISH by its
+    // mailbox: three round trips to another loop otherwise, against at most
+    // one to the sender's for its credentials, none when a copy of them or
+    // the start-up snapshot is here: aaa::CredentialReplica); a SUBSCRIBE or PUBLISH by its
     // resource (subscriptions, publications: the answer and the first
     // NOTIFY go out from there), or, inside a subscription dialog, by the
     // shard its Contact names; anything else by its From AOR.

@@ -5,11 +5,14 @@
 // credentials or its target's policy. Users are read in pages on the
 // store's reader thread, each page handed to the loops that own its users.
 // With more than `max_users` users, nothing is preloaded and both stay
-// caches of the active users.
+// caches of the active users. With more than one shard, the pages also
+// build one aaa::CredentialSnapshot of every user, handed to every shard's
+// CredentialReplica once the preload is complete (nullptr otherwise).
 //
 // The caller has put every directory and cache in preload mode (their
-// BeginPreload) before the change feed was first read, so a user changed
-// while the pages are read is read again on its next use.
+// BeginPreload, the replicas' BeginSnapshot) before the change feed was
+// first read, so a user changed while the pages are read is read again on
+// its next use and never taken from the snapshot.
 
 #include <cstddef>
 
