@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sip/fields.h"
+#include "sip/params.h"
 #include "sip/uri.h"
 
 using namespace parley::sip;
@@ -22,6 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto opts : {NameAddrOptions::kNone, NameAddrOptions::kAllowStar, NameAddrOptions::kRequireAngle}) {
     auto na = ParseNameAddr(s, opts);
     if (na.ok()) (void)na->DisplayName();
+  }
+  // The one-pass shortcut never accepts what the general functions refuse
+  // and finds the same values.
+  static constexpr std::array<std::string_view, 3> kNames = {"tag", "branch", "expires"};
+  std::array<std::optional<std::string_view>, 3> fast, general;
+  if (ScanPlainHeaderParams(s, kNames, fast)) {
+    if (!ValidParamsGeneral(s, ParamSyntax::kHeader)) __builtin_trap();
+    Params(s).GetAll(kNames, general);
+    if (fast != general) __builtin_trap();
   }
   auto v = ParseVia(s);
   if (v.ok()) (void)v->SentBy();

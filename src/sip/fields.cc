@@ -152,10 +152,13 @@ Result<Via> ParseVia(std::string_view value) {
   std::string_view rest = value.substr(i);
   if (!rest.empty()) {
     if (rest.front() != ';') return Bad("junk after Via sent-by");
-    if (!ValidParams(rest, ParamSyntax::kHeader)) return Bad("malformed Via parameter");
-    v.params = Params(rest);
     static constexpr std::array<std::string_view, 4> kKnown = {"branch", "received", "rport", "maddr"};
-    v.params.GetAll(kKnown, v.known_params);
+    v.params = Params(rest);
+    if (!ScanPlainHeaderParams(rest, kKnown, v.known_params)) {
+      if (!ValidParams(rest, ParamSyntax::kHeader)) return Bad("malformed Via parameter");
+      v.known_params = {};
+      v.params.GetAll(kKnown, v.known_params);
+    }
   }
   return v;
 }

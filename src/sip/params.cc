@@ -40,6 +40,14 @@ bool IsHeaderParamValue(std::string_view v) {
 }  // namespace
 
 bool ValidParams(std::string_view text, ParamSyntax syntax) {
+  if (syntax == ParamSyntax::kHeader) {
+    std::array<std::optional<std::string_view>, 0> none;
+    if (ScanPlainHeaderParams<0>(text, {}, none)) return true;
+  }
+  return ValidParamsGeneral(text, syntax);
+}
+
+bool ValidParamsGeneral(std::string_view text, ParamSyntax syntax) {
   if (text.empty()) return true;
   size_t i = 0;
   if (syntax == ParamSyntax::kHeader) i = SkipLws(text, 0);

@@ -71,5 +71,41 @@ enum class ParamSyntax {
 // Validates a parameter list (starting at ';'). Empty parameters (";;") and
 // characters outside the grammar are errors.
 bool ValidParams(std::string_view text, ParamSyntax syntax);
+// The same without the one-pass shortcut below (the fuzzer compares them).
+bool ValidParamsGeneral(std::string_view text, ParamSyntax syntax);
+
+// One pass over a header parameter list written plainly: ';'-separated
+// tokens, each with an optional "=token" value, no LWS and no quotes (what
+// almost every Via, From, To and Contact carries). true: the list is valid
+// as ValidParams(text, kHeader) says and out[k] is what Params(text).Get(names[k])
+// returns. false says nothing about validity: the list has something else
+// (quotes, LWS, an IPv6 value, an empty parameter ...) and the general
+// functions must look at it; `out` is then unspecified.
+template <size_t N>
+bool ScanPlainHeaderParams(std::string_view text, const std::array<std::string_view, N>& names,
+                           std::array<std::optional<std::string_view>, N>& out) {
+  const size_t n = text.size();
+  if (n < 2 || text[0] != ';') return false;
+  size_t i = 1;
+  while (true) {
+    const size_t name_begin = i;
+    while (i < n && IsTokenChar(text[i])) ++i;
+    if (i == name_begin) return false;
+    const std::string_view name = text.substr(name_begin, i - name_begin);
+    std::string_view value;
+    if (i < n && text[i] == '=') {
+      const size_t value_begin = ++i;
+      while (i < n && IsTokenChar(text[i])) ++i;
+      if (i == value_begin) return false;
+      value = text.substr(value_begin, i - value_begin);
+    }
+    for (size_t k = 0; k < N; ++k) {
+      if (!out[k] && name.size() == names[k].size() && IEquals(name, names[k])) out[k] = value;
+    }
+    if (i == n) return true;
+    if (text[i] != ';') return false;
+    ++i;
+  }
+}
 
 }  // namespace parley::sip

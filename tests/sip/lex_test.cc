@@ -81,5 +81,16 @@ TEST(Via, KnownParametersAreFoundOnceAsGetWouldFindThem) {
   EXPECT_FALSE(plain->rport().has_value());
 }
 
+TEST(IsHostname, NamesAndIpv4AddressesButNoOtherDottedNumbers) {
+  for (std::string_view h : {"127.0.0.1", "192.0.2.255", "example.com", "a-b.example", "1abc.example", "x_y", "3com",
+                             "123.example.com"}) {
+    EXPECT_TRUE(IsHostname(h)) << h;
+  }
+  for (std::string_view h : {"", "256.1.1.1", "1.2.3", "01.2.3.4", "1.2.3.4.5", "1.2.3.4.", "-a.com", "a-.com", "a..b",
+                             ".a", "a b", "1.2.3.4:5"}) {
+    EXPECT_FALSE(IsHostname(h)) << h;
+  }
+}
+
 }  // namespace
 }  // namespace parley::sip
