@@ -30,6 +30,7 @@ struct Core;
 
 inline constexpr size_t kProtocolCount = 5;
 inline constexpr size_t kReadBufferSize = 64 * 1024;
+inline constexpr unsigned kUdpBatch = 8;  // datagrams per recvmmsg
 inline constexpr int kFlowLoopShift = 56;  // FlowId: loop index in the top 8 bits
 
 inline size_t FlowOwner(FlowId flow) { return static_cast<size_t>(flow >> kFlowLoopShift); }
@@ -132,6 +133,9 @@ struct alignas(64) Shard {
   std::vector<std::shared_ptr<Acceptor>> acceptors;  // by listen index; null for UDP
   // UDP datagrams and plain TCP reads land here; consumers copy what they keep.
   std::unique_ptr<char[]> read_buffer;
+  // kUdpBatch datagram slots of kReadBufferSize for recvmmsg, allocated at
+  // the first UDP read (pages a datagram never reached stay unmapped).
+  std::unique_ptr<char[]> udp_slots;
   std::array<Counters, kProtocolCount> stats;
 };
 

@@ -2,8 +2,10 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -99,29 +101,50 @@ void UdpSocket::WaitReadable() {
 
 void UdpSocket::OnReadable() {
   const int fd = socket_.native_handle();
-  for (int i = 0; i < kReadBurst && !closed_; ++i) {
-    sockaddr_storage from;
-    socklen_t from_len = sizeof(from);
-    // MSG_TRUNC: the datagram's real length even when it did not fit.
-    ssize_t n = ::recvfrom(fd, shard_.read_buffer.get(), kReadBufferSize, MSG_TRUNC | MSG_DONTWAIT,
-                           reinterpret_cast<sockaddr*>(&from), &from_len);
+  if (!shard_.udp_slots) shard_.udp_slots = std::make_unique_for_overwrite<char[]>(kUdpBatch * kReadBufferSize);
+  char* const slots = shard_.udp_slots.get();
+  std::array<mmsghdr, kUdpBatch> msgs;
+  std::array<iovec, kUdpBatch> iov;
+  std::array<sockaddr_storage, kUdpBatch> from;
+  // Up to kReadBurst datagrams (or failed reads) per readiness event; a
+  // batch that comes back short has drained the socket, so the usual single
+  // datagram costs one system call instead of a read and an EAGAIN.
+  for (int budget = kReadBurst; budget > 0 && !closed_;) {
+    for (unsigned k = 0; k < kUdpBatch; ++k) {
+      iov[k] = {slots + k * kReadBufferSize, kReadBufferSize};
+      msgs[k] = {};
+      msgs[k].msg_hdr.msg_name = &from[k];
+      msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    const unsigned want = std::min<unsigned>(kUdpBatch, static_cast<unsigned>(budget));
+    // MSG_TRUNC: msg_len is the datagram's real length even when it did not fit.
+    const int n = ::recvmmsg(fd, msgs.data(), want, MSG_TRUNC | MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      continue;  // e.g. a queued ICMP error: try the next datagram
+      --budget;  // e.g. a queued ICMP error: try the next datagram
+      continue;
     }
-    Deliver(static_cast<size_t>(n), SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&from), from_len));
+    for (int k = 0; k < n && !closed_; ++k) {
+      const auto& h = msgs[k].msg_hdr;
+      Deliver(std::string_view(slots + k * kReadBufferSize, std::min<size_t>(msgs[k].msg_len, kReadBufferSize)),
+              msgs[k].msg_len, SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(h.msg_name), h.msg_namelen));
+    }
+    budget -= n;
+    if (static_cast<unsigned>(n) < want) break;
   }
   if (!closed_) WaitReadable();
 }
 
-void UdpSocket::Deliver(size_t size, const SocketAddress& from) {
+void UdpSocket::Deliver(std::string_view bytes, size_t size, const SocketAddress& from) {
   Counters& c = shard_.counters(Protocol::kUdp);
   Bump(c.bytes_in, size);
-  if (size > kReadBufferSize || size > core_->config.udp_max_datagram) {
+  if (size > bytes.size() || size > core_->config.udp_max_datagram) {
     Bump(c.parse_drops);
     return;
   }
-  std::string_view datagram(shard_.read_buffer.get(), size);
+  std::string_view datagram = bytes;
   const bool maybe_sip = CouldBeSip(datagram);
   if (!maybe_sip && core_->config.answer_stun && stun::IsStun(datagram)) return AnswerStun(datagram, from);
   // A copy of exactly the datagram: the message owns its bytes.

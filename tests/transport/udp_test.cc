@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <vector>
 
 #include <netinet/in.h>
 
@@ -186,6 +188,49 @@ TEST(UdpTest, UnroutableDestinationsAreRefused) {
   EXPECT_EQ(node.Send({Protocol::kTcp, Addr("255.255.255.255", 5060), 0, {}, {}}, "x"), std::errc::address_not_available);
   // No IPv6 UDP socket to send from.
   EXPECT_EQ(node.Send({Protocol::kUdp, Addr("::1", 5060), 0, {}, {}}, "x"), std::errc::address_family_not_supported);
+}
+
+// Datagrams that queued while the loops were busy are read several at a
+// time (recvmmsg): each keeps its own bytes and source.
+TEST(UdpTest, DatagramsReadInABatchKeepTheirOwnBytesAndSources) {
+  Node node(UdpConfig({Listen(Protocol::kUdp, "127.0.0.1")}));
+  ASSERT_TRUE(node.Start().ok());
+  const SocketAddress server = node.bound(Protocol::kUdp);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  for (size_t i = 0; i < node.loops().size(); ++i) node.loops().loop(i).Post([released] { released.wait(); });
+  std::vector<RawSocket> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(RawSocket::Udp());
+  constexpr int kPerClient = 15;  // two batches and a bit per client
+  for (int n = 0; n < kPerClient; ++n) {
+    for (size_t c = 0; c < clients.size(); ++c) {
+      ASSERT_TRUE(clients[c].SendTo(server, Request(static_cast<int>(c * 100 + n) + 1)));
+      if (n == 5) {
+        ASSERT_TRUE(clients[c].SendTo(server, "\r\n\r\n"));  // a keep-alive among them
+      }
+    }
+  }
+  release.set_value();
+  std::map<uint32_t, SocketAddress> got;
+  for (size_t i = 0; i < clients.size() * kPerClient; ++i) {
+    auto in = node.inbox.Pop();
+    ASSERT_TRUE(in);
+    ASSERT_NE(in->message->cseq(), nullptr);
+    const uint32_t cseq = in->message->cseq()->number;
+    EXPECT_TRUE(got.emplace(cseq, in->source.remote).second) << "twice: " << cseq;
+    const sip::Via* via = in->message->top_via();
+    ASSERT_NE(via, nullptr);
+    EXPECT_EQ(via->rport(), std::to_string(in->source.remote.port())) << cseq;
+  }
+  for (size_t c = 0; c < clients.size(); ++c) {
+    for (int n = 0; n < kPerClient; ++n) {
+      auto it = got.find(static_cast<uint32_t>(c * 100 + n) + 1);
+      ASSERT_NE(it, got.end()) << c << " " << n;
+      EXPECT_EQ(it->second, clients[c].local());
+    }
+  }
+  EXPECT_TRUE(WaitFor([&] { return node.transport().Stats()[Protocol::kUdp].parse_drops == clients.size(); }));
+  EXPECT_EQ(node.inbox.size(), 0u);
 }
 
 TEST(UdpTest, OversizedDatagramsAreRefused) {
