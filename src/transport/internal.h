@@ -131,7 +131,7 @@ struct alignas(64) Shard {
   std::unordered_map<OutboundKey, FlowId, OutboundKeyHash> outbound;  // to addresses hashed to this loop
   std::vector<std::shared_ptr<UdpSocket>> udp;        // by listen index; null for other protocols
   std::vector<std::shared_ptr<Acceptor>> acceptors;  // by listen index; null for UDP
-  // UDP datagrams and plain TCP reads land here; consumers copy what they keep.
+  // Plain TCP reads land here; consumers copy what they keep.
   std::unique_ptr<char[]> read_buffer;
   // kUdpBatch datagram slots of kReadBufferSize for recvmmsg, allocated at
   // the first UDP read (pages a datagram never reached stay unmapped).
