@@ -155,7 +155,8 @@ Result<Via> ParseVia(std::string_view value) {
     static constexpr std::array<std::string_view, 4> kKnown = {"branch", "received", "rport", "maddr"};
     v.params = Params(rest);
     if (!ScanPlainHeaderParams(rest, kKnown, v.known_params)) {
-      if (!ValidParams(rest, ParamSyntax::kHeader)) return Bad("malformed Via parameter");
+      // The shortcut has already declined: straight to the general check.
+      if (!ValidParamsGeneral(rest, ParamSyntax::kHeader)) return Bad("malformed Via parameter");
       v.known_params = {};
       v.params.GetAll(kKnown, v.known_params);
     }

@@ -137,14 +137,13 @@ void UdpSocket::OnReadable() {
   if (!closed_) WaitReadable();
 }
 
-void UdpSocket::Deliver(std::string_view bytes, size_t size, const SocketAddress& from) {
+void UdpSocket::Deliver(std::string_view datagram, size_t size, const SocketAddress& from) {
   Counters& c = shard_.counters(Protocol::kUdp);
   Bump(c.bytes_in, size);
-  if (size > bytes.size() || size > core_->config.udp_max_datagram) {
+  if (size > datagram.size() || size > core_->config.udp_max_datagram) {
     Bump(c.parse_drops);
     return;
   }
-  std::string_view datagram = bytes;
   const bool maybe_sip = CouldBeSip(datagram);
   if (!maybe_sip && core_->config.answer_stun && stun::IsStun(datagram)) return AnswerStun(datagram, from);
   // A copy of exactly the datagram: the message owns its bytes.

@@ -28,9 +28,9 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
 
   void WaitReadable();
   void OnReadable();
-  // `bytes`: what was read of a datagram of `size` bytes (less when it did
-  // not fit, and then it is dropped).
-  void Deliver(std::string_view bytes, size_t size, const SocketAddress& from);
+  // `datagram`: what was read of a datagram of `size` bytes (less when it
+  // did not fit, and then it is dropped).
+  void Deliver(std::string_view datagram, size_t size, const SocketAddress& from);
   // A STUN message on the SIP port: answered (Binding keep-alives) or dropped.
   void AnswerStun(std::string_view datagram, const SocketAddress& from);
   // false: the socket buffer is full (EAGAIN); anything else completes `done`.

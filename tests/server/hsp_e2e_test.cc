@@ -690,7 +690,9 @@ class HspTwoLoops : public HspOneLoop {
   // the right password is refused on the recipient's loop too.
   void LockOut(SipClient& c, const std::string& user, const std::string& to) {
     for (uint32_t i = 0; i < aaa::AuthConfig{}.max_failures_per_user; ++i) {
-      ASSERT_EQ(SendMessage(c, user, "guess", to, "guess")->status(), 403);
+      auto wrong = SendMessage(c, user, "guess", to, "guess");
+      ASSERT_TRUE(wrong);
+      ASSERT_EQ(wrong->status(), 403);
     }
     auto locked = SendMessage(c, user, user + "-pw", to, "right password, locked user");
     ASSERT_TRUE(locked);
