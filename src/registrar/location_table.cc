@@ -29,16 +29,20 @@ size_t LocationTable::binding_count() const {
   return n;
 }
 
-void LocationTable::Arm(const std::string& aor, const std::string& key, Contact& c, int64_t now) {
+void LocationTable::Arm(Contact& c, int64_t now) {
   timers_.Cancel(c.expiry);
   int64_t left = std::max<int64_t>(c.record.expires_at - now, 0);
-  c.expiry = timers_.Schedule(std::chrono::seconds(left), [this, aor, key] { Expire(aor, key); });
+  // Two pointers: the closure fits in std::function without a heap block or
+  // copies of the AOR and key (a few hundred bytes per binding). Every path
+  // that takes a binding out of the table cancels its timer first, and map
+  // nodes do not move, so `c` is alive when it fires.
+  c.expiry = timers_.Schedule(std::chrono::seconds(left), [this, contact = &c] { Expire(*contact); });
 }
 
-void LocationTable::Expire(const std::string& aor, const std::string& key) {
-  auto a = aors_.find(aor);
+void LocationTable::Expire(Contact& c) {
+  auto a = aors_.find(c.record.aor);
   if (a == aors_.end()) return;
-  auto it = a->second.find(key);
+  auto it = std::find_if(a->second.begin(), a->second.end(), [&c](const auto& kv) { return &kv.second == &c; });
   if (it == a->second.end()) return;
   BindingChange change{ChangeKind::kExpired, it->second.record};
   a->second.erase(it);
@@ -125,7 +129,7 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
       b.user_agent = op.user_agent;
       b.updated_at = op.now;
       c.destination = BindingDestination(u.uri, op.destination, !u.reg_id.empty() || u.uri.find(";ob") != std::string::npos);
-      Arm(op.aor, key, c, op.now);
+      Arm(c, op.now);
       ChangeKind kind = created ? ChangeKind::kCreated
                                 : (b.expires_at < old_expiry ? ChangeKind::kShortened : ChangeKind::kRefreshed);
       result.changes.push_back({kind, b});
@@ -161,7 +165,7 @@ void LocationTable::Restore(const store::Binding& b, int64_t now, transport::Des
   Contact& c = aors_[b.aor][key];
   c.record = b;
   c.destination = std::move(destination);
-  Arm(b.aor, key, c, now);
+  Arm(c, now);
 }
 
 std::string SourceString(const transport::Source& s) {

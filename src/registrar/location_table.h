@@ -87,8 +87,8 @@ class LocationTable {
  private:
   using ContactMap = std::map<std::string, Contact>;  // by contact key
   static std::string KeyOf(const std::string& uri, const std::string& instance, const std::string& reg_id);
-  void Arm(const std::string& aor, const std::string& key, Contact& c, int64_t now);
-  void Expire(const std::string& aor, const std::string& key);
+  void Arm(Contact& c, int64_t now);
+  void Expire(Contact& c);
 
   TimerService& timers_;
   std::function<void(const BindingChange&)> on_expired_;

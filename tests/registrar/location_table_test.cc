@@ -98,6 +98,48 @@ TEST_F(LocationTableTest, ExpiryFiresOnTimeAndReports) {
   EXPECT_EQ(table_.aor_count(), 0u);
 }
 
+// Each binding's timer follows it: a refresh moves it, a removal (one
+// contact or "*") cancels it, a binding added again under the same key gets
+// its own, and an instance whose Contact URI changed expires as itself.
+TEST_F(LocationTableTest, ExpiryFollowsTheBindingThroughRefreshRemovalAndReAdd) {
+  ASSERT_TRUE(table_.Apply(Op("c1", 1, {C("sip:a@h1", 60), C("sip:a@h2", 60)})).ok());
+  ASSERT_TRUE(table_.Apply(Op("c1", 2, {C("sip:a@h1", 300)})).ok());  // refreshed
+  ASSERT_TRUE(table_.Apply(Op("c1", 3, {C("sip:a@h2", 0)})).ok());    // removed
+  ASSERT_TRUE(table_.Apply(Op("c1", 4, {C("sip:a@h2", 120)})).ok());  // back, with a timer of its own
+  RegisterOp instance = Op("c9", 1, {C("sip:a@10.0.0.1", 90, -1, "urn:uuid:1")});
+  instance.aor = "bob@example.com";
+  ASSERT_TRUE(table_.Apply(instance).ok());
+  instance.cseq = 2;
+  instance.contacts = {C("sip:a@10.0.0.2", 90, -1, "urn:uuid:1")};
+  ASSERT_TRUE(table_.Apply(instance).ok());
+
+  timers_.Advance(std::chrono::seconds(60));  // the first h2 timer is gone
+  EXPECT_TRUE(expired_.empty());
+  timers_.Advance(std::chrono::seconds(30));
+  ASSERT_EQ(expired_.size(), 1u);
+  EXPECT_EQ(expired_[0].binding.aor, "bob@example.com");
+  EXPECT_EQ(expired_[0].binding.contact_uri, "sip:a@10.0.0.2");
+  timers_.Advance(std::chrono::seconds(29));
+  EXPECT_EQ(expired_.size(), 1u);
+  timers_.Advance(std::chrono::seconds(1));
+  ASSERT_EQ(expired_.size(), 2u);
+  EXPECT_EQ(expired_[1].binding.contact_uri, "sip:a@h2");
+  EXPECT_EQ(expired_[1].binding.cseq, 4u);
+  ASSERT_EQ(table_.Lookup("alice@example.com").size(), 1u);
+
+  // "*" cancels what is left; a binding registered after it expires alone.
+  RegisterOp all = Op("c1", 5, {});
+  all.remove_all = true;
+  ASSERT_TRUE(table_.Apply(all).ok());
+  ASSERT_TRUE(table_.Apply(Op("c1", 6, {C("sip:a@h3", 400)})).ok());  // due 400 s from now: at 520
+  timers_.Advance(std::chrono::seconds(190));  // past h1's 300
+  EXPECT_EQ(expired_.size(), 2u);
+  timers_.Advance(std::chrono::seconds(210));
+  ASSERT_EQ(expired_.size(), 3u);
+  EXPECT_EQ(expired_[2].binding.contact_uri, "sip:a@h3");
+  EXPECT_EQ(table_.aor_count(), 0u);
+}
+
 // The first CSeq of a binding's Call-ID (RFC 5628 first-cseq): kept while
 // the UA refreshes with that Call-ID, restarted by a new one.
 TEST_F(LocationTableTest, FirstCSeqOfTheCallIdIsKept) {
