@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "aaa/credential_snapshot.h"
 #include "common/cache_invalidate.h"
 #include "common/lru_trim.h"
 
@@ -46,9 +47,16 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
+const UserCredentials* UserDirectory::FromSnapshot(const std::string& aor) const {
+  return snapshot_ ? snapshot_->Find(aor) : nullptr;
+}
+
 void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
-  if (it == cache_.end() && KnownUnknown(aor)) return done(Status::kUnknown, nullptr);
+  if (it == cache_.end() && KnownWithoutEntry(aor)) {
+    const UserCredentials* user = FromSnapshot(aor);
+    return done(user ? Status::kFound : Status::kUnknown, user);
+  }
   if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
   Entry& e = it->second;
   e.used_at = timers_.Now();
@@ -56,8 +64,9 @@ void UserDirectory::Resolve(const std::string& aor, Done done) {
 }
 
 void UserDirectory::Get(const std::string& aor, Done done) {
-  if (!cache_.contains(aor) && KnownUnknown(aor)) {
-    router_.Post(shard_, [done = std::move(done)] { done(Status::kUnknown, nullptr); });
+  if (!cache_.contains(aor) && KnownWithoutEntry(aor)) {
+    // On the next turn, as the cache's answer: from what is known then.
+    router_.Post(shard_, [this, aor, done = std::move(done)] { Resolve(aor, done); });
     return;
   }
   // No eviction while preloaded: a complete directory holds every user.
@@ -113,9 +122,12 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
     cache_.erase(it);  // still in changed_ when preloaded: read again next time
   } else {
     // While preloading, a page read earlier may still come: it stays
-    // marked, so that page cannot put an older record back.
-    if (complete_) changed_.erase(aor);
-    if (complete_ && !user) {
+    // marked, so that page cannot put an older record back. With a
+    // snapshot it stays marked for good (the snapshot has the old record)
+    // and a miss keeps its entry: read again after kNegativeTtl, not on
+    // every use.
+    if (complete_ && !snapshot_) changed_.erase(aor);
+    if (complete_ && !snapshot_ && !user) {
       cache_.erase(it);  // a complete directory knows the unknown without an entry
     } else {
       e.user = user;
@@ -128,7 +140,7 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
 void UserDirectory::Warm(const std::string& aor) {
   auto it = cache_.find(aor);
   if (it != cache_.end() && (it->second.loading || Fresh(it->second))) return;
-  if (it == cache_.end() && KnownUnknown(aor)) return;
+  if (it == cache_.end() && KnownWithoutEntry(aor)) return;
   Get(aor, [](Status, const UserCredentials*) {});
 }
 
@@ -141,6 +153,7 @@ void UserDirectory::Forget() {
   preloading_ = false;
   complete_ = false;
   changed_.clear();
+  snapshot_.reset();
   InvalidateAllCached(cache_);
 }
 
@@ -163,7 +176,7 @@ void UserDirectory::AddPreloaded(std::vector<store::UserRecord> users) {
   if (!cache_.empty()) ArmSweep();
 }
 
-void UserDirectory::EndPreload(bool complete) {
+void UserDirectory::EndPreload(bool complete, std::shared_ptr<const CredentialSnapshot> snapshot) {
   if (!preloading_) return;
   preloading_ = false;
   complete_ = complete;
@@ -171,6 +184,7 @@ void UserDirectory::EndPreload(bool complete) {
     changed_.clear();
     return;
   }
+  snapshot_ = std::move(snapshot);
   // Unknown names read while preloading: a name added since is in changed_
   // (read again), any other is unknown without an entry.
   for (auto it = cache_.begin(); it != cache_.end();) {

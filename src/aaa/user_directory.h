@@ -10,10 +10,17 @@
 // (a user added or changed since): that one is read on its next use. So a
 // request never waits for the store for its credentials, and probing
 // random names costs no read either.
+//
+// Or complete without holding the users (EndPreload(true, snapshot)): the
+// preload's CredentialSnapshot of every user, shared read-only by all
+// shards, answers for each name the change feed has not named since the
+// preload began; the directory holds only what it read since (named users,
+// and for a name read as unknown a miss, read again after kNegativeTtl).
 
 #include <array>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,10 +35,10 @@
 namespace parley::aaa {
 
 // What a request needs of its user, as the directory keeps it: the digest
-// HA1s (hex, as the store validated them) inline, no heap, so that a
-// directory of every user stays small (100,000 users preloaded: 33 MiB of
-// PSS, entries and AOR keys included). An HA1 of another length than its
-// digest's reads as empty (no response matches it).
+// HA1s (hex, as the store validated them) inline, no heap, so that a table
+// of every user stays small (the preload's snapshot of 100,000 users: about
+// 12 MiB). An HA1 of another length than its digest's reads as empty (no
+// response matches it).
 class UserCredentials {
  public:
   explicit UserCredentials(const store::UserRecord& u);
@@ -48,6 +55,8 @@ class UserCredentials {
   bool enabled_ = false;
   bool history_ = false;
 };
+
+class CredentialSnapshot;
 
 class UserDirectory {
  public:
@@ -84,10 +93,11 @@ class UserDirectory {
   // AddPreloaded keeps the users it is given unless the cache has them or
   // the change feed named them; EndPreload(true) makes the directory
   // complete, EndPreload(false) (a failed or skipped preload) leaves it a
-  // cache as before.
+  // cache as before. With a snapshot (of every user, read by the same
+  // preload) the directory is complete without pages of its own.
   void BeginPreload();
   void AddPreloaded(std::vector<store::UserRecord> users);
-  void EndPreload(bool complete);
+  void EndPreload(bool complete, std::shared_ptr<const CredentialSnapshot> snapshot = nullptr);
   bool complete() const { return complete_; }
 
   size_t cached() const { return cache_.size(); }
@@ -116,8 +126,10 @@ class UserDirectory {
     return !e.loading && (e.user.has_value() ||
                           (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl));
   }
-  // A complete directory knows `aor` is unknown without reading it.
-  bool KnownUnknown(const std::string& aor) const { return complete_ && !changed_.contains(aor); }
+  // A complete directory knows `aor` without an entry or a read: from the
+  // snapshot if it has one, else as unknown.
+  bool KnownWithoutEntry(const std::string& aor) const { return complete_ && !changed_.contains(aor); }
+  const UserCredentials* FromSnapshot(const std::string& aor) const;
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();
@@ -131,8 +143,10 @@ class UserDirectory {
   std::unordered_map<std::string, Entry> cache_;
   bool preloading_ = false;
   bool complete_ = false;
-  // Named by the change feed since the preload began and not read since.
+  // Named by the change feed since the preload began and not read since
+  // (with a snapshot: named since the preload began, read or not).
   std::unordered_set<std::string> changed_;
+  std::shared_ptr<const CredentialSnapshot> snapshot_;
   TimerId sweep_ = 0;
   uint64_t loads_ = 0;
 };

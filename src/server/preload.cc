@@ -20,8 +20,9 @@ struct PreloadRun {
   size_t max_users;
   std::string after;  // the last AOR read
   size_t count = 0;
-  // Every user read, for every shard's checks of other shards' users; built
-  // here on the store's reader thread, read-only once shared.
+  // Every user read, built here on the store's reader thread, read-only once
+  // shared: the owners' directories answer from it (they get no pages of
+  // their own), the other shards check their users' requests against it.
   std::shared_ptr<aaa::CredentialSnapshot> snapshot;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
@@ -33,7 +34,7 @@ void Finish(const RunPtr& run, bool complete) {
   run->snapshot.reset();
   for (size_t i = 0; i < run->users.size(); ++i) {
     run->users.On(i, [complete, snapshot](aaa::AaaShard& a) {
-      a.users.EndPreload(complete);
+      a.users.EndPreload(complete, snapshot);
       a.replica.SetSnapshot(snapshot);
     });
     run->policies.On(i, [complete](proxy::PolicyCache& p) { p.EndPreload(complete); });
@@ -75,17 +76,12 @@ void LoadPage(const RunPtr& run) {
       return Finish(run, false);
     }
     if (!page->empty()) run->after = page->back().aor;
-    proxy::ShardRouter& router = run->users.router();
-    std::vector<std::vector<store::UserRecord>> per(run->users.size());
     bool last = page->size() < kPage;
     for (auto& u : *page) {
-      if (run->snapshot && !run->snapshot->Add(u.aor, aaa::UserCredentials(u))) run->snapshot.reset();
-      per[router.ShardOf(u.aor)].push_back(std::move(u));
-    }
-    for (size_t i = 0; i < per.size(); ++i) {
-      if (per[i].empty()) continue;
-      auto batch = std::make_shared<std::vector<store::UserRecord>>(std::move(per[i]));
-      run->users.On(i, [batch](aaa::AaaShard& a) { a.users.AddPreloaded(std::move(*batch)); });
+      if (!run->snapshot->Add(u.aor, aaa::UserCredentials(u))) {
+        PLOG_WARN("users_not_preloaded", {{"error", "credential snapshot full"}});
+        return Finish(run, false);
+      }
     }
     // The next page queues behind the reads requests made meanwhile.
     if (last) return LoadPolicies(run, s);
@@ -109,8 +105,7 @@ void PreloadDirectories(store::StoreExecutor& store, proxy::Sharded<aaa::AaaShar
       PLOG_INFO("users_not_preloaded", {{"users", *n}, {"max", run->max_users}});
       return Finish(run, false);
     }
-    // One loop owns every user: nobody would read a snapshot.
-    if (run->users.size() > 1) run->snapshot = std::make_shared<aaa::CredentialSnapshot>(static_cast<size_t>(*n));
+    run->snapshot = std::make_shared<aaa::CredentialSnapshot>(static_cast<size_t>(*n));
     LoadPage(run);
   });
 }

@@ -3,11 +3,11 @@
 // store at start, so that they are complete (aaa::UserDirectory,
 // proxy::PolicyCache): a request then never waits for a store read for its
 // credentials or its target's policy. Users are read in pages on the
-// store's reader thread, each page handed to the loops that own its users.
-// With more than `max_users` users, nothing is preloaded and both stay
-// caches of the active users. With more than one shard, the pages also
-// build one aaa::CredentialSnapshot of every user, handed to every shard's
-// CredentialReplica once the preload is complete (nullptr otherwise).
+// store's reader thread into one aaa::CredentialSnapshot of every user,
+// handed once the preload is complete to every shard's directory (which
+// answers for its users from it) and CredentialReplica (which checks other
+// shards' users against it); nullptr otherwise. With more than `max_users`
+// users, nothing is preloaded and both stay caches of the active users.
 //
 // The caller has put every directory and cache in preload mode (their
 // BeginPreload, the replicas' BeginSnapshot) before the change feed was

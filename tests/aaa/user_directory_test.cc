@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aaa/credential_snapshot.h"
+
 #include <filesystem>
 #include <functional>
 
@@ -296,6 +298,67 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   users_->Invalidate("erin@example.com");
   EXPECT_EQ(Lookup("erin@example.com"), UserDirectory::Status::kFound);
   EXPECT_EQ(users_->loads(), 5u);
+}
+
+// Complete with the preload's snapshot: the directory holds no users of its
+// own and answers from the snapshot for every name the change feed has not
+// named since the preload began; a named one is read, and never taken from
+// the snapshot again (a deleted user stays unknown, a changed one keeps its
+// new record). Forget drops the snapshot with everything else.
+TEST_F(UserDirectoryTest, ASnapshotAnswersForEveryoneTheFeedHasNotNamed) {
+  timers_.Advance(1s);
+  Edit([](store::Store& s) {
+    ASSERT_TRUE(s.AddUser(User("bob", 'b')).ok());
+    ASSERT_TRUE(s.AddUser(User("dave", 'd')).ok());
+  });
+  users_->BeginPreload();
+  auto snapshot = std::make_shared<CredentialSnapshot>();
+  for (const auto& u : {User("alice", 'a'), User("bob", 'b'), User("dave", 'd')}) {
+    ASSERT_TRUE(snapshot->Add(u.aor, UserCredentials(u)));
+  }
+  // alice's password changes after her page was read; the feed names her.
+  Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("alice", 'e')).ok()); });
+  users_->Invalidate("alice@example.com");
+  users_->EndPreload(true, snapshot);
+  EXPECT_TRUE(users_->complete());
+  EXPECT_EQ(users_->cached(), 0u) << "the users stay in the snapshot";
+
+  std::string md5;
+  EXPECT_EQ(ResolveNow("bob@example.com", &md5), UserDirectory::Status::kFound);
+  EXPECT_EQ(md5, std::string(32, 'b'));
+  EXPECT_EQ(ResolveNow("probe@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kFound);  // Get: on the next turn
+  EXPECT_EQ(users_->loads(), 0u);
+
+  EXPECT_EQ(ResolveNow("alice@example.com"), std::nullopt) << "named since the preload began: read";
+  std::optional<UserDirectory::Status> got;
+  users_->Get("alice@example.com", [&](UserDirectory::Status s, const UserCredentials* u) {
+    got = s;
+    if (u) md5 = u->ha1_md5();
+  });
+  ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
+  EXPECT_EQ(md5, std::string(32, 'e'));
+  EXPECT_EQ(ResolveNow("alice@example.com", &md5), UserDirectory::Status::kFound);
+  EXPECT_EQ(md5, std::string(32, 'e'));
+  EXPECT_EQ(users_->loads(), 1u);
+
+  // dave is deleted: unknown once read, and again after the miss has aged
+  // (read once more), never the snapshot's record.
+  Edit([](store::Store& s) { ASSERT_TRUE(s.DeleteUser("dave@example.com").ok()); });
+  users_->Invalidate("dave@example.com");
+  EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(ResolveNow("dave@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 2u);
+  timers_.Advance(UserDirectory::kNegativeTtl + 1s);
+  EXPECT_EQ(ResolveNow("dave@example.com"), std::nullopt);
+  EXPECT_EQ(Lookup("dave@example.com"), UserDirectory::Status::kUnknown);
+  EXPECT_EQ(users_->loads(), 3u);
+  EXPECT_EQ(ResolveNow("bob@example.com"), UserDirectory::Status::kFound) << "idle users stay";
+
+  users_->Forget();
+  EXPECT_EQ(ResolveNow("bob@example.com"), std::nullopt) << "a store read now";
+  EXPECT_EQ(Lookup("bob@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(users_->loads(), 4u);
 }
 
 // A preload that failed (or was skipped: too many users) leaves a cache of
