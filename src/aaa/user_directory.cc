@@ -66,7 +66,7 @@ void UserDirectory::Resolve(const std::string& aor, Done done) {
 void UserDirectory::Get(const std::string& aor, Done done) {
   if (!cache_.contains(aor) && KnownWithoutEntry(aor)) {
     // On the next turn, as the cache's answer: from what is known then.
-    router_.Post(shard_, [this, aor, done = std::move(done)] { Resolve(aor, done); });
+    router_.Post(shard_, [this, aor, done = std::move(done)]() mutable { Resolve(aor, std::move(done)); });
     return;
   }
   // No eviction while preloaded: a complete directory holds every user.

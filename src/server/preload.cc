@@ -77,7 +77,7 @@ void LoadPage(const RunPtr& run) {
     }
     if (!page->empty()) run->after = page->back().aor;
     bool last = page->size() < kPage;
-    for (auto& u : *page) {
+    for (const auto& u : *page) {
       if (!run->snapshot->Add(u.aor, aaa::UserCredentials(u))) {
         PLOG_WARN("users_not_preloaded", {{"error", "credential snapshot full"}});
         return Finish(run, false);
