@@ -39,7 +39,7 @@ void UserDirectory::Sweep() {
   Clock::time_point now = timers_.Now();
   for (auto it = cache_.begin(); it != cache_.end();) {
     const Entry& e = it->second;
-    // Preloaded users stay: a complete directory must hold them all.
+    // Users read while a preload runs stay until it ends.
     bool idle = !e.loading && e.waiters.empty() &&
                 (e.user ? !preloading_ && now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
     it = idle ? cache_.erase(it) : std::next(it);
@@ -69,7 +69,8 @@ void UserDirectory::Get(const std::string& aor, Done done) {
     router_.Post(shard_, [this, aor, done = std::move(done)]() mutable { Resolve(aor, std::move(done)); });
     return;
   }
-  // No eviction while preloaded: a complete directory holds every user.
+  // No eviction while preloading or complete: an entry there stands for a
+  // name the snapshot may not answer for.
   size_t capacity = preloading_ || complete_ ? 0 : capacity_;
   Entry& e = FindOrInsertWithin(
       cache_, aor, capacity, [](const Entry& x) { return x.used_at; },
@@ -121,18 +122,11 @@ void UserDirectory::Loaded(const std::string& aor, Result<std::optional<store::U
   if (e.invalidated) {
     cache_.erase(it);  // still in changed_ when preloaded: read again next time
   } else {
-    // While preloading, a page read earlier may still come: it stays
-    // marked, so that page cannot put an older record back. With a
-    // snapshot it stays marked for good (the snapshot has the old record)
-    // and a miss keeps its entry: read again after kNegativeTtl, not on
+    // A named user stays in changed_ for good (the snapshot has the old
+    // record); a miss keeps its entry: read again after kNegativeTtl, not on
     // every use.
-    if (complete_ && !snapshot_) changed_.erase(aor);
-    if (complete_ && !snapshot_ && !user) {
-      cache_.erase(it);  // a complete directory knows the unknown without an entry
-    } else {
-      e.user = user;
-      e.loaded_at = timers_.Now();
-    }
+    e.user = user;
+    e.loaded_at = timers_.Now();
   }
   for (auto& w : waiters) w(user ? Status::kFound : Status::kUnknown, user ? &*user : nullptr);
 }
@@ -162,31 +156,17 @@ void UserDirectory::BeginPreload() {
   complete_ = false;
 }
 
-void UserDirectory::AddPreloaded(std::vector<store::UserRecord> users) {
-  if (!preloading_) return;
-  Clock::time_point now = timers_.Now();
-  for (auto& u : users) {
-    // What the cache has was read later than this page, or is being read.
-    if (cache_.contains(u.aor) || changed_.contains(u.aor)) continue;
-    Entry& e = cache_[std::move(u.aor)];
-    e.user.emplace(u);
-    e.loaded_at = now;
-    e.used_at = now;
-  }
-  if (!cache_.empty()) ArmSweep();
-}
-
-void UserDirectory::EndPreload(bool complete, std::shared_ptr<const CredentialSnapshot> snapshot) {
+void UserDirectory::EndPreload(std::shared_ptr<const CredentialSnapshot> snapshot) {
   if (!preloading_) return;
   preloading_ = false;
-  complete_ = complete;
-  if (!complete) {
+  complete_ = snapshot != nullptr;
+  if (!complete_) {
     changed_.clear();
     return;
   }
   snapshot_ = std::move(snapshot);
   // Unknown names read while preloading: a name added since is in changed_
-  // (read again), any other is unknown without an entry.
+  // (read again), any other is unknown to the snapshot too.
   for (auto it = cache_.begin(); it != cache_.end();) {
     bool miss = !it->second.loading && !it->second.user;
     it = miss ? cache_.erase(it) : std::next(it);

@@ -3,19 +3,15 @@
 // store on first use and cached. Entries (also "no such user") are dropped
 // when the change feed says the user changed. Used on its shard's loop only.
 //
-// Preloaded (BeginPreload, AddPreloaded…, EndPreload(true)) the directory is
-// complete: it holds every user of its shard, none leaves for being idle or
-// beyond the capacity, and a name it does not hold is unknown without a
-// store read — unless the change feed named it since the preload began
-// (a user added or changed since): that one is read on its next use. So a
-// request never waits for the store for its credentials, and probing
-// random names costs no read either.
-//
-// Or complete without holding the users (EndPreload(true, snapshot)): the
-// preload's CredentialSnapshot of every user, shared read-only by all
-// shards, answers for each name the change feed has not named since the
-// preload began; the directory holds only what it read since (named users,
-// and for a name read as unknown a miss, read again after kNegativeTtl).
+// Preloaded (BeginPreload, then EndPreload with the preload's
+// CredentialSnapshot of every user, shared read-only by all shards) the
+// directory is complete without holding the users itself: the snapshot
+// answers for every name the change feed has not named since the preload
+// began — a user, or unknown without a store read. A name the feed named (a
+// user added, changed or deleted since) is read on its next use and kept,
+// never taken from the snapshot again (a miss is read again after
+// kNegativeTtl). So a request never waits for the store for its
+// credentials, and probing random names costs no read either.
 
 #include <array>
 #include <chrono>
@@ -89,15 +85,11 @@ class UserDirectory {
   // complete (a preload under way is void): users are read on use again.
   void Forget();
 
-  // Preloading: from BeginPreload on, changes are remembered (see above);
-  // AddPreloaded keeps the users it is given unless the cache has them or
-  // the change feed named them; EndPreload(true) makes the directory
-  // complete, EndPreload(false) (a failed or skipped preload) leaves it a
-  // cache as before. With a snapshot (of every user, read by the same
-  // preload) the directory is complete without pages of its own.
+  // Preloading: from BeginPreload on, changes are remembered (see above).
+  // EndPreload(snapshot) makes the directory complete; EndPreload(nullptr)
+  // (a failed or skipped preload) leaves it a cache as before.
   void BeginPreload();
-  void AddPreloaded(std::vector<store::UserRecord> users);
-  void EndPreload(bool complete, std::shared_ptr<const CredentialSnapshot> snapshot = nullptr);
+  void EndPreload(std::shared_ptr<const CredentialSnapshot> snapshot);
   bool complete() const { return complete_; }
 
   size_t cached() const { return cache_.size(); }
@@ -126,8 +118,8 @@ class UserDirectory {
     return !e.loading && (e.user.has_value() ||
                           (e.loaded_at != Clock::time_point{} && timers_.Now() - e.loaded_at < kNegativeTtl));
   }
-  // A complete directory knows `aor` without an entry or a read: from the
-  // snapshot if it has one, else as unknown.
+  // A complete directory knows `aor` without an entry or a read: the
+  // snapshot has the user, or it is unknown.
   bool KnownWithoutEntry(const std::string& aor) const { return complete_ && !changed_.contains(aor); }
   const UserCredentials* FromSnapshot(const std::string& aor) const;
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
@@ -143,8 +135,8 @@ class UserDirectory {
   std::unordered_map<std::string, Entry> cache_;
   bool preloading_ = false;
   bool complete_ = false;
-  // Named by the change feed since the preload began and not read since
-  // (with a snapshot: named since the preload began, read or not).
+  // Named by the change feed since the preload began: never answered from
+  // the snapshot.
   std::unordered_set<std::string> changed_;
   std::shared_ptr<const CredentialSnapshot> snapshot_;
   TimerId sweep_ = 0;

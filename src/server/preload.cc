@@ -33,8 +33,8 @@ void Finish(const RunPtr& run, bool complete) {
   if (complete) snapshot = std::move(run->snapshot);
   run->snapshot.reset();
   for (size_t i = 0; i < run->users.size(); ++i) {
-    run->users.On(i, [complete, snapshot](aaa::AaaShard& a) {
-      a.users.EndPreload(complete, snapshot);
+    run->users.On(i, [snapshot](aaa::AaaShard& a) {
+      a.users.EndPreload(snapshot);
       a.replica.SetSnapshot(snapshot);
     });
     run->policies.On(i, [complete](proxy::PolicyCache& p) { p.EndPreload(complete); });

@@ -59,6 +59,12 @@ class UserDirectoryTest : public ::testing::Test {
   static store::UserRecord User(const std::string& name, char hex) {
     return {name + "@example.com", name, "example.com", std::string(32, hex), std::string(64, hex), true};
   }
+  // What a preload that read these users hands the directories.
+  static std::shared_ptr<const CredentialSnapshot> Snapshot(const std::vector<store::UserRecord>& users) {
+    auto snapshot = std::make_shared<CredentialSnapshot>();
+    for (const auto& u : users) EXPECT_TRUE(snapshot->Add(u.aor, UserCredentials(u)));
+    return snapshot;
+  }
   // Get's answer (on a later turn) as the user's MD5 HA1, empty when none.
   std::string LookupMd5(const std::string& aor) {
     std::optional<UserDirectory::Status> got;
@@ -211,17 +217,17 @@ TEST_F(UserDirectoryTest, ACapacityKeepsTheMostRecentlyUsed) {
   ASSERT_TRUE(router_.RunUntil([&] { return got.has_value(); }));
 }
 
-// Preloaded, the directory holds every user of its shard: users and
-// unknown names alike are answered from memory, nobody leaves for being
-// idle or beyond the capacity, and probing random names reads nothing.
+// Preloaded, the directory answers for every user of its shard from the
+// preload's snapshot: users and unknown names alike from memory, without an
+// entry of its own; nobody leaves for being idle, and probing random names
+// reads nothing.
 TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
   users_ = std::make_unique<UserDirectory>(*executor_, router_, 0, timers_, /*capacity=*/2, 10min);
   timers_.Advance(1s);
   users_->BeginPreload();
-  users_->AddPreloaded({User("alice", 'a'), User("bob", 'b'), User("carol", 'c')});
-  users_->EndPreload(true);
+  users_->EndPreload(Snapshot({User("alice", 'a'), User("bob", 'b'), User("carol", 'c')}));
   EXPECT_TRUE(users_->complete());
-  EXPECT_EQ(users_->cached(), 3u) << "the capacity does not apply";
+  EXPECT_EQ(users_->cached(), 0u) << "the users stay in the snapshot";
   EXPECT_EQ(timers_.pending(), 0u) << "nothing to sweep: no pass over every user each minute";
   std::string md5;
   EXPECT_EQ(ResolveNow("bob@example.com", &md5), UserDirectory::Status::kFound);
@@ -233,10 +239,9 @@ TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
   EXPECT_EQ(Lookup("probe0@example.com"), UserDirectory::Status::kUnknown);  // Get: on the next turn
   EXPECT_EQ(Lookup("carol@example.com"), UserDirectory::Status::kFound);
   EXPECT_EQ(users_->loads(), 0u);
-  EXPECT_EQ(users_->cached(), 3u) << "unknown names leave no entry";
+  EXPECT_EQ(users_->cached(), 0u) << "unknown names leave no entry";
   timers_.Advance(30min);
-  EXPECT_EQ(users_->cached(), 3u) << "idle users stay";
-  EXPECT_EQ(ResolveNow("alice@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(ResolveNow("alice@example.com"), UserDirectory::Status::kFound) << "idle users stay";
 }
 
 // The change feed lost track (pruned past this node): the directory forgets
@@ -244,8 +249,7 @@ TEST_F(UserDirectoryTest, APreloadedDirectoryAnswersEveryoneWithoutTheStore) {
 TEST_F(UserDirectoryTest, AForgottenDirectoryReadsEveryoneAgain) {
   timers_.Advance(1s);
   users_->BeginPreload();
-  users_->AddPreloaded({User("alice", 'a'), User("bob", 'b')});
-  users_->EndPreload(true);
+  users_->EndPreload(Snapshot({User("alice", 'a'), User("bob", 'b')}));
   Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("erin", 'e')).ok()); });
   EXPECT_EQ(ResolveNow("erin@example.com"), UserDirectory::Status::kUnknown) << "not named by the feed";
   users_->Forget();
@@ -256,20 +260,19 @@ TEST_F(UserDirectoryTest, AForgottenDirectoryReadsEveryoneAgain) {
   EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
   EXPECT_EQ(Lookup("nobody@example.com"), UserDirectory::Status::kUnknown);
   EXPECT_EQ(users_->loads(), 3u);
-  // A preload page that arrives after Forget is ignored.
-  users_->AddPreloaded({User("bob", 'b')});
-  users_->EndPreload(true);
+  // A preload that ends after Forget is ignored.
+  users_->EndPreload(Snapshot({User("bob", 'b')}));
   EXPECT_FALSE(users_->complete());
 }
 
 // The change feed names users changed while and after the preload: those
-// are read again on their next use (a page read before the change cannot
-// put the old record back), and a user deleted since is unknown.
+// are read again on their next use (the snapshot's record, read before the
+// change, is not taken), and a user deleted since is unknown.
 TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   timers_.Advance(1s);
   users_->BeginPreload();
-  // alice's password changes and dave is added after the page was read,
-  // before it reaches the loop; the feed names them first.
+  // alice's password changes and dave is added after her page was read;
+  // the feed names them.
   store::UserRecord old_alice = User("alice", 'a');
   Edit([](store::Store& s) {
     ASSERT_TRUE(s.AddUser(User("alice", 'e')).ok());
@@ -279,10 +282,9 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   users_->Invalidate("dave@example.com");
   // A name asked for meanwhile is read (the directory is not complete yet).
   EXPECT_EQ(Lookup("probe@example.com"), UserDirectory::Status::kUnknown);
-  users_->AddPreloaded({old_alice});
-  EXPECT_EQ(users_->cached(), 1u) << "alice's old record is not taken; probe's miss is cached";
-  users_->EndPreload(true);
-  EXPECT_EQ(users_->cached(), 0u) << "complete: a miss needs no entry";
+  EXPECT_EQ(users_->cached(), 1u) << "probe's miss is cached";
+  users_->EndPreload(Snapshot({old_alice}));
+  EXPECT_EQ(users_->cached(), 0u) << "complete: a miss the snapshot agrees with needs no entry";
   EXPECT_EQ(ResolveNow("probe@example.com"), UserDirectory::Status::kUnknown);
   EXPECT_EQ(users_->loads(), 1u);
   EXPECT_EQ(LookupMd5("alice@example.com"), std::string(32, 'e'));
@@ -305,11 +307,10 @@ TEST_F(UserDirectoryTest, UsersChangedSinceThePreloadBeganAreReadAgain) {
   EXPECT_EQ(users_->loads(), 5u);
 }
 
-// Complete with the preload's snapshot: the directory holds no users of its
-// own and answers from the snapshot for every name the change feed has not
-// named since the preload began; a named one is read, and never taken from
-// the snapshot again (a deleted user stays unknown, a changed one keeps its
-// new record). Forget drops the snapshot with everything else.
+// A user the snapshot has is answered from it until the change feed names
+// them; then read, and never taken from the snapshot again: a deleted user
+// stays unknown (read again only once the miss has aged), a changed one
+// keeps the new record. Forget drops the snapshot with everything else.
 TEST_F(UserDirectoryTest, ASnapshotAnswersForEveryoneTheFeedHasNotNamed) {
   timers_.Advance(1s);
   Edit([](store::Store& s) {
@@ -317,14 +318,10 @@ TEST_F(UserDirectoryTest, ASnapshotAnswersForEveryoneTheFeedHasNotNamed) {
     ASSERT_TRUE(s.AddUser(User("dave", 'd')).ok());
   });
   users_->BeginPreload();
-  auto snapshot = std::make_shared<CredentialSnapshot>();
-  for (const auto& u : {User("alice", 'a'), User("bob", 'b'), User("dave", 'd')}) {
-    ASSERT_TRUE(snapshot->Add(u.aor, UserCredentials(u)));
-  }
   // alice's password changes after her page was read; the feed names her.
   Edit([](store::Store& s) { ASSERT_TRUE(s.AddUser(User("alice", 'e')).ok()); });
   users_->Invalidate("alice@example.com");
-  users_->EndPreload(true, snapshot);
+  users_->EndPreload(Snapshot({User("alice", 'a'), User("bob", 'b'), User("dave", 'd')}));
   EXPECT_TRUE(users_->complete());
   EXPECT_EQ(users_->cached(), 0u) << "the users stay in the snapshot";
 
@@ -365,11 +362,11 @@ TEST_F(UserDirectoryTest, ASnapshotAnswersForEveryoneTheFeedHasNotNamed) {
 TEST_F(UserDirectoryTest, AFailedPreloadLeavesACache) {
   timers_.Advance(1s);
   users_->BeginPreload();
-  users_->AddPreloaded({User("bob", 'b')});
-  users_->EndPreload(false);
+  users_->EndPreload(nullptr);
   EXPECT_FALSE(users_->complete());
-  EXPECT_EQ(ResolveNow("bob@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(ResolveNow("alice@example.com"), std::nullopt) << "a store read";
   EXPECT_EQ(Lookup("alice@example.com"), UserDirectory::Status::kFound);
+  EXPECT_EQ(ResolveNow("alice@example.com"), UserDirectory::Status::kFound) << "cached";
   EXPECT_EQ(Lookup("probe@example.com"), UserDirectory::Status::kUnknown);
   EXPECT_EQ(users_->loads(), 2u);
 }
