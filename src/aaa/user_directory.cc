@@ -26,9 +26,7 @@ UserDirectory::UserDirectory(store::StoreExecutor& store, proxy::ShardRouter& ro
 UserDirectory::~UserDirectory() { timers_.Cancel(sweep_); }
 
 void UserDirectory::ArmSweep() {
-  // A complete directory keeps every user and no unknown name: nothing to
-  // sweep (a pass over hundreds of thousands of users would only stall the loop).
-  if (sweep_ != 0 || complete_) return;
+  if (sweep_ != 0) return;
   sweep_ = timers_.Schedule(kSweepEvery, [this] {
     sweep_ = 0;
     Sweep();
@@ -39,9 +37,8 @@ void UserDirectory::Sweep() {
   Clock::time_point now = timers_.Now();
   for (auto it = cache_.begin(); it != cache_.end();) {
     const Entry& e = it->second;
-    // Users read while a preload runs stay until it ends.
     bool idle = !e.loading && e.waiters.empty() &&
-                (e.user ? !preloading_ && now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
+                (e.user ? now - e.used_at >= idle_ttl_ : now - e.loaded_at >= kNegativeTtl);
     it = idle ? cache_.erase(it) : std::next(it);
   }
   if (!cache_.empty()) ArmSweep();
@@ -69,11 +66,10 @@ void UserDirectory::Get(const std::string& aor, Done done) {
     router_.Post(shard_, [this, aor, done = std::move(done)]() mutable { Resolve(aor, std::move(done)); });
     return;
   }
-  // No eviction while preloading or complete: an entry there stands for a
-  // name the snapshot may not answer for.
-  size_t capacity = preloading_ || complete_ ? 0 : capacity_;
+  // Complete, the cache holds only names the snapshot may not answer for;
+  // one that leaves it (idle, or beyond the capacity) is read again.
   Entry& e = FindOrInsertWithin(
-      cache_, aor, capacity, [](const Entry& x) { return x.used_at; },
+      cache_, aor, capacity_, [](const Entry& x) { return x.used_at; },
       [](const Entry& x) { return !x.loading && x.waiters.empty(); });
   e.used_at = timers_.Now();
   ArmSweep();
@@ -171,8 +167,6 @@ void UserDirectory::EndPreload(std::shared_ptr<const CredentialSnapshot> snapsho
     bool miss = !it->second.loading && !it->second.user;
     it = miss ? cache_.erase(it) : std::next(it);
   }
-  timers_.Cancel(sweep_);
-  sweep_ = 0;
 }
 
 }  // namespace parley::aaa

@@ -8,10 +8,10 @@
 // directory is complete without holding the users itself: the snapshot
 // answers for every name the change feed has not named since the preload
 // began — a user, or unknown without a store read. A name the feed named (a
-// user added, changed or deleted since) is read on its next use and kept,
-// never taken from the snapshot again (a miss is read again after
-// kNegativeTtl). So a request never waits for the store for its
-// credentials, and probing random names costs no read either.
+// user added, changed or deleted since) is read on its next use and cached
+// as without a preload, never taken from the snapshot again. So a request
+// never waits for the store for its credentials, and probing random names
+// costs no read either.
 
 #include <array>
 #include <chrono>
