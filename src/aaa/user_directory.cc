@@ -44,14 +44,10 @@ void UserDirectory::Sweep() {
   if (!cache_.empty()) ArmSweep();
 }
 
-const UserCredentials* UserDirectory::FromSnapshot(const std::string& aor) const {
-  return snapshot_ ? snapshot_->Find(aor) : nullptr;
-}
-
 void UserDirectory::Resolve(const std::string& aor, Done done) {
   auto it = cache_.find(aor);
   if (it == cache_.end() && KnownWithoutEntry(aor)) {
-    const UserCredentials* user = FromSnapshot(aor);
+    const UserCredentials* user = snapshot_->Find(aor);
     return done(user ? Status::kFound : Status::kUnknown, user);
   }
   if (it == cache_.end() || !Fresh(it->second)) return Get(aor, std::move(done));
@@ -135,13 +131,12 @@ void UserDirectory::Warm(const std::string& aor) {
 }
 
 void UserDirectory::Invalidate(const std::string& aor) {
-  if (preloading_ || complete_) changed_.insert(aor);
+  if (preloading_ || snapshot_) changed_.insert(aor);
   InvalidateCached(cache_, aor);
 }
 
 void UserDirectory::Forget() {
   preloading_ = false;
-  complete_ = false;
   changed_.clear();
   snapshot_.reset();
   InvalidateAllCached(cache_);
@@ -149,18 +144,17 @@ void UserDirectory::Forget() {
 
 void UserDirectory::BeginPreload() {
   preloading_ = true;
-  complete_ = false;
+  snapshot_.reset();
 }
 
 void UserDirectory::EndPreload(std::shared_ptr<const CredentialSnapshot> snapshot) {
   if (!preloading_) return;
   preloading_ = false;
-  complete_ = snapshot != nullptr;
-  if (!complete_) {
+  snapshot_ = std::move(snapshot);
+  if (!snapshot_) {
     changed_.clear();
     return;
   }
-  snapshot_ = std::move(snapshot);
   // Unknown names read while preloading: a name added since is in changed_
   // (read again), any other is unknown to the snapshot too.
   for (auto it = cache_.begin(); it != cache_.end();) {

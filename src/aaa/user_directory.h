@@ -90,7 +90,7 @@ class UserDirectory {
   // (a failed or skipped preload) leaves it a cache as before.
   void BeginPreload();
   void EndPreload(std::shared_ptr<const CredentialSnapshot> snapshot);
-  bool complete() const { return complete_; }
+  bool complete() const { return snapshot_ != nullptr; }
 
   size_t cached() const { return cache_.size(); }
   uint64_t loads() const { return loads_; }  // store reads started (misses)
@@ -120,8 +120,7 @@ class UserDirectory {
   }
   // A complete directory knows `aor` without an entry or a read: the
   // snapshot has the user, or it is unknown.
-  bool KnownWithoutEntry(const std::string& aor) const { return complete_ && !changed_.contains(aor); }
-  const UserCredentials* FromSnapshot(const std::string& aor) const;
+  bool KnownWithoutEntry(const std::string& aor) const { return snapshot_ && !changed_.contains(aor); }
   void Loaded(const std::string& aor, Result<std::optional<store::UserRecord>> r);
   void ArmSweep();
   void Sweep();
@@ -134,11 +133,10 @@ class UserDirectory {
   Clock::duration idle_ttl_;
   std::unordered_map<std::string, Entry> cache_;
   bool preloading_ = false;
-  bool complete_ = false;
   // Named by the change feed since the preload began: never answered from
   // the snapshot.
   std::unordered_set<std::string> changed_;
-  std::shared_ptr<const CredentialSnapshot> snapshot_;
+  std::shared_ptr<const CredentialSnapshot> snapshot_;  // set: the directory is complete
   TimerId sweep_ = 0;
   uint64_t loads_ = 0;
 };
