@@ -31,6 +31,22 @@ int Rank(int status) {
   return base + 5;
 }
 
+// The Incoming Max-Breadth (RFC 5393 §5.3): the request's, held to `max`;
+// `max` when it has none. nullopt when it is not one run of digits, or
+// when the request has more than one.
+std::optional<uint32_t> IncomingBreadth(const sip::Message& m, uint32_t max) {
+  std::optional<uint32_t> value;
+  for (const sip::HeaderField& h : m.headers()) {
+    if (h.id != sip::HeaderId::kUnknown || !IEquals(h.name, "Max-Breadth")) continue;
+    std::string_view v = TrimLws(h.value);
+    if (value || v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    value = static_cast<uint32_t>(ParseUint(v, max).value_or(max));  // more digits than fit: more than max
+  }
+  return value ? std::min(*value, max) : max;
+}
+
 }  // namespace
 
 size_t ChooseBest(const std::vector<int>& statuses) {
@@ -47,12 +63,22 @@ Forwarder::~Forwarder() {
   for (auto& [id, f] : forks_) host_.timers().Cancel(f->timer_c);
 }
 
-sip::MessagePtr Forwarder::BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
-                                              const std::string& loop_tag, bool* too_big) {
+sip::MessagePtr Forwarder::BuildBranchRequest(const sip::Message& in, const Target& t, uint32_t breadth,
+                                              const ForwardOptions& opts, const std::string& loop_tag,
+                                              bool* too_big) {
   sip::MessagePtr m = in.Clone();
   m->SetRequestUri(t.uri);
   auto mf = in.max_forwards();
   m->SetHeader(sip::HeaderId::kMaxForwards, std::to_string(mf ? (*mf > 0 ? *mf - 1 : 0) : 70));
+  const std::vector<sip::HeaderField>& fields = m->headers();
+  auto mb = std::find_if(fields.begin(), fields.end(), [](const sip::HeaderField& h) {
+    return h.id == sip::HeaderId::kUnknown && IEquals(h.name, "Max-Breadth");
+  });
+  if (mb == fields.end()) {
+    m->AddHeader("Max-Breadth", std::to_string(breadth));
+  } else {
+    m->SetHeaderValue(static_cast<size_t>(mb - fields.begin()), std::to_string(breadth));
+  }
   for (auto it = t.route.rbegin(); it != t.route.rend(); ++it) m->InsertBeforeFirst(sip::HeaderId::kRoute, *it);
   std::string sent_by = host_.sender().ViaSentBy(t.destination);
   if (opts.record_route) {
@@ -74,8 +100,18 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
     host_.Respond(*ctx, 482, "Loop Detected");  // §16.3 step 4
     return;
   }
+  std::optional<uint32_t> breadth = IncomingBreadth(*ctx->request, opts.max_breadth);
+  if (!breadth) {
+    host_.Respond(*ctx, 400, "Malformed Max-Breadth");
+    return;
+  }
+  if (*breadth == 0) {
+    host_.Respond(*ctx, 440);  // no branch can have a Max-Breadth of 1
+    return;
+  }
   auto f = std::make_unique<ForkState>();
   f->id = next_id_++;
+  f->breadth = *breadth;
   f->invite = ctx->request->method() == sip::Method::kInvite;
   f->timer_c_length = opts.timer_c;
   f->resume_when_unreachable = opts.resume_when_unreachable;
@@ -88,19 +124,8 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
   fork.ctx = std::move(ctx);
   forks_.emplace(id, std::move(f));
   std::vector<int> failed;
-  std::vector<std::string> instances;  // those a branch goes to
-  for (Target& t : targets) {
-    if (!t.instance.empty()) {
-      bool taken = std::any_of(instances.begin(), instances.end(),
-                               [&t](const std::string& i) { return IEquals(i, t.instance); });
-      if (taken) {
-        fork.spares.push_back(std::move(t));
-        continue;
-      }
-    }
-    // One that could not be sent leaves its instance to the next flow.
-    if (StartBranch(fork, t, failed) && !t.instance.empty()) instances.push_back(t.instance);
-  }
+  fork.waiting = std::move(targets);
+  StartWaiting(fork, failed);
   if (fork.branches.empty()) {
     if (ResumeUnreachable(fork, failed)) return;
     int status = failed.empty() ? 480 : failed[ChooseBest(failed)];
@@ -114,21 +139,22 @@ void Forwarder::Fork(RequestContextPtr ctx, std::vector<Target> targets, const F
       auto it = forks_.find(id);
       if (it == forks_.end()) return;
       it->second->cancelled = true;
+      StopSearch(*it->second);
       CancelPending(*it->second);
     });
   }
 }
 
-bool Forwarder::StartBranch(ForkState& f, const Target& t, std::vector<int>& failed) {
+bool Forwarder::StartBranch(ForkState& f, const Target& t, uint32_t breadth, std::vector<int>& failed) {
   bool too_big = false;
-  sip::MessagePtr req = BuildBranchRequest(*f.ctx->request, t, f.opts, f.loop_tag, &too_big);
+  sip::MessagePtr req = BuildBranchRequest(*f.ctx->request, t, breadth, f.opts, f.loop_tag, &too_big);
   if (too_big) {
     failed.push_back(513);
     return false;
   }
   size_t index = f.branches.size();
   uint64_t id = f.id;
-  f.branches.push_back(Branch{{}, 0, nullptr, t.instance});
+  f.branches.push_back(Branch{{}, 0, breadth, nullptr, t.instance});
   auto txn = host_.layer().SendRequest(std::move(req), t.destination, [this, id, index](sip::MessagePtr r) {
     OnResponse(id, index, std::move(r));
   });
@@ -141,7 +167,7 @@ bool Forwarder::StartBranch(ForkState& f, const Target& t, std::vector<int>& fai
   return true;
 }
 
-bool Forwarder::StartSpare(ForkState& f, const std::string& instance) {
+bool Forwarder::StartSpare(ForkState& f, const std::string& instance, uint32_t breadth) {
   std::vector<int> failed;
   for (auto it = f.spares.begin(); it != f.spares.end();) {
     if (!IEquals(it->instance, instance)) {
@@ -150,9 +176,40 @@ bool Forwarder::StartSpare(ForkState& f, const std::string& instance) {
     }
     Target t = std::move(*it);
     it = f.spares.erase(it);
-    if (StartBranch(f, t, failed)) return true;
+    if (StartBranch(f, t, breadth, failed)) return true;
   }
   return false;
+}
+
+void Forwarder::StartWaiting(ForkState& f, std::vector<int>& failed) {
+  while (!f.waiting.empty()) {
+    uint32_t held = 0;
+    for (const Branch& b : f.branches) {
+      if (b.status < 200) held += b.breadth;
+    }
+    if (held >= f.breadth) return;  // §5.3.3: the rest waits for a branch to end
+    Target t = std::move(f.waiting.front());
+    f.waiting.erase(f.waiting.begin());
+    if (!t.instance.empty() && std::any_of(f.branches.begin(), f.branches.end(), [&t](const Branch& b) {
+          return IEquals(b.instance, t.instance);
+        })) {
+      f.spares.push_back(std::move(t));
+      continue;
+    }
+    // What is left is shared among the targets still to start (spares
+    // among them count, so a share may come out smaller than it could);
+    // when they outnumber it, each gets 1 and the last ones wait.
+    const uint32_t left = f.breadth - held;
+    const size_t to_start = f.waiting.size() + 1;
+    const uint32_t share = to_start >= left ? 1 : left / static_cast<uint32_t>(to_start);
+    // One that could not be sent leaves its instance to the next flow.
+    StartBranch(f, t, share, failed);
+  }
+}
+
+void Forwarder::StopSearch(ForkState& f) {
+  f.waiting.clear();
+  f.spares.clear();
 }
 
 void Forwarder::ArmTimerC(ForkState& f) {
@@ -201,17 +258,27 @@ void Forwarder::OnResponse(uint64_t fork_id, size_t index, sip::MessagePtr r) {
   if (status < 300) {
     if (!f.answered || f.invite) SendUpstream(f, std::move(r));
     f.answered = true;
+    StopSearch(f);
     CancelPending(f);
   } else {
     b.final_response = std::move(r);
-    if (status >= 600) CancelPending(f);
+    if (status >= 600) {
+      StopSearch(f);
+      CancelPending(f);
+    }
     // RFC 5626 §7: that flow of the instance failed (or timed out): its
-    // next one, if it has one. Any other answer is the device's own.
+    // next one, if it has one, with the Max-Breadth it held. Any other
+    // answer is the device's own.
     bool flow_failed = status == 408 || status == 430 || status == 503;
     if (flow_failed && !b.instance.empty() && !f.answered && !f.cancelled) {
       std::string instance = b.instance;  // `b` moves when a branch is added
-      StartSpare(f, instance);
+      StartSpare(f, instance, b.breadth);
     }
+    // §5.3.1: what the branch held goes to targets still waiting.
+    size_t before = f.branches.size();
+    std::vector<int> failed;
+    StartWaiting(f, failed);
+    if (f.invite && f.branches.size() > before) ArmTimerC(f);
   }
   MaybeFinish(f);
 }

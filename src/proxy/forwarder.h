@@ -22,6 +22,11 @@ struct ForwardOptions {
   bool record_route = false;           // dialog-creating requests
   std::chrono::seconds timer_c{180};   // > 3 minutes per §16.8; configurable
   size_t udp_max_request = 1300;       // RFC 3261 §18.1.1: larger goes over a flow or gets 513
+  // RFC 5393 §5: the most concurrent branches a request may fan out into
+  // below us. A request without Max-Breadth gets this, one with more is
+  // held to it; the branches pending at once share it (each at least 1),
+  // and targets it leaves no room for wait for a pending branch to end.
+  uint32_t max_breadth = 60;
   // When every branch failed because the target could not be reached
   // (408, 480, 503, transport errors), the request goes on down the
   // processor chain with `target_offline` set instead of being answered
@@ -54,6 +59,7 @@ class Forwarder {
   struct Branch {
     transaction::ClientTxnId txn;
     int status = 0;  // highest seen; final when >= 200
+    uint32_t breadth = 1;  // its Max-Breadth, taken from the fork's until it is final
     sip::MessagePtr final_response;
     std::string instance;  // the target's +sip.instance, if any
   };
@@ -70,18 +76,29 @@ class Forwarder {
     std::function<void(const RequestContext&, int)> on_final;
     // Other flows of an instance a branch already goes to, best first.
     std::vector<Target> spares;
+    // The Incoming Max-Breadth, and the targets still without a branch
+    // because the pending ones hold all of it (RFC 5393 §5.3.1, §5.3.3).
+    uint32_t breadth = 0;
+    std::vector<Target> waiting;
     ForwardOptions opts;  // for the branches started later (no on_final)
     std::string loop_tag;
   };
 
-  sip::MessagePtr BuildBranchRequest(const sip::Message& in, const Target& t, const ForwardOptions& opts,
-                                     const std::string& loop_tag, bool* too_big);
-  // Starts a branch to `t`; false (with the status it stands for in
-  // `failed`) when it could not be sent.
-  bool StartBranch(ForkState& f, const Target& t, std::vector<int>& failed);
+  sip::MessagePtr BuildBranchRequest(const sip::Message& in, const Target& t, uint32_t breadth,
+                                     const ForwardOptions& opts, const std::string& loop_tag, bool* too_big);
+  // Starts a branch to `t` with Max-Breadth `breadth`; false (with the
+  // status it stands for in `failed`) when it could not be sent.
+  bool StartBranch(ForkState& f, const Target& t, uint32_t breadth, std::vector<int>& failed);
+  // Starts branches to the waiting targets while the pending branches
+  // leave Max-Breadth for them; a target whose instance has a branch
+  // already becomes a spare of it.
+  void StartWaiting(ForkState& f, std::vector<int>& failed);
+  // Ends the search for new branches (a 2xx or 6xx came, or the caller
+  // cancelled): waiting targets and spares are dropped.
+  static void StopSearch(ForkState& f);
   // Replaces a failed branch to `instance` by its next spare flow; true if
   // one started.
-  bool StartSpare(ForkState& f, const std::string& instance);
+  bool StartSpare(ForkState& f, const std::string& instance, uint32_t breadth);
   void OnResponse(uint64_t fork_id, size_t branch, sip::MessagePtr response);
   void SendUpstream(ForkState& f, sip::MessagePtr response);
   void CancelPending(ForkState& f);

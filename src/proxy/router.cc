@@ -44,6 +44,7 @@ ForwardOptions Router::OptionsFor(const sip::Message& m) const {
   ForwardOptions o;
   o.timer_c = config_.timer_c;
   o.udp_max_request = config_.udp_max_request;
+  o.max_breadth = config_.max_breadth;
   sip::Method meth = m.method();
   bool dialog_creating = meth == sip::Method::kInvite || meth == sip::Method::kSubscribe || meth == sip::Method::kRefer;
   o.record_route = dialog_creating && !(m.to() && m.to()->has_tag());

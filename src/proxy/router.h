@@ -24,6 +24,7 @@ class RelayObserver {
 struct RouterConfig {
   std::chrono::seconds timer_c{180};
   size_t udp_max_request = 1300;
+  uint32_t max_breadth = 60;  // RFC 5393
 };
 
 class Router : public Processor {

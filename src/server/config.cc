@@ -205,6 +205,11 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.max_contacts, v, "max_contacts"); }},
       {"proxy.timer_c", "--timer-c", "seconds an INVITE branch may stay without a final response (RFC 3261 §16.8)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.timer_c_s, v, "timer_c", 181); }},
+      {"proxy.max_breadth", "--max-breadth",
+       "concurrent branches a forwarded request may fan out into below us: the Max-Breadth of a request that has "
+       "none, the cap on one that has more (RFC 5393)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.max_breadth, v, "max_breadth", 1); }},
       {"store.change_poll_ms", "--change-poll-ms", "how often user/policy/domain edits are picked up", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.change_poll_ms, v, "change_poll_ms", 10);

@@ -217,6 +217,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   registrar_config_.max_expires = config_.max_expires;
   registrar_config_.default_expires = config_.default_expires;
   router_config_.timer_c = std::chrono::seconds(config_.timer_c_s);
+  router_config_.max_breadth = config_.max_breadth;
 
   aaa_ = std::make_unique<proxy::Sharded<aaa::AaaShard>>(*shard_router_);
   policies_ = std::make_unique<proxy::Sharded<proxy::PolicyCache>>(*shard_router_);

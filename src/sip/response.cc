@@ -41,6 +41,7 @@ std::string_view DefaultReason(int status) {
     case 429: return "Provide Referrer Identity";
     case 430: return "Flow Failed";
     case 439: return "First Hop Lacks Outbound Support";
+    case 440: return "Max-Breadth Exceeded";
     case 480: return "Temporarily Unavailable";
     case 481: return "Call/Transaction Does Not Exist";
     case 482: return "Loop Detected";

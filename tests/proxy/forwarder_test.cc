@@ -61,10 +61,12 @@ class ForwarderTest : public ::testing::Test {
     s.remote = *transport::SocketAddress::Parse(ip, 5060);
     return s;
   }
-  std::string Request(const std::string& method, const std::string& branch = "z9hG4bKup1") {
+  std::string Request(const std::string& method, const std::string& branch = "z9hG4bKup1",
+                      const std::string& extra = "") {
     return Crlf("" + method + " sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=" + branch +
                 "\nMax-Forwards: 70\nTo: <sip:bob@example.com>\nFrom: <sip:alice@example.com>;tag=a\n"
-                "Call-ID: fwd1\nCSeq: 1 " + method + "\nContact: <sip:alice@192.0.2.1>\nContent-Length: 0\n\n");
+                "Call-ID: fwd1\nCSeq: 1 " + method + "\nContact: <sip:alice@192.0.2.1>\n" + extra +
+                "Content-Length: 0\n\n");
   }
   // Sent messages by destination IP and kind.
   std::vector<sip::MessagePtr> SentTo(const char* ip, std::string_view method_or_response) {
@@ -250,6 +252,114 @@ TEST_F(ForwarderTest, OneFlowPerInstanceAndTheNextWhenItFails) {
   Answer(*b3[1], 430, "10.0.0.2");
   up = SentTo("192.0.2.1", "response");
   EXPECT_EQ(up.back()->status(), 480);
+  EXPECT_EQ(fwd_->active(), 0u);
+}
+
+// RFC 5393 §5.3: every branch carries a Max-Breadth, the pending branches'
+// values add up to no more than the request's (or 60, ours, when it has
+// none or more), and each is at least 1.
+TEST_F(ForwarderTest, MaxBreadthIsAddedAndSharedAmongTheBranches) {
+  auto breadth = [](const sip::Message& m) { return std::string(m.Find("Max-Breadth")->value); };
+  Receive(Request("MESSAGE", "z9hG4bKmb1"), upstream_);
+  auto a = SentTo("10.0.0.1", "MESSAGE");
+  auto b = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(breadth(*a[0]), "30");
+  EXPECT_EQ(breadth(*b[0]), "30");
+
+  Receive(Request("MESSAGE", "z9hG4bKmb2", "Max-Breadth: 7\n"), upstream_);
+  a = SentTo("10.0.0.1", "MESSAGE");
+  b = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(breadth(*a[1]), "3");
+  EXPECT_EQ(breadth(*b[1]), "4");
+  EXPECT_EQ(a[1]->Count(sip::HeaderId::kUnknown), 1u);  // replaced, not added
+
+  Receive(Request("MESSAGE", "z9hG4bKmb3", "Max-Breadth: 99999999999999999999999\n"), upstream_);
+  a = SentTo("10.0.0.1", "MESSAGE");
+  b = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(breadth(*a[2]), "30");
+  EXPECT_EQ(breadth(*b[2]), "30");
+}
+
+// §5.3.3 and §5.3.1: targets the Max-Breadth leaves no room for wait, and a
+// branch that ends hands what it held to the next of them; a 2xx ends the
+// search.
+TEST_F(ForwarderTest, TargetsBeyondTheMaxBreadthWaitForABranchToEnd) {
+  targets_ = {T("10.0.0.1"), T("10.0.0.2"), T("10.0.0.3")};
+  Receive(Request("MESSAGE", "z9hG4bKmb4", "Max-Breadth: 2\n"), upstream_);
+  auto a = SentTo("10.0.0.1", "MESSAGE");
+  auto b = SentTo("10.0.0.2", "MESSAGE");
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0]->Find("Max-Breadth")->value, "1");
+  EXPECT_EQ(b[0]->Find("Max-Breadth")->value, "1");
+  EXPECT_TRUE(SentTo("10.0.0.3", "MESSAGE").empty());
+  Answer(*a[0], 486, "10.0.0.1");
+  auto c = SentTo("10.0.0.3", "MESSAGE");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0]->Find("Max-Breadth")->value, "1");
+  Answer(*b[0], 404, "10.0.0.2");
+  EXPECT_TRUE(SentTo("192.0.2.1", "response").empty());  // the third is pending
+  Answer(*c[0], 200, "10.0.0.3");
+  auto up = SentTo("192.0.2.1", "response");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0]->status(), 200);
+  EXPECT_EQ(fwd_->active(), 0u);
+
+  // One at a time; the first one's 200 ends it: the others are never tried.
+  Receive(Request("INVITE", "z9hG4bKmb5", "Max-Breadth: 1\n"), upstream_);
+  a = SentTo("10.0.0.1", "INVITE");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(SentTo("10.0.0.2", "INVITE").empty());
+  Answer(*a[0], 200, "10.0.0.1");
+  EXPECT_EQ(SentTo("192.0.2.1", "response").back()->status(), 200);
+  EXPECT_TRUE(SentTo("10.0.0.2", "INVITE").empty());
+  EXPECT_TRUE(SentTo("10.0.0.3", "INVITE").empty());
+  EXPECT_EQ(fwd_->active(), 0u);
+
+  // The caller's CANCEL ends it too.
+  Receive(Request("INVITE", "z9hG4bKmb6", "Max-Breadth: 1\n"), upstream_);
+  a = SentTo("10.0.0.1", "INVITE");
+  ASSERT_EQ(a.size(), 2u);
+  Answer(*a[1], 180, "10.0.0.1");  // §9.1: a CANCEL waits for a provisional
+  Receive(Crlf("CANCEL sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKmb6\n"
+               "Max-Forwards: 70\nTo: <sip:bob@example.com>\nFrom: <sip:alice@example.com>;tag=a\n"
+               "Call-ID: fwd1\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"),
+          upstream_);
+  ASSERT_EQ(SentTo("10.0.0.1", "CANCEL").size(), 1u);
+  Answer(*a[1], 487, "10.0.0.1");
+  EXPECT_TRUE(SentTo("10.0.0.2", "INVITE").empty());
+  EXPECT_EQ(SentTo("192.0.2.1", "response").back()->status(), 487);
+  EXPECT_EQ(fwd_->active(), 0u);
+}
+
+TEST_F(ForwarderTest, MaxBreadthZeroGets440AndAMalformedOne400) {
+  struct Case {
+    const char* header;
+    int status;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"Max-Breadth: 0\n", 440, "Max-Breadth Exceeded"},
+      {"Max-Breadth: ten\n", 400, "Malformed Max-Breadth"},
+      {"Max-Breadth: -1\n", 400, "Malformed Max-Breadth"},
+      {"Max-Breadth:\n", 400, "Malformed Max-Breadth"},
+      {"Max-Breadth: 5\nMax-Breadth: 5\n", 400, "Malformed Max-Breadth"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.header);
+    Receive(Request("MESSAGE", "z9hG4bKmbx" + std::to_string(n++), c.header), upstream_);
+    auto up = SentTo("192.0.2.1", "response");
+    ASSERT_EQ(up.size(), static_cast<size_t>(n));
+    EXPECT_EQ(up.back()->status(), c.status);
+    EXPECT_EQ(up.back()->reason(), c.reason);
+  }
+  EXPECT_TRUE(SentTo("10.0.0.1", "MESSAGE").empty());
   EXPECT_EQ(fwd_->active(), 0u);
 }
 
