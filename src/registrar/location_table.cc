@@ -4,6 +4,8 @@
 
 #include "common/strings.h"
 #include "proxy/router.h"
+#include "sip/fields.h"
+#include "sip/lex.h"
 
 namespace parley::registrar {
 
@@ -128,7 +130,8 @@ Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
       b.source = op.source;
       b.user_agent = op.user_agent;
       b.updated_at = op.now;
-      c.destination = BindingDestination(u.uri, op.destination, !u.reg_id.empty() || u.uri.find(";ob") != std::string::npos);
+      c.destination = BindingDestination(u.uri, op.path, op.destination,
+                                         !u.reg_id.empty() || u.uri.find(";ob") != std::string::npos);
       Arm(c, op.now);
       ChangeKind kind = created ? ChangeKind::kCreated
                                 : (b.expires_at < old_expiry ? ChangeKind::kShortened : ChangeKind::kRefreshed);
@@ -224,6 +227,19 @@ transport::Destination BindingDestination(std::string_view contact_uri, const tr
   // Over UDP, from the listen point the UA registered to.
   if (c.protocol == source.protocol) c.local = source.local;
   return c;
+}
+
+transport::Destination BindingDestination(std::string_view contact_uri, std::string_view path,
+                                          const transport::Destination& source, bool wants_flow) {
+  if (path.empty()) return BindingDestination(contact_uri, source, wants_flow);
+  size_t comma = sip::FindTopLevel(path, 0, ',');
+  auto first = sip::ParseNameAddr(TrimLws(path.substr(0, comma == std::string_view::npos ? path.size() : comma)));
+  auto hop = first.ok() ? proxy::TargetForUri(first->uri_text) : std::nullopt;
+  if (!hop) return source;
+  transport::Destination d = hop->destination;
+  if (d.protocol == source.protocol && d.address == source.address) return source;  // its connection
+  if (d.protocol == source.protocol) d.local = source.local;
+  return d;
 }
 
 }  // namespace parley::registrar

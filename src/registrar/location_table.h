@@ -106,5 +106,13 @@ std::optional<transport::Destination> DestinationFromSource(const std::string& s
 // cannot resolve; otherwise the Contact URI itself.
 transport::Destination BindingDestination(std::string_view contact_uri, const transport::Destination& source,
                                           bool wants_flow);
+// The same for a registration that came with a Path (comma-joined values;
+// "" = none): requests for it go to the first Path URI, the Path being
+// their route set (RFC 3327 §5.4), over the connection the REGISTER came
+// on when that URI is its peer. A first URI with a host name (no DNS here)
+// is taken to be the proxy that sent the REGISTER: it added that Path
+// value, or routes by it.
+transport::Destination BindingDestination(std::string_view contact_uri, std::string_view path,
+                                          const transport::Destination& source, bool wants_flow);
 
 }  // namespace parley::registrar

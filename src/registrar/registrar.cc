@@ -422,7 +422,8 @@ Result<size_t> Registrar::LoadFromStore() {
   for (const auto& b : *r) {
     auto dest = DestinationFromSource(b.source);
     if (!dest || b.expires_at <= now) continue;
-    tables_.At(router_.ShardOf(b.aor)).Restore(b, now, BindingDestination(b.contact_uri, *dest, !b.reg_id.empty() || b.contact_uri.find(";ob") != std::string::npos));
+    bool wants_flow = !b.reg_id.empty() || b.contact_uri.find(";ob") != std::string::npos;
+    tables_.At(router_.ShardOf(b.aor)).Restore(b, now, BindingDestination(b.contact_uri, b.path, *dest, wants_flow));
     ++n;
   }
   return n;

@@ -251,6 +251,34 @@ TEST(BindingDestination, ContactFlowOrNat) {
   EXPECT_EQ(BindingDestination("sip:u@192.168.1.20:5060", via_5080, false).local, via_5080.local);
 }
 
+// RFC 3327 §5.4: with a Path, the first Path URI is the next hop, whatever
+// the Contact or the flow the UA asked for.
+TEST(BindingDestination, PathLeadsToItsFirstUri) {
+  auto src = [](const char* s) { return *DestinationFromSource(s); };
+  // Its own address: another proxy than the one the REGISTER came from.
+  auto d = BindingDestination("sip:u@192.0.2.7:16000", "<sip:198.51.100.4:5070;lr>, <sip:203.0.113.9;lr>",
+                              src("udp:192.0.2.5:5062"), false);
+  EXPECT_EQ(d.protocol, transport::Protocol::kUdp);
+  EXPECT_EQ(d.address.ToString(), "198.51.100.4:5070");
+  d = BindingDestination("sip:u@192.0.2.7", "<sips:198.51.100.4;lr>", src("udp:192.0.2.5:5062"), false);
+  EXPECT_EQ(d.protocol, transport::Protocol::kTls);
+  EXPECT_EQ(d.address.ToString(), "198.51.100.4:5061");
+  // The edge the REGISTER came from over TCP: its connection, also when
+  // the UA asked for its flow (that flow is the edge's, RFC 5626 §5.3).
+  transport::Destination tcp = src("tcp:192.0.2.5:50000");
+  tcp.flow = 42;
+  d = BindingDestination("sip:u@10.0.0.3:5060;transport=tcp;ob", "<sip:192.0.2.5:50000;transport=tcp;lr;ob>", tcp,
+                         true);
+  EXPECT_EQ(d.flow, 42u);
+  EXPECT_FALSE(d.flow_only);
+  // A name: the proxy that sent the REGISTER.
+  d = BindingDestination("sip:u@192.0.2.7:16000", "<sip:edge.example.com;lr>", src("udp:192.0.2.5:5062"), false);
+  EXPECT_EQ(d.address.ToString(), "192.0.2.5:5062");
+  // No Path: as without one.
+  d = BindingDestination("sip:u@192.0.2.7:16000", "", src("udp:192.0.2.5:5062"), false);
+  EXPECT_EQ(d.address.ToString(), "192.0.2.7:16000");
+}
+
 TEST(Source, RoundTrip) {
   transport::Source s;
   s.protocol = transport::Protocol::kTls;

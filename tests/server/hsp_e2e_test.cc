@@ -785,6 +785,60 @@ TEST_F(HspTwoLoops, APreloadedSendersFirstRequestIsCheckedOnTheRecipientsLoop) {
   EXPECT_EQ(Metric("parley_auth_snapshot_hits_total"), before_lock + 1);
 }
 
+// RFC 3327: a REGISTER's Path is kept with the binding and echoed in the
+// 200 when the UA supports it (§5.3); a request for the user goes to the
+// first Path URI, with the Path values as its Route set (§5.4).
+TEST_F(Hsp, PathIsStoredEchoedAndUsedAsRoute) {
+  SipClient edge(false, udp_);  // the proxy between bob and us
+  SipClient bob(false, udp_);
+  const std::string path = "<sip:127.0.0.1:" + std::to_string(edge.port()) + ";lr>, <sip:192.0.2.60;lr>";
+  const std::string contact = "Contact: <sip:bob@127.0.0.1:$PORT>;expires=600\n";
+  ASSERT_TRUE(SendAuthed(bob, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", "path-reg", 1,
+                         contact + "Supported: path\nPath: " + path + "\n"));
+  auto ok = bob.ReceiveResponse();
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  std::vector<std::string> echoed;
+  ok->ForEachValue(sip::HeaderId::kPath, [&](std::string_view v) {
+    echoed.emplace_back(v);
+    return true;
+  });
+  EXPECT_EQ(echoed, (std::vector<std::string>{"<sip:127.0.0.1:" + std::to_string(edge.port()) + ";lr>",
+                                              "<sip:192.0.2.60;lr>"}));
+
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "through the edge", &edge);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  ASSERT_TRUE(received_msg_);
+  EXPECT_EQ(received_, "through the edge");
+  EXPECT_EQ(received_msg_->request_uri_text(), "sip:bob@127.0.0.1:" + std::to_string(bob.port()));
+  std::vector<std::string> route;
+  received_msg_->ForEachValue(sip::HeaderId::kRoute, [&](std::string_view v) {
+    route.emplace_back(v);
+    return true;
+  });
+  EXPECT_EQ(route, echoed);
+  EXPECT_FALSE(bob.Receive());  // not straight to bob
+
+  // A UA that does not say it supports Path gets no Path back.
+  ASSERT_TRUE(SendAuthed(bob, "REGISTER", "sip:example.com", "bob", "sip:bob@example.com", "path-reg", 3,
+                         contact + "Path: " + path + "\n"));
+  auto again = bob.ReceiveResponse();
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status(), 200);
+  EXPECT_EQ(again->Find(sip::HeaderId::kPath), nullptr);
+
+  // The binding reloaded after a restart still goes through the edge.
+  Restart();
+  received_msg_.reset();
+  SipClient alice2(false, udp_);  // the server's port is new
+  r = SendMessage(alice2, "alice", "alice-pw", "sip:bob@example.com", "after the restart", &edge);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "after the restart");
+}
+
 TEST_F(Hsp, LargeMessageToUdpContactIs513) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
