@@ -848,6 +848,19 @@ TEST_F(Hsp, LargeMessageToUdpContactIs513) {
   EXPECT_EQ(r->status(), 513);
 }
 
+// §18.1.1: the 1300-byte limit is for UDP; a contact reached over its TCP
+// flow gets the large request.
+TEST_F(Hsp, LargeMessageGoesOverTheContactsTcpFlow) {
+  SipClient bob(true, tcp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  const std::string big(3000, 'y');
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", big, &bob);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, big);
+}
+
 TEST_F(Hsp, ALoopGets482) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
