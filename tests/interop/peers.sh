@@ -210,3 +210,76 @@ case_sipsak() {
     fail "sipsak with a wrong password: exit $rc, $(cat "$work/sipsak-wrong.out")"
   note "ok: a wrong password gets 403"
 }
+
+case_kamailio_edge() {
+  # RFC 3327 with a real edge proxy: Kamailio (path module) in front of parleyd. bob's SIPp UA
+  # registers through Kamailio, which adds Path: <sip:127.0.0.1:EDGE;lr> and relays the
+  # REGISTER (digest between bob and parleyd passes through it). alice's MESSAGE to bob then
+  # leaves parleyd for Kamailio with that Route (not for bob's Contact), and Kamailio's
+  # loose_route() takes it to bob; bob's 200 comes back the same way.
+  need kamailio kamailio
+  local edge=16060 cfg=$work/kamailio.cfg
+  start_parleyd
+  cat >"$cfg" <<CFG
+#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=1
+tcp_children=1
+listen=udp:127.0.0.1:$edge
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "path.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "textops.so"
+request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (\$sp == $SIP_PORT) {
+    # From parleyd: the Route is our Path URI, the Request-URI the UA's Contact. For a request
+    # without a To tag loose_route() takes our URI off as a preloaded route and says "not
+    # routed"; it goes to the Request-URI either way.
+    xlog("L_NOTICE", "edge: \$rm from parleyd to \$ru Route \$hdr(Route)\n");
+    loose_route();
+    t_relay();
+    exit;
+  }
+  if (loose_route()) {
+    t_relay();
+    exit;
+  }
+  if (is_method("REGISTER")) {
+    add_path();
+    xlog("L_NOTICE", "edge: REGISTER with Path to parleyd\n");
+  }
+  \$du = "sip:127.0.0.1:$SIP_PORT";
+  t_relay();
+}
+CFG
+  timeout -k 2 60 kamailio -f "$cfg" -DD -E -m 32 -M 8 -Y "$work" -w "$work" >"$work/kamailio.log" 2>&1 &
+  pids+=("$!")
+  local i
+  for i in $(seq 100); do
+    ss -Hlun "sport = :$edge" | grep -q . && break
+    ((i < 100)) || fail "Kamailio does not listen on $edge: $(tail -n 20 "$work/kamailio.log")"
+    sleep 0.1
+  done
+  note "Kamailio edge up on $edge"
+  sipp_uas bob-uas edge_user_uas "$BOB_UAS"
+  local bob=$uas_pid
+  # -rsa: sent to the edge, addressed to parleyd (SIPp's digest uri names the server it targets).
+  sipp_ok bob-reg register_contact -p "$REG" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS" \
+    -rsa "127.0.0.1:$edge"
+  grep -q "edge: REGISTER with Path" "$work/kamailio.log" || fail "the REGISTER did not go through Kamailio"
+  sipp_ok alice message_delivered -p "$ALICE" -t t1 -s bob -key sender alice -au alice -ap alice-pw \
+    -key text "hello bob, through your edge"
+  uas_done bob-uas "$bob"
+  body_seen bob-uas "hello bob, through your edge"
+  grep -qF "edge: MESSAGE from parleyd to sip:bob@127.0.0.1:$BOB_UAS Route <sip:127.0.0.1:$edge;lr>" "$work/kamailio.log" ||
+    fail "the MESSAGE did not reach bob through Kamailio: $(grep edge: "$work/kamailio.log")"
+  note "ok: the MESSAGE went parleyd -> Kamailio (Path as Route) -> bob"
+}
