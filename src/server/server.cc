@@ -161,7 +161,7 @@ Result<void> Server::Start() {
   cc.timers.cleanup_slack = std::chrono::milliseconds(100);
   caps_.methods = {sip::Method::kOptions, sip::Method::kRegister};
   caps_.schemes = {sip::Scheme::kSip, sip::Scheme::kSips, sip::Scheme::kIm, sip::Scheme::kPres};
-  caps_.extensions = {"path", "gruu"};
+  caps_.extensions = {"path", "gruu", "outbound"};
   for (size_t i = 0; i < loops_->size(); ++i) {
     cc.shard = i;
     cores_.push_back(std::make_unique<proxy::Core>(cc, caps_, loops_->loop(i), *transport_));
