@@ -117,6 +117,10 @@ TEST_P(ServerE2E, UnsupportedRequireGets420WithUnsupported) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->status(), 420);
   EXPECT_EQ(p->Value(sip::HeaderId::kUnsupported), "bar");
+  // The option tags served are no reason for a 420.
+  auto ok = c.Request(Req("OPTIONS", Self(), "Require: path, gruu, outbound\n"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);
 }
 
 TEST_P(ServerE2E, UnknownSchemeGets416) {
