@@ -16,14 +16,17 @@ Authenticator::Authenticator(const AuthConfig& config, auth::NonceService& nonce
 
 namespace {
 
-// An in-dialog request routed through us by a Record-Route we inserted.
+// An in-dialog request routed through us by a Record-Route we inserted in
+// its dialog (its token matches the Call-ID): anyone can write a Route
+// naming us and a To tag, and without the token such a request would pass
+// unchallenged to wherever its Request-URI or next Route points.
 bool LooseRoutedToUs(const sip::Message& m, const proxy::LocalTarget& local) {
   const sip::NameAddr* to = m.to();
   if (!to || !to->has_tag()) return false;
   bool ours = false;
   m.ForEachValue(sip::HeaderId::kRoute, [&](std::string_view v) {
     auto r = sip::ParseNameAddr(v);
-    ours = r.ok() && !r->uri.has_user && local.IsLocal(r->uri);
+    ours = r.ok() && !r->uri.has_user && local.IsLocal(r->uri) && local.RouteTokenValid(r->uri, m.call_id());
     return false;  // only the first Route counts
   });
   return ours;

@@ -221,6 +221,14 @@ std::string ExpectedResponse(const Credentials& c, std::string_view ha1, std::st
   return HashHex(c.algorithm, kd);
 }
 
+std::string MacToken(const std::string& key, std::string_view data, size_t chars) {
+  unsigned char mac[32];
+  Mac(key, reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac);
+  std::string token = Base64Url(mac, sizeof(mac));
+  token.resize(std::min(chars, token.size()));
+  return token;
+}
+
 bool DigestEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -78,6 +78,10 @@ class NonceService {
 std::string MakeChallenge(Algorithm a, std::string_view realm, std::string_view nonce, bool stale,
                           std::string_view opaque = {});
 
+// HMAC-SHA256 of `data` under `key`, base64url, cut to `chars` characters
+// (at most 43): a token only the holder of the key can make.
+std::string MacToken(const std::string& key, std::string_view data, size_t chars);
+
 // Random bytes from the OS CSPRNG (OpenSSL RAND_bytes).
 std::string RandomBytes(size_t n);
 

@@ -29,7 +29,7 @@ std::string StableToTag(const sip::Message& req) {
 
 Core::Core(const CoreConfig& config, const sip::Capabilities& caps, TimerService& timers, transport::Sender& sender)
     : config_(config),
-      local_(config.domains, config.addresses),
+      local_(config.domains, config.addresses, config.route_token),
       caps_(caps),
       timers_(timers),
       sender_(sender),

@@ -26,6 +26,7 @@ struct CoreConfig {
   std::string server_header = "Parley/0.1";
   transaction::TimerConfig timers;
   size_t shard = 0;
+  RouteTokenFn route_token;  // signs our Record-Route URIs (none: unsigned)
 };
 
 // Counters of one shard's core, read on its loop.
@@ -66,7 +67,9 @@ class Core : public transaction::TransactionUser, public ProcessorHost {
   const CoreStats& stats() const { return stats_; }
   const LocalTarget& local() const override { return local_; }
   // Replaces our domain list (domains added or removed with parleyctl).
-  void SetDomains(std::vector<std::string> domains) { local_ = LocalTarget(std::move(domains), config_.addresses); }
+  void SetDomains(std::vector<std::string> domains) {
+    local_ = LocalTarget(std::move(domains), config_.addresses, config_.route_token);
+  }
   TimerService& timers() override { return timers_; }
   transport::Sender& sender() override { return sender_; }
   const CoreConfig& config() const { return config_; }

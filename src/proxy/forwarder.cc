@@ -86,7 +86,11 @@ sip::MessagePtr Forwarder::BuildBranchRequest(const sip::Message& in, const Targ
     if (t.destination.protocol != transport::Protocol::kUdp) {
       rr.append(";transport=").append(ToLower(transport::ProtocolName(t.destination.protocol)));
     }
-    rr.append(";lr>");
+    rr.append(";lr");
+    if (std::string token = host_.local().RouteToken(in.call_id()); !token.empty()) {
+      rr.append(";").append(kRouteTokenParam).append("=").append(token);
+    }
+    rr.append(">");
     m->InsertBeforeFirst(sip::HeaderId::kRecordRoute, rr);
   }
   m->AddHeaderFront(sip::HeaderId::kVia, ViaValue(t.destination, sent_by, NewBranch(shard_, loop_tag)));

@@ -4,9 +4,22 @@
 
 namespace parley::proxy {
 
-LocalTarget::LocalTarget(std::vector<std::string> domains, std::vector<transport::SocketAddress> addresses)
-    : addresses_(std::move(addresses)) {
+LocalTarget::LocalTarget(std::vector<std::string> domains, std::vector<transport::SocketAddress> addresses,
+                         RouteTokenFn route_token)
+    : addresses_(std::move(addresses)), route_token_(std::move(route_token)) {
   for (auto& d : domains) domains_.push_back(ToLower(d));
+}
+
+bool LocalTarget::RouteTokenValid(const sip::Uri& route, std::string_view call_id) const {
+  if (!route_token_) return true;
+  auto token = route.params.Get(kRouteTokenParam);
+  if (!token) return false;
+  std::string want = route_token_(call_id);
+  // Compared in time independent of where they differ.
+  if (token->size() != want.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>((*token)[i] ^ want[i]);
+  return diff == 0;
 }
 
 bool LocalTarget::IsLocal(const sip::Uri& uri) const {

@@ -1,7 +1,9 @@
 #pragma once
 // Decides whether a Request-URI names this server or one of its domains.
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sip/uri.h"
@@ -9,9 +11,15 @@
 
 namespace parley::proxy {
 
+// The token a Record-Route URI of ours carries for a dialog (its Call-ID),
+// so that only Route values we issued count as routing through us; "" when
+// the server signs none.
+using RouteTokenFn = std::function<std::string(std::string_view call_id)>;
+
 class LocalTarget {
  public:
-  LocalTarget(std::vector<std::string> domains, std::vector<transport::SocketAddress> addresses);
+  LocalTarget(std::vector<std::string> domains, std::vector<transport::SocketAddress> addresses,
+              RouteTokenFn route_token = nullptr);
 
   // The host is one of our domains (any port) or one of our addresses (with
   // a matching port; an absent port means 5060, or 5061 for sips).
@@ -20,9 +28,20 @@ class LocalTarget {
   bool IsSelf(const sip::Uri& uri) const { return IsLocal(uri) && !uri.has_user; }
   const std::vector<std::string>& domains() const { return domains_; }
 
+  // The `rrt` parameter value for a Record-Route we insert into a request
+  // with this Call-ID ("" when not signing).
+  std::string RouteToken(std::string_view call_id) const { return route_token_ ? route_token_(call_id) : ""; }
+  // Whether `route` (one of ours) carries the token for `call_id`: a
+  // Record-Route we put in that dialog. Always true when not signing.
+  bool RouteTokenValid(const sip::Uri& route, std::string_view call_id) const;
+  const RouteTokenFn& route_token() const { return route_token_; }
+
  private:
   std::vector<std::string> domains_;  // lower-case
   std::vector<transport::SocketAddress> addresses_;
+  RouteTokenFn route_token_;
 };
+
+inline constexpr std::string_view kRouteTokenParam = "rrt";
 
 }  // namespace parley::proxy

@@ -29,12 +29,22 @@ Router::Router(const RouterConfig& config, LocationService& location, Forwarder&
                RelayObserver* observer)
     : config_(config), location_(location), forwarder_(forwarder), observer_(observer) {}
 
-bool Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
+namespace {
+
+// The first Route value (views into the message); an error when there is
+// none or it is malformed.
+Result<sip::NameAddr> FirstRoute(const sip::Message& m) {
   const sip::HeaderField* first = m.Find(sip::HeaderId::kRoute);
-  if (!first) return false;
+  if (!first) return Error(0, "no Route");
   std::string_view v = first->value;
   size_t comma = sip::FindTopLevel(v, 0, ',');
-  auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+  return sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+}
+
+}  // namespace
+
+bool Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
+  auto na = FirstRoute(m);
   if (!na.ok() || na->uri.has_user || !local.IsLocal(na->uri)) return false;
   m.RemoveFirstValue(sip::HeaderId::kRoute);
   return true;
@@ -69,9 +79,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
   bool routed = PopOurRoute(m, host.local());
   if (routed && m.Find(sip::HeaderId::kRoute)) {
     // More hops in the route set: the next one decides (§16.6 step 6).
-    std::string_view v = m.Find(sip::HeaderId::kRoute)->value;
-    size_t comma = sip::FindTopLevel(v, 0, ',');
-    auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+    auto na = FirstRoute(m);
     auto t = na.ok() ? TargetForUri(na->uri_text) : std::nullopt;
     if (!t) {
       host.Respond(ctx, 502, "Next Hop Not Resolvable");
@@ -143,14 +151,19 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
 }
 
 void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
-  bool routed = PopOurRoute(*ack, host.local());
+  // ACK is never challenged: only one routed through a Record-Route we
+  // put in its dialog goes on, or anyone could have us relay one anywhere.
+  auto ours = FirstRoute(*ack);
+  if (!ours.ok() || ours->uri.has_user || !host.local().IsLocal(ours->uri) ||
+      !host.local().RouteTokenValid(ours->uri, ack->call_id())) {
+    return;
+  }
+  ack->RemoveFirstValue(sip::HeaderId::kRoute);
   std::optional<Target> t;
-  if (const auto* r = ack->Find(sip::HeaderId::kRoute)) {
-    std::string_view v = r->value;
-    size_t comma = sip::FindTopLevel(v, 0, ',');
-    auto na = sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
-    if (na.ok()) t = TargetForUri(na->uri_text);
-  } else if (routed) {
+  if (ack->Find(sip::HeaderId::kRoute)) {
+    auto next = FirstRoute(*ack);
+    if (next.ok()) t = TargetForUri(next->uri_text);
+  } else {
     t = TargetForUri(ack->request_uri_text());
   }
   if (t) forwarder_.ForwardAck(std::move(ack), *t);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 
+#include "auth/digest.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
@@ -112,6 +113,14 @@ Result<void> Server::Start() {
   // Every node derives the same GRUU key from it: a temporary GRUU outlives
   // restarts and reaches its user through any node.
   gruu_ = std::make_unique<registrar::GruuCodec>(*key);
+  // And the token of our Record-Route URIs: an in-dialog request routed
+  // through us on any node, before or after a restart, carries a valid one.
+  route_token_ = [k = *key](std::string_view call_id) {
+    std::string data = "record-route";
+    data.push_back('\0');
+    data.append(call_id);
+    return auth::MacToken(k, data, 16);
+  };
 
   size_t threads = config_.threads > 0 ? static_cast<size_t>(config_.threads) : 0;
   loops_ = std::make_unique<runtime::LoopGroup>(threads);
@@ -153,6 +162,7 @@ Result<void> Server::Start() {
   cc.domains = Union(config_.domains, store_domains_);
   for (const auto& b : transport_->bound()) cc.addresses.push_back(b.address);  // port 0 resolved
   cc.server_header = config_.server_header;
+  cc.route_token = route_token_;
   cc.timers.t1 = std::chrono::milliseconds(config_.t1_ms);
   cc.timers.t2 = std::chrono::milliseconds(config_.t2_ms);
   cc.timers.t4 = std::chrono::milliseconds(config_.t4_ms);

@@ -93,6 +93,7 @@ class Server {
   std::unique_ptr<LoopRouter> shard_router_;
   std::unique_ptr<auth::NonceService> nonces_;
   std::unique_ptr<registrar::GruuCodec> gruu_;  // temporary GRUUs, keyed like the nonces
+  proxy::RouteTokenFn route_token_;  // signs our Record-Route URIs, keyed like the nonces
   aaa::AuthConfig auth_config_;
   registrar::RegistrarConfig registrar_config_;
   proxy::RouterConfig router_config_;

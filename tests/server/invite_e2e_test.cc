@@ -111,6 +111,50 @@ TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
   EXPECT_EQ(bye_ok->cseq()->method_text, "BYE");
 }
 
+// A To tag and a Route naming us are no proof of a dialog we are on: only
+// a Record-Route we inserted in that dialog (its token fits the Call-ID)
+// lets an in-dialog request through unchallenged, and only such an ACK is
+// relayed at all. Otherwise anyone could have us send anything anywhere.
+TEST_F(Invite, ForgedInDialogRequestsThroughUsAreNotRelayed) {
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  SipClient alice(false, udp_);
+  Call(alice, "call-rr");
+  auto inv = Next(bob);
+  ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
+  const std::string rr(inv->Value(sip::HeaderId::kRecordRoute));
+  EXPECT_NE(rr.find(";rrt="), std::string::npos);
+
+  SipClient victim(false, udp_);
+  SipClient mallory(false, udp_);
+  const std::string target = "sip:victim@127.0.0.1:" + std::to_string(victim.port());
+  auto forged = [&](const std::string& method, const std::string& route, const std::string& call_id) {
+    return mallory.Fill(testing::ToCrlf(method + " " + target + " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bK" +
+                                        sip::RandomToken(6) + ";rport\nMax-Forwards: 70\nRoute: " + route +
+                                        "\nFrom: <sip:mallory@example.org>;tag=m1\nTo: <" + target +
+                                        ">;tag=v1\nCall-ID: " + call_id + "\nCSeq: 5 " + method +
+                                        "\nContent-Type: text/plain\nContent-Length: 4\n\nspam"));
+  };
+  const std::string unsigned_route = "<sip:127.0.0.1:" + std::to_string(udp_) + ";lr>";
+  // No token, and the token of another dialog: challenged like any request.
+  for (const auto& [route, call_id] : {std::pair{unsigned_route, std::string("forged-1")}, std::pair{rr, std::string("forged-2")}}) {
+    SCOPED_TRACE(route + " " + call_id);
+    mallory.SendRaw(forged("MESSAGE", route, call_id));
+    auto r = mallory.Receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status(), 407);
+    mallory.SendRaw(forged("ACK", route, call_id));
+  }
+  // The token of the dialog it names: on its way (the Request-URI is the
+  // next hop after our Route).
+  mallory.SendRaw(forged("ACK", rr, "call-rr"));
+  auto relayed = victim.Receive();
+  ASSERT_TRUE(relayed);
+  EXPECT_EQ(relayed->method(), sip::Method::kAck);
+  EXPECT_EQ(relayed->call_id(), "call-rr");
+  EXPECT_FALSE(victim.Receive());  // and nothing else came
+}
+
 TEST_F(Invite, CancelOfARingingCall) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
