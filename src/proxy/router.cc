@@ -43,11 +43,12 @@ Result<sip::NameAddr> FirstRoute(const sip::Message& m) {
 
 }  // namespace
 
-bool Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
+Router::OurRoute Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
   auto na = FirstRoute(m);
-  if (!na.ok() || na->uri.has_user || !local.IsLocal(na->uri)) return false;
+  if (!na.ok() || na->uri.has_user || !local.IsLocal(na->uri)) return OurRoute::kNone;
+  OurRoute kind = local.RouteTokenValid(na->uri, m.call_id()) ? OurRoute::kSigned : OurRoute::kUnsigned;
   m.RemoveFirstValue(sip::HeaderId::kRoute);
-  return true;
+  return kind;
 }
 
 ForwardOptions Router::OptionsFor(const sip::Message& m) const {
@@ -76,8 +77,19 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
   RequestContext& ctx = *p;
   sip::Message& m = *ctx.request;
   if (m.method() == sip::Method::kRegister || m.method() == sip::Method::kAck) return Verdict::kContinue;
-  bool routed = PopOurRoute(m, host.local());
-  if (routed && m.Find(sip::HeaderId::kRoute)) {
+  const OurRoute ours = PopOurRoute(m, host.local());
+  // The route set decides for an in-dialog request that came through a
+  // Record-Route of ours, or from an authenticated user (a dialog begun
+  // before our Record-Routes carried tokens). A route a UA preloaded past
+  // us on a new request is relaying: refused like a foreign target.
+  const bool in_dialog = m.to() && m.to()->has_tag();
+  const bool follow_route =
+      ours != OurRoute::kNone && in_dialog && (ours == OurRoute::kSigned || !ctx.authenticated.empty());
+  if (ours != OurRoute::kNone && m.Find(sip::HeaderId::kRoute)) {
+    if (!follow_route) {
+      host.Respond(ctx, 403, ctx.authenticated.empty() ? "Relaying Denied" : "Federation Disabled");
+      return Verdict::kDone;
+    }
     // More hops in the route set: the next one decides (§16.6 step 6).
     auto na = FirstRoute(m);
     auto t = na.ok() ? TargetForUri(na->uri_text) : std::nullopt;
@@ -133,7 +145,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
     }
     return Verdict::kPending;
   }
-  if (routed) {
+  if (follow_route) {
     // In-dialog request through our Record-Route: on to the Request-URI.
     auto t = TargetForUri(m.request_uri_text());
     if (!t) {

@@ -153,6 +153,25 @@ TEST_F(Invite, ForgedInDialogRequestsThroughUsAreNotRelayed) {
   EXPECT_EQ(relayed->method(), sip::Method::kAck);
   EXPECT_EQ(relayed->call_id(), "call-rr");
   EXPECT_FALSE(victim.Receive());  // and nothing else came
+
+  // A user of ours who preloads our Route on a new request, to a foreign
+  // target or with a foreign hop after ours, is refused like one who names
+  // the target alone.
+  const std::string next_hop = "<sip:127.0.0.1:" + std::to_string(victim.port()) + ";lr>";
+  SipClient user(false, udp_);  // alice's other device: nothing of the call pending on it
+  int cseq = 1;
+  for (const std::string& routes : {unsigned_route, unsigned_route + ", " + next_hop}) {
+    SCOPED_TRACE(routes);
+    auto ch = SendAuthed(user, "MESSAGE", target, "alice", target, "preload-" + std::to_string(cseq), cseq,
+                         "Route: " + routes + "\nContent-Type: text/plain\n", "hi");
+    ASSERT_TRUE(ch && ch->status() == 407);
+    auto r = user.Receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status(), 403);
+    EXPECT_EQ(r->reason(), "Federation Disabled");
+    cseq += 2;
+  }
+  EXPECT_FALSE(victim.Receive());
 }
 
 TEST_F(Invite, CancelOfARingingCall) {
