@@ -45,17 +45,22 @@ class Invite : public ServerFixture {
     }
     return nullptr;
   }
+
+  // bob registered on `bob`, alice calling him from `alice`: the INVITE
+  // bob's UA got (nullptr if none came).
+  sip::MessagePtr CallBob(SipClient& bob, SipClient& alice, const std::string& call_id) {
+    auto reg = Register(bob, "bob", "bob-pw");
+    if (!reg || reg->status() != 200) return nullptr;
+    Call(alice, call_id);
+    auto inv = Next(bob);
+    return inv && inv->method() == sip::Method::kInvite ? std::move(inv) : nullptr;
+  }
 };
 
 TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  SipClient alice(false, udp_);
-  Call(alice, "call-1");
-
-  auto inv = Next(bob);
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "call-1");
   ASSERT_TRUE(inv);
-  ASSERT_EQ(inv->method(), sip::Method::kInvite);
   EXPECT_EQ(inv->max_forwards(), 69u);
   EXPECT_EQ(inv->Find(sip::HeaderId::kProxyAuthorization), nullptr);
   ASSERT_NE(inv->Find(sip::HeaderId::kRecordRoute), nullptr);  // dialog-creating: we stay on the path
@@ -116,12 +121,9 @@ TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
 // lets an in-dialog request through unchallenged, and only such an ACK is
 // relayed at all. Otherwise anyone could have us send anything anywhere.
 TEST_F(Invite, ForgedInDialogRequestsThroughUsAreNotRelayed) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  SipClient alice(false, udp_);
-  Call(alice, "call-rr");
-  auto inv = Next(bob);
-  ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "call-rr");
+  ASSERT_TRUE(inv);
   const std::string rr(inv->Value(sip::HeaderId::kRecordRoute));
   EXPECT_NE(rr.find(";rrt="), std::string::npos);
 
@@ -175,12 +177,9 @@ TEST_F(Invite, ForgedInDialogRequestsThroughUsAreNotRelayed) {
 }
 
 TEST_F(Invite, CancelOfARingingCall) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  SipClient alice(false, udp_);
-  Call(alice, "call-2");
-  auto inv = Next(bob);
-  ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "call-2");
+  ASSERT_TRUE(inv);
   bob.Reply(Answer(*inv, 180, "Ringing", "bobtag2"));
   auto ringing = Next(alice);
   ASSERT_TRUE(ringing && ringing->status() == 180);
