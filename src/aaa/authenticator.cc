@@ -22,14 +22,7 @@ namespace {
 // unchallenged to wherever its Request-URI or next Route points.
 bool LooseRoutedToUs(const sip::Message& m, const proxy::LocalTarget& local) {
   const sip::NameAddr* to = m.to();
-  if (!to || !to->has_tag()) return false;
-  bool ours = false;
-  m.ForEachValue(sip::HeaderId::kRoute, [&](std::string_view v) {
-    auto r = sip::ParseNameAddr(v);
-    ours = r.ok() && !r->uri.has_user && local.IsLocal(r->uri) && local.RouteTokenValid(r->uri, m.call_id());
-    return false;  // only the first Route counts
-  });
-  return ours;
+  return to && to->has_tag() && local.FirstRouteOwner(m) == proxy::LocalTarget::RouteOwner::kOursSigned;
 }
 
 // The response the client computed over the user's stored HA1. An unusable

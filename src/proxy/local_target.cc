@@ -1,6 +1,7 @@
 #include "proxy/local_target.h"
 
 #include "common/strings.h"
+#include "sip/fields.h"
 
 namespace parley::proxy {
 
@@ -8,6 +9,14 @@ LocalTarget::LocalTarget(std::vector<std::string> domains, std::vector<transport
                          RouteTokenFn route_token)
     : addresses_(std::move(addresses)), route_token_(std::move(route_token)) {
   for (auto& d : domains) domains_.push_back(ToLower(d));
+}
+
+LocalTarget::RouteOwner LocalTarget::FirstRouteOwner(const sip::Message& m) const {
+  const sip::HeaderField* first = m.Find(sip::HeaderId::kRoute);
+  if (!first) return RouteOwner::kNotOurs;
+  auto na = sip::ParseFirstNameAddr(first->value);
+  if (!na.ok() || na->uri.has_user || !IsLocal(na->uri)) return RouteOwner::kNotOurs;
+  return RouteTokenValid(na->uri, m.call_id()) ? RouteOwner::kOursSigned : RouteOwner::kOurs;
 }
 
 bool LocalTarget::RouteTokenValid(const sip::Uri& route, std::string_view call_id) const {

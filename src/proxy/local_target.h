@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sip/message.h"
 #include "sip/uri.h"
 #include "transport/address.h"
 
@@ -34,7 +35,13 @@ class LocalTarget {
   // Whether `route` (one of ours) carries the token for `call_id`: a
   // Record-Route we put in that dialog. Always true when not signing.
   bool RouteTokenValid(const sip::Uri& route, std::string_view call_id) const;
-  const RouteTokenFn& route_token() const { return route_token_; }
+
+  // Whose the first Route of `m` is (§16.4): not ours (or none, or
+  // malformed), ours, or ours with the token of m's Call-ID — a
+  // Record-Route we put in its dialog, the only proof that an in-dialog
+  // request or an ACK really comes through us.
+  enum class RouteOwner { kNotOurs, kOurs, kOursSigned };
+  RouteOwner FirstRouteOwner(const sip::Message& m) const;
 
  private:
   std::vector<std::string> domains_;  // lower-case

@@ -1,7 +1,6 @@
 #include "proxy/router.h"
 
 #include "sip/fields.h"
-#include "sip/lex.h"
 
 namespace parley::proxy {
 
@@ -36,19 +35,15 @@ namespace {
 Result<sip::NameAddr> FirstRoute(const sip::Message& m) {
   const sip::HeaderField* first = m.Find(sip::HeaderId::kRoute);
   if (!first) return Error(0, "no Route");
-  std::string_view v = first->value;
-  size_t comma = sip::FindTopLevel(v, 0, ',');
-  return sip::ParseNameAddr(v.substr(0, comma == std::string_view::npos ? v.size() : comma));
+  return sip::ParseFirstNameAddr(first->value);
 }
 
 }  // namespace
 
-Router::OurRoute Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
-  auto na = FirstRoute(m);
-  if (!na.ok() || na->uri.has_user || !local.IsLocal(na->uri)) return OurRoute::kNone;
-  OurRoute kind = local.RouteTokenValid(na->uri, m.call_id()) ? OurRoute::kSigned : OurRoute::kUnsigned;
-  m.RemoveFirstValue(sip::HeaderId::kRoute);
-  return kind;
+LocalTarget::RouteOwner Router::PopOurRoute(sip::Message& m, const LocalTarget& local) {
+  LocalTarget::RouteOwner owner = local.FirstRouteOwner(m);
+  if (owner != LocalTarget::RouteOwner::kNotOurs) m.RemoveFirstValue(sip::HeaderId::kRoute);
+  return owner;
 }
 
 ForwardOptions Router::OptionsFor(const sip::Message& m) const {
@@ -77,15 +72,16 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
   RequestContext& ctx = *p;
   sip::Message& m = *ctx.request;
   if (m.method() == sip::Method::kRegister || m.method() == sip::Method::kAck) return Verdict::kContinue;
-  const OurRoute ours = PopOurRoute(m, host.local());
+  using RouteOwner = LocalTarget::RouteOwner;
+  const RouteOwner ours = PopOurRoute(m, host.local());
   // The route set decides for an in-dialog request that came through a
   // Record-Route of ours, or from an authenticated user (a dialog begun
   // before our Record-Routes carried tokens). A route a UA preloaded past
   // us on a new request is relaying: refused like a foreign target.
   const bool in_dialog = m.to() && m.to()->has_tag();
   const bool follow_route =
-      ours != OurRoute::kNone && in_dialog && (ours == OurRoute::kSigned || !ctx.authenticated.empty());
-  if (ours != OurRoute::kNone && m.Find(sip::HeaderId::kRoute)) {
+      ours != RouteOwner::kNotOurs && in_dialog && (ours == RouteOwner::kOursSigned || !ctx.authenticated.empty());
+  if (ours != RouteOwner::kNotOurs && m.Find(sip::HeaderId::kRoute)) {
     if (!follow_route) {
       host.Respond(ctx, 403, ctx.authenticated.empty() ? "Relaying Denied" : "Federation Disabled");
       return Verdict::kDone;
@@ -165,12 +161,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
 void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
   // ACK is never challenged: only one routed through a Record-Route we
   // put in its dialog goes on, or anyone could have us relay one anywhere.
-  auto ours = FirstRoute(*ack);
-  if (!ours.ok() || ours->uri.has_user || !host.local().IsLocal(ours->uri) ||
-      !host.local().RouteTokenValid(ours->uri, ack->call_id())) {
-    return;
-  }
-  ack->RemoveFirstValue(sip::HeaderId::kRoute);
+  if (PopOurRoute(*ack, host.local()) != LocalTarget::RouteOwner::kOursSigned) return;
   std::optional<Target> t;
   if (ack->Find(sip::HeaderId::kRoute)) {
     auto next = FirstRoute(*ack);

@@ -38,11 +38,8 @@ class Router : public Processor {
   void RouteAck(sip::MessagePtr ack, ProcessorHost& host);
 
  private:
-  // Removes our own top Route (§16.4): kNone if the first Route is not
-  // ours, kSigned if it carries the token of the request's Call-ID (a
-  // Record-Route we put in its dialog).
-  enum class OurRoute { kNone, kUnsigned, kSigned };
-  static OurRoute PopOurRoute(sip::Message& m, const LocalTarget& local);
+  // Removes our own top Route (§16.4) and says whose it was.
+  static LocalTarget::RouteOwner PopOurRoute(sip::Message& m, const LocalTarget& local);
   ForwardOptions OptionsFor(const sip::Message& m) const;
   // OptionsFor, plus what a MESSAGE for a user of ours needs.
   ForwardOptions OptionsForUser(const sip::Message& m) const;

@@ -5,7 +5,6 @@
 #include "common/strings.h"
 #include "proxy/router.h"
 #include "sip/fields.h"
-#include "sip/lex.h"
 
 namespace parley::registrar {
 
@@ -232,8 +231,7 @@ transport::Destination BindingDestination(std::string_view contact_uri, const tr
 transport::Destination BindingDestination(std::string_view contact_uri, std::string_view path,
                                           const transport::Destination& source, bool wants_flow) {
   if (path.empty()) return BindingDestination(contact_uri, source, wants_flow);
-  size_t comma = sip::FindTopLevel(path, 0, ',');
-  auto first = sip::ParseNameAddr(TrimLws(path.substr(0, comma == std::string_view::npos ? path.size() : comma)));
+  auto first = sip::ParseFirstNameAddr(path);
   auto hop = first.ok() ? proxy::TargetForUri(first->uri_text) : std::nullopt;
   if (!hop) return source;
   transport::Destination d = hop->destination;

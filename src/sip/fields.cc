@@ -40,6 +40,11 @@ std::string NameAddr::DisplayName() const {
   return std::string(display_name);
 }
 
+Result<NameAddr> ParseFirstNameAddr(std::string_view list) {
+  size_t comma = FindTopLevel(list, 0, ',');
+  return ParseNameAddr(list.substr(0, comma == std::string_view::npos ? list.size() : comma));
+}
+
 Result<NameAddr> ParseNameAddr(std::string_view value, NameAddrOptions opts) {
   NameAddr na;
   value = TrimLws(value);

@@ -41,6 +41,9 @@ enum class NameAddrOptions : uint8_t {
 };
 
 Result<NameAddr> ParseNameAddr(std::string_view value, NameAddrOptions opts = NameAddrOptions::kNone);
+// The first of the comma-separated name-addrs of a field value (a Route,
+// Record-Route or Path).
+Result<NameAddr> ParseFirstNameAddr(std::string_view list);
 
 struct Via {
   std::string_view text;

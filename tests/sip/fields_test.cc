@@ -30,6 +30,18 @@ TEST(NameAddr, Forms) {
   EXPECT_FALSE(ParseNameAddr("sip:a@b", NameAddrOptions::kRequireAngle).ok());
 }
 
+TEST(NameAddr, FirstOfAList) {
+  auto first = ParseFirstNameAddr(" <sip:edge.example.com;lr;ob>, <sip:192.0.2.4;lr>");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->uri_text, "sip:edge.example.com;lr;ob");
+  // A comma inside the angle brackets or a quoted name does not split.
+  first = ParseFirstNameAddr("\"a, b\" <sip:x@192.0.2.1;lr>,<sip:y@192.0.2.2>");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->uri.user, "x");
+  EXPECT_FALSE(ParseFirstNameAddr("").ok());
+  EXPECT_FALSE(ParseFirstNameAddr(", <sip:192.0.2.4;lr>").ok());
+}
+
 TEST(NameAddr, Rejects) {
   for (const char* bad : {"", "\"unterminated <sip:a@b>", "<sip:a@b", "< sip:a@b>", "<sip:a@b >", "Bell, A <sip:a@b>",
                           "<sip:a@b>;;", "<sip:a@b> junk", "sip:a@b?x=y", "\"x\" sip:a@b"}) {
