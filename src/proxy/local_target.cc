@@ -1,5 +1,6 @@
 #include "proxy/local_target.h"
 
+#include "auth/digest.h"
 #include "common/strings.h"
 #include "sip/fields.h"
 
@@ -23,12 +24,7 @@ bool LocalTarget::RouteTokenValid(const sip::Uri& route, std::string_view call_i
   if (!route_token_) return true;
   auto token = route.params.Get(kRouteTokenParam);
   if (!token) return false;
-  std::string want = route_token_(call_id);
-  // Compared in time independent of where they differ.
-  if (token->size() != want.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>((*token)[i] ^ want[i]);
-  return diff == 0;
+  return auth::DigestEquals(*token, route_token_(call_id));  // in constant time
 }
 
 bool LocalTarget::IsLocal(const sip::Uri& uri) const {

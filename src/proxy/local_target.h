@@ -32,10 +32,6 @@ class LocalTarget {
   // The `rrt` parameter value for a Record-Route we insert into a request
   // with this Call-ID ("" when not signing).
   std::string RouteToken(std::string_view call_id) const { return route_token_ ? route_token_(call_id) : ""; }
-  // Whether `route` (one of ours) carries the token for `call_id`: a
-  // Record-Route we put in that dialog. Always true when not signing.
-  bool RouteTokenValid(const sip::Uri& route, std::string_view call_id) const;
-
   // Whose the first Route of `m` is (§16.4): not ours (or none, or
   // malformed), ours, or ours with the token of m's Call-ID — a
   // Record-Route we put in its dialog, the only proof that an in-dialog
@@ -44,6 +40,10 @@ class LocalTarget {
   RouteOwner FirstRouteOwner(const sip::Message& m) const;
 
  private:
+  // Whether `route` (one of ours) carries the token for `call_id`: a
+  // Record-Route we put in that dialog. Always true when not signing.
+  bool RouteTokenValid(const sip::Uri& route, std::string_view call_id) const;
+
   std::vector<std::string> domains_;  // lower-case
   std::vector<transport::SocketAddress> addresses_;
   RouteTokenFn route_token_;
