@@ -63,6 +63,7 @@ void EventProcessor::Answer(RequestContext& ctx, proxy::ProcessorHost& host, con
   auto r = sip::MakeResponse(*ctx.request, a.status, "", a.local_tag);
   r->AddHeader(sip::HeaderId::kExpires, std::to_string(a.expires));
   r->AddHeader(sip::HeaderId::kContact, a.contact);
+  if (!a.require.empty()) r->AddHeader(sip::HeaderId::kRequire, a.require);
   host.Send(ctx, std::move(r));
   if (a.answered) a.answered();  // the NOTIFY that follows the 2xx
 }
@@ -153,6 +154,20 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   if (!pkg) {
     host.Respond(ctx, 489, "Bad Event", {{sip::HeaderId::kAllowEvents, AllowEvents()}});
     return Verdict::kDone;
+  }
+  if (list_ != nullptr && IEquals(list_->name(), pkg->name()) && is_list_(ctx.shard, sip::AorKey(ruri))) {
+    // RFC 4662 §5.2: a list is only served to a subscriber that knows it
+    // gets one.
+    bool eventlist = false;
+    m.ForEachValue(sip::HeaderId::kSupported, [&](std::string_view t) {
+      eventlist |= IEquals(t, "eventlist");
+      return !eventlist;
+    });
+    if (!eventlist) {
+      host.Respond(ctx, 421, "Extension Required", {{sip::HeaderId::kRequire, "eventlist"}});
+      return Verdict::kDone;
+    }
+    pkg = list_;
   }
   std::string event_id;
   RateControl rate;

@@ -6,6 +6,8 @@
 // refreshes find their subscription through the Contact we gave
 // ("ev-<shard>-<id>@…"); an unknown dialog gets 481.
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "events/notifier.h"
@@ -27,6 +29,15 @@ class EventProcessor : public proxy::Processor {
 
   std::string AllowEvents() const;
 
+  // Resource lists (RFC 4662): a SUBSCRIBE for `list`'s package whose
+  // resource `is_list` says is a list (on the request's shard) goes to
+  // `list`; without `Supported: eventlist` it gets 421.
+  using IsListFn = std::function<bool(size_t shard, const std::string& resource)>;
+  void SetListPackage(EventPackage* list, IsListFn is_list) {
+    list_ = list;
+    is_list_ = std::move(is_list);
+  }
+
  private:
   EventPackage* Find(std::string_view name) const;
   // The SUBSCRIBE's final response: an error, or the 2xx then `a.answered`.
@@ -35,6 +46,8 @@ class EventProcessor : public proxy::Processor {
   const EventConfig& config_;
   proxy::Sharded<Notifier>& notifiers_;
   std::vector<EventPackage*> packages_;
+  EventPackage* list_ = nullptr;
+  IsListFn is_list_;
 };
 
 }  // namespace parley::events

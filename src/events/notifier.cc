@@ -178,7 +178,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   AddToIndex(sub);
   ++stats_.subscriptions_created;
   SubscribeAnswer ans{sub.state == SubState::kPending ? 202 : 200, req.expires, std::string(sub.local_tag()),
-                      ContactFor(sub, sub.destination), {}, {}};
+                      ContactFor(sub, sub.destination), {}, {}, std::string(req.package->require())};
   if (req.expires == 0) {
     sub.terminate_reason = "timeout";  // a fetch: one NOTIFY, then gone
     Confirm(sub, ans, std::move(done));
@@ -233,7 +233,7 @@ void Notifier::Refresh(uint64_t id, const std::string& call_id, const std::strin
   Subscription& s = it->second;
   s.remote_cseq = std::max(s.remote_cseq, cseq);
   SubscribeAnswer ans{s.state == SubState::kPending ? 202 : 200, expires, std::string(s.local_tag()),
-                      ContactFor(s, s.destination), {}, {}};
+                      ContactFor(s, s.destination), {}, {}, std::string(s.package->require())};
   if (expires == 0) {
     Disarm(s);
     if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
@@ -467,7 +467,8 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
     }
   }
   m->AddHeader(sip::HeaderId::kSubscriptionState, state);
-  m->SetBody(body.empty() ? std::string_view() : s.package->content_type(), body);
+  if (std::string_view tag = s.package->require(); !tag.empty()) m->AddHeader(sip::HeaderId::kRequire, tag);
+  m->SetBody(body.empty() ? std::string_view() : s.package->ContentTypeOf(body, v), body);
   uint64_t id = s.id;
   s.notify_in_flight = true;
   s.notify_pending = false;
@@ -517,10 +518,12 @@ void Notifier::OnNotifyResponse(Subscription& s, int status) {
   if (!s.terminate_reason.empty() || s.notify_pending) SendFull(s);
 }
 
-void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body) {
+void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body,
+                       std::string_view subscriber) {
   auto f = std::make_shared<Fanout>();
   ForEachSubscriptionOf(resource, package, [&](const Subscription& s) {
     if (s.state != SubState::kActive || s.polite || !s.terminate_reason.empty()) return;
+    if (!subscriber.empty() && s.subscriber() != subscriber) return;
     f->ids.push_back(s.id);
   });
   if (f->ids.empty()) return;
@@ -548,9 +551,12 @@ void Notifier::Terminate(Subscription& s, const std::string& reason) {
   SendFull(s);
 }
 
-void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason) {
+void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason,
+                            std::string_view subscriber) {
   std::vector<uint64_t> ids;
-  ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
+  ForEachSubscriptionOf(resource, package, [&](const Subscription& s) {
+    if (subscriber.empty() || s.subscriber() == subscriber) ids.push_back(s.id);
+  });
   for (uint64_t id : ids) {
     auto it = subs_.find(id);
     if (it == subs_.end()) continue;

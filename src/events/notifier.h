@@ -140,6 +140,7 @@ struct SubscribeAnswer {
   // order: UAs that drop a NOTIFY for a dialog their 2xx has not made yet
   // are common.
   std::function<void()> answered;
+  std::string require;  // option tag for Require in the 2xx ("eventlist"), if any
 };
 
 // What happened to a subscription, for observers (watcher information).
@@ -195,10 +196,14 @@ class Notifier {
 
   // The state of `resource` changed for `package`: each active subscription
   // gets `body(sub)` (partial state, say) or, when it cannot be sent now, a
-  // full-state NOTIFY later.
-  void Changed(const std::string& resource, const std::string& package, BodyFn body);
+  // full-state NOTIFY later. With `subscriber`, only that watcher's
+  // subscriptions (a resource list's view is its subscriber's).
+  void Changed(const std::string& resource, const std::string& package, BodyFn body,
+               std::string_view subscriber = {});
   // Ends every subscription to `resource` for `package` with a final NOTIFY.
-  void TerminateAll(const std::string& resource, const std::string& package, const std::string& reason);
+  // With `subscriber`, only that watcher's.
+  void TerminateAll(const std::string& resource, const std::string& package, const std::string& reason,
+                    std::string_view subscriber = {});
   // Moves a pending subscription to active (or terminated if `allow` is
   // false) and notifies it.
   void Decide(uint64_t id, bool allow);

@@ -36,6 +36,15 @@ class EventPackage {
                          std::function<void(Grant)> done) = 0;
   // The full state for `sub` (its version is maintained by the package).
   virtual std::string FullState(Subscription& sub) = 0;
+  // The Content-Type of a NOTIFY carrying `body` (a multipart body names
+  // its boundary); `scratch` may hold the text.
+  virtual std::string_view ContentTypeOf(std::string_view body, std::string& scratch) const {
+    (void)body;
+    (void)scratch;
+    return content_type();
+  }
+  // An option tag the 2xx and every NOTIFY require ("eventlist"), or "".
+  virtual std::string_view require() const { return {}; }
 };
 
 }  // namespace parley::events

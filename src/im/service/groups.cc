@@ -57,7 +57,10 @@ void GroupDirectory::Reload() {
       return;
     }
     std::shared_ptr<const GroupMap> map = ToMap(std::move(*groups));
-    for (size_t i = 0; i < per_shard_.size(); ++i) router_.Post(i, [this, i, map] { per_shard_[i] = map; });
+    for (size_t i = 0; i < per_shard_.size(); ++i) router_.Post(i, [this, i, map] {
+        per_shard_[i] = map;
+        for (const auto& l : listeners_) l(i);
+      });
   });
 }
 

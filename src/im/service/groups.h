@@ -5,6 +5,7 @@
 // group changed; so the check "is this Request-URI a group?" on the hot
 // path is a hash lookup without a lock or a store read.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,6 +41,9 @@ class GroupDirectory {
   void Reload();
   // The snapshot of `shard`, on its loop.
   const GroupMap& On(size_t shard) const { return *per_shard_[shard]; }
+  // Called on each shard's loop once its new snapshot is in place (set
+  // before the loops run).
+  void AddListener(std::function<void(size_t shard)> l) { listeners_.push_back(std::move(l)); }
 
  private:
   static std::shared_ptr<const GroupMap> ToMap(std::vector<store::Group> groups);
@@ -47,6 +51,7 @@ class GroupDirectory {
   store::StoreExecutor& store_;
   proxy::ShardRouter& router_;
   std::vector<std::shared_ptr<const GroupMap>> per_shard_;  // each replaced only on its loop
+  std::vector<std::function<void(size_t shard)>> listeners_;
 };
 
 }  // namespace parley::im

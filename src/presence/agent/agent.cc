@@ -53,20 +53,31 @@ void PresenceAgent::Authorize(const std::string& subscriber, const std::string& 
 }
 
 std::string PresenceAgent::FullState(events::Subscription& sub) {
-  const std::string resource(sub.resource());
+  return Body(std::string(sub.resource()), sub.view, sub.polite);
+}
+
+void PresenceAgent::ViewFor(const std::string& subscriber, const std::string& aor,
+                            std::function<void(events::Grant, std::string)> done) {
+  authorizer_->Decide(subscriber, aor, [this, aor, done = std::move(done)](events::Grant g) {
+    bool sees = g.state == events::Authorization::kActive || g.state == events::Authorization::kPolite;
+    done(g, sees ? Body(aor, g.view, g.state == events::Authorization::kPolite) : std::string());
+  });
+}
+
+std::string PresenceAgent::Body(const std::string& resource, uint32_t view, bool polite) {
   size_t shard = router_.ShardOf(resource);
-  if (sub.polite) return SerializePidf(PoliteBlock(EntityOf(resource)));  // polite-block and invisible
+  if (polite) return SerializePidf(PoliteBlock(EntityOf(resource)));  // polite-block and invisible
   PresentityTable& table = shards_.At(shard).table;
   // The body of this view, if a watcher with the same view got it since the
   // last change (bodies go whenever the composition does): the fan-out of
   // a change composes and serializes once per view, not once per watcher.
   if (Presentity* known = table.Find(resource)) {
-    auto cached = known->bodies.find(sub.view);
+    auto cached = known->bodies.find(view);
     if (cached != known->bodies.end()) return cached->second;
   }
   const PresenceDoc& doc = table.Composed(resource, EntityOf(resource), Registrations(shard, resource), UnixNow());
   Presentity* p = table.Find(resource);
-  std::string body = sub.view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, sub.view, doc));
+  std::string body = view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, view, doc));
   if (p->pubs.empty()) {
     // Nothing published (offline, or registrations only): most watched
     // presentities. With one watcher nothing is kept (it is composed again
@@ -77,11 +88,12 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
     }
     p->composed.reset();
   }
-  p->bodies.emplace(sub.view, body);
+  p->bodies.emplace(view, body);
   return body;
 }
 
 void PresenceAgent::Notify(const std::string& aor) {
+  for (const auto& l : change_listeners_) l(aor);
   events::Notifier& n = notifiers_.At(router_.ShardOf(aor));
   if (!n.Watched(aor)) return;
   n.Changed(aor, "presence", [this](events::Subscription& s) { return FullState(s); });
@@ -99,6 +111,7 @@ void PresenceAgent::OnRulesChanged(const std::string& aor) {
   // those whose state or view changed get a NOTIFY.
   authorizer_->Invalidate(aor);
   notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, "presence");
+  for (const auto& l : change_listeners_) l(aor);
 }
 
 void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {

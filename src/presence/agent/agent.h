@@ -79,6 +79,16 @@ class PresenceAgent : public events::EventPackage {
   // shard decided again. On shard `shard`.
   void OnShardRulesChanged(size_t shard);
 
+  // What a virtual subscription of a resource list (RFC 4662) sees: the
+  // grant `subscriber` has for `aor` and, when it may see something, the
+  // document of that view. Call and `done` on `aor`'s shard.
+  void ViewFor(const std::string& subscriber, const std::string& aor,
+               std::function<void(events::Grant, std::string body)> done);
+  // Called on an AOR's shard when what its watchers see may have changed
+  // (a publication, a registration, its rules), watched or not.
+  using ChangeListener = std::function<void(const std::string& aor)>;
+  void AddChangeListener(ChangeListener l) { change_listeners_.push_back(std::move(l)); }
+
   Authorizer& authorizer() { return *authorizer_; }
   // Shard-local counters (read on shard `shard`).
   const AgentStats& StatsOf(size_t shard) { return shards_.At(shard).stats; }
@@ -96,6 +106,8 @@ class PresenceAgent : public events::EventPackage {
   void Publish(PublishOp op, std::function<void(PublishResult)> done);
   void ArmExpiry(size_t shard, const std::string& aor, LivePublication& pub, int64_t now);
   void Notify(const std::string& aor);
+  // The document `view` (polite: the offline one) of `resource`, on its shard.
+  std::string Body(const std::string& resource, uint32_t view, bool polite);
   std::vector<RegisteredContact> Registrations(size_t shard, const std::string& aor);
 
   const AgentConfig& config_;
@@ -107,6 +119,7 @@ class PresenceAgent : public events::EventPackage {
   proxy::Sharded<Shard> shards_;
   std::unique_ptr<Authorizer> authorizer_;
   std::vector<AvailabilityListener> available_listeners_;
+  std::vector<ChangeListener> change_listeners_;
 };
 
 }  // namespace parley::presence
