@@ -14,7 +14,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<proxy::CoreStats> cores;
     std::vector<transaction::TransactionStats> txns;
     std::vector<events::NotifierStats> notifiers;
-    std::vector<size_t> subscriptions, publications;
+    std::vector<size_t> subscriptions, publications, list_views, list_feeds;
     std::vector<presence::AgentStats> presence;
     std::vector<im::MessageServiceStats> messages;
     std::vector<uint64_t> user_loads;
@@ -30,6 +30,8 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->notifiers.resize(n);
   snap->subscriptions.resize(n);
   snap->publications.resize(n);
+  snap->list_views.resize(n);
+  snap->list_feeds.resize(n);
   snap->presence.resize(n);
   snap->messages.resize(n);
   snap->user_loads.resize(n);
@@ -45,6 +47,8 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->notifiers[i] = notifiers_->At(i).stats();
         snap->subscriptions[i] = notifiers_->At(i).size();
         snap->publications[i] = presence_->PublicationsOf(i);
+        snap->list_views[i] = lists_->ViewsOn(i);
+        snap->list_feeds[i] = lists_->FeedsOn(i);
         snap->presence[i] = presence_->StatsOf(i);
         snap->messages[i] = messages_->StatsOf(i);
         snap->user_loads[i] = aaa_->At(i).users.loads();
@@ -162,13 +166,15 @@ void Server::RenderMetrics(HttpReply reply) {
           }
         }
         // Presence and messaging, summed over the shards.
-        uint64_t subs = 0, pubs = 0;
+        uint64_t subs = 0, pubs = 0, views = 0, feeds = 0;
         events::NotifierStats ns{};
         presence::AgentStats ps{};
         im::MessageServiceStats ms{};
         for (size_t i = 0; i < snap->cores.size(); ++i) {
           subs += snap->subscriptions[i];
           pubs += snap->publications[i];
+          views += snap->list_views[i];
+          feeds += snap->list_feeds[i];
           const auto& a = snap->notifiers[i];
           ns.notifies_sent += a.notifies_sent;
           ns.notifies_failed += a.notifies_failed;
@@ -206,6 +212,11 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_notifies_total", "result=\"sent\"", ns.notifies_sent);
         line("parley_notifies_total", "result=\"failed\"", ns.notifies_failed);
         line("parley_notifies_total", "result=\"coalesced\"", ns.notifies_coalesced);
+        header("parley_presence_list_views", "gauge",
+               "Resource list views held (one per list and subscriber, shared by its subscriptions)");
+        line("parley_presence_list_views", "", views);
+        header("parley_presence_list_feeds", "gauge", "Links from list members to the views they feed");
+        line("parley_presence_list_feeds", "", feeds);
         header("parley_publications", "gauge", "Live presence publications");
         line("parley_publications", "", pubs);
         header("parley_publish_total", "counter", "PUBLISH outcomes");

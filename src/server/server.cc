@@ -171,7 +171,7 @@ Result<void> Server::Start() {
   cc.timers.cleanup_slack = std::chrono::milliseconds(100);
   caps_.methods = {sip::Method::kOptions, sip::Method::kRegister};
   caps_.schemes = {sip::Scheme::kSip, sip::Scheme::kSips, sip::Scheme::kIm, sip::Scheme::kPres};
-  caps_.extensions = {"path", "gruu", "outbound"};
+  caps_.extensions = {"path", "gruu", "outbound", "eventlist"};
   for (size_t i = 0; i < loops_->size(); ++i) {
     cc.shard = i;
     cores_.push_back(std::make_unique<proxy::Core>(cc, caps_, loops_->loop(i), *transport_));
@@ -280,6 +280,31 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (auto& c : cores_) hosts.push_back(c.get());
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
+  // Presence lists (RFC 4662) are the groups: a member, or any of our users
+  // when the group is open to them, subscribes to its members' presence.
+  presence::ListSource lists;
+  lists.exists = [groups = groups_.get()](size_t shard, const std::string& uri) {
+    return groups->On(shard).count(uri) != 0;
+  };
+  lists.resolve = [groups = groups_.get()](size_t shard, const std::string& uri, const std::string& subscriber)
+      -> std::optional<presence::ListSource::Resolved> {
+    const im::GroupMap& map = groups->On(shard);
+    auto g = map.find(uri);
+    if (g == map.end()) return std::nullopt;
+    presence::ListSource::Resolved r;
+    r.members = im::ExpandGroup(map, uri);
+    r.allowed = g->second.posting == store::GroupPosting::kUsers ||
+                std::binary_search(r.members.begin(), r.members.end(), subscriber);
+    return r;
+  };
+  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_, std::move(lists));
+  presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
+  groups_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
+  for (size_t i = 0; i < n; ++i) {
+    notifiers_->At(i).AddObserver([l = lists_.get()](const events::Subscription& s, events::WatcherChange c) {
+      l->OnSubscriptionChange(s, c);
+    });
+  }
   presence_->AddAvailabilityListener([messages = messages_.get()](const std::string& aor) { messages->OnAvailable(aor); });
   registrar_->AddListener([pkg = reg_package_.get(), presence = presence_.get(), messages = messages_.get()](
                               const std::string& aor, const std::vector<registrar::BindingChange>& changes,
@@ -302,7 +327,11 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(registrar::MakeTempGruuProcessor(*gruu_));
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
     core.AddProcessor(presence_->MakePublishProcessor());
-    core.AddProcessor(std::make_unique<events::EventProcessor>(event_config_, *notifiers_, packages));
+    auto events = std::make_unique<events::EventProcessor>(event_config_, *notifiers_, packages);
+    events->SetListPackage(lists_.get(), [l = lists_.get()](size_t shard, const std::string& uri) {
+      return l->IsList(shard, uri);
+    });
+    core.AddProcessor(std::move(events));
     core.AddProcessor(messages_->MakeGroupProcessor(*groups_));  // a group's URI is no user's
     core.AddProcessor(std::move(router));
     core.AddProcessor(messages_->MakeProcessor());  // after the router: what it could not deliver
@@ -360,7 +389,7 @@ Result<void> Server::RestoreSubscriptions() {
   std::vector<std::vector<store::SubscriptionRecord>> per_shard(cores_.size());
   size_t count = 0;
   for (auto& r : *subs) {
-    if (!PackageNamed(r.package)) continue;
+    if (!PackageFor(r.package, r.resource)) continue;
     per_shard[shard_router_->ShardOf(r.resource)].push_back(std::move(r));
     ++count;
   }
@@ -368,7 +397,7 @@ Result<void> Server::RestoreSubscriptions() {
     if (per_shard[i].empty()) continue;
     loops_->loop(i).Post([this, i, recs = std::move(per_shard[i])] {
       int64_t now = UnixNow();
-      for (const auto& r : recs) notifiers_->At(i).Restore(r, PackageNamed(r.package), now);
+      for (const auto& r : recs) notifiers_->At(i).Restore(r, PackageFor(r.package, r.resource), now);
     });
   }
   PLOG_INFO("subscriptions_restored", {{"count", count}});
@@ -438,7 +467,10 @@ void Server::ForgetCachedState() {
       a.replica.Clear();
     });
     policies_->On(i, [](proxy::PolicyCache& p) { p.Forget(); });
-    shard_router_->Post(i, [this, i] { presence_->OnShardRulesChanged(i); });
+    shard_router_->Post(i, [this, i] {
+      presence_->OnShardRulesChanged(i);
+      lists_->OnRulesChanged(i, "");
+    });
   }
   messages_->OnAllHistoryChanged();
 }
@@ -462,7 +494,8 @@ void Server::PruneChanges() {
   }, store::Durability::kCommit);
 }
 
-events::EventPackage* Server::PackageNamed(const std::string& name) {
+events::EventPackage* Server::PackageFor(const std::string& name, const std::string& resource) {
+  if (name == lists_->name() && lists_->IsList(shard_router_->ShardOf(resource), resource)) return lists_.get();
   for (events::EventPackage* p : std::initializer_list<events::EventPackage*>{reg_package_.get(), presence_.get(),
                                                                             winfo_.get()}) {
     if (p->name() == name) return p;
@@ -499,7 +532,10 @@ void Server::OnChange(const store::Change& c) {
       RulesChanged(c.key);
     } else {
       for (size_t i = 0; i < cores_.size(); ++i) {
-        shard_router_->Post(i, [this, i, domain = c.key] { presence_->OnDomainChanged(i, domain); });
+        shard_router_->Post(i, [this, i, domain = c.key] {
+          presence_->OnDomainChanged(i, domain);
+          lists_->OnRulesChanged(i, domain);
+        });
       }
     }
   }
@@ -582,6 +618,7 @@ void Server::Drain() {
   // they ran on.
   routers_.clear();
   notifiers_.reset();
+  lists_.reset();
   reg_package_.reset();
   presence_.reset();
   winfo_.reset();

@@ -16,6 +16,7 @@
 #include "im/service/message_service.h"
 #include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
+#include "presence/rls/list_server.h"
 #include "proxy/core.h"
 #include "proxy/forwarder.h"
 #include "proxy/policy.h"
@@ -59,7 +60,9 @@ class Server {
   Result<void> RestoreSubscriptions();
   void OnChange(const store::Change& c);
   void UserChanged(const std::string& aor);
-  events::EventPackage* PackageNamed(const std::string& name);
+  // The package of a stored subscription: a presence subscription to a
+  // list is the resource list server's.
+  events::EventPackage* PackageFor(const std::string& name, const std::string& resource);
   void PollChanges();
   void ForgetCachedState();
   void PruneChanges();
@@ -108,8 +111,10 @@ class Server {
   std::unique_ptr<proxy::Sharded<events::Notifier>> notifiers_;
   std::unique_ptr<events::RegPackage> reg_package_;
   presence::AgentConfig presence_config_;
+  presence::ListServerConfig list_config_;
   std::unique_ptr<presence::PresenceAgent> presence_;
   std::unique_ptr<presence::WinfoPackage> winfo_;
+  std::unique_ptr<presence::ResourceListServer> lists_;
   im::MessageServiceConfig message_config_;
   std::unique_ptr<im::MessageService> messages_;
   std::unique_ptr<im::GroupDirectory> groups_;

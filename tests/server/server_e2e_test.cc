@@ -77,7 +77,7 @@ TEST_P(ServerE2E, OptionsToServerGets200WithCapabilities) {
   EXPECT_NE(r->Value(sip::HeaderId::kAllow).find("OPTIONS"), std::string_view::npos);
   EXPECT_NE(r->Find(sip::HeaderId::kAccept), nullptr);
   EXPECT_NE(r->Find(sip::HeaderId::kSupported), nullptr);
-  EXPECT_EQ(r->Value(sip::HeaderId::kSupported), "path, gruu, outbound");
+  EXPECT_EQ(r->Value(sip::HeaderId::kSupported), "path, gruu, outbound, eventlist");
   EXPECT_EQ(r->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo");
   EXPECT_EQ(r->Value(sip::HeaderId::kServer), "Parley/0.1");
   EXPECT_TRUE(r->to()->has_tag());
@@ -118,7 +118,7 @@ TEST_P(ServerE2E, UnsupportedRequireGets420WithUnsupported) {
   EXPECT_EQ(p->status(), 420);
   EXPECT_EQ(p->Value(sip::HeaderId::kUnsupported), "bar");
   // The option tags served are no reason for a 420.
-  auto ok = c.Request(Req("OPTIONS", Self(), "Require: path, gruu, outbound\n"));
+  auto ok = c.Request(Req("OPTIONS", Self(), "Require: path, gruu, outbound, eventlist\n"));
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status(), 200);
 }

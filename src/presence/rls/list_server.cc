@@ -1,0 +1,280 @@
+#include "presence/rls/list_server.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "common/strings.h"
+
+namespace parley::presence {
+
+namespace {
+
+constexpr std::string_view kPidfType = "application/pidf+xml;charset=\"UTF-8\"";
+
+// A member's entry in the RLMI document: its instance and, when the
+// subscriber may see it, its document.
+RlmiResource ResourceOf(const std::string& member, bool known, events::Authorization state, const std::string& body) {
+  RlmiResource r;
+  r.uri = "sip:" + member;
+  r.state = InstanceState::kPending;  // until its view arrives
+  if (!known) return r;
+  switch (state) {
+    case events::Authorization::kActive:
+    case events::Authorization::kPolite:
+      r.state = InstanceState::kActive;
+      r.body = body;
+      r.body_type = std::string(kPidfType);
+      break;
+    case events::Authorization::kPending:
+      break;
+    case events::Authorization::kReject:
+      r.state = InstanceState::kTerminated;
+      r.reason = "rejected";
+      break;
+  }
+  return r;
+}
+
+}  // namespace
+
+ResourceListServer::ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
+                                       proxy::Sharded<events::Notifier>& notifiers, ListSource source)
+    : config_(config), agent_(agent), notifiers_(notifiers), source_(std::move(source)), shards_(notifiers.router()) {
+  for (size_t i = 0; i < notifiers.size(); ++i) shards_.Add(std::make_unique<Shard>());
+}
+
+ResourceListServer::~ResourceListServer() = default;
+
+std::string_view ResourceListServer::ContentTypeOf(std::string_view body, std::string& scratch) const {
+  scratch = ListContentType(body);
+  return scratch;
+}
+
+size_t ResourceListServer::ViewsOn(size_t shard) { return shards_.At(shard).views.size(); }
+
+size_t ResourceListServer::FeedsOn(size_t shard) {
+  size_t n = 0;
+  for (const auto& [member, keys] : shards_.At(shard).feeds) n += keys.size();
+  return n;
+}
+
+// ---- subscribing -------------------------------------------------------------
+
+void ResourceListServer::Authorize(const std::string& subscriber, const std::string& list,
+                                   std::function<void(events::Grant)> done) {
+  size_t shard = router().ShardOf(list);
+  auto resolved = source_.resolve(shard, list, subscriber);
+  if (!resolved || !resolved->allowed || resolved->members.size() > config_.max_resources) {
+    done(events::Grant{events::Authorization::kReject, 0});
+    return;
+  }
+  Key key{list, subscriber};
+  View& view = shards_.At(shard).views[key];
+  std::vector<std::string> gone;
+  for (const std::string& m : view.members) {
+    if (std::find(resolved->members.begin(), resolved->members.end(), m) == resolved->members.end()) gone.push_back(m);
+  }
+  for (const std::string& m : gone) view.state.erase(m);
+  Unfeed(key, gone);
+  view.members = resolved->members;
+  // Every member is asked again (a refresh or a second device of the same
+  // subscriber too): its rules may have changed without us hearing of it.
+  const bool held = !view.state.empty();
+  Gather(key, view.members, [this, key, held, done = std::move(done)](bool changed) {
+    done(events::Grant{events::Authorization::kActive, 0});
+    // The subscriptions already served from this view (a second device's,
+    // or all of them when the notifier authorizes again) see what changed.
+    if (held && changed) NotifyFull(key);
+  });
+}
+
+void ResourceListServer::Gather(const Key& key, const std::vector<std::string>& members,
+                                std::function<void(bool)> done) {
+  if (members.empty()) {
+    done(false);
+    return;
+  }
+  const size_t home = router().ShardOf(key.first);
+  struct Pending {
+    size_t left;
+    bool changed = false;
+    std::function<void(bool)> done;
+  };
+  auto pending = std::make_shared<Pending>(Pending{members.size(), false, std::move(done)});
+  for (const std::string& m : members) {
+    size_t at = router().ShardOf(m);
+    router().Post(at, [this, key, m, at, home, pending] {
+      shards_.At(at).feeds[m].insert(key);
+      agent_.ViewFor(key.second, m, [this, key, m, home, pending](events::Grant g, std::string body) {
+        router().Post(home, [this, key, m, g, body = std::move(body), pending]() mutable {
+          pending->changed |= Store(key, m, g, std::move(body));
+          if (--pending->left == 0) pending->done(pending->changed);
+        });
+      });
+    });
+  }
+}
+
+bool ResourceListServer::Store(const Key& key, const std::string& member, events::Grant g, std::string body) {
+  Shard& sh = shards_.At(router().ShardOf(key.first));
+  auto v = sh.views.find(key);
+  if (v == sh.views.end() ||
+      std::find(v->second.members.begin(), v->second.members.end(), member) == v->second.members.end()) {
+    Unfeed(key, {member});  // a view or member gone meanwhile
+    return false;
+  }
+  Member next{true, g.state, std::move(body)};
+  Member& cur = v->second.state[member];
+  if (cur == next) return false;
+  cur = std::move(next);
+  return true;
+}
+
+std::string ResourceListServer::FullState(events::Subscription& sub) {
+  Key key{std::string(sub.resource()), std::string(sub.subscriber())};
+  const size_t shard = router().ShardOf(key.first);
+  Shard& sh = shards_.At(shard);
+  if (!sh.views.count(key)) {
+    // Dropped while this subscription was being admitted (its subscriber's
+    // previous one ended meanwhile): gathered again, the full state follows.
+    auto resolved = source_.resolve(shard, key.first, key.second);
+    if (resolved && resolved->allowed) {
+      sh.views[key].members = resolved->members;
+      Gather(key, resolved->members, [this, key](bool) { NotifyFull(key); });
+    }
+  }
+  std::string body = Build(key, sub.version++, true, nullptr);
+  if (sub.expires_at == 0) {
+    // A fetch (RFC 6665 §4.4.3): its view goes with it unless shared.
+    router().Post(shard, [this, key] { DropIfUnused(key); });
+  }
+  return body;
+}
+
+std::string ResourceListServer::Build(const Key& key, uint32_t version, bool full, const std::string* only) {
+  RlmiList list;
+  list.uri = "sip:" + key.first;
+  list.version = version;
+  list.full_state = full;
+  const Shard& sh = shards_.At(router().ShardOf(key.first));
+  static const std::string kNone;
+  if (auto v = sh.views.find(key); v != sh.views.end()) {
+    for (const std::string& m : v->second.members) {
+      if (only && m != *only) continue;
+      auto st = v->second.state.find(m);
+      if (st == v->second.state.end()) {
+        list.resources.push_back(ResourceOf(m, false, events::Authorization::kPending, kNone));
+      } else {
+        list.resources.push_back(ResourceOf(m, st->second.known, st->second.state, st->second.body));
+      }
+    }
+  }
+  return BuildListBody(list);
+}
+
+void ResourceListServer::NotifyFull(const Key& key) {
+  notifiers_.At(router().ShardOf(key.first))
+      .Changed(key.first, name(),
+               [this, key](events::Subscription& s) { return Build(key, s.version++, true, nullptr); }, key.second);
+}
+
+// ---- changes -----------------------------------------------------------------
+
+void ResourceListServer::OnMemberChanged(const std::string& aor) {
+  Shard& sh = shards_.At(router().ShardOf(aor));
+  auto f = sh.feeds.find(aor);
+  if (f == sh.feeds.end()) return;
+  for (const Key& key : f->second) {
+    agent_.ViewFor(key.second, aor, [this, key, aor](events::Grant g, std::string body) {
+      router().Post(router().ShardOf(key.first), [this, key, aor, g, body = std::move(body)]() mutable {
+        if (!Store(key, aor, g, std::move(body))) return;
+        // Only this resource, only to this subscriber (RFC 4662 §5.4.2).
+        notifiers_.At(router().ShardOf(key.first))
+            .Changed(key.first, name(),
+                     [this, key, aor](events::Subscription& s) { return Build(key, s.version++, false, &aor); },
+                     key.second);
+      });
+    });
+  }
+}
+
+void ResourceListServer::OnListsChanged(size_t shard) {
+  Shard& sh = shards_.At(shard);
+  std::vector<Key> keys;
+  for (const auto& [key, view] : sh.views) keys.push_back(key);
+  for (const Key& key : keys) {
+    auto resolved = source_.resolve(shard, key.first, key.second);
+    events::Notifier& n = notifiers_.At(shard);
+    if (!resolved || !resolved->allowed) {
+      // RFC 6665 §4.2.2: the resource is gone, or the subscriber may no
+      // longer see it.
+      n.TerminateAll(key.first, name(), resolved ? "rejected" : "noresource", key.second);
+      Drop(key);
+      continue;
+    }
+    View& view = sh.views[key];
+    if (view.members == resolved->members) continue;
+    std::vector<std::string> gone, added;
+    for (const std::string& m : view.members) {
+      if (std::find(resolved->members.begin(), resolved->members.end(), m) == resolved->members.end()) gone.push_back(m);
+    }
+    for (const std::string& m : resolved->members) {
+      if (std::find(view.members.begin(), view.members.end(), m) == view.members.end()) added.push_back(m);
+    }
+    for (const std::string& m : gone) view.state.erase(m);
+    Unfeed(key, gone);
+    view.members = resolved->members;
+    Gather(key, added, [this, key](bool) { NotifyFull(key); });
+  }
+}
+
+void ResourceListServer::OnRulesChanged(size_t shard, std::string_view domain) {
+  std::vector<std::string> members;
+  for (const auto& [member, keys] : shards_.At(shard).feeds) {
+    size_t at = member.find('@');
+    if (domain.empty() || (at != std::string::npos && IEquals(std::string_view(member).substr(at + 1), domain))) {
+      members.push_back(member);
+    }
+  }
+  for (const std::string& m : members) OnMemberChanged(m);
+}
+
+// ---- views going -------------------------------------------------------------
+
+void ResourceListServer::OnSubscriptionChange(const events::Subscription& s, events::WatcherChange change) {
+  if (s.package != this || change != events::WatcherChange::kTerminated) return;
+  Key key{std::string(s.resource()), std::string(s.subscriber())};
+  // Later: the notifier is inside its bookkeeping of `s` now.
+  router().Post(router().ShardOf(key.first), [this, key] { DropIfUnused(key); });
+}
+
+void ResourceListServer::DropIfUnused(const Key& key) {
+  for (const events::Subscription* s : notifiers_.At(router().ShardOf(key.first)).Find(key.first, name())) {
+    if (s->package == this && s->subscriber() == key.second && s->terminate_reason.empty()) return;
+  }
+  Drop(key);
+}
+
+void ResourceListServer::Drop(const Key& key) {
+  Shard& sh = shards_.At(router().ShardOf(key.first));
+  auto v = sh.views.find(key);
+  if (v == sh.views.end()) return;
+  std::vector<std::string> members = std::move(v->second.members);
+  sh.views.erase(v);
+  Unfeed(key, members);
+}
+
+void ResourceListServer::Unfeed(const Key& key, const std::vector<std::string>& members) {
+  for (const std::string& m : members) {
+    size_t at = router().ShardOf(m);
+    router().Post(at, [this, key, m, at] {
+      Shard& sh = shards_.At(at);
+      auto f = sh.feeds.find(m);
+      if (f == sh.feeds.end()) return;
+      f->second.erase(key);
+      if (f->second.empty()) sh.feeds.erase(f);
+    });
+  }
+}
+
+}  // namespace parley::presence

@@ -1,0 +1,132 @@
+#pragma once
+// The resource list server (RFC 4662) of the presence agent: a SUBSCRIBE
+// (Event: presence, Supported: eventlist) to a list's URI is one
+// subscription to the presence of every resource on the list (seed 003
+// §7.5.2, "subscribing to presence or a presence list"). Lists are our
+// own (the group directory's); their members are our users, so each
+// "virtual subscription" is a view the presence agent computes on the
+// member's shard, authorized by the member's rules for the list's
+// subscriber, not a SIP subscription of its own.
+//
+// State, per shard:
+// * on the list's shard, one View per (list, subscriber): the members and
+//   the state and document each one shows that subscriber; every
+//   subscription of that subscriber to that list shares it;
+// * on a member's shard, which (list, subscriber) views it feeds, so a
+//   change of its presence or rules is computed there for each one and
+//   posted to the list's shard, which sends a partial notification
+//   (fullState="false", that resource only) to that subscriber's
+//   subscriptions.
+// A view goes when its subscriber's last subscription to the list ends.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "events/notifier.h"
+#include "presence/agent/agent.h"
+#include "presence/rls/rlmi.h"
+#include "proxy/shards.h"
+
+namespace parley::presence {
+
+// Where lists come from (the group directory), read on a shard's loop.
+struct ListSource {
+  // Whether `uri` (an AOR) is a list: cheap, asked for every presence SUBSCRIBE.
+  std::function<bool(size_t shard, const std::string& uri)> exists;
+  struct Resolved {
+    std::vector<std::string> members;  // AORs, in notification order
+    bool allowed = false;              // `subscriber` may subscribe to the list
+  };
+  // The list's members for `subscriber`; nullopt when `uri` is no list.
+  std::function<std::optional<Resolved>(size_t shard, const std::string& uri, const std::string& subscriber)> resolve;
+};
+
+struct ListServerConfig {
+  size_t max_resources = 500;  // a longer list is refused (403)
+};
+
+class ResourceListServer : public events::EventPackage {
+ public:
+  ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
+                     proxy::Sharded<events::Notifier>& notifiers, ListSource source);
+  ~ResourceListServer() override;
+
+  // events::EventPackage: NOTIFYs carry Event: presence, a multipart/related
+  // body (RLMI first) and Require: eventlist.
+  std::string name() const override { return "presence"; }
+  std::string_view content_type() const override { return "multipart/related"; }
+  std::string_view ContentTypeOf(std::string_view body, std::string& scratch) const override;
+  std::string_view require() const override { return "eventlist"; }
+  // On the list's shard: the subscriber must be allowed to see the list;
+  // then every member's view is gathered before `done` (the first NOTIFY
+  // has every state).
+  void Authorize(const std::string& subscriber, const std::string& list,
+                 std::function<void(events::Grant)> done) override;
+  std::string FullState(events::Subscription& sub) override;
+
+  bool IsList(size_t shard, const std::string& uri) const { return source_.exists(shard, uri); }
+  // A notifier observer: a list subscription that ended may take its view along.
+  void OnSubscriptionChange(const events::Subscription& s, events::WatcherChange change);
+  // The presence agent's change listener, on `aor`'s shard.
+  void OnMemberChanged(const std::string& aor);
+  // The lists changed (on `shard`, with its new snapshot in place): each
+  // view there takes the list's members again and, if they changed, its
+  // subscriptions get the full state; a list gone (or no longer allowed)
+  // ends them.
+  void OnListsChanged(size_t shard);
+  // Rules of `domain`'s presentities on `shard` ("": of all of them) may
+  // have changed: members there compute their views again. On `shard`.
+  void OnRulesChanged(size_t shard, std::string_view domain);
+
+  // (list, subscriber) views held on `shard` (for tests and metrics), on its loop.
+  size_t ViewsOn(size_t shard);
+  // (member, view) links held on `shard`, on its loop.
+  size_t FeedsOn(size_t shard);
+
+ private:
+  struct Member {
+    bool known = false;  // its view arrived
+    events::Authorization state = events::Authorization::kPending;
+    std::string body;
+    bool operator==(const Member&) const = default;
+  };
+  using Key = std::pair<std::string, std::string>;  // list, subscriber
+  struct View {
+    std::vector<std::string> members;
+    std::unordered_map<std::string, Member> state;
+  };
+  struct Shard {
+    std::map<Key, View> views;                                // lists on this shard
+    std::unordered_map<std::string, std::set<Key>> feeds;    // members on this shard -> the views they feed
+  };
+
+  proxy::ShardRouter& router() const { return notifiers_.router(); }
+  // Asks each of `members` for its view of `key`'s subscriber and keeps it
+  // in the view; `done` on the list's shard when all have answered.
+  // `changed`: some member's view differs from what the view held.
+  void Gather(const Key& key, const std::vector<std::string>& members, std::function<void(bool changed)> done);
+  // On the list's shard: a member's view arrived or changed; true when it differs.
+  bool Store(const Key& key, const std::string& member, events::Grant g, std::string body);
+  void Unfeed(const Key& key, const std::vector<std::string>& members);
+  void Drop(const Key& key);
+  // Drops `key`'s view unless a live subscription still uses it.
+  void DropIfUnused(const Key& key);
+  // The body for `key`'s subscriber: every member (full) or only `*only`.
+  std::string Build(const Key& key, uint32_t version, bool full, const std::string* only);
+  // The subscriptions of `key` get the full state.
+  void NotifyFull(const Key& key);
+
+  const ListServerConfig& config_;
+  PresenceAgent& agent_;
+  proxy::Sharded<events::Notifier>& notifiers_;
+  ListSource source_;
+  proxy::Sharded<Shard> shards_;
+};
+
+}  // namespace parley::presence

@@ -1,0 +1,44 @@
+#pragma once
+// Resource list notifications (RFC 4662 §5): the RLMI document
+// (application/rlmi+xml) naming the list's resources and the state of each
+// one's virtual subscription, sent as the root of a multipart/related body
+// with one part per resource whose state is known. Pure: no I/O, no clock.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::presence {
+
+enum class InstanceState : uint8_t { kNone, kActive, kPending, kTerminated };
+
+struct RlmiResource {
+  std::string uri;             // "sip:bob@example.com"
+  InstanceState state = InstanceState::kNone;  // kNone: no instance (not subscribed yet)
+  std::string reason;          // of a terminated instance ("rejected")
+  std::string body;            // the resource's document (active instances only)
+  std::string body_type;       // its content type ("application/pidf+xml")
+};
+
+struct RlmiList {
+  std::string uri;      // the list's URI ("sip:team@example.com")
+  uint32_t version = 0;
+  bool full_state = true;
+  std::vector<RlmiResource> resources;
+};
+
+// The instance id of a resource's virtual subscription: stable for the
+// resource (the same in every notification of the list).
+std::string InstanceId(std::string_view resource_uri);
+
+// The multipart/related body: the RLMI document first, then each active
+// resource's document (Content-ID = the instance's cid). Its boundary is
+// chosen so that no part contains it.
+std::string BuildListBody(const RlmiList& list);
+
+// The Content-Type of a body BuildListBody made (type, start and boundary
+// read from it); "" when `body` is not one.
+std::string ListContentType(std::string_view body);
+
+}  // namespace parley::presence

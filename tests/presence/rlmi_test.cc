@@ -1,0 +1,88 @@
+// RLMI documents and their multipart/related bodies (RFC 4662 §5).
+
+#include <gtest/gtest.h>
+
+#include "presence/rls/rlmi.h"
+#include "sip/fields.h"
+#include "sip/multipart.h"
+
+namespace parley::presence {
+namespace {
+
+RlmiList Team() {
+  RlmiList l;
+  l.uri = "sip:team@example.com";
+  l.version = 7;
+  RlmiResource bob{"sip:bob@example.com", InstanceState::kActive, "", "<presence>bob</presence>",
+                   "application/pidf+xml"};
+  RlmiResource carol{"sip:carol@example.com", InstanceState::kTerminated, "rejected", "", ""};
+  RlmiResource dave{"sip:dave@example.com", InstanceState::kPending, "", "", ""};
+  RlmiResource erin{"sip:erin@example.com", InstanceState::kNone, "", "", ""};
+  l.resources = {bob, carol, dave, erin};
+  return l;
+}
+
+TEST(Rlmi, BodyIsMultipartRelatedWithTheRlmiFirst) {
+  std::string body = BuildListBody(Team());
+  std::string type = ListContentType(body);
+  auto ct = sip::ParseMediaType(type);
+  ASSERT_TRUE(ct.ok()) << type;
+  EXPECT_TRUE(ct->Is("multipart", "related"));
+  EXPECT_EQ(ct->params.GetUnquoted("type").value_or(""), "application/rlmi+xml");
+  auto parts = sip::ParseMultipart(body, ct->params.GetUnquoted("boundary").value_or(""));
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  ASSERT_EQ(parts->size(), 2u);  // the RLMI, then bob's document: the only active instance
+  const sip::BodyPart& root = (*parts)[0];
+  EXPECT_EQ(root.Header("Content-ID"), ct->params.GetUnquoted("start").value_or("-"));
+  EXPECT_EQ(root.Header("Content-Type"), "application/rlmi+xml;charset=\"UTF-8\"");
+  std::string rlmi(root.body);
+  EXPECT_NE(rlmi.find("<list xmlns=\"urn:ietf:params:xml:ns:rlmi\" uri=\"sip:team@example.com\" version=\"7\" "
+                      "fullState=\"true\">"),
+            std::string::npos);
+  std::string bob_id = InstanceId("sip:bob@example.com");
+  EXPECT_NE(rlmi.find("<resource uri=\"sip:bob@example.com\"><instance id=\"" + bob_id +
+                      "\" state=\"active\" cid=\"" + bob_id + "@example.com\"/></resource>"),
+            std::string::npos);
+  EXPECT_NE(rlmi.find("state=\"terminated\" reason=\"rejected\"/>"), std::string::npos);
+  EXPECT_NE(rlmi.find("<instance id=\"" + InstanceId("sip:dave@example.com") + "\" state=\"pending\"/>"),
+            std::string::npos);
+  EXPECT_NE(rlmi.find("<resource uri=\"sip:erin@example.com\"></resource>"), std::string::npos);  // no instance yet
+  const sip::BodyPart& doc = (*parts)[1];
+  EXPECT_EQ(doc.Header("Content-ID"), "<" + bob_id + "@example.com>");
+  EXPECT_EQ(doc.Header("Content-Type"), "application/pidf+xml");
+  EXPECT_EQ(doc.Header("Content-Transfer-Encoding"), "binary");
+  EXPECT_EQ(doc.body, "<presence>bob</presence>");
+}
+
+TEST(Rlmi, PartialStateAndStableInstanceIds) {
+  RlmiList l = Team();
+  l.full_state = false;
+  l.resources.resize(1);
+  std::string body = BuildListBody(l);
+  EXPECT_NE(body.find("fullState=\"false\""), std::string::npos);
+  EXPECT_EQ(InstanceId("sip:bob@example.com"), InstanceId("sip:bob@example.com"));
+  EXPECT_NE(InstanceId("sip:bob@example.com"), InstanceId("sip:carol@example.com"));
+  EXPECT_EQ(InstanceId("sip:bob@example.com").size(), 12u);
+}
+
+TEST(Rlmi, TheBoundaryIsInNoPart) {
+  RlmiList l = Team();
+  // A document that happens to hold the usual boundary on a line of its own.
+  l.resources[0].body = "<presence>\r\n--parley-rls-b\r\n</presence>";
+  std::string body = BuildListBody(l);
+  auto ct = sip::ParseMediaType(ListContentType(body));
+  ASSERT_TRUE(ct.ok());
+  std::string boundary(ct->params.GetUnquoted("boundary").value_or(""));
+  EXPECT_NE(boundary, "parley-rls-b");
+  auto parts = sip::ParseMultipart(body, boundary);
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[1].body, l.resources[0].body);
+  // Escaping in the RLMI.
+  l.uri = "sip:a&b@example.com";
+  EXPECT_NE(BuildListBody(l).find("uri=\"sip:a&amp;b@example.com\""), std::string::npos);
+  EXPECT_EQ(ListContentType("not multipart"), "");
+}
+
+}  // namespace
+}  // namespace parley::presence

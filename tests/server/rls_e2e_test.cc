@@ -1,0 +1,283 @@
+// Presence lists end to end (RFC 4662; seed 003 §7.5.2): a SUBSCRIBE to a
+// group's URI with `Supported: eventlist` gets the presence of every member
+// in one multipart/related NOTIFY (RLMI first), then a partial notification
+// per member change, only what that watcher may see of each member.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "http_client.h"
+#include "presence_fixture.h"
+#include "sip/fields.h"
+#include "sip/multipart.h"
+
+namespace parley::server {
+namespace {
+
+constexpr const char* kListHeaders =
+    "Supported: eventlist\nAccept: application/pidf+xml, application/rlmi+xml, multipart/related\n";
+
+// A list NOTIFY taken apart: the RLMI document and each resource's
+// document by the Content-ID the RLMI names.
+struct ListBody {
+  std::string rlmi;
+  std::map<std::string, std::string> parts;  // Content-ID (without <>) -> body
+  std::string Doc(const std::string& user) const {
+    // The cid of `user`'s instance, from the RLMI.
+    std::string res = "<resource uri=\"sip:" + user + "@example.com\">";
+    size_t at = rlmi.find(res);
+    if (at == std::string::npos) return {};
+    size_t end = rlmi.find("</resource>", at);
+    size_t cid = rlmi.find("cid=\"", at);
+    if (cid == std::string::npos || cid > end) return {};
+    cid += 5;
+    auto it = parts.find(rlmi.substr(cid, rlmi.find('"', cid) - cid));
+    return it == parts.end() ? std::string() : it->second;
+  }
+  // The instance state of `user` ("" when the RLMI has no instance for it).
+  std::string State(const std::string& user) const {
+    std::string res = "<resource uri=\"sip:" + user + "@example.com\">";
+    size_t at = rlmi.find(res);
+    if (at == std::string::npos) return "absent";
+    size_t end = rlmi.find("</resource>", at);
+    size_t st = rlmi.find("state=\"", at);
+    if (st == std::string::npos || st > end) return {};
+    st += 7;
+    return rlmi.substr(st, rlmi.find('"', st) - st);
+  }
+  bool Full() const { return rlmi.find("fullState=\"true\"") != std::string::npos; }
+  int Version() const {
+    size_t v = rlmi.find("version=\"", rlmi.find("<list "));
+    return v == std::string::npos ? -1 : std::atoi(rlmi.c_str() + v + 9);
+  }
+};
+
+std::optional<ListBody> Parse(const sip::MessagePtr& n) {
+  if (!n || n->method() != sip::Method::kNotify) return std::nullopt;
+  auto ct = sip::ParseMediaType(n->Value(sip::HeaderId::kContentType));
+  if (!ct.ok() || ct->type != "multipart" || ct->subtype != "related") return std::nullopt;
+  std::string boundary(ct->params.GetUnquoted("boundary").value_or(""));
+  std::string start(ct->params.GetUnquoted("start").value_or(""));
+  std::string type(ct->params.GetUnquoted("type").value_or(""));
+  if (type != "application/rlmi+xml") return std::nullopt;
+  auto parts = sip::ParseMultipart(n->body(), boundary);
+  if (!parts.ok() || parts->empty()) return std::nullopt;
+  ListBody out;
+  for (size_t i = 0; i < parts->size(); ++i) {
+    const sip::BodyPart& p = (*parts)[i];
+    std::string cid(p.Header("Content-ID"));
+    if (i == 0) {
+      if (cid != start || !p.Header("Content-Type").starts_with("application/rlmi+xml")) return std::nullopt;
+      out.rlmi = std::string(p.body);
+    } else {
+      if (!p.Header("Content-Type").starts_with("application/pidf+xml")) return std::nullopt;
+      out.parts[cid.substr(1, cid.size() - 2)] = std::string(p.body);
+    }
+  }
+  return out;
+}
+
+class PresenceLists : public Presence {
+ protected:
+  // The list server's gauges once they stop changing (its clean-up runs a
+  // loop turn after a subscription ends).
+  std::string ListMetricsWhenIdle() {
+    auto read = [&] {
+      std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+      auto value = [&](const std::string& name) {
+        size_t p = m.find("\n" + name + " ");
+        return p == std::string::npos ? std::string("?") : m.substr(p + name.size() + 2, m.find('\n', p + 1) - p - name.size() - 2);
+      };
+      return "views=" + value("parley_presence_list_views") + " feeds=" + value("parley_presence_list_feeds");
+    };
+    std::string last = read();
+    for (int i = 0; i < 40 && last != "views=0 feeds=0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      last = read();
+    }
+    return last;
+  }
+
+  // team@example.com = alice, bob, carol (loaded at start).
+  void MakeTeam(store::GroupPosting posting = store::GroupPosting::kMembers) {
+    ASSERT_TRUE(store_->SaveGroup({.aor = "team@example.com", .ack = store::GroupAck::kSingle, .posting = posting,
+                                   .members = {}})
+                    .ok());
+    for (const char* m : {"alice", "bob", "carol"}) {
+      ASSERT_TRUE(store_->AddGroupMember("team@example.com", std::string(m) + "@example.com").ok());
+    }
+    Restart();
+  }
+};
+
+TEST_F(PresenceLists, OneSubscriptionSeesEveryMemberThenEachChange) {
+  MakeTeam();
+  SipClient carol(false, udp_);
+  ASSERT_EQ(Publish(carol, "carol", "", 600, Pidf("carol", "open", "at my desk"))->status(), 200);
+
+  SipClient alice(false, udp_);
+  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-1", 600, kListHeaders);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  EXPECT_EQ(ok->Value(sip::HeaderId::kRequire), "eventlist");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->Value(sip::HeaderId::kRequire), "eventlist");
+  EXPECT_EQ(first->Value(sip::HeaderId::kEvent), "presence");
+  auto full = Parse(first);
+  ASSERT_TRUE(full) << first->body();
+  EXPECT_TRUE(full->Full());
+  EXPECT_EQ(full->Version(), 0);
+  EXPECT_NE(full->rlmi.find("uri=\"sip:team@example.com\""), std::string::npos);
+  // Every member has its instance, each with the document alice may see.
+  for (const char* u : {"alice", "bob", "carol"}) EXPECT_EQ(full->State(u), "active") << u;
+  EXPECT_NE(full->Doc("carol").find("at my desk"), std::string::npos);
+  EXPECT_NE(full->Doc("bob").find("<basic>closed</basic>"), std::string::npos);  // not registered, nothing published
+
+  // bob publishes: one partial notification, bob only.
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Publish(bob, "bob", "", 600, Pidf("bob", "open", "in a meeting"))->status(), 200);
+  auto change = Parse(NextNotify(alice));
+  ASSERT_TRUE(change);
+  EXPECT_FALSE(change->Full());
+  EXPECT_EQ(change->Version(), 1);
+  EXPECT_EQ(change->State("bob"), "active");
+  EXPECT_EQ(change->State("carol"), "absent");
+  EXPECT_NE(change->Doc("bob").find("in a meeting"), std::string::npos);
+
+  // carol turns invisible: alice sees her offline, and nothing of her note.
+  ASSERT_TRUE(store_->SetOption({"carol@example.com", "presence-invisible", "1"}).ok());
+  auto hidden = Parse(NextNotify(alice));
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->Version(), 2);
+  EXPECT_NE(hidden->Doc("carol").find("<basic>closed</basic>"), std::string::npos);
+  EXPECT_EQ(hidden->Doc("carol").find("at my desk"), std::string::npos);
+  EXPECT_EQ(hidden->State("bob"), "absent");
+
+  // Unsubscribe: the final NOTIFY still lists everybody; the view goes.
+  auto gone = SendAuthed(alice, "SUBSCRIBE", "sip:team@example.com", "alice",
+                         "<sip:team@example.com>;tag=" + std::string(ok->to()->tag()), "rls-1", 3,
+                         std::string("Event: presence\nExpires: 0\nContact: <sip:alice@127.0.0.1:$PORT>\n") +
+                             kListHeaders);
+  sip::MessagePtr last;
+  if (gone && gone->status() == 407) std::tie(gone, last) = ResponseAndNotify(alice);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status(), 200);
+  auto final_state = Parse(last);
+  ASSERT_TRUE(final_state);
+  EXPECT_TRUE(last->Value(sip::HeaderId::kSubscriptionState).starts_with("terminated"));
+  EXPECT_TRUE(final_state->Full());
+  EXPECT_EQ(Quiet(alice), nullptr);
+  // Nothing of the list is held any more.
+  EXPECT_EQ(ListMetricsWhenIdle(), "views=0 feeds=0");
+}
+
+TEST_F(PresenceLists, WithoutEventlistIs421AndStrangersAre403) {
+  MakeTeam();
+  SipClient alice(false, udp_);
+  auto [r, n] = Subscribe(alice, "alice", "team", "rls-421", 600, "Accept: multipart/related\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 421);
+  EXPECT_EQ(r->Value(sip::HeaderId::kRequire), "eventlist");
+  EXPECT_FALSE(n);
+
+  AddUser("dave", "dave-pw");
+  SipClient dave(false, udp_);
+  auto [no, none] = Subscribe(dave, "dave", "team", "rls-403", 600, kListHeaders);
+  ASSERT_TRUE(no);
+  EXPECT_EQ(no->status(), 403);
+  EXPECT_FALSE(none);
+
+  // A list open to every user: dave may watch it, and sees each member as
+  // the member's own rules let him (the domain's default: allow).
+  ASSERT_TRUE(store_->SaveGroup({.aor = "team@example.com", .ack = store::GroupAck::kSingle,
+                                 .posting = store::GroupPosting::kUsers, .members = {}})
+                  .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  auto [yes, state] = Subscribe(dave, "dave", "team", "rls-open", 600, kListHeaders);
+  ASSERT_TRUE(yes);
+  EXPECT_EQ(yes->status(), 200);
+  auto body = Parse(state);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->State("alice"), "active");
+}
+
+TEST_F(PresenceLists, AMemberAddedShowsUpAndTheListSurvivesARestart) {
+  MakeTeam();
+  AddUser("dave", "dave-pw");
+  SipClient alice(false, udp_);
+  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-grow", 600, kListHeaders);
+  ASSERT_TRUE(ok && ok->status() == 200);
+  auto before = Parse(first);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->State("dave"), "absent");
+
+  ASSERT_TRUE(store_->AddGroupMember("team@example.com", "dave@example.com").ok());
+  auto grown = Parse(NextNotify(alice));
+  ASSERT_TRUE(grown);
+  EXPECT_TRUE(grown->Full());
+  EXPECT_EQ(grown->State("dave"), "active");
+  EXPECT_EQ(grown->State("bob"), "active");
+
+  // After a restart the subscription is still a list subscription.
+  Restart();
+  auto restored = Parse(NextNotify(alice));
+  ASSERT_TRUE(restored);
+  EXPECT_TRUE(restored->Full());
+  EXPECT_EQ(restored->State("dave"), "active");
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Publish(bob, "bob", "", 600, Pidf("bob", "open", "back again"))->status(), 200);
+  auto change = Parse(NextNotify(alice));
+  ASSERT_TRUE(change);
+  EXPECT_FALSE(change->Full());
+  EXPECT_NE(change->Doc("bob").find("back again"), std::string::npos);
+
+  // The group deleted: the subscription ends (noresource).
+  ASSERT_TRUE(*store_->DeleteGroup("team@example.com"));
+  auto end = NextNotify(alice);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
+}
+
+class PresenceListsConfirm : public PresenceLists {
+ protected:
+  void SetUp() override {
+    default_rule_ = "confirm";
+    PresenceLists::SetUp();
+  }
+};
+
+TEST_F(PresenceListsConfirm, MembersWhoHaveNotDecidedArePendingUntilTheRulesAllow) {
+  MakeTeam();
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Publish(bob, "bob", "", 600, Pidf("bob", "open", "do not tell"))->status(), 200);
+  SipClient alice(false, udp_);
+  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-confirm", 600, kListHeaders);
+  ASSERT_TRUE(ok && ok->status() == 200);  // the list is alice's to watch; its members decide each
+  auto full = Parse(first);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->State("alice"), "active");  // a presentity always sees itself
+  EXPECT_EQ(full->State("bob"), "pending");
+  EXPECT_EQ(full->State("carol"), "pending");
+  EXPECT_EQ(full->Doc("bob"), "");
+  EXPECT_EQ(first->body().find("do not tell"), std::string_view::npos);
+
+  // The domain's rule turns to allow: bob's and carol's instances turn
+  // active, with their documents (in partial or full notifications).
+  ASSERT_TRUE(store_->SetOption({"example.com", "presence-default-rule", "allow"}).ok());
+  std::map<std::string, std::string> seen;
+  for (int i = 0; i < 6 && !(seen["bob"] == "active" && seen["carol"] == "active"); ++i) {
+    auto n = Parse(NextNotify(alice));
+    if (!n) break;
+    for (const char* u : {"bob", "carol"}) {
+      if (n->State(u) != "absent") seen[u] = n->State(u);
+    }
+    if (n->State("bob") == "active") EXPECT_NE(n->Doc("bob").find("do not tell"), std::string::npos);
+  }
+  EXPECT_EQ(seen["bob"], "active");
+  EXPECT_EQ(seen["carol"], "active");
+}
+
+}  // namespace
+}  // namespace parley::server
