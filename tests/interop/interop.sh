@@ -6,7 +6,7 @@
 #
 # Cases: register_digest register_wrong_password register_stale_nonce register_unknown_user
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
-#        presence_publish presence_subscribe presence_polite_block presence_pending_approved
+#        presence_publish presence_subscribe presence_polite_block presence_list presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
 #        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message
 #        linphone_presence sipsak kamailio_edge
@@ -325,6 +325,24 @@ PY
     grep -q '<basic>closed</basic>' <<<"$first" || fail "bob's NOTIFY does not say closed: $first"
     ! grep -q -e '<basic>open</basic>' -e 'private plans' <<<"$first" || fail "bob's NOTIFY leaks alice's state: $first"
     note "ok: bob (polite-blocked) sees alice closed, nothing of her note"
+    ;;
+  presence_list)
+    # RFC 4662: the group team@ is the presence list of its members; bob fetches it.
+    start_parleyd
+    ctl presence default "$DOMAIN" allow >/dev/null
+    ctl group create "team@$DOMAIN" >/dev/null
+    ctl group add "team@$DOMAIN" "alice@$DOMAIN" "bob@$DOMAIN" "carol@$DOMAIN" >/dev/null
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "on the list"
+    sleep 0.3   # the change feed (polled every 50 ms) brings the group
+    sipp_ok bob-list presence_list_fetch -p "$BOB" -s team -key watcher bob -au bob -ap bob-pw
+    list=$(notifies bob-list | head -n 1)
+    for u in alice bob carol; do
+      grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$list" ||
+        fail "the list has no active instance for $u: $list"
+    done
+    grep -q '<basic>open</basic>.*on the list' <<<"$list" || fail "alice's document is not in the list: $list"
+    note "ok: one NOTIFY with the RLMI (alice, bob, carol active) and alice's document"
     ;;
   presence_pending_approved)
     need curl curl
