@@ -297,7 +297,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
                 std::binary_search(r.members.begin(), r.members.end(), subscriber);
     return r;
   };
-  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_, std::move(lists));
+  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_, std::move(lists),
+                                                          winfo_.get());
+  winfo_->SetExtraWatchers([l = lists_.get()](const std::string& aor) { return l->WatchersOf(aor); });
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   groups_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
   for (size_t i = 0; i < n; ++i) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http_client.h"
+#include "presence/rules/edit.h"
 #include "presence_fixture.h"
 #include "sip/fields.h"
 #include "sip/multipart.h"
@@ -277,6 +278,52 @@ TEST_F(PresenceListsConfirm, MembersWhoHaveNotDecidedArePendingUntilTheRulesAllo
   }
   EXPECT_EQ(seen["bob"], "active");
   EXPECT_EQ(seen["carol"], "active");
+}
+
+TEST_F(PresenceListsConfirm, TheListSubscriberIsAWatcherTheMemberApproves) {
+  MakeTeam();
+  SipClient bob(false, udp_);
+  auto [w, full_winfo] = Subscribe(bob, "bob", "bob", "bob-winfo", 600, "", "presence.winfo");
+  ASSERT_TRUE(w && w->status() == 200);
+  ASSERT_TRUE(full_winfo);
+  EXPECT_EQ(full_winfo->body().find("sip:alice@example.com"), std::string_view::npos);
+
+  SipClient alice(false, udp_);
+  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-approve", 600, kListHeaders);
+  ASSERT_TRUE(ok && ok->status() == 200);
+  auto full = Parse(first);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->State("bob"), "pending");
+  // bob's watcher information shows alice waiting (RFC 3858 partial state).
+  auto waiting = NextNotify(bob);
+  ASSERT_TRUE(waiting);
+  EXPECT_TRUE(Has(waiting, "state=\"partial\""));
+  EXPECT_TRUE(Has(waiting, "status=\"pending\" event=\"subscribe\""));
+  EXPECT_TRUE(Has(waiting, ">sip:alice@example.com</watcher>"));
+  // A new winfo subscription lists her too.
+  SipClient bob2(false, udp_);
+  auto [w2, listed] = Subscribe(bob2, "bob", "bob", "bob-winfo-2", 600, "", "presence.winfo");
+  ASSERT_TRUE(w2 && w2->status() == 200);
+  EXPECT_TRUE(Has(listed, ">sip:alice@example.com</watcher>"));
+
+  // bob allows alice (his pres-rules over XCAP): the list shows him, his
+  // watcher information shows alice approved.
+  const std::string path = "/xcap/pres-rules/users/sip:bob@example.com/index";
+  auto doc = presence::rules::SetWatcherRule("", "sip:alice@example.com", presence::rules::SubHandling::kAllow);
+  ASSERT_TRUE(doc.ok());
+  ASSERT_EQ(Http("PUT", path, "bob", *doc, "application/auth-policy+xml", "If-None-Match: *\r\n").status, 201);
+  auto active = Parse(NextNotify(alice));
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->State("bob"), "active");
+  bool approved = false;
+  for (int i = 0; i < 3 && !approved; ++i) {
+    auto n = NextNotify(bob);
+    if (!n) break;
+    approved = Has(n, "status=\"active\" event=\"approved\"") && Has(n, ">sip:alice@example.com</watcher>");
+  }
+  EXPECT_TRUE(approved);
+  // So does bob's other watcher-info subscription.
+  EXPECT_TRUE(Has(NextNotify(bob2), "status=\"active\" event=\"approved\""));
 }
 
 }  // namespace

@@ -49,6 +49,9 @@ std::string WinfoPackage::FullState(events::Subscription& sub) {
     if (w->expires_at == 0 || !w->terminate_reason.empty()) continue;  // fetches and ending ones are not watchers
     list.watchers.push_back(EntryOf(*w, now));
   }
+  if (extra_) {
+    for (WatcherEntry& e : extra_(resource)) list.watchers.push_back(std::move(e));
+  }
   return WatcherinfoDocument(sub.version++, WinfoState::kFull, std::span<const WatcherList>(&list, 1));
 }
 
@@ -61,11 +64,19 @@ void WinfoPackage::OnWatcherChange(const events::Subscription& s, events::Watche
   if (!n.Has(resource, name())) return;
   // Sent from the loop, not from inside the notifier's own bookkeeping.
   WatcherEntry entry = EntryOf(s, UnixNow());
-  notifiers_.router().Post(shard, [this, &n, resource, entry = std::move(entry)] {
-    n.Changed(resource, name(), [entry](events::Subscription& w) {
-      WatcherList list{std::string(w.local_uri()), "presence", {entry}};
-      return WatcherinfoDocument(w.version++, WinfoState::kPartial, std::span<const WatcherList>(&list, 1));
-    });
+  notifiers_.router().Post(shard, [this, resource, entry = std::move(entry)] { SendPartial(resource, entry); });
+}
+
+void WinfoPackage::ExtraWatcherChanged(const std::string& resource, WatcherEntry entry) {
+  if (!notifiers_.At(notifiers_.router().ShardOf(resource)).Has(resource, name())) return;
+  SendPartial(resource, std::move(entry));
+}
+
+void WinfoPackage::SendPartial(const std::string& resource, WatcherEntry entry) {
+  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(resource));
+  n.Changed(resource, name(), [entry = std::move(entry)](events::Subscription& w) {
+    WatcherList list{std::string(w.local_uri()), "presence", {entry}};
+    return WatcherinfoDocument(w.version++, WinfoState::kPartial, std::span<const WatcherList>(&list, 1));
   });
 }
 

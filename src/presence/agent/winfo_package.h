@@ -6,7 +6,9 @@
 // over XCAP, parleyctl) and the waiting subscription becomes active or
 // terminated at once.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "events/notifier.h"
 #include "presence/winfo/watcherinfo.h"
@@ -28,11 +30,23 @@ class WinfoPackage : public events::EventPackage {
   // A notifier observer: a presence subscription changed (on its shard).
   void OnWatcherChange(const events::Subscription& s, events::WatcherChange change);
 
+  // Watchers that hold no subscription to the presentity of their own: the
+  // subscribers of the presence lists it is on (RFC 4662 virtual
+  // subscriptions). `extra(resource)` runs on the resource's shard. Set
+  // before the loops run.
+  using ExtraWatchers = std::function<std::vector<WatcherEntry>(const std::string& resource)>;
+  void SetExtraWatchers(ExtraWatchers extra) { extra_ = std::move(extra); }
+  // Such a watcher of `resource` arrived, changed or left (on its shard).
+  void ExtraWatcherChanged(const std::string& resource, WatcherEntry entry);
+
   // The watcherinfo entry of a presence subscription (exposed for tests).
   static WatcherEntry EntryOf(const events::Subscription& s, int64_t now);
 
  private:
+  void SendPartial(const std::string& resource, WatcherEntry entry);
+
   proxy::Sharded<events::Notifier>& notifiers_;
+  ExtraWatchers extra_;
 };
 
 }  // namespace parley::presence

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/strings.h"
+#include "common/timer.h"
 
 namespace parley::presence {
 
@@ -38,8 +39,10 @@ RlmiResource ResourceOf(const std::string& member, bool known, events::Authoriza
 }  // namespace
 
 ResourceListServer::ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
-                                       proxy::Sharded<events::Notifier>& notifiers, ListSource source)
-    : config_(config), agent_(agent), notifiers_(notifiers), source_(std::move(source)), shards_(notifiers.router()) {
+                                       proxy::Sharded<events::Notifier>& notifiers, ListSource source,
+                                       WinfoPackage* winfo)
+    : config_(config), agent_(agent), notifiers_(notifiers), source_(std::move(source)), winfo_(winfo),
+      shards_(notifiers.router()) {
   for (size_t i = 0; i < notifiers.size(); ++i) shards_.Add(std::make_unique<Shard>());
 }
 
@@ -54,7 +57,7 @@ size_t ResourceListServer::ViewsOn(size_t shard) { return shards_.At(shard).view
 
 size_t ResourceListServer::FeedsOn(size_t shard) {
   size_t n = 0;
-  for (const auto& [member, keys] : shards_.At(shard).feeds) n += keys.size();
+  for (const auto& [member, views] : shards_.At(shard).feeds) n += views.size();
   return n;
 }
 
@@ -104,8 +107,9 @@ void ResourceListServer::Gather(const Key& key, const std::vector<std::string>& 
   for (const std::string& m : members) {
     size_t at = router().ShardOf(m);
     router().Post(at, [this, key, m, at, home, pending] {
-      shards_.At(at).feeds[m].insert(key);
+      shards_.At(at).feeds[m].try_emplace(key, Feed{false, events::Authorization::kPending, false, UnixNow()});
       agent_.ViewFor(key.second, m, [this, key, m, home, pending](events::Grant g, std::string body) {
+        Fed(m, key, g);
         router().Post(home, [this, key, m, g, body = std::move(body), pending]() mutable {
           pending->changed |= Store(key, m, g, std::move(body));
           if (--pending->left == 0) pending->done(pending->changed);
@@ -184,8 +188,9 @@ void ResourceListServer::OnMemberChanged(const std::string& aor) {
   Shard& sh = shards_.At(router().ShardOf(aor));
   auto f = sh.feeds.find(aor);
   if (f == sh.feeds.end()) return;
-  for (const Key& key : f->second) {
+  for (const auto& [key, feed] : f->second) {
     agent_.ViewFor(key.second, aor, [this, key, aor](events::Grant g, std::string body) {
+      Fed(aor, key, g);
       router().Post(router().ShardOf(key.first), [this, key, aor, g, body = std::move(body)]() mutable {
         if (!Store(key, aor, g, std::move(body))) return;
         // Only this resource, only to this subscriber (RFC 4662 §5.4.2).
@@ -230,7 +235,7 @@ void ResourceListServer::OnListsChanged(size_t shard) {
 
 void ResourceListServer::OnRulesChanged(size_t shard, std::string_view domain) {
   std::vector<std::string> members;
-  for (const auto& [member, keys] : shards_.At(shard).feeds) {
+  for (const auto& [member, views] : shards_.At(shard).feeds) {
     size_t at = member.find('@');
     if (domain.empty() || (at != std::string::npos && IEquals(std::string_view(member).substr(at + 1), domain))) {
       members.push_back(member);
@@ -271,10 +276,72 @@ void ResourceListServer::Unfeed(const Key& key, const std::vector<std::string>& 
       Shard& sh = shards_.At(at);
       auto f = sh.feeds.find(m);
       if (f == sh.feeds.end()) return;
-      f->second.erase(key);
+      auto it = f->second.find(key);
+      if (it == f->second.end()) return;
+      if (winfo_ && it->second.known) winfo_->ExtraWatcherChanged(m, EntryFor(key, it->second, true, UnixNow()));
+      f->second.erase(it);
       if (f->second.empty()) sh.feeds.erase(f);
     });
   }
+}
+
+// ---- watcher information -------------------------------------------------------
+
+void ResourceListServer::Fed(const std::string& member, const Key& key, events::Grant g) {
+  Shard& sh = shards_.At(router().ShardOf(member));
+  auto f = sh.feeds.find(member);
+  if (f == sh.feeds.end()) return;
+  auto it = f->second.find(key);
+  if (it == f->second.end()) return;
+  Feed& feed = it->second;
+  if (feed.known && feed.state == g.state) return;
+  feed.approved = feed.known && feed.state == events::Authorization::kPending &&
+                  (g.state == events::Authorization::kActive || g.state == events::Authorization::kPolite);
+  feed.known = true;
+  feed.state = g.state;
+  if (winfo_) winfo_->ExtraWatcherChanged(member, EntryFor(key, feed, false, UnixNow()));
+}
+
+WatcherEntry ResourceListServer::EntryFor(const Key& key, const Feed& f, bool gone, int64_t now) {
+  WatcherEntry e;
+  e.uri = "sip:" + key.second;
+  // One watcher per list it watches through: stable while the view lives.
+  e.id = WatcherId(e.uri, "list:" + key.first, "");
+  e.duration_subscribed = static_cast<uint32_t>(std::max<int64_t>(now - f.since, 0));
+  if (gone) {
+    e.status = WatcherStatus::kTerminated;
+    e.event = WatcherEvent::kTimeout;
+    return e;
+  }
+  switch (f.state) {
+    case events::Authorization::kPending:
+      e.status = WatcherStatus::kPending;
+      e.event = WatcherEvent::kSubscribe;
+      break;
+    case events::Authorization::kActive:
+    case events::Authorization::kPolite:
+      e.status = WatcherStatus::kActive;
+      e.event = f.approved ? WatcherEvent::kApproved : WatcherEvent::kSubscribe;
+      break;
+    case events::Authorization::kReject:
+      e.status = WatcherStatus::kTerminated;
+      e.event = WatcherEvent::kRejected;
+      break;
+  }
+  return e;
+}
+
+std::vector<WatcherEntry> ResourceListServer::WatchersOf(const std::string& member) {
+  std::vector<WatcherEntry> out;
+  Shard& sh = shards_.At(router().ShardOf(member));
+  auto f = sh.feeds.find(member);
+  if (f == sh.feeds.end()) return out;
+  int64_t now = UnixNow();
+  for (const auto& [key, feed] : f->second) {
+    // Refused ones are no watchers any more, as a refused subscription is not.
+    if (feed.known && feed.state != events::Authorization::kReject) out.push_back(EntryFor(key, feed, false, now));
+  }
+  return out;
 }
 
 }  // namespace parley::presence

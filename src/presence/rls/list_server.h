@@ -22,7 +22,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -30,6 +29,7 @@
 
 #include "events/notifier.h"
 #include "presence/agent/agent.h"
+#include "presence/agent/winfo_package.h"
 #include "presence/rls/rlmi.h"
 #include "proxy/shards.h"
 
@@ -53,8 +53,10 @@ struct ListServerConfig {
 
 class ResourceListServer : public events::EventPackage {
  public:
+  // `winfo` (may be null) shows the list subscribers among each member's
+  // watchers (RFC 3857): a member asked to confirm one learns of it.
   ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
-                     proxy::Sharded<events::Notifier>& notifiers, ListSource source);
+                     proxy::Sharded<events::Notifier>& notifiers, ListSource source, WinfoPackage* winfo);
   ~ResourceListServer() override;
 
   // events::EventPackage: NOTIFYs carry Event: presence, a multipart/related
@@ -84,6 +86,10 @@ class ResourceListServer : public events::EventPackage {
   // have changed: members there compute their views again. On `shard`.
   void OnRulesChanged(size_t shard, std::string_view domain);
 
+  // The list subscribers watching `member` through its lists, as watcher
+  // information entries (WinfoPackage's extra watchers), on its shard.
+  std::vector<WatcherEntry> WatchersOf(const std::string& member);
+
   // (list, subscriber) views held on `shard` (for tests and metrics), on its loop.
   size_t ViewsOn(size_t shard);
   // (member, view) links held on `shard`, on its loop.
@@ -101,9 +107,17 @@ class ResourceListServer : public events::EventPackage {
     std::vector<std::string> members;
     std::unordered_map<std::string, Member> state;
   };
+  // A member's side of one view: the grant its rules give the view's
+  // subscriber (what its watcher information shows).
+  struct Feed {
+    bool known = false;
+    events::Authorization state = events::Authorization::kPending;
+    bool approved = false;  // became active after waiting
+    int64_t since = 0;      // unix seconds
+  };
   struct Shard {
-    std::map<Key, View> views;                                // lists on this shard
-    std::unordered_map<std::string, std::set<Key>> feeds;    // members on this shard -> the views they feed
+    std::map<Key, View> views;                                       // lists on this shard
+    std::unordered_map<std::string, std::map<Key, Feed>> feeds;      // members on this shard -> the views they feed
   };
 
   proxy::ShardRouter& router() const { return notifiers_.router(); }
@@ -114,6 +128,9 @@ class ResourceListServer : public events::EventPackage {
   // On the list's shard: a member's view arrived or changed; true when it differs.
   bool Store(const Key& key, const std::string& member, events::Grant g, std::string body);
   void Unfeed(const Key& key, const std::vector<std::string>& members);
+  // On `member`'s shard: its grant for `key`'s subscriber is `g`.
+  void Fed(const std::string& member, const Key& key, events::Grant g);
+  static WatcherEntry EntryFor(const Key& key, const Feed& f, bool gone, int64_t now);
   void Drop(const Key& key);
   // Drops `key`'s view unless a live subscription still uses it.
   void DropIfUnused(const Key& key);
@@ -126,6 +143,7 @@ class ResourceListServer : public events::EventPackage {
   PresenceAgent& agent_;
   proxy::Sharded<events::Notifier>& notifiers_;
   ListSource source_;
+  WinfoPackage* winfo_;
   proxy::Sharded<Shard> shards_;
 };
 
