@@ -70,7 +70,8 @@ TEST(Rlmi, TheBoundaryIsInNoPart) {
   // A document that happens to hold the usual boundary on a line of its own.
   l.resources[0].body = "<presence>\r\n--parley-rls-b\r\n</presence>";
   std::string body = BuildListBody(l);
-  auto ct = sip::ParseMediaType(ListContentType(body));
+  std::string type = ListContentType(body);  // the parsed media type points into it
+  auto ct = sip::ParseMediaType(type);
   ASSERT_TRUE(ct.ok());
   std::string boundary(ct->params.GetUnquoted("boundary").value_or(""));
   EXPECT_NE(boundary, "parley-rls-b");
