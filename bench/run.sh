@@ -238,7 +238,7 @@ smoke_load() {
   write_meta
   : >"$work/flows.tsv"; : >"$work/curves.tsv"
   local f
-  for f in options options-tcp register register-refresh register-tcp message message-offline publish subscribe invite fanout; do
+  for f in options options-tcp register register-refresh register-tcp message message-offline publish subscribe subscribe-list invite fanout; do
     measure_flow parley "$f"
   done
   if command -v kamailio >/dev/null && command -v sqlite3 >/dev/null; then

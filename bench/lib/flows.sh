@@ -9,13 +9,15 @@
 #   publish          PUBLISH (PIDF) -> 401/407 -> PUBLISH with credentials -> 200, then its
 #                    removal (SIP-If-Match, Expires: 0) -> 200                  (3)
 #   subscribe        SUBSCRIBE (auth) -> 2xx + NOTIFY -> unSUBSCRIBE -> 2xx + final NOTIFY
+#   subscribe-list   the same to a presence list of 10 users (RFC 4662, Supported: eventlist):
+#                    each NOTIFY carries the RLMI and the 10 documents (multipart/related)
 #   invite           a call through the proxy to a registered SIPp UAS: INVITE (-> 407 -> ACK
 #                    -> INVITE with credentials) -> 180, 200 -> ACK -> BYE -> 200, ACK and
 #                    BYE in the Record-Route set                             (2-3 + ACK)
 #   fanout           publish flow for u0 while $watchers subscriptions to u0 are held: one
 #                    flow = the publication, its removal and the 2 x $watchers NOTIFYs (UDP)
-ALL_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,invite,invite-tcp,fanout
-DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,invite,invite-tcp,fanout
+ALL_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-tls,message-offline,message-offline-tcp,publish,publish-tcp,publish-tls,subscribe,subscribe-tcp,subscribe-list,invite,invite-tcp,fanout
+DEFAULT_FLOWS=options,options-tcp,options-tls,register,register-refresh,register-tcp,register-tls,message,message-tcp,message-offline,publish,publish-tcp,subscribe,subscribe-tcp,subscribe-list,invite,invite-tcp,fanout
 
 # flow_def FLOW: sets f_base f_trans f_scen f_args f_setup f_rate f_limit.
 flow_def() {
@@ -40,6 +42,8 @@ flow_def() {
     message-offline) f_scen=message_offline f_args=(-inf "$u") f_rate=20 f_na=480 ;;
     publish) f_scen=publish f_args=(-inf "$u") f_rate=500 ;;
     subscribe) f_scen=subscribe_fetch f_args=(-inf "$u" -s u1) f_rate=300 ;;
+    # Kamailio's anchor config loads no resource list server (rls): n/a there.
+    subscribe-list) f_scen=subscribe_list f_args=(-inf "$u" -s list10) f_rate=300 f_setup=list ;;
     invite) f_scen=invite_uac f_args=(-inf "$u" -s u1) f_rate=500 f_setup=uas f_uas=invite_uas ;;
     fanout)
       [[ $f_trans == udp ]] || { log "fanout runs over UDP only"; return 1; }
@@ -100,6 +104,23 @@ flow_setup() {
         setup_status="FAILED (registering the users to refresh: $ok of $n)"
         return 1
       fi
+      ;;
+    list)
+      if [[ $server != parley ]]; then
+        setup_status="n/a (no resource list server in the anchor config)"
+        return 1
+      fi
+      # list10@bench.test = u0..u9, open to every user; the change feed brings it in a
+      # second (parleyd's default poll).
+      local ctl members=() i
+      ctl=$(parleyctl_bin)
+      for ((i = 0; i < 10; i++)); do members+=("u$i@bench.test"); done
+      if ! "$ctl" --data-dir "$dir/data" group create list10@bench.test --posting users >>"$dir/import.log" 2>&1 ||
+        ! "$ctl" --data-dir "$dir/data" group add list10@bench.test "${members[@]}" >>"$dir/import.log" 2>&1; then
+        setup_status="FAILED (parleyctl group: see import.log)"
+        return 1
+      fi
+      sleep 1.5
       ;;
     sink)
       start_sink "$dir"
