@@ -141,6 +141,9 @@ class ExecutorStore final : public Store {
                                                       const std::string& name) override {
     return Do<std::optional<XcapDocument>>([&] { return inner_->GetXcapDocument(auid, xui, name); });
   }
+  Result<std::vector<XcapDocument>> ListXcapDocuments(const std::string& auid) override {
+    return Do<std::vector<XcapDocument>>([&] { return inner_->ListXcapDocuments(auid); });
+  }
   Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
                                       bool if_none_match) override {
     return Do<XcapOutcome>([&] { return inner_->PutXcapDocument(doc, if_match, if_none_match); });

@@ -70,6 +70,7 @@ class SqlStore final : public Store {
                                                       const std::string& name) override;
   Result<XcapOutcome> PutXcapDocument(const XcapDocument& doc, const std::string& if_match,
                                       bool if_none_match) override;
+  Result<std::vector<XcapDocument>> ListXcapDocuments(const std::string& auid) override;
   Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui, const std::string& name,
                                          const std::string& if_match) override;
 

@@ -41,6 +41,8 @@ const std::string kDeleteUserSubscriptions = "DELETE FROM subscriptions WHERE re
 
 const std::string kGetXcap =
     "SELECT auid, xui, name, etag, content, updated_at FROM xcap_documents WHERE auid = $1 AND xui = $2 AND name = $3";
+const std::string kListXcap =
+    "SELECT auid, xui, name, etag, content, updated_at FROM xcap_documents WHERE auid = $1 ORDER BY xui, name";
 const std::string kUpsertXcap =
     "INSERT INTO xcap_documents (auid, xui, name, etag, content, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
     " ON CONFLICT (auid, xui, name) DO UPDATE SET etag = excluded.etag, content = excluded.content,"
@@ -202,6 +204,21 @@ Result<std::optional<XcapDocument>> SqlStore::GetXcapDocument(const std::string&
     if (rows.empty()) return Out{};
     return Out{XcapDocument{rows.at(0, 0), rows.at(0, 1), rows.at(0, 2), rows.at(0, 3), rows.at(0, 4),
                             ToInt(rows.at(0, 5))}};
+  });
+}
+
+Result<std::vector<XcapDocument>> SqlStore::ListXcapDocuments(const std::string& auid) {
+  using Out = std::vector<XcapDocument>;
+  return Guarded<Out>(Mode::kSingle, [&]() -> Result<Out> {
+    SqlRows rows;
+    if (auto r = Run(kListXcap, {auid}, &rows); !r.ok()) return r.take_error();
+    Out out;
+    out.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      out.push_back(XcapDocument{rows.at(i, 0), rows.at(i, 1), rows.at(i, 2), rows.at(i, 3), rows.at(i, 4),
+                                 ToInt(rows.at(i, 5))});
+    }
+    return out;
   });
 }
 

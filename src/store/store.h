@@ -329,6 +329,8 @@ class Store {
                                               bool if_none_match) = 0;
   virtual Result<XcapOutcome> DeleteXcapDocument(const std::string& auid, const std::string& xui,
                                                  const std::string& name, const std::string& if_match) = 0;
+  // Every document of application usage `auid`, by user and name.
+  virtual Result<std::vector<XcapDocument>> ListXcapDocuments(const std::string& auid) = 0;
 
   // Options of a domain or user; an empty value removes the option.
   virtual Result<void> SetOption(const OptionEntry& o) = 0;

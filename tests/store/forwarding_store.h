@@ -72,6 +72,9 @@ class ForwardingStore : public store::Store {
                                                              const std::string& n) override {
     return inner_->GetXcapDocument(a, x, n);
   }
+  Result<std::vector<store::XcapDocument>> ListXcapDocuments(const std::string& a) override {
+    return inner_->ListXcapDocuments(a);
+  }
   Result<store::XcapOutcome> PutXcapDocument(const store::XcapDocument& d, const std::string& m, bool nm) override {
     return inner_->PutXcapDocument(d, m, nm);
   }

@@ -195,6 +195,23 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
       "CREATE INDEX subscriptions_by_expiry ON subscriptions (expires_at);");
 }
 
+TEST_P(PresenceStoreTest, XcapDocumentsAreListedByUsage) {
+  for (const char* xui : {"carol@example.com", "alice@example.com"}) {
+    ASSERT_TRUE(store_->PutXcapDocument({"rls-services", xui, "index", "e", std::string("<doc of ") + xui + "/>", 5},
+                                        "", true)
+                    .ok());
+  }
+  ASSERT_TRUE(store_->PutXcapDocument({"pres-rules", "bob@example.com", "index", "e", "<ruleset/>", 5}, "", true).ok());
+  auto listed = store_->ListXcapDocuments("rls-services");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].xui, "alice@example.com");  // by user
+  EXPECT_EQ((*listed)[0].content, "<doc of alice@example.com/>");
+  EXPECT_EQ((*listed)[1].xui, "carol@example.com");
+  EXPECT_EQ((*listed)[1].updated_at, 5);
+  EXPECT_TRUE(store_->ListXcapDocuments("xcap-caps")->empty());
+}
+
 TEST_P(PresenceStoreTest, XcapDocumentsAreConditional) {
   XcapDocument d{"pres-rules", "alice@example.com", "index", "etag-1", "<ruleset/>", 10};
   auto created = store_->PutXcapDocument(d, "", true);  // If-None-Match: *
