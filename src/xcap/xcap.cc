@@ -1,5 +1,7 @@
 #include "xcap/xcap.h"
 
+#include <algorithm>
+
 #include "auth/digest.h"
 #include "common/strings.h"
 #include "common/timer.h"
@@ -93,6 +95,11 @@ XcapResponse RewriteNode(store::Store& s, const DocumentSelector& sel, const Nod
     if (v.error().code == 413) return Error(413);
     return Error(409, "schema-validation-error", v.error().message);
   }
+  if (usage.constrain) {
+    if (auto c = usage.constrain(s, sel.xui, content); !c.ok()) {
+      return c.error().code == 409 ? Error(409, "uniqueness-failure", c.error().message) : Error(503);
+    }
+  }
   store::XcapDocument next{sel.auid, sel.xui, sel.document, NewEtag(), std::move(content), UnixNow()};
   auto w = s.PutXcapDocument(next, current->etag, false);
   if (!w.ok()) return Error(503);
@@ -176,8 +183,16 @@ XcapResponse XcapServer::Caps() const {
   for (const auto& u : usages_) x.append("<auid>").append(u.auid).append("</auid>");
   x.append("</auids>\n<extensions/>\n<namespaces><namespace>urn:ietf:params:xml:ns:xcap-caps</namespace>");
   x.append("<namespace>urn:ietf:params:xml:ns:xcap-error</namespace>");
-  x.append("<namespace>urn:ietf:params:xml:ns:common-policy</namespace>");
-  x.append("<namespace>urn:ietf:params:xml:ns:pres-rules</namespace></namespaces>\n</xcap-caps>\n");
+  std::vector<std::string> listed;
+  for (const auto& u : usages_) {
+    for (const std::string& ns : u.namespaces) listed.push_back(ns);
+    listed.push_back(u.default_ns);
+  }
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (std::find(listed.begin(), listed.begin() + i, listed[i]) != listed.begin() + i) continue;
+    x.append("<namespace>").append(listed[i]).append("</namespace>");
+  }
+  x.append("</namespaces>\n</xcap-caps>\n");
   return {200, "application/xcap-caps+xml", std::move(x), {}};
 }
 
@@ -228,9 +243,13 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
     return;
   }
   store_.Write([sel = *sel, method = req.method, body = std::move(req.body), if_match, if_none_match,
-                done](store::Store& s) -> store::StoreExecutor::Completion {
+                constrain = usage->constrain, done](store::Store& s) -> store::StoreExecutor::Completion {
     auto pending = std::make_shared<XcapResponse>();
-    if (method == "PUT") {
+    Result<void> allowed = Ok();
+    if (method == "PUT" && constrain) allowed = constrain(s, sel.xui, body);
+    if (!allowed.ok()) {
+      *pending = allowed.error().code == 409 ? Error(409, "uniqueness-failure", allowed.error().message) : Error(503);
+    } else if (method == "PUT") {
       store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), body, UnixNow()};
       // Only "*" is meaningful in If-None-Match for a write (RFC 7232 §3.2).
       auto w = s.PutXcapDocument(doc, if_match, if_none_match == "*");
@@ -307,11 +326,17 @@ void XcapServer::HandleNode(XcapRequest req, const DocumentSelector& sel, const 
 }
 
 ApplicationUsage PresRulesUsage() {
-  return {"pres-rules", "application/auth-policy+xml", "urn:ietf:params:xml:ns:common-policy", [](std::string_view body) -> Result<void> {
-            auto r = presence::rules::ParseRuleset(body);
-            if (!r.ok()) return r.error();
-            return Ok();
-          }};
+  ApplicationUsage u;
+  u.auid = "pres-rules";
+  u.mime_type = "application/auth-policy+xml";
+  u.default_ns = "urn:ietf:params:xml:ns:common-policy";
+  u.namespaces = {"urn:ietf:params:xml:ns:pres-rules"};
+  u.validate = [](std::string_view body) -> Result<void> {
+    auto r = presence::rules::ParseRuleset(body);
+    if (!r.ok()) return r.error();
+    return Ok();
+  };
+  return u;
 }
 
 }  // namespace parley::xcap

@@ -59,9 +59,15 @@ struct ApplicationUsage {
   std::string mime_type;
   // Unprefixed element names in node selectors are in this namespace (§5.2).
   std::string default_ns;
+  // Namespaces its documents use (besides default_ns), for xcap-caps.
+  std::vector<std::string> namespaces;
   // Validates a document (RFC 4825 §8.2.5); the error's message is the
   // reason (409 with <schema-validation-error>), code 413 for a limit.
   std::function<Result<void>(std::string_view)> validate;
+  // Optional: constraints across documents (RFC 4826 §4.4.2 uniqueness),
+  // checked in the write's store transaction with the document as it would
+  // be written; the error's message is the reason (409 <uniqueness-failure>).
+  std::function<Result<void>(store::Store&, const std::string& xui, std::string_view)> constrain;
 };
 
 class XcapServer {
