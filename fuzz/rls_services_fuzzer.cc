@@ -1,0 +1,39 @@
+// rls-services documents: parse arbitrary bytes; what parses has services
+// with AOR keys, each once, members each once within the limits, and parses
+// the same again.
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "presence/rls/services_doc.h"
+
+using namespace parley::presence;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string body(reinterpret_cast<const char*>(data), size);
+  RlsServicesLimits limits;
+  auto s = ParseRlsServices(body, limits);
+  if (!s.ok()) {
+    if (s.error().code != 400 && s.error().code != 413) __builtin_trap();
+    return 0;
+  }
+  if (s->size() > limits.max_services) __builtin_trap();
+  std::set<std::string> uris;
+  for (const RlsService& svc : *s) {
+    if (svc.uri.find('@') == std::string::npos || !uris.insert(svc.uri).second) __builtin_trap();
+    if (svc.members.size() > limits.max_resources) __builtin_trap();
+    std::set<std::string> members(svc.members.begin(), svc.members.end());
+    if (members.size() != svc.members.size()) __builtin_trap();
+    for (const auto& m : svc.members) {
+      if (m.find('@') == std::string::npos) __builtin_trap();
+    }
+  }
+  auto again = ParseRlsServices(body, limits);
+  if (!again.ok() || again->size() != s->size()) __builtin_trap();
+  for (size_t i = 0; i < s->size(); ++i) {
+    if ((*again)[i].uri != (*s)[i].uri || (*again)[i].members != (*s)[i].members) __builtin_trap();
+  }
+  return 0;
+}

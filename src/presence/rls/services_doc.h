@@ -1,0 +1,35 @@
+#pragma once
+// rls-services documents (RFC 4826 §4): a user's presence list services -
+// each a URI of ours and the resources behind it. Pure: parsing only.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace parley::presence {
+
+inline constexpr std::string_view kRlsServicesAuid = "rls-services";
+inline constexpr std::string_view kRlsServicesType = "application/rls-services+xml";
+inline constexpr std::string_view kNsRlsServices = "urn:ietf:params:xml:ns:rls-services";
+
+struct RlsServicesLimits {
+  size_t max_body_bytes = 256 * 1024;
+  size_t max_services = 32;
+  size_t max_resources = 500;  // per service, nested lists included
+};
+
+struct RlsService {
+  std::string uri;                   // the service's AOR ("alice-buddies@example.com")
+  std::vector<std::string> members;  // AORs, in document order, each once
+  bool presence = true;              // <packages> absent or naming "presence"
+};
+
+// Parses an rls-services document. A service's resources are an inline
+// <list> (entries; nested lists flattened); <resource-list> references,
+// <entry-ref> and <external> are refused, as are URIs that are no SIP AOR
+// and a service URI given twice. Errors: 400 with the reason, 413 for a limit.
+Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits = {});
+
+}  // namespace parley::presence

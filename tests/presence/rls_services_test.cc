@@ -1,0 +1,87 @@
+// rls-services documents (RFC 4826 §4): what a user's presence list services parse to, and
+// what is refused.
+
+#include <gtest/gtest.h>
+
+#include "presence/rls/services_doc.h"
+
+namespace parley::presence {
+namespace {
+
+std::string Doc(const std::string& services) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"\n"
+         "    xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\">\n" +
+         services + "</rls-services>";
+}
+
+TEST(RlsServices, ServicesWithNestedListsFlattened) {
+  auto s = ParseRlsServices(Doc(R"(
+  <service uri="sip:alice-buddies@Example.COM">
+    <rl:list name="friends">
+      <rl:display-name>Friends</rl:display-name>
+      <rl:entry uri="sip:bob@example.com"><rl:display-name>Bob</rl:display-name></rl:entry>
+      <rl:list name="work"><rl:entry uri="sips:carol@EXAMPLE.com"/><rl:entry uri="sip:bob@example.com"/></rl:list>
+    </rl:list>
+    <packages><package>presence</package></packages>
+  </service>
+  <service uri="sip:alice-calls@example.com">
+    <list xmlns="urn:ietf:params:xml:ns:resource-lists"><entry uri="sip:dave@example.com;transport=tcp"/></list>
+    <packages><package>dialog</package></packages>
+  </service>)"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_EQ((*s)[0].uri, "alice-buddies@example.com");
+  EXPECT_EQ((*s)[0].members, (std::vector<std::string>{"bob@example.com", "carol@example.com"}));  // bob once
+  EXPECT_TRUE((*s)[0].presence);
+  EXPECT_EQ((*s)[1].members, (std::vector<std::string>{"dave@example.com"}));
+  EXPECT_FALSE((*s)[1].presence);  // a service for another event package
+  EXPECT_TRUE(ParseRlsServices(Doc(""))->empty());
+}
+
+TEST(RlsServices, WhatIsRefused) {
+  struct Case {
+    const char* name;
+    std::string doc;
+    int code;
+  };
+  const std::string ok_list = "<rl:list><rl:entry uri=\"sip:bob@example.com\"/></rl:list>";
+  const Case cases[] = {
+      {"not XML", "<rls-services", 400},
+      {"wrong root", "<ruleset xmlns=\"urn:ietf:params:xml:ns:common-policy\"/>", 400},
+      {"no uri", Doc("<service>" + ok_list + "</service>"), 400},
+      {"tel service", Doc("<service uri=\"tel:+1234\">" + ok_list + "</service>"), 400},
+      {"twice", Doc("<service uri=\"sip:l@example.com\">" + ok_list + "</service><service uri=\"sip:l@EXAMPLE.com\">" +
+                    ok_list + "</service>"),
+       400},
+      {"no list", Doc("<service uri=\"sip:l@example.com\"/>"), 400},
+      {"reference", Doc("<service uri=\"sip:l@example.com\"><resource-list>http://x/rl</resource-list></service>"), 400},
+      {"entry-ref", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry-ref ref=\"a\"/></rl:list></service>"), 400},
+      {"external", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:external anchor=\"a\"/></rl:list></service>"), 400},
+      {"bad entry", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry uri=\"mailto:a@b\"/></rl:list></service>"),
+       400},
+      {"doctype", "<!DOCTYPE x []>" + Doc(""), 400},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseRlsServices(c.doc);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.error().code, c.code) << c.name << ": " << r.error().message;
+  }
+  // Limits: 413.
+  RlsServicesLimits small;
+  small.max_resources = 1;
+  auto many = ParseRlsServices(
+      Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry uri=\"sip:a@example.com\"/>"
+          "<rl:entry uri=\"sip:b@example.com\"/></rl:list></service>"),
+      small);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error().code, 413);
+  std::string deep = "<rl:entry uri=\"sip:a@example.com\"/>";
+  for (int i = 0; i < 20; ++i) deep = "<rl:list>" + deep + "</rl:list>";
+  auto nested = ParseRlsServices(Doc("<service uri=\"sip:l@example.com\">" + deep + "</service>"));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().code, 400);
+}
+
+}  // namespace
+}  // namespace parley::presence
