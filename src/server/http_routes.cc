@@ -15,6 +15,19 @@ void Server::RegisterHttpRoutes() {
   http_auth_ = std::make_unique<HttpAuthenticator>(*store_);
   xcap_ = std::make_unique<xcap::XcapServer>(*store_);
   xcap_->AddUsage(xcap::PresRulesUsage());
+  // Users' own presence lists (RFC 4826 §4), served by the resource list server.
+  xcap::ApplicationUsage rls;
+  rls.auid = std::string(presence::kRlsServicesAuid);
+  rls.mime_type = std::string(presence::kRlsServicesType);
+  rls.default_ns = std::string(presence::kNsRlsServices);
+  rls.namespaces = {"urn:ietf:params:xml:ns:resource-lists"};
+  rls.validate = [](std::string_view body) -> Result<void> {
+    auto r = presence::ParseRlsServices(body);
+    if (!r.ok()) return r.error();
+    return Ok();
+  };
+  rls.constrain = presence::CheckServiceUris;
+  xcap_->AddUsage(std::move(rls));
   for (const char* method : {"GET", "PUT", "DELETE"}) {
     http_->Route(method, "/xcap/", [this](const HttpRequest& req, HttpReply reply) { ServeXcap(req, std::move(reply)); });
   }

@@ -280,21 +280,31 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   for (auto& c : cores_) hosts.push_back(c.get());
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
-  // Presence lists (RFC 4662) are the groups: a member, or any of our users
-  // when the group is open to them, subscribes to its members' presence.
+  services_ = std::make_unique<presence::ServiceDirectory>(*store_, *shard_router_);
+  // Presence lists (RFC 4662): the groups - a member, or any of our users
+  // when the group is open to them, subscribes to its members' presence -
+  // and the services of users' rls-services documents (RFC 4826), for
+  // their owners.
   presence::ListSource lists;
-  lists.exists = [groups = groups_.get()](size_t shard, const std::string& uri) {
-    return groups->On(shard).count(uri) != 0;
+  lists.exists = [groups = groups_.get(), services = services_.get()](size_t shard, const std::string& uri) {
+    return groups->On(shard).count(uri) != 0 || services->On(shard).count(uri) != 0;
   };
-  lists.resolve = [groups = groups_.get()](size_t shard, const std::string& uri, const std::string& subscriber)
-      -> std::optional<presence::ListSource::Resolved> {
-    const im::GroupMap& map = groups->On(shard);
-    auto g = map.find(uri);
-    if (g == map.end()) return std::nullopt;
+  lists.resolve = [groups = groups_.get(), services = services_.get()](
+                      size_t shard, const std::string& uri,
+                      const std::string& subscriber) -> std::optional<presence::ListSource::Resolved> {
     presence::ListSource::Resolved r;
-    r.members = im::ExpandGroup(map, uri);
-    r.allowed = g->second.posting == store::GroupPosting::kUsers ||
-                std::binary_search(r.members.begin(), r.members.end(), subscriber);
+    const im::GroupMap& map = groups->On(shard);
+    if (auto g = map.find(uri); g != map.end()) {
+      r.members = im::ExpandGroup(map, uri);
+      r.allowed = g->second.posting == store::GroupPosting::kUsers ||
+                  std::binary_search(r.members.begin(), r.members.end(), subscriber);
+      return r;
+    }
+    const presence::ServiceMap& own = services->On(shard);
+    auto s = own.find(uri);
+    if (s == own.end()) return std::nullopt;
+    r.members = s->second.members;
+    r.allowed = s->second.owner == subscriber;
     return r;
   };
   lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_, std::move(lists),
@@ -302,6 +312,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   winfo_->SetExtraWatchers([l = lists_.get()](const std::string& aor) { return l->WatchersOf(aor); });
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   groups_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
+  services_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
   for (size_t i = 0; i < n; ++i) {
     notifiers_->At(i).AddObserver([l = lists_.get()](const events::Subscription& s, events::WatcherChange c) {
       l->OnSubscriptionChange(s, c);
@@ -373,6 +384,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   PLOG_INFO("publications_restored", {{"count", *pubs}});
   auto groups = groups_->LoadFromStore();
   if (!groups.ok()) return Error(1, "store: loading groups: " + groups.error().message);
+  auto services = services_->LoadFromStore();
+  if (!services.ok()) return Error(1, "store: loading presence list services: " + services.error().message);
   auto waiting = messages_->LoadFromStore();
   if (!waiting.ok()) return Error(1, "store: loading the message queue: " + waiting.error().message);
   PLOG_INFO("mailboxes_restored", {{"users", *waiting}});
@@ -437,13 +450,16 @@ void Server::PollChanges() {
           last_change_ = std::max(last_change_, pruned_through);
           ForgetCachedState();
         }
-        bool groups_changed = lost;
+        bool groups_changed = lost, services_changed = lost;
+        const std::string services_key = std::string(presence::kRlsServicesAuid) + "/";
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
           groups_changed |= c.kind == "group";  // one reload for the lot
+          services_changed |= c.kind == "xcap" && c.key.starts_with(services_key);
           if (!lost) OnChange(c);
         }
         if (groups_changed) groups_->Reload();
+        if (services_changed) services_->Reload();
         if (domains) {
           store_domains_ = *domains;
           auto all = Union(config_.domains, store_domains_);
@@ -529,6 +545,7 @@ void Server::OnChange(const store::Change& c) {
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);
     RulesChanged(aor);
+
   } else if (c.kind == "option") {
     if (c.key.find('@') != std::string::npos) {
       RulesChanged(c.key);

@@ -17,6 +17,7 @@
 #include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
 #include "presence/rls/list_server.h"
+#include "presence/rls/services.h"
 #include "proxy/core.h"
 #include "proxy/forwarder.h"
 #include "proxy/policy.h"
@@ -115,6 +116,7 @@ class Server {
   std::unique_ptr<presence::PresenceAgent> presence_;
   std::unique_ptr<presence::WinfoPackage> winfo_;
   std::unique_ptr<presence::ResourceListServer> lists_;
+  std::unique_ptr<presence::ServiceDirectory> services_;
   im::MessageServiceConfig message_config_;
   std::unique_ptr<im::MessageService> messages_;
   std::unique_ptr<im::GroupDirectory> groups_;

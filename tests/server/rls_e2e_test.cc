@@ -241,6 +241,69 @@ TEST_F(PresenceLists, AMemberAddedShowsUpAndTheListSurvivesARestart) {
   EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
 }
 
+// A user's own list (RFC 4826): alice's rls-services document over XCAP.
+TEST_F(PresenceLists, AUsersOwnListOverXcap) {
+  const std::string path = "/xcap/rls-services/users/sip:alice@example.com/index";
+  const std::string type = "application/rls-services+xml";
+  auto doc = [](const std::string& service, const std::string& entries) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\" "
+           "xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\"><service uri=\"" +
+           service + "\"><rl:list>" + entries + "</rl:list><packages><package>presence</package></packages></service>"
+                     "</rls-services>";
+  };
+  const std::string bob_carol = "<rl:entry uri=\"sip:bob@example.com\"/><rl:entry uri=\"sip:carol@example.com\"/>";
+  // A service URI must be ours and nobody's: a user's, another domain's -> 409.
+  auto taken = Http("PUT", path, "alice", doc("sip:carol@example.com", bob_carol), type);
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_NE(taken.body.find("uniqueness-failure"), std::string::npos) << taken.body;
+  EXPECT_EQ(Http("PUT", path, "alice", doc("sip:buddies@example.org", bob_carol), type).status, 409);
+  EXPECT_EQ(Http("PUT", path, "alice", "<rls-services", type).status, 409);  // not-well-formed
+  ASSERT_EQ(Http("PUT", path, "alice", doc("sip:alice-buddies@example.com", bob_carol), type).status, 201);
+  EXPECT_EQ(Http("GET", path, "alice").status, 200);
+  EXPECT_EQ(Http("GET", path, "bob").status, 403);  // not bob's document
+  // bob may not claim alice's service URI.
+  EXPECT_EQ(Http("PUT", "/xcap/rls-services/users/sip:bob@example.com/index", "bob",
+                 doc("sip:alice-buddies@example.com", "<rl:entry uri=\"sip:alice@example.com\"/>"), type)
+                .status,
+            409);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+
+  SipClient carol(false, udp_);
+  ASSERT_EQ(Publish(carol, "carol", "", 600, Pidf("carol", "open", "reading"))->status(), 200);
+  SipClient alice(false, udp_);
+  auto [ok, first] = Subscribe(alice, "alice", "alice-buddies", "own-1", 600, kListHeaders);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  auto full = Parse(first);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->State("bob"), "active");
+  EXPECT_NE(full->Doc("carol").find("reading"), std::string::npos);
+  EXPECT_EQ(full->State("alice"), "absent");
+  // Only its owner subscribes to it.
+  SipClient bob(false, udp_);
+  auto [no, none] = Subscribe(bob, "bob", "alice-buddies", "own-2", 600, kListHeaders);
+  ASSERT_TRUE(no);
+  EXPECT_EQ(no->status(), 403);
+
+  // alice edits her list: carol out; the subscription gets the new full state.
+  auto current = Http("GET", path, "alice");
+  ASSERT_EQ(Http("PUT", path, "alice", doc("sip:alice-buddies@example.com", "<rl:entry uri=\"sip:bob@example.com\"/>"),
+                 type, "If-Match: " + current.Header("etag") + "\r\n")
+                .status,
+            200);
+  auto edited = Parse(NextNotify(alice));
+  ASSERT_TRUE(edited);
+  EXPECT_TRUE(edited->Full());
+  EXPECT_EQ(edited->State("bob"), "active");
+  EXPECT_EQ(edited->State("carol"), "absent");
+  // The document deleted: the list is gone, so is the subscription.
+  current = Http("GET", path, "alice");
+  ASSERT_EQ(Http("DELETE", path, "alice").status, 200);
+  auto end = NextNotify(alice);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
+}
+
 class PresenceListsConfirm : public PresenceLists {
  protected:
   void SetUp() override {

@@ -1,0 +1,93 @@
+#include "presence/rls/services.h"
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace parley::presence {
+
+Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body) {
+  auto services = ParseRlsServices(body);
+  if (!services.ok()) return services.error();
+  if (services->empty()) return Ok();
+  auto domains = s.ListDomains();
+  auto groups = s.ListGroups();
+  auto others = s.ListXcapDocuments(std::string(kRlsServicesAuid));
+  if (!domains.ok() || !groups.ok() || !others.ok()) return Error(503, "store unavailable");
+  std::set<std::string, std::less<>> taken;
+  for (const auto& d : *others) {
+    if (d.xui == xui) continue;
+    auto theirs = ParseRlsServices(d.content);
+    if (!theirs.ok()) continue;
+    for (const auto& svc : *theirs) taken.insert(svc.uri);
+  }
+  for (const auto& svc : *services) {
+    std::string_view domain = std::string_view(svc.uri).substr(svc.uri.find('@') + 1);
+    if (std::none_of(domains->begin(), domains->end(), [&](const std::string& d) { return IEquals(d, domain); })) {
+      return Error(409, "service " + svc.uri + " is not in one of our domains");
+    }
+    auto user = s.GetUser(svc.uri);
+    if (!user.ok()) return Error(503, "store unavailable");
+    if (user->has_value()) return Error(409, "service " + svc.uri + " is a user's address");
+    if (std::any_of(groups->begin(), groups->end(), [&](const store::Group& g) { return g.aor == svc.uri; })) {
+      return Error(409, "service " + svc.uri + " is a group's address");
+    }
+    if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
+  }
+  return Ok();
+}
+
+ServiceDirectory::ServiceDirectory(store::StoreExecutor& store, proxy::ShardRouter& router)
+    : store_(store), router_(router), per_shard_(router.count(), std::make_shared<const ServiceMap>()) {}
+
+Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s) {
+  auto docs = s.ListXcapDocuments(std::string(kRlsServicesAuid));
+  if (!docs.ok()) return docs.error();
+  auto map = std::make_shared<ServiceMap>();
+  for (const auto& d : *docs) {
+    auto services = ParseRlsServices(d.content);
+    if (!services.ok()) {
+      PLOG_WARN("rls_services_unreadable", {{"user", d.xui}, {"error", services.error().message}});
+      continue;
+    }
+    for (auto& svc : *services) {
+      if (!svc.presence) continue;
+      // The write constraint keeps URIs unique; a store edited by other
+      // means keeps the first user's (documents come by user).
+      map->try_emplace(std::move(svc.uri), ServiceEntry{d.xui, std::move(svc.members)});
+    }
+  }
+  return std::shared_ptr<const ServiceMap>(std::move(map));
+}
+
+Result<size_t> ServiceDirectory::LoadFromStore() {
+  std::promise<Result<std::shared_ptr<const ServiceMap>>> p;
+  auto f = p.get_future();
+  store_.Read([&](store::Store& s) { p.set_value(Read(s)); });
+  auto map = f.get();
+  if (!map.ok()) return map.error();
+  for (auto& s : per_shard_) s = *map;
+  return (*map)->size();
+}
+
+void ServiceDirectory::Reload() {
+  store_.Read([this](store::Store& s) {
+    auto map = Read(s);
+    if (!map.ok()) {  // the next change tries again; until then the old snapshot serves
+      PLOG_WARN("rls_services_unreadable", {{"error", map.error().message}});
+      return;
+    }
+    std::shared_ptr<const ServiceMap> snapshot = *map;
+    for (size_t i = 0; i < per_shard_.size(); ++i) {
+      router_.Post(i, [this, i, snapshot] {
+        per_shard_[i] = snapshot;
+        for (const auto& l : listeners_) l(i);
+      });
+    }
+  });
+}
+
+}  // namespace parley::presence

@@ -1,0 +1,58 @@
+#pragma once
+// Users' own presence lists (RFC 4826 §4): each user's rls-services
+// document (XCAP, application/rls-services+xml, services_doc.h) names
+// services - a URI of ours and the list of resources behind it. The
+// directory holds every
+// service of every user, one immutable snapshot per shard replaced (by a
+// post) when the change feed reports an rls-services document changed, as
+// the group directory does.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "presence/rls/services_doc.h"
+#include "proxy/shards.h"
+#include "store/executor.h"
+#include "store/store.h"
+
+namespace parley::presence {
+
+struct ServiceEntry {
+  std::string owner;                 // the user whose document defines it
+  std::vector<std::string> members;
+};
+using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service AOR
+
+// The XCAP write constraint (RFC 4826 §4.4.2): every service URI of
+// `xui`'s new document is in one of our domains, is no user's AOR or
+// group's, and no other user's document names it. Errors: 409 with the
+// reason (uniqueness), 400 for a document that does not parse.
+Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body);
+
+class ServiceDirectory {
+ public:
+  ServiceDirectory(store::StoreExecutor& store, proxy::ShardRouter& router);
+  // Reads every document; call before the loops run.
+  Result<size_t> LoadFromStore();
+  // Reads them again and gives each shard the new snapshot; on any thread.
+  void Reload();
+  // The snapshot of `shard`, on its loop.
+  const ServiceMap& On(size_t shard) const { return *per_shard_[shard]; }
+  // Called on each shard's loop once its new snapshot is in place (set before the loops run).
+  void AddListener(std::function<void(size_t shard)> l) { listeners_.push_back(std::move(l)); }
+
+ private:
+  static Result<std::shared_ptr<const ServiceMap>> Read(store::Store& s);
+
+  store::StoreExecutor& store_;
+  proxy::ShardRouter& router_;
+  std::vector<std::shared_ptr<const ServiceMap>> per_shard_;
+  std::vector<std::function<void(size_t shard)>> listeners_;
+};
+
+}  // namespace parley::presence
