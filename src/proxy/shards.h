@@ -63,4 +63,38 @@ class Sharded {
   std::vector<std::unique_ptr<T>> items_;
 };
 
+// One immutable snapshot of T per shard (a directory read from the store:
+// groups, list services): each shard reads its own without a lock; a new
+// snapshot replaces the old one by a post to each shard's loop, after which
+// the listeners run there.
+template <typename T>
+class ShardSnapshots {
+ public:
+  explicit ShardSnapshots(ShardRouter& router)
+      : router_(router), per_shard_(router.count(), std::make_shared<const T>()) {}
+
+  // The snapshot of `shard`, on its loop.
+  const T& On(size_t shard) const { return *per_shard_[shard]; }
+  // Before the loops run: every shard gets `snapshot` at once (no listener runs).
+  void SetAll(std::shared_ptr<const T> snapshot) {
+    for (auto& s : per_shard_) s = snapshot;
+  }
+  // From any thread: each shard gets `snapshot` on its loop, then the listeners run there.
+  void Publish(std::shared_ptr<const T> snapshot) {
+    for (size_t i = 0; i < per_shard_.size(); ++i) {
+      router_.Post(i, [this, i, snapshot] {
+        per_shard_[i] = snapshot;
+        for (const auto& l : listeners_) l(i);
+      });
+    }
+  }
+  // Set before the loops run.
+  void AddListener(std::function<void(size_t shard)> l) { listeners_.push_back(std::move(l)); }
+
+ private:
+  ShardRouter& router_;
+  std::vector<std::shared_ptr<const T>> per_shard_;  // each replaced only on its loop
+  std::vector<std::function<void(size_t shard)>> listeners_;
+};
+
 }  // namespace parley::proxy

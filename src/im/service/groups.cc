@@ -29,7 +29,7 @@ std::vector<std::string> ExpandGroup(const GroupMap& groups, const std::string& 
 }
 
 GroupDirectory::GroupDirectory(store::StoreExecutor& store, proxy::ShardRouter& router)
-    : store_(store), router_(router), per_shard_(router.count(), std::make_shared<const GroupMap>()) {}
+    : store_(store), snapshots_(router) {}
 
 std::shared_ptr<const GroupMap> GroupDirectory::ToMap(std::vector<store::Group> groups) {
   auto map = std::make_shared<GroupMap>();
@@ -44,8 +44,7 @@ Result<size_t> GroupDirectory::LoadFromStore() {
   auto groups = f.get();
   if (!groups.ok()) return groups.error();
   size_t n = groups->size();
-  auto map = ToMap(std::move(*groups));
-  for (auto& s : per_shard_) s = map;
+  snapshots_.SetAll(ToMap(std::move(*groups)));
   return n;
 }
 
@@ -56,11 +55,7 @@ void GroupDirectory::Reload() {
       PLOG_WARN("groups_unreadable", {{"error", groups.error().message}});
       return;
     }
-    std::shared_ptr<const GroupMap> map = ToMap(std::move(*groups));
-    for (size_t i = 0; i < per_shard_.size(); ++i) router_.Post(i, [this, i, map] {
-        per_shard_[i] = map;
-        for (const auto& l : listeners_) l(i);
-      });
+    snapshots_.Publish(ToMap(std::move(*groups)));
   });
 }
 

@@ -40,18 +40,16 @@ class GroupDirectory {
   // thread (the change feed's).
   void Reload();
   // The snapshot of `shard`, on its loop.
-  const GroupMap& On(size_t shard) const { return *per_shard_[shard]; }
+  const GroupMap& On(size_t shard) const { return snapshots_.On(shard); }
   // Called on each shard's loop once its new snapshot is in place (set
   // before the loops run).
-  void AddListener(std::function<void(size_t shard)> l) { listeners_.push_back(std::move(l)); }
+  void AddListener(std::function<void(size_t shard)> l) { snapshots_.AddListener(std::move(l)); }
 
  private:
   static std::shared_ptr<const GroupMap> ToMap(std::vector<store::Group> groups);
 
   store::StoreExecutor& store_;
-  proxy::ShardRouter& router_;
-  std::vector<std::shared_ptr<const GroupMap>> per_shard_;  // each replaced only on its loop
-  std::vector<std::function<void(size_t shard)>> listeners_;
+  proxy::ShardSnapshots<GroupMap> snapshots_;
 };
 
 }  // namespace parley::im

@@ -41,7 +41,7 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
 }
 
 ServiceDirectory::ServiceDirectory(store::StoreExecutor& store, proxy::ShardRouter& router)
-    : store_(store), router_(router), per_shard_(router.count(), std::make_shared<const ServiceMap>()) {}
+    : store_(store), snapshots_(router) {}
 
 Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s) {
   auto docs = s.ListXcapDocuments(std::string(kRlsServicesAuid));
@@ -69,7 +69,7 @@ Result<size_t> ServiceDirectory::LoadFromStore() {
   store_.Read([&](store::Store& s) { p.set_value(Read(s)); });
   auto map = f.get();
   if (!map.ok()) return map.error();
-  for (auto& s : per_shard_) s = *map;
+  snapshots_.SetAll(*map);
   return (*map)->size();
 }
 
@@ -80,13 +80,7 @@ void ServiceDirectory::Reload() {
       PLOG_WARN("rls_services_unreadable", {{"error", map.error().message}});
       return;
     }
-    std::shared_ptr<const ServiceMap> snapshot = *map;
-    for (size_t i = 0; i < per_shard_.size(); ++i) {
-      router_.Post(i, [this, i, snapshot] {
-        per_shard_[i] = snapshot;
-        for (const auto& l : listeners_) l(i);
-      });
-    }
+    snapshots_.Publish(*map);
   });
 }
 

@@ -42,17 +42,15 @@ class ServiceDirectory {
   // Reads them again and gives each shard the new snapshot; on any thread.
   void Reload();
   // The snapshot of `shard`, on its loop.
-  const ServiceMap& On(size_t shard) const { return *per_shard_[shard]; }
+  const ServiceMap& On(size_t shard) const { return snapshots_.On(shard); }
   // Called on each shard's loop once its new snapshot is in place (set before the loops run).
-  void AddListener(std::function<void(size_t shard)> l) { listeners_.push_back(std::move(l)); }
+  void AddListener(std::function<void(size_t shard)> l) { snapshots_.AddListener(std::move(l)); }
 
  private:
   static Result<std::shared_ptr<const ServiceMap>> Read(store::Store& s);
 
   store::StoreExecutor& store_;
-  proxy::ShardRouter& router_;
-  std::vector<std::shared_ptr<const ServiceMap>> per_shard_;
-  std::vector<std::function<void(size_t shard)>> listeners_;
+  proxy::ShardSnapshots<ServiceMap> snapshots_;
 };
 
 }  // namespace parley::presence
