@@ -82,6 +82,24 @@ std::optional<ListBody> Parse(const sip::MessagePtr& n) {
 
 class PresenceLists : public Presence {
  protected:
+  // `user` subscribes to `list` (Supported: eventlist): the final
+  // response's status (0: none) and the first NOTIFY taken apart.
+  struct ListSubscription {
+    int status = 0;
+    sip::MessagePtr response, notify;
+    std::optional<ListBody> body;
+  };
+  ListSubscription SubscribeList(SipClient& c, const std::string& user, const std::string& list,
+                                 const std::string& call_id) {
+    auto [r, n] = Subscribe(c, user, list, call_id, 600, kListHeaders);
+    ListSubscription out;
+    out.status = r ? r->status() : 0;
+    out.body = Parse(n);
+    out.response = std::move(r);
+    out.notify = std::move(n);
+    return out;
+  }
+
   // The list server's gauges once they stop changing (its clean-up runs a
   // loop turn after a subscription ends).
   std::string ListMetricsWhenIdle() {
@@ -185,10 +203,9 @@ TEST_F(PresenceLists, WithoutEventlistIs421AndStrangersAre403) {
 
   AddUser("dave", "dave-pw");
   SipClient dave(false, udp_);
-  auto [no, none] = Subscribe(dave, "dave", "team", "rls-403", 600, kListHeaders);
-  ASSERT_TRUE(no);
-  EXPECT_EQ(no->status(), 403);
-  EXPECT_FALSE(none);
+  auto no = SubscribeList(dave, "dave", "team", "rls-403");
+  EXPECT_EQ(no.status, 403);
+  EXPECT_FALSE(no.notify);
 
   // A list open to every user: dave may watch it, and sees each member as
   // the member's own rules let him (the domain's default: allow).
@@ -196,23 +213,20 @@ TEST_F(PresenceLists, WithoutEventlistIs421AndStrangersAre403) {
                                  .posting = store::GroupPosting::kUsers, .members = {}})
                   .ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
-  auto [yes, state] = Subscribe(dave, "dave", "team", "rls-open", 600, kListHeaders);
-  ASSERT_TRUE(yes);
-  EXPECT_EQ(yes->status(), 200);
-  auto body = Parse(state);
-  ASSERT_TRUE(body);
-  EXPECT_EQ(body->State("alice"), "active");
+  auto yes = SubscribeList(dave, "dave", "team", "rls-open");
+  EXPECT_EQ(yes.status, 200);
+  ASSERT_TRUE(yes.body);
+  EXPECT_EQ(yes.body->State("alice"), "active");
 }
 
 TEST_F(PresenceLists, AMemberAddedShowsUpAndTheListSurvivesARestart) {
   MakeTeam();
   AddUser("dave", "dave-pw");
   SipClient alice(false, udp_);
-  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-grow", 600, kListHeaders);
-  ASSERT_TRUE(ok && ok->status() == 200);
-  auto before = Parse(first);
-  ASSERT_TRUE(before);
-  EXPECT_EQ(before->State("dave"), "absent");
+  auto before = SubscribeList(alice, "alice", "team", "rls-grow");
+  ASSERT_EQ(before.status, 200);
+  ASSERT_TRUE(before.body);
+  EXPECT_EQ(before.body->State("dave"), "absent");
 
   ASSERT_TRUE(store_->AddGroupMember("team@example.com", "dave@example.com").ok());
   auto grown = Parse(NextNotify(alice));
@@ -271,19 +285,15 @@ TEST_F(PresenceLists, AUsersOwnListOverXcap) {
   SipClient carol(false, udp_);
   ASSERT_EQ(Publish(carol, "carol", "", 600, Pidf("carol", "open", "reading"))->status(), 200);
   SipClient alice(false, udp_);
-  auto [ok, first] = Subscribe(alice, "alice", "alice-buddies", "own-1", 600, kListHeaders);
-  ASSERT_TRUE(ok);
-  ASSERT_EQ(ok->status(), 200);
-  auto full = Parse(first);
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->State("bob"), "active");
-  EXPECT_NE(full->Doc("carol").find("reading"), std::string::npos);
-  EXPECT_EQ(full->State("alice"), "absent");
+  auto own = SubscribeList(alice, "alice", "alice-buddies", "own-1");
+  ASSERT_EQ(own.status, 200);
+  ASSERT_TRUE(own.body);
+  EXPECT_EQ(own.body->State("bob"), "active");
+  EXPECT_NE(own.body->Doc("carol").find("reading"), std::string::npos);
+  EXPECT_EQ(own.body->State("alice"), "absent");
   // Only its owner subscribes to it.
   SipClient bob(false, udp_);
-  auto [no, none] = Subscribe(bob, "bob", "alice-buddies", "own-2", 600, kListHeaders);
-  ASSERT_TRUE(no);
-  EXPECT_EQ(no->status(), 403);
+  EXPECT_EQ(SubscribeList(bob, "bob", "alice-buddies", "own-2").status, 403);
 
   // alice edits her list: carol out; the subscription gets the new full state.
   auto current = Http("GET", path, "alice");
@@ -317,15 +327,14 @@ TEST_F(PresenceListsConfirm, MembersWhoHaveNotDecidedArePendingUntilTheRulesAllo
   SipClient bob(false, udp_);
   ASSERT_EQ(Publish(bob, "bob", "", 600, Pidf("bob", "open", "do not tell"))->status(), 200);
   SipClient alice(false, udp_);
-  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-confirm", 600, kListHeaders);
-  ASSERT_TRUE(ok && ok->status() == 200);  // the list is alice's to watch; its members decide each
-  auto full = Parse(first);
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->State("alice"), "active");  // a presentity always sees itself
-  EXPECT_EQ(full->State("bob"), "pending");
-  EXPECT_EQ(full->State("carol"), "pending");
-  EXPECT_EQ(full->Doc("bob"), "");
-  EXPECT_EQ(first->body().find("do not tell"), std::string_view::npos);
+  auto first = SubscribeList(alice, "alice", "team", "rls-confirm");
+  ASSERT_EQ(first.status, 200);  // the list is alice's to watch; its members decide each
+  ASSERT_TRUE(first.body);
+  EXPECT_EQ(first.body->State("alice"), "active");  // a presentity always sees itself
+  EXPECT_EQ(first.body->State("bob"), "pending");
+  EXPECT_EQ(first.body->State("carol"), "pending");
+  EXPECT_EQ(first.body->Doc("bob"), "");
+  EXPECT_EQ(first.notify->body().find("do not tell"), std::string_view::npos);
 
   // The domain's rule turns to allow: bob's and carol's instances turn
   // active, with their documents (in partial or full notifications).
@@ -352,11 +361,10 @@ TEST_F(PresenceListsConfirm, TheListSubscriberIsAWatcherTheMemberApproves) {
   EXPECT_EQ(full_winfo->body().find("sip:alice@example.com"), std::string_view::npos);
 
   SipClient alice(false, udp_);
-  auto [ok, first] = Subscribe(alice, "alice", "team", "rls-approve", 600, kListHeaders);
-  ASSERT_TRUE(ok && ok->status() == 200);
-  auto full = Parse(first);
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->State("bob"), "pending");
+  auto first = SubscribeList(alice, "alice", "team", "rls-approve");
+  ASSERT_EQ(first.status, 200);
+  ASSERT_TRUE(first.body);
+  EXPECT_EQ(first.body->State("bob"), "pending");
   // bob's watcher information shows alice waiting (RFC 3858 partial state).
   auto waiting = NextNotify(bob);
   ASSERT_TRUE(waiting);
