@@ -155,7 +155,8 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     host.Respond(ctx, 489, "Bad Event", {{sip::HeaderId::kAllowEvents, AllowEvents()}});
     return Verdict::kDone;
   }
-  if (list_ != nullptr && IEquals(list_->name(), pkg->name()) && is_list_(ctx.shard, sip::AorKey(ruri))) {
+  std::string resource = sip::AorKey(ruri);
+  if (list_ != nullptr && IEquals(list_->name(), pkg->name()) && is_list_(ctx.shard, resource)) {
     // RFC 4662 §5.2: a list is only served to a subscriber that knows it
     // gets one.
     bool eventlist = false;
@@ -226,7 +227,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   SubscribeRequest req;
   req.package = pkg;
   req.event_id = event_id;
-  req.resource = sip::AorKey(ruri);
+  req.resource = std::move(resource);
   req.subscriber = ctx.authenticated;
   req.expires = expires;
   req.call_id = std::string(m.call_id());
@@ -268,8 +269,8 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   proxy::ProcessorHost* h = &host;
   size_t back = ctx.shard;
   proxy::ShardRouter& router = notifiers_.router();
-  std::string resource = req.resource;
-  notifiers_.OnOwner(resource, [req = std::move(req), holder, h, back, &router, this](Notifier& n) mutable {
+  std::string owner = req.resource;
+  notifiers_.OnOwner(owner, [req = std::move(req), holder, h, back, &router, this](Notifier& n) mutable {
     n.Subscribe(std::move(req), [holder, h, back, &router, this](SubscribeAnswer a) {
       router.Post(back, [holder, h, a, this] {
         Answer(**holder, *h, a);

@@ -208,6 +208,39 @@ Result<void> Server::Start() {
   return Ok();
 }
 
+namespace {
+
+// Presence lists (RFC 4662): the groups - a member, or any of our users
+// when the group is open to them, subscribes to its members' presence -
+// and the services of users' rls-services documents (RFC 4826), for their
+// owners.
+presence::ListSource PresenceLists(const im::GroupDirectory& groups, const presence::ServiceDirectory& services) {
+  presence::ListSource lists;
+  lists.exists = [&groups, &services](size_t shard, const std::string& uri) {
+    return groups.On(shard).count(uri) != 0 || services.On(shard).count(uri) != 0;
+  };
+  lists.resolve = [&groups, &services](size_t shard, const std::string& uri,
+                                       const std::string& subscriber) -> std::optional<presence::ListSource::Resolved> {
+    presence::ListSource::Resolved r;
+    const im::GroupMap& map = groups.On(shard);
+    if (auto g = map.find(uri); g != map.end()) {
+      r.members = im::ExpandGroup(map, uri);
+      r.allowed = g->second.posting == store::GroupPosting::kUsers ||
+                  std::binary_search(r.members.begin(), r.members.end(), subscriber);
+      return r;
+    }
+    const presence::ServiceMap& own = services.On(shard);
+    auto s = own.find(uri);
+    if (s == own.end()) return std::nullopt;
+    r.members = s->second.members;
+    r.allowed = s->second.owner == subscriber;
+    return r;
+  };
+  return lists;
+}
+
+}  // namespace
+
 Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   size_t n = loops_->size();
   shard_router_ = std::make_unique<LoopRouter>(*loops_);
@@ -281,36 +314,13 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
   services_ = std::make_unique<presence::ServiceDirectory>(*store_, *shard_router_);
-  // Presence lists (RFC 4662): the groups - a member, or any of our users
-  // when the group is open to them, subscribes to its members' presence -
-  // and the services of users' rls-services documents (RFC 4826), for
-  // their owners.
-  presence::ListSource lists;
-  lists.exists = [groups = groups_.get(), services = services_.get()](size_t shard, const std::string& uri) {
-    return groups->On(shard).count(uri) != 0 || services->On(shard).count(uri) != 0;
-  };
-  lists.resolve = [groups = groups_.get(), services = services_.get()](
-                      size_t shard, const std::string& uri,
-                      const std::string& subscriber) -> std::optional<presence::ListSource::Resolved> {
-    presence::ListSource::Resolved r;
-    const im::GroupMap& map = groups->On(shard);
-    if (auto g = map.find(uri); g != map.end()) {
-      r.members = im::ExpandGroup(map, uri);
-      r.allowed = g->second.posting == store::GroupPosting::kUsers ||
-                  std::binary_search(r.members.begin(), r.members.end(), subscriber);
-      return r;
-    }
-    const presence::ServiceMap& own = services->On(shard);
-    auto s = own.find(uri);
-    if (s == own.end()) return std::nullopt;
-    r.members = s->second.members;
-    r.allowed = s->second.owner == subscriber;
-    return r;
-  };
-  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_, std::move(lists),
-                                                          winfo_.get());
+  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_,
+                                                          PresenceLists(*groups_, *services_), winfo_.get());
   winfo_->SetExtraWatchers([l = lists_.get()](const std::string& aor) { return l->WatchersOf(aor); });
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
+  presence_->AddRulesListener([l = lists_.get()](size_t shard, const std::string& domain) {
+    l->OnRulesChanged(shard, domain);
+  });
   groups_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
   services_->AddListener([l = lists_.get()](size_t shard) { l->OnListsChanged(shard); });
   for (size_t i = 0; i < n; ++i) {
@@ -485,10 +495,7 @@ void Server::ForgetCachedState() {
       a.replica.Clear();
     });
     policies_->On(i, [](proxy::PolicyCache& p) { p.Forget(); });
-    shard_router_->Post(i, [this, i] {
-      presence_->OnShardRulesChanged(i);
-      lists_->OnRulesChanged(i, "");
-    });
+    shard_router_->Post(i, [this, i] { presence_->OnShardRulesChanged(i); });
   }
   messages_->OnAllHistoryChanged();
 }
@@ -545,16 +552,12 @@ void Server::OnChange(const store::Change& c) {
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);
     RulesChanged(aor);
-
   } else if (c.kind == "option") {
     if (c.key.find('@') != std::string::npos) {
       RulesChanged(c.key);
     } else {
       for (size_t i = 0; i < cores_.size(); ++i) {
-        shard_router_->Post(i, [this, i, domain = c.key] {
-          presence_->OnDomainChanged(i, domain);
-          lists_->OnRulesChanged(i, domain);
-        });
+        shard_router_->Post(i, [this, i, domain = c.key] { presence_->OnDomainChanged(i, domain); });
       }
     }
   }

@@ -121,12 +121,14 @@ void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {
     size_t at = aor.find('@');
     if (at != std::string::npos && IEquals(std::string_view(aor).substr(at + 1), domain)) n.Reauthorize(aor, "presence");
   }
+  for (const auto& l : rules_listeners_) l(shard, domain);
 }
 
 void PresenceAgent::OnShardRulesChanged(size_t shard) {
   authorizer_->InvalidateShard(shard);
   events::Notifier& n = notifiers_.At(shard);
   for (const std::string& aor : n.Resources("presence")) n.Reauthorize(aor, "presence");
+  for (const auto& l : rules_listeners_) l(shard, "");
 }
 
 // ---- PUBLISH ---------------------------------------------------------------

@@ -88,6 +88,10 @@ class PresenceAgent : public events::EventPackage {
   // (a publication, a registration, its rules), watched or not.
   using ChangeListener = std::function<void(const std::string& aor)>;
   void AddChangeListener(ChangeListener l) { change_listeners_.push_back(std::move(l)); }
+  // Called on `shard` when the rules of its presentities of `domain` (""
+  // all of them) may have changed: a domain's default, a lost change feed.
+  using RulesListener = std::function<void(size_t shard, const std::string& domain)>;
+  void AddRulesListener(RulesListener l) { rules_listeners_.push_back(std::move(l)); }
 
   Authorizer& authorizer() { return *authorizer_; }
   // Shard-local counters (read on shard `shard`).
@@ -120,6 +124,7 @@ class PresenceAgent : public events::EventPackage {
   std::unique_ptr<Authorizer> authorizer_;
   std::vector<AvailabilityListener> available_listeners_;
   std::vector<ChangeListener> change_listeners_;
+  std::vector<RulesListener> rules_listeners_;
 };
 
 }  // namespace parley::presence
