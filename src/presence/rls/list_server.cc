@@ -73,13 +73,7 @@ void ResourceListServer::Authorize(const std::string& subscriber, const std::str
   }
   Key key{list, subscriber};
   View& view = shards_.At(shard).views[key];
-  std::vector<std::string> gone;
-  for (const std::string& m : view.members) {
-    if (std::find(resolved->members.begin(), resolved->members.end(), m) == resolved->members.end()) gone.push_back(m);
-  }
-  for (const std::string& m : gone) view.state.erase(m);
-  Unfeed(key, gone);
-  view.members = resolved->members;
+  SetMembers(key, view, std::move(resolved->members));
   // Every member is asked again (a refresh or a second device of the same
   // subscriber too): its rules may have changed without us hearing of it.
   const bool held = !view.state.empty();
@@ -89,6 +83,23 @@ void ResourceListServer::Authorize(const std::string& subscriber, const std::str
     // or all of them when the notifier authorizes again) see what changed.
     if (held && changed) NotifyFull(key);
   });
+}
+
+std::vector<std::string> ResourceListServer::SetMembers(const Key& key, View& view, std::vector<std::string> members) {
+  auto in = [](const std::vector<std::string>& list, const std::string& m) {
+    return std::find(list.begin(), list.end(), m) != list.end();
+  };
+  std::vector<std::string> gone, added;
+  for (const std::string& m : view.members) {
+    if (!in(members, m)) gone.push_back(m);
+  }
+  for (const std::string& m : members) {
+    if (!in(view.members, m)) added.push_back(m);
+  }
+  for (const std::string& m : gone) view.state.erase(m);
+  Unfeed(key, gone);
+  view.members = std::move(members);
+  return added;
 }
 
 void ResourceListServer::Gather(const Key& key, const std::vector<std::string>& members,
@@ -219,16 +230,7 @@ void ResourceListServer::OnListsChanged(size_t shard) {
     }
     View& view = sh.views[key];
     if (view.members == resolved->members) continue;
-    std::vector<std::string> gone, added;
-    for (const std::string& m : view.members) {
-      if (std::find(resolved->members.begin(), resolved->members.end(), m) == resolved->members.end()) gone.push_back(m);
-    }
-    for (const std::string& m : resolved->members) {
-      if (std::find(view.members.begin(), view.members.end(), m) == view.members.end()) added.push_back(m);
-    }
-    for (const std::string& m : gone) view.state.erase(m);
-    Unfeed(key, gone);
-    view.members = resolved->members;
+    std::vector<std::string> added = SetMembers(key, view, std::move(resolved->members));
     Gather(key, added, [this, key](bool) { NotifyFull(key); });
   }
 }

@@ -125,6 +125,9 @@ class ResourceListServer : public events::EventPackage {
   // in the view; `done` on the list's shard when all have answered.
   // `changed`: some member's view differs from what the view held.
   void Gather(const Key& key, const std::vector<std::string>& members, std::function<void(bool changed)> done);
+  // Gives `view` the list's members now: those gone lose their state and
+  // feed; returns those added.
+  std::vector<std::string> SetMembers(const Key& key, View& view, std::vector<std::string> members);
   // On the list's shard: a member's view arrived or changed; true when it differs.
   bool Store(const Key& key, const std::string& member, events::Grant g, std::string body);
   void Unfeed(const Key& key, const std::vector<std::string>& members);
