@@ -465,7 +465,9 @@ void Server::PollChanges() {
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
           groups_changed |= c.kind == "group";  // one reload for the lot
-          services_changed |= c.kind == "xcap" && c.key.starts_with(services_key);
+          // A user or group may take a service's URI.
+          services_changed |= (c.kind == "xcap" && c.key.starts_with(services_key)) || c.kind == "user" ||
+                              c.kind == "group";
           if (!lost) OnChange(c);
         }
         if (groups_changed) groups_->Reload();

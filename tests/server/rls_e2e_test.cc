@@ -314,6 +314,27 @@ TEST_F(PresenceLists, AUsersOwnListOverXcap) {
   EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
 }
 
+TEST_F(PresenceLists, AUserWhoTakesAServicesUriIsAUserAgain) {
+  const std::string doc =
+      "<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"><service uri=\"sip:erin@example.com\">"
+      "<list xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><entry uri=\"sip:bob@example.com\"/></list>"
+      "</service></rls-services>";
+  ASSERT_EQ(Http("PUT", "/xcap/rls-services/users/sip:alice@example.com/index", "alice", doc,
+                 "application/rls-services+xml")
+                .status,
+            201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  SipClient alice(false, udp_);
+  EXPECT_EQ(Subscribe(alice, "alice", "erin", "erin-1", 600).first->status(), 421);  // a list: eventlist needed
+  AddUser("erin", "erin-pw");  // the administrator makes erin a user
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto [ok, state] = Subscribe(alice, "alice", "erin", "erin-2", 600);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status(), 200);  // erin's presence, not alice's list
+  ASSERT_TRUE(state);
+  EXPECT_TRUE(state->Value(sip::HeaderId::kContentType).starts_with("application/pidf+xml"));
+}
+
 class PresenceListsConfirm : public PresenceLists {
  protected:
   void SetUp() override {

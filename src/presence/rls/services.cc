@@ -46,6 +46,10 @@ ServiceDirectory::ServiceDirectory(store::StoreExecutor& store, proxy::ShardRout
 Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s) {
   auto docs = s.ListXcapDocuments(std::string(kRlsServicesAuid));
   if (!docs.ok()) return docs.error();
+  auto groups = s.ListGroups();
+  if (!groups.ok()) return groups.error();
+  std::set<std::string, std::less<>> group_uris;
+  for (const auto& g : *groups) group_uris.insert(g.aor);
   auto map = std::make_shared<ServiceMap>();
   for (const auto& d : *docs) {
     auto services = ParseRlsServices(d.content);
@@ -55,6 +59,14 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
     }
     for (auto& svc : *services) {
       if (!svc.presence) continue;
+      // A user or group that took the URI after the service was written
+      // keeps it: their SUBSCRIBEs are not a list's.
+      auto user = s.GetUser(svc.uri);
+      if (!user.ok()) return user.error();
+      if (user->has_value() || group_uris.count(svc.uri)) {
+        PLOG_WARN("rls_service_shadowed", {{"user", d.xui}, {"service", svc.uri}});
+        continue;
+      }
       // The write constraint keeps URIs unique; a store edited by other
       // means keeps the first user's (documents come by user).
       map->try_emplace(std::move(svc.uri), ServiceEntry{d.xui, std::move(svc.members)});

@@ -34,6 +34,8 @@ using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service
 // reason (uniqueness), 400 for a document that does not parse.
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body);
 
+// A service whose URI a user or group took after it was written is left
+// out (the change feed reloads the directory on user and group changes too).
 class ServiceDirectory {
  public:
   ServiceDirectory(store::StoreExecutor& store, proxy::ShardRouter& router);
