@@ -22,6 +22,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<size_t> users_cached;
     std::vector<uint8_t> users_complete;
     std::vector<Handoffs> handoffs;
+    int64_t change_seq = 0;  // read on loop 0, which applies the change feed
   };
   auto snap = std::make_shared<Snapshot>();
   size_t n = cores_.size();
@@ -57,6 +58,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->users_cached[i] = aaa_->At(i).users.cached();
         snap->users_complete[i] = aaa_->At(i).users.complete() && policies_->At(i).complete();
         snap->handoffs[i] = handoffs_[i];
+        if (i == 0) snap->change_seq = last_change_;
       },
       [this, snap, reply] {
         std::string out;
@@ -201,6 +203,8 @@ void Server::RenderMetrics(HttpReply reply) {
           ms.group_copies += m.group_copies;
           ms.retries_on_presence += m.retries_on_presence;
         }
+        header("parley_change_feed_seq", "gauge", "The last change of the store's feed this node has applied");
+        line("parley_change_feed_seq", "", static_cast<uint64_t>(snap->change_seq));
         header("parley_subscriptions", "gauge", "Live subscriptions (all event packages)");
         line("parley_subscriptions", "", subs);
         header("parley_subscription_events_total", "counter", "Subscriptions created, replaced, restored, ended");

@@ -699,11 +699,21 @@ class HspTwoLoops : public HspOneLoop {
     EXPECT_EQ(locked->status(), 403);
     EXPECT_EQ(locked->reason(), "Too Many Failed Attempts");
   }
+  // `user` is known to the server and the change feed has brought every
+  // change made so far (a late "user" change would take a copy of its
+  // credentials away again).
   bool Known(const std::string& user) {
-    for (int i = 0; i < 250; ++i) {
+    bool known = false;
+    for (int i = 0; i < 250 && !known; ++i) {
       SipClient c(false, udp_);
       auto r = SendMessage(c, user, user + "-pw", "sip:" + user + "@example.com", "known?");
-      if (r && r->status() / 100 == 2) return true;
+      known = r && r->status() / 100 == 2;
+      if (!known) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    auto latest = store_->LatestChange();
+    if (!known || !latest.ok()) return false;
+    for (int i = 0; i < 250; ++i) {
+      if (Metric("parley_change_feed_seq") >= static_cast<uint64_t>(*latest)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
