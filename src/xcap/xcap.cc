@@ -58,6 +58,12 @@ XcapResponse SelectorProblem(const parley::Error& e) {
   return r;
 }
 
+// A usage's cross-document constraint refused a write: 409
+// <uniqueness-failure> with the reason; anything else is the store's (503).
+XcapResponse ConstraintProblem(const parley::Error& e) {
+  return e.code == 409 ? Error(409, "uniqueness-failure", e.message) : Error(503);
+}
+
 // An error of a node operation: 409 with its XCAP error element, else the code.
 XcapResponse NodeProblem(const parley::Error& e) {
   if (e.code != 409) return Error(e.code);
@@ -97,7 +103,7 @@ XcapResponse RewriteNode(store::Store& s, const DocumentSelector& sel, const Nod
   }
   if (usage.constrain) {
     if (auto c = usage.constrain(s, sel.xui, content); !c.ok()) {
-      return c.error().code == 409 ? Error(409, "uniqueness-failure", c.error().message) : Error(503);
+      return ConstraintProblem(c.error());
     }
   }
   store::XcapDocument next{sel.auid, sel.xui, sel.document, NewEtag(), std::move(content), UnixNow()};
@@ -248,7 +254,7 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
     Result<void> allowed = Ok();
     if (method == "PUT" && constrain) allowed = constrain(s, sel.xui, body);
     if (!allowed.ok()) {
-      *pending = allowed.error().code == 409 ? Error(409, "uniqueness-failure", allowed.error().message) : Error(503);
+      *pending = ConstraintProblem(allowed.error());
     } else if (method == "PUT") {
       store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), body, UnixNow()};
       // Only "*" is meaningful in If-None-Match for a write (RFC 7232 §3.2).
