@@ -9,15 +9,38 @@
 
 namespace parley::presence {
 
+namespace {
+
+using UriSet = std::set<std::string, std::less<>>;
+
+Result<UriSet> GroupUris(store::Store& s) {
+  auto groups = s.ListGroups();
+  if (!groups.ok()) return groups.error();
+  UriSet out;
+  for (const auto& g : *groups) out.insert(g.aor);
+  return out;
+}
+
+// Whose address `uri` is besides a service's: "a user's", "a group's", or
+// null (`groups`: every group's URI).
+Result<const char*> AddressOwner(store::Store& s, const UriSet& groups, const std::string& uri) {
+  auto user = s.GetUser(uri);
+  if (!user.ok()) return user.error();
+  if (user->has_value()) return "a user's";
+  return groups.count(uri) ? "a group's" : nullptr;
+}
+
+}  // namespace
+
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body) {
   auto services = ParseRlsServices(body);
   if (!services.ok()) return services.error();
   if (services->empty()) return Ok();
   auto domains = s.ListDomains();
-  auto groups = s.ListGroups();
+  auto groups = GroupUris(s);
   auto others = s.ListXcapDocuments(std::string(kRlsServicesAuid));
   if (!domains.ok() || !groups.ok() || !others.ok()) return Error(503, "store unavailable");
-  std::set<std::string, std::less<>> taken;
+  UriSet taken;
   for (const auto& d : *others) {
     if (d.xui == xui) continue;
     auto theirs = ParseRlsServices(d.content);
@@ -29,12 +52,9 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
     if (std::none_of(domains->begin(), domains->end(), [&](const std::string& d) { return IEquals(d, domain); })) {
       return Error(409, "service " + svc.uri + " is not in one of our domains");
     }
-    auto user = s.GetUser(svc.uri);
-    if (!user.ok()) return Error(503, "store unavailable");
-    if (user->has_value()) return Error(409, "service " + svc.uri + " is a user's address");
-    if (std::any_of(groups->begin(), groups->end(), [&](const store::Group& g) { return g.aor == svc.uri; })) {
-      return Error(409, "service " + svc.uri + " is a group's address");
-    }
+    auto owner = AddressOwner(s, *groups, svc.uri);
+    if (!owner.ok()) return Error(503, "store unavailable");
+    if (*owner) return Error(409, "service " + svc.uri + " is " + *owner + " address");
     if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
   }
   return Ok();
@@ -46,10 +66,8 @@ ServiceDirectory::ServiceDirectory(store::StoreExecutor& store, proxy::ShardRout
 Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s) {
   auto docs = s.ListXcapDocuments(std::string(kRlsServicesAuid));
   if (!docs.ok()) return docs.error();
-  auto groups = s.ListGroups();
+  auto groups = GroupUris(s);
   if (!groups.ok()) return groups.error();
-  std::set<std::string, std::less<>> group_uris;
-  for (const auto& g : *groups) group_uris.insert(g.aor);
   auto map = std::make_shared<ServiceMap>();
   for (const auto& d : *docs) {
     auto services = ParseRlsServices(d.content);
@@ -61,9 +79,9 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
       if (!svc.presence) continue;
       // A user or group that took the URI after the service was written
       // keeps it: their SUBSCRIBEs are not a list's.
-      auto user = s.GetUser(svc.uri);
-      if (!user.ok()) return user.error();
-      if (user->has_value() || group_uris.count(svc.uri)) {
+      auto owner = AddressOwner(s, *groups, svc.uri);
+      if (!owner.ok()) return owner.error();
+      if (*owner) {
         PLOG_WARN("rls_service_shadowed", {{"user", d.xui}, {"service", svc.uri}});
         continue;
       }
