@@ -1,6 +1,8 @@
 // rls-services documents: parse arbitrary bytes; what parses has services
 // with AOR keys, each once, members each once within the limits, and parses
-// the same again.
+// the same again. The same bytes as the resource-lists body of a list
+// SUBSCRIBE (RFC 5367), plain and after undoing a deflate coding: the
+// members are AORs, each once, within the limit.
 
 #include <cstddef>
 #include <cstdint>
@@ -8,12 +10,39 @@
 #include <string>
 
 #include "presence/rls/services_doc.h"
+#include "sip/content_coding.h"
 
 using namespace parley::presence;
+
+namespace {
+
+void CheckResourceLists(const std::string& body, const RlsServicesLimits& limits) {
+  auto r = ParseResourceLists(body, limits);
+  if (!r.ok()) {
+    if (r.error().code != 400 && r.error().code != 413) __builtin_trap();
+    return;
+  }
+  if (r->empty() || r->size() > limits.max_resources) __builtin_trap();
+  std::set<std::string> members(r->begin(), r->end());
+  if (members.size() != r->size()) __builtin_trap();
+  for (const auto& m : *r) {
+    if (m.find('@') == std::string::npos) __builtin_trap();
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
   RlsServicesLimits limits;
+  CheckResourceLists(body, limits);
+  auto inflated = parley::sip::DecodeBody("deflate", body, limits.max_body_bytes);
+  if (inflated.ok()) {
+    if (inflated->size() > limits.max_body_bytes) __builtin_trap();
+    CheckResourceLists(*inflated, limits);
+  } else if (inflated.error().code != 400 && inflated.error().code != 413) {
+    __builtin_trap();
+  }
   auto s = ParseRlsServices(body, limits);
   if (!s.ok()) {
     if (s.error().code != 400 && s.error().code != 413) __builtin_trap();

@@ -83,5 +83,41 @@ TEST(RlsServices, WhatIsRefused) {
   EXPECT_EQ(nested.error().code, 400);
 }
 
+// The list a SUBSCRIBE carries (RFC 5367), shaped as Linphone sends its friend list.
+TEST(ResourceLists, EveryListsEntriesOnceInOrder) {
+  auto r = ParseResourceLists(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\n"
+      "  <list>\n"
+      "    <entry uri=\"sip:bob@example.com\"><display-name>Bob</display-name></entry>\n"
+      "    <entry uri=\"sip:Carol@Example.com;transport=tcp\"/>\n"
+      "    <list><entry uri=\"sip:bob@example.com\"/><entry uri=\"sips:dave@example.org\"/></list>\n"
+      "  </list>\n"
+      "  <list><entry uri=\"sip:erin@example.com\"/></list>\n"
+      "</resource-lists>\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, (std::vector<std::string>{"bob@example.com", "Carol@example.com", "dave@example.org",
+                                          "erin@example.com"}));
+}
+
+TEST(ResourceLists, BadOrEmptyListsAndLimits) {
+  const std::string ns = "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">";
+  EXPECT_EQ(ParseResourceLists("<resource-lists").error().code, 400);
+  EXPECT_EQ(ParseResourceLists(ns + "</resource-lists>").error().code, 400);  // nothing to watch
+  EXPECT_EQ(ParseResourceLists("<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"/>").error().code, 400);
+  EXPECT_EQ(ParseResourceLists(ns + "<list><entry-ref ref=\"x\"/></list></resource-lists>").error().code, 400);
+  EXPECT_EQ(ParseResourceLists(ns + "<list><entry uri=\"tel:+1555\"/></list></resource-lists>").error().code, 400);
+  RlsServicesLimits small;
+  small.max_resources = 1;
+  auto many = ParseResourceLists(
+      ns + "<list><entry uri=\"sip:a@example.com\"/></list><list><entry uri=\"sip:b@example.com\"/></list>"
+           "</resource-lists>",
+      small);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error().code, 413);
+  small.max_body_bytes = 10;
+  EXPECT_EQ(ParseResourceLists(ns + "</resource-lists>", small).error().code, 413);
+}
+
 }  // namespace
 }  // namespace parley::presence

@@ -16,6 +16,7 @@ constexpr std::string_view kNsResourceLists = "urn:ietf:params:xml:ns:resource-l
 constexpr int kMaxListDepth = 16;
 
 Error Bad(const std::string& why) { return Error(400, "rls-services: " + why); }
+Error BadList(const std::string& why) { return Error(400, "resource-lists: " + why); }
 
 // The AOR of a sip:/sips: URI with a user part, or "".
 std::string AorOf(std::string_view text) {
@@ -24,12 +25,15 @@ std::string AorOf(std::string_view text) {
   return sip::AorKey(*uri);
 }
 
+// Reads <list> elements into `members` (nested lists flattened, each
+// resource once, at most `max` of them); `doc` names the document in errors.
 class ListReader {
  public:
-  ListReader(const RlsServicesLimits& limits, RlsService& out) : limits_(limits), out_(out) {}
+  ListReader(std::string_view doc, size_t max, std::string_view owner, std::vector<std::string>& members)
+      : doc_(doc), max_(max), owner_(owner), members_(members) {}
 
   Result<void> Read(pugi::xml_node list, int depth) {
-    if (depth > kMaxListDepth) return Bad("lists nested deeper than " + std::to_string(kMaxListDepth));
+    if (depth > kMaxListDepth) return Fail("lists nested deeper than " + std::to_string(kMaxListDepth));
     for (pugi::xml_node c = list.first_child(); c; c = c.next_sibling()) {
       if (c.type() != pugi::node_element) continue;
       auto name = xml::ElementName(c);
@@ -37,46 +41,56 @@ class ListReader {
       if (name->ns != kNsResourceLists) continue;  // extensions
       if (name->local == "entry") {
         auto uri = xml::Attr(c, "uri");
-        if (!uri) return Bad("an <entry> without a uri");
+        if (!uri) return Fail("an <entry> without a uri");
         std::string aor = AorOf(*uri);
-        if (aor.empty()) return Bad("not a SIP address of record: " + std::string(*uri));
+        if (aor.empty()) return Fail("not a SIP address of record: " + std::string(*uri));
         if (!seen_.insert(aor).second) continue;  // each resource once
-        if (out_.members.size() >= limits_.max_resources) {
-          return Error(413, "rls-services: more than " + std::to_string(limits_.max_resources) + " resources in " +
-                                out_.uri);
+        if (members_.size() >= max_) {
+          return Error(413, std::string(doc_) + ": more than " + std::to_string(max_) + " resources" +
+                                (owner_.empty() ? "" : " in " + std::string(owner_)));
         }
-        out_.members.push_back(std::move(aor));
+        members_.push_back(std::move(aor));
       } else if (name->local == "list") {
         if (auto r = Read(c, depth + 1); !r.ok()) return r;
       } else if (name->local == "entry-ref" || name->local == "external") {
-        return Bad("<" + std::string(name->local) + "> is not supported (list the entries)");
+        return Fail("<" + std::string(name->local) + "> is not supported (list the entries)");
       } else if (name->local != "display-name") {
-        return Bad("unexpected <" + std::string(name->local) + "> in a <list>");
+        return Fail("unexpected <" + std::string(name->local) + "> in a <list>");
       }
     }
     return Ok();
   }
 
  private:
-  const RlsServicesLimits& limits_;
-  RlsService& out_;
+  Error Fail(const std::string& why) const { return Error(400, std::string(doc_) + ": " + why); }
+
+  std::string_view doc_;
+  size_t max_;
+  std::string_view owner_;
+  std::vector<std::string>& members_;
   std::set<std::string, std::less<>> seen_;
 };
+
+// The document element of a well-formed, bounded XML body.
+Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, size_t max_bytes,
+                                Error (*bad)(const std::string&), std::string_view what) {
+  if (body.size() > max_bytes) {
+    return Error(413, std::string(what) + ": body too large (" + std::to_string(body.size()) + " bytes)");
+  }
+  if (auto at = xml::FindInvalidChar(body)) return bad("not well-formed XML at offset " + std::to_string(*at));
+  if (body.find("<!DOCTYPE") != std::string_view::npos) return bad("DOCTYPE is not allowed");
+  auto loaded = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!loaded) return bad("not well-formed XML at offset " + std::to_string(loaded.offset));
+  return doc.document_element();
+}
 
 }  // namespace
 
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits) {
-  if (body.size() > limits.max_body_bytes) {
-    return Error(413, "rls-services: body too large (" + std::to_string(body.size()) + " bytes)");
-  }
-  if (auto bad = xml::FindInvalidChar(body)) {
-    return Bad("not well-formed XML at offset " + std::to_string(*bad));
-  }
-  if (body.find("<!DOCTYPE") != std::string_view::npos) return Bad("DOCTYPE is not allowed");
   pugi::xml_document doc;
-  auto loaded = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!loaded) return Bad("not well-formed XML at offset " + std::to_string(loaded.offset));
-  pugi::xml_node root = doc.document_element();
+  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, Bad, kRlsServicesAuid);
+  if (!loaded.ok()) return loaded.error();
+  pugi::xml_node root = *loaded;
   auto root_name = xml::ElementName(root);
   if (!root_name.ok()) return root_name.error();
   if (!root_name->Is(kNsRlsServices, "rls-services")) return Bad("the root element is not <rls-services>");
@@ -104,7 +118,8 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
       if (cn->Is(kNsResourceLists, "list")) {
         if (has_list) return Bad("service " + svc.uri + " has two lists");
         has_list = true;
-        if (auto r = ListReader(limits, svc).Read(c, 1); !r.ok()) return r.error();
+        ListReader reader(kRlsServicesAuid, limits.max_resources, svc.uri, svc.members);
+        if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
       } else if (cn->Is(kNsRlsServices, "resource-list")) {
         return Bad("<resource-list> references are not supported (put the <list> in the service)");
       } else if (cn->Is(kNsRlsServices, "packages")) {
@@ -119,6 +134,27 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
     if (!has_list) return Bad("service " + svc.uri + " has no <list>");
   }
   return out;
+}
+
+Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const RlsServicesLimits& limits) {
+  pugi::xml_document doc;
+  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, BadList, "resource-lists");
+  if (!loaded.ok()) return loaded.error();
+  auto root_name = xml::ElementName(*loaded);
+  if (!root_name.ok()) return root_name.error();
+  if (!root_name->Is(kNsResourceLists, "resource-lists")) return BadList("the root element is not <resource-lists>");
+  std::vector<std::string> members;
+  ListReader reader("resource-lists", limits.max_resources, "", members);
+  // Every <list> of the document, one after the other (RFC 5367 §4).
+  for (pugi::xml_node c = loaded->first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    auto name = xml::ElementName(c);
+    if (!name.ok()) return name.error();
+    if (!name->Is(kNsResourceLists, "list")) continue;
+    if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
+  }
+  if (members.empty()) return BadList("no resource in the list");
+  return members;
 }
 
 }  // namespace parley::presence

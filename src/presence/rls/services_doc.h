@@ -1,6 +1,7 @@
 #pragma once
 // rls-services documents (RFC 4826 §4): a user's presence list services -
-// each a URI of ours and the resources behind it. Pure: parsing only.
+// each a URI of ours and the resources behind it - and the resource-lists
+// documents of RFC 5367 list SUBSCRIBEs. Pure: parsing only.
 
 #include <string>
 #include <string_view>
@@ -31,5 +32,13 @@ struct RlsService {
 // <entry-ref> and <external> are refused, as are URIs that are no SIP AOR
 // and a service URI given twice. Errors: 400 with the reason, 413 for a limit.
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits = {});
+
+inline constexpr std::string_view kResourceListsType = "application/resource-lists+xml";
+
+// The resources of a resource-lists document (RFC 4826 §3) as a SUBSCRIBE
+// carries it (RFC 5367): the entries of every <list>, nested lists
+// flattened, each AOR once, in document order; the same refusals and
+// limits as a service's list, and 400 for a document without resources.
+Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const RlsServicesLimits& limits = {});
 
 }  // namespace parley::presence
