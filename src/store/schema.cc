@@ -262,6 +262,11 @@ INSERT INTO bindings_v8 (aor, contact_uri, contact_params, instance, reg_id, q, 
 DROP TABLE bindings;
 ALTER TABLE bindings_v8 RENAME TO bindings;
 )sql"},
+    // A subscription's package may keep state with it: the resources a
+    // list SUBSCRIBE carried (RFC 5367), so that it survives a restart.
+    {9, R"sql(
+ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -23,17 +23,18 @@ const std::string kDeleteUserPublications = "DELETE FROM publications WHERE aor 
 
 const std::string kSubscriptionColumns =
     "id, package, event_id, resource, subscriber, state, expires_at, call_id, local_tag, remote_tag, local_uri,"
-    " remote_party, remote_target, route, local_cseq, remote_cseq, destination, version, options, updated_at";
+    " remote_party, remote_target, route, local_cseq, remote_cseq, destination, version, options, updated_at,"
+    " package_state";
 const std::string kUpsertSubscription =
     "INSERT INTO subscriptions (" + kSubscriptionColumns +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     " ON CONFLICT (id) DO UPDATE SET package = excluded.package, event_id = excluded.event_id,"
     " resource = excluded.resource, subscriber = excluded.subscriber, state = excluded.state,"
     " expires_at = excluded.expires_at, call_id = excluded.call_id, local_tag = excluded.local_tag,"
     " remote_tag = excluded.remote_tag, local_uri = excluded.local_uri, remote_party = excluded.remote_party,"
     " remote_target = excluded.remote_target, route = excluded.route, local_cseq = excluded.local_cseq,"
     " remote_cseq = excluded.remote_cseq, destination = excluded.destination, version = excluded.version,"
-    " options = excluded.options, updated_at = excluded.updated_at";
+    " options = excluded.options, updated_at = excluded.updated_at, package_state = excluded.package_state";
 const std::string kDeleteSubscription = "DELETE FROM subscriptions WHERE id = $1";
 const std::string kLoadSubscriptions = "SELECT " + kSubscriptionColumns + " FROM subscriptions ORDER BY id";
 const std::string kDeleteExpiredSubscriptions = "DELETE FROM subscriptions WHERE expires_at <= $1";
@@ -140,7 +141,7 @@ Result<void> SqlStore::UpsertSubscription(const SubscriptionRecord& s) {
     auto r = Run(kUpsertSubscription,
                  {s.id, s.package, s.event_id, s.resource, s.subscriber, s.state, s.expires_at, s.call_id,
                   s.local_tag, s.remote_tag, s.local_uri, s.remote_party, s.remote_target, s.route, s.local_cseq,
-                  s.remote_cseq, s.destination, s.version, s.options, s.updated_at});
+                  s.remote_cseq, s.destination, s.version, s.options, s.updated_at, s.package_state});
     if (!r.ok()) return r.take_error();
     return Ok();
   });
@@ -182,6 +183,7 @@ Result<std::vector<SubscriptionRecord>> SqlStore::LoadSubscriptions() {
       s.version = ToInt(rows.at(i, 17));
       s.options = rows.at(i, 18);
       s.updated_at = ToInt(rows.at(i, 19));
+      s.package_state = rows.at(i, 20);
     }
     return out;
   });

@@ -98,6 +98,7 @@ struct SubscriptionRecord {
   int64_t version = 0;          // next document version of the package
   std::string options;          // package/rate parameters, "name=value;…"
   int64_t updated_at = 0;
+  std::string package_state;    // what the package keeps with it (the list of an RFC 5367 SUBSCRIBE)
 };
 
 // A document of the XCAP server (RFC 4825): application usage, user (XUI

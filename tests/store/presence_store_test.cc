@@ -60,6 +60,7 @@ class PresenceStoreTest : public testing::BackendTest {
     s.version = 4;
     s.options = "max-rate=2";
     s.updated_at = 100;
+    s.package_state = "bob@example.com\ncarol@example.com";
     return s;
   }
 
@@ -115,6 +116,7 @@ TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
   EXPECT_EQ(got.destination, s.destination);
   EXPECT_EQ(got.version, 4);
   EXPECT_EQ(got.options, "max-rate=2");
+  EXPECT_EQ(got.package_state, "bob@example.com\ncarol@example.com");
   EXPECT_EQ((*all)[1].id, int64_t{1} << 62);
 
   EXPECT_EQ(store_->DeleteExpiredSubscriptions(10).value_or(0), 1u);
@@ -123,6 +125,23 @@ TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
   auto bad_state = Sub(7, "alice@example.com", 1);
   bad_state.state = "terminated";
   EXPECT_EQ(store_->UpsertSubscription(bad_state).error().code, kErrInvalid);
+}
+
+// Migration 9 gives subscriptions their package's state: rows from before
+// it read "" (none) and take one afterwards.
+TEST_P(PresenceStoreTest, SubscriptionsSurviveMigrationNine) {
+  SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
+  ASSERT_TRUE(store_->UpsertSubscription(s).ok());
+  Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"
+      "UPDATE schema_version SET version = 8;");
+  ASSERT_TRUE(store_->Migrate().ok());
+  auto all = store_->LoadSubscriptions();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].call_id, s.call_id);
+  EXPECT_EQ((*all)[0].package_state, "");
+  ASSERT_TRUE(store_->UpsertSubscription(s).ok());
+  EXPECT_EQ(store_->LoadSubscriptions()->at(0).package_state, s.package_state);
 }
 
 // Migration 5 rebuilds the subscriptions table around its id and drops the
@@ -141,6 +160,9 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
       "CREATE INDEX publications_by_aor ON publications (aor);"
       "CREATE INDEX publications_by_expiry ON publications (expires_at);"
       "ALTER TABLE bindings DROP COLUMN first_cseq;"  // migration 6
+      // The column of migration 9, which this code writes: migration 5's
+      // rebuild leaves it behind and 9 adds it again.
+      "ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';"
       "UPDATE schema_version SET version = 4;");
   ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
   const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
@@ -175,6 +197,7 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
   EXPECT_EQ(got.version, s.version);
   EXPECT_EQ(got.options, s.options);
   EXPECT_EQ(got.updated_at, s.updated_at);
+  EXPECT_EQ(got.package_state, "");  // added by migration 9 to the rebuilt table
   EXPECT_EQ((*all)[2].id, int64_t{1} << 62);
   ASSERT_EQ(store_->LoadPublications()->size(), 1u);
 

@@ -383,6 +383,7 @@ TEST_P(StoreTest, BindingsSurviveMigrationSix) {
       "INSERT INTO bindings (aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path,"
       " source, user_agent, updated_at) VALUES ('alice@example.com', 'sip:alice@10.0.0.1', '', '', '', 1, 1000,"
       " 'c1', 3, '', 'udp:10.0.0.1:5060', 'UA', 10);"
+      "ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
       "UPDATE schema_version SET version = 5;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();
@@ -410,7 +411,8 @@ TEST_P(StoreTest, BindingsSurviveMigrationEight) {
   full.user_agent = "UA/1";
   ASSERT_TRUE(store_->UpsertBinding(full).ok());
   ASSERT_TRUE(store_->UpsertBinding(TestBinding("bob@example.com", "sip:bob@10.0.0.2", 6000)).ok());
-  Raw("UPDATE schema_version SET version = 7;");
+  Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
+      "UPDATE schema_version SET version = 7;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();
   ASSERT_TRUE(all.ok()) << all.error().message;
