@@ -156,7 +156,21 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return Verdict::kDone;
   }
   std::string resource = sip::AorKey(ruri);
-  if (list_ != nullptr && IEquals(list_->name(), pkg->name()) && is_list_(ctx.shard, resource)) {
+  const bool list_package = list_ != nullptr && IEquals(list_->name(), pkg->name());
+  const bool request_list = list_package && request_lists_.accepts && request_lists_.accepts(resource);
+  // RFC 3261 §8.2.2.3: we are the UAS of a SUBSCRIBE.
+  std::string unsupported;
+  m.ForEachValue(sip::HeaderId::kRequire, [&](std::string_view t) {
+    if (!(list_package && IEquals(t, "eventlist")) && !(request_list && IEquals(t, "recipient-list-subscribe"))) {
+      unsupported += (unsupported.empty() ? "" : ", ") + std::string(t);
+    }
+    return true;
+  });
+  if (!unsupported.empty()) {
+    host.Respond(ctx, 420, "Bad Extension", {{sip::HeaderId::kUnsupported, unsupported}});
+    return Verdict::kDone;
+  }
+  if (request_list || (list_package && is_list_(ctx.shard, resource))) {
     // RFC 4662 §5.2: a list is only served to a subscriber that knows it
     // gets one.
     bool eventlist = false;
@@ -227,12 +241,22 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   SubscribeRequest req;
   req.package = pkg;
   req.event_id = event_id;
+  req.local_uri = std::string(ruri.scheme_text) + ":" + resource;
+  std::function<void()> define_list;
+  if (request_list) {
+    RequestList taken = request_lists_.take(m, ctx.authenticated);
+    if (taken.status != 0) {
+      host.Respond(ctx, taken.status, taken.reason, std::move(taken.extra));
+      return Verdict::kDone;
+    }
+    resource = std::move(taken.resource);
+    define_list = std::move(taken.define);
+  }
   req.resource = std::move(resource);
   req.subscriber = ctx.authenticated;
   req.expires = expires;
   req.call_id = std::string(m.call_id());
   req.remote_tag = std::string(m.from()->tag());
-  req.local_uri = std::string(ruri.scheme_text) + ":" + req.resource;
   req.remote_party = "<" + std::string(m.from()->uri_text) + ">";
   req.remote_target = std::string(m.contacts()[0].uri_text);
   m.ForEachValue(sip::HeaderId::kRecordRoute, [&](std::string_view v) {
@@ -270,7 +294,8 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   size_t back = ctx.shard;
   proxy::ShardRouter& router = notifiers_.router();
   std::string owner = req.resource;
-  notifiers_.OnOwner(owner, [req = std::move(req), holder, h, back, &router, this](Notifier& n) mutable {
+  notifiers_.OnOwner(owner, [req = std::move(req), define_list, holder, h, back, &router, this](Notifier& n) mutable {
+    if (define_list) define_list();
     n.Subscribe(std::move(req), [holder, h, back, &router, this](SubscribeAnswer a) {
       router.Post(back, [holder, h, a, this] {
         Answer(**holder, *h, a);

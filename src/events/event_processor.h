@@ -4,7 +4,8 @@
 // (406) and Expires (423 with Min-Expires, capped), and hands the
 // subscription to the notifier on the resource's shard. In-dialog
 // refreshes find their subscription through the Contact we gave
-// ("ev-<shard>-<id>@…"); an unknown dialog gets 481.
+// ("ev-<shard>-<id>@…"); an unknown dialog gets 481. A new SUBSCRIBE
+// requiring an extension we do not serve gets 420.
 
 #include <functional>
 #include <string>
@@ -38,6 +39,23 @@ class EventProcessor : public proxy::Processor {
     is_list_ = std::move(is_list);
   }
 
+  // Lists in the request (RFC 5367): a new SUBSCRIBE for the list
+  // package to a resource `accepts` names (the list server's URI) carries
+  // the resources to watch; `take` reads them for the authenticated
+  // subscriber. Such a SUBSCRIBE may require "recipient-list-subscribe".
+  struct RequestList {
+    int status = 0;  // 0: taken, else the refusal and its extra header fields
+    std::string reason;
+    proxy::ExtraHeaders extra;
+    std::string resource;          // the subscription's resource: the list's own URI
+    std::function<void()> define;  // on that resource's shard, before the subscription is made
+  };
+  struct RequestLists {
+    std::function<bool(const std::string& resource)> accepts;
+    std::function<RequestList(const sip::Message& m, const std::string& subscriber)> take;
+  };
+  void SetRequestLists(RequestLists lists) { request_lists_ = std::move(lists); }
+
  private:
   EventPackage* Find(std::string_view name) const;
   // The SUBSCRIBE's final response: an error, or the 2xx then `a.answered`.
@@ -48,6 +66,7 @@ class EventProcessor : public proxy::Processor {
   std::vector<EventPackage*> packages_;
   EventPackage* list_ = nullptr;
   IsListFn is_list_;
+  RequestLists request_lists_;
 };
 
 }  // namespace parley::events

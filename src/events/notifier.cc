@@ -445,9 +445,9 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
   AppendContact(v, s, dest);
   m->AddHeader(sip::HeaderId::kContact, v);
   if (s.event_id().empty()) {
-    m->AddHeader(sip::HeaderId::kEvent, s.package->name());
+    m->AddHeader(sip::HeaderId::kEvent, s.package->EventHeaderValue(s));
   } else {
-    header(sip::HeaderId::kEvent, {s.package->name(), ";id=", s.event_id()});
+    header(sip::HeaderId::kEvent, {s.package->EventHeaderValue(s), ";id=", s.event_id()});
   }
   std::string& state = v;
   if (!s.terminate_reason.empty()) {

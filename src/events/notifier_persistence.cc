@@ -94,6 +94,7 @@ store::SubscriptionRecord Notifier::ToRecord(const Subscription& s) {
   r.version = s.version;
   r.options = RateOptions(s.rate);
   r.updated_at = UnixNow();
+  r.package_state = s.package->SavedState(s);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::events {
@@ -43,8 +44,26 @@ class EventPackage {
     (void)scratch;
     return content_type();
   }
+  // The Event value of `sub`'s NOTIFYs: the package's name, unless the
+  // package must spell it as a peer expects.
+  virtual std::string EventHeaderValue(const Subscription& sub) const {
+    (void)sub;
+    return name();
+  }
   // An option tag the 2xx and every NOTIFY require ("eventlist"), or "".
   virtual std::string_view require() const { return {}; }
+  // What the package keeps with `sub` in its store record (the resources
+  // of a list SUBSCRIBE, RFC 5367), and takes back on `resource`'s shard
+  // before the subscription is restored after a restart.
+  virtual std::string SavedState(const Subscription& sub) const {
+    (void)sub;
+    return {};
+  }
+  virtual void RestoreState(const std::string& resource, const std::string& subscriber, std::string_view state) {
+    (void)resource;
+    (void)subscriber;
+    (void)state;
+  }
 };
 
 }  // namespace parley::events

@@ -39,6 +39,7 @@ class Sharded {
   // The calling shard's instance.
   T& Local() { return *items_[router_.current()]; }
   T& At(size_t shard) { return *items_[shard]; }
+  const T& At(size_t shard) const { return *items_[shard]; }
 
   // Runs fn(T&) on the shard owning `aor`.
   void OnOwner(std::string_view aor, std::function<void(T&)> fn) { On(router_.ShardOf(aor), std::move(fn)); }

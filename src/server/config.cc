@@ -251,6 +251,15 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.presence_max_publications, v, "presence_max_publications", 1);
        }},
+      {"presence.rls_user", "--rls-user",
+       "user part of the list server's URI in each domain, for SUBSCRIBEs carrying their list (RFC 5367; \"\": off)",
+       false,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         const std::string& u = v.back();
+         if (u.find_first_of("@:;<> \t") != std::string::npos) return Error(1, "invalid rls user: " + u);
+         c.rls_user = u;
+         return Ok();
+       }},
       {"presence.notify_min_interval_ms", "--notify-min-interval-ms",
        "minimum ms between two NOTIFYs of one subscription (bursts coalesce; the last state always goes out)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {

@@ -81,6 +81,7 @@ struct ServerConfig {
   uint32_t presence_min_expires = 60;     // PUBLISH and SUBSCRIBE
   uint32_t presence_max_expires = 3600;
   uint32_t presence_max_publications = 16;  // per presentity
+  std::string rls_user = "rls";             // rls@<domain>: the list server of RFC 5367 SUBSCRIBEs
   uint32_t notify_min_interval_ms = 0;    // server-wide minimum between NOTIFYs of a subscription
   uint32_t notify_batch = 128;            // NOTIFYs per loop turn when a change fans out
   // Message store (deferred delivery of pager-mode MESSAGE).

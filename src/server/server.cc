@@ -214,8 +214,10 @@ namespace {
 // when the group is open to them, subscribes to its members' presence -
 // and the services of users' rls-services documents (RFC 4826), for their
 // owners.
-presence::ListSource PresenceLists(const im::GroupDirectory& groups, const presence::ServiceDirectory& services) {
+presence::ListSource PresenceLists(const im::GroupDirectory& groups, const presence::ServiceDirectory& services,
+                                   std::function<bool(size_t, const std::string&)> ours) {
   presence::ListSource lists;
+  lists.ours = std::move(ours);
   lists.exists = [&groups, &services](size_t shard, const std::string& uri) {
     return groups.On(shard).count(uri) != 0 || services.On(shard).count(uri) != 0;
   };
@@ -291,6 +293,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   presence_config_.max_expires = config_.presence_max_expires;
   presence_config_.default_expires = config_.presence_max_expires;
   presence_config_.max_publications = config_.presence_max_publications;
+  list_config_.rls_user = config_.rls_user;
   presence_config_.authorization.cache_entries = config_.cache_entries;
   presence_config_.authorization.default_rule =
       presence::ParseSubHandling(config_.presence_default_rule).value_or(presence::SubHandling::kConfirm);
@@ -315,7 +318,12 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
   services_ = std::make_unique<presence::ServiceDirectory>(*store_, *shard_router_);
   lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_,
-                                                          PresenceLists(*groups_, *services_), winfo_.get());
+                                                          PresenceLists(*groups_, *services_, [this](size_t shard, const std::string& aor) {
+                                                            const std::string text = "sip:" + aor;  // the URI views it
+                                                            auto uri = sip::ParseUri(text);
+                                                            return uri.ok() && cores_[shard]->local().IsLocal(*uri);
+                                                          }),
+                                                          winfo_.get());
   winfo_->SetExtraWatchers([l = lists_.get()](const std::string& aor) { return l->WatchersOf(aor); });
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   presence_->AddRulesListener([l = lists_.get()](size_t shard, const std::string& domain) {
@@ -354,6 +362,10 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     events->SetListPackage(lists_.get(), [l = lists_.get()](size_t shard, const std::string& uri) {
       return l->IsList(shard, uri);
     });
+    events->SetRequestLists({[l = lists_.get()](const std::string& uri) { return l->IsServerUri(uri); },
+                             [l = lists_.get()](const sip::Message& m, const std::string& subscriber) {
+                               return l->TakeRequestList(m, subscriber);
+                             }});
     core.AddProcessor(std::move(events));
     core.AddProcessor(messages_->MakeGroupProcessor(*groups_));  // a group's URI is no user's
     core.AddProcessor(std::move(router));
@@ -422,7 +434,11 @@ Result<void> Server::RestoreSubscriptions() {
     if (per_shard[i].empty()) continue;
     loops_->loop(i).Post([this, i, recs = std::move(per_shard[i])] {
       int64_t now = UnixNow();
-      for (const auto& r : recs) notifiers_->At(i).Restore(r, PackageFor(r.package, r.resource), now);
+      for (const auto& r : recs) {
+        events::EventPackage* package = PackageFor(r.package, r.resource);
+        if (!r.package_state.empty()) package->RestoreState(r.resource, r.subscriber, r.package_state);
+        notifiers_->At(i).Restore(r, package, now);
+      }
     });
   }
   PLOG_INFO("subscriptions_restored", {{"count", count}});

@@ -6,10 +6,11 @@
 #
 # Cases: register_digest register_wrong_password register_stale_nonce register_unknown_user
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
-#        presence_publish presence_subscribe presence_polite_block presence_list presence_pending_approved
+#        presence_publish presence_subscribe presence_polite_block presence_list presence_request_list
+#        presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
 #        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message
-#        linphone_presence sipsak kamailio_edge
+#        linphone_presence linphone_presence_list sipsak kamailio_edge
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }
@@ -343,6 +344,23 @@ PY
     done
     grep -q '<basic>open</basic>.*on the list' <<<"$list" || fail "alice's document is not in the list: $list"
     note "ok: one NOTIFY with the RLMI (alice, bob, carol active) and alice's document"
+    ;;
+  presence_request_list)
+    # RFC 5367: the SUBSCRIBE carries its list (as Linphone's friend lists do) to rls@.
+    start_parleyd
+    ctl presence default "$DOMAIN" allow >/dev/null
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "on my own list"
+    sipp_ok bob-list presence_request_list_fetch -p "$BOB" -s rls -key watcher bob -au bob -ap bob-pw
+    list=$(notifies bob-list | head -n 1)
+    for u in alice bob; do
+      grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$list" ||
+        fail "the list has no active instance for $u: $list"
+    done
+    grep -q '<resource uri="sip:zed@elsewhere.test"><instance id="[a-z2-7]*" state="terminated" reason="rejected"' \
+      <<<"$list" || fail "the foreign resource is not terminated (rejected): $list"
+    grep -q '<basic>open</basic>.*on my own list' <<<"$list" || fail "alice's document is not in the list: $list"
+    note "ok: one NOTIFY with the RLMI (alice, bob active; zed@elsewhere rejected) and alice's document"
     ;;
   presence_pending_approved)
     need curl curl

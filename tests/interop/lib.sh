@@ -290,18 +290,21 @@ baresip_says() {
   fail "baresip $1 did not print \"$2\" within $3 s"
 }
 
-# linphone_start NAME PORT [FRIEND]: linphonec (liblinphone 5, belle-sip) as NAME@$DOMAIN on UDP
-# PORT, registered through parleyd (its route for everything, so nothing is looked up in DNS)
-# with digest auth; it announces Supported: gruu and a +sip.instance. With FRIEND it also
-# publishes its presence and watches FRIEND@$DOMAIN (printing "Friend ... is Away" and the
-# like). Commands go to its stdin, a FIFO held open on the FD in linphone_fd[NAME]; it prints
+# linphone_start NAME PORT [FRIEND...]: linphonec (liblinphone 5, belle-sip) as NAME@$DOMAIN on
+# UDP PORT, registered through parleyd (its route for everything, so nothing is looked up in DNS)
+# with digest auth; it announces Supported: gruu and a +sip.instance. With FRIENDs it also
+# publishes its presence and watches each FRIEND@$DOMAIN (printing "Friend ... is Away" and the
+# like): one SUBSCRIBE each, or, with LINPHONE_RLS set to a list server's URI, one SUBSCRIBE
+# carrying its friend list there (RFC 5367). Commands go to its stdin, a FIFO held open on the FD in linphone_fd[NAME]; it prints
 # to $work/NAME.log and logs SIP traffic to $work/NAME.debug.
 declare -A linphone_fd=()
 linphone_start() {
-  local name=$1 port=$2 friend=${3:-} dir=$work/$1 fd
+  local name=$1 port=$2 dir=$work/$1 fd i friend
+  local friends=("${@:3}")
   mkdir -p "$dir/.local/share/linphone"   # its message database
   cat >"$dir/linphonerc" <<EOF_RC
 [sip]
+${LINPHONE_RLS:+rls_uri=$LINPHONE_RLS}
 sip_port=$port
 sip_tcp_port=-1
 sip_tls_port=-1
@@ -315,15 +318,17 @@ reg_route=<sip:127.0.0.1:$SIP_PORT;transport=udp;lr>
 reg_identity=sip:$name@$DOMAIN
 reg_expires=600
 reg_sendregister=1
-publish=$([[ -n $friend ]] && echo 1 || echo 0)
+publish=$((${#friends[@]} > 0 ? 1 : 0))
 [auth_info_0]
 username=$name
 passwd=$name-pw
 realm=$DOMAIN
 domain=$DOMAIN
 EOF_RC
-  [[ -z $friend ]] || printf '%s\n' "[friend_0]" "url=\"$friend\" <sip:$friend@$DOMAIN>" "pol=accept" "subscribe=1" \
-    >>"$dir/linphonerc"
+  for i in "${!friends[@]}"; do
+    friend=${friends[$i]}
+    printf '%s\n' "[friend_$i]" "url=\"$friend\" <sip:$friend@$DOMAIN>" "pol=accept" "subscribe=1" >>"$dir/linphonerc"
+  done
   mkfifo "$dir.in"
   exec {fd}<>"$dir.in"
   linphone_fd[$name]=$fd

@@ -181,6 +181,30 @@ case_linphone_presence() {
   note "ok: Linphone's PUBLISH: bob sees alice open"
 }
 
+case_linphone_presence_list() {
+  # Linphone (linphonec 5.1) with an RLS URI (rls@) watches its friends bob (the parley client)
+  # and carol with one SUBSCRIBE carrying its friend list (RFC 5367: Require:
+  # recipient-list-subscribe, a resource-lists body, deflated when it can); bob's away and busy
+  # reach it as notifications of that one list subscription (RFC 4662).
+  need linphonec linphone-cli
+  [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
+  start_parleyd
+  ctl presence default "$DOMAIN" allow >/dev/null
+  LINPHONE_RLS="sip:rls@$DOMAIN" linphone_start alice "$LINPHONE_ALICE" bob carol
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Offline' 15 \
+    "alice's Linphone did not get bob's presence through its list"
+  wait_for "$work/alice.debug" "^SUBSCRIBE sip:rls@$DOMAIN" 5 "Linphone did not subscribe to its list at rls@"
+  wait_for "$work/alice.debug" "^Require: recipient-list-subscribe" 5 "Linphone's SUBSCRIBE did not carry its list"
+  ! grep -q "^SUBSCRIBE sip:bob@$DOMAIN" "$work/alice.debug" || fail "Linphone subscribed to bob on his own"
+  note "ok: Linphone subscribed to its friend list at rls@: bob offline"
+  bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
+  "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
+  "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+  note "ok: bob's away and busy reached Linphone through the list subscription"
+}
+
 case_sipsak() {
   # sipsak 0.9.8 (the monitoring probe): an OPTIONS ping answered by parleyd itself, and its
   # usrloc check (REGISTER with digest auth) over UDP and TCP, for a user added while parleyd

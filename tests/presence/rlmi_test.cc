@@ -29,6 +29,8 @@ TEST(Rlmi, BodyIsMultipartRelatedWithTheRlmiFirst) {
   ASSERT_TRUE(ct.ok()) << type;
   EXPECT_TRUE(ct->Is("multipart", "related"));
   EXPECT_EQ(ct->params.GetUnquoted("type").value_or(""), "application/rlmi+xml");
+  // A token, given as one: Linphone reads a quoted boundary with its quotes.
+  EXPECT_NE(type.find(";boundary=parley-rls-b"), std::string::npos) << type;
   auto parts = sip::ParseMultipart(body, ct->params.GetUnquoted("boundary").value_or(""));
   ASSERT_TRUE(parts.ok()) << parts.error().message;
   ASSERT_EQ(parts->size(), 2u);  // the RLMI, then bob's document: the only active instance
@@ -83,6 +85,25 @@ TEST(Rlmi, TheBoundaryIsInNoPart) {
   l.uri = "sip:a&b@example.com";
   EXPECT_NE(BuildListBody(l).find("uri=\"sip:a&amp;b@example.com\""), std::string::npos);
   EXPECT_EQ(ListContentType("not multipart"), "");
+}
+
+// Linphone's form: each part's "Content-Id" is the bare cid the RLMI names.
+TEST(Rlmi, BareContentIdsForLinphone) {
+  RlmiList l = Team();
+  l.bare_content_ids = true;
+  std::string body = BuildListBody(l);
+  EXPECT_EQ(body.find("Content-ID: <"), std::string::npos);
+  std::string type = ListContentType(body);
+  auto ct = sip::ParseMediaType(type);
+  ASSERT_TRUE(ct.ok()) << type;
+  const std::string host = "example.com";
+  EXPECT_EQ(ct->params.GetUnquoted("start").value_or(""), "<list." + InstanceId(l.uri) + "@" + host + ">");
+  auto parts = sip::ParseMultipart(body, ct->params.GetUnquoted("boundary").value_or(""));
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 2u);
+  const std::string cid = InstanceId("sip:bob@example.com") + "@" + host;
+  EXPECT_EQ((*parts)[1].Header("Content-Id"), cid);
+  EXPECT_NE((*parts)[0].body.find("cid=\"" + cid + "\""), std::string_view::npos);
 }
 
 }  // namespace

@@ -5,12 +5,17 @@
 
 #include "common/strings.h"
 #include "common/timer.h"
+#include "presence/rls/services_doc.h"
+#include "sip/content_coding.h"
+#include "sip/uri.h"
 
 namespace parley::presence {
 
 namespace {
 
 constexpr std::string_view kPidfType = "application/pidf+xml;charset=\"UTF-8\"";
+// The resource of a subscription to a list its SUBSCRIBE carried.
+constexpr std::string_view kRequestListParam = ";list=";
 
 // A member's entry in the RLMI document: its instance and, when the
 // subscriber may see it, its document.
@@ -66,12 +71,13 @@ size_t ResourceListServer::FeedsOn(size_t shard) {
 void ResourceListServer::Authorize(const std::string& subscriber, const std::string& list,
                                    std::function<void(events::Grant)> done) {
   size_t shard = router().ShardOf(list);
-  auto resolved = source_.resolve(shard, list, subscriber);
+  auto resolved = Resolve(shard, list, subscriber);
+  Key key{list, subscriber};
   if (!resolved || !resolved->allowed || resolved->members.size() > config_.max_resources) {
+    DropIfUnused(key);
     done(events::Grant{events::Authorization::kReject, 0});
     return;
   }
-  Key key{list, subscriber};
   View& view = shards_.At(shard).views[key];
   SetMembers(key, view, std::move(resolved->members));
   // Every member is asked again (a refresh or a second device of the same
@@ -116,6 +122,11 @@ void ResourceListServer::Gather(const Key& key, const std::vector<std::string>& 
   };
   auto pending = std::make_shared<Pending>(Pending{members.size(), false, std::move(done)});
   for (const std::string& m : members) {
+    if (source_.ours && !source_.ours(home, m)) {
+      pending->changed |= Store(key, m, events::Grant{events::Authorization::kReject, 0}, {});
+      if (--pending->left == 0) pending->done(pending->changed);
+      continue;
+    }
     size_t at = router().ShardOf(m);
     router().Post(at, [this, key, m, at, home, pending] {
       shards_.At(at).feeds[m].try_emplace(key, Feed{false, events::Authorization::kPending, false, UnixNow()});
@@ -152,7 +163,7 @@ std::string ResourceListServer::FullState(events::Subscription& sub) {
   if (!sh.views.count(key)) {
     // Dropped while this subscription was being admitted (its subscriber's
     // previous one ended meanwhile): gathered again, the full state follows.
-    auto resolved = source_.resolve(shard, key.first, key.second);
+    auto resolved = Resolve(shard, key.first, key.second);
     if (resolved && resolved->allowed) {
       sh.views[key].members = resolved->members;
       Gather(key, resolved->members, [this, key](bool) { NotifyFull(key); });
@@ -171,6 +182,8 @@ std::string ResourceListServer::Build(const Key& key, uint32_t version, bool ful
   list.uri = "sip:" + key.first;
   list.version = version;
   list.full_state = full;
+  const RequestList* carried = RequestListOf(key.first);
+  list.bare_content_ids = carried && carried->linphone;
   const Shard& sh = shards_.At(router().ShardOf(key.first));
   static const std::string kNone;
   if (auto v = sh.views.find(key); v != sh.views.end()) {
@@ -191,6 +204,120 @@ void ResourceListServer::NotifyFull(const Key& key) {
   notifiers_.At(router().ShardOf(key.first))
       .Changed(key.first, name(),
                [this, key](events::Subscription& s) { return Build(key, s.version++, true, nullptr); }, key.second);
+}
+
+std::optional<ListSource::Resolved> ResourceListServer::Resolve(size_t shard, const std::string& uri,
+                                                              const std::string& subscriber) {
+  const Shard& sh = shards_.At(shard);
+  if (auto r = sh.request_lists.find(uri); r != sh.request_lists.end()) {
+    return ListSource::Resolved{r->second.members, r->second.owner == subscriber};
+  }
+  if (IsRequestList(uri)) return std::nullopt;  // its subscription is gone
+  return source_.resolve(shard, uri, subscriber);
+}
+
+// ---- lists in the SUBSCRIBE (RFC 5367) ------------------------------------------
+
+bool ResourceListServer::IsRequestList(std::string_view resource) {
+  return resource.find(kRequestListParam) != std::string_view::npos;
+}
+
+bool ResourceListServer::IsServerUri(const std::string& resource) const {
+  size_t at = resource.find('@');
+  return !config_.rls_user.empty() && at != std::string::npos &&
+         std::string_view(resource).substr(0, at) == config_.rls_user;
+}
+
+events::EventProcessor::RequestList ResourceListServer::TakeRequestList(const sip::Message& m,
+                                                                        const std::string& subscriber) {
+  events::EventProcessor::RequestList out;
+  auto refuse = [&out](int status, std::string reason) -> events::EventProcessor::RequestList& {
+    out.status = status;
+    out.reason = std::move(reason);
+    return out;
+  };
+  if (m.body().empty()) return refuse(400, "Missing Resource List");
+  auto type = m.content_type();
+  if (!type || !type->Is("application", "resource-lists+xml")) {
+    refuse(415, "Unsupported Media Type");
+    out.extra.emplace_back(sip::HeaderId::kAccept, std::string(kResourceListsType));
+    return out;
+  }
+  std::string_view disposition = TrimLws(m.Value(sip::HeaderId::kContentDisposition));
+  disposition = TrimLws(disposition.substr(0, disposition.find(';')));
+  if (!disposition.empty() && !IEquals(disposition, "recipient-list")) {
+    return refuse(400, "Content-Disposition Is Not recipient-list");
+  }
+  RlsServicesLimits limits;
+  limits.max_resources = config_.max_resources;
+  auto body = sip::DecodeBody(m.Value(sip::HeaderId::kContentEncoding), m.body(), limits.max_body_bytes);
+  if (!body.ok()) {
+    refuse(body.error().code, body.error().message);
+    if (body.error().code == 415) out.extra.emplace_back(sip::HeaderId::kAcceptEncoding, "deflate, identity");
+    return out;
+  }
+  auto members = ParseResourceLists(*body, limits);
+  if (!members.ok()) return refuse(members.error().code, members.error().message);
+  // A URI of its own per dialog: one subscriber's lists (several devices,
+  // several friend lists) never share a view.
+  std::string key = subscriber + '\n' + std::string(m.call_id()) + '\n' + std::string(m.from()->tag());
+  char id[17];
+  std::snprintf(id, sizeof(id), "%016zx", std::hash<std::string>{}(key));
+  out.resource = sip::AorKey(*m.request_uri()) + std::string(kRequestListParam) + id;
+  RequestList list{subscriber, std::move(*members), false};
+  std::string_view agent = m.Value(sip::HeaderId::kUserAgent);
+  for (size_t i = 0; i + 8 <= agent.size() && !list.linphone; ++i) list.linphone = IEquals(agent.substr(i, 8), "linphone");
+  out.define = [this, uri = out.resource, list = std::move(list)]() mutable { DefineRequestList(uri, std::move(list)); };
+  return out;
+}
+
+void ResourceListServer::DefineRequestList(const std::string& uri, RequestList list) {
+  Shard& sh = shards_.At(router().ShardOf(uri));
+  Key key{uri, list.owner};
+  std::vector<std::string> members = list.members;
+  sh.request_lists[uri] = std::move(list);
+  auto v = sh.views.find(key);
+  if (v == sh.views.end() || v->second.members == members) return;
+  std::vector<std::string> added = SetMembers(key, v->second, std::move(members));
+  Gather(key, added, [this, key](bool) { NotifyFull(key); });
+}
+
+const ResourceListServer::RequestList* ResourceListServer::RequestListOf(std::string_view resource) const {
+  if (!IsRequestList(resource)) return nullptr;
+  const Shard& sh = shards_.At(router().ShardOf(resource));
+  auto r = sh.request_lists.find(std::string(resource));
+  return r == sh.request_lists.end() ? nullptr : &r->second;
+}
+
+// One line per member; a first line "#linphone" for a Linphone list.
+std::string ResourceListServer::SavedState(const events::Subscription& sub) const {
+  const RequestList* list = RequestListOf(sub.resource());
+  if (!list) return {};
+  std::string out = list->linphone ? "#linphone" : "";
+  for (const std::string& m : list->members) out += (out.empty() ? "" : "\n") + m;
+  return out;
+}
+
+void ResourceListServer::RestoreState(const std::string& resource, const std::string& subscriber,
+                                      std::string_view state) {
+  if (!IsRequestList(resource)) return;
+  RequestList list{subscriber, {}, false};
+  while (!state.empty()) {
+    size_t nl = state.find('\n');
+    std::string_view line = state.substr(0, nl);
+    if (line == "#linphone") {
+      list.linphone = true;
+    } else if (!line.empty()) {
+      list.members.emplace_back(line);
+    }
+    state = nl == std::string_view::npos ? std::string_view() : state.substr(nl + 1);
+  }
+  DefineRequestList(resource, std::move(list));
+}
+
+std::string ResourceListServer::EventHeaderValue(const events::Subscription& sub) const {
+  const RequestList* list = RequestListOf(sub.resource());
+  return list && list->linphone ? "Presence" : name();
 }
 
 // ---- changes -----------------------------------------------------------------
@@ -219,7 +346,7 @@ void ResourceListServer::OnListsChanged(size_t shard) {
   std::vector<Key> keys;
   for (const auto& [key, view] : sh.views) keys.push_back(key);
   for (const Key& key : keys) {
-    auto resolved = source_.resolve(shard, key.first, key.second);
+    auto resolved = Resolve(shard, key.first, key.second);
     events::Notifier& n = notifiers_.At(shard);
     if (!resolved || !resolved->allowed) {
       // RFC 6665 §4.2.2: the resource is gone, or the subscriber may no
@@ -264,6 +391,9 @@ void ResourceListServer::DropIfUnused(const Key& key) {
 
 void ResourceListServer::Drop(const Key& key) {
   Shard& sh = shards_.At(router().ShardOf(key.first));
+  if (auto r = sh.request_lists.find(key.first); r != sh.request_lists.end() && r->second.owner == key.second) {
+    sh.request_lists.erase(r);
+  }
   auto v = sh.views.find(key);
   if (v == sh.views.end()) return;
   std::vector<std::string> members = std::move(v->second.members);

@@ -18,6 +18,9 @@
 //   (fullState="false", that resource only) to that subscriber's
 //   subscriptions.
 // A view goes when its subscriber's last subscription to the list ends.
+// A SUBSCRIBE to the list server's URI may carry the list itself
+// (RFC 5367): it is kept on its own resource's shard while its
+// subscription lives, and in the subscription's store record.
 
 #include <functional>
 #include <map>
@@ -27,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "events/event_processor.h"
 #include "events/notifier.h"
 #include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
@@ -45,10 +49,18 @@ struct ListSource {
   };
   // The list's members for `subscriber`; nullopt when `uri` is no list.
   std::function<std::optional<Resolved>(size_t shard, const std::string& uri, const std::string& subscriber)> resolve;
+  // Whether `aor` is in one of our domains (on `shard`'s loop). A member
+  // that is not has no state we can show: terminated (rejected), as a
+  // request to a foreign domain is without federation. Null: all are.
+  std::function<bool(size_t shard, const std::string& aor)> ours;
 };
 
 struct ListServerConfig {
-  size_t max_resources = 500;  // a longer list is refused (403)
+  size_t max_resources = 500;  // a longer list is refused (403; 413 in a SUBSCRIBE body)
+  // The user part of the list server's URI in each of our domains
+  // ("rls@example.com"), where a SUBSCRIBE carrying its list goes
+  // (RFC 5367); "" turns those off.
+  std::string rls_user = "rls";
 };
 
 class ResourceListServer : public events::EventPackage {
@@ -72,7 +84,26 @@ class ResourceListServer : public events::EventPackage {
                  std::function<void(events::Grant)> done) override;
   std::string FullState(events::Subscription& sub) override;
 
-  bool IsList(size_t shard, const std::string& uri) const { return source_.exists(shard, uri); }
+  bool IsList(size_t shard, const std::string& uri) const {
+    return IsRequestList(uri) || source_.exists(shard, uri);
+  }
+
+  // Lists in the SUBSCRIBE (RFC 5367). `resource` (an AOR of one of our
+  // domains) is the list server's URI.
+  bool IsServerUri(const std::string& resource) const;
+  // Reads the resource-lists body of a SUBSCRIBE to the list server's URI
+  // (deflated or not): the subscription's resource is a URI of its own
+  // ("rls@example.com;list=…"), defined on its shard before it is made.
+  events::EventProcessor::RequestList TakeRequestList(const sip::Message& m, const std::string& subscriber);
+  // The resource of a subscription whose list its SUBSCRIBE carried.
+  static bool IsRequestList(std::string_view resource);
+  // events::EventPackage: such a subscription's resources are kept in its
+  // store record and come back with it.
+  std::string SavedState(const events::Subscription& sub) const override;
+  // "Presence" for Linphone's lists: liblinphone (5.1) hands a list
+  // NOTIFY to its friend list only under that exact name.
+  std::string EventHeaderValue(const events::Subscription& sub) const override;
+  void RestoreState(const std::string& resource, const std::string& subscriber, std::string_view state) override;
   // A notifier observer: a list subscription that ended may take its view along.
   void OnSubscriptionChange(const events::Subscription& s, events::WatcherChange change);
   // The presence agent's change listener, on `aor`'s shard.
@@ -115,12 +146,29 @@ class ResourceListServer : public events::EventPackage {
     bool approved = false;  // became active after waiting
     int64_t since = 0;      // unix seconds
   };
+  // A list a SUBSCRIBE carried: its subscriber's only.
+  struct RequestList {
+    std::string owner;
+    std::vector<std::string> members;
+    // Sent by Linphone (its User-Agent): NOTIFYs as liblinphone reads
+    // them (Event "Presence", parts "Content-Id: cid").
+    bool linphone = false;
+  };
+  // The request list behind `resource` on its shard, or null.
+  const RequestList* RequestListOf(std::string_view resource) const;
   struct Shard {
     std::map<Key, View> views;                                       // lists on this shard
+    std::unordered_map<std::string, RequestList> request_lists;      // by resource, on this shard
     std::unordered_map<std::string, std::map<Key, Feed>> feeds;      // members on this shard -> the views they feed
   };
 
   proxy::ShardRouter& router() const { return notifiers_.router(); }
+  // The list's members and whether `subscriber` may subscribe: a list
+  // of a SUBSCRIBE, or the source's. On `uri`'s shard.
+  std::optional<ListSource::Resolved> Resolve(size_t shard, const std::string& uri, const std::string& subscriber);
+  // On `uri`'s shard: the list a SUBSCRIBE carried is `members`; a view
+  // of it already held takes them (a restored or repeated definition).
+  void DefineRequestList(const std::string& uri, RequestList list);
   // Asks each of `members` for its view of `key`'s subscriber and keeps it
   // in the view; `done` on the list's shard when all have answered.
   // `changed`: some member's view differs from what the view held.

@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kContentIdHeader = "Content-ID: <";
+constexpr std::string_view kBareContentIdHeader = "Content-Id: ";
 
 std::string_view HostOf(std::string_view uri) {
   size_t at = uri.rfind('@');
@@ -30,11 +31,15 @@ std::string_view StateName(InstanceState s) {
   return "";
 }
 
-void AppendPart(std::string& out, std::string_view boundary, std::string_view cid, std::string_view type,
+void AppendPart(std::string& out, std::string_view boundary, std::string_view cid, bool bare, std::string_view type,
                 std::string_view body) {
   out.append("--").append(boundary).append(kCrlf);
   out.append("Content-Transfer-Encoding: binary").append(kCrlf);
-  out.append(kContentIdHeader).append(cid).append(">").append(kCrlf);
+  if (bare) {
+    out.append(kBareContentIdHeader).append(cid).append(kCrlf);
+  } else {
+    out.append(kContentIdHeader).append(cid).append(">").append(kCrlf);
+  }
   out.append("Content-Type: ").append(type).append(kCrlf).append(kCrlf);
   out.append(body).append(kCrlf);
 }
@@ -93,10 +98,11 @@ std::string BuildListBody(const RlmiList& list) {
     boundary = "parley-rls-b" + std::to_string(n) + "-" + InstanceId(std::to_string(n) + list.uri);
   }
   std::string out;
-  AppendPart(out, boundary, "list." + cid_of(list.uri), "application/rlmi+xml;charset=\"UTF-8\"", rlmi);
+  AppendPart(out, boundary, "list." + cid_of(list.uri), list.bare_content_ids, "application/rlmi+xml;charset=\"UTF-8\"",
+             rlmi);
   for (const RlmiResource& r : list.resources) {
     if (r.state != InstanceState::kActive || r.body.empty()) continue;
-    AppendPart(out, boundary, cid_of(r.uri), r.body_type, r.body);
+    AppendPart(out, boundary, cid_of(r.uri), list.bare_content_ids, r.body_type, r.body);
   }
   out.append("--").append(boundary).append("--").append(kCrlf);
   return out;
@@ -109,12 +115,21 @@ std::string ListContentType(std::string_view body) {
   std::string_view boundary = body.substr(2, eol - 2);
   size_t headers_end = body.find("\r\n\r\n", eol);
   size_t cid = body.find(kContentIdHeader, eol);
-  if (cid == std::string_view::npos || cid > headers_end) return {};
-  cid += kContentIdHeader.size();
-  size_t close = body.find('>', cid);
+  char end = '>';
+  if (cid == std::string_view::npos || cid > headers_end) {
+    cid = body.find(kBareContentIdHeader, eol);
+    if (cid == std::string_view::npos || cid > headers_end) return {};
+    cid += kBareContentIdHeader.size();
+    end = '\r';
+  } else {
+    cid += kContentIdHeader.size();
+  }
+  size_t close = body.find(end, cid);
   if (close == std::string_view::npos || close > headers_end) return {};
+  // Our boundaries are tokens, so unquoted: belle-sip (Linphone) would
+  // take quotes for part of the boundary and find no part.
   std::string t = "multipart/related;type=\"application/rlmi+xml\";start=\"<";
-  t.append(body.substr(cid, close - cid)).append(">\";boundary=\"").append(boundary).append("\"");
+  t.append(body.substr(cid, close - cid)).append(">\";boundary=").append(boundary);
   return t;
 }
 

@@ -26,6 +26,10 @@ struct RlmiList {
   uint32_t version = 0;
   bool full_state = true;
   std::vector<RlmiResource> resources;
+  // Parts named "Content-Id: <cid>" without the angle brackets (RFC 2392
+  // has them): liblinphone finds a resource's part by that header's exact
+  // name and value.
+  bool bare_content_ids = false;
 };
 
 // The instance id of a resource's virtual subscription: stable for the

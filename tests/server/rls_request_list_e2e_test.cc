@@ -1,0 +1,223 @@
+// Lists in the SUBSCRIBE (RFC 5367) end to end: a SUBSCRIBE to the list
+// server's URI (rls@example.com) carries the resources it watches, as
+// Linphone sends its friend list (deflated resource-lists, Content-
+// Disposition: recipient-list, Require: recipient-list-subscribe); the
+// subscription is a presence list subscription (RFC 4662) of its own that
+// survives a restart.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "rls_fixture.h"
+
+namespace parley::server {
+namespace {
+
+// bob, carol and zed@elsewhere.example.org in a resource-lists document,
+// deflated in the zlib format by Python's zlib.compress.
+constexpr std::string_view kDeflatedListHex =
+    "789c85ce4d0e82400c05e03da798740fe8ce4c1860c509f400c3507192f9212d287a7a47a30be2c2555f9aefa5ad9ad53b7145621b8382"
+    "7db10381c1c4c18651c1e9d8e50768eaac22e4b890c1dc599e59a45260050b0569713ecb4993f62cd35a06965b0ca9fe0a696098e92e16"
+    "b20ad84eb28f7d8babf693c3c2440fe52f319aa2fb871e38b4e8186f17242cbe38d2f8c6e5e778b97dabce9e49f85801";
+
+std::string FromHex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+std::string ResourceLists(const std::string& entries) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+         "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list>" +
+         entries + "</list></resource-lists>";
+}
+
+constexpr const char* kRequestListHeaders =
+    "Supported: eventlist\nRequire: recipient-list-subscribe\nContent-Disposition: recipient-list\n"
+    "Accept: multipart/related, application/pidf+xml, application/rlmi+xml\n";
+
+class RequestLists : public PresenceLists {
+ protected:
+  // `user` subscribes to rls@example.com with `body` as its list: the
+  // final response and the first NOTIFY (answered).
+  std::pair<sip::MessagePtr, sip::MessagePtr> SubscribeWith(SipClient& c, const std::string& user,
+                                                            const std::string& call_id, const std::string& headers,
+                                                            const std::string& body) {
+    std::string hdrs = "Event: presence\nExpires: 600\nContact: <sip:" + user + "@127.0.0.1:$PORT>\n" + headers;
+    const std::string uri = "sip:rls@example.com";
+    auto ch = SendAuthed(c, "SUBSCRIBE", uri, user, uri, call_id, 1, hdrs, body);
+    if (!ch || ch->status() != 407) return {std::move(ch), nullptr};
+    return ResponseAndNotify(c);
+  }
+  // The final response only (a refused SUBSCRIBE).
+  sip::MessagePtr Refused(SipClient& c, const std::string& call_id, const std::string& headers,
+                          const std::string& body, const std::string& target = "rls") {
+    std::string hdrs = "Event: presence\nExpires: 600\nContact: <sip:alice@127.0.0.1:$PORT>\n" + headers;
+    const std::string uri = "sip:" + target + "@example.com";
+    auto ch = SendAuthed(c, "SUBSCRIBE", uri, "alice", uri, call_id, 1, hdrs, body);
+    if (!ch || ch->status() != 407) return ch;
+    return c.Receive();
+  }
+};
+
+TEST_F(RequestLists, ADeflatedListAsLinphoneSendsItIsOneSubscriptionThatSurvivesARestart) {
+  SipClient carol(false, udp_);
+  ASSERT_EQ(Publish(carol, "carol", "", 600, Pidf("carol", "open", "at my desk"))->status(), 200);
+
+  SipClient alice(false, udp_);
+  auto [ok, first] = SubscribeWith(alice, "alice", "rl-1",
+                                   std::string(kRequestListHeaders) +
+                                       "Content-Type: application/resource-lists+xml\nContent-Encoding: deflate\n",
+                                   FromHex(kDeflatedListHex));
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200) << ok->reason();
+  EXPECT_EQ(ok->Value(sip::HeaderId::kRequire), "eventlist");
+  auto full = Parse(first);
+  ASSERT_TRUE(full) << (first ? std::string(first->body()) : "no NOTIFY");
+  EXPECT_TRUE(full->Full());
+  // The list has a URI of its own under the list server's.
+  EXPECT_NE(full->rlmi.find(" uri=\"sip:rls@example.com;list="), std::string::npos) << full->rlmi;
+  EXPECT_EQ(full->State("bob"), "active");
+  EXPECT_EQ(full->State("carol"), "active");
+  EXPECT_NE(full->Doc("carol").find("at my desk"), std::string::npos);
+  // Another domain's resource: no federation, no state to show.
+  EXPECT_EQ(full->State("zed@elsewhere.example.org"), "terminated");
+  EXPECT_NE(full->rlmi.find("reason=\"rejected\""), std::string::npos);
+  // The NOTIFY comes from the URI the SUBSCRIBE was sent to.
+  EXPECT_EQ(first->from()->uri_text, "sip:rls@example.com");
+
+  // A member's change: a partial notification of that member.
+  SipClient bob(false, udp_);
+  ASSERT_EQ(Publish(bob, "bob", "", 600, Pidf("bob", "open", "in a meeting"))->status(), 200);
+  auto change = Parse(NextNotify(alice));
+  ASSERT_TRUE(change);
+  EXPECT_FALSE(change->Full());
+  EXPECT_NE(change->Doc("bob").find("in a meeting"), std::string::npos);
+  EXPECT_EQ(change->State("carol"), "absent");
+
+  // The list came with the SUBSCRIBE only: a restart takes it from the
+  // subscription's store record.
+  Restart();
+  auto restored = Parse(NextNotify(alice));
+  ASSERT_TRUE(restored);
+  EXPECT_TRUE(restored->Full());
+  EXPECT_EQ(restored->State("bob"), "active");
+  EXPECT_NE(restored->Doc("carol").find("at my desk"), std::string::npos);
+  SipClient carol_again(false, udp_);  // the server listens on new ports
+  ASSERT_EQ(Publish(carol_again, "carol", "", 600, Pidf("carol", "closed", "gone home"))->status(), 200);
+  auto later = Parse(NextNotify(alice));
+  ASSERT_TRUE(later);
+  EXPECT_NE(later->Doc("carol").find("gone home"), std::string::npos);
+
+  // Unsubscribed at the Contact we gave (its user names the
+  // subscription; the server has new ports): the list and its view go.
+  SipClient again(false, udp_);
+  std::string target = "sip:" + std::string(ok->contacts().at(0).uri.user) + "@example.com";
+  auto gone = SendAuthed(again, "SUBSCRIBE", target, "alice",
+                         "<sip:rls@example.com>;tag=" + std::string(ok->to()->tag()), "rl-1", 3,
+                         std::string("Event: presence\nExpires: 0\nContact: <sip:alice@127.0.0.1:$PORT>\n") +
+                             kListHeaders);
+  if (gone && gone->status() == 407) gone = again.Receive();
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status(), 200);
+  auto last = NextNotify(alice);
+  ASSERT_TRUE(last);
+  EXPECT_TRUE(last->Value(sip::HeaderId::kSubscriptionState).starts_with("terminated"));
+  EXPECT_EQ(ListMetricsWhenIdle(), "views=0 feeds=0");
+}
+
+TEST_F(RequestLists, TwoListsOfOneSubscriberAreTwoSubscriptions) {
+  SipClient alice(false, udp_);
+  const std::string headers = std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
+  auto [a, na] = SubscribeWith(alice, "alice", "rl-a", headers, ResourceLists("<entry uri=\"sip:bob@example.com\"/>"));
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->status(), 200);
+  auto [b, nb] =
+      SubscribeWith(alice, "alice", "rl-b", headers, ResourceLists("<entry uri=\"sip:carol@example.com\"/>"));
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->status(), 200);
+  auto first = Parse(na), second = Parse(nb);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->State("bob"), "active");
+  EXPECT_EQ(first->State("carol"), "absent");
+  EXPECT_EQ(second->State("carol"), "active");
+  EXPECT_EQ(second->State("bob"), "absent");
+}
+
+// Linphone (liblinphone 5.1) reads a list NOTIFY only as Event
+// "Presence" with parts named "Content-Id: cid" (interop case
+// linphone_presence_list); what its User-Agent gets, across a restart too.
+TEST_F(RequestLists, LinphoneGetsItsListAsLiblinphoneReadsIt) {
+  SipClient alice(false, udp_);
+  auto [ok, first] = SubscribeWith(alice, "alice", "rl-lin",
+                                   std::string(kRequestListHeaders) +
+                                       "Content-Type: application/resource-lists+xml\nUser-Agent: Linphonec/5.1.65\n",
+                                   ResourceLists("<entry uri=\"sip:bob@example.com\"/>"));
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->Value(sip::HeaderId::kEvent), "Presence");
+  EXPECT_NE(first->body().find("\r\nContent-Id: "), std::string_view::npos);
+  EXPECT_EQ(first->body().find("Content-ID: <"), std::string_view::npos);
+  auto full = Parse(first);
+  ASSERT_TRUE(full);
+  EXPECT_NE(full->Doc("bob").find("<basic>closed</basic>"), std::string::npos);  // found by its bare cid
+  Restart();
+  auto restored = NextNotify(alice);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->Value(sip::HeaderId::kEvent), "Presence");
+  ASSERT_TRUE(Parse(restored));
+  EXPECT_EQ(Parse(restored)->State("bob"), "active");
+}
+
+TEST_F(RequestLists, RefusalsNameTheFault) {
+  SipClient alice(false, udp_);
+  const std::string list = ResourceLists("<entry uri=\"sip:bob@example.com\"/>");
+  const std::string type = "Content-Type: application/resource-lists+xml\n";
+
+  // No list in the body.
+  auto none = Refused(alice, "rl-e1", kRequestListHeaders, "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status(), 400);
+  EXPECT_EQ(none->reason(), "Missing Resource List");
+  // Not a resource-lists document: 415 naming what is.
+  auto text = Refused(alice, "rl-e2", std::string(kRequestListHeaders) + "Content-Type: text/plain\n", "bob");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status(), 415);
+  EXPECT_EQ(text->Value(sip::HeaderId::kAccept), "application/resource-lists+xml");
+  // A coding we do not undo: 415 naming those we do.
+  auto gzip = Refused(alice, "rl-e3", std::string(kRequestListHeaders) + type + "Content-Encoding: gzip\n", list);
+  ASSERT_TRUE(gzip);
+  EXPECT_EQ(gzip->status(), 415);
+  EXPECT_EQ(gzip->Value(sip::HeaderId::kAcceptEncoding), "deflate, identity");
+  // Broken XML, a corrupt deflate stream: 400 with the parser's reason.
+  auto broken = Refused(alice, "rl-e4", std::string(kRequestListHeaders) + type, "<resource-lists");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->status(), 400);
+  EXPECT_TRUE(broken->reason().starts_with("resource-lists: not well-formed XML")) << broken->reason();
+  auto corrupt =
+      Refused(alice, "rl-e5", std::string(kRequestListHeaders) + type + "Content-Encoding: deflate\n", "x\x9c garbage");
+  ASSERT_TRUE(corrupt);
+  EXPECT_EQ(corrupt->status(), 400);
+  // Without Supported: eventlist the list server cannot answer: 421.
+  auto old = Refused(alice, "rl-e6", "Require: recipient-list-subscribe\n" + type, list);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->status(), 421);
+  EXPECT_EQ(old->Value(sip::HeaderId::kRequire), "eventlist");
+  // A user's URI is no list server, and an extension nobody serves: 420.
+  auto user = Refused(alice, "rl-e7", std::string(kRequestListHeaders) + type, list, "bob");
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->status(), 420);
+  EXPECT_EQ(user->Value(sip::HeaderId::kUnsupported), "recipient-list-subscribe");
+  auto unknown = Refused(alice, "rl-e8", "Require: x-teleport\n", "", "bob");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status(), 420);
+  EXPECT_EQ(unknown->Value(sip::HeaderId::kUnsupported), "x-teleport");
+  EXPECT_EQ(ListMetricsWhenIdle(), "views=0 feeds=0");
+}
+
+}  // namespace
+}  // namespace parley::server
