@@ -24,6 +24,14 @@ constexpr bool IStartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
 
+// Whether `s` contains `needle`, ASCII case-insensitively.
+constexpr bool IContains(std::string_view s, std::string_view needle) {
+  for (size_t i = 0; i + needle.size() <= s.size(); ++i) {
+    if (IEquals(s.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
 std::string ToLower(std::string_view s);
 
 

@@ -110,6 +110,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   if (rec.expires_at <= now || rec.id <= 0 || subs_.count(static_cast<uint64_t>(rec.id))) return;
   auto dest = registrar::DestinationFromSource(rec.destination);
   if (!dest) return;
+  if (!rec.package_state.empty()) package->RestoreState(rec.resource, rec.subscriber, rec.package_state);
   Subscription* s = &subs_.try_emplace(static_cast<uint64_t>(rec.id)).first->second;
   s->id = static_cast<uint64_t>(rec.id);
   s->package = package;

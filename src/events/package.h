@@ -54,7 +54,7 @@ class EventPackage {
   virtual std::string_view require() const { return {}; }
   // What the package keeps with `sub` in its store record (the resources
   // of a list SUBSCRIBE, RFC 5367), and takes back on `resource`'s shard
-  // before the subscription is restored after a restart.
+  // when the notifier restores that subscription, before authorizing it.
   virtual std::string SavedState(const Subscription& sub) const {
     (void)sub;
     return {};

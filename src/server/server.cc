@@ -434,11 +434,7 @@ Result<void> Server::RestoreSubscriptions() {
     if (per_shard[i].empty()) continue;
     loops_->loop(i).Post([this, i, recs = std::move(per_shard[i])] {
       int64_t now = UnixNow();
-      for (const auto& r : recs) {
-        events::EventPackage* package = PackageFor(r.package, r.resource);
-        if (!r.package_state.empty()) package->RestoreState(r.resource, r.subscriber, r.package_state);
-        notifiers_->At(i).Restore(r, package, now);
-      }
+      for (const auto& r : recs) notifiers_->At(i).Restore(r, PackageFor(r.package, r.resource), now);
     });
   }
   PLOG_INFO("subscriptions_restored", {{"count", count}});

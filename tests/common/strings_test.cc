@@ -86,5 +86,13 @@ TEST(StorableText, EachBadByteBecomesOneReplacementCharacter) {
   EXPECT_TRUE(IsStorableText(ToStorableText("\x80\xc3(\xed\xa0\x80")));
 }
 
+TEST(Strings, IContainsIgnoresAsciiCase) {
+  static_assert(IContains("Linphonec/5.1.65", "linphone"));
+  EXPECT_TRUE(IContains("LinphoneAndroid/5.2 (belle-sip/5.2)", "LINPHONE"));
+  EXPECT_TRUE(IContains("abc", ""));
+  EXPECT_FALSE(IContains("baresip 2.0", "linphone"));
+  EXPECT_FALSE(IContains("lin", "linphone"));
+}
+
 }  // namespace
 }  // namespace parley

@@ -265,8 +265,7 @@ events::EventProcessor::RequestList ResourceListServer::TakeRequestList(const si
   std::snprintf(id, sizeof(id), "%016zx", std::hash<std::string>{}(key));
   out.resource = sip::AorKey(*m.request_uri()) + std::string(kRequestListParam) + id;
   RequestList list{subscriber, std::move(*members), false};
-  std::string_view agent = m.Value(sip::HeaderId::kUserAgent);
-  for (size_t i = 0; i + 8 <= agent.size() && !list.linphone; ++i) list.linphone = IEquals(agent.substr(i, 8), "linphone");
+  list.linphone = IContains(m.Value(sip::HeaderId::kUserAgent), "linphone");
   out.define = [this, uri = out.resource, list = std::move(list)]() mutable { DefineRequestList(uri, std::move(list)); };
   return out;
 }
