@@ -287,6 +287,10 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   req.destination = registrar::BindingDestination(req.remote_target, transport::BackTo(ctx.source),
                                                   req.remote_target.find(";ob") != std::string::npos);
   req.rate = rate;
+  m.ForEachValue(sip::HeaderId::kAcceptEncoding, [&](std::string_view e) {
+    req.accepts_deflate |= IEquals(TrimLws(e.substr(0, e.find(';'))), "deflate");
+    return !req.accepts_deflate;
+  });
   req.now = UnixNow();
 
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));

@@ -12,11 +12,16 @@
 #include "proxy/router.h"
 #include "registrar/location_table.h"
 #include "registrar/registrar.h"
+#include "sip/content_coding.h"
 #include "sip/response.h"
 
 namespace parley::events {
 
 namespace {
+
+// A NOTIFY body over UDP larger than this goes deflated to a subscriber
+// that accepts it (RFC 3261 §18.1.1's 1300 bytes for a whole request).
+constexpr size_t kUdpBodyToDeflate = 1300;
 
 // A SUBSCRIBE answered with an error (no dialog, nothing to send after).
 SubscribeAnswer Refusal(int status, std::string reason, std::string local_tag = {}) {
@@ -172,6 +177,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->remote_cseq = req.remote_cseq;
   s->destination = req.destination;
   s->gruu_target = s->route.empty() && IsOurGruu(s->remote_target());
+  s->deflate = req.accepts_deflate;
   s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
   s->created_at = req.now;
   Subscription& sub = *s;
@@ -468,7 +474,17 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
   }
   m->AddHeader(sip::HeaderId::kSubscriptionState, state);
   if (std::string_view tag = s.package->require(); !tag.empty()) m->AddHeader(sip::HeaderId::kRequire, tag);
-  m->SetBody(body.empty() ? std::string_view() : s.package->ContentTypeOf(body, v), body);
+  std::string_view type = body.empty() ? std::string_view() : s.package->ContentTypeOf(body, v);
+  if (s.deflate && dest.protocol == transport::Protocol::kUdp && body.size() > kUdpBodyToDeflate) {
+    // RFC 3261 §18.1.1: a request this size belongs on a congestion
+    // controlled transport; deflated (a list NOTIFY shrinks about tenfold)
+    // it fits a datagram again.
+    m->AddHeader(sip::HeaderId::kContentEncoding, "deflate");
+    std::string deflated = sip::Deflate(body);
+    m->SetBody(type, deflated);
+  } else {
+    m->SetBody(type, body);
+  }
   uint64_t id = s.id;
   s.notify_in_flight = true;
   s.notify_pending = false;

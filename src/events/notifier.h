@@ -80,6 +80,7 @@ struct Subscription {
   bool notify_pending = false;  // state changed while it could not be sent
   bool final_in_flight = false;  // the NOTIFY in flight is the terminating one
   bool gruu_target = false;  // the remote target is one of our GRUUs: NOTIFYs follow its registration
+  bool deflate = false;      // its SUBSCRIBE accepted deflated bodies: large ones over UDP go so
   uint32_t view = 0;       // package-defined authorization view
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds
@@ -125,6 +126,7 @@ struct SubscribeRequest {
   uint32_t remote_cseq = 0;
   transport::Destination destination;
   RateControl rate;
+  bool accepts_deflate = false;  // Accept-Encoding names deflate
   int64_t now = 0;
 };
 

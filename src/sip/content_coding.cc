@@ -2,6 +2,7 @@
 
 #include <utility>  // before Boost (C++20 mode, Boost 1.74)
 
+#include <boost/beast/zlib/deflate_stream.hpp>
 #include <boost/beast/zlib/inflate_stream.hpp>
 
 #include <vector>
@@ -97,6 +98,26 @@ Result<std::string> DecodeBody(std::string_view content_encoding, std::string_vi
     if (!inflated.ok()) return inflated;
     out = std::move(*inflated);
   }
+  return out;
+}
+
+std::string Deflate(std::string_view body) {
+  zlib::deflate_stream stream;
+  std::string out = "\x78\x9c";  // RFC 1950: deflate, 32K window, default level
+  char buf[16384];
+  zlib::z_params zs;
+  zs.next_in = body.data();
+  zs.avail_in = body.size();
+  for (;;) {
+    zs.next_out = buf;
+    zs.avail_out = sizeof(buf);
+    boost::system::error_code ec;
+    stream.write(zs, zlib::Flush::finish, ec);
+    out.append(buf, sizeof(buf) - zs.avail_out);
+    if (ec == zlib::error::end_of_stream || (ec && ec != zlib::error::need_buffers)) break;
+  }
+  const uint32_t sum = Adler32(body);
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((sum >> shift) & 0xff));
   return out;
 }
 

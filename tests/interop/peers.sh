@@ -182,21 +182,26 @@ case_linphone_presence() {
 }
 
 case_linphone_presence_list() {
-  # Linphone (linphonec 5.1) with an RLS URI (rls@) watches its friends bob (the parley client)
-  # and carol with one SUBSCRIBE carrying its friend list (RFC 5367: Require:
-  # recipient-list-subscribe, a resource-lists body, deflated when it can); bob's away and busy
-  # reach it as notifications of that one list subscription (RFC 4662).
+  # Linphone (linphonec 5.1) with an RLS URI (rls@) watches its friends bob (the parley client),
+  # carol and erin (no such user) with one SUBSCRIBE carrying its friend list (RFC 5367:
+  # Require: recipient-list-subscribe, a resource-lists body, deflated when it can); bob's away
+  # and busy reach it as notifications of that one list subscription (RFC 4662).
   need linphonec linphone-cli
   [[ -x $PARLEY ]] || fail "the parley client is not built: $PARLEY"
   start_parleyd
   ctl presence default "$DOMAIN" allow >/dev/null
-  LINPHONE_RLS="sip:rls@$DOMAIN" linphone_start alice "$LINPHONE_ALICE" bob carol
+  LINPHONE_RLS="sip:rls@$DOMAIN" linphone_start alice "$LINPHONE_ALICE" bob carol erin
   wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Offline' 15 \
     "alice's Linphone did not get bob's presence through its list"
   wait_for "$work/alice.debug" "^SUBSCRIBE sip:rls@$DOMAIN" 5 "Linphone did not subscribe to its list at rls@"
   wait_for "$work/alice.debug" "^Require: recipient-list-subscribe" 5 "Linphone's SUBSCRIBE did not carry its list"
   ! grep -q "^SUBSCRIBE sip:bob@$DOMAIN" "$work/alice.debug" || fail "Linphone subscribed to bob on his own"
   note "ok: Linphone subscribed to its friend list at rls@: bob offline"
+  # Three friends' documents make a NOTIFY too big for a datagram: it went
+  # deflated (Linphone's SUBSCRIBE accepts deflate), and Linphone read it.
+  wait_for "$work/alice.debug" "^Content-Encoding: deflate" 5 "the list NOTIFY to Linphone was not deflated"
+  wait_for "$work/alice.log" 'Friend "erin" <sip:erin@'"$DOMAIN"'> is Offline' 5 "Linphone did not read the deflated NOTIFY"
+  note "ok: the full-state NOTIFY went deflated and Linphone read it"
   bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
   "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
   wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "rls_fixture.h"
+#include "sip/content_coding.h"
 
 namespace parley::server {
 namespace {
@@ -171,6 +172,37 @@ TEST_F(RequestLists, LinphoneGetsItsListAsLiblinphoneReadsIt) {
   EXPECT_EQ(restored->Value(sip::HeaderId::kEvent), "Presence");
   ASSERT_TRUE(Parse(restored));
   EXPECT_EQ(Parse(restored)->State("bob"), "active");
+}
+
+// A NOTIFY too big for a datagram (RFC 3261 §18.1.1) goes deflated to a
+// subscriber whose SUBSCRIBE accepts deflate (as Linphone's do), and plain
+// to one that does not.
+TEST_F(RequestLists, LargeNotifiesOverUdpAreDeflatedForThoseWhoAcceptIt) {
+  std::string entries;
+  for (int i = 0; i < 12; ++i) entries += "<entry uri=\"sip:member" + std::to_string(i) + "@example.com\"/>";
+  const std::string headers = std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
+  SipClient alice(false, udp_);
+  auto [ok, first] = SubscribeWith(alice, "alice", "rl-big", headers + "Accept-Encoding: deflate\n",
+                                   ResourceLists(entries));
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->Value(sip::HeaderId::kContentEncoding), "deflate");
+  auto plain = sip::DecodeBody("deflate", first->body(), 1 << 20);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_GT(plain->size(), 1300u);
+  EXPECT_LT(first->body().size(), plain->size() / 2);
+  EXPECT_NE(plain->find("sip:member11@example.com"), std::string::npos);
+
+  SipClient bob(false, udp_);
+  auto [ok2, other] = SubscribeWith(bob, "bob", "rl-big2", headers, ResourceLists(entries));
+  ASSERT_TRUE(ok2);
+  ASSERT_EQ(ok2->status(), 200);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->Value(sip::HeaderId::kContentEncoding), "");
+  auto list = Parse(other);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->State("member11"), "active");
 }
 
 TEST_F(RequestLists, RefusalsNameTheFault) {

@@ -50,5 +50,20 @@ TEST(ContentCoding, BadStreamsAreRefusedPrecisely) {
   EXPECT_EQ(DecodeBody("deflate", "", 4096).error().code, 400);
 }
 
+TEST(ContentCoding, DeflateIsTheZlibFormatAndUndoneAgain) {
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "<tuple id=\"t" + std::to_string(i) + "\"><basic>open</basic></tuple>\n";
+  std::string z = Deflate(text);
+  ASSERT_GE(z.size(), 6u);
+  EXPECT_EQ(static_cast<unsigned char>(z[0]), 0x78);
+  EXPECT_LT(z.size(), text.size() / 4);
+  auto back = DecodeBody("deflate", z, 1 << 20);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, text);
+  // Python's zlib made kZlibHex from kText; ours decodes to the same.
+  EXPECT_EQ(*DecodeBody("deflate", Deflate(kText), 4096), kText);
+  EXPECT_EQ(*DecodeBody("deflate", Deflate(""), 16), "");
+}
+
 }  // namespace
 }  // namespace parley::sip
