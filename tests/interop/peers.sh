@@ -149,6 +149,15 @@ case_linphone_message() {
   note "ok: Linphone <-> Linphone by AOR both ways"
 }
 
+# bob (the parley client) goes away (with a note), then busy; alice's Linphone prints each.
+bob_away_then_busy_in_linphone() {
+  bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
+  "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
+  "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
+  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+}
+
 case_linphone_presence() {
   # Linphone (linphonec 5.1) as alice publishes her presence and watches bob, who is the
   # parley client: bob's "away" (with a note) and "busy" reach alice's Linphone as NOTIFYs it
@@ -163,11 +172,7 @@ case_linphone_presence() {
   wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Offline' 15 \
     "alice's Linphone did not get bob's presence (SUBSCRIBE, NOTIFY)"
   note "ok: Linphone subscribed to bob: offline"
-  bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
-  "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
-  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
-  "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
-  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+  bob_away_then_busy_in_linphone
   # Its SUBSCRIBE's Contact was its public GRUU; parleyd located the GRUU
   # and sent the NOTIFYs to the Contact Linphone registered (RFC 5627 §7.1).
   # Linphone's debug log is written through a buffer: it may trail what it
@@ -202,11 +207,7 @@ case_linphone_presence_list() {
   wait_for "$work/alice.debug" "^Content-Encoding: deflate" 5 "the list NOTIFY to Linphone was not deflated"
   wait_for "$work/alice.log" 'Friend "erin" <sip:erin@'"$DOMAIN"'> is Offline' 5 "Linphone did not read the deflated NOTIFY"
   note "ok: the full-state NOTIFY went deflated and Linphone read it"
-  bob=(timeout -k 2 20 "$PARLEY" --user "bob@$DOMAIN" --password bob-pw --proxy "127.0.0.1:$SIP_PORT")
-  "${bob[@]}" status away --note "at lunch" >"$work/bob-away.out" 2>&1 || fail "parley status away: $(cat "$work/bob-away.out")"
-  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Away' 10 "Linphone did not see bob away"
-  "${bob[@]}" status busy >"$work/bob-busy.out" 2>&1 || fail "parley status busy: $(cat "$work/bob-busy.out")"
-  wait_for "$work/alice.log" 'Friend "bob" <sip:bob@'"$DOMAIN"'> is Busy' 10 "Linphone did not see bob busy"
+  bob_away_then_busy_in_linphone
   note "ok: bob's away and busy reached Linphone through the list subscription"
 }
 
