@@ -2,7 +2,8 @@
 // with AOR keys, each once, members each once within the limits, and parses
 // the same again. The same bytes as the resource-lists body of a list
 // SUBSCRIBE (RFC 5367), plain and after undoing a deflate coding: the
-// members are AORs, each once, within the limit.
+// members are AORs, each once, within the limit; and as a resource-lists
+// document (RFC 4826 §3).
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +18,19 @@ using namespace parley::presence;
 namespace {
 
 void CheckResourceLists(const std::string& body, const RlsServicesLimits& limits) {
+  // As a user's document over XCAP: named lists, each within the limit,
+  // names unique.
+  auto doc = ParseResourceListsDocument(body, limits);
+  if (doc.ok()) {
+    std::set<std::string> names;
+    for (const auto& l : *doc) {
+      if (l.members.size() > limits.max_resources) __builtin_trap();
+      if (!l.name.empty() && !names.insert(l.name).second) __builtin_trap();
+    }
+  } else if (doc.error().code != 400 && doc.error().code != 413) {
+    __builtin_trap();
+  }
+  // As the body of a list SUBSCRIBE.
   auto r = ParseResourceLists(body, limits);
   if (!r.ok()) {
     if (r.error().code != 400 && r.error().code != 413) __builtin_trap();

@@ -20,7 +20,7 @@ void Server::RegisterHttpRoutes() {
   rls.auid = std::string(presence::kRlsServicesAuid);
   rls.mime_type = std::string(presence::kRlsServicesType);
   rls.default_ns = std::string(presence::kNsRlsServices);
-  rls.namespaces = {"urn:ietf:params:xml:ns:resource-lists"};
+  rls.namespaces = {std::string(presence::kNsResourceLists)};
   rls.validate = [](std::string_view body) -> Result<void> {
     auto r = presence::ParseRlsServices(body);
     if (!r.ok()) return r.error();
@@ -28,6 +28,17 @@ void Server::RegisterHttpRoutes() {
   };
   rls.constrain = presence::CheckServiceUris;
   xcap_->AddUsage(std::move(rls));
+  // Users' resource lists (RFC 4826 §3), which their services may name.
+  xcap::ApplicationUsage lists;
+  lists.auid = std::string(presence::kResourceListsAuid);
+  lists.mime_type = std::string(presence::kResourceListsType);
+  lists.default_ns = std::string(presence::kNsResourceLists);
+  lists.validate = [](std::string_view body) -> Result<void> {
+    auto r = presence::ParseResourceListsDocument(body);
+    if (!r.ok()) return r.error();
+    return Ok();
+  };
+  xcap_->AddUsage(std::move(lists));
   for (const char* method : {"GET", "PUT", "DELETE"}) {
     http_->Route(method, "/xcap/", [this](const HttpRequest& req, HttpReply reply) { ServeXcap(req, std::move(reply)); });
   }

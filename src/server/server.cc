@@ -474,11 +474,13 @@ void Server::PollChanges() {
         }
         bool groups_changed = lost, services_changed = lost;
         const std::string services_key = std::string(presence::kRlsServicesAuid) + "/";
+        const std::string lists_key = std::string(presence::kResourceListsAuid) + "/";
         for (const auto& c : *changes) {
           last_change_ = std::max(last_change_, c.seq);
           groups_changed |= c.kind == "group";  // one reload for the lot
           // A user or group may take a service's URI.
-          services_changed |= (c.kind == "xcap" && c.key.starts_with(services_key)) || c.kind == "user" ||
+          services_changed |= (c.kind == "xcap" && (c.key.starts_with(services_key) || c.key.starts_with(lists_key))) ||
+                              c.kind == "user" ||
                               c.kind == "group";
           if (!lost) OnChange(c);
         }

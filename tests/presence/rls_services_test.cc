@@ -119,5 +119,55 @@ TEST(ResourceLists, BadOrEmptyListsAndLimits) {
   EXPECT_EQ(ParseResourceLists(ns + "</resource-lists>", small).error().code, 413);
 }
 
+TEST(RlsServices, AServiceMayNameATopLevelListOfAResourceListsDocument) {
+  auto r = ParseRlsServices(
+      Doc("<service uri=\"sip:a@example.com\"><resource-list>http://xcap.example.com/xcap/resource-lists/users/"
+          "sip:alice@example.com/index/~~/resource-lists/list%5b@name=%22friends%22%5d</resource-list></service>"
+          "<service uri=\"sip:b@example.com\"><resource-list>/xcap/resource-lists/users/sip%3Aalice%40example.com/"
+          "buddies/~~/resource-lists/list[@name='work']</resource-list></service>"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].ref, (ListRef{"alice@example.com", "index", "friends"}));
+  EXPECT_TRUE((*r)[0].members.empty());
+  EXPECT_EQ((*r)[1].ref, (ListRef{"alice@example.com", "buddies", "work"}));
+  // What is no top-level list of a document here.
+  for (const char* bad : {"http://x/rl", "/xcap/resource-lists/users/sip:alice@example.com/index",
+                          "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[1]",
+                          "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/list"
+                          "[@name=\"b\"]",
+                          "/xcap/resource-lists/users/mailto:a@b/index/~~/resource-lists/list[@name=\"a\"]"}) {
+    auto no = ParseRlsServices(Doc("<service uri=\"sip:a@example.com\"><resource-list>" + std::string(bad) +
+                                   "</resource-list></service>"));
+    ASSERT_FALSE(no.ok()) << bad;
+    EXPECT_EQ(no.error().code, 400) << bad;
+  }
+}
+
+TEST(ResourceLists, ADocumentsTopLevelListsByName) {
+  auto r = ParseResourceListsDocument(
+      "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+      "<list name=\"friends\"><entry uri=\"sip:bob@example.com\"/><list name=\"old\">"
+      "<entry uri=\"sip:carol@example.com\"/></list></list><list name=\"work\"/><list/></resource-lists>");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].name, "friends");
+  EXPECT_EQ((*r)[0].members, (std::vector<std::string>{"bob@example.com", "carol@example.com"}));
+  EXPECT_TRUE((*r)[1].members.empty());
+  EXPECT_EQ((*r)[2].name, "");
+  EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+                                       "<list name=\"a\"/><list name=\"a\"/></resource-lists>")
+                .error()
+                .code,
+            400);
+  RlsServicesLimits small;
+  small.max_lists = 1;
+  EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+                                       "<list name=\"a\"/><list name=\"b\"/></resource-lists>",
+                                       small)
+                .error()
+                .code,
+            413);
+}
+
 }  // namespace
 }  // namespace parley::presence

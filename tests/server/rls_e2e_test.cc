@@ -196,6 +196,64 @@ TEST_F(PresenceLists, AUsersOwnListOverXcap) {
   EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
 }
 
+// A service naming a list of the user's resource-lists document (RFC 4826
+// §3, §4.2), as XCAP clients that keep their buddies there write it.
+TEST_F(PresenceLists, AServiceNamingAListOfTheUsersResourceLists) {
+  AddUser("dave", "dave-pw");
+  const std::string lists_path = "/xcap/resource-lists/users/sip:alice@example.com/index";
+  auto lists = [](const std::string& friends) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><resource-lists "
+           "xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list name=\"friends\">" +
+           friends + "</list><list name=\"work\"><entry uri=\"sip:dave@example.com\"/></list></resource-lists>";
+  };
+  const std::string type = "application/resource-lists+xml";
+  auto twice = Http("PUT", lists_path, "alice",
+                    "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list name=\"a\"/>"
+                    "<list name=\"a\"/></resource-lists>",
+                    type);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(twice.body.find("list a given twice"), std::string::npos) << twice.body;
+  ASSERT_EQ(Http("PUT", lists_path, "alice",
+                 lists("<entry uri=\"sip:bob@example.com\"/><entry uri=\"sip:carol@example.com\"/>"), type)
+                .status,
+            201);
+  auto service = [](const std::string& xui) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\">"
+           "<service uri=\"sip:alice-friends@example.com\"><resource-list>http://xcap.example.com/xcap/resource-lists/"
+           "users/sip:" +
+           xui + "/index/~~/resource-lists/list%5b@name=%22friends%22%5d</resource-list></service></rls-services>";
+  };
+  const std::string services_path = "/xcap/rls-services/users/sip:alice@example.com/index";
+  // Another user's lists are not hers to name.
+  auto theirs = Http("PUT", services_path, "alice", service("bob@example.com"), "application/rls-services+xml");
+  EXPECT_EQ(theirs.status, 409);
+  EXPECT_NE(theirs.body.find("another user's resource-lists"), std::string::npos) << theirs.body;
+  ASSERT_EQ(Http("PUT", services_path, "alice", service("alice@example.com"), "application/rls-services+xml").status,
+            201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+
+  SipClient alice(false, udp_);
+  auto first = SubscribeList(alice, "alice", "alice-friends", "ref-1");
+  ASSERT_EQ(first.status, 200);
+  ASSERT_TRUE(first.body);
+  EXPECT_EQ(first.body->State("bob"), "active");
+  EXPECT_EQ(first.body->State("carol"), "active");
+  EXPECT_EQ(first.body->State("dave"), "absent");  // on her other list
+
+  // She edits the list itself: the subscription follows.
+  auto current = Http("GET", lists_path, "alice");
+  ASSERT_EQ(Http("PUT", lists_path, "alice",
+                 lists("<entry uri=\"sip:bob@example.com\"/><entry uri=\"sip:dave@example.com\"/>"), type,
+                 "If-Match: " + current.Header("etag") + "\r\n")
+                .status,
+            200);
+  auto edited = Parse(NextNotify(alice));
+  ASSERT_TRUE(edited);
+  EXPECT_TRUE(edited->Full());
+  EXPECT_EQ(edited->State("dave"), "active");
+  EXPECT_EQ(edited->State("carol"), "absent");
+}
+
 TEST_F(PresenceLists, AUserWhoTakesAServicesUriIsAUserAgain) {
   const std::string doc =
       "<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"><service uri=\"sip:erin@example.com\">"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <set>
 
 #include "common/log.h"
@@ -30,6 +31,28 @@ Result<const char*> AddressOwner(store::Store& s, const UriSet& groups, const st
   return groups.count(uri) ? "a group's" : nullptr;
 }
 
+// The resource-lists documents a reload has read, by (xui, document).
+using ListCache = std::map<std::pair<std::string, std::string>, std::vector<NamedList>>;
+
+// The lists of the document `ref` names ("" lists when it is missing or
+// unreadable), read once per reload.
+Result<const std::vector<NamedList>*> ListsOf(store::Store& s, const ListRef& ref, ListCache& cache) {
+  auto key = std::make_pair(ref.xui, ref.document);
+  if (auto it = cache.find(key); it != cache.end()) return &it->second;
+  auto doc = s.GetXcapDocument(std::string(kResourceListsAuid), ref.xui, ref.document);
+  if (!doc.ok()) return doc.error();
+  std::vector<NamedList>& lists = cache[key];
+  if (doc->has_value()) {
+    auto parsed = ParseResourceListsDocument((*doc)->content);
+    if (parsed.ok()) {
+      lists = std::move(*parsed);
+    } else {
+      PLOG_WARN("resource_lists_unreadable", {{"user", ref.xui}, {"error", parsed.error().message}});
+    }
+  }
+  return &lists;
+}
+
 }  // namespace
 
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body) {
@@ -56,6 +79,10 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
     if (!owner.ok()) return Error(503, "store unavailable");
     if (*owner) return Error(409, "service " + svc.uri + " is " + *owner + " address");
     if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
+    // A reference names one of the owner's own lists (never another user's).
+    if (svc.ref && svc.ref->xui != xui) {
+      return Error(409, "service " + svc.uri + " refers to another user's resource-lists document");
+    }
   }
   return Ok();
 }
@@ -69,6 +96,7 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
   auto groups = GroupUris(s);
   if (!groups.ok()) return groups.error();
   auto map = std::make_shared<ServiceMap>();
+  ListCache cache;
   for (const auto& d : *docs) {
     auto services = ParseRlsServices(d.content);
     if (!services.ok()) {
@@ -84,6 +112,16 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
       if (*owner) {
         PLOG_WARN("rls_service_shadowed", {{"user", d.xui}, {"service", svc.uri}});
         continue;
+      }
+      if (svc.ref) {
+        // The list its reference names now (none, while the document or
+        // list is missing, or not the owner's: the write constraint's).
+        if (svc.ref->xui != d.xui) continue;
+        auto lists = ListsOf(s, *svc.ref, cache);
+        if (!lists.ok()) return lists.error();
+        for (const NamedList& l : **lists) {
+          if (l.name == svc.ref->list) svc.members = l.members;
+        }
       }
       // The write constraint keeps URIs unique; a store edited by other
       // means keeps the first user's (documents come by user).

@@ -6,13 +6,13 @@
 
 #include "common/strings.h"
 #include "presence/doc/xml.h"
+#include "sip/lex.h"
 #include "sip/uri.h"
 
 namespace parley::presence {
 
 namespace {
 
-constexpr std::string_view kNsResourceLists = "urn:ietf:params:xml:ns:resource-lists";
 constexpr int kMaxListDepth = 16;
 
 Error Bad(const std::string& why) { return Error(400, "rls-services: " + why); }
@@ -71,6 +71,32 @@ class ListReader {
   std::set<std::string, std::less<>> seen_;
 };
 
+// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<name>"]"
+// (percent-encoded or not, quotes single or double).
+std::optional<ListRef> ParseListRef(std::string_view text) {
+  std::string uri = sip::PercentDecode(TrimLws(text));
+  constexpr std::string_view kUsers = "/resource-lists/users/";
+  size_t at = uri.find(kUsers);
+  if (at == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(uri).substr(at + kUsers.size());
+  size_t sep = rest.find("/~~/");
+  if (sep == std::string_view::npos) return std::nullopt;
+  std::string_view doc_path = rest.substr(0, sep), node = rest.substr(sep + 4);
+  size_t slash = doc_path.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == doc_path.size()) return std::nullopt;
+  ListRef ref;
+  ref.xui = AorOf(doc_path.substr(0, slash));
+  ref.document = std::string(doc_path.substr(slash + 1));
+  if (ref.xui.empty() || ref.document.find('/') != std::string::npos) return std::nullopt;
+  constexpr std::string_view kPrefix = "resource-lists/list[@name=";
+  if (!node.starts_with(kPrefix) || !node.ends_with("]") || node.size() < kPrefix.size() + 3) return std::nullopt;
+  std::string_view quoted = node.substr(kPrefix.size(), node.size() - kPrefix.size() - 1);
+  if ((quoted.front() != '"' && quoted.front() != '\'') || quoted.back() != quoted.front()) return std::nullopt;
+  ref.list = std::string(quoted.substr(1, quoted.size() - 2));
+  if (ref.list.find_first_of("\"'") != std::string::npos) return std::nullopt;
+  return ref;
+}
+
 // The document element of a well-formed, bounded XML body.
 Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, size_t max_bytes,
                                 Error (*bad)(const std::string&), std::string_view what) {
@@ -121,7 +147,15 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
         ListReader reader(kRlsServicesAuid, limits.max_resources, svc.uri, svc.members);
         if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
       } else if (cn->Is(kNsRlsServices, "resource-list")) {
-        return Bad("<resource-list> references are not supported (put the <list> in the service)");
+        if (has_list) return Bad("service " + svc.uri + " has two lists");
+        has_list = true;
+        auto ref = ParseListRef(xml::Text(c));
+        if (!ref) {
+          return Bad("<resource-list> of " + svc.uri +
+                     " is no top-level list of a resource-lists document here "
+                     "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])");
+        }
+        svc.ref = std::move(*ref);
       } else if (cn->Is(kNsRlsServices, "packages")) {
         svc.presence = false;
         for (pugi::xml_node p = c.first_child(); p; p = p.next_sibling()) {
@@ -131,7 +165,7 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
         }
       }
     }
-    if (!has_list) return Bad("service " + svc.uri + " has no <list>");
+    if (!has_list) return Bad("service " + svc.uri + " has no <list> or <resource-list>");
   }
   return out;
 }
@@ -155,6 +189,32 @@ Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const
   }
   if (members.empty()) return BadList("no resource in the list");
   return members;
+}
+
+Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body, const RlsServicesLimits& limits) {
+  pugi::xml_document doc;
+  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, BadList, "resource-lists");
+  if (!loaded.ok()) return loaded.error();
+  auto root_name = xml::ElementName(*loaded);
+  if (!root_name.ok()) return root_name.error();
+  if (!root_name->Is(kNsResourceLists, "resource-lists")) return BadList("the root element is not <resource-lists>");
+  std::vector<NamedList> out;
+  std::set<std::string, std::less<>> names;
+  for (pugi::xml_node c = loaded->first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    auto name = xml::ElementName(c);
+    if (!name.ok()) return name.error();
+    if (!name->Is(kNsResourceLists, "list")) continue;  // extensions
+    if (out.size() >= limits.max_lists) {
+      return Error(413, "resource-lists: more than " + std::to_string(limits.max_lists) + " lists");
+    }
+    NamedList& list = out.emplace_back();
+    list.name = std::string(xml::Attr(c, "name").value_or(""));
+    if (!list.name.empty() && !names.insert(list.name).second) return BadList("list " + list.name + " given twice");
+    ListReader reader("resource-lists", limits.max_resources, list.name, list.members);
+    if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
+  }
+  return out;
 }
 
 }  // namespace parley::presence

@@ -3,6 +3,7 @@
 // each a URI of ours and the resources behind it - and the resource-lists
 // documents of RFC 5367 list SUBSCRIBEs. Pure: parsing only.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,21 +20,46 @@ struct RlsServicesLimits {
   size_t max_body_bytes = 256 * 1024;
   size_t max_services = 32;
   size_t max_resources = 500;  // per service, nested lists included
+  size_t max_lists = 64;       // top-level lists of a resource-lists document
+};
+
+// A <resource-list> reference (RFC 4826 §4.2): a list of a user's
+// resource-lists document on this XCAP server,
+// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]".
+struct ListRef {
+  std::string xui;       // AOR ("alice@example.com")
+  std::string document;  // "index"
+  std::string list;      // the top-level list's name
+  bool operator==(const ListRef&) const = default;
 };
 
 struct RlsService {
   std::string uri;                   // the service's AOR ("alice-buddies@example.com")
-  std::vector<std::string> members;  // AORs, in document order, each once
+  std::vector<std::string> members;  // AORs, in document order, each once (an inline <list>)
+  std::optional<ListRef> ref;        // or the list it names instead
   bool presence = true;              // <packages> absent or naming "presence"
 };
 
 // Parses an rls-services document. A service's resources are an inline
-// <list> (entries; nested lists flattened); <resource-list> references,
-// <entry-ref> and <external> are refused, as are URIs that are no SIP AOR
-// and a service URI given twice. Errors: 400 with the reason, 413 for a limit.
+// <list> (entries; nested lists flattened) or a <resource-list> naming a
+// top-level list of a resource-lists document here; <entry-ref>,
+// <external>, other references, URIs that are no SIP AOR and a service
+// URI given twice are refused. Errors: 400 with the reason, 413 for a limit.
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits = {});
 
+inline constexpr std::string_view kResourceListsAuid = "resource-lists";
 inline constexpr std::string_view kResourceListsType = "application/resource-lists+xml";
+inline constexpr std::string_view kNsResourceLists = "urn:ietf:params:xml:ns:resource-lists";
+
+// A user's resource-lists document over XCAP (RFC 4826 §3): its top-level
+// lists by name (each flattened: nested lists' entries too, each AOR
+// once). Names of sibling lists are unique; an unnamed top-level list is
+// kept with name "". Errors: 400 with the reason, 413 for a limit.
+struct NamedList {
+  std::string name;
+  std::vector<std::string> members;
+};
+Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body, const RlsServicesLimits& limits = {});
 
 // The resources of a resource-lists document (RFC 4826 §3) as a SUBSCRIBE
 // carries it (RFC 5367): the entries of every <list>, nested lists
