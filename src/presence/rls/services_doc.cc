@@ -110,6 +110,17 @@ Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, 
   return doc.document_element();
 }
 
+// The <resource-lists> element of a well-formed, bounded document.
+Result<pugi::xml_node> LoadResourceLists(pugi::xml_document& doc, std::string_view body,
+                                         const RlsServicesLimits& limits) {
+  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, BadList, "resource-lists");
+  if (!loaded.ok()) return loaded.error();
+  auto root_name = xml::ElementName(*loaded);
+  if (!root_name.ok()) return root_name.error();
+  if (!root_name->Is(kNsResourceLists, "resource-lists")) return BadList("the root element is not <resource-lists>");
+  return *loaded;
+}
+
 }  // namespace
 
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits) {
@@ -172,11 +183,8 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
 
 Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const RlsServicesLimits& limits) {
   pugi::xml_document doc;
-  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, BadList, "resource-lists");
+  auto loaded = LoadResourceLists(doc, body, limits);
   if (!loaded.ok()) return loaded.error();
-  auto root_name = xml::ElementName(*loaded);
-  if (!root_name.ok()) return root_name.error();
-  if (!root_name->Is(kNsResourceLists, "resource-lists")) return BadList("the root element is not <resource-lists>");
   std::vector<std::string> members;
   ListReader reader("resource-lists", limits.max_resources, "", members);
   // Every <list> of the document, one after the other (RFC 5367 §4).
@@ -193,11 +201,8 @@ Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const
 
 Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body, const RlsServicesLimits& limits) {
   pugi::xml_document doc;
-  auto loaded = LoadRoot(doc, body, limits.max_body_bytes, BadList, "resource-lists");
+  auto loaded = LoadResourceLists(doc, body, limits);
   if (!loaded.ok()) return loaded.error();
-  auto root_name = xml::ElementName(*loaded);
-  if (!root_name.ok()) return root_name.error();
-  if (!root_name->Is(kNsResourceLists, "resource-lists")) return BadList("the root element is not <resource-lists>");
   std::vector<NamedList> out;
   std::set<std::string, std::less<>> names;
   for (pugi::xml_node c = loaded->first_child(); c; c = c.next_sibling()) {
