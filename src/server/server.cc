@@ -317,13 +317,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   messages_ = std::make_unique<im::MessageService>(message_config_, *store_, *shard_router_, *registrar_, hosts);
   groups_ = std::make_unique<im::GroupDirectory>(*store_, *shard_router_);
   services_ = std::make_unique<presence::ServiceDirectory>(*store_, *shard_router_);
+  auto ours = [this](size_t shard, const std::string& aor) { return IsOurAor(shard, aor); };
   lists_ = std::make_unique<presence::ResourceListServer>(list_config_, *presence_, *notifiers_,
-                                                          PresenceLists(*groups_, *services_, [this](size_t shard, const std::string& aor) {
-                                                            const std::string text = "sip:" + aor;  // the URI views it
-                                                            auto uri = sip::ParseUri(text);
-                                                            return uri.ok() && cores_[shard]->local().IsLocal(*uri);
-                                                          }),
-                                                          winfo_.get());
+                                                          PresenceLists(*groups_, *services_, ours), winfo_.get());
   winfo_->SetExtraWatchers([l = lists_.get()](const std::string& aor) { return l->WatchersOf(aor); });
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   presence_->AddRulesListener([l = lists_.get()](size_t shard, const std::string& domain) {
@@ -479,9 +475,9 @@ void Server::PollChanges() {
           last_change_ = std::max(last_change_, c.seq);
           groups_changed |= c.kind == "group";  // one reload for the lot
           // A user or group may take a service's URI.
-          services_changed |= (c.kind == "xcap" && (c.key.starts_with(services_key) || c.key.starts_with(lists_key))) ||
-                              c.kind == "user" ||
-                              c.kind == "group";
+          const bool xcap_lists =
+              c.kind == "xcap" && (c.key.starts_with(services_key) || c.key.starts_with(lists_key));
+          services_changed |= xcap_lists || c.kind == "user" || c.kind == "group";
           if (!lost) OnChange(c);
         }
         if (groups_changed) groups_->Reload();
@@ -533,6 +529,12 @@ void Server::PruneChanges() {
       loops_->loop(0).Post([this, next] { loops_->loop(0).Schedule(next, [this] { PruneChanges(); }); });
     };
   }, store::Durability::kCommit);
+}
+
+bool Server::IsOurAor(size_t shard, const std::string& aor) const {
+  const std::string text = "sip:" + aor;  // the parsed URI views it
+  auto uri = sip::ParseUri(text);
+  return uri.ok() && cores_[shard]->local().IsLocal(*uri);
 }
 
 events::EventPackage* Server::PackageFor(const std::string& name, const std::string& resource) {

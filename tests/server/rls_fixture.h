@@ -75,7 +75,8 @@ inline std::optional<ListBody> Parse(const sip::MessagePtr& n) {
     // "<cid>" (RFC 2392), or bare as Linphone wants it.
     if (cid.starts_with("<") && cid.ends_with(">")) cid = cid.substr(1, cid.size() - 2);
     if (i == 0) {
-      if ("<" + cid + ">" != start || !p.Header("Content-Type").starts_with("application/rlmi+xml")) return std::nullopt;
+      const bool rlmi = p.Header("Content-Type").starts_with("application/rlmi+xml");
+      if ("<" + cid + ">" != start || !rlmi) return std::nullopt;
       out.rlmi = std::string(p.body);
     } else {
       if (!p.Header("Content-Type").starts_with("application/pidf+xml")) return std::nullopt;

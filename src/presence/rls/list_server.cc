@@ -266,7 +266,9 @@ events::EventProcessor::RequestList ResourceListServer::TakeRequestList(const si
   out.resource = sip::AorKey(*m.request_uri()) + std::string(kRequestListParam) + id;
   RequestList list{subscriber, std::move(*members), false};
   list.linphone = IContains(m.Value(sip::HeaderId::kUserAgent), "linphone");
-  out.define = [this, uri = out.resource, list = std::move(list)]() mutable { DefineRequestList(uri, std::move(list)); };
+  out.define = [this, uri = out.resource, list = std::move(list)]() mutable {
+    DefineRequestList(uri, std::move(list));
+  };
   return out;
 }
 
