@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "presence/rls/services.h"
 #include "presence/rls/services_doc.h"
 
 namespace parley::presence {
@@ -55,7 +56,6 @@ TEST(RlsServices, WhatIsRefused) {
                     ok_list + "</service>"),
        400},
       {"no list", Doc("<service uri=\"sip:l@example.com\"/>"), 400},
-      {"reference", Doc("<service uri=\"sip:l@example.com\"><resource-list>http://x/rl</resource-list></service>"), 400},
       {"entry-ref", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry-ref ref=\"a\"/></rl:list></service>"), 400},
       {"external", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:external anchor=\"a\"/></rl:list></service>"), 400},
       {"bad entry", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry uri=\"mailto:a@b\"/></rl:list></service>"),
@@ -120,26 +120,30 @@ TEST(ResourceLists, BadOrEmptyListsAndLimits) {
 }
 
 TEST(RlsServices, AServiceMayNameATopLevelListOfAResourceListsDocument) {
-  auto r = ParseRlsServices(
-      Doc("<service uri=\"sip:a@example.com\"><resource-list>http://xcap.example.com/xcap/resource-lists/users/"
-          "sip:alice@example.com/index/~~/resource-lists/list%5b@name=%22friends%22%5d</resource-list></service>"
-          "<service uri=\"sip:b@example.com\"><resource-list>/xcap/resource-lists/users/sip%3Aalice%40example.com/"
-          "buddies/~~/resource-lists/list[@name='work']</resource-list></service>"));
+  const std::string friends =
+      "http://xcap.example.com/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/"
+      "list%5b@name=%22friends%22%5d";
+  auto r = ParseRlsServices(Doc("<service uri=\"sip:a@example.com\"><resource-list> " + friends +
+                                " </resource-list></service>"));
   ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[0].ref, (ListRef{"alice@example.com", "index", "friends"}));
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].list_ref, friends);
   EXPECT_TRUE((*r)[0].members.empty());
-  EXPECT_EQ((*r)[1].ref, (ListRef{"alice@example.com", "buddies", "work"}));
-  // What is no top-level list of a document here.
+  EXPECT_EQ(ParseRlsServices(Doc("<service uri=\"sip:a@example.com\"><resource-list/></service>")).error().code, 400);
+
+  EXPECT_EQ(ParseListRef(friends), (ListRef{"alice@example.com", "index", "friends"}));
+  EXPECT_EQ(ParseListRef("/xcap/resource-lists/users/sip%3Aalice%40example.com/buddies/~~/resource-lists/"
+                         "list[@name='work']"),
+            (ListRef{"alice@example.com", "buddies", "work"}));
+  // What is no top-level list of a user's document here.
   for (const char* bad : {"http://x/rl", "/xcap/resource-lists/users/sip:alice@example.com/index",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[1]",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/list"
                           "[@name=\"b\"]",
+                          "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/@name",
+                          "/xcap/resource-lists/global/index/~~/resource-lists/list[@name=\"a\"]",
                           "/xcap/resource-lists/users/mailto:a@b/index/~~/resource-lists/list[@name=\"a\"]"}) {
-    auto no = ParseRlsServices(Doc("<service uri=\"sip:a@example.com\"><resource-list>" + std::string(bad) +
-                                   "</resource-list></service>"));
-    ASSERT_FALSE(no.ok()) << bad;
-    EXPECT_EQ(no.error().code, 400) << bad;
+    EXPECT_FALSE(ParseListRef(bad)) << bad;
   }
 }
 

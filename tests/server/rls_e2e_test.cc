@@ -224,6 +224,14 @@ TEST_F(PresenceLists, AServiceNamingAListOfTheUsersResourceLists) {
            xui + "/index/~~/resource-lists/list%5b@name=%22friends%22%5d</resource-list></service></rls-services>";
   };
   const std::string services_path = "/xcap/rls-services/users/sip:alice@example.com/index";
+  // A reference to anything but a top-level list of a resource-lists document here: 409.
+  auto elsewhere = Http("PUT", services_path, "alice",
+                        "<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"><service "
+                        "uri=\"sip:alice-friends@example.com\"><resource-list>http://x/rl</resource-list></service>"
+                        "</rls-services>",
+                        "application/rls-services+xml");
+  EXPECT_EQ(elsewhere.status, 409);
+  EXPECT_NE(elsewhere.body.find("is no top-level list"), std::string::npos) << elsewhere.body;
   // Another user's lists are not hers to name.
   auto theirs = Http("PUT", services_path, "alice", service("bob@example.com"), "application/rls-services+xml");
   EXPECT_EQ(theirs.status, 409);

@@ -7,6 +7,8 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "xcap/node_selector.h"
+#include "xcap/xcap.h"
 
 namespace parley::presence {
 
@@ -30,6 +32,10 @@ Result<const char*> AddressOwner(store::Store& s, const UriSet& groups, const st
   if (user->has_value()) return "a user's";
   return groups.count(uri) ? "a group's" : nullptr;
 }
+
+constexpr std::string_view kNoListRef =
+    " is no top-level list of a resource-lists document here "
+    "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])";
 
 // The resource-lists documents a reload has read, by (xui, document).
 using ListCache = std::map<std::pair<std::string, std::string>, std::vector<NamedList>>;
@@ -55,6 +61,27 @@ Result<const std::vector<NamedList>*> ListsOf(store::Store& s, const ListRef& re
 
 }  // namespace
 
+std::optional<ListRef> ParseListRef(std::string_view uri) {
+  // After the XCAP root, whatever it is: ".../resource-lists/users/...".
+  const std::string auid = "/" + std::string(kResourceListsAuid) + "/";
+  size_t at = uri.find(auid);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto sel = xcap::ParseDocumentSelector(uri.substr(at));
+  if (!sel.ok() || sel->xui == "global" || !sel->node_selector) return std::nullopt;
+  auto node = xcap::ParseNodeSelector(sel->node, {}, kNsResourceLists);
+  if (!node.ok() || node->selects_attribute() || node->steps.size() != 2) return std::nullopt;
+  const xcap::Step& root = node->steps[0];
+  const xcap::Step& list = node->steps[1];
+  auto is = [](const xcap::Step& step, std::string_view local) {
+    return !step.any && step.name.ns == kNsResourceLists && step.name.local == local && step.position == 0;
+  };
+  if (!is(root, "resource-lists") || root.attr || !is(list, "list") || !list.attr || list.attr->local != "name" ||
+      !list.attr->ns.empty()) {
+    return std::nullopt;
+  }
+  return ListRef{sel->xui, sel->document, list.attr_value};
+}
+
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body) {
   auto services = ParseRlsServices(body);
   if (!services.ok()) return services.error();
@@ -79,8 +106,11 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
     if (!owner.ok()) return Error(503, "store unavailable");
     if (*owner) return Error(409, "service " + svc.uri + " is " + *owner + " address");
     if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
+    if (svc.list_ref.empty()) continue;
+    auto ref = ParseListRef(svc.list_ref);
+    if (!ref) return Error(409, "<resource-list> of " + svc.uri + std::string(kNoListRef));
     // A reference names one of the owner's own lists (never another user's).
-    if (svc.ref && svc.ref->xui != xui) {
+    if (ref->xui != xui) {
       return Error(409, "service " + svc.uri + " refers to another user's resource-lists document");
     }
   }
@@ -113,14 +143,15 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
         PLOG_WARN("rls_service_shadowed", {{"user", d.xui}, {"service", svc.uri}});
         continue;
       }
-      if (svc.ref) {
+      if (!svc.list_ref.empty()) {
         // The list its reference names now (none, while the document or
-        // list is missing, or not the owner's: the write constraint's).
-        if (svc.ref->xui != d.xui) continue;
-        auto lists = ListsOf(s, *svc.ref, cache);
+        // list is missing; a reference the write constraint refuses: no service).
+        auto ref = ParseListRef(svc.list_ref);
+        if (!ref || ref->xui != d.xui) continue;
+        auto lists = ListsOf(s, *ref, cache);
         if (!lists.ok()) return lists.error();
         for (const NamedList& l : **lists) {
-          if (l.name == svc.ref->list) svc.members = l.members;
+          if (l.name == ref->list) svc.members = l.members;
         }
       }
       // The write constraint keeps URIs unique; a store edited by other

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,10 +29,24 @@ struct ServiceEntry {
 };
 using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service AOR
 
+// A service's <resource-list> (RFC 4826 §4.2), resolved: a top-level list
+// of a user's resource-lists document on this XCAP server,
+// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]".
+struct ListRef {
+  std::string xui;       // AOR ("alice@example.com")
+  std::string document;  // "index"
+  std::string list;      // the top-level list's name
+  bool operator==(const ListRef&) const = default;
+};
+// nullopt when `uri` names anything else (read with the XCAP server's
+// own document and node selector parsers).
+std::optional<ListRef> ParseListRef(std::string_view uri);
+
 // The XCAP write constraint (RFC 4826 §4.4.2): every service URI of
 // `xui`'s new document is in one of our domains, is no user's AOR or
-// group's, and no other user's document names it. Errors: 409 with the
-// reason (uniqueness), 400 for a document that does not parse.
+// group's, and no other user's document names it; a <resource-list> names
+// one of the writer's own lists. Errors: 409 with the reason, 400 for a
+// document that does not parse.
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body);
 
 // A service whose URI a user or group took after it was written is left

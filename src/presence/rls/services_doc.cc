@@ -6,7 +6,6 @@
 
 #include "common/strings.h"
 #include "presence/doc/xml.h"
-#include "sip/lex.h"
 #include "sip/uri.h"
 
 namespace parley::presence {
@@ -71,32 +70,6 @@ class ListReader {
   std::set<std::string, std::less<>> seen_;
 };
 
-// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<name>"]"
-// (percent-encoded or not, quotes single or double).
-std::optional<ListRef> ParseListRef(std::string_view text) {
-  std::string uri = sip::PercentDecode(TrimLws(text));
-  constexpr std::string_view kUsers = "/resource-lists/users/";
-  size_t at = uri.find(kUsers);
-  if (at == std::string::npos) return std::nullopt;
-  std::string_view rest = std::string_view(uri).substr(at + kUsers.size());
-  size_t sep = rest.find("/~~/");
-  if (sep == std::string_view::npos) return std::nullopt;
-  std::string_view doc_path = rest.substr(0, sep), node = rest.substr(sep + 4);
-  size_t slash = doc_path.rfind('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == doc_path.size()) return std::nullopt;
-  ListRef ref;
-  ref.xui = AorOf(doc_path.substr(0, slash));
-  ref.document = std::string(doc_path.substr(slash + 1));
-  if (ref.xui.empty() || ref.document.find('/') != std::string::npos) return std::nullopt;
-  constexpr std::string_view kPrefix = "resource-lists/list[@name=";
-  if (!node.starts_with(kPrefix) || !node.ends_with("]") || node.size() < kPrefix.size() + 3) return std::nullopt;
-  std::string_view quoted = node.substr(kPrefix.size(), node.size() - kPrefix.size() - 1);
-  if ((quoted.front() != '"' && quoted.front() != '\'') || quoted.back() != quoted.front()) return std::nullopt;
-  ref.list = std::string(quoted.substr(1, quoted.size() - 2));
-  if (ref.list.find_first_of("\"'") != std::string::npos) return std::nullopt;
-  return ref;
-}
-
 // The document element of a well-formed, bounded XML body.
 Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, size_t max_bytes,
                                 Error (*bad)(const std::string&), std::string_view what) {
@@ -160,13 +133,8 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
       } else if (cn->Is(kNsRlsServices, "resource-list")) {
         if (has_list) return Bad("service " + svc.uri + " has two lists");
         has_list = true;
-        auto ref = ParseListRef(xml::Text(c));
-        if (!ref) {
-          return Bad("<resource-list> of " + svc.uri +
-                     " is no top-level list of a resource-lists document here "
-                     "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])");
-        }
-        svc.ref = std::move(*ref);
+        svc.list_ref = std::string(TrimLws(xml::Text(c)));
+        if (svc.list_ref.empty()) return Bad("an empty <resource-list> in service " + svc.uri);
       } else if (cn->Is(kNsRlsServices, "packages")) {
         svc.presence = false;
         for (pugi::xml_node p = c.first_child(); p; p = p.next_sibling()) {

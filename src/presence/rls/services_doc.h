@@ -3,7 +3,6 @@
 // each a URI of ours and the resources behind it - and the resource-lists
 // documents of RFC 5367 list SUBSCRIBEs. Pure: parsing only.
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,28 +22,17 @@ struct RlsServicesLimits {
   size_t max_lists = 64;       // top-level lists of a resource-lists document
 };
 
-// A <resource-list> reference (RFC 4826 §4.2): a list of a user's
-// resource-lists document on this XCAP server,
-// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]".
-struct ListRef {
-  std::string xui;       // AOR ("alice@example.com")
-  std::string document;  // "index"
-  std::string list;      // the top-level list's name
-  bool operator==(const ListRef&) const = default;
-};
-
 struct RlsService {
   std::string uri;                   // the service's AOR ("alice-buddies@example.com")
   std::vector<std::string> members;  // AORs, in document order, each once (an inline <list>)
-  std::optional<ListRef> ref;        // or the list it names instead
+  std::string list_ref;              // or the <resource-list> URI naming its list (services.h resolves it)
   bool presence = true;              // <packages> absent or naming "presence"
 };
 
 // Parses an rls-services document. A service's resources are an inline
-// <list> (entries; nested lists flattened) or a <resource-list> naming a
-// top-level list of a resource-lists document here; <entry-ref>,
-// <external>, other references, URIs that are no SIP AOR and a service
-// URI given twice are refused. Errors: 400 with the reason, 413 for a limit.
+// <list> (entries; nested lists flattened) or a <resource-list> reference
+// (kept as written); <entry-ref>, <external>, URIs that are no SIP AOR and
+// a service URI given twice are refused. Errors: 400 with the reason, 413 for a limit.
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits = {});
 
 inline constexpr std::string_view kResourceListsAuid = "resource-lists";
