@@ -88,14 +88,11 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
     }
     // More hops in the route set: the next one decides (§16.6 step 6).
     auto na = FirstRoute(m);
-    auto t = na.ok() ? TargetForUri(na->uri_text) : std::nullopt;
-    if (!t) {
+    if (!na.ok()) {
       host.Respond(ctx, 502, "Next Hop Not Resolvable");
       return Verdict::kDone;
     }
-    t->uri = std::string(m.request_uri_text());
-    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
-    return Verdict::kDone;
+    return ForwardToHop(p, na->uri_text, host);
   }
   if (ctx.to_self) return Verdict::kContinue;
   const sip::Uri& ruri = *m.request_uri();
@@ -143,13 +140,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
   }
   if (follow_route) {
     // In-dialog request through our Record-Route: on to the Request-URI.
-    auto t = TargetForUri(m.request_uri_text());
-    if (!t) {
-      host.Respond(ctx, 502, "Next Hop Not Resolvable");
-      return Verdict::kDone;
-    }
-    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
-    return Verdict::kDone;
+    return ForwardToHop(p, m.request_uri_text(), host);
   }
   if (!ctx.local_domain) {
     host.Respond(ctx, 403, ctx.authenticated.empty() ? "Relaying Denied" : "Federation Disabled");
@@ -162,14 +153,46 @@ void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
   // ACK is never challenged: only one routed through a Record-Route we
   // put in its dialog goes on, or anyone could have us relay one anywhere.
   if (PopOurRoute(*ack, host.local()) != LocalTarget::RouteOwner::kOursSigned) return;
-  std::optional<Target> t;
+  std::string hop;
   if (ack->Find(sip::HeaderId::kRoute)) {
     auto next = FirstRoute(*ack);
-    if (next.ok()) t = TargetForUri(next->uri_text);
+    if (!next.ok()) return;
+    hop = std::string(next->uri_text);
   } else {
-    t = TargetForUri(ack->request_uri_text());
+    hop = std::string(ack->request_uri_text());
   }
-  if (t) forwarder_.ForwardAck(std::move(ack), *t);
+  if (auto t = TargetForUri(hop)) return forwarder_.ForwardAck(std::move(ack), *t);
+  if (!locator_) return;
+  auto holder = std::make_shared<sip::MessagePtr>(std::move(ack));
+  locator_->Locate(hop, [this, holder](Result<Target> r) {
+    if (!r.ok()) return;  // an ACK gets no answer; its sender retransmits the 2xx's ACK
+    r->uri = std::string((*holder)->request_uri_text());
+    forwarder_.ForwardAck(std::move(*holder), *r);
+  });
+}
+
+Verdict Router::ForwardToHop(RequestContextPtr& p, std::string_view hop, ProcessorHost& host) {
+  const sip::Message& m = *p->request;
+  if (auto t = TargetForUri(hop)) {
+    t->uri = std::string(m.request_uri_text());
+    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
+    return Verdict::kDone;
+  }
+  if (!locator_) {
+    host.Respond(*p, 502, "Next Hop Not Resolvable");
+    return Verdict::kDone;
+  }
+  ForwardOptions o = OptionsFor(m);
+  auto holder = std::make_shared<RequestContextPtr>(std::move(p));
+  ProcessorHost* h = &host;
+  locator_->Locate(hop, [this, holder, h, o = std::move(o)](Result<Target> r) {
+    RequestContextPtr c = std::move(*holder);
+    if (!r.ok()) return h->Respond(*c, r.error().code, r.error().message);
+    // The first place RFC 3263 names; the others are not tried in turn.
+    r->uri = std::string(c->request->request_uri_text());
+    forwarder_.Fork(std::move(c), {std::move(*r)}, o);
+  });
+  return Verdict::kPending;
 }
 
 }  // namespace parley::proxy

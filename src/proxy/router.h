@@ -21,6 +21,15 @@ class RelayObserver {
   virtual void OnRelayed(const RequestContext& ctx, int status) = 0;
 };
 
+// Where a next hop named by a host name is (RFC 3263): DNS, on the loop of
+// the caller. `done` always runs later on that loop: a target whose URI is
+// still to be set, or an error whose code is the SIP status to answer.
+class HopLocator {
+ public:
+  virtual ~HopLocator() = default;
+  virtual void Locate(std::string_view uri, std::function<void(Result<Target>)> done) = 0;
+};
+
 struct RouterConfig {
   std::chrono::seconds timer_c{180};
   size_t udp_max_request = 1300;
@@ -37,7 +46,14 @@ class Router : public Processor {
   // ACKs for 2xx (stateless, end to end).
   void RouteAck(sip::MessagePtr ack, ProcessorHost& host);
 
+  // Next hops named by host names are looked up here; without one they
+  // are answered 502.
+  void SetLocator(HopLocator* locator) { locator_ = locator; }
+
  private:
+  // Forwards to the next hop `hop` (a Route's URI, or the Request-URI),
+  // through the locator when it names a host; kDone or kPending.
+  Verdict ForwardToHop(RequestContextPtr& p, std::string_view hop, ProcessorHost& host);
   // Removes our own top Route (§16.4) and says whose it was.
   static LocalTarget::RouteOwner PopOurRoute(sip::Message& m, const LocalTarget& local);
   ForwardOptions OptionsFor(const sip::Message& m) const;
@@ -48,10 +64,11 @@ class Router : public Processor {
   LocationService& location_;
   Forwarder& forwarder_;
   RelayObserver* observer_;
+  HopLocator* locator_ = nullptr;
 };
 
 // A target for a URI with a literal IP host (next hop of a Route, or the
-// Request-URI of an in-dialog request). nullopt for names (no DNS yet).
+// Request-URI of an in-dialog request). nullopt for names (see HopLocator).
 std::optional<Target> TargetForUri(std::string_view uri_text);
 
 }  // namespace parley::proxy

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "common/strings.h"
+#include "transport/address.h"
 
 namespace parley::server {
 
@@ -80,6 +81,17 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
          c.domains.clear();
          for (const auto& d : v) c.domains.push_back(ToLower(d));
+         return Ok();
+       }},
+      {"dns.servers", "--dns-server",
+       "DNS server (IP or IP:PORT) for next hops named by host names (RFC 3263); repeatable; default: resolv.conf",
+       true,
+       [](ServerConfig& c, const std::vector<std::string>& v) -> Result<void> {
+         c.dns_servers.clear();
+         for (const auto& s : v) {
+           if (!transport::SocketAddress::ParseHostPort(s, 53)) return Error(1, "invalid DNS server: " + s);
+           c.dns_servers.push_back(s);
+         }
          return Ok();
        }},
       {"data_dir", "--data-dir", "directory for the store, TLS material and state", false,

@@ -24,6 +24,9 @@ struct ListenSpec {
 struct ServerConfig {
   std::vector<ListenSpec> listen;      // default udp+tcp 127.0.0.1:5060, tls 127.0.0.1:5061
   std::vector<std::string> domains{"localhost"};
+  // DNS servers for next hops named by host names (RFC 3263), "ip" or
+  // "ip:port"; empty: the system's (/etc/resolv.conf).
+  std::vector<std::string> dns_servers;
   std::string data_dir = "parley-data";
   int threads = 0;                     // 0: one loop per core
   std::string log_level = "info";      // trace, debug, info, warn, error, off

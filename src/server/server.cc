@@ -342,12 +342,21 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   });
   event_config_.min_expires = config_.presence_min_expires;
   event_config_.max_expires = config_.presence_max_expires;
+  dns::ResolverConfig dns_config;
+  dns_config.servers = config_.dns_servers;
   for (size_t i = 0; i < n; ++i) {
     proxy::Core& core = *cores_[i];
     forwarders_.push_back(std::make_unique<proxy::Forwarder>(core, i));
     proxy::Forwarder& fwd = *forwarders_.back();
     auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd, messages_.get());
     routers_.push_back(router.get());
+    std::string dns_error;
+    if (auto hops = DnsHopLocator::Create(loops_->loop(i), dns_config, &dns_error)) {
+      router->SetLocator(hops.get());
+      hop_locators_.push_back(std::move(hops));
+    } else {
+      PLOG_WARN("dns_off", {{"error", dns_error}});  // next hops by name get 502
+    }
     core.AddProcessor(std::make_unique<Prefetcher>(*policies_, presence_->authorizer(), *aaa_));
     core.AddProcessor(std::make_unique<aaa::Authenticator>(auth_config_, *nonces_, *aaa_));
     core.AddProcessor(registrar_->MakeProcessor());

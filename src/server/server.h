@@ -26,6 +26,7 @@
 #include "store/executor.h"
 #include "runtime/loop_group.h"
 #include "server/config.h"
+#include "server/hop_locator.h"
 #include "server/http_auth.h"
 #include "server/http_server.h"
 #include "transport/transport_layer.h"
@@ -108,6 +109,7 @@ class Server {
   std::unique_ptr<registrar::Registrar> registrar_;
   std::vector<std::unique_ptr<proxy::Forwarder>> forwarders_;
   std::vector<proxy::Router*> routers_;
+  std::vector<std::unique_ptr<DnsHopLocator>> hop_locators_;  // one per loop: the routers' DNS
   events::EventConfig event_config_;
   events::NotifierConfig notifier_config_;
   std::unique_ptr<events::StoreSubscriptions> subscription_store_;

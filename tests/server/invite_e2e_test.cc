@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dns/fake_dns_server.h"
 #include "server_fixture.h"
 
 namespace parley::server {
@@ -231,6 +232,84 @@ TEST_F(Invite, ForkingAnswerCancelsTheOtherDevice) {
   auto got_cancel = Next(desk);
   ASSERT_TRUE(got_cancel);
   EXPECT_EQ(got_cancel->method(), sip::Method::kCancel);
+}
+
+
+// Next hops named by host names (RFC 3263) through a DNS server of the
+// test's own: a UA whose Contact is a name gets the ACK of its dialog, a
+// proxy named in the route set after us the BYE; a name that does not
+// resolve is 502.
+class InviteDns : public Invite {
+ protected:
+  void Configure(ServerConfig& c) override { c.dns_servers = {dns_.address()}; }
+
+  static std::string InDialog(const std::string& method, const std::string& ruri, const std::string& rr,
+                              const sip::Message& answered, int cseq) {
+    return "" + method + " " + ruri + " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bK" + method +
+           sip::RandomToken(4) + ";rport\nMax-Forwards: 70\nRoute: " + rr + "\nFrom: " +
+           std::string(answered.Value(sip::HeaderId::kFrom)) + "\nTo: " +
+           std::string(answered.Value(sip::HeaderId::kTo)) + "\nCall-ID: " +
+           std::string(answered.Value(sip::HeaderId::kCallId)) + "\nCSeq: " + std::to_string(cseq) + " " + method +
+           "\nContent-Length: 0\n\n";
+  }
+
+  dns::testing::FakeDnsServer dns_;
+};
+
+TEST_F(InviteDns, InDialogRequestsReachAContactNamedByDns) {
+  SipClient bob(false, udp_), alice(false, udp_);
+  dns_.AddSrv("_sip._udp.bob-pc.example.test", 0, 0, bob.port(), "pc17.example.test");
+  dns_.AddA("pc17.example.test", "127.0.0.1");
+  auto inv = CallBob(bob, alice, "call-dns");
+  ASSERT_TRUE(inv);
+  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
+  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
+  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@bob-pc.example.test>");
+  bob.Reply(ok->Serialize());
+  auto answered = Next(alice);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status(), 200);
+  std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
+
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", "sip:bob@bob-pc.example.test", rr, *answered, 1))));
+  auto got_ack = Next(bob);
+  ASSERT_TRUE(got_ack);
+  EXPECT_EQ(got_ack->method(), sip::Method::kAck);
+  EXPECT_EQ(got_ack->request_uri_text(), "sip:bob@bob-pc.example.test");
+
+  // A route set with a proxy after us (as a peer's Record-Route would
+  // leave it): its name is the next hop.
+  dns_.AddSrv("_sip._udp.edge.example.test", 0, 0, bob.port(), "pc17.example.test");
+  std::string routes = rr + ", <sip:edge.example.test;lr>";
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@bob-pc.example.test", routes, *answered, 2))));
+  auto got_bye = Next(bob);
+  ASSERT_TRUE(got_bye);
+  ASSERT_EQ(got_bye->method(), sip::Method::kBye);
+  EXPECT_EQ(got_bye->Value(sip::HeaderId::kRoute), "<sip:edge.example.test;lr>");
+  bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
+  auto bye_ok = Next(alice);
+  ASSERT_TRUE(bye_ok);
+  EXPECT_EQ(bye_ok->status(), 200);
+}
+
+TEST_F(InviteDns, ANextHopThatDoesNotResolveIs502) {
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "call-nxdomain");
+  ASSERT_TRUE(inv);
+  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
+  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
+  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@gone.example.test>");
+  bob.Reply(ok->Serialize());
+  auto answered = Next(alice);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status(), 200);
+  std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@gone.example.test", rr, *answered, 2))));
+  auto refused = Next(alice);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 502);
+  EXPECT_EQ(refused->reason(), "Next Hop Not Resolvable");
+  EXPECT_GT(dns_.questions(), 0);
 }
 
 }  // namespace
