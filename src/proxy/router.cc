@@ -164,10 +164,11 @@ void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
   if (auto t = TargetForUri(hop)) return forwarder_.ForwardAck(std::move(ack), *t);
   if (!locator_) return;
   auto holder = std::make_shared<sip::MessagePtr>(std::move(ack));
-  locator_->Locate(hop, [this, holder](Result<Target> r) {
+  locator_->Locate(hop, [this, holder](Result<std::vector<Target>> r) {
     if (!r.ok()) return;  // an ACK gets no answer; its sender retransmits the 2xx's ACK
-    r->uri = std::string((*holder)->request_uri_text());
-    forwarder_.ForwardAck(std::move(*holder), *r);
+    Target& t = r->front();  // no answer to tell a failure by: the first place only
+    t.uri = std::string((*holder)->request_uri_text());
+    forwarder_.ForwardAck(std::move(*holder), t);
   });
 }
 
@@ -185,12 +186,11 @@ Verdict Router::ForwardToHop(RequestContextPtr& p, std::string_view hop, Process
   ForwardOptions o = OptionsFor(m);
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));
   ProcessorHost* h = &host;
-  locator_->Locate(hop, [this, holder, h, o = std::move(o)](Result<Target> r) {
+  locator_->Locate(hop, [this, holder, h, o = std::move(o)](Result<std::vector<Target>> r) {
     RequestContextPtr c = std::move(*holder);
     if (!r.ok()) return h->Respond(*c, r.error().code, r.error().message);
-    // The first place RFC 3263 names; the others are not tried in turn.
-    r->uri = std::string(c->request->request_uri_text());
-    forwarder_.Fork(std::move(c), {std::move(*r)}, o);
+    for (Target& t : *r) t.uri = std::string(c->request->request_uri_text());
+    forwarder_.Fork(std::move(c), std::move(*r), o);
   });
   return Verdict::kPending;
 }

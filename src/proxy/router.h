@@ -22,12 +22,15 @@ class RelayObserver {
 };
 
 // Where a next hop named by a host name is (RFC 3263): DNS, on the loop of
-// the caller. `done` always runs later on that loop: a target whose URI is
-// still to be set, or an error whose code is the SIP status to answer.
+// the caller. `done` always runs later on that loop: the places to try in
+// order (at least one; their URIs still to be set; several share an
+// `instance`, so the forwarder tries the next when one fails with 503, 408
+// or a transport error, RFC 3263 §4.3), or an error whose code is the SIP
+// status to answer.
 class HopLocator {
  public:
   virtual ~HopLocator() = default;
-  virtual void Locate(std::string_view uri, std::function<void(Result<Target>)> done) = 0;
+  virtual void Locate(std::string_view uri, std::function<void(Result<std::vector<Target>>)> done) = 0;
 };
 
 struct RouterConfig {

@@ -19,23 +19,30 @@ DnsHopLocator::DnsHopLocator(runtime::Loop& loop, std::unique_ptr<dns::Resolver>
 
 DnsHopLocator::~DnsHopLocator() = default;
 
-void DnsHopLocator::Locate(std::string_view uri, std::function<void(Result<proxy::Target>)> done) {
+void DnsHopLocator::Locate(std::string_view uri, std::function<void(Result<std::vector<proxy::Target>>)> done) {
   // Always answered later, on the loop (the locator answers a malformed
   // URI inside the call).
-  auto post = [this, done = std::move(done)](Result<proxy::Target> r) mutable {
+  auto post = [this, done = std::move(done)](Result<std::vector<proxy::Target>> r) mutable {
     loop_.Post([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
   };
   std::string text(uri);
   auto u = sip::ParseUri(text);
   if (!u.ok()) return post(Error(502, "Next Hop Not Resolvable"));
-  locator_.Locate(*u, [post = std::move(post)](Result<std::vector<transport::Destination>> r) mutable {
+  // One "device" to the forwarder: the next place replaces a failed one.
+  std::string instance = "<dns:" + text + ">";
+  locator_.Locate(*u, [post = std::move(post), instance](Result<std::vector<transport::Destination>> r) mutable {
     if (!r.ok()) {
       if (r.error().code == dns::kUnavailable) return post(Error(504, "Next Hop Lookup Failed"));
       return post(Error(502, "Next Hop Not Resolvable"));
     }
-    proxy::Target t;
-    t.destination = std::move(r->front());
-    post(std::move(t));
+    std::vector<proxy::Target> targets;
+    for (auto& d : *r) {
+      proxy::Target t;
+      t.destination = std::move(d);
+      t.instance = instance;
+      targets.push_back(std::move(t));
+    }
+    post(std::move(targets));
   });
 }
 

@@ -20,7 +20,7 @@ class DnsHopLocator final : public proxy::HopLocator {
   static std::unique_ptr<DnsHopLocator> Create(runtime::Loop& loop, const dns::ResolverConfig& config,
                                                std::string* error);
   ~DnsHopLocator() override;
-  void Locate(std::string_view uri, std::function<void(Result<proxy::Target>)> done) override;
+  void Locate(std::string_view uri, std::function<void(Result<std::vector<proxy::Target>>)> done) override;
 
  private:
   DnsHopLocator(runtime::Loop& loop, std::unique_ptr<dns::Resolver> resolver);

@@ -312,5 +312,36 @@ TEST_F(InviteDns, ANextHopThatDoesNotResolveIs502) {
   EXPECT_GT(dns_.questions(), 0);
 }
 
+TEST_F(InviteDns, AServerThatAnswers503IsPassedForTheNextSrvTarget) {
+  SipClient bob(false, udp_), alice(false, udp_), busy(false, udp_);
+  // RFC 3263 §4.3: the first place (priority 10) is overloaded.
+  dns_.AddSrv("_sip._udp.pool.example.test", 10, 0, busy.port(), "pc1.example.test");
+  dns_.AddSrv("_sip._udp.pool.example.test", 20, 0, bob.port(), "pc2.example.test");
+  dns_.AddA("pc1.example.test", "127.0.0.1");
+  dns_.AddA("pc2.example.test", "127.0.0.1");
+  auto inv = CallBob(bob, alice, "call-failover");
+  ASSERT_TRUE(inv);
+  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
+  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
+  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@pool.example.test>");
+  bob.Reply(ok->Serialize());
+  auto answered = Next(alice);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status(), 200);
+  std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@pool.example.test", rr, *answered, 2))));
+  auto first = Next(busy);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->method(), sip::Method::kBye);
+  busy.Reply(Answer(*first, 503, "Service Unavailable", "busytag"));
+  auto got_bye = Next(bob);
+  ASSERT_TRUE(got_bye);
+  ASSERT_EQ(got_bye->method(), sip::Method::kBye);
+  bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
+  auto bye_ok = Next(alice);
+  ASSERT_TRUE(bye_ok);
+  EXPECT_EQ(bye_ok->status(), 200);
+}
+
 }  // namespace
 }  // namespace parley::server
