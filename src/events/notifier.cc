@@ -22,6 +22,9 @@ namespace {
 // A NOTIFY body over UDP larger than this goes deflated to a subscriber
 // that accepts it (RFC 3261 §18.1.1's 1300 bytes for a whole request).
 constexpr size_t kUdpBodyToDeflate = 1300;
+// A NOTIFY larger than this does not go over UDP (§18.1.1) unless its
+// subscriber cannot take it over TCP.
+constexpr size_t kUdpMaxRequest = 1300;
 
 // A SUBSCRIBE answered with an error (no dialog, nothing to send after).
 SubscribeAnswer Refusal(int status, std::string reason, std::string local_tag = {}) {
@@ -413,13 +416,18 @@ void Notifier::SendNotify(Subscription& s, std::string body) {
                             });
 }
 
-void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target) {
+void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target, bool over_tcp) {
   transport::Destination dest = target ? target->destination : s.destination;
   if (!s.route.empty()) {
     std::string_view r = s.route.front();
     auto na = sip::ParseNameAddr(r);
     auto t = na.ok() ? proxy::TargetForUri(na->uri_text) : std::nullopt;
     if (t) dest = t->destination;
+  }
+  if (over_tcp) {
+    dest.protocol = transport::Protocol::kTcp;
+    dest.local = {};
+    dest.flow = 0;
   }
   auto m = sip::Message::NewRequest("NOTIFY", target ? std::string_view(target->uri) : s.remote_target());
   // Each header value is put together in one scratch string (no
@@ -485,18 +493,37 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
   } else {
     m->SetBody(type, body);
   }
+  if (dest.protocol == transport::Protocol::kUdp && !s.udp_only && m->body().size() > kUdpMaxRequest / 4 &&
+      m->Serialize().size() > kUdpMaxRequest) {
+    auto known = no_tcp_.find(dest.address.ToString());
+    if (known == no_tcp_.end() || known->second < SteadyMs(host_.timers())) {
+      --s.local_cseq;
+      return SendNotifyTo(s, std::move(body), target, true);
+    }
+  }
   uint64_t id = s.id;
+  s.notify_over_tcp = over_tcp;
   s.notify_in_flight = true;
   s.notify_pending = false;
   s.last_notify_ms = SteadyMs(host_.timers());
   const bool final = !s.terminate_reason.empty();
   s.final_in_flight = final;
+  if (over_tcp) tcp_bodies_[id] = std::move(body);  // sent again over UDP if TCP fails
   // Captures no more than std::function keeps without allocating.
   auto txn = host_.layer().SendRequest(std::move(m), dest, [this, id](sip::MessagePtr r) {
     if (r->status() < 200) return;
     auto it = subs_.find(id);
     if (it == subs_.end()) return;
     it->second.notify_in_flight = false;
+    if (std::exchange(it->second.notify_over_tcp, false)) {
+      auto sent = tcp_bodies_.extract(id);
+      if (r->status() == 503 || r->status() == 408) {
+        // No TCP there (§18.1.1: then UDP): the same NOTIFY as a datagram.
+        NoTcpAt(it->second);
+        if (sent) return SendNotifyTo(it->second, std::move(sent.mapped()), nullptr);
+        return SendFull(it->second);
+      }
+    }
     if (it->second.final_in_flight && r->status() < 300) {
       Remove(id);
       return;
@@ -504,6 +531,13 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
     OnNotifyResponse(it->second, r->status());
   });
   ++stats_.notifies_sent;
+  if (!txn.ok() && over_tcp) {
+    s.notify_in_flight = s.notify_over_tcp = false;
+    NoTcpAt(s);
+    auto sent = tcp_bodies_.extract(id);
+    if (sent) SendNotifyTo(s, std::move(sent.mapped()), target);
+    return;
+  }
   if (!txn.ok()) {
     s.notify_in_flight = false;
     ++stats_.notifies_failed;
@@ -514,6 +548,13 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
     }
     Remove(id);
   }
+}
+
+void Notifier::NoTcpAt(Subscription& s) {
+  s.udp_only = true;
+  if (!s.route.empty()) return;  // a proxy's address: not the UA's to judge
+  if (no_tcp_.size() >= 4096) no_tcp_.clear();
+  no_tcp_[s.destination.address.ToString()] = SteadyMs(host_.timers()) + 10 * 60 * 1000;
 }
 
 void Notifier::OnNotifyResponse(Subscription& s, int status) {
@@ -678,6 +719,7 @@ void Notifier::Remove(uint64_t id) {
   if (it == subs_.end()) return;
   host_.timers().Cancel(it->second.pace);
   host_.timers().Cancel(it->second.heartbeat);
+  if (it->second.notify_over_tcp) tcp_bodies_.erase(id);
   by_resource_.erase(&it->second);
   subs_.erase(it);
   ++stats_.subscriptions_terminated;

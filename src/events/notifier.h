@@ -81,6 +81,11 @@ struct Subscription {
   bool final_in_flight = false;  // the NOTIFY in flight is the terminating one
   bool gruu_target = false;  // the remote target is one of our GRUUs: NOTIFYs follow its registration
   bool deflate = false;      // its SUBSCRIBE accepted deflated bodies: large ones over UDP go so
+  // RFC 3261 §18.1.1: a NOTIFY too large for UDP goes over TCP to the same
+  // address; when that fails (refused, 503, 408) it goes over UDP after all,
+  // and so do this subscription's later ones.
+  bool notify_over_tcp = false;  // the NOTIFY in flight is such a one
+  bool udp_only = false;
   uint32_t view = 0;       // package-defined authorization view
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds
@@ -269,10 +274,13 @@ class Notifier {
   void Kick(Subscription& s, const BodyFn* body);
   void SendFull(Subscription& s);
   void SendNotify(Subscription& s, std::string body);
-  // Sends it to `target` (a located GRUU) or, null, to the dialog's destination.
-  void SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target);
+  // Sends it to `target` (a located GRUU) or, null, to the dialog's
+  // destination; `over_tcp`: over TCP instead of UDP (its size).
+  void SendNotifyTo(Subscription& s, std::string body, const proxy::Target* target, bool over_tcp = false);
   bool IsOurGruu(std::string_view uri) const;
   void OnNotifyResponse(Subscription& s, int status);
+  // A NOTIFY over TCP to `s` failed: UDP for it, and for its address a while.
+  void NoTcpAt(Subscription& s);
   void RunFanout(std::shared_ptr<Fanout> f);
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
   std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);
@@ -301,6 +309,11 @@ class Notifier {
   proxy::LocationService* location_ = nullptr;
   const registrar::GruuCodec* gruu_ = nullptr;
   std::string scratch_;  // SendNotify's header values
+  // Addresses where a NOTIFY over TCP failed (§18.1.1): UDP there until the
+  // steady ms given (one refused attempt per UA, not per subscription).
+  std::unordered_map<std::string, int64_t> no_tcp_;
+  // The bodies of NOTIFYs in flight over TCP for their size, by subscription.
+  std::unordered_map<uint64_t, std::string> tcp_bodies_;
   struct Expiry {
     Clock::time_point at;
     uint64_t id;

@@ -6,6 +6,7 @@
 // survives a restart.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <string>
 
@@ -176,7 +177,7 @@ TEST_F(RequestLists, LinphoneGetsItsListAsLiblinphoneReadsIt) {
 
 // A NOTIFY too big for a datagram (RFC 3261 §18.1.1) goes deflated to a
 // subscriber whose SUBSCRIBE accepts deflate (as Linphone's do), and plain
-// to one that does not.
+// to one that does not (over TCP, refused here: then as a datagram).
 TEST_F(RequestLists, LargeNotifiesOverUdpAreDeflatedForThoseWhoAcceptIt) {
   std::string entries;
   for (int i = 0; i < 12; ++i) entries += "<entry uri=\"sip:member" + std::to_string(i) + "@example.com\"/>";
@@ -203,6 +204,63 @@ TEST_F(RequestLists, LargeNotifiesOverUdpAreDeflatedForThoseWhoAcceptIt) {
   auto list = Parse(other);
   ASSERT_TRUE(list);
   EXPECT_EQ(list->State("member11"), "active");
+  EXPECT_EQ(list->Version(), 0);  // the NOTIFY TCP could not take, not a new one
+}
+
+// One that does not accept deflate gets it over TCP at the address it
+// subscribed from (§18.1.1) when something listens there, and as a
+// datagram when nothing does (the connection refused) — above, bob.
+TEST_F(RequestLists, LargeNotifiesGoOverTcpToASubscriberListeningThere) {
+  std::string entries;
+  for (int i = 0; i < 12; ++i) entries += "<entry uri=\"sip:member" + std::to_string(i) + "@example.com\"/>";
+  SipClient carol(false, udp_);
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(carol.port());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  std::string hdrs = "Event: presence\nExpires: 600\nContact: <sip:carol@127.0.0.1:$PORT>\n" +
+                     std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
+  const std::string uri = "sip:rls@example.com";
+  auto ch = SendAuthed(carol, "SUBSCRIBE", uri, "carol", uri, "rl-tcp", 1, hdrs, ResourceLists(entries));
+  ASSERT_TRUE(ch);
+  ASSERT_EQ(ch->status(), 407);
+  auto ok = carol.ReceiveResponse();
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  pollfd p{listener, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 5000), 1);
+  int conn = accept(listener, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  timeval tv{5, 0};
+  setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sip::MessageParser parser{sip::ParserLimits()};
+  std::string pending;
+  sip::MessagePtr notify;
+  while (!notify) {
+    char buf[65536];
+    ssize_t n = recv(conn, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    pending.append(buf, static_cast<size_t>(n));
+    std::string_view rest(pending);
+    auto step = parser.Feed(rest);
+    pending.erase(0, step.consumed);
+    if (step.status == sip::MessageParser::Status::kMessage) notify = parser.TakeMessage();
+  }
+  EXPECT_EQ(notify->method(), sip::Method::kNotify);
+  EXPECT_NE(notify->Value(sip::HeaderId::kVia).find("SIP/2.0/TCP"), std::string_view::npos);
+  EXPECT_EQ(notify->Value(sip::HeaderId::kContentEncoding), "");
+  EXPECT_GT(notify->Serialize().size(), 1300u);
+  auto list = Parse(notify);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->State("member11"), "active");
+  std::string answer = sip::MakeResponse(*notify, 200, "OK")->Serialize();
+  ::send(conn, answer.data(), answer.size(), MSG_NOSIGNAL);
+  EXPECT_FALSE(carol.Receive());  // nothing over UDP
+  close(conn);
+  close(listener);
 }
 
 TEST_F(RequestLists, RefusalsNameTheFault) {
