@@ -24,8 +24,10 @@ Error ToError(int status, const std::string& name) {
     case ARES_ENODATA:
     case ARES_ENONAME:
       return Error(kNotFound, name + ": no such record");
-    default:
+    case ARES_ETIMEOUT:
       return Error(kUnavailable, name + ": " + ares_strerror(status));
+    default:
+      return Error(kFailed, name + ": " + ares_strerror(status));
   }
 }
 

@@ -35,7 +35,10 @@ struct Naptr {
 
 // Error codes of a failed lookup.
 inline constexpr int kNotFound = 1;     // NXDOMAIN or no record of that type
-inline constexpr int kUnavailable = 2;  // timeout, server failure, refused
+inline constexpr int kUnavailable = 2;  // no answer in time (every try timed out)
+// Failed at once: SERVFAIL or REFUSED from every server (c-ares reports
+// these as it reports a refused connection), a malformed answer.
+inline constexpr int kFailed = 4;
 
 struct ResolverConfig {
   // "ip" or "ip:port" ("[v6]:port"); empty: the system's (resolv.conf).

@@ -91,7 +91,8 @@ void SipLocator::Locate(const sip::Uri& uri, Callback done) {
 void SipLocator::Naptr(std::shared_ptr<Job> job) {
   resolver_.QueryNaptr(job->host, [this, job](Result<std::vector<dns::Naptr>> r) {
     std::vector<std::pair<std::string, Protocol>> queries;
-    if (!r.ok() && r.error().code != kNotFound) {
+    if (!r.ok() && r.error().code == kUnavailable) {
+      // The server does not answer: asking it more would only wait longer.
       job->failure = r.error();
       return Finish(job);
     }
@@ -131,11 +132,11 @@ void SipLocator::SrvChain(std::shared_ptr<Job> job, std::vector<std::pair<std::s
   std::string name = queries[i].first;
   resolver_.QuerySrv(name, [this, job, queries = std::move(queries), i](Result<std::vector<Srv>> r) mutable {
     if (r.ok()) return FromSrv(job, std::move(*r), queries[i].second);
-    if (r.error().code != kNotFound) {
-      // The server did not answer: asking it more would only wait longer.
+    if (r.error().code == kUnavailable) {
       job->failure = r.error();
       return Finish(job);
     }
+    if (r.error().code != kNotFound) job->failure = r.error();
     SrvChain(job, std::move(queries), i + 1);
   });
 }

@@ -32,7 +32,8 @@ void DnsHopLocator::Locate(std::string_view uri, std::function<void(Result<std::
   std::string instance = "<dns:" + text + ">";
   locator_.Locate(*u, [post = std::move(post), instance](Result<std::vector<transport::Destination>> r) mutable {
     if (!r.ok()) {
-      if (r.error().code == dns::kUnavailable) return post(Error(504, "Next Hop Lookup Failed"));
+      const int code = r.error().code;
+      if (code == dns::kUnavailable || code == dns::kFailed) return post(Error(504, "Next Hop Lookup Failed"));
       return post(Error(502, "Next Hop Not Resolvable"));
     }
     std::vector<proxy::Target> targets;

@@ -46,6 +46,8 @@ class FakeDnsServer {
   int questions() const { return questions_.load(); }
   // While set, questions are read and never answered (a dead server).
   void set_silent(bool s) { silent_ = s; }
+  // Questions of this type (0: none) are answered REFUSED.
+  void set_refused_type(uint16_t t) { refused_type_ = t; }
 
   void AddA(const std::string& name, const std::string& ip) {
     std::string rdata(4, '\0');
@@ -135,8 +137,13 @@ class FakeDnsServer {
         }
       }
     }
-    std::string r = q.substr(0, 2);                    // id
-    r += known ? std::string("\x85\x80", 2) : std::string("\x85\x83", 2);  // QR AA RD RA; NXDOMAIN
+    std::string r = q.substr(0, 2);  // id
+    if (type == refused_type_.load()) {
+      answers.clear();
+      r += std::string("\x81\x85", 2);  // QR RD RA; REFUSED
+    } else {
+      r += known ? std::string("\x85\x80", 2) : std::string("\x85\x83", 2);  // QR AA RD RA; NXDOMAIN
+    }
     r += U16(1) + U16(static_cast<uint16_t>(answers.size())) + U16(0) + U16(0);
     r += question;
     for (const auto& a : answers) r += a;
@@ -148,6 +155,7 @@ class FakeDnsServer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> silent_{false};
+  std::atomic<uint16_t> refused_type_{0};
   std::atomic<int> questions_{0};
   std::mutex mu_;
   std::map<std::string, std::vector<std::pair<uint16_t, std::string>>> zone_;

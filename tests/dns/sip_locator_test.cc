@@ -166,6 +166,22 @@ TEST_F(SipLocatorTest, AnUnknownNameIsNotFoundAndADeadServerUnavailable) {
   EXPECT_EQ(dead.error().code, kUnavailable) << dead.error().message;
 }
 
+// A server that refuses NAPTR questions (dnsmasq without upstream does)
+// still answers SRV: a refusal is no reason to stop.
+TEST_F(SipLocatorTest, ARefusedNaptrQuestionGoesOnToSrv) {
+  dns_.set_refused_type(testing::FakeDnsServer::kNaptr);
+  dns_.AddSrv("_sip._tcp.strict.test", 0, 0, 5110, "h.strict.test");
+  dns_.AddA("h.strict.test", "127.0.0.13");
+  Start();
+  auto r = Locate("sip:strict.test");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(Show(*r), std::vector<std::string>{"TCP 127.0.0.13:5110"});
+  dns_.set_refused_type(testing::FakeDnsServer::kSrv);
+  auto refused = Locate("sip:other.test;transport=tcp");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kFailed) << refused.error().message;
+}
+
 TEST_F(SipLocatorTest, AnswersAreKeptAndAnIpHostAsksNothing) {
   dns_.AddSrv("_sip._tcp.cached.test", 0, 0, 5100, "h.cached.test");
   dns_.AddA("h.cached.test", "127.0.0.12");
