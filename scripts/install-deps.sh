@@ -17,6 +17,7 @@ test_pkgs=(
   # Peers the interop tests, the client tests and the benchmark smoke run against.
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules sqlite3
   baresip-core linphone-cli
+  dnsmasq-base  # a real DNS server for RFC 3263 next hops (interop.dns_next_hop)
 )
 
 want=("${build_pkgs[@]}")

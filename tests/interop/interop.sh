@@ -10,7 +10,7 @@
 #        presence_pending_approved
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
 #        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message
-#        linphone_presence linphone_presence_list sipsak kamailio_edge
+#        linphone_presence linphone_presence_list sipsak kamailio_edge dns_next_hop
 # PARLEY_INTEROP_KEEP=1 keeps the work directory (logs, SIPp message traces).
 set -euo pipefail
 (($# >= 3)) || { echo "usage: $0 CASE PARLEYD PARLEYCTL [PARLEY]" >&2; exit 2; }

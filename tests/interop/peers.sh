@@ -313,3 +313,35 @@ CFG
     fail "the MESSAGE did not reach bob through Kamailio: $(grep edge: "$work/kamailio.log")"
   note "ok: the MESSAGE went parleyd -> Kamailio (Path as Route) -> bob"
 }
+
+case_dns_next_hop() {
+  # RFC 3263 with a real DNS server: dnsmasq holds NAPTR -> SRV -> A for bob-pc.test, where
+  # bob's SIPp UA listens. bob answers alice's call with Contact <sip:bob@bob-pc.test> (a name,
+  # no port): the ACK and the BYE reach him through parleyd only if it locates that name.
+  need dnsmasq dnsmasq-base
+  local dns=15353
+  timeout -k 2 60 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+    --bind-interfaces --listen-address=127.0.0.1 --port="$dns" --user=root --pid-file= \
+    --naptr-record=bob-pc.test,10,10,S,SIP+D2U,,_sip._udp.bob-pc.test \
+    --srv-host=_sip._udp.bob-pc.test,pc7.bob-pc.test,"$BOB_UAS",0,0 \
+    --host-record=pc7.bob-pc.test,127.0.0.1 \
+    --log-queries --log-facility="$work/dnsmasq.log" >"$work/dnsmasq.out" 2>&1 &
+  pids+=("$!")
+  local i
+  for i in $(seq 100); do
+    ss -Hlun "sport = :$dns" | grep -q . && break
+    ((i < 100)) || fail "dnsmasq does not listen on $dns: $(cat "$work/dnsmasq.out")"
+    sleep 0.1
+  done
+  note "dnsmasq up on $dns"
+  start_parleyd --dns-server "127.0.0.1:$dns"
+  sipp_uas bob-uas call_uas_named "$BOB_UAS"
+  local bob=$uas_pid
+  sipp_ok bob-reg register_contact -p "$REG" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS"
+  sipp_ok alice call_uac -p "$ALICE" -s bob -key sender alice -au alice -ap alice-pw
+  uas_done bob-uas "$bob"
+  for q in "query\[NAPTR\] bob-pc.test" "query\[SRV\] _sip._udp.bob-pc.test" "query\[A\] pc7.bob-pc.test"; do
+    grep -q "$q" "$work/dnsmasq.log" || fail "parleyd did not ask dnsmasq ${q//\\/}: $(cat "$work/dnsmasq.log")"
+  done
+  note "ok: NAPTR, SRV and A asked of dnsmasq; bob got the ACK and the BYE at bob-pc.test and answered"
+}
