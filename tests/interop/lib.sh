@@ -163,6 +163,17 @@ sipp_uas() {
   fail "SIPp UA $name does not listen on $port"
 }
 
+# wait_udp_listen PORT WHAT LOG: until something listens on UDP PORT (10 s); fails naming WHAT
+# with the end of LOG otherwise.
+wait_udp_listen() {
+  local i
+  for i in $(seq 100); do
+    ss -Hlun "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  fail "$2 does not listen on $1: $(tail -n 20 "$3")"
+}
+
 # uas_done NAME PID: waits (bounded by the UA's own -timeout) for it to finish; must exit 0.
 uas_done() {
   local rc=0

@@ -292,12 +292,7 @@ request_route {
 CFG
   timeout -k 2 60 kamailio -f "$cfg" -DD -E -m 32 -M 8 -Y "$work" -w "$work" >"$work/kamailio.log" 2>&1 &
   pids+=("$!")
-  local i
-  for i in $(seq 100); do
-    ss -Hlun "sport = :$edge" | grep -q . && break
-    ((i < 100)) || fail "Kamailio does not listen on $edge: $(tail -n 20 "$work/kamailio.log")"
-    sleep 0.1
-  done
+  wait_udp_listen "$edge" Kamailio "$work/kamailio.log"
   note "Kamailio edge up on $edge"
   sipp_uas bob-uas edge_user_uas "$BOB_UAS"
   local bob=$uas_pid
@@ -327,12 +322,7 @@ case_dns_next_hop() {
     --host-record=pc7.bob-pc.test,127.0.0.1 \
     --log-queries --log-facility="$work/dnsmasq.log" >"$work/dnsmasq.out" 2>&1 &
   pids+=("$!")
-  local i
-  for i in $(seq 100); do
-    ss -Hlun "sport = :$dns" | grep -q . && break
-    ((i < 100)) || fail "dnsmasq does not listen on $dns: $(cat "$work/dnsmasq.out")"
-    sleep 0.1
-  done
+  wait_udp_listen "$dns" dnsmasq "$work/dnsmasq.out"
   note "dnsmasq up on $dns"
   start_parleyd --dns-server "127.0.0.1:$dns"
   sipp_uas bob-uas call_uas_named "$BOB_UAS"
@@ -340,6 +330,7 @@ case_dns_next_hop() {
   sipp_ok bob-reg register_contact -p "$REG" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS"
   sipp_ok alice call_uac -p "$ALICE" -s bob -key sender alice -au alice -ap alice-pw
   uas_done bob-uas "$bob"
+  local q
   for q in "query\[NAPTR\] bob-pc.test" "query\[SRV\] _sip._udp.bob-pc.test" "query\[A\] pc7.bob-pc.test"; do
     grep -q "$q" "$work/dnsmasq.log" || fail "parleyd did not ask dnsmasq ${q//\\/}: $(cat "$work/dnsmasq.log")"
   done

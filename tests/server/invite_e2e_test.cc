@@ -253,6 +253,20 @@ class InviteDns : public Invite {
            "\nContent-Length: 0\n\n";
   }
 
+  // alice calls bob, whose UA answers 200 with `contact`: the 200 as alice
+  // got it (nullptr if the call did not get that far).
+  sip::MessagePtr AnsweredWithContact(SipClient& bob, SipClient& alice, const std::string& call_id,
+                                      const std::string& contact) {
+    auto inv = CallBob(bob, alice, call_id);
+    if (!inv) return nullptr;
+    auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
+    ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
+    ok->AddHeader(sip::HeaderId::kContact, contact);
+    bob.Reply(ok->Serialize());
+    auto answered = Next(alice);
+    return answered && answered->status() == 200 ? std::move(answered) : nullptr;
+  }
+
   dns::testing::FakeDnsServer dns_;
 };
 
@@ -260,15 +274,8 @@ TEST_F(InviteDns, InDialogRequestsReachAContactNamedByDns) {
   SipClient bob(false, udp_), alice(false, udp_);
   dns_.AddSrv("_sip._udp.bob-pc.example.test", 0, 0, bob.port(), "pc17.example.test");
   dns_.AddA("pc17.example.test", "127.0.0.1");
-  auto inv = CallBob(bob, alice, "call-dns");
-  ASSERT_TRUE(inv);
-  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
-  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
-  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@bob-pc.example.test>");
-  bob.Reply(ok->Serialize());
-  auto answered = Next(alice);
+  auto answered = AnsweredWithContact(bob, alice, "call-dns", "<sip:bob@bob-pc.example.test>");
   ASSERT_TRUE(answered);
-  ASSERT_EQ(answered->status(), 200);
   std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
 
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", "sip:bob@bob-pc.example.test", rr, *answered, 1))));
@@ -294,15 +301,8 @@ TEST_F(InviteDns, InDialogRequestsReachAContactNamedByDns) {
 
 TEST_F(InviteDns, ANextHopThatDoesNotResolveIs502) {
   SipClient bob(false, udp_), alice(false, udp_);
-  auto inv = CallBob(bob, alice, "call-nxdomain");
-  ASSERT_TRUE(inv);
-  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
-  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
-  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@gone.example.test>");
-  bob.Reply(ok->Serialize());
-  auto answered = Next(alice);
+  auto answered = AnsweredWithContact(bob, alice, "call-nxdomain", "<sip:bob@gone.example.test>");
   ASSERT_TRUE(answered);
-  ASSERT_EQ(answered->status(), 200);
   std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@gone.example.test", rr, *answered, 2))));
   auto refused = Next(alice);
@@ -319,15 +319,8 @@ TEST_F(InviteDns, AServerThatAnswers503IsPassedForTheNextSrvTarget) {
   dns_.AddSrv("_sip._udp.pool.example.test", 20, 0, bob.port(), "pc2.example.test");
   dns_.AddA("pc1.example.test", "127.0.0.1");
   dns_.AddA("pc2.example.test", "127.0.0.1");
-  auto inv = CallBob(bob, alice, "call-failover");
-  ASSERT_TRUE(inv);
-  auto ok = sip::MakeResponse(*inv, 200, "OK", "bobtag");
-  ok->AddHeader(sip::HeaderId::kRecordRoute, inv->Value(sip::HeaderId::kRecordRoute));
-  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@pool.example.test>");
-  bob.Reply(ok->Serialize());
-  auto answered = Next(alice);
+  auto answered = AnsweredWithContact(bob, alice, "call-failover", "<sip:bob@pool.example.test>");
   ASSERT_TRUE(answered);
-  ASSERT_EQ(answered->status(), 200);
   std::string rr(answered->Value(sip::HeaderId::kRecordRoute));
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@pool.example.test", rr, *answered, 2))));
   auto first = Next(busy);
