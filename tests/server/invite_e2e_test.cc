@@ -267,6 +267,18 @@ class InviteDns : public Invite {
     return answered && answered->status() == 200 ? std::move(answered) : nullptr;
   }
 
+  // bob's UA gets the BYE (with `route` left in it) and answers; alice gets the 200.
+  void ByeAnswered(SipClient& bob, SipClient& alice, std::string_view route = "") {
+    auto got_bye = Next(bob);
+    ASSERT_TRUE(got_bye);
+    ASSERT_EQ(got_bye->method(), sip::Method::kBye);
+    EXPECT_EQ(got_bye->Value(sip::HeaderId::kRoute), route);
+    bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
+    auto bye_ok = Next(alice);
+    ASSERT_TRUE(bye_ok);
+    EXPECT_EQ(bye_ok->status(), 200);
+  }
+
   dns::testing::FakeDnsServer dns_;
 };
 
@@ -289,14 +301,7 @@ TEST_F(InviteDns, InDialogRequestsReachAContactNamedByDns) {
   dns_.AddSrv("_sip._udp.edge.example.test", 0, 0, bob.port(), "pc17.example.test");
   std::string routes = rr + ", <sip:edge.example.test;lr>";
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@bob-pc.example.test", routes, *answered, 2))));
-  auto got_bye = Next(bob);
-  ASSERT_TRUE(got_bye);
-  ASSERT_EQ(got_bye->method(), sip::Method::kBye);
-  EXPECT_EQ(got_bye->Value(sip::HeaderId::kRoute), "<sip:edge.example.test;lr>");
-  bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
-  auto bye_ok = Next(alice);
-  ASSERT_TRUE(bye_ok);
-  EXPECT_EQ(bye_ok->status(), 200);
+  ByeAnswered(bob, alice, "<sip:edge.example.test;lr>");
 }
 
 TEST_F(InviteDns, ANextHopThatDoesNotResolveIs502) {
@@ -327,13 +332,7 @@ TEST_F(InviteDns, AServerThatAnswers503IsPassedForTheNextSrvTarget) {
   ASSERT_TRUE(first);
   ASSERT_EQ(first->method(), sip::Method::kBye);
   busy.Reply(Answer(*first, 503, "Service Unavailable", "busytag"));
-  auto got_bye = Next(bob);
-  ASSERT_TRUE(got_bye);
-  ASSERT_EQ(got_bye->method(), sip::Method::kBye);
-  bob.Reply(Answer(*got_bye, 200, "OK", "bobtag"));
-  auto bye_ok = Next(alice);
-  ASSERT_TRUE(bye_ok);
-  EXPECT_EQ(bye_ok->status(), 200);
+  ByeAnswered(bob, alice);
 }
 
 }  // namespace
