@@ -52,12 +52,27 @@ class Cache {
     map_.insert_or_assign(key, Entry{std::move(value), now + ttl});
   }
 
+  // Queues `done` for the answer about `key`; true when it is the first
+  // (its lookup is to start), false when it joined one under way.
+  bool Wait(const std::string& key, std::function<void(Result<T>)> done) {
+    auto& w = waiting_[key];
+    w.push_back(std::move(done));
+    return w.size() == 1;
+  }
+  // Everyone waiting for `key`, who are no longer.
+  std::vector<std::function<void(Result<T>)>> Waiters(const std::string& key) {
+    auto node = waiting_.extract(key);
+    if (!node) return {};
+    return std::move(node.mapped());
+  }
+
  private:
   struct Entry {
     Result<T> value;
     Clock::time_point expires;
   };
   std::unordered_map<std::string, Entry> map_;
+  std::unordered_map<std::string, std::vector<std::function<void(Result<T>)>>> waiting_;
 };
 
 struct Resolver::Impl {
@@ -158,24 +173,40 @@ struct Resolver::Impl {
     });
   }
 
+  // Answers `done` from the cache, or queues it for the answer about
+  // `key`: true when a lookup is to start (nobody asked before).
+  template <typename T>
+  bool Start(Cache<T>& cache, const std::string& key, std::function<void(Result<T>)> done) {
+    if (const Result<T>* hit = cache.Find(key, loop.Now())) {
+      ++hits;
+      Later([done = std::move(done), r = *hit]() mutable { done(std::move(r)); });
+      return false;
+    }
+    return cache.Wait(key, std::move(done));
+  }
+
+  // The answer about `key`, kept and handed to everyone waiting for it.
+  template <typename T>
+  void Deliver(Cache<T>& cache, const std::string& key, const Result<T>& r) {
+    Keep(cache, key, r);
+    for (auto& done : cache.Waiters(key)) {
+      Later([done = std::move(done), r]() mutable { done(std::move(r)); });
+    }
+  }
+
   // A raw query; `parse` turns the answer into T.
   template <typename T, typename Parse>
   void Query(const std::string& name, int type, Cache<T>& cache, std::function<void(Result<T>)> done,
              Parse parse) {
     std::string key = ToLower(name);
-    if (const Result<T>* hit = cache.Find(key, loop.Now())) {
-      ++hits;
-      Later([done = std::move(done), r = *hit]() mutable { done(std::move(r)); });
-      return;
-    }
+    if (!Start(cache, key, std::move(done))) return;
     struct Pending {
       Impl* impl;
       Cache<T>* cache;
       std::string key;
-      std::function<void(Result<T>)> done;
       Parse parse;
     };
-    auto* p = new Pending{this, &cache, key, std::move(done), std::move(parse)};
+    auto* p = new Pending{this, &cache, key, std::move(parse)};
     ++queries;
     ares_query(
         channel, key.c_str(), ns_c_in, type,
@@ -183,8 +214,7 @@ struct Resolver::Impl {
           std::unique_ptr<Pending> q(static_cast<Pending*>(arg));
           if (q->impl->destroying) return;
           Result<T> r = status == ARES_SUCCESS ? q->parse(abuf, alen, q->key) : Result<T>(ToError(status, q->key));
-          q->impl->Keep(*q->cache, q->key, r);
-          q->impl->Later([done = std::move(q->done), r = std::move(r)]() mutable { done(std::move(r)); });
+          q->impl->Deliver(*q->cache, q->key, r);
         },
         p);
     ArmTimer();
@@ -292,18 +322,11 @@ void Resolver::QueryNaptr(const std::string& name, NaptrCallback done) {
 void Resolver::QueryAddresses(const std::string& name, AddressCallback done) {
   Impl* impl = impl_.get();
   std::string key = ToLower(name);
-  if (const auto* hit = impl->address_cache.Find(key, impl->loop.Now())) {
-    ++impl->hits;
-    impl->Later([done = std::move(done), r = *hit]() mutable { done(std::move(r)); });
-    return;
-  }
-  auto finish = [impl, key, done = std::move(done)](Result<std::vector<std::string>> r) mutable {
-    impl->Keep(impl->address_cache, key, r);
-    impl->Later([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
-  };
-  impl->Addresses(key, AF_INET, [impl, key, finish = std::move(finish)](Result<std::vector<std::string>> v4) mutable {
-    if (v4.ok() || v4.error().code != kNotFound) return finish(std::move(v4));
-    impl->Addresses(key, AF_INET6, std::move(finish));
+  if (!impl->Start(impl->address_cache, key, std::move(done))) return;
+  auto deliver = [impl, key](Result<std::vector<std::string>> r) { impl->Deliver(impl->address_cache, key, r); };
+  impl->Addresses(key, AF_INET, [impl, key, deliver](Result<std::vector<std::string>> v4) {
+    if (v4.ok() || v4.error().code != kNotFound) return deliver(std::move(v4));
+    impl->Addresses(key, AF_INET6, deliver);
   });
 }
 

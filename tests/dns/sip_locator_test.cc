@@ -182,6 +182,31 @@ TEST_F(SipLocatorTest, ARefusedNaptrQuestionGoesOnToSrv) {
   EXPECT_EQ(refused.error().code, kFailed) << refused.error().message;
 }
 
+// Lookups of one name while its answer is on its way wait for that answer
+// instead of asking again.
+TEST_F(SipLocatorTest, LookupsUnderWayAreShared) {
+  dns_.AddSrv("_sip._tcp.busy.test", 0, 0, 5120, "h.busy.test");
+  dns_.AddA("h.busy.test", "127.0.0.14");
+  Start();
+  constexpr int kLookups = 5;
+  std::promise<std::vector<std::string>> all;
+  auto f = all.get_future();
+  auto got = std::make_shared<std::vector<std::string>>();
+  loops_.loop(0).Post([&, got] {
+    auto u = sip::ParseUri("sip:busy.test;transport=tcp");
+    ASSERT_TRUE(u.ok());
+    for (int i = 0; i < kLookups; ++i) {
+      locator_->Locate(*u, [&, got](Result<std::vector<transport::Destination>> r) {
+        got->push_back(r.ok() ? Show(r->front()) : r.error().message);
+        if (got->size() == kLookups) all.set_value(*got);
+      });
+    }
+  });
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(f.get(), std::vector<std::string>(kLookups, "TCP 127.0.0.14:5120"));
+  EXPECT_EQ(dns_.questions(), 2);  // one SRV, one A
+}
+
 TEST_F(SipLocatorTest, AnswersAreKeptAndAnIpHostAsksNothing) {
   dns_.AddSrv("_sip._tcp.cached.test", 0, 0, 5100, "h.cached.test");
   dns_.AddA("h.cached.test", "127.0.0.12");
