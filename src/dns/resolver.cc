@@ -182,7 +182,9 @@ struct Resolver::Impl {
       Later([done = std::move(done), r = *hit]() mutable { done(std::move(r)); });
       return false;
     }
-    return cache.Wait(key, std::move(done));
+    if (cache.Wait(key, std::move(done))) return true;
+    ++hits;  // rides on a lookup under way
+    return false;
   }
 
   // The answer about `key`, kept and handed to everyone waiting for it.

@@ -71,8 +71,8 @@ class Resolver {
   // The hosts file first, then DNS (A, then AAAA when there is no A).
   void QueryAddresses(const std::string& name, AddressCallback done);
 
-  uint64_t queries_sent() const;
-  uint64_t cache_hits() const;
+  uint64_t queries_sent() const;  // lookups sent to a server (hosts file included)
+  uint64_t cache_hits() const;    // lookups answered without one: cached, or under way
 
  private:
   struct Impl;

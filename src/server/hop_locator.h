@@ -21,6 +21,7 @@ class DnsHopLocator final : public proxy::HopLocator {
                                                std::string* error);
   ~DnsHopLocator() override;
   void Locate(std::string_view uri, std::function<void(Result<std::vector<proxy::Target>>)> done) override;
+  const dns::Resolver& resolver() const { return *resolver_; }  // its loop only
 
  private:
   DnsHopLocator(runtime::Loop& loop, std::unique_ptr<dns::Resolver> resolver);

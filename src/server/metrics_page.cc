@@ -22,6 +22,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<size_t> users_cached;
     std::vector<uint8_t> users_complete;
     std::vector<Handoffs> handoffs;
+    std::vector<uint64_t> dns_queries, dns_hits;
     int64_t change_seq = 0;  // read on loop 0, which applies the change feed
   };
   auto snap = std::make_shared<Snapshot>();
@@ -41,6 +42,8 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->users_cached.resize(n);
   snap->users_complete.resize(n);
   snap->handoffs.resize(n);
+  snap->dns_queries.resize(n);
+  snap->dns_hits.resize(n);
   ForEachShard(
       [this, snap](size_t i, proxy::Core& core) {
         snap->cores[i] = core.stats();
@@ -58,6 +61,10 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->users_cached[i] = aaa_->At(i).users.cached();
         snap->users_complete[i] = aaa_->At(i).users.complete() && policies_->At(i).complete();
         snap->handoffs[i] = handoffs_[i];
+        if (i < hop_locators_.size() && hop_locators_[i]) {
+          snap->dns_queries[i] = hop_locators_[i]->resolver().queries_sent();
+          snap->dns_hits[i] = hop_locators_[i]->resolver().cache_hits();
+        }
         if (i == 0) snap->change_seq = last_change_;
       },
       [this, snap, reply] {
@@ -284,6 +291,15 @@ void Server::RenderMetrics(HttpReply reply) {
                "Messages received on one loop and handled on another's (a cross-thread post each)");
         line("parley_dispatch_handoffs_total", "kind=\"request\"", handed.requests);
         line("parley_dispatch_handoffs_total", "kind=\"response\"", handed.responses);
+        uint64_t dns_queries = 0, dns_hits = 0;
+        for (size_t i = 0; i < snap->dns_queries.size(); ++i) {
+          dns_queries += snap->dns_queries[i];
+          dns_hits += snap->dns_hits[i];
+        }
+        header("parley_dns_lookups_total", "counter",
+               "DNS lookups for next hops named by host names (RFC 3263): sent to a server, or answered without one (cached, or under way)");
+        line("parley_dns_lookups_total", "result=\"queried\"", dns_queries);
+        line("parley_dns_lookups_total", "result=\"cached\"", dns_hits);
         out.append(metrics::Registry::Global().RenderPrometheus());
         HttpResponse r = HttpResponse::Text(200, std::move(out));
         r.content_type = "text/plain; version=0.0.4";

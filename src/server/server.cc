@@ -351,9 +351,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd, messages_.get());
     routers_.push_back(router.get());
     std::string dns_error;
-    if (auto hops = DnsHopLocator::Create(loops_->loop(i), dns_config, &dns_error)) {
-      router->SetLocator(hops.get());
-      hop_locators_.push_back(std::move(hops));
+    hop_locators_.push_back(DnsHopLocator::Create(loops_->loop(i), dns_config, &dns_error));
+    if (hop_locators_.back()) {
+      router->SetLocator(hop_locators_.back().get());
     } else {
       PLOG_WARN("dns_off", {{"error", dns_error}});  // next hops by name get 502
     }

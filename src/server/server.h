@@ -109,7 +109,7 @@ class Server {
   std::unique_ptr<registrar::Registrar> registrar_;
   std::vector<std::unique_ptr<proxy::Forwarder>> forwarders_;
   std::vector<proxy::Router*> routers_;
-  std::vector<std::unique_ptr<DnsHopLocator>> hop_locators_;  // one per loop: the routers' DNS
+  std::vector<std::unique_ptr<DnsHopLocator>> hop_locators_;  // one per loop (null: no DNS): the routers'
   events::EventConfig event_config_;
   events::NotifierConfig notifier_config_;
   std::unique_ptr<events::StoreSubscriptions> subscription_store_;

@@ -302,6 +302,16 @@ TEST_F(InviteDns, InDialogRequestsReachAContactNamedByDns) {
   std::string routes = rr + ", <sip:edge.example.test;lr>";
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", "sip:bob@bob-pc.example.test", routes, *answered, 2))));
   ByeAnswered(bob, alice, "<sip:edge.example.test;lr>");
+  // NAPTR, SRV and A for each of the two names (the second A, of the same
+  // host, asked again or cached), on /metrics.
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  auto count = [&m](const std::string& result) -> unsigned long {
+    const std::string name = "parley_dns_lookups_total{result=\"" + result + "\"} ";
+    auto at = m.find(name);
+    return at == std::string::npos ? 0 : std::stoul(m.substr(at + name.size()));
+  };
+  EXPECT_GE(count("queried"), 5u) << m;
+  EXPECT_EQ(count("queried") + count("cached"), 6u) << m;
 }
 
 TEST_F(InviteDns, ANextHopThatDoesNotResolveIs502) {
