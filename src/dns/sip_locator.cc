@@ -103,7 +103,7 @@ void SipLocator::Naptr(std::shared_ptr<Job> job) {
       });
       for (const auto& n : records) {
         auto p = NaptrProtocol(n.service);
-        if (!IEquals(n.flags, "s") || !p || !Supports(*p) || n.replacement.empty()) continue;
+        if (!IEquals(n.flags, "s") || !p || !Supports(*p) || n.replacement.empty() || n.replacement == ".") continue;
         if (job->sips && *p != Protocol::kTls) continue;
         queries.emplace_back(n.replacement, *p);
       }
