@@ -494,12 +494,9 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
     m->SetBody(type, body);
   }
   if (dest.protocol == transport::Protocol::kUdp && !s.udp_only && m->body().size() > kUdpMaxRequest / 4 &&
-      m->Serialize().size() > kUdpMaxRequest) {
-    auto known = no_tcp_.find(dest.address.ToString());
-    if (known == no_tcp_.end() || known->second < SteadyMs(host_.timers())) {
-      --s.local_cseq;
-      return SendNotifyTo(s, std::move(body), target, true);
-    }
+      m->Serialize().size() > kUdpMaxRequest && TcpMayReach(s, target, dest)) {
+    --s.local_cseq;
+    return SendNotifyTo(s, std::move(body), target, true);
   }
   uint64_t id = s.id;
   s.notify_over_tcp = over_tcp;
@@ -548,6 +545,17 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
     }
     Remove(id);
   }
+}
+
+bool Notifier::TcpMayReach(const Subscription& s, const proxy::Target* target,
+                           const transport::Destination& dest) const {
+  auto known = no_tcp_.find(dest.address.ToString());
+  if (known != no_tcp_.end() && known->second >= SteadyMs(host_.timers())) return false;
+  if (!s.route.empty()) return true;  // a proxy on the way
+  // A UA behind a NAT (we send where its requests came from, not to its
+  // Contact) cannot take a connection we open.
+  auto contact = proxy::TargetForUri(target ? std::string_view(target->uri) : s.remote_target());
+  return contact && contact->destination.address == dest.address;
 }
 
 void Notifier::NoTcpAt(Subscription& s) {

@@ -281,6 +281,9 @@ class Notifier {
   void OnNotifyResponse(Subscription& s, int status);
   // A NOTIFY over TCP to `s` failed: UDP for it, and for its address a while.
   void NoTcpAt(Subscription& s);
+  // Whether a NOTIFY too large for UDP may try TCP to `dest`: not where TCP
+  // failed lately, nor to a UA behind a NAT.
+  bool TcpMayReach(const Subscription& s, const proxy::Target* target, const transport::Destination& dest) const;
   void RunFanout(std::shared_ptr<Fanout> f);
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
   std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);

@@ -261,6 +261,27 @@ TEST_F(RequestLists, LargeNotifiesGoOverTcpToASubscriberListeningThere) {
   EXPECT_FALSE(carol.Receive());  // nothing over UDP
   close(conn);
   close(listener);
+
+  // Behind a NAT (its Contact is not where its requests come from) no
+  // connection is tried: a datagram, though something listens on TCP.
+  SipClient dave(false, udp_);
+  int nat_listener = socket(AF_INET, SOCK_STREAM, 0);
+  a.sin_port = htons(dave.port());
+  ASSERT_EQ(bind(nat_listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(nat_listener, 4), 0);
+  std::string nat = "Event: presence\nExpires: 600\nContact: <sip:bob@10.0.0.7:5060>\n" +
+                    std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
+  auto ch2 = SendAuthed(dave, "SUBSCRIBE", uri, "bob", uri, "rl-nat", 1, nat, ResourceLists(entries));
+  ASSERT_TRUE(ch2);
+  ASSERT_EQ(ch2->status(), 407);
+  auto [ok2, datagram] = ResponseAndNotify(dave);
+  ASSERT_TRUE(ok2);
+  ASSERT_EQ(ok2->status(), 200);
+  ASSERT_TRUE(datagram);
+  EXPECT_NE(datagram->Value(sip::HeaderId::kVia).find("SIP/2.0/UDP"), std::string_view::npos);
+  pollfd q{nat_listener, POLLIN, 0};
+  EXPECT_EQ(poll(&q, 1, 0), 0);  // no connection came
+  close(nat_listener);
 }
 
 TEST_F(RequestLists, RefusalsNameTheFault) {
