@@ -493,8 +493,8 @@ void Notifier::SendNotifyTo(Subscription& s, std::string body, const proxy::Targ
   } else {
     m->SetBody(type, body);
   }
-  if (dest.protocol == transport::Protocol::kUdp && !s.udp_only && m->body().size() > kUdpMaxRequest / 4 &&
-      m->Serialize().size() > kUdpMaxRequest && TcpMayReach(s, target, dest)) {
+  if (dest.protocol == transport::Protocol::kUdp && !s.udp_only && m->SerializedSize() > kUdpMaxRequest &&
+      TcpMayReach(s, target, dest)) {
     --s.local_cseq;
     return SendNotifyTo(s, std::move(body), target, true);
   }

@@ -1,5 +1,7 @@
 #include "sip/message.h"
 
+#include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 
@@ -352,15 +354,8 @@ void Message::SetBody(std::string_view content_type, std::string_view body) {
   Invalidate();
 }
 
-void Message::SerializeTo(std::string& out) const {
-  if (!modified_ && !raw_.empty()) {
-    out.append(raw_);
-    return;
-  }
-  // The exact size first, then one resize and plain copies: a built
-  // message has a dozen fields of four pieces each.
-  char code[3] = {static_cast<char>('0' + (status_ / 100) % 10), static_cast<char>('0' + (status_ / 10) % 10),
-                  static_cast<char>('0' + status_ % 10)};
+size_t Message::SerializedSize() const {
+  if (!modified_ && !raw_.empty()) return raw_.size();
   const bool keep_start = !start_line_modified_ && !start_line_.empty();
   size_t size = keep_start   ? start_line_.size()
                 : is_request_ ? method_text_.size() + 1 + request_uri_text_.size() + 8
@@ -371,13 +366,31 @@ void Message::SerializeTo(std::string& out) const {
     if (h.id == HeaderId::kContentLength) has_length = true;
     size += h.raw.empty() ? h.name.size() + (h.value.empty() ? 1 : 2) + h.value.size() + 2 : h.raw.size();
   }
+  if (!has_length) {
+    char length[24];
+    size += 16 + static_cast<size_t>(std::to_chars(length, length + sizeof(length), body_.size()).ptr - length) + 2;
+  }
+  return size + 2 + body_.size();
+}
+
+void Message::SerializeTo(std::string& out) const {
+  if (!modified_ && !raw_.empty()) {
+    out.append(raw_);
+    return;
+  }
+  // The exact size first, then one resize and plain copies: a built
+  // message has a dozen fields of four pieces each.
+  char code[3] = {static_cast<char>('0' + (status_ / 100) % 10), static_cast<char>('0' + (status_ / 10) % 10),
+                  static_cast<char>('0' + status_ % 10)};
+  const bool keep_start = !start_line_modified_ && !start_line_.empty();
+  const size_t size = SerializedSize();
+  const bool has_length = std::any_of(headers_.begin(), headers_.end(),
+                                     [](const auto& h) { return h.id == HeaderId::kContentLength; });
   char length[24];
   size_t length_size = 0;
   if (!has_length) {
     length_size = static_cast<size_t>(std::to_chars(length, length + sizeof(length), body_.size()).ptr - length);
-    size += 16 + length_size + 2;  // "Content-Length: " N CRLF
   }
-  size += 2 + body_.size();
   const size_t at = out.size();
   out.resize(at + size);
   char* p = out.data() + at;
@@ -416,6 +429,7 @@ void Message::SerializeTo(std::string& out) const {
   }
   put("\r\n");
   put(body_);
+  assert(p == out.data() + at + size);
 }
 
 std::string Message::Serialize() const {

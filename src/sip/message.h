@@ -130,6 +130,7 @@ class Message {
   // ----- output -----
   void SerializeTo(std::string& out) const;
   std::string Serialize() const;
+  size_t SerializedSize() const;  // what Serialize() would write, in bytes
   // Bytes of the original message (start line to end of body) as received.
   std::string_view raw() const { return raw_; }
   bool modified() const { return modified_; }

@@ -84,6 +84,23 @@ TEST(Message, BuildRequestFromScratch) {
   EXPECT_EQ(p->Find("x-custom")->value, "yes");
 }
 
+TEST(Message, SerializedSizeIsWhatSerializeWrites) {
+  auto parsed = testing::Parse(kInvite);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->SerializedSize(), kInvite.size());
+  parsed->SetHeader(HeaderId::kMaxForwards, "69");
+  parsed->SetBody("text/plain", "a body of another length");
+  EXPECT_EQ(parsed->SerializedSize(), parsed->Serialize().size());
+  auto built = Message::NewRequest("NOTIFY", "sip:bob@example.com");
+  built->AddHeader(HeaderId::kVia, "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKabc");
+  built->AddHeader(HeaderId::kSubscriptionState, "");
+  EXPECT_EQ(built->SerializedSize(), built->Serialize().size());  // no Content-Length yet: added on output
+  built->SetBody("application/pidf+xml", std::string(1500, 'x'));
+  EXPECT_EQ(built->SerializedSize(), built->Serialize().size());
+  auto response = MakeResponse(*parsed, 486, "Busy Here");
+  EXPECT_EQ(response->SerializedSize(), response->Serialize().size());
+}
+
 TEST(Message, CloneIsIndependent) {
   auto m = testing::Parse(kInvite);
   auto c = m->Clone();
