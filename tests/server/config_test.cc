@@ -26,6 +26,7 @@ TEST(Config, EmbeddedDefault) {
   EXPECT_TRUE(c->udp_steering);
   EXPECT_EQ(c->flow_timer_s, 0u);
   EXPECT_EQ(c->max_contacts, 20u);
+  EXPECT_TRUE(c->dns_servers.empty());  // resolv.conf's
 }
 
 TEST(Config, FlagsForEverySetting) {
@@ -36,7 +37,7 @@ TEST(Config, FlagsForEverySetting) {
                  "--tcp-idle-timeout", "30", "--max-connections", "7", "--shutdown-grace-ms", "10",
                  "--tls-cert", "c.pem", "--tls-key", "k.pem", "--server-header", "X/1", "--cache-entries", "500",
                  "--sync-soft-state", "true", "--stun", "false", "--flow-timer", "29", "--max-contacts", "0",
-                 "--udp-steering", "false"});
+                 "--udp-steering", "false", "--dns-server", "127.0.0.1:5353", "--dns-server", "[::1]:53"});
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->listen.size(), 2u);
   EXPECT_EQ(c->listen[1].ToString(), "tcp:[::1]:5081");
@@ -64,6 +65,7 @@ TEST(Config, FlagsForEverySetting) {
   EXPECT_FALSE(c->udp_steering);
   EXPECT_EQ(c->flow_timer_s, 29u);
   EXPECT_EQ(c->max_contacts, 0u);
+  EXPECT_EQ(c->dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53"}));
 }
 
 TEST(Config, TomlFile) {
@@ -83,6 +85,8 @@ udp_steering = false
 listen = ""
 [store]
 sync_soft_state = true
+[dns]
+servers = ["10.0.0.53"]
 )");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->domains.size(), 2u);
@@ -96,6 +100,7 @@ sync_soft_state = true
   EXPECT_TRUE(c->sync_soft_state);
   EXPECT_FALSE(c->answer_stun);
   EXPECT_FALSE(c->udp_steering);
+  EXPECT_EQ(c->dns_servers, std::vector<std::string>{"10.0.0.53"});
 }
 
 TEST(Config, Errors) {
@@ -108,6 +113,7 @@ TEST(Config, Errors) {
   EXPECT_FALSE(Args({"--stun", "maybe"}).ok());
   EXPECT_FALSE(Args({"--udp-steering", "1"}).ok());
   EXPECT_FALSE(Args({"--no-such-flag"}).ok());
+  EXPECT_FALSE(Args({"--dns-server", "dns.example.com"}).ok());  // an address, not a name
   EXPECT_FALSE(LoadConfigFromToml("threads = \"two\"").ok());
   EXPECT_FALSE(LoadConfigFromToml("[sip\nt1_ms = 1").ok());
   std::string help;
