@@ -8,7 +8,6 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "common/log.h"
 #include "common/strings.h"
 #include "runtime/asio.h"
 #include "runtime/loop.h"
@@ -226,10 +225,9 @@ struct Resolver::Impl {
     struct Pending {
       Impl* impl;
       std::string name;
-      int family;
       std::function<void(Result<std::vector<std::string>>)> done;
     };
-    auto* p = new Pending{this, name, family, std::move(done)};
+    auto* p = new Pending{this, name, std::move(done)};
     ++queries;
     ares_gethostbyname(
         channel, name.c_str(), family,
@@ -253,6 +251,8 @@ struct Resolver::Impl {
   }
 };
 
+namespace {
+
 Result<std::vector<Srv>> ParseSrv(const unsigned char* abuf, int alen, const std::string& name) {
   ares_srv_reply* reply = nullptr;
   int rc = ares_parse_srv_reply(abuf, alen, &reply);
@@ -261,7 +261,9 @@ Result<std::vector<Srv>> ParseSrv(const unsigned char* abuf, int alen, const std
   for (auto* r = reply; r; r = r->next) out.push_back(Srv{r->priority, r->weight, r->port, r->host});
   ares_free_data(reply);
   // RFC 2782: a lone "." target means the service is not offered there.
-  if (out.size() == 1 && (out[0].target.empty() || out[0].target == ".")) return Error(kNotFound, name + ": service not offered");
+  if (out.size() == 1 && (out[0].target.empty() || out[0].target == ".")) {
+    return Error(kNotFound, name + ": service not offered");
+  }
   if (out.empty()) return Error(kNotFound, name + ": no such record");
   return out;
 }
@@ -279,6 +281,8 @@ Result<std::vector<Naptr>> ParseNaptr(const unsigned char* abuf, int alen, const
   if (out.empty()) return Error(kNotFound, name + ": no such record");
   return out;
 }
+
+}  // namespace
 
 Result<std::unique_ptr<Resolver>> Resolver::Create(runtime::Loop& loop, const ResolverConfig& config) {
   std::call_once(g_library_once, [] { ares_library_init(ARES_LIB_INIT_ALL); });

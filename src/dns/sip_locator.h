@@ -21,8 +21,10 @@ struct LocatorConfig {
 
 class SipLocator {
  public:
-  // Error codes: kNotFound (the name does not resolve), kUnavailable (DNS
-  // failed), 416-like kBadUri for a URI that names no host we can reach.
+  // Error codes: the resolver's kNotFound (the name does not resolve),
+  // kUnavailable (DNS does not answer), kFailed (DNS failed), and kBadUri for
+  // a URI that names no server we can reach (not sip/sips, a transport we do
+  // not send over).
   static constexpr int kBadUri = 3;
   using Callback = std::function<void(Result<std::vector<transport::Destination>>)>;
 
