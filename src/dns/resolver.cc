@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "common/lru_trim.h"
 #include "common/strings.h"
 #include "runtime/asio.h"
 #include "runtime/loop.h"
@@ -43,12 +44,9 @@ class Cache {
   }
   void Put(const std::string& key, Result<T> value, Clock::time_point now, Clock::duration ttl,
            size_t max) {
-    if (map_.size() >= max) {
-      // Full: drop what has expired; still full, start over.
-      std::erase_if(map_, [&](const auto& e) { return e.second.expires <= now; });
-      if (map_.size() >= max) map_.clear();
-    }
     map_.insert_or_assign(key, Entry{std::move(value), now + ttl});
+    // Over `max`: the answers that expire first go.
+    TrimLeastRecentlyUsed(map_, max, [](const Entry& e) { return e.expires; }, [](const Entry&) { return true; });
   }
 
   // Queues `done` for the answer about `key`; true when it is the first
@@ -335,6 +333,8 @@ void Resolver::QueryAddresses(const std::string& name, AddressCallback done) {
     impl->Addresses(key, AF_INET6, deliver);
   });
 }
+
+void Resolver::Post(std::function<void()> fn) { impl_->Later(std::move(fn)); }
 
 uint64_t Resolver::queries_sent() const { return impl_->queries; }
 uint64_t Resolver::cache_hits() const { return impl_->hits; }

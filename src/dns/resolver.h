@@ -71,6 +71,9 @@ class Resolver {
   // The hosts file first, then DNS (A, then AAAA when there is no A).
   void QueryAddresses(const std::string& name, AddressCallback done);
 
+  // Runs `fn` later on the loop, unless the resolver is gone by then.
+  void Post(std::function<void()> fn);
+
   uint64_t queries_sent() const;  // lookups sent to a server (hosts file included)
   uint64_t cache_hits() const;    // lookups answered without one: cached, or under way
 

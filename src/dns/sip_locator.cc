@@ -59,21 +59,25 @@ bool SipLocator::Supports(Protocol p) const {
   }
 }
 
+void SipLocator::Refuse(Callback done, std::string reason) {
+  resolver_.Post([done = std::move(done), reason = std::move(reason)] { done(Error(kBadUri, reason)); });
+}
+
 void SipLocator::Locate(const sip::Uri& uri, Callback done) {
-  if (!uri.is_sip()) return done(Error(kBadUri, "not a SIP URI"));
+  if (!uri.is_sip()) return Refuse(std::move(done), "not a SIP URI");
   auto job = std::make_shared<Job>();
   job->sips = uri.scheme == sip::Scheme::kSips;
   job->host = ToLower(uri.Param("maddr").value_or(uri.host));
   job->done = std::move(done);
   if (auto t = uri.Param("transport")) {
     auto p = transport::ParseProtocol(*t);
-    if (!p || (job->sips && *p == Protocol::kUdp)) return job->done(Error(kBadUri, "transport " + std::string(*t)));
+    if (!p || (job->sips && *p == Protocol::kUdp)) return Refuse(std::move(job->done), "transport " + std::string(*t));
     job->transport = job->sips ? Protocol::kTls : *p;
   }
   if (uri.has_port) job->port = uri.port;
   Protocol fixed = job->transport.value_or(job->sips ? Protocol::kTls : Protocol::kUdp);
   if (!Supports(fixed) && (job->transport || job->port)) {
-    return job->done(Error(kBadUri, "transport " + std::string(transport::ProtocolName(fixed)) + " not available"));
+    return Refuse(std::move(job->done), "transport " + std::string(transport::ProtocolName(fixed)) + " not available");
   }
   // RFC 3263 §4.2: a numeric host, or a port, means no SRV.
   if (auto ip = transport::SocketAddress::Parse(job->host, job->port.value_or(DefaultPort(fixed)))) {
@@ -81,7 +85,7 @@ void SipLocator::Locate(const sip::Uri& uri, Callback done) {
     d.protocol = fixed;
     d.address = *ip;
     job->out.push_back(std::move(d));
-    return Finish(job);
+    return resolver_.Post([this, job] { Finish(job); });
   }
   if (job->port) return Addresses(job, {{Srv{0, 0, *job->port, job->host}, fixed}}, 0);
   if (job->transport) return SrvChain(job, {{SrvPrefix(fixed) + job->host, fixed}}, 0);

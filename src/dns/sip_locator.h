@@ -30,10 +30,9 @@ class SipLocator {
 
   SipLocator(Resolver& resolver, LocatorConfig config = {});
 
-  // `uri` is copied. A URI that names no SIP server we can reach, or an IP
-  // host (its one destination, no DNS), is answered inside the call; a name
-  // later, on the resolver's loop. TLS destinations carry the URI's host as
-  // the name to verify (RFC 5922 §4).
+  // `uri` is copied. `done` runs later on the resolver's loop, never inside
+  // the call; an IP host gets its one destination without DNS. TLS
+  // destinations carry the URI's host as the name to verify (RFC 5922 §4).
   void Locate(const sip::Uri& uri, Callback done);
 
  private:
@@ -43,6 +42,7 @@ class SipLocator {
   void FromSrv(std::shared_ptr<Job> job, std::vector<Srv> records, transport::Protocol protocol);
   void Addresses(std::shared_ptr<Job> job, std::vector<std::pair<Srv, transport::Protocol>> hosts, size_t i);
   void Finish(const std::shared_ptr<Job>& job);
+  void Refuse(Callback done, std::string reason);  // kBadUri, later
   bool Supports(transport::Protocol p) const;
   // RFC 2782: by priority, and by weighted random choice within one.
   std::vector<Srv> Order(std::vector<Srv> records);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/lru_trim.h"
 #include "common/strings.h"
 #include "proxy/branch.h"
 #include "proxy/router.h"
@@ -561,8 +562,8 @@ bool Notifier::TcpMayReach(const Subscription& s, const proxy::Target* target,
 void Notifier::NoTcpAt(Subscription& s) {
   s.udp_only = true;
   if (!s.route.empty()) return;  // a proxy's address: not the UA's to judge
-  if (no_tcp_.size() >= 4096) no_tcp_.clear();
   no_tcp_[s.destination.address.ToString()] = SteadyMs(host_.timers()) + 10 * 60 * 1000;
+  TrimLeastRecentlyUsed(no_tcp_, 4096, [](int64_t until) { return until; }, [](int64_t) { return true; });
 }
 
 void Notifier::OnNotifyResponse(Subscription& s, int status) {

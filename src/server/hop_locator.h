@@ -24,8 +24,7 @@ class DnsHopLocator final : public proxy::HopLocator {
   const dns::Resolver& resolver() const { return *resolver_; }  // its loop only
 
  private:
-  DnsHopLocator(runtime::Loop& loop, std::unique_ptr<dns::Resolver> resolver);
-  runtime::Loop& loop_;
+  explicit DnsHopLocator(std::unique_ptr<dns::Resolver> resolver);
   std::unique_ptr<dns::Resolver> resolver_;
   dns::SipLocator locator_;
 };
