@@ -1,6 +1,6 @@
 // rls-services documents: parse arbitrary bytes; what parses has services
-// with AOR keys, each once, members each once within the limits, and parses
-// the same again. The same bytes as the resource-lists body of a list
+// with AOR keys, each once, members and references each once within the
+// limits, and parses the same again. The same bytes as the resource-lists body of a list
 // SUBSCRIBE (RFC 5367), plain and after undoing a deflate coding: the
 // members are AORs, each once, within the limit; and as a resource-lists
 // document (RFC 4826 §3).
@@ -24,7 +24,10 @@ void CheckResourceLists(const std::string& body, const RlsServicesLimits& limits
   if (doc.ok()) {
     std::set<std::string> names;
     for (const auto& l : *doc) {
-      if (l.members.size() > limits.max_resources) __builtin_trap();
+      if (l.members.size() + l.refs.size() > limits.max_resources) __builtin_trap();
+      for (const auto& r : l.refs) {
+        if (r.uri.empty()) __builtin_trap();
+      }
       if (!l.name.empty() && !names.insert(l.name).second) __builtin_trap();
     }
   } else if (doc.error().code != 400 && doc.error().code != 413) {
@@ -66,7 +69,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<std::string> uris;
   for (const RlsService& svc : *s) {
     if (svc.uri.find('@') == std::string::npos || !uris.insert(svc.uri).second) __builtin_trap();
-    if (svc.members.size() > limits.max_resources) __builtin_trap();
+    if (svc.members.size() + svc.refs.size() > limits.max_resources) __builtin_trap();
+    for (const auto& r : svc.refs) {
+      if (r.uri.empty()) __builtin_trap();
+    }
     std::set<std::string> members(svc.members.begin(), svc.members.end());
     if (members.size() != svc.members.size()) __builtin_trap();
     for (const auto& m : svc.members) {
@@ -76,7 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = ParseRlsServices(body, limits);
   if (!again.ok() || again->size() != s->size()) __builtin_trap();
   for (size_t i = 0; i < s->size(); ++i) {
-    if ((*again)[i].uri != (*s)[i].uri || (*again)[i].members != (*s)[i].members) __builtin_trap();
+    if ((*again)[i].uri != (*s)[i].uri || (*again)[i].members != (*s)[i].members || (*again)[i].refs != (*s)[i].refs) {
+      __builtin_trap();
+    }
   }
   return 0;
 }

@@ -56,8 +56,10 @@ TEST(RlsServices, WhatIsRefused) {
                     ok_list + "</service>"),
        400},
       {"no list", Doc("<service uri=\"sip:l@example.com\"/>"), 400},
-      {"entry-ref", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry-ref ref=\"a\"/></rl:list></service>"), 400},
-      {"external", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:external anchor=\"a\"/></rl:list></service>"), 400},
+      {"entry-ref without ref", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry-ref/></rl:list></service>"),
+       400},
+      {"external without anchor",
+       Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:external anchor=\" \"/></rl:list></service>"), 400},
       {"bad entry", Doc("<service uri=\"sip:l@example.com\"><rl:list><rl:entry uri=\"mailto:a@b\"/></rl:list></service>"),
        400},
       {"doctype", "<!DOCTYPE x []>" + Doc(""), 400},
@@ -81,6 +83,56 @@ TEST(RlsServices, WhatIsRefused) {
   auto nested = ParseRlsServices(Doc("<service uri=\"sip:l@example.com\">" + deep + "</service>"));
   ASSERT_FALSE(nested.ok());
   EXPECT_EQ(nested.error().code, 400);
+}
+
+// References (RFC 4826 §3.2) are kept as written, in document order, each
+// once, and count against the resource limit; resolving them is the
+// service directory's (services.h).
+TEST(RlsServices, ListReferencesAreKeptForTheDirectory) {
+  const std::string entry_ref =
+      "resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list%5b@name=%22friends%22%5d/"
+      "entry%5b@uri=%22sip:bob@example.com%22%5d";
+  const std::string external =
+      "http://xcap.example.com/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/"
+      "list%5b@name=%22work%22%5d";
+  const std::string list = "<rl:list><rl:entry uri=\"sip:carol@example.com\"/><rl:list><rl:external anchor=\"" + external +
+                           "\"/></rl:list><rl:entry-ref ref=\"" + entry_ref + "\"/><rl:external anchor=\"" + external +
+                           "\"/></rl:list>";
+  auto s = ParseRlsServices(Doc("<service uri=\"sip:l@example.com\">" + list + "</service>"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ((*s)[0].members, (std::vector<std::string>{"carol@example.com"}));
+  EXPECT_EQ((*s)[0].refs, (std::vector<ListReference>{{false, external}, {true, entry_ref}}));
+  RlsServicesLimits two;
+  two.max_resources = 2;
+  EXPECT_EQ(ParseRlsServices(Doc("<service uri=\"sip:l@example.com\">" + list + "</service>"), two).error().code, 413);
+
+  // In a resource-lists document too (OMA's buddy list names the groups so);
+  // an entry that is no SIP AOR is no presence resource.
+  auto doc = ParseResourceListsDocument(
+      "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list name=\"buddies\"><external anchor=\"" +
+      external + "\"/><entry uri=\"tel:+15551234\"/><entry uri=\"sip:dave@example.com\"/></list></resource-lists>");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ((*doc)[0].members, (std::vector<std::string>{"dave@example.com"}));
+  EXPECT_EQ((*doc)[0].refs, (std::vector<ListReference>{{false, external}}));
+
+  // What they name.
+  EXPECT_EQ(ParseListRef(external), (ListRef{"alice@example.com", "index", "work", ""}));
+  EXPECT_EQ(ParseEntryRef(entry_ref), (ListRef{"alice@example.com", "index", "friends", "bob@example.com"}));
+  EXPECT_EQ(ParseEntryRef("/xcap/" + entry_ref), ParseEntryRef(entry_ref));
+  EXPECT_FALSE(ParseListRef(entry_ref));
+  EXPECT_FALSE(ParseEntryRef(external));
+  for (const char* bad : {"resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
+                          "entry[@uri=\"tel:+1555\"]",
+                          "resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
+                          "entry[1]",
+                          "resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
+                          "entry[@uri=\"sip:b@example.com\"]/display-name",
+                          "resource-lists/global/index/~~/resource-lists/list[@name=\"a\"]/"
+                          "entry[@uri=\"sip:b@example.com\"]",
+                          "xresource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
+                          "entry[@uri=\"sip:b@example.com\"]"}) {
+    EXPECT_FALSE(ParseEntryRef(bad)) << bad;
+  }
 }
 
 // The list a SUBSCRIBE carries (RFC 5367), shaped as Linphone sends its friend list.

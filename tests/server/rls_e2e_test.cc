@@ -262,6 +262,101 @@ TEST_F(PresenceLists, AServiceNamingAListOfTheUsersResourceLists) {
   EXPECT_EQ(edited->State("carol"), "absent");
 }
 
+// References inside lists (RFC 4826 §3.2), as OMA's buddy list names a
+// user's groups: <external> to another list of hers, <entry-ref> to one
+// entry; a cycle ends, what is not hers adds nothing.
+TEST_F(PresenceLists, ListsThatReferToOtherListsAndEntries) {
+  AddUser("dave", "dave-pw");
+  AddUser("erin", "erin-pw");
+  const std::string xcap = "http://xcap.example.com/xcap/";
+  auto list_of = [&](const std::string& xui, const std::string& name) {
+    return xcap + "resource-lists/users/sip:" + xui + "/index/~~/resource-lists/list%5b@name=%22" + name + "%22%5d";
+  };
+  const std::string others_carol =
+      "resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list%5b@name=%22others%22%5d/"
+      "entry%5b@uri=%22sip:carol@example.com%22%5d";
+  const std::string lists_path = "/xcap/resource-lists/users/sip:alice@example.com/index";
+  const std::string type = "application/resource-lists+xml";
+  auto lists = [&](const std::string& work) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><resource-lists "
+           "xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+           "<list name=\"buddies\"><external anchor=\"" +
+           list_of("alice@example.com", "friends") + "\"/><external anchor=\"" + list_of("alice@example.com", "work") +
+           "\"/><entry-ref ref=\"" + others_carol + "\"/><external anchor=\"" + list_of("bob@example.com", "friends") +
+           "\"/></list>"
+           "<list name=\"friends\"><entry uri=\"sip:bob@example.com\"/><external anchor=\"" +
+           list_of("alice@example.com", "buddies") + "\"/></list>"  // a cycle
+           "<list name=\"work\">" +
+           work +
+           "</list>"
+           "<list name=\"others\"><entry uri=\"sip:carol@example.com\"/><entry uri=\"tel:+15551234\"/></list>"
+           "</resource-lists>";
+  };
+  ASSERT_EQ(Http("PUT", lists_path, "alice", lists("<entry uri=\"sip:dave@example.com\"/>"), type).status, 201);
+  // bob's own friends list holds erin: not alice's to see through a reference.
+  ASSERT_EQ(Http("PUT", "/xcap/resource-lists/users/sip:bob@example.com/index", "bob",
+                 "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list name=\"friends\">"
+                 "<entry uri=\"sip:erin@example.com\"/></list></resource-lists>",
+                 type)
+                .status,
+            201);
+  const std::string services_path = "/xcap/rls-services/users/sip:alice@example.com/index";
+  auto services = [&](const std::string& inline_list) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\" "
+           "xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\"><service uri=\"sip:alice-buddies@example.com\">"
+           "<resource-list>" +
+           list_of("alice@example.com", "buddies") +
+           "</resource-list></service><service uri=\"sip:alice-few@example.com\"><rl:list>" + inline_list +
+           "</rl:list></service></rls-services>";
+  };
+  // A service's own references name her lists only: 409.
+  auto theirs = Http("PUT", services_path, "alice",
+                     services("<rl:external anchor=\"" + list_of("bob@example.com", "friends") + "\"/>"),
+                     "application/rls-services+xml");
+  EXPECT_EQ(theirs.status, 409);
+  EXPECT_NE(theirs.body.find("another user's resource-lists"), std::string::npos) << theirs.body;
+  auto nowhere = Http("PUT", services_path, "alice", services("<rl:entry-ref ref=\"users/x\"/>"),
+                      "application/rls-services+xml");
+  EXPECT_EQ(nowhere.status, 409);
+  EXPECT_NE(nowhere.body.find("is no entry of a list"), std::string::npos) << nowhere.body;
+  ASSERT_EQ(Http("PUT", services_path, "alice",
+                 services("<rl:entry uri=\"sip:erin@example.com\"/><rl:entry-ref ref=\"" + others_carol + "\"/>"),
+                 "application/rls-services+xml")
+                .status,
+            201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+
+  SipClient alice(false, udp_);
+  auto buddies = SubscribeList(alice, "alice", "alice-buddies", "refs-1");
+  ASSERT_EQ(buddies.status, 200);
+  ASSERT_TRUE(buddies.body);
+  EXPECT_EQ(buddies.body->State("bob"), "active");    // friends, through <external>
+  EXPECT_EQ(buddies.body->State("dave"), "active");   // work
+  EXPECT_EQ(buddies.body->State("carol"), "active");  // the <entry-ref>
+  EXPECT_EQ(buddies.body->State("erin"), "absent");   // only on bob's list
+  EXPECT_EQ(buddies.body->State("alice"), "absent");
+  SipClient alice2(false, udp_);
+  auto few = SubscribeList(alice2, "alice", "alice-few", "refs-2");
+  ASSERT_EQ(few.status, 200);
+  ASSERT_TRUE(few.body);
+  EXPECT_EQ(few.body->State("erin"), "active");
+  EXPECT_EQ(few.body->State("carol"), "active");
+  EXPECT_EQ(few.body->State("bob"), "absent");
+
+  // A list referred to changes: the subscription through the reference follows.
+  auto current = Http("GET", lists_path, "alice");
+  ASSERT_EQ(Http("PUT", lists_path, "alice", lists("<entry uri=\"sip:erin@example.com\"/>"), type,
+                 "If-Match: " + current.Header("etag") + "\r\n")
+                .status,
+            200);
+  auto edited = Parse(NextNotify(alice));
+  ASSERT_TRUE(edited);
+  EXPECT_TRUE(edited->Full());
+  EXPECT_EQ(edited->State("erin"), "active");
+  EXPECT_EQ(edited->State("dave"), "absent");
+  EXPECT_EQ(edited->State("bob"), "active");
+}
+
 TEST_F(PresenceLists, AUserWhoTakesAServicesUriIsAUserAgain) {
   const std::string doc =
       "<rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\"><service uri=\"sip:erin@example.com\">"

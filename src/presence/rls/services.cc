@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "sip/uri.h"
 #include "xcap/node_selector.h"
 #include "xcap/xcap.h"
 
@@ -59,28 +60,128 @@ Result<const std::vector<NamedList>*> ListsOf(store::Store& s, const ListRef& re
   return &lists;
 }
 
-}  // namespace
+// Resolves one service's resources for its owner (services.h).
+class ListResolver {
+ public:
+  ListResolver(store::Store& s, const std::string& owner, const std::string& service, ListCache& cache)
+      : store_(s), owner_(owner), service_(service), cache_(cache) {}
 
-std::optional<ListRef> ParseListRef(std::string_view uri) {
-  // After the XCAP root, whatever it is: ".../resource-lists/users/...".
+  void AddMembers(const std::vector<std::string>& members) {
+    for (const std::string& aor : members) {
+      if (out_.size() >= RlsServicesLimits{}.max_resources) {
+        truncated_ = true;
+        return;
+      }
+      if (seen_.insert(aor).second) out_.push_back(aor);
+    }
+  }
+
+  Result<void> AddRefs(const std::vector<ListReference>& refs, int depth) {
+    for (const ListReference& r : refs) {
+      auto ref = r.entry ? ParseEntryRef(r.uri) : ParseListRef(r.uri);
+      if (!ref || ref->xui != owner_) {
+        Skip(r.uri, ref ? "another user's document" : "not a list or entry of a resource-lists document here");
+        continue;
+      }
+      if (auto added = ref->entry.empty() ? AddList(*ref, depth) : AddEntry(*ref, r.uri); !added.ok()) return added;
+    }
+    return Ok();
+  }
+
+  // A top-level list: its entries, then its references (depth first).
+  Result<void> AddList(const ListRef& ref, int depth) {
+    if (depth > kMaxDepth) {
+      Skip(ref.list, "references nested too deep");
+      return Ok();
+    }
+    if (!expanded_.insert({ref.document, ref.list}).second) return Ok();  // once (a cycle ends here)
+    auto list = Find(ref);
+    if (!list.ok()) return list.error();
+    if (*list == nullptr) return Ok();  // none, while the document or list is missing
+    AddMembers((*list)->members);
+    return AddRefs((*list)->refs, depth + 1);
+  }
+
+  std::vector<std::string> Take() {
+    if (truncated_) PLOG_WARN("rls_service_truncated", {{"user", owner_}, {"service", service_}});
+    return std::move(out_);
+  }
+
+ private:
+  static constexpr int kMaxDepth = 8;
+
+  Result<const NamedList*> Find(const ListRef& ref) {
+    auto lists = ListsOf(store_, ref, cache_);
+    if (!lists.ok()) return lists.error();
+    for (const NamedList& l : **lists) {
+      if (l.name == ref.list) return &l;
+    }
+    return static_cast<const NamedList*>(nullptr);
+  }
+
+  Result<void> AddEntry(const ListRef& ref, const std::string& uri) {
+    auto list = Find(ref);
+    if (!list.ok()) return list.error();
+    const NamedList* l = *list;
+    if (l == nullptr || std::find(l->members.begin(), l->members.end(), ref.entry) == l->members.end()) {
+      Skip(uri, "no such entry");
+      return Ok();
+    }
+    AddMembers({ref.entry});
+    return Ok();
+  }
+
+  void Skip(const std::string& what, const char* why) const {
+    PLOG_WARN("rls_reference_skipped", {{"user", owner_}, {"service", service_}, {"reference", what}, {"why", why}});
+  }
+
+  store::Store& store_;
+  const std::string& owner_;
+  const std::string& service_;
+  ListCache& cache_;
+  UriSet seen_;
+  std::vector<std::string> out_;
+  std::set<std::pair<std::string, std::string>> expanded_;  // (document, list)
+  bool truncated_ = false;
+};
+
+// `uri` as a selector of a top-level list (`entry`: of an entry of one) of
+// a user's resource-lists document, absolute or relative to the XCAP root.
+std::optional<ListRef> ParseSelector(std::string_view uri, bool entry) {
   const std::string auid = "/" + std::string(kResourceListsAuid) + "/";
-  size_t at = uri.find(auid);
-  if (at == std::string_view::npos) return std::nullopt;
-  auto sel = xcap::ParseDocumentSelector(uri.substr(at));
+  std::string path;
+  if (uri.substr(0, auid.size() - 1) == std::string_view(auid).substr(1)) {
+    path = "/" + std::string(uri);  // relative to the root (an <entry-ref>)
+  } else {
+    // After the XCAP root, whatever it is: ".../resource-lists/users/...".
+    size_t at = uri.find(auid);
+    if (at == std::string_view::npos) return std::nullopt;
+    path = std::string(uri.substr(at));
+  }
+  auto sel = xcap::ParseDocumentSelector(path);
   if (!sel.ok() || sel->xui == "global" || !sel->node_selector) return std::nullopt;
   auto node = xcap::ParseNodeSelector(sel->node, {}, kNsResourceLists);
-  if (!node.ok() || node->selects_attribute() || node->steps.size() != 2) return std::nullopt;
-  const xcap::Step& root = node->steps[0];
-  const xcap::Step& list = node->steps[1];
-  auto is = [](const xcap::Step& step, std::string_view local) {
-    return !step.any && step.name.ns == kNsResourceLists && step.name.local == local && step.position == 0;
+  if (!node.ok() || node->selects_attribute() || node->steps.size() != (entry ? 3u : 2u)) return std::nullopt;
+  auto is = [](const xcap::Step& step, std::string_view local, std::string_view attr) {
+    const bool attr_ok = attr.empty() ? !step.attr : (step.attr && step.attr->local == attr && step.attr->ns.empty());
+    return !step.any && step.name.ns == kNsResourceLists && step.name.local == local && step.position == 0 && attr_ok;
   };
-  if (!is(root, "resource-lists") || root.attr || !is(list, "list") || !list.attr || list.attr->local != "name" ||
-      !list.attr->ns.empty()) {
-    return std::nullopt;
+  const std::vector<xcap::Step>& steps = node->steps;
+  if (!is(steps[0], "resource-lists", "") || !is(steps[1], "list", "name")) return std::nullopt;
+  ListRef ref{sel->xui, sel->document, steps[1].attr_value, ""};
+  if (entry) {
+    if (!is(steps[2], "entry", "uri")) return std::nullopt;
+    auto target = sip::ParseUri(steps[2].attr_value);
+    if (!target.ok() || !target->is_sip() || !target->has_user) return std::nullopt;
+    ref.entry = sip::AorKey(*target);
   }
-  return ListRef{sel->xui, sel->document, list.attr_value};
+  return ref;
 }
+
+}  // namespace
+
+std::optional<ListRef> ParseListRef(std::string_view uri) { return ParseSelector(uri, false); }
+std::optional<ListRef> ParseEntryRef(std::string_view uri) { return ParseSelector(uri, true); }
 
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body) {
   auto services = ParseRlsServices(body);
@@ -106,12 +207,25 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
     if (!owner.ok()) return Error(503, "store unavailable");
     if (*owner) return Error(409, "service " + svc.uri + " is " + *owner + " address");
     if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
-    if (svc.list_ref.empty()) continue;
-    auto ref = ParseListRef(svc.list_ref);
-    if (!ref) return Error(409, "<resource-list> of " + svc.uri + std::string(kNoListRef));
-    // A reference names one of the owner's own lists (never another user's).
-    if (ref->xui != xui) {
-      return Error(409, "service " + svc.uri + " refers to another user's resource-lists document");
+    if (!svc.list_ref.empty()) {
+      auto ref = ParseListRef(svc.list_ref);
+      if (!ref) return Error(409, "<resource-list> of " + svc.uri + std::string(kNoListRef));
+      // A reference names one of the owner's own lists (never another user's).
+      if (ref->xui != xui) {
+        return Error(409, "service " + svc.uri + " refers to another user's resource-lists document");
+      }
+    }
+    for (const ListReference& r : svc.refs) {
+      auto ref = r.entry ? ParseEntryRef(r.uri) : ParseListRef(r.uri);
+      const char* what = r.entry ? "<entry-ref> " : "<external> ";
+      if (!ref) {
+        return Error(409, what + r.uri + " in service " + svc.uri +
+                              (r.entry ? std::string(" is no entry of a list of a resource-lists document here")
+                                       : std::string(kNoListRef)));
+      }
+      if (ref->xui != xui) {
+        return Error(409, what + r.uri + " in service " + svc.uri + " refers to another user's resource-lists document");
+      }
     }
   }
   return Ok();
@@ -143,17 +257,18 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
         PLOG_WARN("rls_service_shadowed", {{"user", d.xui}, {"service", svc.uri}});
         continue;
       }
+      ListResolver resolver(s, d.xui, svc.uri, cache);
       if (!svc.list_ref.empty()) {
         // The list its reference names now (none, while the document or
         // list is missing; a reference the write constraint refuses: no service).
         auto ref = ParseListRef(svc.list_ref);
         if (!ref || ref->xui != d.xui) continue;
-        auto lists = ListsOf(s, *ref, cache);
-        if (!lists.ok()) return lists.error();
-        for (const NamedList& l : **lists) {
-          if (l.name == ref->list) svc.members = l.members;
-        }
+        if (auto r = resolver.AddList(*ref, 1); !r.ok()) return r.error();
+      } else {
+        resolver.AddMembers(svc.members);
+        if (auto r = resolver.AddRefs(svc.refs, 1); !r.ok()) return r.error();
       }
+      svc.members = resolver.Take();
       // The write constraint keeps URIs unique; a store edited by other
       // means keeps the first user's (documents come by user).
       map->try_emplace(std::move(svc.uri), ServiceEntry{d.xui, std::move(svc.members)});

@@ -29,28 +29,40 @@ struct ServiceEntry {
 };
 using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service AOR
 
-// A service's <resource-list> (RFC 4826 §4.2), resolved: a top-level list
-// of a user's resource-lists document on this XCAP server,
-// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]".
+// A service's <resource-list> (RFC 4826 §4.2) or a list's <external>,
+// resolved: a top-level list of a user's resource-lists document on this
+// XCAP server,
+// ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]";
+// for an <entry-ref> (RFC 4826 §3.2, relative to the XCAP root) one entry
+// of such a list, ".../list[@name="<list>"]/entry[@uri="<uri>"]".
 struct ListRef {
   std::string xui;       // AOR ("alice@example.com")
   std::string document;  // "index"
   std::string list;      // the top-level list's name
+  std::string entry;     // the entry's AOR (an <entry-ref>), else ""
   bool operator==(const ListRef&) const = default;
 };
 // nullopt when `uri` names anything else (read with the XCAP server's
 // own document and node selector parsers).
 std::optional<ListRef> ParseListRef(std::string_view uri);
+std::optional<ListRef> ParseEntryRef(std::string_view uri);
 
 // The XCAP write constraint (RFC 4826 §4.4.2): every service URI of
 // `xui`'s new document is in one of our domains, is no user's AOR or
-// group's, and no other user's document names it; a <resource-list> names
-// one of the writer's own lists. Errors: 409 with the reason, 400 for a
-// document that does not parse.
+// group's, and no other user's document names it; a <resource-list>, an
+// <external> or an <entry-ref> names one of the writer's own lists (or
+// an entry of one). Errors: 409 with the reason, 400 for a document that
+// does not parse.
 Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::string_view body);
 
-// A service whose URI a user or group took after it was written is left
-// out (the change feed reloads the directory on user and group changes too).
+// A service's resources: its list's entries, then what the list's
+// references name, depth first - the owner's own lists only (a reference
+// to another user's or a global document, or to a list or entry that is
+// not there, adds nothing and is logged), each list once (a cycle ends
+// there), at most `RlsServicesLimits::max_resources` (the rest is left out
+// and logged). A service whose URI a user or group took after it was
+// written is left out (the change feed reloads the directory on user and
+// group changes too).
 class ServiceDirectory {
  public:
   ServiceDirectory(store::StoreExecutor& store, proxy::ShardRouter& router);

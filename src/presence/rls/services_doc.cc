@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "common/strings.h"
@@ -24,12 +25,15 @@ std::string AorOf(std::string_view text) {
   return sip::AorKey(*uri);
 }
 
-// Reads <list> elements into `members` (nested lists flattened, each
-// resource once, at most `max` of them); `doc` names the document in errors.
+// Reads <list> elements into `members` and `refs` (nested lists flattened,
+// each resource and reference once, at most `max` of them together); `doc`
+// names the document in errors. Without `refs` a reference is refused;
+// with `skip_other_uris` an entry that is no SIP AOR is left out.
 class ListReader {
  public:
-  ListReader(std::string_view doc, size_t max, std::string_view owner, std::vector<std::string>& members)
-      : doc_(doc), max_(max), owner_(owner), members_(members) {}
+  ListReader(std::string_view doc, size_t max, std::string_view owner, std::vector<std::string>& members,
+             std::vector<ListReference>* refs = nullptr, bool skip_other_uris = false)
+      : doc_(doc), max_(max), owner_(owner), members_(members), refs_(refs), skip_other_uris_(skip_other_uris) {}
 
   Result<void> Read(pugi::xml_node list, int depth) {
     if (depth > kMaxListDepth) return Fail("lists nested deeper than " + std::to_string(kMaxListDepth));
@@ -42,17 +46,23 @@ class ListReader {
         auto uri = xml::Attr(c, "uri");
         if (!uri) return Fail("an <entry> without a uri");
         std::string aor = AorOf(*uri);
+        if (aor.empty() && skip_other_uris_) continue;
         if (aor.empty()) return Fail("not a SIP address of record: " + std::string(*uri));
         if (!seen_.insert(aor).second) continue;  // each resource once
-        if (members_.size() >= max_) {
-          return Error(413, std::string(doc_) + ": more than " + std::to_string(max_) + " resources" +
-                                (owner_.empty() ? "" : " in " + std::string(owner_)));
-        }
+        if (auto r = Room(); !r.ok()) return r;
         members_.push_back(std::move(aor));
       } else if (name->local == "list") {
         if (auto r = Read(c, depth + 1); !r.ok()) return r;
       } else if (name->local == "entry-ref" || name->local == "external") {
-        return Fail("<" + std::string(name->local) + "> is not supported (list the entries)");
+        const bool entry = name->local == "entry-ref";
+        if (refs_ == nullptr) return Fail("<" + std::string(name->local) + "> is not supported here (list the entries)");
+        auto target = xml::Attr(c, entry ? "ref" : "anchor");
+        std::string uri(TrimLws(target.value_or("")));
+        if (uri.empty()) return Fail("an <" + std::string(name->local) + "> without " + (entry ? "a ref" : "an anchor"));
+        ListReference ref{entry, std::move(uri)};
+        if (std::find(refs_->begin(), refs_->end(), ref) != refs_->end()) continue;  // each reference once
+        if (auto r = Room(); !r.ok()) return r;
+        refs_->push_back(std::move(ref));
       } else if (name->local != "display-name") {
         return Fail("unexpected <" + std::string(name->local) + "> in a <list>");
       }
@@ -62,11 +72,18 @@ class ListReader {
 
  private:
   Error Fail(const std::string& why) const { return Error(400, std::string(doc_) + ": " + why); }
+  Result<void> Room() const {
+    if (members_.size() + (refs_ ? refs_->size() : 0) < max_) return Ok();
+    return Error(413, std::string(doc_) + ": more than " + std::to_string(max_) + " resources" +
+                          (owner_.empty() ? "" : " in " + std::string(owner_)));
+  }
 
   std::string_view doc_;
   size_t max_;
   std::string_view owner_;
   std::vector<std::string>& members_;
+  std::vector<ListReference>* refs_;
+  bool skip_other_uris_;
   std::set<std::string, std::less<>> seen_;
 };
 
@@ -128,7 +145,7 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
       if (cn->Is(kNsResourceLists, "list")) {
         if (has_list) return Bad("service " + svc.uri + " has two lists");
         has_list = true;
-        ListReader reader(kRlsServicesAuid, limits.max_resources, svc.uri, svc.members);
+        ListReader reader(kRlsServicesAuid, limits.max_resources, svc.uri, svc.members, &svc.refs);
         if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
       } else if (cn->Is(kNsRlsServices, "resource-list")) {
         if (has_list) return Bad("service " + svc.uri + " has two lists");
@@ -184,7 +201,8 @@ Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body,
     NamedList& list = out.emplace_back();
     list.name = std::string(xml::Attr(c, "name").value_or(""));
     if (!list.name.empty() && !names.insert(list.name).second) return BadList("list " + list.name + " given twice");
-    ListReader reader("resource-lists", limits.max_resources, list.name, list.members);
+    ListReader reader("resource-lists", limits.max_resources, list.name, list.members, &list.refs,
+                      /*skip_other_uris=*/true);
     if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
   }
   return out;

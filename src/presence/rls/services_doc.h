@@ -22,17 +22,28 @@ struct RlsServicesLimits {
   size_t max_lists = 64;       // top-level lists of a resource-lists document
 };
 
+// A reference inside a list (RFC 4826 §3.2): `<external anchor>` names
+// another list (an absolute HTTP URI), `<entry-ref ref>` one entry of a list
+// (relative to the XCAP root). Kept as written; services.h resolves them.
+struct ListReference {
+  bool entry = false;  // <entry-ref>, else <external>
+  std::string uri;
+  bool operator==(const ListReference&) const = default;
+};
+
 struct RlsService {
   std::string uri;                   // the service's AOR ("alice-buddies@example.com")
   std::vector<std::string> members;  // AORs, in document order, each once (an inline <list>)
+  std::vector<ListReference> refs;   // the inline list's references, in document order
   std::string list_ref;              // or the <resource-list> URI naming its list (services.h resolves it)
   bool presence = true;              // <packages> absent or naming "presence"
 };
 
 // Parses an rls-services document. A service's resources are an inline
-// <list> (entries; nested lists flattened) or a <resource-list> reference
-// (kept as written); <entry-ref>, <external>, URIs that are no SIP AOR and
-// a service URI given twice are refused. Errors: 400 with the reason, 413 for a limit.
+// <list> (entries and references; nested lists flattened) or a
+// <resource-list> reference (kept as written); URIs that are no SIP AOR and
+// a service URI given twice are refused. References count against
+// `max_resources` like entries. Errors: 400 with the reason, 413 for a limit.
 Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const RlsServicesLimits& limits = {});
 
 inline constexpr std::string_view kResourceListsAuid = "resource-lists";
@@ -40,19 +51,23 @@ inline constexpr std::string_view kResourceListsType = "application/resource-lis
 inline constexpr std::string_view kNsResourceLists = "urn:ietf:params:xml:ns:resource-lists";
 
 // A user's resource-lists document over XCAP (RFC 4826 §3): its top-level
-// lists by name (each flattened: nested lists' entries too, each AOR
-// once). Names of sibling lists are unique; an unnamed top-level list is
-// kept with name "". Errors: 400 with the reason, 413 for a limit.
+// lists by name (each flattened: nested lists' entries and references too,
+// each AOR once). An entry whose URI is no SIP AOR (tel:, mailto: in an
+// address book) is no presence resource and left out. Names of sibling
+// lists are unique; an unnamed top-level list is kept with name "".
+// Errors: 400 with the reason, 413 for a limit.
 struct NamedList {
   std::string name;
   std::vector<std::string> members;
+  std::vector<ListReference> refs;
 };
 Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body, const RlsServicesLimits& limits = {});
 
 // The resources of a resource-lists document (RFC 4826 §3) as a SUBSCRIBE
 // carries it (RFC 5367): the entries of every <list>, nested lists
 // flattened, each AOR once, in document order; the same refusals and
-// limits as a service's list, and 400 for a document without resources.
+// limits as a service's list, and 400 for a document without resources
+// and for references (nothing of the subscriber's is read for a SUBSCRIBE).
 Result<std::vector<std::string>> ParseResourceLists(std::string_view body, const RlsServicesLimits& limits = {});
 
 }  // namespace parley::presence
