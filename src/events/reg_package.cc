@@ -39,6 +39,8 @@ std::string EventName(registrar::ChangeKind k) {
     case registrar::ChangeKind::kShortened: return "shortened";
     case registrar::ChangeKind::kRemoved: return "unregistered";
     case registrar::ChangeKind::kExpired: return "expired";
+    case registrar::ChangeKind::kDeactivated: return "deactivated";
+    case registrar::ChangeKind::kRejected: return "rejected";
   }
   return "registered";
 }

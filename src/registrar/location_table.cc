@@ -51,6 +51,23 @@ void LocationTable::Expire(Contact& c) {
   if (on_expired_) on_expired_(change);
 }
 
+std::vector<BindingChange> LocationTable::Evict(const std::string& aor, std::string_view contact_uri, ChangeKind why) {
+  std::vector<BindingChange> out;
+  auto a = aors_.find(aor);
+  if (a == aors_.end()) return out;
+  for (auto it = a->second.begin(); it != a->second.end();) {
+    if (!contact_uri.empty() && it->second.record.contact_uri != contact_uri) {
+      ++it;
+      continue;
+    }
+    timers_.Cancel(it->second.expiry);
+    out.push_back({why, it->second.record});
+    it = a->second.erase(it);
+  }
+  if (a->second.empty()) aors_.erase(a);
+  return out;
+}
+
 Result<ApplyResult> LocationTable::Apply(const RegisterOp& op) {
   static const ContactMap kNone;
   auto found = aors_.find(op.aor);

@@ -50,7 +50,14 @@ struct RegisterOp {
   size_t max_contacts = 0;   // bindings an AOR may have afterwards (0: no limit)
 };
 
-enum class ChangeKind { kCreated, kRefreshed, kShortened, kRemoved, kExpired };
+// kRemoved: by the UA (expires 0); kDeactivated: by an administrator (the
+// UA may register again); kRejected: its user was deleted (RFC 3680 §5.1).
+enum class ChangeKind { kCreated, kRefreshed, kShortened, kRemoved, kExpired, kDeactivated, kRejected };
+// Whether the binding is gone after the change.
+inline bool IsGone(ChangeKind k) {
+  return k == ChangeKind::kRemoved || k == ChangeKind::kExpired || k == ChangeKind::kDeactivated ||
+         k == ChangeKind::kRejected;
+}
 
 struct BindingChange {
   ChangeKind kind;
@@ -73,6 +80,10 @@ class LocationTable {
   // 403: the AOR would have more than `op.max_contacts` bindings. Either
   // refuses the whole update (nothing changes).
   Result<ApplyResult> Apply(const RegisterOp& op);
+
+  // Takes `aor`'s binding of `contact_uri` (every one when "") out of the
+  // table: an administrator's removal, `why` kDeactivated or kRejected.
+  std::vector<BindingChange> Evict(const std::string& aor, std::string_view contact_uri, ChangeKind why);
 
   // The live bindings of `aor`, best q first (ties: newest first).
   std::vector<const Contact*> Lookup(const std::string& aor) const;

@@ -315,7 +315,7 @@ constexpr auto kWriteBehind = std::chrono::milliseconds(200);
 void Registrar::Defer(size_t shard, const std::vector<BindingChange>& changes) {
   Pending& p = *pending_[shard];
   for (const auto& c : changes) {
-    bool gone = c.kind == ChangeKind::kRemoved || c.kind == ChangeKind::kExpired;
+    bool gone = IsGone(c.kind);
     auto key = std::make_pair(c.binding.aor, c.binding.contact_uri);
     if (gone) {
       p.writes[key] = std::nullopt;
@@ -388,7 +388,7 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
   store_.Write([this, shard, aor, shared, done](store::Store& s) -> store::StoreExecutor::Completion {
     Result<void> r = Ok();
     for (const auto& c : *shared) {
-      bool gone = c.kind == ChangeKind::kRemoved || c.kind == ChangeKind::kExpired;
+      bool gone = IsGone(c.kind);
       r = gone ? s.DeleteBinding(c.binding.aor, c.binding.contact_uri) : s.UpsertBinding(c.binding);
       if (!r.ok()) break;
     }
@@ -402,6 +402,31 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
       }
     };
   }, store::Durability::kCommit);
+}
+
+void Registrar::Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why) {
+  const size_t shard = router_.ShardOf(aor);
+  router_.Post(shard, [this, shard, aor, contact_uri, why] {
+    auto changes = tables_.At(shard).Evict(aor, contact_uri, why);
+    if (changes.empty()) return;
+    PLOG_INFO("bindings_evicted", {{"aor", aor},
+                                   {"count", changes.size()},
+                                   {"event", why == ChangeKind::kRejected ? "rejected" : "deactivated"}});
+    Persist(shard, aor, std::move(changes), [aor](const Result<void>& r) {
+      if (!r.ok()) PLOG_WARN("binding_eviction_not_stored", {{"aor", aor}, {"error", r.error().message}});
+    });
+  });
+}
+
+void Registrar::OnUserChanged(const std::string& aor) {
+  const size_t shard = router_.ShardOf(aor);
+  router_.Post(shard, [this, shard, aor] {
+    if (tables_.At(shard).Lookup(aor).empty()) return;  // nothing to drop: no store read
+    store_.Read([this, aor](store::Store& s) {
+      auto user = s.GetUser(aor);
+      if (user.ok() && !user->has_value()) Evict(aor, "", ChangeKind::kRejected);
+    });
+  });
 }
 
 void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>& changes) {

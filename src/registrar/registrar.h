@@ -71,6 +71,16 @@ class Registrar : public proxy::LocationService {
   // Shard-local view (call on the AOR's shard).
   LocationTable& TableOf(size_t shard) { return tables_.At(shard); }
 
+  // An administrator's removal (the change feed's `binding`, a deleted
+  // user): takes `aor`'s binding of `contact_uri` (all when "") out of its
+  // shard's table, deletes it from the store and tells the listeners
+  // (reg event: `deactivated`, or `rejected` for a deleted user). On any
+  // thread; nothing happens for bindings this server does not hold.
+  void Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why);
+  // A user was added, changed or deleted (change feed): when it was
+  // deleted, its bindings here go (kRejected). On any thread.
+  void OnUserChanged(const std::string& aor);
+
   // Writes the batched refreshes and expiries of every shard now and waits
   // until they committed (shutdown). Call from a non-loop thread while the
   // loops still run.

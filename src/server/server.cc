@@ -570,6 +570,12 @@ void Server::UserChanged(const std::string& aor) {
 void Server::OnChange(const store::Change& c) {
   if (c.kind == "user") {
     UserChanged(c.key);
+    registrar_->OnUserChanged(c.key);
+  } else if (c.kind == "binding") {
+    // "AOR" or "AOR CONTACT" (parleyctl user unregister).
+    const size_t space = c.key.find(' ');
+    registrar_->Evict(c.key.substr(0, space), space == std::string::npos ? "" : c.key.substr(space + 1),
+                      registrar::ChangeKind::kDeactivated);
   } else if (c.kind == "policy") {
     policies_->OnOwner(c.key, [key = c.key](proxy::PolicyCache& p) { p.Invalidate(key); });
   } else if (c.kind == "history") {

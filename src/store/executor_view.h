@@ -86,8 +86,8 @@ class ExecutorStore final : public Store {
   Result<void> DeleteBinding(const std::string& aor, const std::string& contact) override {
     return DoWrite<void>([&] { return inner_->DeleteBinding(aor, contact); });
   }
-  Result<void> DeleteBindings(const std::string& aor) override {
-    return DoWrite<void>([&] { return inner_->DeleteBindings(aor); });
+  Result<size_t> EvictBindings(const std::string& aor, const std::string& contact) override {
+    return DoWrite<size_t>([&] { return inner_->EvictBindings(aor, contact); });
   }
   Result<std::vector<Binding>> LoadBindings() override {
     return Do<std::vector<Binding>>([&] { return inner_->LoadBindings(); });

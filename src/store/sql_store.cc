@@ -480,10 +480,15 @@ Result<void> SqlStore::DeleteBinding(const std::string& aor, const std::string& 
   });
 }
 
-Result<void> SqlStore::DeleteBindings(const std::string& aor) {
-  return Guarded<void>(Mode::kSingle, [&]() -> Result<void> {
-    if (auto r = Run(kDeleteBindings, {aor}); !r.ok()) return r.take_error();
-    return Ok();
+Result<size_t> SqlStore::EvictBindings(const std::string& aor, const std::string& contact_uri) {
+  return Guarded<size_t>(Mode::kFeed, [&]() -> Result<size_t> {
+    auto a = NormalizeAor(aor);
+    if (!a.ok()) return a.take_error();
+    auto n = contact_uri.empty() ? Run(kDeleteBindings, {*a}) : Run(kDeleteBinding, {*a, contact_uri});
+    if (!n.ok()) return n.take_error();
+    if (*n == 0) return size_t{0};
+    if (auto c = AppendChange("binding", contact_uri.empty() ? *a : *a + " " + contact_uri); !c.ok()) return c.error();
+    return static_cast<size_t>(*n);
   });
 }
 

@@ -45,7 +45,7 @@ class SqlStore final : public Store {
 
   Result<void> UpsertBinding(const Binding& b) override;
   Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) override;
-  Result<void> DeleteBindings(const std::string& aor) override;
+  Result<size_t> EvictBindings(const std::string& aor, const std::string& contact_uri) override;
   Result<std::vector<Binding>> LoadBindings() override;
   Result<std::vector<Binding>> LoadBindingsOf(const std::string& aor) override;
   Result<size_t> DeleteExpiredBindings(int64_t now) override;

@@ -128,7 +128,7 @@ struct OptionEntry {
 // policies edited by parleyctl): a monotonically increasing sequence.
 struct Change {
   int64_t seq = 0;
-  std::string kind;  // "user", "policy", "domain", "history", "token", "group", …
+  std::string kind;  // "user", "policy", "domain", "history", "token", "group", "binding", …
   std::string key;   // the AOR or domain concerned
 };
 
@@ -293,7 +293,11 @@ class Store {
   // Bindings (location service persistence).
   virtual Result<void> UpsertBinding(const Binding& b) = 0;  // key: aor + contact_uri
   virtual Result<void> DeleteBinding(const std::string& aor, const std::string& contact_uri) = 0;
-  virtual Result<void> DeleteBindings(const std::string& aor) = 0;
+  // An administrator's removal (`parleyctl user unregister`): `aor`'s
+  // binding of `contact_uri`, or every one of its bindings when that is "".
+  // When a row went, appends a `binding` change (key: the AOR, or "AOR
+  // CONTACT") so that a running server drops them too. Returns the rows removed.
+  virtual Result<size_t> EvictBindings(const std::string& aor, const std::string& contact_uri) = 0;
   virtual Result<std::vector<Binding>> LoadBindings() = 0;      // every stored binding
   virtual Result<std::vector<Binding>> LoadBindingsOf(const std::string& aor) = 0;  // one AOR's
   virtual Result<size_t> DeleteExpiredBindings(int64_t now) = 0;

@@ -183,10 +183,10 @@ TEST(RlsServices, AServiceMayNameATopLevelListOfAResourceListsDocument) {
   EXPECT_TRUE((*r)[0].members.empty());
   EXPECT_EQ(ParseRlsServices(Doc("<service uri=\"sip:a@example.com\"><resource-list/></service>")).error().code, 400);
 
-  EXPECT_EQ(ParseListRef(friends), (ListRef{"alice@example.com", "index", "friends"}));
+  EXPECT_EQ(ParseListRef(friends), (ListRef{"alice@example.com", "index", "friends", ""}));
   EXPECT_EQ(ParseListRef("/xcap/resource-lists/users/sip%3Aalice%40example.com/buddies/~~/resource-lists/"
                          "list[@name='work']"),
-            (ListRef{"alice@example.com", "buddies", "work"}));
+            (ListRef{"alice@example.com", "buddies", "work", ""}));
   // What is no top-level list of a user's document here.
   for (const char* bad : {"http://x/rl", "/xcap/resource-lists/users/sip:alice@example.com/index",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[1]",

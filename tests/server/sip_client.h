@@ -39,6 +39,12 @@ class SipClient {
   }
   ~SipClient() { close(fd_); }
 
+  // How long Receive waits (2 s unless set).
+  void SetReceiveTimeout(std::chrono::milliseconds ms) {
+    timeval tv{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+
   uint16_t port() const { return port_; }
   // UDP: the port the last message came from.
   uint16_t last_from_port() const { return ntohs(last_from_.sin_port); }

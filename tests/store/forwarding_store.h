@@ -41,7 +41,9 @@ class ForwardingStore : public store::Store {
   Result<void> DeleteBinding(const std::string& aor, const std::string& c) override {
     return inner_->DeleteBinding(aor, c);
   }
-  Result<void> DeleteBindings(const std::string& aor) override { return inner_->DeleteBindings(aor); }
+  Result<size_t> EvictBindings(const std::string& aor, const std::string& c) override {
+    return inner_->EvictBindings(aor, c);
+  }
   Result<std::vector<store::Binding>> LoadBindings() override { return inner_->LoadBindings(); }
   Result<std::vector<store::Binding>> LoadBindingsOf(const std::string& aor) override {
     return inner_->LoadBindingsOf(aor);

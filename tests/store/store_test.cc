@@ -318,14 +318,24 @@ TEST_P(StoreTest, Bindings) {
   ASSERT_TRUE(store_->DeleteBinding("bob@example.com", "sip:nobody").ok());  // no-op
   all = store_->LoadBindings();
   ASSERT_EQ(all->size(), 1u);
-  ASSERT_TRUE(store_->DeleteBindings("alice@example.com").ok());
-  EXPECT_TRUE(store_->LoadBindings()->empty());
 
   Binding empty;
   auto r = store_->UpsertBinding(empty);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, kErrInvalid);
-  EXPECT_TRUE(AllChanges().empty());  // bindings are not in the change feed
+  EXPECT_TRUE(AllChanges().empty());  // the registrar's own writes are not in the change feed
+
+  // An administrator's removal is: the running servers drop the bindings too.
+  for (const auto& b : {a2, b1}) ASSERT_TRUE(store_->UpsertBinding(b).ok());
+  EXPECT_EQ(store_->EvictBindings("bob@example.com", "sip:nobody").value_or(99), 0u);
+  EXPECT_EQ(store_->EvictBindings("bob@Example.COM", "sip:bob@10.0.0.3").value_or(99), 1u);
+  EXPECT_EQ(store_->EvictBindings("alice@example.com", "").value_or(99), 2u);
+  EXPECT_EQ(store_->EvictBindings("alice@example.com", "").value_or(99), 0u);
+  EXPECT_TRUE(store_->LoadBindings()->empty());
+  std::vector<std::string> feed;
+  for (const auto& c : AllChanges()) feed.push_back(c.kind + " " + c.key);
+  EXPECT_EQ(feed, (std::vector<std::string>{"binding bob@example.com sip:bob@10.0.0.3", "binding alice@example.com"}));
+  EXPECT_FALSE(store_->EvictBindings("not an aor", "").ok());
 }
 
 TEST_P(StoreTest, Policy) {

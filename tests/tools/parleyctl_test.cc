@@ -193,6 +193,31 @@ TEST_F(ParleyctlTest, UserShowListsRegistrations) {
       << r.out;
   EXPECT_EQ(r.out.find("192.0.2.8"), std::string::npos) << r.out;
   EXPECT_EQ(Dd({"user", "show", "nobody@example.com"}).code, 1);
+
+  // unregister: one contact as show prints it, then the rest; each a change
+  // a running server follows.
+  r = Dd({"user", "unregister", "alice@example.com", "sip:alice@192.0.2.9"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: alice@example.com has no registration of sip:alice@192.0.2.9\n");
+  r = Dd({"user", "unregister", "alice@Example.COM", "sip:alice@192.0.2.7:5062;transport=tcp;ob"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "removed 1 registration(s) of alice@example.com\n");
+  EXPECT_EQ(Dd({"user", "show", "alice@example.com"}).out, "alice@example.com: 0 registration(s)\n");
+  r = Dd({"user", "unregister", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;  // the expired one the server had not deleted yet
+  EXPECT_EQ(r.out, "removed 1 registration(s) of alice@example.com\n");
+  r = Dd({"user", "unregister", "alice@example.com"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "parleyctl: alice@example.com has no registration\n");
+  EXPECT_EQ(Dd({"user", "unregister", "nobody@example.com"}).code, 1);
+  EXPECT_EQ(Dd({"user", "unregister", "not-an-aor"}).code, 2);
+  auto s = OpenStore();
+  auto feed = s->ChangesSince(0, 100);
+  ASSERT_TRUE(feed.ok());
+  ASSERT_GE(feed->size(), 2u);
+  EXPECT_EQ(feed->back().kind, "binding");
+  EXPECT_EQ(feed->back().key, "alice@example.com");
+  EXPECT_EQ((*feed)[feed->size() - 2].key, "alice@example.com sip:alice@192.0.2.7:5062;transport=tcp;ob");
 }
 
 TEST_F(ParleyctlTest, PasswordSourcesAndSecrecy) {

@@ -131,6 +131,22 @@ int UserShow(store::Store& s, const std::string& aor, int64_t now, Output o) {
   return kExitOk;
 }
 
+int UserUnregister(store::Store& s, const std::string& aor, const std::string& contact, Output o) {
+  auto a = store::NormalizeAor(aor);
+  if (!a.ok()) return Fail(o, kExitUsage, a.error().message);
+  auto user = s.GetUser(*a);
+  if (!user.ok()) return FailStore(o, user.error());
+  if (!user->has_value()) return Fail(o, kExitFailure, "no such user " + *a);
+  auto n = s.EvictBindings(*a, contact);
+  if (!n.ok()) return FailStore(o, n.error());
+  if (*n == 0) {
+    return Fail(o, kExitFailure,
+                contact.empty() ? *a + " has no registration" : *a + " has no registration of " + Printable(contact));
+  }
+  o.out << "removed " << *n << " registration(s) of " << *a << "\n";
+  return kExitOk;
+}
+
 int UserImport(store::Store& s, const std::string& path, bool skip_bad, Output o) {
   auto t0 = std::chrono::steady_clock::now();
   std::string text;

@@ -38,6 +38,10 @@ int UserList(store::Store& s, const std::string& domain, Output o);
 // The user's registrations as last stored (a refresh reaches the store
 // within a moment), with their public GRUUs; `now` in unix seconds.
 int UserShow(store::Store& s, const std::string& aor, int64_t now, Output o);
+// Removes the user's registrations (all, or the one whose contact is
+// `contact` as `user show` prints it); a running server drops them within
+// its change-feed poll and tells reg event watchers (`deactivated`).
+int UserUnregister(store::Store& s, const std::string& aor, const std::string& contact, Output o);
 // `path` "-" reads stdin. All or nothing unless `skip_bad`, which imports
 // the good lines (the exit code still reports the bad ones).
 int UserImport(store::Store& s, const std::string& path, bool skip_bad, Output o);

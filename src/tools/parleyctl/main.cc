@@ -84,6 +84,11 @@ int main(int argc, char** argv) {
   user_list->add_option("--domain", domain, "only this domain");
   auto* user_show = user->add_subcommand("show", "a user's registrations: contact, expiry, source, device (GRUU)");
   user_show->add_option("aor", aor, "user@domain")->required();
+  std::string contact;
+  auto* user_unreg =
+      user->add_subcommand("unregister", "remove a user's registrations now (all, or one contact as 'user show' prints it)");
+  user_unreg->add_option("aor", aor, "user@domain")->required();
+  user_unreg->add_option("contact", contact, "the contact URI (default: every registration)");
   auto* user_import = user->add_subcommand("import", "add or update users from a CSV file of aor,password lines");
   user_import->add_option("file", file, "the CSV file (- for stdin)")->required();
   user_import->add_flag("--skip-bad", skip_bad, "import the good lines even if some are bad");
@@ -240,6 +245,7 @@ int main(int argc, char** argv) {
   if (user_del->parsed()) return ctl::UserDel(s, aor, o);
   if (user_list->parsed()) return ctl::UserList(s, domain, o);
   if (user_show->parsed()) return ctl::UserShow(s, aor, parley::UnixNow(), o);
+  if (user_unreg->parsed()) return ctl::UserUnregister(s, aor, contact, o);
   if (user_import->parsed()) return ctl::UserImport(s, file, skip_bad, o);
   if (dom_add->parsed()) return ctl::DomainAdd(s, domain, o);
   if (dom_del->parsed()) return ctl::DomainDel(s, domain, o);

@@ -1,0 +1,121 @@
+// An administrator's removal of registrations while parleyd runs
+// (`parleyctl user unregister`, `user del`): the change feed brings it to
+// the server, which drops the bindings at once, routes as if they were
+// never there and tells reg event watchers (RFC 3680 §5.1: deactivated,
+// rejected).
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "auth/digest.h"
+#include "server_fixture.h"
+#include "sip_client.h"
+#include "store/store.h"
+
+namespace parley::server {
+namespace {
+
+using testing::SipClient;
+
+class RegistrarAdmin : public ServerFixture {
+ protected:
+  // bob watches his own registrations; returns the first (full) NOTIFY.
+  sip::MessagePtr SubscribeReg(SipClient& watcher) {
+    const std::string call_id = "regadm-" + sip::RandomToken(4);
+    const std::string hdrs =
+        "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
+    watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs));
+    auto ch = watcher.Receive();
+    if (!ch || ch->status() != 407) return nullptr;
+    std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
+    watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 2,
+                            hdrs + "Proxy-Authorization: " + auth + "\n"));
+    auto [ok, full] = ResponseAndNotify(watcher);
+    if (!ok || ok->status() != 200) return nullptr;
+    // Our 200 for the NOTIFY reaches the subscription before what follows
+    // (a change while it is unanswered would be coalesced into full state).
+    watcher.SendRaw(Request(watcher, "OPTIONS", "sip:example.com", "bob", "sip:example.com", call_id + "-ping", 1));
+    auto pong = watcher.ReceiveResponse();
+    return pong && pong->status() == 200 ? std::move(full) : nullptr;
+  }
+};
+
+TEST_F(RegistrarAdmin, AnUnregisteredContactIsGoneAtOnceAndWatchersHearDeactivated) {
+  SipClient phone1(false, udp_);
+  ASSERT_EQ(Register(phone1, "bob", "bob-pw")->status(), 200);
+  SipClient phone2(false, udp_);
+  ASSERT_EQ(Register(phone2, "bob", "bob-pw")->status(), 200);
+  SipClient watcher(false, udp_);
+  auto full = SubscribeReg(watcher);
+  ASSERT_TRUE(full);
+  EXPECT_NE(full->body().find(std::to_string(phone1.port())), std::string_view::npos);
+
+  // parleyctl user unregister bob@example.com <phone1's contact>
+  auto stored = store_->LoadBindingsOf("bob@example.com");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  std::string phone1_contact;
+  for (const auto& b : *stored) {
+    if (b.contact_uri.find(":" + std::to_string(phone1.port())) != std::string::npos) phone1_contact = b.contact_uri;
+  }
+  ASSERT_FALSE(phone1_contact.empty());
+  ASSERT_EQ(store_->EvictBindings("bob@example.com", phone1_contact).value_or(0), 1u);
+  auto partial = NextNotify(watcher);
+  ASSERT_TRUE(partial);
+  const std::string body(partial->body());
+  EXPECT_NE(body.find("state=\"partial\""), std::string::npos) << body;
+  EXPECT_NE(body.find("state=\"terminated\" event=\"deactivated\""), std::string::npos) << body;
+  EXPECT_NE(body.find(phone1_contact), std::string::npos) << body;
+  EXPECT_EQ(body.find(std::to_string(phone2.port())), std::string::npos) << body;
+
+  // A MESSAGE reaches the phone left only.
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "only phone2", &phone2);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "only phone2");
+  phone1.SetReceiveTimeout(std::chrono::milliseconds(300));
+  EXPECT_FALSE(phone1.Receive());
+
+  // Then every registration: a MESSAGE is stored (202), nothing reaches a phone.
+  ASSERT_EQ(store_->EvictBindings("bob@example.com", "").value_or(0), 1u);
+  auto last = NextNotify(watcher);
+  ASSERT_TRUE(last);
+  EXPECT_NE(last->body().find("event=\"deactivated\""), std::string_view::npos) << last->body();
+  EXPECT_NE(last->body().find(std::to_string(phone2.port())), std::string_view::npos) << last->body();
+  auto offline = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "later");
+  ASSERT_TRUE(offline);
+  EXPECT_EQ(offline->status(), 202);
+  EXPECT_TRUE(store_->LoadBindingsOf("bob@example.com")->empty());
+}
+
+// A deleted user's devices stop being reached, even before their
+// registrations would have expired; its watchers hear `rejected`.
+TEST_F(RegistrarAdmin, ADeletedUsersRegistrationsAreRejected) {
+  SipClient phone(false, udp_);
+  ASSERT_EQ(Register(phone, "bob", "bob-pw")->status(), 200);
+  SipClient watcher(false, udp_);
+  ASSERT_TRUE(SubscribeReg(watcher));
+  ASSERT_TRUE(store_->DeleteUser("bob@example.com").value_or(false));
+  sip::MessagePtr rejected;
+  for (int i = 0; i < 3 && !rejected; ++i) {  // the subscription may end in between
+    auto m = NextNotify(watcher);
+    if (!m) break;
+    if (m->body().find("event=\"rejected\"") != std::string_view::npos) rejected = std::move(m);
+  }
+  ASSERT_TRUE(rejected);
+  EXPECT_NE(rejected->body().find(std::to_string(phone.port())), std::string_view::npos);
+  // Added again under the same name: no old device is reached.
+  AddUser("bob", "bob-pw2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "new bob?");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 202);
+  phone.SetReceiveTimeout(std::chrono::milliseconds(300));
+  EXPECT_FALSE(phone.Receive());
+}
+
+}  // namespace
+}  // namespace parley::server
