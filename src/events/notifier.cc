@@ -631,6 +631,24 @@ void Notifier::TerminateAll(const std::string& resource, const std::string& pack
   }
 }
 
+void Notifier::EndSubscriptionsOf(const std::string& aor) {
+  std::vector<std::pair<uint64_t, const char*>> ends;
+  subs_.ForEach([&](const auto& e) {
+    const Subscription& s = e.second;
+    if (s.resource() == aor) {
+      ends.emplace_back(s.id, "noresource");
+    } else if (s.subscriber() == aor) {
+      ends.emplace_back(s.id, "rejected");
+    }
+  });
+  for (const auto& [id, reason] : ends) {
+    auto it = subs_.find(id);
+    if (it == subs_.end()) continue;
+    if (persistence_) persistence_->Remove(static_cast<int64_t>(id));
+    Terminate(it->second, reason);
+  }
+}
+
 void Notifier::Decide(uint64_t id, bool allow) {
   auto it = subs_.find(id);
   if (it == subs_.end() || it->second.state != SubState::kPending) return;

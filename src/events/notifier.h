@@ -211,6 +211,9 @@ class Notifier {
   // With `subscriber`, only that watcher's.
   void TerminateAll(const std::string& resource, const std::string& package, const std::string& reason,
                     std::string_view subscriber = {});
+  // A user was deleted: every subscription here to `aor` ends (noresource)
+  // and every one `aor` made here ends (rejected), each with a final NOTIFY.
+  void EndSubscriptionsOf(const std::string& aor);
   // Moves a pending subscription to active (or terminated if `allow` is
   // false) and notifies it.
   void Decide(uint64_t id, bool allow);

@@ -380,12 +380,12 @@ void Registrar::Flush() {
 std::unique_ptr<proxy::Processor> Registrar::MakeProcessor() { return std::make_unique<Processor>(*this); }
 
 void Registrar::Persist(size_t shard, const std::string& aor, std::vector<BindingChange> changes,
-                        std::function<void(const Result<void>&)> done) {
+                        std::function<void(const Result<void>&)> done, std::function<void()> after_notify) {
   // A write-through supersedes what is batched for the same bindings (a
   // batched refresh flushed after this removal would bring it back).
   for (const auto& c : changes) pending_[shard]->writes.erase({c.binding.aor, c.binding.contact_uri});
   auto shared = std::make_shared<std::vector<BindingChange>>(std::move(changes));
-  store_.Write([this, shard, aor, shared, done](store::Store& s) -> store::StoreExecutor::Completion {
+  store_.Write([this, shard, aor, shared, done, after_notify](store::Store& s) -> store::StoreExecutor::Completion {
     Result<void> r = Ok();
     for (const auto& c : *shared) {
       bool gone = IsGone(c.kind);
@@ -394,38 +394,39 @@ void Registrar::Persist(size_t shard, const std::string& aor, std::vector<Bindin
     }
     Error failed = r.ok() ? Error() : r.error();
     bool write_ok = r.ok();
-    return [this, shard, aor, shared, done, write_ok, failed](const Result<void>& committed) {
+    return [this, shard, aor, shared, done, after_notify, write_ok, failed](const Result<void>& committed) {
       Result<void> outcome = !write_ok ? Result<void>(failed) : committed;
       done(outcome);  // first: the answer is posted before the NOTIFYs of the change
       if (outcome.ok()) {
-        router_.Post(shard, [this, aor, shared] { Notify(aor, *shared); });
+        router_.Post(shard, [this, aor, shared, after_notify] {
+          Notify(aor, *shared);
+          if (after_notify) after_notify();
+        });
+      } else if (after_notify) {
+        router_.Post(shard, after_notify);
       }
     };
   }, store::Durability::kCommit);
 }
 
-void Registrar::Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why) {
+void Registrar::Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why,
+                      std::function<void()> then) {
   const size_t shard = router_.ShardOf(aor);
-  router_.Post(shard, [this, shard, aor, contact_uri, why] {
+  router_.Post(shard, [this, shard, aor, contact_uri, why, then = std::move(then)]() mutable {
     auto changes = tables_.At(shard).Evict(aor, contact_uri, why);
-    if (changes.empty()) return;
+    if (changes.empty()) {
+      if (then) then();
+      return;
+    }
     PLOG_INFO("bindings_evicted", {{"aor", aor},
                                    {"count", changes.size()},
                                    {"event", why == ChangeKind::kRejected ? "rejected" : "deactivated"}});
-    Persist(shard, aor, std::move(changes), [aor](const Result<void>& r) {
-      if (!r.ok()) PLOG_WARN("binding_eviction_not_stored", {{"aor", aor}, {"error", r.error().message}});
-    });
-  });
-}
-
-void Registrar::OnUserChanged(const std::string& aor) {
-  const size_t shard = router_.ShardOf(aor);
-  router_.Post(shard, [this, shard, aor] {
-    if (tables_.At(shard).Lookup(aor).empty()) return;  // nothing to drop: no store read
-    store_.Read([this, aor](store::Store& s) {
-      auto user = s.GetUser(aor);
-      if (user.ok() && !user->has_value()) Evict(aor, "", ChangeKind::kRejected);
-    });
+    Persist(
+        shard, aor, std::move(changes),
+        [aor](const Result<void>& r) {
+          if (!r.ok()) PLOG_WARN("binding_eviction_not_stored", {{"aor", aor}, {"error", r.error().message}});
+        },
+        std::move(then));
   });
 }
 

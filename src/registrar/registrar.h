@@ -76,10 +76,9 @@ class Registrar : public proxy::LocationService {
   // shard's table, deletes it from the store and tells the listeners
   // (reg event: `deactivated`, or `rejected` for a deleted user). On any
   // thread; nothing happens for bindings this server does not hold.
-  void Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why);
-  // A user was added, changed or deleted (change feed): when it was
-  // deleted, its bindings here go (kRejected). On any thread.
-  void OnUserChanged(const std::string& aor);
+  // `then` (optional) runs on the AOR's shard once the listeners heard it.
+  void Evict(const std::string& aor, const std::string& contact_uri, ChangeKind why,
+             std::function<void()> then = {});
 
   // Writes the batched refreshes and expiries of every shard now and waits
   // until they committed (shutdown). Call from a non-loop thread while the
@@ -88,8 +87,10 @@ class Registrar : public proxy::LocationService {
 
  private:
   class Processor;
+  // `done` runs when the store answered; `after_notify` (optional) on the
+  // shard after the listeners heard the change.
   void Persist(size_t shard, const std::string& aor, std::vector<BindingChange> changes,
-               std::function<void(const Result<void>&)> done);
+               std::function<void(const Result<void>&)> done, std::function<void()> after_notify = {});
   // Write-behind for what needs no acknowledgement of durability: refreshes
   // (the stored, earlier expiry stays valid meanwhile) and expiries.
   void Defer(size_t shard, const std::vector<BindingChange>& changes);

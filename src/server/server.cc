@@ -567,10 +567,28 @@ void Server::UserChanged(const std::string& aor) {
   }
 }
 
+// Whatever the server holds of a deleted user ends: its registrations
+// (reg event: rejected), the subscriptions to it (noresource) and its own
+// (rejected) on every shard, its publications.
+void Server::UserDeleted(const std::string& aor) {
+  // The registrations first, so that reg event watchers hear them rejected
+  // before their subscription ends.
+  registrar_->Evict(aor, "", registrar::ChangeKind::kRejected, [this, aor] {
+    const size_t owner = shard_router_->ShardOf(aor);
+    for (size_t i = 0; i < cores_.size(); ++i) {
+      shard_router_->Post(i, [this, i, owner, aor] {
+        notifiers_->At(i).EndSubscriptionsOf(aor);
+        if (i == owner) presence_->OnUserDeleted(aor);
+      });
+    }
+  });
+}
+
 void Server::OnChange(const store::Change& c) {
   if (c.kind == "user") {
     UserChanged(c.key);
-    registrar_->OnUserChanged(c.key);
+  } else if (c.kind == "user_deleted") {
+    UserDeleted(c.key);
   } else if (c.kind == "binding") {
     // "AOR" or "AOR CONTACT" (parleyctl user unregister).
     const size_t space = c.key.find(' ');

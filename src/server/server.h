@@ -62,6 +62,7 @@ class Server {
   Result<void> RestoreSubscriptions();
   void OnChange(const store::Change& c);
   void UserChanged(const std::string& aor);
+  void UserDeleted(const std::string& aor);
   // The package of a stored subscription: a presence subscription to a
   // list is the resource list server's.
   events::EventPackage* PackageFor(const std::string& name, const std::string& resource);

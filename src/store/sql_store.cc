@@ -370,6 +370,9 @@ Result<bool> SqlStore::DeleteUser(const std::string& aor) {
     if (auto p = DeletePresenceState(*a); !p.ok()) return p.error();
     if (auto g = LeaveGroups(*a); !g.ok()) return g.error();
     if (auto c = AppendChange("user", *a); !c.ok()) return c.error();
+    // What a running server holds of the user goes too (its registrations,
+    // subscriptions and publications).
+    if (auto c = AppendChange("user_deleted", *a); !c.ok()) return c.error();
     return true;
   });
 }

@@ -150,7 +150,7 @@ TEST_F(ParleyctlTest, UserAddListDelete) {
   // The running server would see all of it in the change feed.
   auto changes = OpenStore()->ChangesSince(0, 100);
   ASSERT_TRUE(changes.ok());
-  EXPECT_EQ(changes->size(), 6u);  // 2 domains, 3 user adds, 1 delete
+  EXPECT_EQ(changes->size(), 7u);  // 2 domains, 3 user adds, 1 delete (user, user_deleted)
 }
 
 // user show: where the user is registered, as the server stored it.

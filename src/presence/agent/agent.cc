@@ -106,6 +106,13 @@ void PresenceAgent::OnRegistration(const std::string& aor) {
   Notify(aor);
 }
 
+void PresenceAgent::OnUserDeleted(const std::string& aor) {
+  const size_t shard = router_.ShardOf(aor);
+  for (TimerId t : shards_.At(shard).table.RemoveAll(aor)) timers_[shard]->Cancel(t);
+  authorizer_->Invalidate(aor);
+  Notify(aor);  // lists showing the user see it closed
+}
+
 void PresenceAgent::OnRulesChanged(const std::string& aor) {
   // Every subscription is decided again on the new rules (loaded once);
   // those whose state or view changed get a NOTIFY.

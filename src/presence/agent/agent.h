@@ -71,6 +71,9 @@ class PresenceAgent : public events::EventPackage {
   // The presentity's authorization rules or options changed (change feed):
   // subscriptions are authorized again and see their new view.
   void OnRulesChanged(const std::string& aor);
+  // A user was deleted: its publications go (the store deleted them with
+  // it). On the AOR's shard, after its subscriptions ended.
+  void OnUserDeleted(const std::string& aor);
   // A domain's options changed: every cached decision of that domain on
   // `shard` goes, and its subscriptions are authorized again. On `shard`.
   void OnDomainChanged(size_t shard, const std::string& domain);

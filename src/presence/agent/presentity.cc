@@ -55,6 +55,16 @@ PublishResult PresentityTable::Publish(const PublishOp& op, const std::string& n
   return r;
 }
 
+std::vector<TimerId> PresentityTable::RemoveAll(const std::string& aor) {
+  std::vector<TimerId> timers;
+  auto p = presentities_.find(aor);
+  if (p == presentities_.end()) return timers;
+  for (const LivePublication& pub : p->second.pubs) timers.push_back(pub.timer);
+  publications_ -= p->second.pubs.size();
+  presentities_.erase(p);
+  return timers;
+}
+
 bool PresentityTable::Expire(const std::string& aor, const std::string& etag) {
   auto p = presentities_.find(aor);
   if (p == presentities_.end()) return false;

@@ -68,6 +68,9 @@ class PresentityTable {
   PublishResult Publish(const PublishOp& op, const std::string& new_etag);
   // Removes an expired publication; false if it is not there (anymore).
   bool Expire(const std::string& aor, const std::string& etag);
+  // Takes every publication of `aor` out (its user was deleted); returns
+  // their expiry timers, for the caller to cancel.
+  std::vector<TimerId> RemoveAll(const std::string& aor);
   // Adds a stored publication at startup.
   void Restore(const std::string& aor, LivePublication pub);
 

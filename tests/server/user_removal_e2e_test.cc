@@ -1,15 +1,15 @@
-// An administrator's removal of registrations while parleyd runs
-// (`parleyctl user unregister`, `user del`): the change feed brings it to
-// the server, which drops the bindings at once, routes as if they were
+// An administrator's removal of registrations or of a user while parleyd
+// runs (`parleyctl user unregister`, `user del`): the change feed brings it
+// to the server, which drops the bindings at once, routes as if they were
 // never there and tells reg event watchers (RFC 3680 §5.1: deactivated,
-// rejected).
+// rejected); a deleted user's subscriptions and publications end too.
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "auth/digest.h"
-#include "server_fixture.h"
+#include "presence_fixture.h"
 #include "sip_client.h"
 #include "store/store.h"
 
@@ -106,6 +106,10 @@ TEST_F(RegistrarAdmin, ADeletedUsersRegistrationsAreRejected) {
   }
   ASSERT_TRUE(rejected);
   EXPECT_NE(rejected->body().find(std::to_string(phone.port())), std::string_view::npos);
+  // Then the subscription itself: bob is no resource any more.
+  auto end = NextNotify(watcher);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
   // Added again under the same name: no old device is reached.
   AddUser("bob", "bob-pw2");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
@@ -115,6 +119,40 @@ TEST_F(RegistrarAdmin, ADeletedUsersRegistrationsAreRejected) {
   EXPECT_EQ(r->status(), 202);
   phone.SetReceiveTimeout(std::chrono::milliseconds(300));
   EXPECT_FALSE(phone.Receive());
+}
+
+// A deleted user's presence: its watchers' subscriptions end (noresource),
+// its own end (rejected), its publications are gone for whoever watches a
+// user of that name later.
+TEST_F(Presence, ADeletedUsersSubscriptionsAndPublicationsEnd) {
+  SipClient alice(false, udp_);
+  ASSERT_EQ(Publish(alice, "alice", "", 600, Pidf("alice", "open", "still here"))->status(), 200);
+  SipClient bob(false, udp_);
+  auto [ok, first] = Subscribe(bob, "bob", "alice", "del-1");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  EXPECT_TRUE(Has(first, "still here"));
+  SipClient alice_watching(false, udp_);
+  auto [ok2, first2] = Subscribe(alice_watching, "alice", "bob", "del-2");
+  ASSERT_TRUE(ok2 && ok2->status() == 200);
+  ASSERT_TRUE(first2);
+
+  ASSERT_TRUE(store_->DeleteUser("alice@example.com").value_or(false));
+  auto gone = NextNotify(bob);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=noresource");
+  auto hers = NextNotify(alice_watching);
+  ASSERT_TRUE(hers);
+  EXPECT_EQ(hers->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=rejected");
+
+  // A new alice: nothing of the old one's publication shows.
+  AddUser("alice", "alice-pw");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // change feed
+  SipClient bob2(false, udp_);
+  auto [ok3, fresh] = Subscribe(bob2, "bob", "alice", "del-3");
+  ASSERT_TRUE(ok3 && ok3->status() == 200);
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE(Has(fresh, "still here")) << fresh->body();
+  EXPECT_FALSE(Has(fresh, "<basic>open</basic>")) << fresh->body();
 }
 
 }  // namespace
