@@ -15,6 +15,25 @@ void Server::RegisterHttpRoutes() {
   http_auth_ = std::make_unique<HttpAuthenticator>(*store_);
   xcap_ = std::make_unique<xcap::XcapServer>(*store_);
   xcap_->AddUsage(xcap::PresRulesUsage());
+  // Users' hard state (RFC 4827): a PIDF document about the user, composed
+  // with what the user's devices publish.
+  xcap::ApplicationUsage hard;
+  hard.auid = std::string(presence::kPidfManipulationAuid);
+  hard.mime_type = "application/pidf+xml";
+  hard.default_ns = "urn:ietf:params:xml:ns:pidf";
+  hard.validate = [](std::string_view body) -> Result<void> {
+    auto r = presence::ParsePidf(body, "");
+    if (!r.ok()) return r.error();
+    return Ok();
+  };
+  hard.constrain = [](store::Store&, const std::string& xui, std::string_view body) -> Result<void> {
+    // About the user whose document it is (RFC 4827 §4: the presentity).
+    auto r = presence::ParsePidf(body, "sip:" + xui);
+    if (!r.ok()) return Error(409, r.error().message);
+    return Ok();
+  };
+  hard.constraint_element = "constraint-failure";
+  xcap_->AddUsage(std::move(hard));
   // Users' own presence lists (RFC 4826 §4), served by the resource list server.
   xcap::ApplicationUsage rls;
   rls.auid = std::string(presence::kRlsServicesAuid);

@@ -603,6 +603,8 @@ void Server::OnChange(const store::Change& c) {
   } else if (c.kind == "xcap" && c.key.starts_with("pres-rules/")) {
     std::string aor = c.key.substr(c.key.find('/') + 1);
     RulesChanged(aor);
+  } else if (c.kind == "xcap" && c.key.starts_with(std::string(presence::kPidfManipulationAuid) + "/")) {
+    presence_->OnHardStateChanged(c.key.substr(c.key.find('/') + 1));
   } else if (c.kind == "option") {
     if (c.key.find('@') != std::string::npos) {
       RulesChanged(c.key);

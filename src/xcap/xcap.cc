@@ -58,10 +58,10 @@ XcapResponse SelectorProblem(const parley::Error& e) {
   return r;
 }
 
-// A usage's cross-document constraint refused a write: 409
-// <uniqueness-failure> with the reason; anything else is the store's (503).
-XcapResponse ConstraintProblem(const parley::Error& e) {
-  return e.code == 409 ? Error(409, "uniqueness-failure", e.message) : Error(503);
+// A usage's constraint refused a write: 409 with the usage's error element
+// and the reason; anything else is the store's (503).
+XcapResponse ConstraintProblem(const parley::Error& e, const std::string& element) {
+  return e.code == 409 ? Error(409, element, e.message) : Error(503);
 }
 
 // An error of a node operation: 409 with its XCAP error element, else the code.
@@ -103,7 +103,7 @@ XcapResponse RewriteNode(store::Store& s, const DocumentSelector& sel, const Nod
   }
   if (usage.constrain) {
     if (auto c = usage.constrain(s, sel.xui, content); !c.ok()) {
-      return ConstraintProblem(c.error());
+      return ConstraintProblem(c.error(), usage.constraint_element);
     }
   }
   store::XcapDocument next{sel.auid, sel.xui, sel.document, NewEtag(), std::move(content), UnixNow()};
@@ -249,12 +249,13 @@ void XcapServer::Handle(XcapRequest req, std::function<void(XcapResponse)> done)
     return;
   }
   store_.Write([sel = *sel, method = req.method, body = std::move(req.body), if_match, if_none_match,
-                constrain = usage->constrain, done](store::Store& s) -> store::StoreExecutor::Completion {
+                constrain = usage->constrain, element = usage->constraint_element,
+                done](store::Store& s) -> store::StoreExecutor::Completion {
     auto pending = std::make_shared<XcapResponse>();
     Result<void> allowed = Ok();
     if (method == "PUT" && constrain) allowed = constrain(s, sel.xui, body);
     if (!allowed.ok()) {
-      *pending = ConstraintProblem(allowed.error());
+      *pending = ConstraintProblem(allowed.error(), element);
     } else if (method == "PUT") {
       store::XcapDocument doc{sel.auid, sel.xui, sel.document, NewEtag(), body, UnixNow()};
       // Only "*" is meaningful in If-None-Match for a write (RFC 7232 §3.2).

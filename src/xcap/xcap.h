@@ -66,8 +66,11 @@ struct ApplicationUsage {
   std::function<Result<void>(std::string_view)> validate;
   // Optional: constraints across documents (RFC 4826 §4.4.2 uniqueness),
   // checked in the write's store transaction with the document as it would
-  // be written; the error's message is the reason (409 <uniqueness-failure>).
+  // be written; the error's message is the reason (409 with
+  // `constraint_element`).
   std::function<Result<void>(store::Store&, const std::string& xui, std::string_view)> constrain;
+  // The XCAP error element (RFC 4825 §11.2) a 409 of `constrain` names.
+  std::string constraint_element = "uniqueness-failure";
 };
 
 class XcapServer {

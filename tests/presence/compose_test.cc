@@ -143,6 +143,44 @@ TEST(Compose, PersonComesFromTheNewestPublicationThatHasOne) {
   EXPECT_TRUE(d.person->activities->Has("meeting"));
 }
 
+// RFC 4827 hard state: the oldest source. Its person shows while no
+// publication has one, its tuples and notes join theirs, and it hides no
+// registration.
+TEST(Compose, HardStateIsTheOldestSourceAndHidesNoRegistration) {
+  const PresenceDoc hard =
+      Pub("", 0, R"(<dm:person id="away"><rpid:activities><rpid:vacation/></rpid:activities></dm:person>)" +
+                     T("vm", "open", "<contact>sip:alice-vm@example.com</contact>") + "<note>back on Monday</note>")
+          .doc;
+  // Alone: its person, its tuple, its note; no closed offline tuple beside it.
+  PresenceDoc alone = Compose(kEntity, {}, {}, kNow, &hard);
+  EXPECT_EQ(Ids(alone), (std::vector<std::string>{"vm"}));
+  ASSERT_TRUE(alone.person);
+  EXPECT_TRUE(alone.person->activities->Has("vacation"));
+  ASSERT_EQ(alone.notes.size(), 1u);
+  EXPECT_EQ(alone.notes[0].text, "back on Monday");
+  // Registered: the registration's tuple too (hard tuples hide nothing).
+  std::vector<RegisteredContact> regs = {{"sip:alice@192.0.2.1", std::nullopt}};
+  PresenceDoc registered = Compose(kEntity, {}, regs, kNow, &hard);
+  ASSERT_EQ(registered.tuples.size(), 2u);
+  EXPECT_EQ(registered.tuples[0].id, "vm");
+  EXPECT_EQ(registered.tuples[1].contact, "sip:alice@192.0.2.1");
+  // A device publishing a person and a tuple: its person wins however old
+  // the hard state's, its tuple comes first and hides the registrations.
+  std::vector<Publication> pubs = {
+      Pub("e1", 100, R"(<dm:person id="now"><rpid:activities><rpid:meeting/></rpid:activities></dm:person>)" +
+                         T("phone", "open"))};
+  PresenceDoc both = Compose(kEntity, pubs, regs, kNow, &hard);
+  EXPECT_EQ(Ids(both), (std::vector<std::string>{"phone", "vm"}));
+  ASSERT_TRUE(both.person);
+  EXPECT_TRUE(both.person->activities->Has("meeting"));
+  // A device publishing a tuple only: the hard state's person stays.
+  std::vector<Publication> tuple_only = {Pub("e2", 100, T("phone", "closed"))};
+  PresenceDoc person_kept = Compose(kEntity, tuple_only, regs, kNow, &hard);
+  ASSERT_TRUE(person_kept.person);
+  EXPECT_TRUE(person_kept.person->activities->Has("vacation"));
+  EXPECT_EQ(Ids(person_kept), (std::vector<std::string>{"phone", "vm"}));
+}
+
 TEST(Compose, NotesOnePerLanguageNewestWins) {
   std::vector<Publication> pubs = {
       Pub("e1", 100, R"(<note xml:lang="en">old english</note><note xml:lang="fr">vieux</note><note>no lang</note>)"),

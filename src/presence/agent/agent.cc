@@ -113,6 +113,35 @@ void PresenceAgent::OnUserDeleted(const std::string& aor) {
   Notify(aor);  // lists showing the user see it closed
 }
 
+void PresenceAgent::OnHardStateChanged(const std::string& aor) {
+  store_.Read([this, aor](store::Store& s) {
+    auto doc = s.GetXcapDocument(std::string(kPidfManipulationAuid), aor, std::string(kPidfManipulationDocument));
+    if (!doc.ok()) {
+      PLOG_WARN("hard_state_unreadable", {{"aor", aor}, {"error", doc.error().message}});
+      return;
+    }
+    std::optional<std::string> content;
+    if (doc->has_value()) content = std::move((*doc)->content);
+    router_.Post(router_.ShardOf(aor), [this, aor, content = std::move(content)] {
+      SetHardState(aor, content);
+      Notify(aor);
+    });
+  });
+}
+
+void PresenceAgent::SetHardState(const std::string& aor, const std::optional<std::string>& content) {
+  std::optional<PresenceDoc> doc;
+  if (content) {
+    auto parsed = ParsePidf(*content, EntityOf(aor), config_.limits);
+    if (parsed.ok()) {
+      doc = std::move(*parsed);
+    } else {  // written by other means than the XCAP server, which validates
+      PLOG_WARN("hard_state_unreadable", {{"aor", aor}, {"error", parsed.error().message}});
+    }
+  }
+  shards_.At(router_.ShardOf(aor)).table.SetHardState(aor, std::move(doc));
+}
+
 void PresenceAgent::OnRulesChanged(const std::string& aor) {
   // Every subscription is decided again on the new rules (loaded once);
   // those whose state or view changed get a NOTIFY.
@@ -225,6 +254,14 @@ Result<size_t> PresenceAgent::LoadFromStore() {
   store_.Read([&](store::Store& s) { p.set_value(s.LoadPublications()); });
   auto pubs = f.get();
   if (!pubs.ok()) return pubs.error();
+  std::promise<Result<std::vector<store::XcapDocument>>> h;
+  auto hf = h.get_future();
+  store_.Read([&](store::Store& s) { h.set_value(s.ListXcapDocuments(std::string(kPidfManipulationAuid))); });
+  auto hard = hf.get();
+  if (!hard.ok()) return hard.error();
+  for (auto& d : *hard) {
+    if (d.name == kPidfManipulationDocument) SetHardState(d.xui, std::move(d.content));
+  }
   int64_t now = UnixNow();
   size_t n = 0;
   for (auto& stored : *pubs) {

@@ -24,6 +24,12 @@
 
 namespace parley::presence {
 
+// The users' hard state (RFC 4827): a PIDF document each user keeps over
+// XCAP (`/xcap/pidf-manipulation/users/<aor>/index`), composed with the
+// publications as their oldest source.
+inline constexpr std::string_view kPidfManipulationAuid = "pidf-manipulation";
+inline constexpr std::string_view kPidfManipulationDocument = "index";
+
 struct AgentConfig {
   uint32_t min_expires = 60;       // PUBLISH Expires below this (not 0) gets 423
   uint32_t max_expires = 3600;     // longer ones are shortened
@@ -52,8 +58,12 @@ class PresenceAgent : public events::EventPackage {
 
   // PUBLISH for `Event: presence` (one per core, before the event processor).
   std::unique_ptr<proxy::Processor> MakePublishProcessor();
-  // Reads every stored publication into the shards. Call before the loops run.
+  // Reads every stored publication and hard state into the shards. Call
+  // before the loops run.
   Result<size_t> LoadFromStore();
+  // The user's pidf-manipulation document changed (change feed): it is read
+  // again and its watchers notified. On any thread.
+  void OnHardStateChanged(const std::string& aor);
 
   // events::EventPackage
   std::string name() const override { return "presence"; }
@@ -113,6 +123,8 @@ class PresenceAgent : public events::EventPackage {
   void Publish(PublishOp op, std::function<void(PublishResult)> done);
   void ArmExpiry(size_t shard, const std::string& aor, LivePublication& pub, int64_t now);
   void Notify(const std::string& aor);
+  // Parses `content` (nullopt: none) as `aor`'s hard state; on its shard.
+  void SetHardState(const std::string& aor, const std::optional<std::string>& content);
   // The document `view` (polite: the offline one) of `resource`, on its shard.
   std::string Body(const std::string& resource, uint32_t view, bool polite);
   std::vector<RegisteredContact> Registrations(size_t shard, const std::string& aor);

@@ -55,8 +55,18 @@ PublishResult PresentityTable::Publish(const PublishOp& op, const std::string& n
   return r;
 }
 
+void PresentityTable::SetHardState(const std::string& aor, std::optional<PresenceDoc> doc) {
+  if (doc) {
+    hard_.insert_or_assign(aor, std::move(*doc));
+  } else {
+    hard_.erase(aor);
+  }
+  Invalidate(aor);
+}
+
 std::vector<TimerId> PresentityTable::RemoveAll(const std::string& aor) {
   std::vector<TimerId> timers;
+  hard_.erase(aor);
   auto p = presentities_.find(aor);
   if (p == presentities_.end()) return timers;
   for (const LivePublication& pub : p->second.pubs) timers.push_back(pub.timer);
@@ -115,7 +125,9 @@ const PresenceDoc& PresentityTable::Composed(const std::string& aor, const std::
     std::vector<Publication> pubs;
     pubs.reserve(p.pubs.size());
     for (const auto& live : p.pubs) pubs.push_back({live.etag, live.published_at_ms, live.doc});
-    p.composed = std::make_unique<PresenceDoc>(Compose(entity, pubs, registrations, now));
+    auto hard = hard_.find(aor);
+    p.composed = std::make_unique<PresenceDoc>(
+        Compose(entity, pubs, registrations, now, hard == hard_.end() ? nullptr : &hard->second));
   }
   return *p.composed;
 }

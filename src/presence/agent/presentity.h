@@ -85,10 +85,16 @@ class PresentityTable {
   void Invalidate(const std::string& aor);
   size_t publications() const { return publications_; }
 
+  // The user's hard state (RFC 4827 pidf-manipulation document), composed
+  // with the publications; nullopt removes it.
+  void SetHardState(const std::string& aor, std::optional<PresenceDoc> doc);
+  size_t hard_states() const { return hard_.size(); }
+
  private:
   size_t max_publications_;
   size_t publications_ = 0;
   std::unordered_map<std::string, Presentity> presentities_;
+  std::unordered_map<std::string, PresenceDoc> hard_;
 };
 
 }  // namespace parley::presence

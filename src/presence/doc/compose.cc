@@ -73,13 +73,22 @@ Tuple OfflineTuple(std::string id) {
 }  // namespace
 
 PresenceDoc Compose(std::string_view entity, std::span<const Publication> publications,
-                    std::span<const RegisteredContact> registrations, int64_t now) {
+                    std::span<const RegisteredContact> registrations, int64_t now, const PresenceDoc* hard_state) {
   std::vector<const Publication*> order;  // oldest first
-  order.reserve(publications.size());
-  for (const auto& p : publications) order.push_back(&p);
+  order.reserve(publications.size() + 1);
+  bool published_tuples = false;
+  for (const auto& p : publications) {
+    order.push_back(&p);
+    published_tuples |= !p.doc.tuples.empty();
+  }
   std::sort(order.begin(), order.end(), [](const Publication* a, const Publication* b) {
     return a->published_at != b->published_at ? a->published_at < b->published_at : a->etag < b->etag;
   });
+  Publication hard;
+  if (hard_state != nullptr) {
+    hard.doc = *hard_state;
+    order.insert(order.begin(), &hard);  // older than every publication
+  }
 
   PresenceDoc out;
   out.entity = std::string(entity);
@@ -127,10 +136,11 @@ PresenceDoc Compose(std::string_view entity, std::span<const Publication> public
     }
   }
 
-  // Registration as the implicit source of the service layer.
-  if (out.tuples.empty()) {
+  // Registration as the implicit source of the service layer, unless
+  // publications say what the services are.
+  if (!published_tuples) {
     if (registrations.empty()) {
-      out.tuples.push_back(OfflineTuple(ids.Take(std::string(kOfflineTupleId), "t")));
+      if (out.tuples.empty()) out.tuples.push_back(OfflineTuple(ids.Take(std::string(kOfflineTupleId), "t")));
     } else {
       std::vector<const RegisteredContact*> regs;
       for (const auto& r : registrations) regs.push_back(&r);

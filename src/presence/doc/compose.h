@@ -27,9 +27,14 @@ struct RegisteredContact {
 };
 
 // The presentity's document at `now` (Unix seconds). Deterministic: the same
-// inputs in any order give the same document.
+// inputs in any order give the same document. `hard_state` (RFC 4827, the
+// user's pidf-manipulation document, or null) is the oldest source: its
+// person shows while no publication has one, its tuples, devices and notes
+// are united with theirs, and it does not hide the registrations (only
+// published tuples do).
 PresenceDoc Compose(std::string_view entity, std::span<const Publication> publications,
-                    std::span<const RegisteredContact> registrations, int64_t now);
+                    std::span<const RegisteredContact> registrations, int64_t now,
+                    const PresenceDoc* hard_state = nullptr);
 
 // One "closed" tuple and nothing else: what a presentity with no source at
 // all looks like.
