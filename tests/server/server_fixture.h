@@ -183,6 +183,15 @@ class ServerFixture : public ::testing::Test {
     return r;
   }
 
+  // Replaces the XCAP document at `path` as `user`, on the condition that it
+  // is still the version a GET just read (If-Match); the PUT's status.
+  int HttpReplace(const std::string& path, const std::string& user, const std::string& body,
+                  const std::string& content_type) {
+    auto current = Http("GET", path, user);
+    if (current.status != 200) return current.status;
+    return Http("PUT", path, user, body, content_type, "If-Match: " + current.Header("etag") + "\r\n").status;
+  }
+
   fs::path dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Server> server_;

@@ -8,7 +8,6 @@
 
 #include <thread>
 
-#include "auth/digest.h"
 #include "presence_fixture.h"
 #include "sip_client.h"
 #include "store/store.h"
@@ -25,12 +24,8 @@ class RegistrarAdmin : public ServerFixture {
     const std::string call_id = "regadm-" + sip::RandomToken(4);
     const std::string hdrs =
         "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
-    watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs));
-    auto ch = watcher.Receive();
+    auto ch = SendAuthed(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs);
     if (!ch || ch->status() != 407) return nullptr;
-    std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
-    watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 2,
-                            hdrs + "Proxy-Authorization: " + auth + "\n"));
     auto [ok, full] = ResponseAndNotify(watcher);
     if (!ok || ok->status() != 200) return nullptr;
     // Our 200 for the NOTIFY reaches the subscription before what follows
