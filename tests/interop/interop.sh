@@ -7,7 +7,7 @@
 # Cases: register_digest register_wrong_password register_stale_nonce register_unknown_user
 #        message_relay message_offline message_blocked_sender no_open_relay baresip_message
 #        presence_publish presence_subscribe presence_polite_block presence_list presence_request_list
-#        presence_pending_approved
+#        presence_pending_approved presence_hard_state
 #        presence_bad_event presence_rate_limit baresip_presence presence_restart group_message
 #        imdn_round_trip baresip_outbound jssip_message sipjs_message linphone_message
 #        linphone_presence linphone_presence_list sipsak kamailio_edge dns_next_hop
@@ -400,6 +400,42 @@ PY
       fail "XCAP GET does not return the document stored (HTTP $code)"
     sipp_done bob "$bob"            # active NOTIFY with alice's state, then unsubscribed
     sipp_done alice-winfo "$winfo"  # bob pending, then active/approved, then gone
+    ;;
+  presence_hard_state)
+    # RFC 4827: alice's hard state, PUT over XCAP with curl, is what a fetch shows while nothing
+    # is published, and stays beside what her device publishes.
+    need curl curl
+    HTTP_LISTEN=127.0.0.1:$HTTP_PORT start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    hard() {
+      printf '%s' '<?xml version="1.0" encoding="UTF-8"?><presence xmlns="urn:ietf:params:xml:ns:pidf"' \
+        ' xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid"' \
+        " entity=\"sip:$1@$DOMAIN\"><dm:person id=\"away\"><rpid:activities><rpid:vacation/></rpid:activities>" \
+        '<dm:note>on vacation until Monday</dm:note></dm:person></presence>'
+    }
+    url="http://127.0.0.1:$HTTP_PORT/xcap/pidf-manipulation/users/sip:alice@$DOMAIN/index"
+    put() {
+      curl -sS -m 10 -o "$work/xcap.out" -w '%{http_code}' -u "alice@$DOMAIN:alice-pw" -X PUT \
+        -H 'Content-Type: application/pidf+xml' --data-binary @"$1" "$url"
+    }
+    hard bob >"$work/wrong.xml"
+    code=$(put "$work/wrong.xml")
+    [[ $code == 409 ]] && grep -q 'constraint-failure' "$work/xcap.out" ||
+      fail "a hard state about bob in alice's document: HTTP $code, expected 409 constraint-failure"
+    hard alice >"$work/hard.xml"
+    code=$(put "$work/hard.xml")
+    [[ $code == 201 ]] || fail "XCAP PUT of alice's pidf-manipulation document: HTTP $code: $(cat "$work/xcap.out")"
+    note "ok: XCAP PUT of alice's hard state: 201 (about bob: 409 constraint-failure)"
+    sleep 0.3   # the change feed
+    sipp_ok bob-fetch presence_fetch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    notifies bob-fetch | grep -q 'on vacation until Monday' || fail "the fetch did not show alice's hard state"
+    note "ok: nothing published: bob's fetch shows the hard state"
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "reading mail"
+    sipp_ok bob-fetch2 presence_fetch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    notifies bob-fetch2 | grep 'reading mail' | grep -q 'on vacation until Monday' ||
+      fail "the fetch after alice published does not show both her device's tuple and her hard state"
+    note "ok: published: bob's fetch shows her device's tuple and the hard state's person"
     ;;
   presence_bad_event)
     start_parleyd
