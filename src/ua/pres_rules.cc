@@ -12,10 +12,10 @@ Result<std::string> SetPresRule(std::string_view document, const std::string& wa
   return presence::rules::SetWatcherRule(document, watcher, *handling);
 }
 
-std::string PresRulesUri(std::string_view xcap_root, std::string_view aor_uri) {
+std::string XcapUserDocumentUri(std::string_view xcap_root, std::string_view auid, std::string_view aor_uri) {
   std::string out(xcap_root);
   while (!out.empty() && out.back() == '/') out.pop_back();
-  out += "/pres-rules/users/";
+  out.append("/").append(auid).append("/users/");
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : aor_uri) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||

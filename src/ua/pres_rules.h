@@ -20,8 +20,16 @@ bool ValidSubHandling(std::string_view action);
 // (presence::rules::SetWatcherRule; error 2 for an unknown action).
 Result<std::string> SetPresRule(std::string_view document, const std::string& watcher, const std::string& action);
 
-// The XCAP URI of a user's pres-rules document (RFC 5025 §9.1: AUID
-// "pres-rules", document "index"); the AOR is percent-encoded.
-std::string PresRulesUri(std::string_view xcap_root, std::string_view aor_uri);
+// The XCAP URI of a user's document "index" of application usage `auid`;
+// the AOR is percent-encoded.
+std::string XcapUserDocumentUri(std::string_view xcap_root, std::string_view auid, std::string_view aor_uri);
+// The user's pres-rules document (RFC 5025 §9.1).
+inline std::string PresRulesUri(std::string_view xcap_root, std::string_view aor_uri) {
+  return XcapUserDocumentUri(xcap_root, "pres-rules", aor_uri);
+}
+// The user's hard state, a pidf-manipulation document (RFC 4827).
+inline std::string HardStateUri(std::string_view xcap_root, std::string_view aor_uri) {
+  return XcapUserDocumentUri(xcap_root, "pidf-manipulation", aor_uri);
+}
 
 }  // namespace parley::ua

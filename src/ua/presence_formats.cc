@@ -40,12 +40,14 @@ std::string BuildPidf(const PresenceDoc& d) {
   p.append_attribute("xmlns:dm") = "urn:ietf:params:xml:ns:pidf:data-model";
   p.append_attribute("xmlns:rpid") = "urn:ietf:params:xml:ns:pidf:rpid";
   p.append_attribute("entity") = d.entity.c_str();
-  auto tuple = p.append_child("tuple");
-  tuple.append_attribute("id") = ("t" + sip::RandomToken(4)).c_str();
-  tuple.append_child("status").append_child("basic").text() = d.open ? "open" : "closed";
-  if (!d.contact.empty()) tuple.append_child("contact").text() = d.contact.c_str();
-  AddNote(tuple, "note", d.note);
-  tuple.append_child("timestamp").text() = NowRfc3339().c_str();
+  if (d.with_tuple) {
+    auto tuple = p.append_child("tuple");
+    tuple.append_attribute("id") = ("t" + sip::RandomToken(4)).c_str();
+    tuple.append_child("status").append_child("basic").text() = d.open ? "open" : "closed";
+    if (!d.contact.empty()) tuple.append_child("contact").text() = d.contact.c_str();
+    AddNote(tuple, "note", d.note);
+    tuple.append_child("timestamp").text() = NowRfc3339().c_str();
+  }
   if (!d.activities.empty() || !d.note.empty()) {
     auto person = p.append_child("dm:person");
     person.append_attribute("id") = ("p" + sip::RandomToken(4)).c_str();

@@ -20,6 +20,9 @@ struct PresenceDoc {
   std::vector<std::string> activities;  // RPID activities ("away", "busy", "on-the-phone" …)
   std::string note;
   std::string contact;                  // optional tuple contact
+  // false: the person only, no tuple (a hard state, RFC 4827: it says
+  // nothing about the user's devices).
+  bool with_tuple = true;
 };
 std::string BuildPidf(const PresenceDoc& doc);
 

@@ -135,6 +135,17 @@ int CmdSend(const Settings& s, Printer& p, const SendArgs& a) {
 }
 
 int CmdStatus(const Settings& s, Printer& p, const StatusArgs& a) {
+  if (a.permanent) {
+    if (a.status == "clear") return SetHardState(s, p, std::nullopt);
+    auto hard = ua::PresenceFromStatus(a.status, a.note);
+    if (!hard.ok()) return BadPeer(p, hard.error());
+    if (hard->activities.empty() && hard->note.empty()) {
+      return BadPeer(p, Error(2, "a permanent status is an activity or a note (open/closed are the devices')"));
+    }
+    hard->with_tuple = false;
+    hard->entity = s.ua.account.aor.Uri();
+    return SetHardState(s, p, *hard);
+  }
   auto doc = ua::PresenceFromStatus(a.status, a.note);
   if (!doc.ok()) return BadPeer(p, doc.error());
   Settings settings = s;

@@ -30,6 +30,7 @@ struct StatusArgs {
   std::string status;
   std::string note;
   uint32_t expires = 3600;
+  bool permanent = false;  // the hard state over XCAP (RFC 4827), not a PUBLISH
 };
 int CmdStatus(const Settings& s, Printer& p, const StatusArgs& a);
 

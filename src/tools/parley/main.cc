@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   c_status->add_option("status", status.status, "open | closed | away | busy | dnd | <activity>")->required();
   c_status->add_option("--note", status.note, "a note shown to watchers");
   c_status->add_option("--publish-expires", status.expires, "lifetime of the publication in seconds (default 3600)");
+  c_status->add_flag("--permanent", status.permanent,
+                     "keep the activity and note on the server (XCAP hard state, shown whether or not a device is "
+                     "online) instead of publishing; 'status clear --permanent' removes it");
 
   WatchArgs watch;
   auto* c_watch = app.add_subcommand("watch", "subscribe to presence and print changes");

@@ -137,6 +137,36 @@ int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, co
   return kExitOk;
 }
 
+int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc) {
+  if (s.xcap_root.empty()) {
+    p.Fail("usage", "status --permanent needs the server's XCAP root: set --api (XCAP at <api>/xcap) or xcap_root in "
+                    "the config");
+    return kExitUsage;
+  }
+  HttpCall c = Call(s, doc ? "PUT" : "DELETE", ua::HardStateUri(s.xcap_root, s.ua.account.aor.Uri()));
+  if (doc) {
+    c.body = ua::BuildPidf(*doc);
+    c.headers.emplace_back("Content-Type", "application/pidf+xml");
+  }
+  auto r = Fetch(c);
+  if (!r.ok()) return Failed(p, "status", r.error());
+  if (!doc && r->status == 404) {
+    p.Result("permanent", {{"cleared", true}}, "no permanent status was set");
+    return kExitOk;
+  }
+  if (r->status / 100 != 2) return FailedStatus(p, "status", *r);
+  if (!doc) {
+    p.Result("permanent", {{"cleared", true}}, "permanent status cleared");
+    return kExitOk;
+  }
+  json j = {{"activities", doc->activities}};
+  if (!doc->note.empty()) j["note"] = doc->note;
+  std::string what = doc->activities.empty() ? std::string() : doc->activities.front();
+  if (!doc->note.empty()) what += (what.empty() ? "" : " — ") + doc->note;
+  p.Result("permanent", j, "permanent status of " + s.ua.account.aor.Text() + ": " + what);
+  return kExitOk;
+}
+
 int SetInvisible(const Settings& s, Printer& p, std::optional<bool> on) {
   if (s.api.empty()) {
     p.Fail("usage", "invisible needs the server's HTTP API: set --api (or api in the config)");

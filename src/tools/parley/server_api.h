@@ -1,7 +1,8 @@
 #pragma once
 // What parley asks of the server over HTTP rather than SIP: the message
 // store (GET /v1/messages, DELETE /v1/messages/{id}, GET /v1/history),
-// the presence rules (XCAP pres-rules, RFC 4825/5025) and invisibility
+// the presence rules (XCAP pres-rules, RFC 4825/5025), the hard state
+// (XCAP pidf-manipulation, RFC 4827) and invisibility
 // (GET/PUT /v1/presence/invisible). Authorization:
 // "Bearer <token>" when a token is configured, else Basic with the SIP
 // credentials.
@@ -12,6 +13,7 @@
 #include "tools/parley/options.h"
 #include "tools/parley/printer.h"
 #include "ua/account.h"
+#include "ua/presence_formats.h"
 
 namespace parley::cli {
 
@@ -19,6 +21,8 @@ int InboxFromApi(const Settings& s, Printer& p, bool keep);
 int HistoryFromApi(const Settings& s, Printer& p, const std::optional<ua::Aor>& with, size_t limit);
 // action: allow | block | polite-block
 int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, const ua::Aor& watcher);
+// The user's hard state: `doc` replaces it (PUT), nullopt removes it (DELETE).
+int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc);
 // Invisible mode (seed 003 §17.1): sets it when `on` is given, else shows it.
 int SetInvisible(const Settings& s, Printer& p, std::optional<bool> on);
 

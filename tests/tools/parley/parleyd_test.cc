@@ -217,5 +217,38 @@ TEST_F(ParleydTest, InvisibleUserLooksOffline) {
   EXPECT_NE(shown.out.find("\"note\":\"here\""), std::string::npos) << shown.out;
 }
 
+// A permanent status (RFC 4827 hard state over XCAP) shows while alice has
+// no device online, and goes with `status clear --permanent`.
+TEST_F(ParleydTest, PermanentStatusShowsWithoutADevice) {
+  auto alice = User("alice"), bob = User("bob");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  ASSERT_EQ(alice.Run({"allow", "bob@example.com"}).status, 0);
+  auto set = alice.Run({"--json", "status", "vacation", "--note", "back on Monday", "--permanent"});
+  ASSERT_EQ(set.status, 0) << set.out << set.err;
+  EXPECT_NE(set.out.find("\"note\":\"back on Monday\""), std::string::npos) << set.out;
+  EXPECT_EQ(alice.Run({"status", "open", "--permanent"}).status, 2);  // devices say open/closed
+  // What bob's one-time watch shows once the server's change feed brought
+  // the edit (polled every store.change_poll_ms).
+  auto watch_until = [&](bool with_note) {
+    std::string out;
+    for (int i = 0; i < 20; ++i) {
+      out = bob.Run({"--json", "watch", "alice@example.com", "--once"}).out;
+      if ((out.find("\"note\":\"back on Monday\"") != std::string::npos) == with_note) break;
+      std::this_thread::sleep_for(250ms);
+    }
+    return out;
+  };
+  std::string seen = watch_until(true);
+  EXPECT_NE(seen.find("\"note\":\"back on Monday\""), std::string::npos) << seen;
+  EXPECT_NE(seen.find("vacation"), std::string::npos) << seen;
+  auto cleared = alice.Run({"status", "clear", "--permanent"});
+  ASSERT_EQ(cleared.status, 0) << cleared.out << cleared.err;
+  EXPECT_NE(cleared.out.find("permanent status cleared"), std::string::npos) << cleared.out;
+  std::string gone = watch_until(false);
+  EXPECT_EQ(gone.find("back on Monday"), std::string::npos) << gone;
+}
+
 }  // namespace
 }  // namespace parley::cli::testing
