@@ -328,8 +328,11 @@ PY
     note "ok: bob (polite-blocked) sees alice closed, nothing of her note"
     ;;
   presence_list)
-    # RFC 4662: the group team@ is the presence list of its members; bob fetches it.
-    start_parleyd
+    # RFC 4662: the group team@ is the presence list of its members; bob fetches it. Then bob's
+    # own list over XCAP (curl), shaped as OMA clients write it: a service naming his buddy list,
+    # which refers to his other lists (RFC 4826 §3.2).
+    need curl curl
+    HTTP_LISTEN=127.0.0.1:$HTTP_PORT start_parleyd
     ctl presence default "$DOMAIN" allow >/dev/null
     ctl group create "team@$DOMAIN" >/dev/null
     ctl group add "team@$DOMAIN" "alice@$DOMAIN" "bob@$DOMAIN" "carol@$DOMAIN" >/dev/null
@@ -344,6 +347,35 @@ PY
     done
     grep -q '<basic>open</basic>.*on the list' <<<"$list" || fail "alice's document is not in the list: $list"
     note "ok: one NOTIFY with the RLMI (alice, bob, carol active) and alice's document"
+    xcap="http://127.0.0.1:$HTTP_PORT/xcap"
+    lists="$xcap/resource-lists/users/sip:bob@$DOMAIN/index"
+    anchor() { printf '%s' "$lists/~~/resource-lists/list%5b@name=%22$1%22%5d"; }
+    printf '%s' '<?xml version="1.0" encoding="UTF-8"?><resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists">' \
+      "<list name=\"oma_buddylist\"><external anchor=\"$(anchor friends)\"/>" \
+      "<entry-ref ref=\"resource-lists/users/sip:bob@$DOMAIN/index/~~/resource-lists/list%5b@name=%22others%22%5d/entry%5b@uri=%22sip:carol@$DOMAIN%22%5d\"/></list>" \
+      "<list name=\"friends\"><entry uri=\"sip:alice@$DOMAIN\"/></list>" \
+      "<list name=\"others\"><entry uri=\"sip:carol@$DOMAIN\"/><entry uri=\"tel:+15551234\"/></list>" \
+      '</resource-lists>' >"$work/lists.xml"
+    printf '%s' '<?xml version="1.0" encoding="UTF-8"?><rls-services xmlns="urn:ietf:params:xml:ns:rls-services">' \
+      "<service uri=\"sip:bob-buddies@$DOMAIN\"><resource-list>$(anchor oma_buddylist)</resource-list>" \
+      '<packages><package>presence</package></packages></service></rls-services>' >"$work/services.xml"
+    for doc in "resource-lists lists.xml resource-lists" "rls-services services.xml rls-services"; do
+      read -r auid file type <<<"$doc"
+      code=$(curl -sS -m 10 -o "$work/xcap.out" -w '%{http_code}' -u "bob@$DOMAIN:bob-pw" -X PUT \
+        -H "Content-Type: application/$type+xml" --data-binary @"$work/$file" \
+        "$xcap/$auid/users/sip:bob@$DOMAIN/index")
+      [[ $code == 201 ]] || fail "XCAP PUT of bob's $auid: HTTP $code: $(cat "$work/xcap.out")"
+    done
+    note "ok: XCAP PUT of bob's resource-lists (external, entry-ref) and rls-services: 201"
+    sleep 0.3   # the change feed
+    sipp_ok bob-own presence_list_fetch -p "$BOB" -s bob-buddies -key watcher bob -au bob -ap bob-pw
+    own=$(notifies bob-own | head -n 1)
+    for u in alice carol; do
+      grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$own" ||
+        fail "bob's own list has no active instance for $u: $own"
+    done
+    ! grep -q "<resource uri=\"sip:bob@$DOMAIN\"" <<<"$own" || fail "bob's own list shows bob: $own"
+    note "ok: bob's own list: alice (through <external>) and carol (through <entry-ref>) active"
     ;;
   presence_request_list)
     # RFC 5367: the SUBSCRIBE carries its list (as Linphone's friend lists do) to rls@.
