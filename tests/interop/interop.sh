@@ -211,6 +211,17 @@ assert len(m) == 1, msgs
 assert m[0]["direction"] == "in" and m[0]["from"] == "sip:" + sys.argv[2], m[0]
 PY
     note "ok: the history API returns the stored message (in, from alice)"
+    # An administrator drops baresip's registration while it is online: the running parleyd
+    # stops routing to it at once (change feed), so the next MESSAGE is stored, not delivered.
+    ctl user unregister "bob@$DOMAIN" >"$work/unregister.out" || fail "parleyctl user unregister failed"
+    grep -q "removed 1 registration(s) of bob@$DOMAIN" "$work/unregister.out" ||
+      fail "parleyctl user unregister: $(cat "$work/unregister.out")"
+    sleep 0.3   # the change feed
+    sipp_ok alice-after message_offline -p "$ALICE" -s bob -key sender alice -au alice -ap alice-pw \
+      -key text "kicked out?"
+    sleep 0.5
+    ! grep -q "kicked out?" "$work/baresip.log" || fail "baresip got a MESSAGE after its registration was removed"
+    note "ok: parleyctl user unregister: the next MESSAGE to bob is stored (202), baresip gets nothing"
     ;;
   imdn_round_trip)
     # RFC 5438 end to end: alice asks for processing and positive-delivery notifications on a
