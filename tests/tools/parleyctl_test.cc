@@ -599,6 +599,60 @@ TEST_F(ParleyctlTest, PresenceRulesDefaultsAndInvisibility) {
   EXPECT_EQ(Dd({"presence", "invisible", "alice@example.com", "maybe"}).code, 2);
 }
 
+// presence show: what the store holds of a user's presence.
+TEST_F(ParleyctlTest, PresenceShowListsPublicationsSubscriptionsAndHardState) {
+  ASSERT_EQ(Dd({"user", "add", "alice@example.com", "--password", "pw"}).code, 0);
+  CtlRun r = Dd({"presence", "show", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "alice@example.com: 0 publication(s), 0 subscription(s) to it, 0 of its own\n");
+  const int64_t now = parley::UnixNow();
+  {
+    auto s = OpenStore();
+    const std::string pidf =
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:alice@example.com\"><tuple id=\"t\"><status>"
+        "<basic>open</basic></status><note>at\twork</note></tuple></presence>";
+    ASSERT_TRUE(s->UpsertPublication({"etag1", "alice@example.com", "presence", "application/pidf+xml", pidf, 1, now + 600})
+                    .ok());
+    ASSERT_TRUE(s->UpsertPublication({"etag0", "alice@example.com", "presence", "application/pidf+xml", pidf, 1, 10})
+                    .ok());  // expired: not shown
+    store::SubscriptionRecord watcher;
+    watcher.id = 1;
+    watcher.package = "presence";
+    watcher.resource = "alice@example.com";
+    watcher.subscriber = "bob@example.com";
+    watcher.state = "active";
+    watcher.expires_at = now + 300;
+    watcher.call_id = "c1";
+    ASSERT_TRUE(s->UpsertSubscription(watcher).ok());
+    store::SubscriptionRecord own = watcher;
+    own.id = 2;
+    own.resource = "carol@example.com";
+    own.subscriber = "alice@example.com";
+    own.state = "pending";
+    own.call_id = "c2";
+    ASSERT_TRUE(s->UpsertSubscription(own).ok());
+    store::XcapDocument hard{"pidf-manipulation", "alice@example.com", "index", "e",
+                             "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" "
+                             "xmlns:dm=\"urn:ietf:params:xml:ns:pidf:data-model\" entity=\"sip:alice@example.com\">"
+                             "<dm:person id=\"p\"><dm:note>on vacation</dm:note></dm:person></presence>",
+                             now};
+    ASSERT_TRUE(s->PutXcapDocument(hard, "", true).ok());
+  }
+  ASSERT_EQ(Dd({"presence", "invisible", "alice@example.com", "on"}).code, 0);
+  r = Dd({"presence", "show", "alice@example.com"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("alice@example.com: 1 publication(s), 1 subscription(s) to it, 1 of its own, a hard "
+                                "state, invisible\n"))
+      << r.out;
+  EXPECT_NE(r.out.find("publication etag1\texpires in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" s\topen \"at?work\"\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("etag0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hard state\tno tuple \"on vacation\"\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("watched by bob@example.com\tpresence\tactive\texpires in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("watches carol@example.com\tpresence\tpending\texpires in "), std::string::npos) << r.out;
+  EXPECT_EQ(Dd({"presence", "show", "nobody@example.com"}).code, 1);
+}
+
 TEST_F(ParleyctlTest, Groups) {
   for (const char* u : {"alice@example.com", "bob@example.com"}) {
     ASSERT_EQ(Dd({"user", "add", u, "--password", "pw"}).code, 0);

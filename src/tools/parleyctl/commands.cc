@@ -38,13 +38,6 @@ std::string FormatUtc(int64_t ms) {
   return buf;
 }
 
-// A line of user-supplied text made safe for a terminal.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  return out;
-}
-
 bool ReadAll(const std::string& path, std::string* text) {
   if (path == "-") {
     text->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());

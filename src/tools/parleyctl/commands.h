@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -27,6 +28,14 @@ struct Output {
 inline int Fail(Output o, int code, const std::string& message) {
   o.err << "parleyctl: " << message << "\n";
   return code;
+}
+
+// A line of user-supplied text made safe for a terminal (control
+// characters shown as '?').
+inline std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  return out;
 }
 
 // A user record with both HA1s (realm = the AOR's domain).
@@ -61,6 +70,10 @@ int PresenceRuleSet(store::Store& s, const std::string& aor, const std::string& 
                     Output o);
 int PresenceRuleRemove(store::Store& s, const std::string& aor, const std::string& watcher, Output o);
 int PresenceRuleList(store::Store& s, const std::string& aor, Output o);
+// What the store holds of a user's presence: its live publications, the
+// subscriptions to it and its own, its hard state and invisibility; `now`
+// in unix seconds.
+int PresenceShow(store::Store& s, const std::string& aor, int64_t now, Output o);
 // `handling` "server" removes the domain's own default.
 int PresenceDefault(store::Store& s, const std::string& domain, const std::string& handling, Output o);
 int PresenceInvisible(store::Store& s, const std::string& aor, bool on, Output o);

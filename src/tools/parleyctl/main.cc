@@ -133,6 +133,9 @@ int main(int argc, char** argv) {
   auto* pres_default = pres->add_subcommand("default", "the rule for watchers no rule names, per domain");
   pres_default->add_option("domain", domain, "the domain")->required();
   pres_default->add_option("rule", handling, "allow, confirm, block, polite-block, or server")->required();
+  auto* pres_show = pres->add_subcommand(
+      "show", "what is stored of a user's presence: publications, subscriptions to it and its own, hard state");
+  pres_show->add_option("aor", aor, "user@domain")->required();
   auto* pres_invisible = pres->add_subcommand("invisible", "look offline to every watcher, or not");
   pres_invisible->add_option("aor", aor, "user@domain")->required();
   pres_invisible->add_option("state", on_off, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
@@ -218,7 +221,7 @@ int main(int argc, char** argv) {
   }
 
   const bool read_only = user_list->parsed() || user_show->parsed() || dom_list->parsed() || pol_show->parsed() || tok_list->parsed() ||
-                         msgs_list->parsed() || rule_list->parsed() || grp_list->parsed() || grp_show->parsed();
+                         msgs_list->parsed() || rule_list->parsed() || pres_show->parsed() || grp_list->parsed() || grp_show->parsed();
   if (store_url.empty()) {
     if (data_dir.empty()) data_dir = kDefaultDataDir;
     std::string db = data_dir + "/parley.db";
@@ -260,6 +263,7 @@ int main(int argc, char** argv) {
   if (rule_list->parsed()) return ctl::PresenceRuleList(s, aor, o);
   if (pres_default->parsed()) return ctl::PresenceDefault(s, domain, handling, o);
   if (pres_invisible->parsed()) return ctl::PresenceInvisible(s, aor, on_off == "on", o);
+  if (pres_show->parsed()) return ctl::PresenceShow(s, aor, parley::UnixNow(), o);
 
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

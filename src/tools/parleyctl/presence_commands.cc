@@ -6,6 +6,7 @@
 
 #include "auth/digest.h"
 #include "common/timer.h"
+#include "presence/doc/pidf.h"
 #include "presence/rules/edit.h"
 #include "store/errors.h"
 #include "store/names.h"
@@ -96,6 +97,64 @@ int PresenceRuleList(store::Store& s, const std::string& aor, Output o) {
     o.out << (r.sub_handling ? presence::rules::SubHandlingName(*r.sub_handling) : "(no sub-handling)") << " "
           << (r.watcher.empty() ? r.conditions : r.watcher) << (r.provides_all ? "" : " (limited view)") << "\n";
   }
+  return kExitOk;
+}
+
+namespace {
+
+// "open \"at work\"": the basic status of each tuple and the first note.
+std::string Summary(const std::string& pidf) {
+  auto doc = presence::ParsePidf(pidf, "");
+  if (!doc.ok()) return "(unreadable: " + doc.error().message + ")";
+  std::string out;
+  for (const auto& t : doc->tuples) {
+    if (!out.empty()) out += ",";
+    out += t.basic == presence::Basic::kOpen ? "open" : t.basic == presence::Basic::kClosed ? "closed" : "-";
+  }
+  if (out.empty()) out = "no tuple";
+  const std::vector<presence::Note>* notes = doc->person && !doc->person->notes.empty() ? &doc->person->notes
+                                             : !doc->notes.empty()                       ? &doc->notes
+                                             : !doc->tuples.empty()                      ? &doc->tuples[0].notes
+                                                                                         : nullptr;
+  if (notes != nullptr && !notes->empty()) out += " \"" + Printable(notes->front().text) + "\"";
+  return out;
+}
+
+}  // namespace
+
+int PresenceShow(store::Store& s, const std::string& aor, int64_t now, Output o) {
+  auto a = UserAor(s, aor);
+  if (!a.ok()) return Fail(o, a.error().code, a.error().message);
+  auto pubs = s.LoadPublications();
+  auto subs = s.LoadSubscriptions();
+  auto hard = s.GetXcapDocument("pidf-manipulation", *a, kDocument);
+  auto options = s.GetOptions(*a);
+  if (!pubs.ok() || !subs.ok() || !hard.ok() || !options.ok()) return Fail(o, kExitFailure, "store unavailable");
+  std::vector<const store::Publication*> mine;
+  for (const auto& p : *pubs) {
+    if (p.aor == *a && p.expires_at > now) mine.push_back(&p);
+  }
+  std::vector<const store::SubscriptionRecord*> watchers, own;
+  for (const auto& r : *subs) {
+    if (r.expires_at <= now) continue;  // gone; the server deletes it
+    if (r.resource == *a) watchers.push_back(&r);
+    if (r.subscriber == *a && r.resource != *a) own.push_back(&r);
+  }
+  bool invisible = false;
+  for (const auto& opt : *options) invisible |= opt.name == "presence-invisible" && !opt.value.empty();
+  o.out << *a << ": " << mine.size() << " publication(s), " << watchers.size() << " subscription(s) to it, "
+        << own.size() << " of its own" << (*hard ? ", a hard state" : "") << (invisible ? ", invisible" : "") << "\n";
+  for (const auto* p : mine) {
+    o.out << "publication " << Printable(p->etag) << "\texpires in " << p->expires_at - now << " s\t"
+          << Summary(p->body) << "\n";
+  }
+  if (*hard) o.out << "hard state\t" << Summary((*hard)->content) << "\n";
+  auto line = [&](const char* what, const std::string& who, const store::SubscriptionRecord& r) {
+    o.out << what << " " << Printable(who) << "\t" << Printable(r.package) << "\t" << Printable(r.state)
+          << "\texpires in " << r.expires_at - now << " s\n";
+  };
+  for (const auto* r : watchers) line("watched by", r->subscriber, *r);
+  for (const auto* r : own) line("watches", r->resource, *r);
   return kExitOk;
 }
 
