@@ -187,11 +187,15 @@ TEST(RlsServices, AServiceMayNameATopLevelListOfAResourceListsDocument) {
   EXPECT_EQ(ParseListRef("/xcap/resource-lists/users/sip%3Aalice%40example.com/buddies/~~/resource-lists/"
                          "list[@name='work']"),
             (ListRef{"alice@example.com", "buddies", "work", ""}));
-  // What is no top-level list of a user's document here.
+  // A list nested in named ones: its path.
+  EXPECT_EQ(ParseListRef("/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
+                         "list[@name=\"b\"]"),
+            (ListRef{"alice@example.com", "index", "a/b", ""}));
+  // What is no list of a user's document here.
   for (const char* bad : {"http://x/rl", "/xcap/resource-lists/users/sip:alice@example.com/index",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[1]",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/list"
-                          "[@name=\"b\"]",
+                          "[2]",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/@name",
                           "/xcap/resource-lists/global/index/~~/resource-lists/list[@name=\"a\"]",
                           "/xcap/resource-lists/users/mailto:a@b/index/~~/resource-lists/list[@name=\"a\"]"}) {
@@ -205,13 +209,23 @@ TEST(ResourceLists, ADocumentsTopLevelListsByName) {
       "<list name=\"friends\"><entry uri=\"sip:bob@example.com\"/><list name=\"old\">"
       "<entry uri=\"sip:carol@example.com\"/></list></list><list name=\"work\"/><list/></resource-lists>");
   ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_EQ(r->size(), 3u);
+  ASSERT_GE(r->size(), 3u);
   EXPECT_EQ((*r)[0].name, "friends");
   EXPECT_EQ((*r)[0].members, (std::vector<std::string>{"bob@example.com", "carol@example.com"}));
   EXPECT_TRUE((*r)[1].members.empty());
   EXPECT_EQ((*r)[2].name, "");
+  // Then the named lists nested in named ones, by path.
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[3].name, "friends/old");
+  EXPECT_EQ((*r)[3].members, (std::vector<std::string>{"carol@example.com"}));
   EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
                                        "<list name=\"a\"/><list name=\"a\"/></resource-lists>")
+                .error()
+                .code,
+            400);
+  // Sibling names are unique at every depth.
+  EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+                                       "<list name=\"a\"><list name=\"x\"/><list name=\"x\"/></list></resource-lists>")
                 .error()
                 .code,
             400);
@@ -223,6 +237,14 @@ TEST(ResourceLists, ADocumentsTopLevelListsByName) {
                 .error()
                 .code,
             413);
+  std::string nested;
+  for (int i = 0; i < 5; ++i) nested += "<list name=\"n" + std::to_string(i) + "\"/>";
+  EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
+                                       "<list name=\"a\">" + nested + "</list></resource-lists>",
+                                       small)
+                .error()
+                .code,
+            413);  // max_lists 1: four lists in all, nested ones included
 }
 
 }  // namespace

@@ -228,7 +228,7 @@ TEST_F(PresenceLists, AServiceNamingAListOfTheUsersResourceLists) {
                         "</rls-services>",
                         "application/rls-services+xml");
   EXPECT_EQ(elsewhere.status, 409);
-  EXPECT_NE(elsewhere.body.find("is no top-level list"), std::string::npos) << elsewhere.body;
+  EXPECT_NE(elsewhere.body.find("is no list of a resource-lists document"), std::string::npos) << elsewhere.body;
   // Another user's lists are not hers to name.
   auto theirs = Http("PUT", services_path, "alice", service("bob@example.com"), "application/rls-services+xml");
   EXPECT_EQ(theirs.status, 409);
@@ -283,7 +283,8 @@ TEST_F(PresenceLists, ListsThatReferToOtherListsAndEntries) {
            "<list name=\"work\">" +
            work +
            "</list>"
-           "<list name=\"others\"><entry uri=\"sip:carol@example.com\"/><entry uri=\"tel:+15551234\"/></list>"
+           "<list name=\"others\"><entry uri=\"sip:carol@example.com\"/><entry uri=\"tel:+15551234\"/>"
+           "<list name=\"inner\"><entry uri=\"sip:dave@example.com\"/></list></list>"
            "</resource-lists>";
   };
   ASSERT_EQ(Http("PUT", lists_path, "alice", lists("<entry uri=\"sip:dave@example.com\"/>"), type).status, 201);
@@ -314,7 +315,9 @@ TEST_F(PresenceLists, ListsThatReferToOtherListsAndEntries) {
   EXPECT_EQ(nowhere.status, 409);
   EXPECT_NE(nowhere.body.find("is no entry of a list"), std::string::npos) << nowhere.body;
   ASSERT_EQ(Http("PUT", services_path, "alice",
-                 services("<rl:entry uri=\"sip:erin@example.com\"/><rl:entry-ref ref=\"" + others_carol + "\"/>"),
+                 services("<rl:entry uri=\"sip:erin@example.com\"/><rl:entry-ref ref=\"" + others_carol +
+                          "\"/><rl:external anchor=\"" + list_of("alice@example.com", "others") +
+                          "/list%5b@name=%22inner%22%5d\"/>"),
                  "application/rls-services+xml")
                 .status,
             201);
@@ -335,6 +338,7 @@ TEST_F(PresenceLists, ListsThatReferToOtherListsAndEntries) {
   ASSERT_TRUE(few.body);
   EXPECT_EQ(few.body->State("erin"), "active");
   EXPECT_EQ(few.body->State("carol"), "active");
+  EXPECT_EQ(few.body->State("dave"), "active");  // a list nested in "others", by its path
   EXPECT_EQ(few.body->State("bob"), "absent");
 
   // A list referred to changes: the subscription through the reference follows.

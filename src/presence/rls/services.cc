@@ -35,7 +35,7 @@ Result<const char*> AddressOwner(store::Store& s, const UriSet& groups, const st
 }
 
 constexpr std::string_view kNoListRef =
-    " is no top-level list of a resource-lists document here "
+    " is no list of a resource-lists document here "
     "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])";
 
 // The resource-lists documents a reload has read, by (xui, document).
@@ -145,8 +145,9 @@ class ListResolver {
   bool truncated_ = false;
 };
 
-// `uri` as a selector of a top-level list (`entry`: of an entry of one) of
-// a user's resource-lists document, absolute or relative to the XCAP root.
+// `uri` as a selector of a list, top-level or nested in named ones
+// (`entry`: of an entry of one), of a user's resource-lists document,
+// absolute or relative to the XCAP root.
 std::optional<ListRef> ParseSelector(std::string_view uri, bool entry) {
   const std::string auid = "/" + std::string(kResourceListsAuid) + "/";
   std::string path;
@@ -161,17 +162,22 @@ std::optional<ListRef> ParseSelector(std::string_view uri, bool entry) {
   auto sel = xcap::ParseDocumentSelector(path);
   if (!sel.ok() || sel->xui == "global" || !sel->node_selector) return std::nullopt;
   auto node = xcap::ParseNodeSelector(sel->node, {}, kNsResourceLists);
-  if (!node.ok() || node->selects_attribute() || node->steps.size() != (entry ? 3u : 2u)) return std::nullopt;
+  if (!node.ok() || node->selects_attribute() || node->steps.size() < (entry ? 3u : 2u)) return std::nullopt;
   auto is = [](const xcap::Step& step, std::string_view local, std::string_view attr) {
     const bool attr_ok = attr.empty() ? !step.attr : (step.attr && step.attr->local == attr && step.attr->ns.empty());
     return !step.any && step.name.ns == kNsResourceLists && step.name.local == local && step.position == 0 && attr_ok;
   };
   const std::vector<xcap::Step>& steps = node->steps;
-  if (!is(steps[0], "resource-lists", "") || !is(steps[1], "list", "name")) return std::nullopt;
-  ListRef ref{sel->xui, sel->document, steps[1].attr_value, ""};
+  if (!is(steps[0], "resource-lists", "")) return std::nullopt;
+  const size_t lists_end = entry ? steps.size() - 1 : steps.size();
+  ListRef ref{sel->xui, sel->document, "", ""};
+  for (size_t i = 1; i < lists_end; ++i) {  // the list's path: "outer/inner"
+    if (!is(steps[i], "list", "name")) return std::nullopt;
+    ref.list.append(i > 1 ? "/" : "").append(steps[i].attr_value);
+  }
   if (entry) {
-    if (!is(steps[2], "entry", "uri")) return std::nullopt;
-    auto target = sip::ParseUri(steps[2].attr_value);
+    if (!is(steps.back(), "entry", "uri")) return std::nullopt;
+    auto target = sip::ParseUri(steps.back().attr_value);
     if (!target.ok() || !target->is_sip() || !target->has_user) return std::nullopt;
     ref.entry = sip::AorKey(*target);
   }

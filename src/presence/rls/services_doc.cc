@@ -100,6 +100,36 @@ Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, 
   return doc.document_element();
 }
 
+// The named lists inside `list` (whose path is `path`), depth first, each a
+// NamedList of its own at "<path>/<name>": what a reference to a nested
+// list (".../list[@name=\"a\"]/list[@name=\"b\"]") names. Sibling names
+// are unique (RFC 4826 §3.4.2). At most `max_total` lists in `out`.
+Result<void> AddNestedLists(pugi::xml_node list, const std::string& path, int depth, const RlsServicesLimits& limits,
+                            size_t max_total, std::vector<NamedList>& out) {
+  if (depth > kMaxListDepth) return Ok();  // the reader refused it already
+  std::set<std::string, std::less<>> names;
+  for (pugi::xml_node c = list.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    auto name = xml::ElementName(c);
+    if (!name.ok()) return name.error();
+    if (!name->Is(kNsResourceLists, "list")) continue;
+    std::string own(xml::Attr(c, "name").value_or(""));
+    if (own.empty()) continue;  // nothing can name it
+    if (!names.insert(own).second) return BadList("list " + path + "/" + own + " given twice");
+    if (out.size() >= max_total) {
+      return Error(413, "resource-lists: more than " + std::to_string(max_total) + " lists, nested ones included");
+    }
+    const size_t at = out.size();
+    out.emplace_back().name = path + "/" + own;
+    ListReader reader("resource-lists", limits.max_resources, out[at].name, out[at].members, &out[at].refs,
+                      /*skip_other_uris=*/true);
+    if (auto r = reader.Read(c, depth + 1); !r.ok()) return r.error();
+    std::string nested_path = out[at].name;
+    if (auto r = AddNestedLists(c, nested_path, depth + 1, limits, max_total, out); !r.ok()) return r;
+  }
+  return Ok();
+}
+
 // The <resource-lists> element of a well-formed, bounded document.
 Result<pugi::xml_node> LoadResourceLists(pugi::xml_document& doc, std::string_view body,
                                          const RlsServicesLimits& limits) {
@@ -190,6 +220,7 @@ Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body,
   if (!loaded.ok()) return loaded.error();
   std::vector<NamedList> out;
   std::set<std::string, std::less<>> names;
+  std::vector<std::pair<pugi::xml_node, size_t>> named;  // top-level lists with a name
   for (pugi::xml_node c = loaded->first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     auto name = xml::ElementName(c);
@@ -204,6 +235,13 @@ Result<std::vector<NamedList>> ParseResourceListsDocument(std::string_view body,
     ListReader reader("resource-lists", limits.max_resources, list.name, list.members, &list.refs,
                       /*skip_other_uris=*/true);
     if (auto r = reader.Read(c, 1); !r.ok()) return r.error();
+    if (!list.name.empty()) named.emplace_back(c, out.size() - 1);
+  }
+  // Then the nested lists, after every top-level one.
+  const size_t max_total = limits.max_lists * 4;
+  for (const auto& [node, index] : named) {
+    std::string path = out[index].name;
+    if (auto r = AddNestedLists(node, path, 1, limits, max_total, out); !r.ok()) return r.error();
   }
   return out;
 }
