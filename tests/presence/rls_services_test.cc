@@ -190,7 +190,7 @@ TEST(RlsServices, AServiceMayNameATopLevelListOfAResourceListsDocument) {
   // A list nested in named ones: its path.
   EXPECT_EQ(ParseListRef("/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[@name=\"a\"]/"
                          "list[@name=\"b\"]"),
-            (ListRef{"alice@example.com", "index", "a/b", ""}));
+            (ListRef{"alice@example.com", "index", std::string("a") + kListPathSeparator + "b", ""}));
   // What is no list of a user's document here.
   for (const char* bad : {"http://x/rl", "/xcap/resource-lists/users/sip:alice@example.com/index",
                           "/xcap/resource-lists/users/sip:alice@example.com/index/~~/resource-lists/list[1]",
@@ -216,7 +216,7 @@ TEST(ResourceLists, ADocumentsTopLevelListsByName) {
   EXPECT_EQ((*r)[2].name, "");
   // Then the named lists nested in named ones, by path.
   ASSERT_EQ(r->size(), 4u);
-  EXPECT_EQ((*r)[3].name, "friends/old");
+  EXPECT_EQ((*r)[3].name, std::string("friends") + kListPathSeparator + "old");
   EXPECT_EQ((*r)[3].members, (std::vector<std::string>{"carol@example.com"}));
   EXPECT_EQ(ParseResourceListsDocument("<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">"
                                        "<list name=\"a\"/><list name=\"a\"/></resource-lists>")

@@ -171,9 +171,10 @@ std::optional<ListRef> ParseSelector(std::string_view uri, bool entry) {
   if (!is(steps[0], "resource-lists", "")) return std::nullopt;
   const size_t lists_end = entry ? steps.size() - 1 : steps.size();
   ListRef ref{sel->xui, sel->document, "", ""};
-  for (size_t i = 1; i < lists_end; ++i) {  // the list's path: "outer/inner"
+  for (size_t i = 1; i < lists_end; ++i) {  // the list's path
     if (!is(steps[i], "list", "name")) return std::nullopt;
-    ref.list.append(i > 1 ? "/" : "").append(steps[i].attr_value);
+    if (i > 1) ref.list.push_back(kListPathSeparator);
+    ref.list.append(steps[i].attr_value);
   }
   if (entry) {
     if (!is(steps.back(), "entry", "uri")) return std::nullopt;

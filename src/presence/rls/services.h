@@ -32,13 +32,13 @@ using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service
 // A service's <resource-list> (RFC 4826 §4.2) or a list's <external>,
 // resolved: a list of a user's resource-lists document on this XCAP server,
 // ".../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name="<list>"]",
-// or one nested in named lists, ".../list[@name="a"]/list[@name="b"]" (list "a/b");
+// or one nested in named lists, ".../list[@name="a"]/list[@name="b"]" (its path);
 // for an <entry-ref> (RFC 4826 §3.2, relative to the XCAP root) one entry
 // of such a list, ".../list[@name="<list>"]/entry[@uri="<uri>"]".
 struct ListRef {
   std::string xui;       // AOR ("alice@example.com")
   std::string document;  // "index"
-  std::string list;      // the list's name, or its path ("outer/inner") when nested
+  std::string list;      // the list's name, or its path when nested (kListPathSeparator)
   std::string entry;     // the entry's AOR (an <entry-ref>), else ""
   bool operator==(const ListRef&) const = default;
 };

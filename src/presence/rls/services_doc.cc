@@ -101,7 +101,7 @@ Result<pugi::xml_node> LoadRoot(pugi::xml_document& doc, std::string_view body, 
 }
 
 // The named lists inside `list` (whose path is `path`), depth first, each a
-// NamedList of its own at "<path>/<name>": what a reference to a nested
+// NamedList of its own at path + kListPathSeparator + name: what a reference to a nested
 // list (".../list[@name=\"a\"]/list[@name=\"b\"]") names. Sibling names
 // are unique (RFC 4826 §3.4.2). At most `max_total` lists in `out`.
 Result<void> AddNestedLists(pugi::xml_node list, const std::string& path, int depth, const RlsServicesLimits& limits,
@@ -115,12 +115,16 @@ Result<void> AddNestedLists(pugi::xml_node list, const std::string& path, int de
     if (!name->Is(kNsResourceLists, "list")) continue;
     std::string own(xml::Attr(c, "name").value_or(""));
     if (own.empty()) continue;  // nothing can name it
-    if (!names.insert(own).second) return BadList("list " + path + "/" + own + " given twice");
+    if (!names.insert(own).second) {
+      std::string shown = path + "/" + own;
+      std::replace(shown.begin(), shown.end(), kListPathSeparator, '/');
+      return BadList("list " + shown + " given twice");
+    }
     if (out.size() >= max_total) {
       return Error(413, "resource-lists: more than " + std::to_string(max_total) + " lists, nested ones included");
     }
     const size_t at = out.size();
-    out.emplace_back().name = path + "/" + own;
+    out.emplace_back().name = path + kListPathSeparator + own;
     ListReader reader("resource-lists", limits.max_resources, out[at].name, out[at].members, &out[at].refs,
                       /*skip_other_uris=*/true);
     if (auto r = reader.Read(c, depth + 1); !r.ok()) return r.error();

@@ -53,12 +53,17 @@ inline constexpr std::string_view kNsResourceLists = "urn:ietf:params:xml:ns:res
 // A user's resource-lists document over XCAP (RFC 4826 §3): its top-level
 // lists by name (each flattened: nested lists' entries and references too,
 // each AOR once), then every named list nested in a named one under its
-// path, "outer/inner" (flattened the same way), for references to it. An
+// path, the names joined by kListPathSeparator (flattened the same way),
+// for references to it. An
 // entry whose URI is no SIP AOR (tel:, mailto: in an address book) is no
 // presence resource and left out. Names of sibling lists are unique; an
 // unnamed top-level list is kept with name "". Errors: 400 with the
 // reason, 413 for a limit (`max_lists` top-level lists, four times as many
 // with the nested ones).
+// Joins the names of a nested list's path ("outer", "inner"): a character
+// XML 1.0 does not allow, so no list name contains it.
+inline constexpr char kListPathSeparator = '\x1f';
+
 struct NamedList {
   std::string name;
   std::vector<std::string> members;
