@@ -34,9 +34,18 @@ Result<const char*> AddressOwner(store::Store& s, const UriSet& groups, const st
   return groups.count(uri) ? "a group's" : nullptr;
 }
 
-constexpr std::string_view kNoListRef =
-    " is no list of a resource-lists document here "
-    "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])";
+// What `r` names among `owner`'s lists (a list, or an entry of one); the
+// reason, as a predicate, when it names nothing of theirs.
+Result<ListRef> OwnListRef(const ListReference& r, const std::string& owner) {
+  auto ref = r.entry ? ParseEntryRef(r.uri) : ParseListRef(r.uri);
+  if (!ref) {
+    return Error(409, r.entry ? "is no entry of a list of a resource-lists document here"
+                              : "is no list of a resource-lists document here "
+                                "(.../resource-lists/users/<xui>/<document>/~~/resource-lists/list[@name=\"...\"])");
+  }
+  if (ref->xui != owner) return Error(409, "refers to another user's resource-lists document");
+  return *std::move(ref);
+}
 
 // The resource-lists documents a reload has read, by (xui, document).
 using ListCache = std::map<std::pair<std::string, std::string>, std::vector<NamedList>>;
@@ -68,19 +77,21 @@ class ListResolver {
 
   void AddMembers(const std::vector<std::string>& members) {
     for (const std::string& aor : members) {
+      if (seen_.count(aor)) continue;
       if (out_.size() >= RlsServicesLimits{}.max_resources) {
         truncated_ = true;
         return;
       }
-      if (seen_.insert(aor).second) out_.push_back(aor);
+      seen_.insert(aor);
+      out_.push_back(aor);
     }
   }
 
   Result<void> AddRefs(const std::vector<ListReference>& refs, int depth) {
     for (const ListReference& r : refs) {
-      auto ref = r.entry ? ParseEntryRef(r.uri) : ParseListRef(r.uri);
-      if (!ref || ref->xui != owner_) {
-        Skip(r.uri, ref ? "another user's document" : "not a list or entry of a resource-lists document here");
+      auto ref = OwnListRef(r, owner_);
+      if (!ref.ok()) {
+        Skip(r.uri, ref.error().message);
         continue;
       }
       if (auto added = ref->entry.empty() ? AddList(*ref, depth) : AddEntry(*ref, r.uri); !added.ok()) return added;
@@ -88,7 +99,7 @@ class ListResolver {
     return Ok();
   }
 
-  // A top-level list: its entries, then its references (depth first).
+  // A list: its entries, then its references (depth first).
   Result<void> AddList(const ListRef& ref, int depth) {
     if (depth > kMaxDepth) {
       Skip(ref.list, "references nested too deep");
@@ -131,7 +142,7 @@ class ListResolver {
     return Ok();
   }
 
-  void Skip(const std::string& what, const char* why) const {
+  void Skip(const std::string& what, const std::string& why) const {
     PLOG_WARN("rls_reference_skipped", {{"user", owner_}, {"service", service_}, {"reference", what}, {"why", why}});
   }
 
@@ -214,24 +225,16 @@ Result<void> CheckServiceUris(store::Store& s, const std::string& xui, std::stri
     if (!owner.ok()) return Error(503, "store unavailable");
     if (*owner) return Error(409, "service " + svc.uri + " is " + *owner + " address");
     if (taken.count(svc.uri)) return Error(409, "service " + svc.uri + " is another user's");
+    // A reference names one of the owner's own lists (never another user's).
     if (!svc.list_ref.empty()) {
-      auto ref = ParseListRef(svc.list_ref);
-      if (!ref) return Error(409, "<resource-list> of " + svc.uri + std::string(kNoListRef));
-      // A reference names one of the owner's own lists (never another user's).
-      if (ref->xui != xui) {
-        return Error(409, "service " + svc.uri + " refers to another user's resource-lists document");
+      if (auto ref = OwnListRef({false, svc.list_ref}, xui); !ref.ok()) {
+        return Error(409, "<resource-list> of " + svc.uri + " " + ref.error().message);
       }
     }
     for (const ListReference& r : svc.refs) {
-      auto ref = r.entry ? ParseEntryRef(r.uri) : ParseListRef(r.uri);
-      const char* what = r.entry ? "<entry-ref> " : "<external> ";
-      if (!ref) {
-        return Error(409, what + r.uri + " in service " + svc.uri +
-                              (r.entry ? std::string(" is no entry of a list of a resource-lists document here")
-                                       : std::string(kNoListRef)));
-      }
-      if (ref->xui != xui) {
-        return Error(409, what + r.uri + " in service " + svc.uri + " refers to another user's resource-lists document");
+      if (auto ref = OwnListRef(r, xui); !ref.ok()) {
+        return Error(409, (r.entry ? "<entry-ref> " : "<external> ") + r.uri + " in service " + svc.uri + " " +
+                              ref.error().message);
       }
     }
   }
@@ -268,8 +271,8 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
       if (!svc.list_ref.empty()) {
         // The list its reference names now (none, while the document or
         // list is missing; a reference the write constraint refuses: no service).
-        auto ref = ParseListRef(svc.list_ref);
-        if (!ref || ref->xui != d.xui) continue;
+        auto ref = OwnListRef({false, svc.list_ref}, d.xui);
+        if (!ref.ok()) continue;
         if (auto r = resolver.AddList(*ref, 1); !r.ok()) return r.error();
       } else {
         resolver.AddMembers(svc.members);
