@@ -24,12 +24,6 @@
 
 namespace parley::presence {
 
-// The users' hard state (RFC 4827): a PIDF document each user keeps over
-// XCAP (`/xcap/pidf-manipulation/users/<aor>/index`), composed with the
-// publications as their oldest source.
-inline constexpr std::string_view kPidfManipulationAuid = "pidf-manipulation";
-inline constexpr std::string_view kPidfManipulationDocument = "index";
-
 struct AgentConfig {
   uint32_t min_expires = 60;       // PUBLISH Expires below this (not 0) gets 423
   uint32_t max_expires = 3600;     // longer ones are shortened

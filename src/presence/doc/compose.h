@@ -13,6 +13,12 @@
 
 namespace parley::presence {
 
+// The users' hard state (RFC 4827): a PIDF document each user keeps over
+// XCAP (`/xcap/pidf-manipulation/users/<aor>/index`), composed with the
+// publications as their oldest source (`Compose`'s `hard_state`).
+inline constexpr std::string_view kPidfManipulationAuid = "pidf-manipulation";
+inline constexpr std::string_view kPidfManipulationDocument = "index";
+
 // One live publication (RFC 3903): the caller leaves expired ones out.
 struct Publication {
   std::string etag;          // its current entity-tag

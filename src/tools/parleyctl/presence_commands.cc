@@ -6,6 +6,7 @@
 
 #include "auth/digest.h"
 #include "common/timer.h"
+#include "presence/doc/compose.h"
 #include "presence/doc/pidf.h"
 #include "presence/rules/edit.h"
 #include "store/errors.h"
@@ -127,7 +128,8 @@ int PresenceShow(store::Store& s, const std::string& aor, int64_t now, Output o)
   if (!a.ok()) return Fail(o, a.error().code, a.error().message);
   auto pubs = s.LoadPublications();
   auto subs = s.LoadSubscriptions();
-  auto hard = s.GetXcapDocument("pidf-manipulation", *a, kDocument);
+  auto hard = s.GetXcapDocument(std::string(presence::kPidfManipulationAuid), *a,
+                                std::string(presence::kPidfManipulationDocument));
   auto options = s.GetOptions(*a);
   if (!pubs.ok() || !subs.ok() || !hard.ok() || !options.ok()) return Fail(o, kExitFailure, "store unavailable");
   std::vector<const store::Publication*> mine;
