@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "store/names.h"
 #include "server/server.h"
 
 namespace parley::server {
@@ -69,6 +70,92 @@ void Server::RegisterHttpRoutes() {
   auto invisible = [this](const HttpRequest& req, HttpReply reply) { ServeInvisible(req, std::move(reply)); };
   http_->Route("GET", "/v1/presence/invisible", invisible);
   http_->Route("PUT", "/v1/presence/invisible", invisible);
+  auto policy = [this](const HttpRequest& req, HttpReply reply) { ServePolicy(req, std::move(reply)); };
+  http_->Route("GET", "/v1/policy", policy);
+  http_->Route("PUT", "/v1/policy", policy);
+}
+
+namespace {
+
+nlohmann::json PolicyJson(const store::UserPolicy& p) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& e : p.entries) {
+    entries.push_back({{"pattern", e.pattern}, {"action", std::string(store::PolicyActionName(e.action))}});
+  }
+  return {{"mode", std::string(store::BlockModeName(p.mode))}, {"entries", std::move(entries)}};
+}
+
+// {"mode": "reject"|"discard", "entries": [{"pattern": AOR|domain|"*", "action": "allow"|"block"}]}:
+// the policy, or 400 with the fault.
+Result<store::UserPolicy> ParsePolicyJson(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Error(400, "expected a JSON object");
+  store::UserPolicy p;
+  if (j.contains("mode")) {
+    if (!j["mode"].is_string()) return Error(400, "mode: reject or discard");
+    auto m = store::ParseBlockMode(j["mode"].get<std::string>());
+    if (!m.ok()) return Error(400, "mode: " + m.error().message);
+    p.mode = *m;
+  }
+  if (j.contains("entries")) {
+    if (!j["entries"].is_array()) return Error(400, "entries: an array");
+    if (j["entries"].size() > 1000) return Error(413, "entries: at most 1000");
+    for (const auto& e : j["entries"]) {
+      if (!e.is_object() || !e.contains("pattern") || !e["pattern"].is_string() || !e.contains("action") ||
+          !e["action"].is_string()) {
+        return Error(400, "an entry is {\"pattern\": ..., \"action\": \"allow\"|\"block\"}");
+      }
+      auto pattern = store::NormalizePattern(e["pattern"].get<std::string>());
+      if (!pattern.ok()) return Error(400, "pattern: " + pattern.error().message);
+      const std::string action = e["action"].get<std::string>();
+      if (action != "allow" && action != "block") return Error(400, "action: allow or block");
+      p.entries.push_back({*pattern, action == "allow" ? store::PolicyAction::kAllow : store::PolicyAction::kBlock});
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+// The authenticated user's reception policy (seed 003 §7.3.5), the same
+// one `parleyctl policy` edits: GET → its JSON; PUT replaces it whole.
+void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
+  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
+  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
+    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+    if (req.method == "GET") {
+      store_->ReadCommitted([aor, reply](store::Store& s) {
+        auto p = s.GetPolicy(aor);
+        if (!p.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        reply(HttpResponse::Json(200, PolicyJson(*p).dump()));
+      });
+      return;
+    }
+    auto wanted = ParsePolicyJson(req.body);
+    if (!wanted.ok()) {
+      return reply(HttpResponse::Json(wanted.error().code, nlohmann::json{{"error", wanted.error().message}}.dump()));
+    }
+    store_->Write([this, aor, p = *wanted, reply](store::Store& s) -> store::StoreExecutor::Completion {
+      // One transaction: the old entries out, the new ones in.
+      Result<void> r = Ok();
+      auto old = s.GetPolicy(aor);
+      if (!old.ok()) r = old.error();
+      for (size_t i = 0; r.ok() && i < old->entries.size(); ++i) {
+        if (auto d = s.RemovePolicyEntry(aor, old->entries[i].pattern); !d.ok()) r = d.error();
+      }
+      if (r.ok()) r = s.SetPolicyMode(aor, p.mode);
+      for (size_t i = 0; r.ok() && i < p.entries.size(); ++i) r = s.SetPolicyEntry(aor, p.entries[i]);
+      auto written = std::make_shared<Result<void>>(std::move(r));
+      return [this, aor, p, written, reply](const Result<void>& committed) {
+        if (!committed.ok() || !written->ok()) {
+          return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        }
+        // The owner's cache now; the other nodes through the change feed.
+        policies_->OnOwner(aor, [aor](proxy::PolicyCache& c) { c.Invalidate(aor); });
+        reply(HttpResponse::Json(200, PolicyJson(p).dump()));
+      };
+    });
+  });
 }
 
 // Invisible mode (seed 003 §17.1) for the authenticated user:

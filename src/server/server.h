@@ -79,6 +79,7 @@ class Server {
   void ServeMessages(const HttpRequest& req, HttpReply reply);
   void RulesChanged(const std::string& aor);  // posts to the AOR's shard
   void ServeInvisible(const HttpRequest& req, HttpReply reply);
+  void ServePolicy(const HttpRequest& req, HttpReply reply);
   void ExpireMessages();
   void RenderMetrics(HttpReply reply);
   void Drain();

@@ -89,6 +89,11 @@ int main(int argc, char** argv) {
   auto* c_polite = app.add_subcommand("polite-block", "show a user an offline presence instead of refusing");
   c_polite->add_option("aor", rule_aor, "watcher")->required();
 
+  std::vector<std::string> policy_args;
+  auto* c_policy = app.add_subcommand(
+      "screen", "who may reach you (messages, calls, subscriptions): show | allow|block|remove SENDER | mode reject|discard");
+  c_policy->add_option("args", policy_args, "show; allow/block/remove an AOR, a domain or *; mode reject|discard");
+
   std::string invisible_state;
   auto* c_invisible = app.add_subcommand("invisible", "look offline to everyone while still watching (on|off)");
   c_invisible->add_option("state", invisible_state, "on or off (nothing: show)")->check(CLI::IsMember({"on", "off"}));
@@ -133,6 +138,7 @@ int main(int argc, char** argv) {
   if (*c_allow) return CmdRule(s, printer, "allow", rule_aor);
   if (*c_block) return CmdRule(s, printer, "block", rule_aor);
   if (*c_polite) return CmdRule(s, printer, "polite-block", rule_aor);
+  if (*c_policy) return EditPolicy(s, printer, policy_args);
   if (*c_invisible) {
     std::optional<bool> on;
     if (!invisible_state.empty()) on = invisible_state == "on";

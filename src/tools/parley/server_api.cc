@@ -137,6 +137,54 @@ int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, co
   return kExitOk;
 }
 
+int EditPolicy(const Settings& s, Printer& p, const std::vector<std::string>& args) {
+  const std::string verb = args.empty() ? "show" : args[0];
+  const bool edits_entry = verb == "allow" || verb == "block" || verb == "remove";
+  if (!(verb == "show" && args.size() <= 1) && !(edits_entry && args.size() == 2) &&
+      !(verb == "mode" && args.size() == 2 && (args[1] == "reject" || args[1] == "discard"))) {
+    p.Fail("usage", "screen: show | allow|block|remove SENDER | mode reject|discard");
+    return kExitUsage;
+  }
+  if (s.api.empty()) {
+    p.Fail("usage", "screen needs the server's HTTP API: set --api (or api in the config)");
+    return kExitUsage;
+  }
+  const std::string url = s.api + "/v1/policy";
+  auto got = Fetch(Call(s, "GET", url));
+  if (!got.ok()) return Failed(p, "screen", got.error());
+  if (got->status != 200) return FailedStatus(p, "screen", *got);
+  json policy = json::parse(got->body, nullptr, false);
+  if (!policy.is_object() || !policy["entries"].is_array()) {
+    p.Fail("rejected", "screen: the server's policy is not JSON");
+    return kExitFailed;
+  }
+  if (verb != "show") {
+    if (verb == "mode") {
+      policy["mode"] = args[1];
+    } else {
+      json kept = json::array();
+      for (const auto& e : policy["entries"]) {
+        if (e.value("pattern", "") != args[1]) kept.push_back(e);
+      }
+      if (verb != "remove") kept.push_back({{"pattern", args[1]}, {"action", verb}});
+      policy["entries"] = std::move(kept);
+    }
+    HttpCall put = Call(s, "PUT", url);
+    put.body = policy.dump();
+    put.headers.emplace_back("Content-Type", "application/json");
+    auto r = Fetch(put);
+    if (!r.ok()) return Failed(p, "screen", r.error());
+    if (r->status != 200) return FailedStatus(p, "screen", *r);
+    policy = json::parse(r->body, nullptr, false);
+    if (!policy.is_object() || !policy["entries"].is_array()) policy = {{"mode", "?"}, {"entries", json::array()}};
+  }
+  std::string text = "blocked senders get: " + policy.value("mode", std::string("?")) +
+                     (policy.value("mode", std::string()) == "discard" ? " (a 200, nothing delivered)" : " (403)");
+  for (const auto& e : policy["entries"]) text += "\n" + e.value("action", std::string()) + " " + e.value("pattern", std::string());
+  p.Result("policy", policy, text);
+  return kExitOk;
+}
+
 int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc) {
   if (s.xcap_root.empty()) {
     p.Fail("usage", "status --permanent needs the server's XCAP root: set --api (XCAP at <api>/xcap) or xcap_root in "

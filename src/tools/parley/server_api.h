@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/parley/options.h"
 #include "tools/parley/printer.h"
@@ -21,6 +22,9 @@ int InboxFromApi(const Settings& s, Printer& p, bool keep);
 int HistoryFromApi(const Settings& s, Printer& p, const std::optional<ua::Aor>& with, size_t limit);
 // action: allow | block | polite-block
 int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, const ua::Aor& watcher);
+// The user's reception policy (GET/PUT /v1/policy): `args` is "show" (or
+// nothing), "allow|block|remove SENDER" or "mode reject|discard".
+int EditPolicy(const Settings& s, Printer& p, const std::vector<std::string>& args);
 // The user's hard state: `doc` replaces it (PUT), nullopt removes it (DELETE).
 int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc);
 // Invisible mode (seed 003 §17.1): sets it when `on` is given, else shows it.

@@ -217,6 +217,33 @@ TEST_F(ParleydTest, InvisibleUserLooksOffline) {
   EXPECT_NE(shown.out.find("\"note\":\"here\""), std::string::npos) << shown.out;
 }
 
+// Screening (seed 003 §7.3.5) by the user: `parley screen block` makes the
+// server refuse that sender's messages; `remove` lets them through again.
+TEST_F(ParleydTest, UsersScreenTheirSenders) {
+  auto alice = User("alice"), bob = User("bob");
+  bob.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  Proc b;
+  bob.Spawn(b, {"--json", "login", "--for", "30"});
+  ASSERT_TRUE(b.WaitForOutput("\"event\":\"online\"", 10000ms)) << b.out() << b.err();
+  auto block = bob.Run({"screen", "block", "alice@example.com"});
+  ASSERT_EQ(block.status, 0) << block.out << block.err;
+  EXPECT_NE(block.out.find("block alice@example.com"), std::string::npos) << block.out;
+  auto refused = alice.Run({"send", "bob@example.com", "let me in"});
+  EXPECT_NE(refused.status, 0) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("403"), std::string::npos) << refused.err;
+  auto shown = bob.Run({"--json", "screen", "show"});
+  ASSERT_EQ(shown.status, 0) << shown.out << shown.err;
+  EXPECT_NE(shown.out.find("\"pattern\":\"alice@example.com\""), std::string::npos) << shown.out;
+  EXPECT_EQ(bob.Run({"screen", "mode", "ignore"}).status, 2);
+  ASSERT_EQ(bob.Run({"screen", "remove", "alice@example.com"}).status, 0);
+  auto passes = alice.Run({"send", "bob@example.com", "hello again"});
+  EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
+  EXPECT_TRUE(b.WaitForOutput("hello again", 5000ms)) << b.out();
+  EXPECT_EQ(b.out().find("let me in"), std::string::npos) << b.out();
+}
+
 // A permanent status (RFC 4827 hard state over XCAP) shows while alice has
 // no device online, and goes with `status clear --permanent`.
 TEST_F(ParleydTest, PermanentStatusShowsWithoutADevice) {
