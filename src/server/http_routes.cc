@@ -75,6 +75,16 @@ void Server::RegisterHttpRoutes() {
   http_->Route("PUT", "/v1/policy", policy);
 }
 
+// Runs `fn` with the user the request authenticates as, or answers with
+// the challenge (401).
+void Server::AsUser(const HttpRequest& req, const HttpReply& reply, std::function<void(std::string aor)> fn) {
+  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
+  http_auth_->Authenticate(req, [reply, realm, fn = std::move(fn)](std::string aor) {
+    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+    fn(std::move(aor));
+  });
+}
+
 namespace {
 
 nlohmann::json PolicyJson(const store::UserPolicy& p) {
@@ -120,9 +130,7 @@ Result<store::UserPolicy> ParsePolicyJson(std::string_view body) {
 // The authenticated user's reception policy (seed 003 §7.3.5), the same
 // one `parleyctl policy` edits: GET → its JSON; PUT replaces it whole.
 void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
-  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
-  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
-    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+  AsUser(req, reply, [this, req, reply](std::string aor) {
     if (req.method == "GET") {
       store_->ReadCommitted([aor, reply](store::Store& s) {
         auto p = s.GetPolicy(aor);
@@ -161,9 +169,7 @@ void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
 // Invisible mode (seed 003 §17.1) for the authenticated user:
 // GET → {"invisible": bool}; PUT {"invisible": bool}.
 void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
-  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
-  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
-    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+  AsUser(req, reply, [this, req, reply](std::string aor) {
     if (req.method == "GET") {
       store_->ReadCommitted([aor, reply](store::Store& s) {
         auto o = s.GetOptions(aor);
@@ -192,9 +198,7 @@ void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
 
 // The message store's API (im/service/api.h) for the authenticated user.
 void Server::ServeMessages(const HttpRequest& req, HttpReply reply) {
-  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
-  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
-    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+  AsUser(req, reply, [this, req, reply](std::string aor) {
     im::ApiCall call;
     call.method = req.method;
     call.path = req.path;
@@ -213,9 +217,7 @@ void Server::ServeMessages(const HttpRequest& req, HttpReply reply) {
 // XCAP (RFC 4825) at <http>/xcap: the caller authenticates as a user and
 // reaches that user's documents.
 void Server::ServeXcap(const HttpRequest& req, HttpReply reply) {
-  std::string realm = config_.domains.empty() ? "parley" : config_.domains[0];
-  http_auth_->Authenticate(req, [this, req, reply, realm](std::string aor) {
-    if (aor.empty()) return reply(HttpAuthenticator::Challenge(realm));
+  AsUser(req, reply, [this, req, reply](std::string aor) {
     xcap::XcapRequest x;
     x.method = req.method;
     x.path = req.path.substr(std::string_view("/xcap").size());
