@@ -14,7 +14,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<proxy::CoreStats> cores;
     std::vector<transaction::TransactionStats> txns;
     std::vector<events::NotifierStats> notifiers;
-    std::vector<size_t> subscriptions, publications, list_views, list_feeds;
+    std::vector<size_t> subscriptions, publications, hard_states, list_views, list_feeds;
     std::vector<presence::AgentStats> presence;
     std::vector<im::MessageServiceStats> messages;
     std::vector<uint64_t> user_loads;
@@ -32,6 +32,7 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->notifiers.resize(n);
   snap->subscriptions.resize(n);
   snap->publications.resize(n);
+  snap->hard_states.resize(n);
   snap->list_views.resize(n);
   snap->list_feeds.resize(n);
   snap->presence.resize(n);
@@ -51,6 +52,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->notifiers[i] = notifiers_->At(i).stats();
         snap->subscriptions[i] = notifiers_->At(i).size();
         snap->publications[i] = presence_->PublicationsOf(i);
+        snap->hard_states[i] = presence_->HardStatesOf(i);
         snap->list_views[i] = lists_->ViewsOn(i);
         snap->list_feeds[i] = lists_->FeedsOn(i);
         snap->presence[i] = presence_->StatsOf(i);
@@ -175,13 +177,14 @@ void Server::RenderMetrics(HttpReply reply) {
           }
         }
         // Presence and messaging, summed over the shards.
-        uint64_t subs = 0, pubs = 0, views = 0, feeds = 0;
+        uint64_t subs = 0, pubs = 0, hard = 0, views = 0, feeds = 0;
         events::NotifierStats ns{};
         presence::AgentStats ps{};
         im::MessageServiceStats ms{};
         for (size_t i = 0; i < snap->cores.size(); ++i) {
           subs += snap->subscriptions[i];
           pubs += snap->publications[i];
+          hard += snap->hard_states[i];
           views += snap->list_views[i];
           feeds += snap->list_feeds[i];
           const auto& a = snap->notifiers[i];
@@ -230,6 +233,8 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_presence_list_feeds", "", feeds);
         header("parley_publications", "gauge", "Live presence publications");
         line("parley_publications", "", pubs);
+        header("parley_presence_hard_states", "gauge", "Users' hard states held (RFC 4827 pidf-manipulation documents)");
+        line("parley_presence_hard_states", "", hard);
         header("parley_publish_total", "counter", "PUBLISH outcomes");
         line("parley_publish_total", "result=\"created\"", ps.publications_created);
         line("parley_publish_total", "result=\"refreshed\"", ps.publications_refreshed);

@@ -42,6 +42,8 @@ TEST_F(HardState, APidfManipulationDocumentIsComposedWithThePublications) {
   ASSERT_TRUE(ok && ok->status() == 200);
   EXPECT_TRUE(Has(first, "back on Monday")) << (first ? first->body() : "");
   EXPECT_TRUE(Has(first, "vacation"));
+  EXPECT_NE(testing::HttpGet(server_->http_port(), "/metrics").find("\nparley_presence_hard_states 1\n"),
+            std::string::npos);
 
   // Edited: the watcher gets the new document.
   ASSERT_EQ(HttpReplace(kHardPath, "alice", HardStateDoc("alice", "back on Tuesday"), kPidfType), 200);
@@ -78,6 +80,8 @@ TEST_F(HardState, APidfManipulationDocumentIsComposedWithThePublications) {
   auto [ok3, after] = Subscribe(bob3, "bob", "alice", "hard-3");
   ASSERT_TRUE(ok3 && ok3->status() == 200);
   EXPECT_FALSE(Has(after, "alice-vm")) << (after ? after->body() : "");
+  EXPECT_NE(testing::HttpGet(server_->http_port(), "/metrics").find("\nparley_presence_hard_states 0\n"),
+            std::string::npos);
   EXPECT_TRUE(Has(after, "meeting"));
 }
 

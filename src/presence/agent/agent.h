@@ -104,6 +104,7 @@ class PresenceAgent : public events::EventPackage {
   // Shard-local counters (read on shard `shard`).
   const AgentStats& StatsOf(size_t shard) { return shards_.At(shard).stats; }
   size_t PublicationsOf(size_t shard) { return shards_.At(shard).table.publications(); }
+  size_t HardStatesOf(size_t shard) { return shards_.At(shard).table.hard_states(); }
 
  private:
   class PublishProcessor;

@@ -88,6 +88,7 @@ class PresentityTable {
   // The user's hard state (RFC 4827 pidf-manipulation document), composed
   // with the publications; nullopt removes it.
   void SetHardState(const std::string& aor, std::optional<PresenceDoc> doc);
+  size_t hard_states() const { return hard_.size(); }
 
  private:
   size_t max_publications_;
