@@ -73,6 +73,9 @@ void Server::RegisterHttpRoutes() {
   auto policy = [this](const HttpRequest& req, HttpReply reply) { ServePolicy(req, std::move(reply)); };
   http_->Route("GET", "/v1/policy", policy);
   http_->Route("PUT", "/v1/policy", policy);
+  auto registrations = [this](const HttpRequest& req, HttpReply reply) { ServeRegistrations(req, std::move(reply)); };
+  http_->Route("GET", "/v1/registrations", registrations);
+  http_->Route("DELETE", "/v1/registrations", registrations);
 }
 
 // Runs `fn` with the user the request authenticates as, or answers with
@@ -161,6 +164,42 @@ void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
         // The owner's cache now; the other nodes through the change feed.
         policies_->OnOwner(aor, [aor](proxy::PolicyCache& c) { c.Invalidate(aor); });
         reply(HttpResponse::Json(200, PolicyJson(p).dump()));
+      };
+    });
+  });
+}
+
+// The authenticated user's registrations, as stored: GET lists them;
+// DELETE (`?contact=URI`, or all) ends them at once — a lost phone logged
+// out — as `parleyctl user unregister` does (reg event: deactivated).
+void Server::ServeRegistrations(const HttpRequest& req, HttpReply reply) {
+  AsUser(req, reply, [this, req, reply](std::string aor) {
+    if (req.method == "GET") {
+      store_->ReadCommitted([aor, reply](store::Store& s) {
+        auto bindings = s.LoadBindingsOf(aor);
+        if (!bindings.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        const int64_t now = UnixNow();
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& b : *bindings) {
+          if (b.expires_at <= now) continue;
+          nlohmann::json j = {{"contact", b.contact_uri}, {"expires_in", b.expires_at - now}, {"source", b.source}};
+          if (!b.instance.empty()) j["instance"] = b.instance;
+          if (!b.user_agent.empty()) j["user_agent"] = b.user_agent;
+          list.push_back(std::move(j));
+        }
+        reply(HttpResponse::Json(200, nlohmann::json{{"registrations", std::move(list)}}.dump()));
+      });
+      return;
+    }
+    std::string contact = req.QueryParam("contact");
+    store_->Write([this, aor, contact, reply](store::Store& s) -> store::StoreExecutor::Completion {
+      auto n = std::make_shared<Result<size_t>>(s.EvictBindings(aor, contact));
+      return [this, aor, contact, n, reply](const Result<void>& committed) {
+        if (!committed.ok() || !n->ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (**n == 0) return reply(HttpResponse::Json(404, "{\"error\":\"no such registration\"}"));
+        // This node at once; the others through the change feed.
+        registrar_->Evict(aor, contact, registrar::ChangeKind::kDeactivated);
+        reply(HttpResponse::Json(200, nlohmann::json{{"removed", **n}}.dump()));
       };
     });
   });

@@ -80,6 +80,7 @@ class Server {
   void RulesChanged(const std::string& aor);  // posts to the AOR's shard
   void ServeInvisible(const HttpRequest& req, HttpReply reply);
   void ServePolicy(const HttpRequest& req, HttpReply reply);
+  void ServeRegistrations(const HttpRequest& req, HttpReply reply);
   void AsUser(const HttpRequest& req, const HttpReply& reply, std::function<void(std::string aor)> fn);
   void ExpireMessages();
   void RenderMetrics(HttpReply reply);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "presence_fixture.h"
@@ -83,6 +84,46 @@ TEST_F(RegistrarAdmin, AnUnregisteredContactIsGoneAtOnceAndWatchersHearDeactivat
   ASSERT_TRUE(offline);
   EXPECT_EQ(offline->status(), 202);
   EXPECT_TRUE(store_->LoadBindingsOf("bob@example.com")->empty());
+}
+
+// A user logs a device out over HTTP (GET/DELETE /v1/registrations): the
+// same removal, effective at once on this node.
+TEST_F(RegistrarAdmin, AUserLogsOutADeviceOverHttp) {
+  SipClient phone1(false, udp_);
+  ASSERT_EQ(Register(phone1, "bob", "bob-pw")->status(), 200);
+  SipClient phone2(false, udp_);
+  ASSERT_EQ(Register(phone2, "bob", "bob-pw")->status(), 200);
+  EXPECT_EQ(Http("GET", "/v1/registrations", "").status, 401);
+  auto listed = Http("GET", "/v1/registrations", "bob");
+  ASSERT_EQ(listed.status, 200);
+  auto list = nlohmann::json::parse(listed.body)["registrations"];
+  ASSERT_EQ(list.size(), 2u) << listed.body;
+  std::string phone1_contact;
+  for (const auto& b : list) {
+    const std::string c = b["contact"];
+    if (c.find(":" + std::to_string(phone1.port())) != std::string::npos) phone1_contact = c;
+    EXPECT_GT(b["expires_in"].get<int64_t>(), 0);
+  }
+  ASSERT_FALSE(phone1_contact.empty()) << listed.body;
+  EXPECT_EQ(nlohmann::json::parse(Http("GET", "/v1/registrations", "alice").body)["registrations"].size(), 0u);
+
+  auto removed = Http("DELETE", "/v1/registrations?contact=" + phone1_contact, "bob");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(nlohmann::json::parse(removed.body)["removed"], 1);
+  EXPECT_EQ(Http("DELETE", "/v1/registrations?contact=sip:nobody@192.0.2.1", "bob").status, 404);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the owner shard drops it
+  SipClient alice(false, udp_);
+  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "to the phone left", &phone2);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status(), 200);
+  EXPECT_EQ(received_, "to the phone left");
+  phone1.SetReceiveTimeout(std::chrono::milliseconds(300));
+  EXPECT_FALSE(phone1.Receive());
+
+  auto all = Http("DELETE", "/v1/registrations", "bob");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(nlohmann::json::parse(all.body)["removed"], 1);
+  EXPECT_EQ(nlohmann::json::parse(Http("GET", "/v1/registrations", "bob").body)["registrations"].size(), 0u);
 }
 
 // A deleted user's devices stop being reached, even before their

@@ -94,6 +94,11 @@ int main(int argc, char** argv) {
       "screen", "who may reach you (messages, calls, subscriptions): show | allow|block|remove SENDER | mode reject|discard");
   c_policy->add_option("args", policy_args, "show; allow/block/remove an AOR, a domain or *; mode reject|discard");
 
+  std::vector<std::string> devices_args;
+  auto* c_devices = app.add_subcommand(
+      "devices", "where you are registered: list, or 'remove CONTACT' / 'remove all' to log a device out at once");
+  c_devices->add_option("args", devices_args, "nothing to list; remove CONTACT|all");
+
   std::string invisible_state;
   auto* c_invisible = app.add_subcommand("invisible", "look offline to everyone while still watching (on|off)");
   c_invisible->add_option("state", invisible_state, "on or off (nothing: show)")->check(CLI::IsMember({"on", "off"}));
@@ -139,6 +144,7 @@ int main(int argc, char** argv) {
   if (*c_block) return CmdRule(s, printer, "block", rule_aor);
   if (*c_polite) return CmdRule(s, printer, "polite-block", rule_aor);
   if (*c_policy) return EditPolicy(s, printer, policy_args);
+  if (*c_devices) return Devices(s, printer, devices_args);
   if (*c_invisible) {
     std::optional<bool> on;
     if (!invisible_state.empty()) on = invisible_state == "on";

@@ -185,6 +185,45 @@ int EditPolicy(const Settings& s, Printer& p, const std::vector<std::string>& ar
   return kExitOk;
 }
 
+int Devices(const Settings& s, Printer& p, const std::vector<std::string>& args) {
+  if (!args.empty() && !(args.size() == 2 && args[0] == "remove")) {
+    p.Fail("usage", "devices: nothing to list them, or remove CONTACT|all");
+    return kExitUsage;
+  }
+  if (s.api.empty()) {
+    p.Fail("usage", "devices needs the server's HTTP API: set --api (or api in the config)");
+    return kExitUsage;
+  }
+  std::string url = s.api + "/v1/registrations";
+  if (args.empty()) {
+    auto r = Fetch(Call(s, "GET", url));
+    if (!r.ok()) return Failed(p, "devices", r.error());
+    if (r->status != 200) return FailedStatus(p, "devices", *r);
+    json j = json::parse(r->body, nullptr, false);
+    json list = j.is_object() && j["registrations"].is_array() ? j["registrations"] : json::array();
+    std::string text = std::to_string(list.size()) + " registration(s)";
+    for (const auto& b : list) {
+      text += "\n" + b.value("contact", std::string()) + "  expires in " +
+              std::to_string(b.value("expires_in", int64_t{0})) + " s" +
+              (b.contains("user_agent") ? "  " + b.value("user_agent", std::string()) : std::string());
+    }
+    p.Result("devices", {{"registrations", list}}, text);
+    return kExitOk;
+  }
+  if (args[1] != "all") url += "?contact=" + UrlEncode(args[1]);
+  auto r = Fetch(Call(s, "DELETE", url));
+  if (!r.ok()) return Failed(p, "devices", r.error());
+  if (r->status == 404) {
+    p.Fail("rejected", "devices: no such registration: " + args[1]);
+    return kExitFailed;
+  }
+  if (r->status != 200) return FailedStatus(p, "devices", *r);
+  json j = json::parse(r->body, nullptr, false);
+  const int64_t n = j.is_object() ? j.value("removed", int64_t{0}) : 0;
+  p.Result("devices", {{"removed", n}}, "removed " + std::to_string(n) + " registration(s)");
+  return kExitOk;
+}
+
 int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc) {
   if (s.xcap_root.empty()) {
     p.Fail("usage", "status --permanent needs the server's XCAP root: set --api (XCAP at <api>/xcap) or xcap_root in "

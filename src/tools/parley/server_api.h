@@ -25,6 +25,9 @@ int SetPresenceRule(const Settings& s, Printer& p, const std::string& action, co
 // The user's reception policy (GET/PUT /v1/policy): `args` is "show" (or
 // nothing), "allow|block|remove SENDER" or "mode reject|discard".
 int EditPolicy(const Settings& s, Printer& p, const std::vector<std::string>& args);
+// The user's registrations (GET/DELETE /v1/registrations): `args` empty
+// lists them, "remove CONTACT" or "remove all" ends them.
+int Devices(const Settings& s, Printer& p, const std::vector<std::string>& args);
 // The user's hard state: `doc` replaces it (PUT), nullopt removes it (DELETE).
 int SetHardState(const Settings& s, Printer& p, const std::optional<ua::PresenceDoc>& doc);
 // Invisible mode (seed 003 §17.1): sets it when `on` is given, else shows it.

@@ -244,6 +244,26 @@ TEST_F(ParleydTest, UsersScreenTheirSenders) {
   EXPECT_EQ(b.out().find("let me in"), std::string::npos) << b.out();
 }
 
+// `parley devices`: where the user is registered, and logging one out.
+TEST_F(ParleydTest, DevicesAreListedAndLoggedOut) {
+  auto bob = User("bob");
+  bob.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"bob"}, &why)) << why;
+  Proc b;
+  bob.Spawn(b, {"--json", "login", "--for", "30"});
+  ASSERT_TRUE(b.WaitForOutput("\"event\":\"online\"", 10000ms)) << b.out() << b.err();
+  auto listed = bob.Run({"devices"});
+  ASSERT_EQ(listed.status, 0) << listed.out << listed.err;
+  EXPECT_NE(listed.out.find("1 registration(s)"), std::string::npos) << listed.out;
+  EXPECT_EQ(bob.Run({"devices", "remove", "sip:nobody@192.0.2.1"}).status, 1);
+  EXPECT_EQ(bob.Run({"devices", "drop"}).status, 2);
+  auto removed = bob.Run({"--json", "devices", "remove", "all"});
+  ASSERT_EQ(removed.status, 0) << removed.out << removed.err;
+  EXPECT_NE(removed.out.find("\"removed\":1"), std::string::npos) << removed.out;
+  EXPECT_NE(bob.Run({"devices"}).out.find("0 registration(s)"), std::string::npos);
+}
+
 // A permanent status (RFC 4827 hard state over XCAP) shows while alice has
 // no device online, and goes with `status clear --permanent`.
 TEST_F(ParleydTest, PermanentStatusShowsWithoutADevice) {
