@@ -1,12 +1,19 @@
-// The HTTP listener's routes: health, metrics, XCAP and the message API.
+// The HTTP listener's routes: health, metrics, XCAP, the message API and the
+// user's own settings (invisibility, reception policy, registrations).
 
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
-#include "store/names.h"
 #include "server/server.h"
+#include "store/names.h"
 
 namespace parley::server {
+
+namespace {
+
+HttpResponse StoreUnavailable() { return HttpResponse::Json(503, R"({"error":"store unavailable"})"); }
+
+}  // namespace
 
 void Server::RegisterHttpRoutes() {
   http_->Route("GET", "/healthz", [this](const HttpRequest&, HttpReply reply) {
@@ -137,7 +144,7 @@ void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
     if (req.method == "GET") {
       store_->ReadCommitted([aor, reply](store::Store& s) {
         auto p = s.GetPolicy(aor);
-        if (!p.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (!p.ok()) return reply(StoreUnavailable());
         reply(HttpResponse::Json(200, PolicyJson(*p).dump()));
       });
       return;
@@ -159,7 +166,7 @@ void Server::ServePolicy(const HttpRequest& req, HttpReply reply) {
       auto written = std::make_shared<Result<void>>(std::move(r));
       return [this, aor, p, written, reply](const Result<void>& committed) {
         if (!committed.ok() || !written->ok()) {
-          return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+          return reply(StoreUnavailable());
         }
         // The owner's cache now; the other nodes through the change feed.
         policies_->OnOwner(aor, [aor](proxy::PolicyCache& c) { c.Invalidate(aor); });
@@ -177,7 +184,7 @@ void Server::ServeRegistrations(const HttpRequest& req, HttpReply reply) {
     if (req.method == "GET") {
       store_->ReadCommitted([aor, reply](store::Store& s) {
         auto bindings = s.LoadBindingsOf(aor);
-        if (!bindings.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (!bindings.ok()) return reply(StoreUnavailable());
         const int64_t now = UnixNow();
         nlohmann::json list = nlohmann::json::array();
         for (const auto& b : *bindings) {
@@ -195,7 +202,7 @@ void Server::ServeRegistrations(const HttpRequest& req, HttpReply reply) {
     store_->Write([this, aor, contact, reply](store::Store& s) -> store::StoreExecutor::Completion {
       auto n = std::make_shared<Result<size_t>>(s.EvictBindings(aor, contact));
       return [this, aor, contact, n, reply](const Result<void>& committed) {
-        if (!committed.ok() || !n->ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (!committed.ok() || !n->ok()) return reply(StoreUnavailable());
         if (**n == 0) return reply(HttpResponse::Json(404, "{\"error\":\"no such registration\"}"));
         // This node at once; the others through the change feed.
         registrar_->Evict(aor, contact, registrar::ChangeKind::kDeactivated);
@@ -212,7 +219,7 @@ void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
     if (req.method == "GET") {
       store_->ReadCommitted([aor, reply](store::Store& s) {
         auto o = s.GetOptions(aor);
-        if (!o.ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (!o.ok()) return reply(StoreUnavailable());
         bool on = false;
         for (const auto& e : *o) on |= e.name == presence::kOptionInvisible && e.value == "1";
         reply(HttpResponse::Json(200, std::string("{\"invisible\":") + (on ? "true" : "false") + "}"));
@@ -227,7 +234,7 @@ void Server::ServeInvisible(const HttpRequest& req, HttpReply reply) {
     store_->Write([this, aor, on, reply](store::Store& s) -> store::StoreExecutor::Completion {
       auto r = std::make_shared<Result<void>>(s.SetOption({aor, presence::kOptionInvisible, on ? "1" : ""}));
       return [this, aor, r, on, reply](const Result<void>& committed) {
-        if (!committed.ok() || !r->ok()) return reply(HttpResponse::Json(503, "{\"error\":\"store unavailable\"}"));
+        if (!committed.ok() || !r->ok()) return reply(StoreUnavailable());
         RulesChanged(aor);
         reply(HttpResponse::Json(200, std::string("{\"invisible\":") + (on ? "true" : "false") + "}"));
       };
