@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <memory>
 #include <string>
 
 #include "rls_fixture.h"
@@ -210,17 +211,34 @@ TEST_F(RequestLists, LargeNotifiesOverUdpAreDeflatedForThoseWhoAcceptIt) {
 // One that does not accept deflate gets it over TCP at the address it
 // subscribed from (§18.1.1) when something listens there, and as a
 // datagram when nothing does (the connection refused) — above, bob.
+// A UDP client and a TCP listener on the same port number. The number is
+// the kernel's pick for the UDP socket, which some TCP socket of this
+// machine may hold already: then another client.
+struct ClientListeningOnTcp {
+  std::unique_ptr<SipClient> client;
+  int listener = -1;
+};
+ClientListeningOnTcp ClientWithTcpListener(uint16_t server_port) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    auto c = std::make_unique<SipClient>(false, server_port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(c->port());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(fd, 4) == 0) return {std::move(c), fd};
+    close(fd);
+  }
+  return {};
+}
+
 TEST_F(RequestLists, LargeNotifiesGoOverTcpToASubscriberListeningThere) {
   std::string entries;
   for (int i = 0; i < 12; ++i) entries += "<entry uri=\"sip:member" + std::to_string(i) + "@example.com\"/>";
-  SipClient carol(false, udp_);
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(carol.port());
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
+  auto carol_tcp = ClientWithTcpListener(udp_);
+  ASSERT_GE(carol_tcp.listener, 0);
+  SipClient& carol = *carol_tcp.client;
+  int listener = carol_tcp.listener;
   std::string hdrs = "Event: presence\nExpires: 600\nContact: <sip:carol@127.0.0.1:$PORT>\n" +
                      std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
   const std::string uri = "sip:rls@example.com";
@@ -264,11 +282,10 @@ TEST_F(RequestLists, LargeNotifiesGoOverTcpToASubscriberListeningThere) {
 
   // Behind a NAT (its Contact is not where its requests come from) no
   // connection is tried: a datagram, though something listens on TCP.
-  SipClient dave(false, udp_);
-  int nat_listener = socket(AF_INET, SOCK_STREAM, 0);
-  a.sin_port = htons(dave.port());
-  ASSERT_EQ(bind(nat_listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(nat_listener, 4), 0);
+  auto dave_tcp = ClientWithTcpListener(udp_);
+  ASSERT_GE(dave_tcp.listener, 0);
+  SipClient& dave = *dave_tcp.client;
+  int nat_listener = dave_tcp.listener;
   std::string nat = "Event: presence\nExpires: 600\nContact: <sip:bob@10.0.0.7:5060>\n" +
                     std::string(kRequestListHeaders) + "Content-Type: application/resource-lists+xml\n";
   auto ch2 = SendAuthed(dave, "SUBSCRIBE", uri, "bob", uri, "rl-nat", 1, nat, ResourceLists(entries));
