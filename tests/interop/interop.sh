@@ -285,6 +285,20 @@ PY
       fail "a publication is still stored after its removal"
     note "ok: nothing stored after the removal"
     ;;
+  presence_partial_publish)
+    # RFC 5264: SIPp publishes a <pidf-full>, patches its note with a <pidf-diff>, and gets 400
+    # unlocated-node for a patch that selects nothing; bob's fetch shows the patched document.
+    start_parleyd
+    ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null
+    sipp_ok alice presence_publish_partial -p "$ALICE" -s alice -au alice -ap alice-pw
+    sipp_ok bob-fetch presence_fetch -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    notifies bob-fetch | grep -q 'in a meeting' || fail "the fetch does not show the patched note"
+    ! notifies bob-fetch | grep -q 'at my desk' || fail "the fetch still shows the note the patch replaced"
+    note "ok: bob's fetch shows the note as patched"
+    [[ $(sqlite3 -readonly "$work/data/parley.db" "SELECT count(*) FROM publications WHERE body LIKE '%in a meeting%'") == 1 ]] ||
+      fail "the store does not hold the patched document"
+    note "ok: the store holds the whole patched document"
+    ;;
   presence_subscribe)
     start_parleyd
     ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" allow >/dev/null

@@ -58,7 +58,7 @@ TEST_F(Presence, PublishErrorsAreNamed) {
   auto text = Publish(alice, "alice", "", 600, "I am here", "text/plain");
   ASSERT_TRUE(text);
   EXPECT_EQ(text->status(), 415);
-  EXPECT_EQ(text->Value(sip::HeaderId::kAccept), "application/pidf+xml");
+  EXPECT_EQ(text->Value(sip::HeaderId::kAccept), "application/pidf+xml, application/pidf-diff+xml");
 
   auto broken = Publish(alice, "alice", "", 600, "<presence entity=\"sip:alice@example.com\"");
   ASSERT_TRUE(broken);

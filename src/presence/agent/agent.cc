@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "presence/doc/pidf_diff.h"
 #include "sip/response.h"
 
 namespace parley::presence {
@@ -190,6 +191,39 @@ void PresenceAgent::ArmExpiry(size_t shard, const std::string& aor, LivePublicat
 void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> done) {
   size_t shard = router_.ShardOf(op.aor);
   Shard& sh = shards_.At(shard);
+  if (!op.diff.empty()) {
+    // RFC 5264: the patch applies to the document the publication holds
+    // (without one, the table answers 412 below).
+    if (const LivePublication* old = sh.table.FindPublication(op.aor, op.if_match)) {
+      if (old->version && op.version && *op.version != *old->version + 1) {
+        // A version skipped: the publisher counts a document we never
+        // applied, so its state and ours differ. The publication goes and
+        // the 412 makes the publisher start again with full state.
+        PLOG_INFO("partial_publication_out_of_sequence",
+                  {{"aor", op.aor}, {"held", *old->version}, {"received", *op.version}});
+        ++sh.stats.publications_rejected;
+        PublishOp removal;
+        removal.aor = op.aor;
+        removal.if_match = op.if_match;
+        removal.now = op.now;
+        removal.now_ms = op.now_ms;
+        Publish(std::move(removal), [done = std::move(done)](const PublishResult&) {
+          done({412, "Partial Publication Out Of Sequence", {}, 0, {}, false});
+        });
+        return;
+      }
+      auto text = ApplyPidfDiff(old->body, op.diff, config_.limits);
+      Result<PresenceDoc> doc = text.ok() ? ParsePidf(*text, EntityOf(op.aor), config_.limits)
+                                          : Result<PresenceDoc>(text.error());
+      if (!doc.ok()) {  // the publication stays as it was, under its entity-tag
+        ++sh.stats.publications_rejected;
+        done({doc.error().code, doc.error().message, {}, 0, {}, false});
+        return;
+      }
+      op.doc = std::move(*doc);
+      op.body = std::move(*text);
+    }
+  }
   std::string etag = sip::RandomToken(10);
   if (!op.if_match.empty()) {
     if (const LivePublication* old = sh.table.FindPublication(op.aor, op.if_match)) timers_[shard]->Cancel(old->timer);

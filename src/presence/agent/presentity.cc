@@ -22,6 +22,7 @@ PublishResult PresentityTable::Publish(const PublishOp& op, const std::string& n
     pub.expires_at = op.now + op.expires;
     pub.doc = *op.doc;
     pub.body = op.body;
+    pub.version = op.version;
     p.pubs.push_back(std::move(pub));
     ++publications_;
     p.Invalidate();
@@ -46,6 +47,7 @@ PublishResult PresentityTable::Publish(const PublishOp& op, const std::string& n
   if (op.doc) {  // modification
     it->doc = *op.doc;
     it->body = op.body;
+    it->version = op.version;
     it->published_at_ms = op.now_ms;
     p.Invalidate();
     r.changed = true;

@@ -24,6 +24,9 @@ struct LivePublication {
   PresenceDoc doc;
   std::string body;             // as published (what the store keeps)
   TimerId timer = 0;
+  // The RFC 5262 version of the last pidf-full/pidf-diff that made `body`
+  // (RFC 5264); none for a PIDF body or a publication read at startup.
+  std::optional<uint32_t> version;
 };
 
 struct Presentity {
@@ -46,6 +49,11 @@ struct PublishOp {
   uint32_t expires = 0;        // already bounded; 0 removes
   std::optional<PresenceDoc> doc;  // the parsed body, if any
   std::string body;
+  // RFC 5264: a <pidf-diff> to apply to the publication `if_match` names
+  // (PresenceAgent::Publish turns it into `doc` and `body`), and the
+  // version of the pidf-full/pidf-diff this PUBLISH carries.
+  std::string diff;
+  std::optional<uint32_t> version;
   int64_t now = 0;             // unix seconds
   int64_t now_ms = 0;
 };

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "presence/agent/agent.h"
+#include "presence/doc/pidf_diff.h"
 #include "sip/fields.h"
 #include "sip/response.h"
 
@@ -54,21 +55,44 @@ class PresenceAgent::PublishProcessor : public proxy::Processor {
         return Verdict::kDone;
       }
       auto ct = m.content_type();
-      if (!ct || !IEquals(ct->type, "application") || !IEquals(ct->subtype, "pidf+xml")) {
-        host.Respond(ctx, 415, "Unsupported Media Type", {{sip::HeaderId::kAccept, "application/pidf+xml"}});
+      const bool pidf = ct && IEquals(ct->type, "application") && IEquals(ct->subtype, "pidf+xml");
+      const bool partial = ct && IEquals(ct->type, "application") && IEquals(ct->subtype, "pidf-diff+xml");
+      if (!pidf && !partial) {
+        host.Respond(ctx, 415, "Unsupported Media Type",
+                     {{sip::HeaderId::kAccept, "application/pidf+xml, application/pidf-diff+xml"}});
         return Verdict::kDone;
       }
       if (op.expires == 0) {
         host.Respond(ctx, 400, "Removal With A Body");
         return Verdict::kDone;
       }
-      auto doc = ParsePidf(m.body(), "sip:" + op.aor, cfg.limits);
-      if (!doc.ok()) {
-        host.Respond(ctx, doc.error().code, doc.error().message);
-        return Verdict::kDone;
+      std::string_view full = m.body();
+      PidfDiffHead head;
+      if (partial) {  // RFC 5264
+        auto h = ReadPidfDiff(m.body(), "sip:" + op.aor, cfg.limits);
+        if (!h.ok()) {
+          host.Respond(ctx, h.error().code, h.error().message);
+          return Verdict::kDone;
+        }
+        head = std::move(*h);
+        op.version = head.version;
+        full = head.pidf;
+        if (!head.full && op.if_match.empty()) {
+          host.Respond(ctx, 400, "Partial Publication Without SIP-If-Match");
+          return Verdict::kDone;
+        }
       }
-      op.doc = std::move(*doc);
-      op.body = std::string(m.body());
+      if (partial && !head.full) {
+        op.diff = std::string(m.body());  // applied on the presentity's shard, to what it holds
+      } else {
+        auto doc = ParsePidf(full, "sip:" + op.aor, cfg.limits);
+        if (!doc.ok()) {
+          host.Respond(ctx, doc.error().code, doc.error().message);
+          return Verdict::kDone;
+        }
+        op.doc = std::move(*doc);
+        op.body = std::string(full);
+      }
     } else if (op.if_match.empty()) {
       // §6 step 5: an initial publication needs a body.
       host.Respond(ctx, 400, "PUBLISH Without Body");

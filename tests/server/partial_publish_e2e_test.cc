@@ -1,0 +1,154 @@
+// RFC 5264 partial publication end to end: application/pidf-diff+xml
+// PUBLISHes (RFC 5262 <pidf-full>, then <pidf-diff> patches of RFC 5261)
+// change what watchers see; a patch that fails leaves the publication as it
+// was; a version out of sequence ends it with 412.
+
+#include <gtest/gtest.h>
+
+#include "presence/doc/pidf.h"
+#include "presence_fixture.h"
+
+namespace parley::server {
+namespace {
+
+constexpr const char* kPartial = "application/pidf-diff+xml";
+
+// One line each: the test client turns LF into CRLF in the whole message.
+std::string PidfFull(int version, const std::string& tuples) {
+  return "<p:pidf-full xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" "
+         "entity=\"pres:alice@example.com\" version=\"" +
+         std::to_string(version) + "\">" + tuples + "</p:pidf-full>";
+}
+
+std::string PidfDiff(int version, const std::string& ops) {
+  return "<p:pidf-diff xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" "
+         "entity=\"sip:alice@example.com\" version=\"" +
+         std::to_string(version) + "\">" + ops + "</p:pidf-diff>";
+}
+
+const std::string kAtWork =
+    "<tuple id=\"t1\"><status><basic>open</basic></status><note>at work</note></tuple>";
+
+std::string ETag(const sip::MessagePtr& m) { return m ? std::string(m->Value(sip::HeaderId::kSipETag)) : ""; }
+
+TEST_F(Presence, PartialPublicationsReachWatchers) {
+  SipClient bob(false, udp_);
+  auto [ok, first] = Subscribe(bob, "bob", "alice", "sub-partial");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  ASSERT_TRUE(Has(first, "<basic>closed</basic>"));
+
+  SipClient alice(false, udp_);
+  auto full = Publish(alice, "alice", "", 600, PidfFull(41, kAtWork), kPartial);
+  ASSERT_TRUE(full);
+  ASSERT_EQ(full->status(), 200) << full->reason();
+  std::string e1 = ETag(full);
+  auto n1 = NextNotify(bob);
+  EXPECT_TRUE(Has(n1, "<basic>open</basic>"));
+  EXPECT_TRUE(Has(n1, "at work"));
+
+  auto note = Publish(alice, "alice", e1, 600,
+                      PidfDiff(42, "<p:replace sel=\"presence/tuple[@id='t1']/note/text()\">in a meeting</p:replace>"),
+                      kPartial);
+  ASSERT_TRUE(note);
+  ASSERT_EQ(note->status(), 200) << note->reason();
+  std::string e2 = ETag(note);
+  EXPECT_NE(e2, e1);
+  auto n2 = NextNotify(bob);
+  EXPECT_TRUE(Has(n2, "in a meeting"));
+  EXPECT_FALSE(Has(n2, "at work"));
+  EXPECT_TRUE(Has(n2, "<basic>open</basic>"));
+
+  auto added = Publish(alice, "alice", e2, 600,
+                       PidfDiff(43, "<p:add sel=\"presence/tuple[@id='t1']\" pos=\"after\"><tuple id=\"t2\"><status>"
+                                    "<basic>closed</basic></status><contact>sip:alice@pc.example.com</contact>"
+                                    "</tuple></p:add>"),
+                       kPartial);
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status(), 200) << added->reason();
+  auto n3 = NextNotify(bob);
+  EXPECT_TRUE(Has(n3, "sip:alice@pc.example.com"));
+  EXPECT_TRUE(Has(n3, "in a meeting"));
+
+  // The store holds the whole document, as a restart reads it.
+  auto stored = store_->LoadPublications();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].etag, ETag(added));
+  EXPECT_EQ((*stored)[0].content_type, "application/pidf+xml");
+  EXPECT_NE((*stored)[0].body.find("in a meeting"), std::string::npos);
+  EXPECT_NE((*stored)[0].body.find("id=\"t2\""), std::string::npos);
+  EXPECT_TRUE(presence::ParsePidf((*stored)[0].body, "sip:alice@example.com").ok()) << (*stored)[0].body;
+
+  // A full document replaces everything, under the same publication.
+  auto again = Publish(alice, "alice", ETag(added), 600, PidfFull(1, kAtWork), kPartial);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status(), 200) << again->reason();
+  auto n4 = NextNotify(bob);
+  EXPECT_TRUE(Has(n4, "at work"));
+  EXPECT_FALSE(Has(n4, "t2"));
+}
+
+TEST_F(Presence, AFailedPatchLeavesThePublicationAsItWas) {
+  SipClient alice(false, udp_);
+  auto full = Publish(alice, "alice", "", 600, PidfFull(1, kAtWork), kPartial);
+  ASSERT_TRUE(full && full->status() == 200);
+  std::string e1 = ETag(full);
+
+  auto no_match = Publish(alice, "alice", "", 600, PidfDiff(2, "<p:remove sel=\"presence/tuple\"/>"), kPartial);
+  ASSERT_TRUE(no_match);
+  EXPECT_EQ(no_match->status(), 400);
+  EXPECT_EQ(no_match->reason(), "Partial Publication Without SIP-If-Match");
+
+  auto unlocated =
+      Publish(alice, "alice", e1, 600, PidfDiff(2, "<p:remove sel=\"presence/tuple[@id='t9']\"/>"), kPartial);
+  ASSERT_TRUE(unlocated);
+  EXPECT_EQ(unlocated->status(), 400);
+  EXPECT_EQ(unlocated->reason(), "pidf-diff: unlocated-node: sel \"presence/tuple[@id='t9']\" matches 0 nodes");
+
+  auto invalid =
+      Publish(alice, "alice", e1, 600, PidfDiff(2, "<p:remove sel=\"presence/tuple/status/basic\"/>"), kPartial);
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status(), 400);
+  EXPECT_EQ(invalid->reason(), "PIDF: missing <basic>");
+
+  auto other = Publish(alice, "alice", e1, 600,
+                       "<p:pidf-diff xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" entity=\"sip:bob@example.com\" "
+                       "version=\"2\"/>",
+                       kPartial);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status(), 400);
+  EXPECT_EQ(other->reason(), "pidf-diff: entity does not match the presentity");
+
+  // The entity-tag still names the publication: the next patch applies.
+  auto closed = Publish(alice, "alice", e1, 600,
+                        PidfDiff(2, "<p:replace sel=\"presence/tuple/status/basic/text()\">closed</p:replace>"),
+                        kPartial);
+  ASSERT_TRUE(closed);
+  ASSERT_EQ(closed->status(), 200) << closed->reason();
+  std::string e2 = ETag(closed);
+
+  auto stale = Publish(alice, "alice", e1, 600, PidfDiff(3, ""), kPartial);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status(), 412);
+
+  auto text = Publish(alice, "alice", e2, 600, "closed", "text/plain");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status(), 415);
+  EXPECT_EQ(text->Value(sip::HeaderId::kAccept), "application/pidf+xml, application/pidf-diff+xml");
+
+  // Version 5 after 2: the publisher counts documents this server never
+  // applied. The publication ends; the publisher starts again.
+  auto gap = Publish(alice, "alice", e2, 600, PidfDiff(5, ""), kPartial);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->status(), 412);
+  EXPECT_EQ(gap->reason(), "Partial Publication Out Of Sequence");
+  auto gone = Publish(alice, "alice", e2, 600, "");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status(), 412);
+  auto stored = store_->LoadPublications();
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->empty());
+}
+
+}  // namespace
+}  // namespace parley::server
