@@ -1,7 +1,9 @@
 // RFC 5262/5261 partial PIDF: arbitrary bytes as a pidf-diff+xml body, read
 // and applied to a fixed document. Failures are 400 or 413; a <pidf-full>
 // read and every patched document must be well-formed XML the PIDF parser
-// can judge (valid or not).
+// can judge (valid or not). A valid result is then the notifier's next
+// state (RFC 5263): the diff it makes from the fixed document, applied as
+// a watcher does, must give the same document.
 
 #include <pugixml.hpp>
 
@@ -48,6 +50,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!WellFormed(*patched)) __builtin_trap();
   auto doc = ParsePidf(*patched, "");
-  if (!doc.ok() && !Expected(doc.error().code)) __builtin_trap();
+  if (!doc.ok()) {
+    if (!Expected(doc.error().code)) __builtin_trap();
+    return 0;
+  }
+  static const std::string before = SerializePidf(*ParsePidf(kBase, ""));
+  std::string after = SerializePidf(*doc);
+  if (auto diff = MakePidfDiff(before, after, 1)) {
+    Limits big;
+    big.max_body_bytes = 1 << 22;
+    big.max_tuples = big.max_devices = big.max_extensions = big.max_notes = 1024;
+    big.max_elements = 1 << 16;
+    auto rebuilt = ApplyPidfDiff(before, *diff, big);
+    if (!rebuilt.ok()) __builtin_trap();
+    auto again = ParsePidf(*rebuilt, "", big);
+    if (!again.ok() || !(*again == *doc)) __builtin_trap();
+  }
   return 0;
 }

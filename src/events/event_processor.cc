@@ -291,6 +291,13 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     req.accepts_deflate |= IEquals(TrimLws(e.substr(0, e.find(';'))), "deflate");
     return !req.accepts_deflate;
   });
+  if (std::string_view partial = pkg->partial_type(); !partial.empty()) {
+    m.ForEachValue(sip::HeaderId::kAccept, [&](std::string_view a) {
+      auto mt = sip::ParseMediaType(a);
+      req.accepts_partial |= mt.ok() && mt->Essence() == partial;
+      return !req.accepts_partial;
+    });
+  }
   req.now = UnixNow();
 
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));

@@ -182,6 +182,7 @@ void Notifier::Admit(SubscribeRequest req, Grant g, std::function<void(Subscribe
   s->destination = req.destination;
   s->gruu_target = s->route.empty() && IsOurGruu(s->remote_target());
   s->deflate = req.accepts_deflate;
+  s->partial = req.accepts_partial;
   s->expires_at = req.expires == 0 ? 0 : req.now + req.expires;
   s->created_at = req.now;
   Subscription& sub = *s;

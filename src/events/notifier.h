@@ -86,6 +86,7 @@ struct Subscription {
   // and so do this subscription's later ones.
   bool notify_over_tcp = false;  // the NOTIFY in flight is such a one
   bool udp_only = false;
+  bool partial = false;  // its Accept named the package's partial_type()
   uint32_t view = 0;       // package-defined authorization view
   uint32_t version = 0;    // next document version (reginfo, watcherinfo)
   int64_t expires_at = 0;  // unix seconds
@@ -103,6 +104,9 @@ struct Subscription {
   TimerId heartbeat = 0;  // min-rate: the state again after a silence
   int64_t last_notify_ms = 0;  // steady clock
   std::string terminate_reason;  // set when the final NOTIFY is to be sent
+  // A partial subscription's document as the watcher holds it (the
+  // package's, RFC 5263); null for all others.
+  std::unique_ptr<std::string> partial_base;
 
   // The strings, in this order.
   enum Text : uint8_t {
@@ -132,6 +136,7 @@ struct SubscribeRequest {
   transport::Destination destination;
   RateControl rate;
   bool accepts_deflate = false;  // Accept-Encoding names deflate
+  bool accepts_partial = false;  // Accept names the package's partial_type()
   int64_t now = 0;
 };
 

@@ -35,7 +35,8 @@ std::vector<std::string> SplitLines(const std::string& s) {
 }
 
 // "max-rate=…;min-rate=…": the rates a subscription asked for, as stored
-// (followed by "deflate=1" when it accepts deflated bodies).
+// (followed by "deflate=1" when it accepts deflated bodies, "partial=1"
+// when it asked for partial state).
 std::string RateOptions(const RateControl& r) {
   std::string out;
   auto add = [&out](const char* name, double v) {
@@ -95,6 +96,7 @@ store::SubscriptionRecord Notifier::ToRecord(const Subscription& s) {
   r.version = s.version;
   r.options = RateOptions(s.rate);
   if (s.deflate) r.options += r.options.empty() ? "deflate=1" : ";deflate=1";
+  if (s.partial) r.options += r.options.empty() ? "partial=1" : ";partial=1";
   r.updated_at = UnixNow();
   r.package_state = s.package->SavedState(s);
   return r;
@@ -122,6 +124,7 @@ void Notifier::Restore(const store::SubscriptionRecord& rec, EventPackage* packa
   s->version = static_cast<uint32_t>(std::min<int64_t>(rec.version + config_.restore_gap, INT32_MAX));
   s->rate = ParseRateOptions(rec.options);
   s->deflate = rec.options.find("deflate=1") != std::string::npos;
+  s->partial = rec.options.find("partial=1") != std::string::npos;
   s->text = PackedStrings({rec.event_id, rec.resource, rec.subscriber, rec.call_id, rec.local_tag, rec.remote_tag,
                            rec.local_uri, rec.remote_party, rec.remote_target});
   s->route = SplitLines(rec.route);

@@ -50,6 +50,10 @@ class EventPackage {
     (void)sub;
     return name();
   }
+  // A body type for partial state a watcher may ask for in Accept
+  // (RFC 5263 "application/pidf-diff+xml"), or "": the subscription's
+  // `partial` flag says it did.
+  virtual std::string_view partial_type() const { return {}; }
   // An option tag the 2xx and every NOTIFY require ("eventlist"), or "".
   virtual std::string_view require() const { return {}; }
   // What the package keeps with `sub` in its store record (the resources

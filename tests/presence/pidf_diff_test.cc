@@ -231,3 +231,78 @@ TEST(PidfDiff, APatchCanMakeADocumentThatIsNotValidPidf) {
 
 }  // namespace
 }  // namespace parley::presence
+
+namespace parley::presence {
+namespace {
+
+// Our own serialization of a document, as the notifier sends it.
+std::string Ours(std::string_view content) {
+  std::string body =
+      "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:dm=\"urn:ietf:params:xml:ns:pidf:data-model\" "
+      "xmlns:r=\"urn:ietf:params:xml:ns:pidf:rpid\" entity=\"sip:alice@example.com\">" +
+      std::string(content) + "</presence>";
+  auto doc = ParsePidf(body, "");
+  EXPECT_TRUE(doc.ok()) << doc.error().message;
+  return doc.ok() ? SerializePidf(*doc) : std::string();
+}
+
+const std::string kPhone = "<tuple id=\"phone\"><status><basic>open</basic></status></tuple>";
+const std::string kPhoneClosed = "<tuple id=\"phone\"><status><basic>closed</basic></status></tuple>";
+const std::string kLaptop = "<tuple id=\"laptop\"><status><basic>open</basic></status><note>typing</note></tuple>";
+const std::string kPerson = "<dm:person id=\"p\"><r:activities><r:meeting/></r:activities></dm:person>";
+const std::string kPersonAway = "<dm:person id=\"p\"><r:activities><r:away/></r:activities></dm:person>";
+const std::string kDevice = "<dm:device id=\"d\"><dm:deviceID>urn:uuid:1</dm:deviceID></dm:device>";
+
+// The diff from `a` to `b`, applied to `a` as a watcher does, gives `b`.
+void ExpectDiffTurns(const std::string& a, const std::string& b, const char* what) {
+  SCOPED_TRACE(what);
+  auto diff = MakePidfDiff(a, b, 12);
+  ASSERT_TRUE(diff) << a << "\n" << b;
+  auto head = ReadPidfDiff(*diff, "sip:alice@example.com", {});
+  ASSERT_TRUE(head.ok()) << head.error().message << "\n" << *diff;
+  EXPECT_FALSE(head->full);
+  EXPECT_EQ(head->version, 12u);
+  auto patched = ApplyPidfDiff(a, *diff, {});
+  ASSERT_TRUE(patched.ok()) << patched.error().message << "\n" << *diff;
+  auto got = ParsePidf(*patched, "");
+  auto want = ParsePidf(b, "");
+  ASSERT_TRUE(got.ok() && want.ok()) << *patched;
+  EXPECT_TRUE(*got == *want) << "diff:\n" << *diff << "\ngot:\n" << *patched << "\nwant:\n" << b;
+  EXPECT_LT(diff->size(), b.size() + 200);
+}
+
+TEST(PidfDiffOfNotifier, ChangesBecomePatchesThatRebuildTheDocument) {
+  std::string a = Ours(kPhone + kLaptop + kPerson);
+  ExpectDiffTurns(a, Ours(kPhoneClosed + kLaptop + kPerson), "a tuple changed");
+  ExpectDiffTurns(a, Ours(kPhone + kLaptop + kPersonAway), "the person changed");
+  ExpectDiffTurns(a, Ours(kLaptop + kPerson), "a tuple gone");
+  ExpectDiffTurns(a, Ours(kPhone + kPerson), "the last tuple gone");
+  ExpectDiffTurns(Ours(kLaptop + kPerson), a, "a tuple added first");
+  ExpectDiffTurns(Ours(kPhone + kPerson), a, "a tuple added after another");
+  ExpectDiffTurns(a, Ours(kPhone + kLaptop + kPerson + kDevice), "a device added");
+  ExpectDiffTurns(a, a, "nothing changed");
+  auto same = MakePidfDiff(a, a, 3);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->find(":replace"), std::string::npos) << *same;
+
+  // Full state when a diff cannot say it: new declarations at the root, a
+  // presence-level note (no id) changed.
+  EXPECT_FALSE(MakePidfDiff(Ours(kPhone), Ours(kPhone + kPerson), 1))
+      << "the rpid prefix is declared only once used";
+  EXPECT_FALSE(MakePidfDiff(Ours(kPhone + "<note>a</note>"), Ours(kPhone + "<note>b</note>"), 1));
+}
+
+TEST(PidfDiffOfNotifier, AFullDocumentForTheFirstNotify) {
+  std::string a = Ours(kPhone + kPerson);
+  std::string full = PidfFullOf(a, 0);
+  auto head = ReadPidfDiff(full, "sip:alice@example.com", {});
+  ASSERT_TRUE(head.ok()) << head.error().message << "\n" << full;
+  EXPECT_TRUE(head->full);
+  EXPECT_EQ(head->version, 0u);
+  auto doc = ParsePidf(head->pidf, "");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_TRUE(*doc == *ParsePidf(a, ""));
+}
+
+}  // namespace
+}  // namespace parley::presence

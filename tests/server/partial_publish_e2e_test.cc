@@ -1,11 +1,14 @@
 // RFC 5264 partial publication end to end: application/pidf-diff+xml
 // PUBLISHes (RFC 5262 <pidf-full>, then <pidf-diff> patches of RFC 5261)
 // change what watchers see; a patch that fails leaves the publication as it
-// was; a version out of sequence ends it with 412.
+// was; a version out of sequence ends it with 412. And RFC 5263 partial
+// notification: a watcher that accepts pidf-diff+xml gets a <pidf-full>,
+// then patches that rebuild what a full watcher sees.
 
 #include <gtest/gtest.h>
 
 #include "presence/doc/pidf.h"
+#include "presence/doc/pidf_diff.h"
 #include "presence_fixture.h"
 
 namespace parley::server {
@@ -148,6 +151,68 @@ TEST_F(Presence, AFailedPatchLeavesThePublicationAsItWas) {
   auto stored = store_->LoadPublications();
   ASSERT_TRUE(stored.ok());
   EXPECT_TRUE(stored->empty());
+}
+
+TEST_F(Presence, AWatcherThatAcceptsDiffsGetsFullStateThenPatches) {
+  SipClient alice(false, udp_);
+  auto pub = Publish(alice, "alice", "", 600, PidfFull(1, kAtWork), kPartial);
+  ASSERT_TRUE(pub && pub->status() == 200);
+
+  SipClient bob(false, udp_), carol(false, udp_);
+  auto [ok, first] = Subscribe(bob, "bob", "alice", "sub-diff", 600,
+                               "Accept: application/pidf+xml, application/pidf-diff+xml\n");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->content_type()->Essence(), "application/pidf-diff+xml");
+  auto head = presence::ReadPidfDiff(first->body(), "sip:alice@example.com", {});
+  ASSERT_TRUE(head.ok()) << head.error().message << "\n" << first->body();
+  ASSERT_TRUE(head->full);
+  EXPECT_EQ(head->version, 0u);
+  std::string held = head->pidf;  // the document as bob holds it
+  auto [ok2, plain] = Subscribe(carol, "carol", "alice", "sub-plain");
+  ASSERT_TRUE(ok2 && ok2->status() == 200);
+  EXPECT_EQ(plain->content_type()->Essence(), "application/pidf+xml");
+
+  // Each change: bob's patch applied to what he holds is what carol gets.
+  uint32_t version = 0;
+  std::string etag = ETag(pub);
+  for (const char* note : {"in a meeting", "gone home"}) {
+    auto changed = Publish(alice, "alice", etag, 600,
+                           PidfDiff(static_cast<int>(version) + 2,
+                                    std::string("<p:replace sel=\"*/tuple/note/text()\">") + note + "</p:replace>"),
+                           kPartial);
+    ASSERT_TRUE(changed && changed->status() == 200) << (changed ? changed->reason() : "none");
+    etag = ETag(changed);
+    auto diff = NextNotify(bob);
+    auto full = NextNotify(carol);
+    ASSERT_TRUE(diff && full);
+    EXPECT_EQ(diff->content_type()->Essence(), "application/pidf-diff+xml");
+    auto d = presence::ReadPidfDiff(diff->body(), "sip:alice@example.com", {});
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_FALSE(d->full) << diff->body();
+    EXPECT_EQ(d->version, ++version);
+    auto patched = presence::ApplyPidfDiff(held, diff->body(), {});
+    ASSERT_TRUE(patched.ok()) << patched.error().message << "\n" << diff->body();
+    held = *patched;
+    auto mine = presence::ParsePidf(held, "");
+    auto theirs = presence::ParsePidf(full->body(), "");
+    ASSERT_TRUE(mine.ok() && theirs.ok());
+    EXPECT_TRUE(*mine == *theirs) << held << "\n" << full->body();
+    EXPECT_NE(held.find(note), std::string::npos);
+  }
+
+  // After a restart the subscription still asks for diffs: full state
+  // first, as after any SUBSCRIBE.
+  Restart();
+  auto restored = NextNotify(bob);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->content_type()->Essence(), "application/pidf-diff+xml");
+  auto r = presence::ReadPidfDiff(restored->body(), "sip:alice@example.com", {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->full);
+  auto carols = NextNotify(carol);  // answered: nothing left for the shutdown to wait for
+  ASSERT_TRUE(carols);
+  EXPECT_EQ(carols->content_type()->Essence(), "application/pidf+xml");
 }
 
 }  // namespace

@@ -54,7 +54,35 @@ void PresenceAgent::Authorize(const std::string& subscriber, const std::string& 
 }
 
 std::string PresenceAgent::FullState(events::Subscription& sub) {
-  return Body(std::string(sub.resource()), sub.view, sub.polite);
+  std::string body = Body(std::string(sub.resource()), sub.view, sub.polite);
+  if (!sub.partial) return body;
+  // RFC 5263: full state first, and whenever the notifier sends full
+  // state (a refresh, a coalesced change, a restart).
+  std::string full = PidfFullOf(body, sub.version++);
+  sub.partial_base = std::make_unique<std::string>(std::move(body));
+  return full;
+}
+
+std::string PresenceAgent::ChangedState(events::Subscription& sub) {
+  if (!sub.partial || !sub.partial_base) return FullState(sub);
+  std::string body = Body(std::string(sub.resource()), sub.view, sub.polite);
+  auto diff = MakePidfDiff(*sub.partial_base, body, sub.version);
+  if (!diff) return FullState(sub);
+  ++sub.version;
+  *sub.partial_base = std::move(body);
+  return std::move(*diff);
+}
+
+std::string_view PresenceAgent::ContentTypeOf(std::string_view body, std::string& scratch) const {
+  (void)scratch;
+  // Our partial documents' roots are "<prefix:pidf-full " / "<prefix:pidf-diff ".
+  size_t open = body.find('<', body.starts_with("<?xml") ? body.find("?>") : 0);
+  size_t end = body.find(' ', open);
+  if (open != std::string_view::npos && end != std::string_view::npos) {
+    std::string_view name = body.substr(open + 1, end - open - 1);
+    if (name.ends_with(":pidf-full") || name.ends_with(":pidf-diff")) return partial_type();
+  }
+  return content_type();
 }
 
 void PresenceAgent::ViewFor(const std::string& subscriber, const std::string& aor,
@@ -97,7 +125,7 @@ void PresenceAgent::Notify(const std::string& aor) {
   for (const auto& l : change_listeners_) l(aor);
   events::Notifier& n = notifiers_.At(router_.ShardOf(aor));
   if (!n.Watched(aor)) return;
-  n.Changed(aor, "presence", [this](events::Subscription& s) { return FullState(s); });
+  n.Changed(aor, "presence", [this](events::Subscription& s) { return ChangedState(s); });
 }
 
 void PresenceAgent::OnRegistration(const std::string& aor) {

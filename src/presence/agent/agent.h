@@ -62,9 +62,16 @@ class PresenceAgent : public events::EventPackage {
   // events::EventPackage
   std::string name() const override { return "presence"; }
   std::string_view content_type() const override { return "application/pidf+xml"; }
+  // RFC 5263: a watcher whose Accept names it gets a <pidf-full>, then
+  // <pidf-diff>s of what changed.
+  std::string_view partial_type() const override { return "application/pidf-diff+xml"; }
+  std::string_view ContentTypeOf(std::string_view body, std::string& scratch) const override;
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(events::Grant)> done) override;
   std::string FullState(events::Subscription& sub) override;
+  // What a change sends `sub`: full state, or for a partial subscription a
+  // <pidf-diff> from the document it holds when one can say it.
+  std::string ChangedState(events::Subscription& sub);
 
   // A registration changed (the registrar's listener, on the AOR's shard).
   void OnRegistration(const std::string& aor);

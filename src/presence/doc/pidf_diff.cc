@@ -1,7 +1,9 @@
 #include "presence/doc/pidf_diff.h"
 
 #include <charconv>
+#include <map>
 #include <pugixml.hpp>
+#include <vector>
 
 #include "presence/doc/patch.h"
 #include "presence/doc/xml.h"
@@ -121,6 +123,143 @@ Result<std::string> ApplyPidfDiff(std::string_view base, std::string_view diff, 
     if (auto r = patch::Apply(target, op); !r.ok()) return Bad(r.error().message);
   }
   return Save(target);
+}
+
+namespace {
+
+std::string Print(pugi::xml_node n) {
+  struct Writer : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
+  } w;
+  n.print(w, "", pugi::format_raw, pugi::encoding_utf8);
+  return std::move(w.out);
+}
+
+// A pidf-diff namespace prefix the document's root does not declare.
+std::string FreePrefix(pugi::xml_node root) {
+  std::string p = "p";
+  for (int i = 1; root.attribute(("xmlns:" + p).c_str()); ++i) p = "pd" + std::to_string(i);
+  return p;
+}
+
+// "<p:pidf-diff" or "<p:pidf-full" with the root's attributes (its
+// declarations: the content's prefixes mean the same under it), entity
+// and version.
+std::string OpenRoot(pugi::xml_node src, const std::string& prefix, std::string_view local, uint32_t version) {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + prefix + ":" + std::string(local) + " xmlns:" +
+                    prefix + "=\"" + std::string(kNsPidfDiff) + "\"";
+  for (pugi::xml_attribute a = src.first_attribute(); a; a = a.next_attribute()) {
+    out += " ";
+    out += a.name();
+    out += "=\"";
+    xml::AppendEscapedAttr(out, a.value());
+    out += "\"";
+  }
+  out += " version=\"" + std::to_string(version) + "\">";
+  return out;
+}
+
+}  // namespace
+
+std::string PidfFullOf(std::string_view pidf, uint32_t version) {
+  pugi::xml_document doc;
+  doc.load_buffer(pidf.data(), pidf.size(), pugi::parse_default, pugi::encoding_utf8);
+  pugi::xml_node root = doc.document_element();
+  std::string prefix = FreePrefix(root);
+  std::string out = OpenRoot(root, prefix, "pidf-full", version);
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) out += Print(c);
+  out += "</" + prefix + ":pidf-full>";
+  return out;
+}
+
+std::optional<std::string> MakePidfDiff(std::string_view old_pidf, std::string_view new_pidf, uint32_t version) {
+  pugi::xml_document old_doc, new_doc;
+  if (!old_doc.load_buffer(old_pidf.data(), old_pidf.size(), pugi::parse_default, pugi::encoding_utf8) ||
+      !new_doc.load_buffer(new_pidf.data(), new_pidf.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return std::nullopt;
+  }
+  pugi::xml_node old_root = old_doc.document_element(), new_root = new_doc.document_element();
+  auto attributes = [](pugi::xml_node e) {
+    std::map<std::string, std::string> m;
+    for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) m[a.name()] = a.value();
+    return m;
+  };
+  if (std::string_view(old_root.name()) != new_root.name() || attributes(old_root) != attributes(new_root)) {
+    return std::nullopt;
+  }
+  // The children with an id, by "qname#id"; the others in order.
+  struct Child {
+    std::string key, qname, id, xml;
+  };
+  auto children = [&](pugi::xml_node root, std::vector<Child>& keyed, std::vector<std::string>& plain) {
+    std::map<std::string, int> seen;
+    for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) return false;
+      pugi::xml_attribute id = c.attribute("id");
+      std::string_view v = id ? std::string_view(id.value()) : std::string_view();
+      if (v.empty()) {
+        plain.push_back(Print(c));
+        keyed.push_back({});  // holds its place in the order
+        continue;
+      }
+      if (v.find('\'') != std::string_view::npos) return false;
+      Child k{std::string(c.name()) + "#" + std::string(v), c.name(), std::string(v), Print(c)};
+      if (seen[k.key]++) return false;
+      keyed.push_back(std::move(k));
+    }
+    return true;
+  };
+  std::vector<Child> old_keyed, new_keyed;
+  std::vector<std::string> old_plain, new_plain;
+  if (!children(old_root, old_keyed, old_plain) || !children(new_root, new_keyed, new_plain) || old_plain != new_plain) {
+    return std::nullopt;
+  }
+  std::map<std::string, const Child*> old_by_key, new_by_key;
+  for (const Child& c : old_keyed) {
+    if (!c.key.empty()) old_by_key[c.key] = &c;
+  }
+  for (const Child& c : new_keyed) {
+    if (!c.key.empty()) new_by_key[c.key] = &c;
+  }
+  std::string prefix = FreePrefix(new_root);
+  std::string out = OpenRoot(new_root, prefix, "pidf-diff", version);
+  auto sel = [](const Child& c) { return "*/" + c.qname + "[@id='" + c.id + "']"; };
+  auto op = [&](std::string_view name, const std::string& selector, std::string_view extra) {
+    out += "<" + prefix + ":" + std::string(name) + " sel=\"";
+    xml::AppendEscapedAttr(out, selector);
+    out += "\"" + std::string(extra);
+  };
+  for (const Child& c : old_keyed) {
+    if (!c.key.empty() && !new_by_key.count(c.key)) {
+      op("remove", sel(c), "/>");
+    }
+  }
+  const Child* prev = nullptr;  // the element before, in the new document
+  bool plain_before = false;    // an element without id since `prev`
+  for (const Child& c : new_keyed) {
+    if (c.key.empty()) {
+      plain_before = true;
+      continue;
+    }
+    auto was = old_by_key.find(c.key);
+    if (was == old_by_key.end()) {
+      if (plain_before) return std::nullopt;  // its place among elements without id: not selectable
+      if (prev) {
+        op("add", sel(*prev), " pos=\"after\">");
+      } else {
+        op("add", "*", " pos=\"prepend\">");
+      }
+      out += c.xml + "</" + prefix + ":add>";
+    } else if (was->second->xml != c.xml) {
+      op("replace", sel(c), ">");
+      out += c.xml + "</" + prefix + ":replace>";
+    }
+    prev = &c;
+    plain_before = false;
+  }
+  out += "</" + prefix + ":pidf-diff>";
+  return out;
 }
 
 }  // namespace parley::presence

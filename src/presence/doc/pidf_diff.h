@@ -7,6 +7,7 @@
 // by one per document. Pure.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,5 +35,18 @@ Result<PidfDiffHead> ReadPidfDiff(std::string_view body, std::string_view expect
 // with ParsePidf). Errors: 400 "pidf-diff: <RFC 5261 error element>: ...",
 // or ReadPidfDiff's.
 Result<std::string> ApplyPidfDiff(std::string_view base, std::string_view diff, const Limits& limits);
+
+// RFC 5263 partial notification, the notifier's side. The PIDF document
+// `pidf` (our own serialization) as a <pidf-full> of this version.
+std::string PidfFullOf(std::string_view pidf, uint32_t version);
+
+// A <pidf-diff> of this version that turns `old_pidf` into `new_pidf`
+// (both our own serializations): the tuples, persons and devices that
+// changed are replaced, the new ones added in document order, the gone
+// ones removed, each selected by its id. nullopt when a diff cannot say it
+// (the root's attributes or declarations changed, an element without id
+// changed, an id is not unique or a new element would land out of schema
+// order): the caller sends full state.
+std::optional<std::string> MakePidfDiff(std::string_view old_pidf, std::string_view new_pidf, uint32_t version);
 
 }  // namespace parley::presence
