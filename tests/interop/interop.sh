@@ -298,6 +298,28 @@ PY
     [[ $(sqlite3 -readonly "$work/data/parley.db" "SELECT count(*) FROM publications WHERE body LIKE '%in a meeting%'") == 1 ]] ||
       fail "the store does not hold the patched document"
     note "ok: the store holds the whole patched document"
+    # RFC 5263: bob watches as presence_watch.xml does, with pidf-diff+xml in his Accept. alice
+    # publishes from a second device (her patched publication stays): bob's first NOTIFY is a
+    # <pidf-full> of both, the one after her change a <pidf-diff> carrying only that device's tuple.
+    sed -e 's|^Accept: application/pidf+xml$|Accept: application/pidf+xml, application/pidf-diff+xml|' \
+      -e 's|application/pidf\\+xml" search_in="hdr" header="Content-Type:"|application/pidf-diff\\+xml" search_in="hdr" header="Content-Type:"|' \
+      "$here/sipp/presence_watch.xml" >"$work/presence_watch_partial.xml"
+    grep -q 'pidf-diff\\+xml" search_in' "$work/presence_watch_partial.xml" || fail "the watcher scenario was not adapted"
+    sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key basic open -key note "at work"
+    etag=$(etag_of alice-pub)
+    sipp_bg bob-diff "$work/presence_watch_partial.xml" -p "$BOB" -s alice -key watcher bob -au bob -ap bob-pw
+    bob=$bg_pid
+    wait_for "$work/bob-diff.msgs.log" '^Subscription-State: active' 10 "bob got no first NOTIFY"
+    sipp_ok alice-mod presence_publish_modify -p "$ALICE" -s alice -au alice -ap alice-pw \
+      -key etag "$etag" -key basic closed -key note "gone home"
+    sipp_done bob-diff "$bob"
+    notifies bob-diff | cut -f3- | sort -t$'\t' -k1,1n -u >"$work/bob-diff.notifies"
+    sed -n 1p "$work/bob-diff.notifies" | grep 'pidf-full.*at work' | grep -q 'in a meeting' ||
+      fail "first NOTIFY: not a <pidf-full> of both devices' tuples"
+    sed -n 2p "$work/bob-diff.notifies" | grep 'pidf-diff.*gone home' | grep -vq 'in a meeting' ||
+      fail "second NOTIFY: not a <pidf-diff> of the changed tuple alone"
+    note "ok: bob got a <pidf-full>, then a <pidf-diff> of the one tuple that changed"
     ;;
   presence_subscribe)
     start_parleyd

@@ -132,7 +132,9 @@ stop_parleyd() {
 }
 
 sipp_args() { # sipp_args NAME SCENARIO: sets common[], the arguments every run shares
-  common=(-sf "$here/sipp/$2.xml" -i 127.0.0.1 -m 1 -nostdin -timeout 25s -timeout_error -recv_timeout 10000
+  local sf="$here/sipp/$2.xml"
+  [[ $2 == /* ]] && sf=$2   # a scenario the test made (a path)
+  common=(-sf "$sf" -i 127.0.0.1 -m 1 -nostdin -timeout 25s -timeout_error -recv_timeout 10000
     -trace_msg -message_file "$work/$1.msgs.log" -trace_err -error_file "$work/$1.err"
     -trace_logs -log_file "$work/$1.sipp.log")
 }
