@@ -17,7 +17,7 @@
 namespace parley::presence {
 
 inline constexpr std::string_view kNsPidfDiff = "urn:ietf:params:xml:ns:pidf-diff";
-inline constexpr size_t kMaxPatchOperations = 256;
+inline constexpr size_t kMaxPatchOperations = 64;
 
 struct PidfDiffHead {
   bool full = false;     // <pidf-full>
