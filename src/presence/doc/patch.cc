@@ -322,6 +322,18 @@ bool IsRootElement(pugi::xml_node n) {
   return n.type() == pugi::node_element && n.parent().type() == pugi::node_document;
 }
 
+// `element` of the patch made self-contained in `frag` (the namespaces it
+// uses declared on it, RFC 5261 §4.2.3), to be copied into the target.
+Result<void> SelfContained(pugi::xml_node element, pugi::xml_document& frag) {
+  auto outer = xml::CaptureOuterXml(element);
+  if (!outer.ok()) return Fail("invalid-namespace-prefix", "content uses an undeclared prefix");
+  if (!frag.load_buffer(outer->data(), outer->size(), pugi::parse_default | pugi::parse_ws_pcdata,
+                        pugi::encoding_utf8)) {
+    return Fail("invalid-diff-format", "content cannot be copied");
+  }
+  return Ok();
+}
+
 enum class Where { kAppend, kPrepend, kBefore, kAfter };
 
 // Copies the content of `op` (elements made self-contained, text, comments)
@@ -345,13 +357,8 @@ Result<void> InsertContent(pugi::xml_node op, pugi::xml_node at, Where where) {
     }
     pugi::xml_node inserted;
     if (c.type() == pugi::node_element) {
-      auto outer = xml::CaptureOuterXml(c);
-      if (!outer.ok()) return Fail("invalid-namespace-prefix", "content uses an undeclared prefix");
       pugi::xml_document frag;
-      if (!frag.load_buffer(outer->data(), outer->size(), pugi::parse_default | pugi::parse_ws_pcdata,
-                            pugi::encoding_utf8)) {
-        return Fail("invalid-diff-format", "content cannot be copied");
-      }
+      if (auto r = SelfContained(c, frag); !r.ok()) return r;
       inserted = place(frag.document_element());
     } else if (IsText(c) || c.type() == pugi::node_comment) {
       if (parent.type() == pugi::node_document && IsText(c)) continue;  // whitespace beside the root
@@ -445,13 +452,8 @@ Result<void> Replace(pugi::xml_node op, Located at) {
   switch (at.kind) {
     case Kind::kElement: {
       if (!element || other || comment) return Fail("invalid-node-types", "an element is replaced by one element");
-      auto outer = xml::CaptureOuterXml(element);
-      if (!outer.ok()) return Fail("invalid-namespace-prefix", "content uses an undeclared prefix");
       pugi::xml_document frag;
-      if (!frag.load_buffer(outer->data(), outer->size(), pugi::parse_default | pugi::parse_ws_pcdata,
-                            pugi::encoding_utf8)) {
-        return Fail("invalid-diff-format", "content cannot be copied");
-      }
+      if (auto r = SelfContained(element, frag); !r.ok()) return r;
       pugi::xml_node parent = at.node.parent();
       if (!parent.insert_copy_before(frag.document_element(), at.node)) return Fail("invalid-node-types", "cannot replace");
       parent.remove_child(at.node);
