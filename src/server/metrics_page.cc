@@ -202,6 +202,9 @@ void Server::RenderMetrics(HttpReply reply) {
           ps.publications_removed += p.publications_removed;
           ps.publications_expired += p.publications_expired;
           ps.publications_rejected += p.publications_rejected;
+          ps.publications_patched += p.publications_patched;
+          ps.notifies_full += p.notifies_full;
+          ps.notifies_diff += p.notifies_diff;
           const auto& m = snap->messages[i];
           ms.stored += m.stored;
           ms.duplicates += m.duplicates;
@@ -242,6 +245,11 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_publish_total", "result=\"removed\"", ps.publications_removed);
         line("parley_publish_total", "result=\"expired\"", ps.publications_expired);
         line("parley_publish_total", "result=\"rejected\"", ps.publications_rejected);
+        header("parley_presence_partial_total", "counter",
+               "Partial presence: pidf-diff PUBLISHes applied (RFC 5264), pidf-full and pidf-diff NOTIFYs (RFC 5263)");
+        line("parley_presence_partial_total", "kind=\"publish_patched\"", ps.publications_patched);
+        line("parley_presence_partial_total", "kind=\"notify_full\"", ps.notifies_full);
+        line("parley_presence_partial_total", "kind=\"notify_diff\"", ps.notifies_diff);
         header("parley_messages_total", "counter", "Message store: stored, duplicates, refused, delivered, failed");
         line("parley_messages_total", "result=\"stored\"", ms.stored);
         line("parley_messages_total", "result=\"duplicate\"", ms.duplicates);

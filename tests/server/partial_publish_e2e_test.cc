@@ -82,6 +82,9 @@ TEST_F(Presence, PartialPublicationsReachWatchers) {
   EXPECT_NE((*stored)[0].body.find("id=\"t2\""), std::string::npos);
   EXPECT_TRUE(presence::ParsePidf((*stored)[0].body, "sip:alice@example.com").ok()) << (*stored)[0].body;
 
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_presence_partial_total{kind=\"publish_patched\"} 2\n"), std::string::npos) << m;
+
   // A full document replaces everything, under the same publication.
   auto again = Publish(alice, "alice", ETag(added), 600, PidfFull(1, kAtWork), kPartial);
   ASSERT_TRUE(again);
@@ -213,6 +216,10 @@ TEST_F(Presence, AWatcherThatAcceptsDiffsGetsFullStateThenPatches) {
   auto carols = NextNotify(carol);  // answered: nothing left for the shutdown to wait for
   ASSERT_TRUE(carols);
   EXPECT_EQ(carols->content_type()->Essence(), "application/pidf+xml");
+  // Since the restart: one full state, no diff, no patch.
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_presence_partial_total{kind=\"notify_full\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\nparley_presence_partial_total{kind=\"notify_diff\"} 0\n"), std::string::npos) << m;
 }
 
 }  // namespace

@@ -60,6 +60,7 @@ std::string PresenceAgent::FullState(events::Subscription& sub) {
   // state (a refresh, a coalesced change, a restart).
   std::string full = PidfFullOf(body, sub.version++);
   sub.partial_base = std::make_unique<std::string>(std::move(body));
+  ++shards_.At(router_.ShardOf(std::string(sub.resource()))).stats.notifies_full;
   return full;
 }
 
@@ -70,6 +71,7 @@ std::string PresenceAgent::ChangedState(events::Subscription& sub) {
   if (!diff) return FullState(sub);
   ++sub.version;
   *sub.partial_base = std::move(body);
+  ++shards_.At(router_.ShardOf(std::string(sub.resource()))).stats.notifies_diff;
   return std::move(*diff);
 }
 
@@ -250,6 +252,7 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
       }
       op.doc = std::move(*doc);
       op.body = std::move(*text);
+      ++sh.stats.publications_patched;
     }
   }
   std::string etag = sip::RandomToken(10);

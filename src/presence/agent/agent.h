@@ -40,6 +40,9 @@ struct AgentStats {
   uint64_t publications_removed = 0;
   uint64_t publications_expired = 0;
   uint64_t publications_rejected = 0;
+  uint64_t publications_patched = 0;  // pidf-diff PUBLISHes applied (RFC 5264)
+  uint64_t notifies_full = 0;         // <pidf-full> NOTIFY bodies (RFC 5263)
+  uint64_t notifies_diff = 0;         // <pidf-diff> NOTIFY bodies
 };
 
 class PresenceAgent : public events::EventPackage {
