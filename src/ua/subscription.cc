@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "presence/doc/pidf_diff.h"
 #include "sip/params.h"
 
 namespace parley::ua {
@@ -18,7 +19,7 @@ std::string_view PackageName(EventPackage p) {
 
 std::string_view PackageAccept(EventPackage p) {
   switch (p) {
-    case EventPackage::kPresence: return "application/pidf+xml";
+    case EventPackage::kPresence: return "application/pidf+xml, application/pidf-diff+xml";  // RFC 5263
     case EventPackage::kWinfo: return "application/watcherinfo+xml";
     case EventPackage::kReg: return "application/reginfo+xml";
   }
@@ -304,13 +305,42 @@ void Subscription::OnNotify(ServerRequest& req) {
     n.content_type = type ? type->Essence() : "";
     n.body = std::string(m.body());
     n.state = s.value;
-    listener_.on_notify(n);
+    if (package_ == EventPackage::kPresence && n.content_type == "application/pidf-diff+xml") {
+      // Listeners see whole documents: a partial one is applied to what we hold.
+      if (auto doc = Rebuild(n.body)) {
+        n.body = std::move(*doc);
+        n.content_type = "application/pidf+xml";
+      } else {
+        n.body.clear();
+        partial_version_.reset();
+        // Out of step (a NOTIFY lost, a diff that does not apply): a
+        // refresh makes the notifier send full state.
+        if (s.value != "terminated" && std::holds_alternative<Established>(state_) && !request_) {
+          SendSubscribe(expires_);
+        }
+      }
+    }
+    if (!n.body.empty()) listener_.on_notify(n);
   }
   if (s.value == "terminated") return OnTerminated(s.reason, s.retry_after);
   if (std::holds_alternative<Subscribing>(state_)) state_ = Established{};
   if (s.expires && *s.expires > 0) ScheduleRefresh(*s.expires);
   Emit(s.value == "active" ? SubscriptionEvent::State::kActive : SubscriptionEvent::State::kPending, {}, {},
        s.expires.value_or(0));
+}
+
+std::optional<std::string> Subscription::Rebuild(std::string_view body) {
+  auto head = presence::ReadPidfDiff(body, "", {});
+  if (!head.ok()) return std::nullopt;
+  if (!head->full) {
+    if (!partial_version_ || head->version != *partial_version_ + 1) return std::nullopt;
+    auto patched = presence::ApplyPidfDiff(partial_doc_, body, {});
+    if (!patched.ok()) return std::nullopt;
+    head->pidf = std::move(*patched);
+  }
+  partial_doc_ = std::move(head->pidf);
+  partial_version_ = head->version;
+  return partial_doc_;
 }
 
 SubscriptionManager::SubscriptionManager(Core& core) : core_(core) {

@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -91,6 +93,10 @@ class Subscription {
   void Emit(SubscriptionEvent::State s, const std::string& reason = {}, const Outcome& o = {},
             uint32_t expires = 0, std::chrono::seconds retry = std::chrono::seconds(0));
   void CancelTimers();
+  // RFC 5263: the document a <pidf-full> or <pidf-diff> NOTIFY leaves us
+  // with; nullopt when it does not follow what we hold (then a refresh
+  // brings full state again).
+  std::optional<std::string> Rebuild(std::string_view body);
 
   Core& core_;
   Aor target_;
@@ -109,6 +115,8 @@ class Subscription {
   TimerId refresh_timer_ = 0;
   TimerId notify_timer_ = 0;
   std::function<void()> stop_done_;
+  std::string partial_doc_;                 // the presence document as partial NOTIFYs built it
+  std::optional<uint32_t> partial_version_;  // of the last pidf-full/pidf-diff applied
 };
 
 // Owns subscriptions and hands each NOTIFY to the one it belongs to (481

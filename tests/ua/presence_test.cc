@@ -76,7 +76,7 @@ class SubscriptionTest : public ::testing::Test {
 
   // A NOTIFY in the dialog of `subscribe`.
   std::string Notify(const std::string& state, const std::string& body = "", uint32_t cseq = 1,
-                     const std::string& from_tag = "srvtag") {
+                     const std::string& from_tag = "srvtag", const std::string& type = "application/pidf+xml") {
     std::string s = "NOTIFY sip:alice@192.0.2.10:5060 SIP/2.0\n"
                     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKn" + std::to_string(cseq) + sip::RandomToken(3) + "\n"
                     "From: <sip:bob@example.com>;tag=" + from_tag + "\n"
@@ -87,7 +87,7 @@ class SubscriptionTest : public ::testing::Test {
                     "Max-Forwards: 70\n"
                     "Event: presence\n"
                     "Subscription-State: " + state + "\n";
-    if (!body.empty()) s += "Content-Type: application/pidf+xml\n";
+    if (!body.empty()) s += "Content-Type: " + type + "\n";
     s += "Content-Length: " + std::to_string(body.size()) + "\n\n" + body;
     return s;
   }
@@ -112,7 +112,7 @@ TEST_F(SubscriptionTest, SubscribeNotifyRefreshUnsubscribe) {
   EXPECT_EQ(subscribe->method_text(), "SUBSCRIBE");
   EXPECT_EQ(subscribe->request_uri_text(), "sip:bob@example.com");
   EXPECT_EQ(subscribe->Value(sip::HeaderId::kEvent), "presence");
-  EXPECT_EQ(subscribe->Value(sip::HeaderId::kAccept), "application/pidf+xml");
+  EXPECT_EQ(subscribe->Value(sip::HeaderId::kAccept), "application/pidf+xml, application/pidf-diff+xml");
   EXPECT_FALSE(subscribe->to()->has_tag());
   h.Answer(*subscribe, 200, "Expires: 100\nContact: <sip:pa@192.0.2.1:5060>\nRecord-Route: <sip:p1;lr>, <sip:p2;lr>\n");
   h.Deliver(Notify("active;expires=100", Pidf("open", "busy")));
@@ -147,6 +147,45 @@ TEST_F(SubscriptionTest, SubscribeNotifyRefreshUnsubscribe) {
   // The final NOTIFY is still answered 200.
   h.Deliver(Notify("terminated;reason=timeout", "", 2));
   EXPECT_EQ(h.Last()->status(), 200);
+}
+
+TEST_F(SubscriptionTest, PartialNotificationsAreAppliedToTheHeldDocument) {
+  // RFC 5263: listeners get whole documents; a diff out of step brings a
+  // refresh (and with it full state).
+  const std::string ns = "xmlns:d=\"urn:ietf:params:xml:ns:pidf-diff\" xmlns=\"urn:ietf:params:xml:ns:pidf\" "
+                         "entity=\"sip:bob@example.com\"";
+  auto full = [&](int v, const std::string& basic) {
+    return "<d:pidf-full " + ns + " version=\"" + std::to_string(v) + "\"><tuple id=\"a\"><status><basic>" + basic +
+           "</basic></status></tuple></d:pidf-full>";
+  };
+  auto diff = [&](int v, const std::string& basic) {
+    return "<d:pidf-diff " + ns + " version=\"" + std::to_string(v) +
+           "\"><d:replace sel=\"presence/tuple/status/basic/text()\">" + basic + "</d:replace></d:pidf-diff>";
+  };
+  const std::string kDiff = "application/pidf-diff+xml";
+  h.Answer(*subscribe, 200, "Expires: 600\n");
+  h.Deliver(Notify("active;expires=600", full(7, "open"), 1, "srvtag", kDiff));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].content_type, "application/pidf+xml");
+  EXPECT_NE(notes[0].body.find("<basic>open</basic>"), std::string::npos) << notes[0].body;
+  EXPECT_NE(notes[0].body.find("<presence"), std::string::npos) << notes[0].body;
+
+  h.Deliver(Notify("active;expires=600", diff(8, "closed"), 2, "srvtag", kDiff));
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[1].body.find("<basic>closed</basic>"), std::string::npos) << notes[1].body;
+  EXPECT_EQ(notes[1].body.find("open"), std::string::npos) << notes[1].body;
+
+  // Version 10 after 8: one was lost. Nothing reaches the listener; a
+  // refresh goes out in the dialog.
+  h.Deliver(Notify("active;expires=600", diff(10, "open"), 3, "srvtag", kDiff));
+  EXPECT_EQ(notes.size(), 2u);
+  auto refresh = h.Last();
+  ASSERT_EQ(refresh->method_text(), "SUBSCRIBE");
+  EXPECT_EQ(refresh->to()->tag(), "srvtag");
+  h.AnswerLast(200, "Expires: 600\n");
+  h.Deliver(Notify("active;expires=600", full(11, "open"), 4, "srvtag", kDiff));
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NE(notes[2].body.find("<basic>open</basic>"), std::string::npos);
 }
 
 TEST_F(SubscriptionTest, NotifyBeforeTheTwoHundredCreatesTheDialog) {
