@@ -3,7 +3,9 @@
 // mandatory fields), for a REGISTER, a MESSAGE and a NOTIFY with PIDF.
 // Presence documents (ns/operation): one PIDF parse, and the work a
 // presentity with three publishing devices costs on each change (parse the
-// three bodies, compose, serialize the NOTIFY body).
+// three bodies, compose, serialize the NOTIFY body). Partial presence: a
+// pidf-diff PUBLISH (apply a one-note patch, validate the result: RFC 5264)
+// and a pidf-diff NOTIFY (the diff of a changed tuple: RFC 5263).
 
 #include <benchmark/benchmark.h>
 
@@ -13,6 +15,7 @@
 
 #include "presence/doc/compose.h"
 #include "presence/doc/pidf.h"
+#include "presence/doc/pidf_diff.h"
 #include "sip/parser.h"
 #include "sip/validate.h"
 
@@ -126,11 +129,41 @@ void PresentityCompose(benchmark::State& state) {
   }
 }
 
+void PartialPublishApply(benchmark::State& state) {
+  using namespace parley::presence;
+  const std::string diff =
+      "<p:pidf-diff xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:p=\"urn:ietf:params:xml:ns:pidf-diff\" "
+      "xmlns:dm=\"urn:ietf:params:xml:ns:pidf:data-model\" entity=\"sip:alice@example.com\" version=\"2\">"
+      "<p:replace sel=\"presence/dm:person/dm:note/text()\">Back at 3</p:replace></p:pidf-diff>";
+  for (auto _ : state) {
+    auto text = ApplyPidfDiff(kPhonePidf, diff, {});
+    if (!text.ok()) state.SkipWithError(text.error().message.c_str());
+    auto doc = ParsePidf(*text, "pres:alice@example.com");
+    if (!doc.ok()) state.SkipWithError(doc.error().message.c_str());
+    benchmark::DoNotOptimize(doc);
+  }
+}
+
+void PartialNotifyDiff(benchmark::State& state) {
+  using namespace parley::presence;
+  const std::string before = SerializePidf(*ParsePidf(kPhonePidf, ""));
+  PresenceDoc changed = *ParsePidf(kPhonePidf, "");
+  changed.tuples.at(0).basic = Basic::kClosed;
+  const std::string after = SerializePidf(changed);
+  for (auto _ : state) {
+    auto diff = MakePidfDiff(before, after, 2);
+    if (!diff) state.SkipWithError("no diff");
+    benchmark::DoNotOptimize(diff);
+  }
+}
+
 }  // namespace
 
 BENCHMARK(PidfParse);
 BENCHMARK(PresentityParseComposeSerialize);
 BENCHMARK(PresentityCompose);
+BENCHMARK(PartialPublishApply);
+BENCHMARK(PartialNotifyDiff);
 BENCHMARK_CAPTURE(ParseAndValidate, Register, "register.sip");
 BENCHMARK_CAPTURE(ParseAndValidate, Message, "message.sip");
 BENCHMARK_CAPTURE(ParseAndValidate, NotifyPidf, "notify.sip");
