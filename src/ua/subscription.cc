@@ -307,15 +307,17 @@ void Subscription::OnNotify(ServerRequest& req) {
     n.state = s.value;
     if (package_ == EventPackage::kPresence && n.content_type == "application/pidf-diff+xml") {
       // Listeners see whole documents: a partial one is applied to what we hold.
-      if (auto doc = Rebuild(n.body)) {
+      bool resync = false;
+      if (auto doc = Rebuild(n.body, resync)) {
         n.body = std::move(*doc);
         n.content_type = "application/pidf+xml";
       } else {
         n.body.clear();
         partial_version_.reset();
-        // Out of step (a NOTIFY lost, a diff that does not apply): a
-        // refresh makes the notifier send full state.
-        if (s.value != "terminated" && std::holds_alternative<Established>(state_) && !request_) {
+        // A diff out of step (a NOTIFY lost, a patch that does not apply):
+        // a refresh makes the notifier send full state. (Not for a full
+        // document we cannot read: it would come again.)
+        if (resync && s.value != "terminated" && std::holds_alternative<Established>(state_) && !request_) {
           SendSubscribe(expires_);
         }
       }
@@ -329,12 +331,16 @@ void Subscription::OnNotify(ServerRequest& req) {
        s.expires.value_or(0));
 }
 
-std::optional<std::string> Subscription::Rebuild(std::string_view body) {
-  auto head = presence::ReadPidfDiff(body, "", {});
+std::optional<std::string> Subscription::Rebuild(std::string_view body, bool& resync) {
+  presence::Limits limits;
+  limits.max_body_bytes = kMaxPartialDocument;
+  limits.max_elements = 1 << 16;
+  auto head = presence::ReadPidfDiff(body, "", limits);
   if (!head.ok()) return std::nullopt;
   if (!head->full) {
+    resync = true;
     if (!partial_version_ || head->version != *partial_version_ + 1) return std::nullopt;
-    auto patched = presence::ApplyPidfDiff(partial_doc_, body, {});
+    auto patched = presence::ApplyPidfDiff(partial_doc_, body, limits);
     if (!patched.ok()) return std::nullopt;
     head->pidf = std::move(*patched);
   }

@@ -94,9 +94,10 @@ class Subscription {
             uint32_t expires = 0, std::chrono::seconds retry = std::chrono::seconds(0));
   void CancelTimers();
   // RFC 5263: the document a <pidf-full> or <pidf-diff> NOTIFY leaves us
-  // with; nullopt when it does not follow what we hold (then a refresh
-  // brings full state again).
-  std::optional<std::string> Rebuild(std::string_view body);
+  // with; nullopt when it cannot be read, or is a diff that does not follow
+  // what we hold (`resync`: a refresh brings full state again).
+  std::optional<std::string> Rebuild(std::string_view body, bool& resync);
+  static constexpr size_t kMaxPartialDocument = 1 << 20;
 
   Core& core_;
   Aor target_;

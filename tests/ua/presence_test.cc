@@ -186,6 +186,12 @@ TEST_F(SubscriptionTest, PartialNotificationsAreAppliedToTheHeldDocument) {
   h.Deliver(Notify("active;expires=600", full(11, "open"), 4, "srvtag", kDiff));
   ASSERT_EQ(notes.size(), 3u);
   EXPECT_NE(notes[2].body.find("<basic>open</basic>"), std::string::npos);
+
+  // A document that cannot be read would come again: answered, dropped,
+  // no refresh.
+  h.Deliver(Notify("active;expires=600", "<d:pidf-full " + ns + " version=\"12\">", 5, "srvtag", kDiff));
+  EXPECT_EQ(notes.size(), 3u);
+  EXPECT_EQ(h.Last()->status(), 200);
 }
 
 TEST_F(SubscriptionTest, NotifyBeforeTheTwoHundredCreatesTheDialog) {
