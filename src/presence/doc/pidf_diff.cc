@@ -16,12 +16,13 @@ constexpr unsigned kLoadFlags = pugi::parse_default | pugi::parse_ws_pcdata | pu
 
 Error Bad(std::string_view why) { return Error(400, "pidf-diff: " + std::string(why)); }
 
-std::string Save(const pugi::xml_document& doc) {
+// A node's XML as it is (a document: all of it, without a declaration).
+std::string Print(pugi::xml_node n) {
   struct Writer : pugi::xml_writer {
     std::string out;
     void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
   } w;
-  doc.save(w, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+  n.print(w, "", pugi::format_raw, pugi::encoding_utf8);
   return std::move(w.out);
 }
 
@@ -100,7 +101,7 @@ Result<PidfDiffHead> ReadPidfDiff(std::string_view body, std::string_view expect
     if (std::string_view(a.name()) != "version") root.append_attribute(a.name()).set_value(a.value());
   }
   for (pugi::xml_node c = src.first_child(); c; c = c.next_sibling()) root.append_copy(c);
-  head->pidf = Save(out);
+  head->pidf = Print(out);
   return head;
 }
 
@@ -122,19 +123,10 @@ Result<std::string> ApplyPidfDiff(std::string_view base, std::string_view diff, 
     if (++ops > kMaxPatchOperations) return Error(413, "pidf-diff: too many operations");
     if (auto r = patch::Apply(target, op); !r.ok()) return Bad(r.error().message);
   }
-  return Save(target);
+  return Print(target);
 }
 
 namespace {
-
-std::string Print(pugi::xml_node n) {
-  struct Writer : pugi::xml_writer {
-    std::string out;
-    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
-  } w;
-  n.print(w, "", pugi::format_raw, pugi::encoding_utf8);
-  return std::move(w.out);
-}
 
 // A pidf-diff namespace prefix the document's root does not declare.
 std::string FreePrefix(pugi::xml_node root) {
