@@ -32,9 +32,8 @@ struct AuthorizerConfig {
   size_t cache_entries = 0;  // presentities whose rules a shard keeps (0: no bound; least recently used go)
 };
 
-// Option names in the store (store::OptionEntry).
-inline constexpr const char* kOptionDefaultRule = "presence-default-rule";  // per domain
-inline constexpr const char* kOptionInvisible = "presence-invisible";       // per user, "1"
+using rules::kOptionDefaultRule;
+using rules::kOptionInvisible;
 
 class Authorizer {
  public:

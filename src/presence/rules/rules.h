@@ -176,4 +176,9 @@ Result<IdentityRef> MakeIdentityRef(std::string_view uri);
 // True when `ref` names the watcher URI `uri` (SamePresentity semantics).
 bool SameIdentity(const IdentityRef& ref, const IdentityRef& uri);
 
+// Presence options in the store (store::OptionEntry), read by the presence
+// agent's authorizer and written by parleyctl and the HTTP API.
+inline constexpr const char* kOptionDefaultRule = "presence-default-rule";  // per domain: a SubHandling name
+inline constexpr const char* kOptionInvisible = "presence-invisible";       // per user, "1"
+
 }  // namespace parley::presence::rules

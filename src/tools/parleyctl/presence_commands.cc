@@ -143,7 +143,7 @@ int PresenceShow(store::Store& s, const std::string& aor, int64_t now, Output o)
     if (r.subscriber == *a && r.resource != *a) own.push_back(&r);
   }
   bool invisible = false;
-  for (const auto& opt : *options) invisible |= opt.name == "presence-invisible" && !opt.value.empty();
+  for (const auto& opt : *options) invisible |= opt.name == presence::rules::kOptionInvisible && !opt.value.empty();
   o.out << *a << ": " << mine.size() << " publication(s), " << watchers.size() << " subscription(s) to it, "
         << own.size() << " of its own" << (*hard ? ", a hard state" : "") << (invisible ? ", invisible" : "") << "\n";
   for (const auto* p : mine) {
@@ -166,7 +166,7 @@ int PresenceDefault(store::Store& s, const std::string& domain, const std::strin
   if (handling != "server" && !presence::rules::ParseSubHandling(handling)) {
     return Fail(o, kExitUsage, "unknown rule " + handling + " (allow, confirm, block, polite-block, server)");
   }
-  auto r = s.SetOption({*d, "presence-default-rule", handling == "server" ? "" : handling});
+  auto r = s.SetOption({*d, presence::rules::kOptionDefaultRule, handling == "server" ? "" : handling});
   if (!r.ok()) return Fail(o, r.error().code == store::kErrInvalid ? kExitUsage : kExitFailure, r.error().message);
   o.out << *d << ": watchers no rule names get "
         << (handling == "server" ? "the server's default (--presence-default-rule)" : handling) << "\n";
@@ -176,7 +176,7 @@ int PresenceDefault(store::Store& s, const std::string& domain, const std::strin
 int PresenceInvisible(store::Store& s, const std::string& aor, bool on, Output o) {
   auto a = UserAor(s, aor);
   if (!a.ok()) return Fail(o, a.error().code, a.error().message);
-  auto r = s.SetOption({*a, "presence-invisible", on ? "1" : ""});
+  auto r = s.SetOption({*a, presence::rules::kOptionInvisible, on ? "1" : ""});
   if (!r.ok()) return Fail(o, kExitFailure, r.error().message);
   o.out << *a << (on ? ": invisible (looks offline to every watcher)" : ": visible") << "\n";
   return kExitOk;
