@@ -34,6 +34,13 @@ int Failed(Printer& p, const std::string& what, const Error& e) {
   return e.code == 6 ? kExitTls : kExitUnreachable;
 }
 
+// False, after the usage error, when `what` has no HTTP API to call.
+bool HasApi(const Settings& s, Printer& p, const std::string& what) {
+  if (!s.api.empty()) return true;
+  p.Fail("usage", what + " needs the server's HTTP API: set --api (or api in the config)");
+  return false;
+}
+
 int FailedStatus(Printer& p, const std::string& what, const HttpReply& r) {
   std::string detail = r.body.size() < 200 ? r.body : r.body.substr(0, 200);
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
@@ -145,10 +152,7 @@ int EditPolicy(const Settings& s, Printer& p, const std::vector<std::string>& ar
     p.Fail("usage", "screen: show | allow|block|remove SENDER | mode reject|discard");
     return kExitUsage;
   }
-  if (s.api.empty()) {
-    p.Fail("usage", "screen needs the server's HTTP API: set --api (or api in the config)");
-    return kExitUsage;
-  }
+  if (!HasApi(s, p, "screen")) return kExitUsage;
   const std::string url = s.api + "/v1/policy";
   auto got = Fetch(Call(s, "GET", url));
   if (!got.ok()) return Failed(p, "screen", got.error());
@@ -190,10 +194,7 @@ int Devices(const Settings& s, Printer& p, const std::vector<std::string>& args)
     p.Fail("usage", "devices: nothing to list them, or remove CONTACT|all");
     return kExitUsage;
   }
-  if (s.api.empty()) {
-    p.Fail("usage", "devices needs the server's HTTP API: set --api (or api in the config)");
-    return kExitUsage;
-  }
+  if (!HasApi(s, p, "devices")) return kExitUsage;
   std::string url = s.api + "/v1/registrations";
   if (args.empty()) {
     auto r = Fetch(Call(s, "GET", url));
@@ -255,10 +256,7 @@ int SetHardState(const Settings& s, Printer& p, const std::optional<ua::Presence
 }
 
 int SetInvisible(const Settings& s, Printer& p, std::optional<bool> on) {
-  if (s.api.empty()) {
-    p.Fail("usage", "invisible needs the server's HTTP API: set --api (or api in the config)");
-    return kExitUsage;
-  }
+  if (!HasApi(s, p, "invisible")) return kExitUsage;
   HttpCall c = Call(s, on ? "PUT" : "GET", s.api + "/v1/presence/invisible");
   if (on) {
     c.body = json{{"invisible", *on}}.dump();
