@@ -180,4 +180,20 @@ std::string ToStorableText(std::string_view s) {
   return out;
 }
 
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&apos;"); break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace parley

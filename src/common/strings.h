@@ -162,6 +162,10 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
+// `s` with &, <, >, " and ' as XML character references: for text and
+// attribute values of documents written by hand (reginfo, dialog-info).
+std::string XmlEscape(std::string_view s);
+
 // RFC 4648 base64 with padding. Decoding refuses anything else (nullopt).
 std::string Base64Encode(std::string_view in);
 std::optional<std::string> Base64Decode(std::string_view in);

@@ -7,22 +7,6 @@ namespace parley::events {
 
 namespace {
 
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&apos;"); break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // A stable id per contact (RFC 3680 §5.3: the same contact keeps its id).
 std::string ContactId(const store::Binding& b) {
   uint64_t h = IHash(b.instance.empty() ? b.contact_uri : b.instance);
