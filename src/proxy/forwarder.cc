@@ -246,6 +246,7 @@ void Forwarder::OnResponse(uint64_t fork_id, size_t index, sip::MessagePtr r) {
   }
   ForkState& f = *it->second;
   Branch& b = f.branches[index];
+  if (status > 100 && f.opts.on_response) f.opts.on_response(*f.ctx, *r);
   if (status < 200) {
     if (status == 100) return;
     b.status = std::max(b.status, status);

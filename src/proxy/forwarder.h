@@ -35,6 +35,10 @@ struct ForwardOptions {
   // Called with the request and the status of the final response sent
   // upstream.
   std::function<void(const RequestContext&, int)> on_final;
+  // Called with the request and every response a branch receives (101 and
+  // up), before it goes upstream or is kept: a proxy that watches dialogs
+  // (RFC 4235) sees each early dialog, answer and failure of every branch.
+  std::function<void(const RequestContext&, const sip::Message&)> on_response;
 };
 
 class Forwarder {

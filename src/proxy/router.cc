@@ -57,8 +57,17 @@ ForwardOptions Router::OptionsFor(const sip::Message& m) const {
   return o;
 }
 
-ForwardOptions Router::OptionsForUser(const sip::Message& m) const {
+void Router::WatchCall(ForwardOptions& o, const sip::Message& m, const std::string& callee) const {
+  if (!calls_ || m.method() != sip::Method::kInvite || (m.to() && m.to()->has_tag())) return;
+  o.on_response = [obs = calls_, callee](const RequestContext& c, const sip::Message& r) {
+    obs->OnInviteResponse(c, callee, r);
+  };
+  o.on_final = [obs = calls_, callee](const RequestContext& c, int status) { obs->OnInviteFinal(c, callee, status); };
+}
+
+ForwardOptions Router::OptionsForUser(const sip::Message& m, const std::string& aor) const {
   ForwardOptions o = OptionsFor(m);
+  WatchCall(o, m, aor);
   if (m.method() == sip::Method::kMessage && !(m.to() && m.to()->has_tag())) {
     // Pager mode: a user whose every device is unreachable is offline,
     // and the message store (if any) takes the message.
@@ -81,6 +90,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
   const bool in_dialog = m.to() && m.to()->has_tag();
   const bool follow_route =
       ours != RouteOwner::kNotOurs && in_dialog && (ours == RouteOwner::kOursSigned || !ctx.authenticated.empty());
+  if (follow_route && calls_ && m.method() == sip::Method::kBye) calls_->OnBye(ctx);
   if (ours != RouteOwner::kNotOurs && m.Find(sip::HeaderId::kRoute)) {
     if (!follow_route) {
       host.Respond(ctx, 403, ctx.authenticated.empty() ? "Relaying Denied" : "Federation Disabled");
@@ -103,11 +113,11 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
     // A GRUU (RFC 5627 §7.1): that device only, never the user's others.
     auto gr = ruri.params.Get("gr");
     bool gruu = gr && !gr->empty();
-    auto done = [this, holder, h, gruu](LookupResult r) {
+    auto done = [this, holder, h, gruu, aor](LookupResult r) {
       RequestContextPtr c = std::move(*holder);
       switch (r.status) {
         case LookupResult::Status::kFound: {
-          ForwardOptions o = OptionsForUser(*c->request);
+          ForwardOptions o = OptionsForUser(*c->request, aor);
           forwarder_.Fork(std::move(c), std::move(r.targets), o);
           return;
         }
@@ -174,16 +184,17 @@ void Router::RouteAck(sip::MessagePtr ack, ProcessorHost& host) {
 
 Verdict Router::ForwardToHop(RequestContextPtr& p, std::string_view hop, ProcessorHost& host) {
   const sip::Message& m = *p->request;
+  ForwardOptions o = OptionsFor(m);
+  WatchCall(o, m, "");
   if (auto t = TargetForUri(hop)) {
     t->uri = std::string(m.request_uri_text());
-    forwarder_.Fork(std::move(p), {*t}, OptionsFor(m));
+    forwarder_.Fork(std::move(p), {*t}, o);
     return Verdict::kDone;
   }
   if (!locator_) {
     host.Respond(*p, 502, "Next Hop Not Resolvable");
     return Verdict::kDone;
   }
-  ForwardOptions o = OptionsFor(m);
   auto holder = std::make_shared<RequestContextPtr>(std::move(p));
   ProcessorHost* h = &host;
   locator_->Locate(hop, [this, holder, h, o = std::move(o)](Result<std::vector<Target>> r) {

@@ -21,6 +21,21 @@ class RelayObserver {
   virtual void OnRelayed(const RequestContext& ctx, int status) = 0;
 };
 
+// Told what happens to the calls (INVITE dialogs) routed through us, for
+// the dialog event package (RFC 4235); on the request's shard.
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  // A response (101 and up) a branch of a dialog-creating INVITE received.
+  // `callee` is the AOR of ours the INVITE was forked to, or "" when it
+  // went elsewhere (another domain, a Route).
+  virtual void OnInviteResponse(const RequestContext& ctx, const std::string& callee, const sip::Message& response) = 0;
+  // The final response such an INVITE got upstream.
+  virtual void OnInviteFinal(const RequestContext& ctx, const std::string& callee, int status) = 0;
+  // A BYE relayed in a dialog we record-routed.
+  virtual void OnBye(const RequestContext& ctx) = 0;
+};
+
 // Where a next hop named by a host name is (RFC 3263): DNS, on the loop of
 // the caller. `done` always runs later on that loop: the places to try in
 // order (at least one; their URIs still to be set; several share an
@@ -52,6 +67,8 @@ class Router : public Processor {
   // Next hops named by host names are looked up here; without one they
   // are answered 502.
   void SetLocator(HopLocator* locator) { locator_ = locator; }
+  // Calls are reported to `observer` (set before the loops run).
+  void SetCallObserver(CallObserver* observer) { calls_ = observer; }
 
  private:
   // Forwards to the next hop `hop` (a Route's URI, or the Request-URI),
@@ -60,14 +77,18 @@ class Router : public Processor {
   // Removes our own top Route (§16.4) and says whose it was.
   static LocalTarget::RouteOwner PopOurRoute(sip::Message& m, const LocalTarget& local);
   ForwardOptions OptionsFor(const sip::Message& m) const;
-  // OptionsFor, plus what a MESSAGE for a user of ours needs.
-  ForwardOptions OptionsForUser(const sip::Message& m) const;
+  // OptionsFor, plus what a MESSAGE or INVITE for `aor`, a user of ours,
+  // needs.
+  ForwardOptions OptionsForUser(const sip::Message& m, const std::string& aor) const;
+  // A new INVITE's responses go to the call observer, if any.
+  void WatchCall(ForwardOptions& o, const sip::Message& m, const std::string& callee) const;
 
   const RouterConfig& config_;
   LocationService& location_;
   Forwarder& forwarder_;
   RelayObserver* observer_;
   HopLocator* locator_ = nullptr;
+  CallObserver* calls_ = nullptr;
 };
 
 // A target for a URI with a literal IP host (next hop of a Route, or the
