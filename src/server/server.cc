@@ -300,7 +300,11 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,
                                                         *notifiers_, timers);
   winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_);
-  const std::vector<events::EventPackage*> packages{reg_package_.get(), presence_.get(), winfo_.get()};
+  dialogs_ = std::make_unique<dialoginfo::DialogPackage>(
+      dialog_limits_, *notifiers_,
+      [p = presence_.get()](const std::string& subscriber, const std::string& resource,
+                            std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
+  const std::vector<events::EventPackage*> packages{reg_package_.get(), presence_.get(), winfo_.get(), dialogs_.get()};
   for (const events::EventPackage* p : packages) caps_.events.emplace_back(p->name());  // Allow-Events
   for (size_t i = 0; i < n; ++i) {
     notifiers_->At(i).AddObserver([w = winfo_.get()](const events::Subscription& s, events::WatcherChange c) {
@@ -349,6 +353,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     forwarders_.push_back(std::make_unique<proxy::Forwarder>(core, i));
     proxy::Forwarder& fwd = *forwarders_.back();
     auto router = std::make_unique<proxy::Router>(router_config_, *registrar_, fwd, messages_.get());
+    router->SetCallObserver(dialogs_.get());
     routers_.push_back(router.get());
     std::string dns_error;
     hop_locators_.push_back(DnsHopLocator::Create(loops_->loop(i), dns_config, &dns_error));
@@ -549,7 +554,7 @@ bool Server::IsOurAor(size_t shard, const std::string& aor) const {
 events::EventPackage* Server::PackageFor(const std::string& name, const std::string& resource) {
   if (name == lists_->name() && lists_->IsList(shard_router_->ShardOf(resource), resource)) return lists_.get();
   for (events::EventPackage* p : std::initializer_list<events::EventPackage*>{reg_package_.get(), presence_.get(),
-                                                                            winfo_.get()}) {
+                                                                            winfo_.get(), dialogs_.get()}) {
     if (p->name() == name) return p;
   }
   return nullptr;
@@ -695,6 +700,7 @@ void Server::Drain() {
   notifiers_.reset();
   lists_.reset();
   reg_package_.reset();
+  dialogs_.reset();
   presence_.reset();
   winfo_.reset();
   messages_.reset();

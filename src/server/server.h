@@ -16,6 +16,7 @@
 #include "im/service/message_service.h"
 #include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
+#include "dialoginfo/dialog_package.h"
 #include "presence/rls/list_server.h"
 #include "presence/rls/services.h"
 #include "proxy/core.h"
@@ -123,6 +124,8 @@ class Server {
   presence::ListServerConfig list_config_;
   std::unique_ptr<presence::PresenceAgent> presence_;
   std::unique_ptr<presence::WinfoPackage> winfo_;
+  dialoginfo::DialogLimits dialog_limits_;
+  std::unique_ptr<dialoginfo::DialogPackage> dialogs_;
   std::unique_ptr<presence::ResourceListServer> lists_;
   std::unique_ptr<presence::ServiceDirectory> services_;
   im::MessageServiceConfig message_config_;

@@ -7,56 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "dns/fake_dns_server.h"
-#include "server_fixture.h"
+#include "call_fixture.h"
 
 namespace parley::server {
 namespace {
 
-class Invite : public ServerFixture {
- protected:
-  // An INVITE from alice (with credentials) to bob; returns after the 407
-  // was answered (the authenticated INVITE is on its way).
-  void Call(SipClient& alice, const std::string& call_id) {
-    std::string uri = "sip:bob@example.com";
-    auto ch = SendAuthed(alice, "INVITE", uri, "alice", uri, call_id, 1,
-                         "Contact: <sip:alice@127.0.0.1:$PORT>\nContent-Type: application/sdp\n", "v=0\r\n");
-    ASSERT_TRUE(ch);
-    ASSERT_EQ(ch->status(), 407);
-    // The INVITE transaction with 407 wants its ACK (§17.1.1.3).
-    alice.SendRaw(alice.Fill(testing::ToCrlf(
-        "ACK " + uri + " SIP/2.0\n" + std::string(ch->Value(sip::HeaderId::kVia)).insert(0, "Via: ") +
-        "\nMax-Forwards: 70\nFrom: " + std::string(ch->Value(sip::HeaderId::kFrom)) + "\nTo: " +
-        std::string(ch->Value(sip::HeaderId::kTo)) + "\nCall-ID: " + call_id +
-        "\nCSeq: 1 ACK\nContent-Length: 0\n\n")));
-  }
-
-  // A response to `req` from a UA, with a To tag and a Contact.
-  static std::string Answer(const sip::Message& req, int status, const std::string& reason, const std::string& tag,
-                            const std::string& contact = "") {
-    auto r = sip::MakeResponse(req, status, reason, tag);
-    if (!contact.empty()) r->AddHeader(sip::HeaderId::kContact, contact);
-    return r->Serialize();
-  }
-
-  // The next message that is not a retransmitted 100 Trying.
-  static sip::MessagePtr Next(SipClient& c) {
-    for (int i = 0; i < 5; ++i) {
-      auto m = c.Receive();
-      if (!m || !m->is_response() || m->status() != 100) return m;
-    }
-    return nullptr;
-  }
-
-  // bob registered on `bob`, alice calling him from `alice`: the INVITE
-  // bob's UA got (nullptr if none came).
-  sip::MessagePtr CallBob(SipClient& bob, SipClient& alice, const std::string& call_id) {
-    auto reg = Register(bob, "bob", "bob-pw");
-    if (!reg || reg->status() != 200) return nullptr;
-    Call(alice, call_id);
-    auto inv = Next(bob);
-    return inv && inv->method() == sip::Method::kInvite ? std::move(inv) : nullptr;
-  }
-};
+using Invite = CallFixture<ServerFixture>;
 
 TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
   SipClient bob(false, udp_), alice(false, udp_);
@@ -87,12 +43,7 @@ TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
   ASSERT_FALSE(rr.empty());  // Record-Route comes back to the caller
 
   // The ACK for the 2xx is end to end, through our Record-Route (§16.12).
-  std::string ack = "ACK sip:bob@127.0.0.1:" + std::to_string(bob.port()) +
-                    " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKack" + sip::RandomToken(4) +
-                    ";rport\nMax-Forwards: 70\nRoute: " + rr + "\nFrom: " +
-                    std::string(answered->Value(sip::HeaderId::kFrom)) + "\nTo: " +
-                    std::string(answered->Value(sip::HeaderId::kTo)) + "\nCall-ID: call-1\nCSeq: 2 ACK\n"
-                    "Content-Length: 0\n\n";
+  std::string ack = InDialog("ACK", *answered, bob.port(), 2);
   alice.SendRaw(alice.Fill(testing::ToCrlf(ack)));
   auto got_ack = Next(bob);
   ASSERT_TRUE(got_ack);
@@ -100,12 +51,7 @@ TEST_F(Invite, CallIsRingingAnsweredAcknowledgedAndHungUp) {
   EXPECT_EQ(got_ack->cseq()->number, 2u);
 
   // BYE in the dialog, through us again.
-  std::string bye = "BYE sip:bob@127.0.0.1:" + std::to_string(bob.port()) +
-                    " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKbye" + sip::RandomToken(4) +
-                    ";rport\nMax-Forwards: 70\nRoute: " + rr + "\nFrom: " +
-                    std::string(answered->Value(sip::HeaderId::kFrom)) + "\nTo: " +
-                    std::string(answered->Value(sip::HeaderId::kTo)) + "\nCall-ID: call-1\nCSeq: 3 BYE\n"
-                    "Content-Length: 0\n\n";
+  std::string bye = InDialog("BYE", *answered, bob.port(), 3);
   alice.SendRaw(alice.Fill(testing::ToCrlf(bye)));
   auto got_bye = Next(bob);
   ASSERT_TRUE(got_bye);

@@ -1,0 +1,62 @@
+#pragma once
+// The dialog state of a user as RFC 4235 describes it, and the
+// application/dialog-info+xml documents that carry it: every INVITE dialog
+// the user is part of (as caller or callee), early, confirmed or just
+// terminated, with who is on the other end.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace parley::dialoginfo {
+
+enum class Direction : uint8_t { kInitiator, kRecipient };
+
+// RFC 4235 §3.7.1. "trying" and "proceeding" are not reported: a proxy
+// learns of a dialog from the first response that carries its To tag.
+enum class DialogState : uint8_t { kEarly, kConfirmed, kTerminated };
+
+// Why a dialog ended (the `event` attribute of a terminated <state>).
+enum class EndEvent : uint8_t { kNone, kCancelled, kRejected, kTimeout, kLocalBye, kRemoteBye, kError };
+
+std::string_view StateName(DialogState s);
+std::string_view EventName(EndEvent e);
+// The end event of a dialog whose INVITE failed with `status` (≥ 300).
+EndEvent EventForFailure(int status);
+
+struct Party {
+  std::string identity;  // URI
+  std::string display;   // display name, unquoted; may be empty
+};
+
+struct Dialog {
+  std::string call_id;
+  std::string local_tag;   // the user's side
+  std::string remote_tag;  // the other side's
+  Direction direction = Direction::kInitiator;
+  DialogState state = DialogState::kEarly;
+  EndEvent event = EndEvent::kNone;
+  int code = 0;  // the response that moved it to its state (0: none)
+  Party local, remote;
+  bool remote_hidden = false;  // the caller asked for privacy: no remote identity for watchers
+  int64_t created_at = 0;      // unix seconds
+
+  // The caller's tag: with the Call-ID, it names the call every dialog of
+  // one INVITE belongs to (forked early dialogs, the answer).
+  std::string_view caller_tag() const { return direction == Direction::kInitiator ? local_tag : remote_tag; }
+  bool Is(std::string_view call, std::string_view local_t, std::string_view remote_t) const {
+    return call_id == call && local_tag == local_t && remote_tag == remote_t;
+  }
+};
+
+// A stable id for a dialog (RFC 4235 §4.1.2: unique among the user's
+// dialogs, the same in every document).
+std::string DialogId(const Dialog& d);
+
+// A dialog-info document for `entity` (a URI): state="full" lists every
+// dialog the user is in, "partial" those that changed.
+std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool full, std::span<const Dialog> dialogs,
+                               int64_t now);
+
+}  // namespace parley::dialoginfo

@@ -1,0 +1,164 @@
+#include "dialoginfo/dialog_package.h"
+
+#include <utility>
+
+#include "common/strings.h"
+#include "common/timer.h"
+#include "sip/uri.h"
+
+namespace parley::dialoginfo {
+
+namespace {
+
+Party PartyOf(const sip::NameAddr* na) {
+  if (!na) return {};
+  return {std::string(na->uri_text), na->DisplayName()};
+}
+
+// RFC 3323: a caller who asked for privacy of their identity is not shown
+// to the callee's watchers.
+bool WantsPrivacy(const sip::Message& m) {
+  const sip::HeaderField* f = m.Find("Privacy");
+  if (!f) return false;
+  std::string v = ToLower(f->value);
+  return v.find("id") != std::string::npos || v.find("header") != std::string::npos ||
+         v.find("user") != std::string::npos;
+}
+
+// The caller's AOR when it is a user of ours who proved it (a From anyone
+// can write must not light someone's busy lamp).
+std::string InitiatorOf(const proxy::RequestContext& ctx) {
+  const sip::NameAddr* from = ctx.request->from();
+  if (ctx.authenticated.empty() || !from || sip::AorKey(from->uri) != ctx.authenticated) return {};
+  return ctx.authenticated;
+}
+
+}  // namespace
+
+DialogPackage::DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers,
+                             AuthorizeFn authorize)
+    : limits_(limits), notifiers_(notifiers), authorize_(std::move(authorize)), shards_(notifiers.router().count()) {}
+
+void DialogPackage::Authorize(const std::string& subscriber, const std::string& resource,
+                              std::function<void(events::Grant)> done) {
+  authorize_(subscriber, resource, [done = std::move(done)](events::Grant g) {
+    g.view = 0;  // presence views filter documents of another kind
+    done(g);
+  });
+}
+
+std::string DialogPackage::FullState(events::Subscription& sub) {
+  const int64_t now = UnixNow();
+  std::vector<Dialog> dialogs;
+  if (!sub.polite) dialogs = DialogsOf(std::string(sub.resource()), now);
+  return DialogInfoDocument(sub.local_uri(), sub.version++, true, dialogs, now);
+}
+
+void DialogPackage::OnInviteResponse(const proxy::RequestContext& ctx, const std::string& callee,
+                                     const sip::Message& response) {
+  const sip::NameAddr* to = response.to();
+  const sip::NameAddr* from = response.from();
+  if (!to || !to->has_tag() || !from) return;
+  const sip::Message& invite = *ctx.request;
+  DialogUpdate u;
+  u.kind = DialogUpdate::Kind::kResponse;
+  u.status = response.status();
+  u.dialog.call_id = std::string(response.call_id());
+  if (std::string caller = InitiatorOf(ctx); !caller.empty()) {
+    u.dialog.direction = Direction::kInitiator;
+    u.dialog.local_tag = std::string(from->tag());
+    u.dialog.remote_tag = std::string(to->tag());
+    u.dialog.local = PartyOf(invite.from());
+    u.dialog.remote = PartyOf(invite.to());
+    Report(caller, u);
+  }
+  if (!callee.empty()) {
+    u.dialog.direction = Direction::kRecipient;
+    u.dialog.local_tag = std::string(to->tag());
+    u.dialog.remote_tag = std::string(from->tag());
+    u.dialog.local = PartyOf(invite.to());
+    u.dialog.remote = PartyOf(invite.from());
+    u.dialog.remote_hidden = WantsPrivacy(invite);
+    Report(callee, std::move(u));
+  }
+}
+
+void DialogPackage::OnInviteFinal(const proxy::RequestContext& ctx, const std::string& callee, int status) {
+  if (status < 300) return;  // answered: the 2xx was reported as the branch's response
+  const sip::NameAddr* from = ctx.request->from();
+  if (!from) return;
+  DialogUpdate u;
+  u.kind = DialogUpdate::Kind::kCallFailed;
+  u.status = status;
+  u.dialog.call_id = std::string(ctx.request->call_id());
+  if (std::string caller = InitiatorOf(ctx); !caller.empty()) {
+    u.dialog.direction = Direction::kInitiator;
+    u.dialog.local_tag = std::string(from->tag());
+    Report(caller, u);
+  }
+  if (!callee.empty()) {
+    u.dialog.direction = Direction::kRecipient;
+    u.dialog.local_tag.clear();
+    u.dialog.remote_tag = std::string(from->tag());
+    Report(callee, std::move(u));
+  }
+}
+
+void DialogPackage::OnBye(const proxy::RequestContext& ctx) {
+  const sip::Message& bye = *ctx.request;
+  const sip::NameAddr* from = bye.from();
+  const sip::NameAddr* to = bye.to();
+  if (!from || !to) return;
+  DialogUpdate u;
+  u.kind = DialogUpdate::Kind::kBye;
+  u.dialog.call_id = std::string(bye.call_id());
+  const std::string sender = sip::AorKey(from->uri);
+  const std::string receiver = sip::AorKey(to->uri);
+  u.by_user = true;
+  u.dialog.local_tag = std::string(from->tag());
+  u.dialog.remote_tag = std::string(to->tag());
+  Report(sender, u);
+  u.by_user = false;
+  std::swap(u.dialog.local_tag, u.dialog.remote_tag);
+  Report(receiver, std::move(u));
+}
+
+void DialogPackage::Report(const std::string& aor, DialogUpdate u) {
+  // Always through the loop: the proxy reports from inside a transaction's
+  // callback, and the watchers' NOTIFYs are sent from here.
+  notifiers_.router().Post(notifiers_.router().ShardOf(aor),
+                           [this, aor, u = std::move(u)] { Apply(aor, u, UnixNow()); });
+}
+
+std::vector<Dialog> DialogPackage::DialogsOf(const std::string& aor, int64_t now) {
+  Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
+  auto it = shard.users.find(aor);
+  if (it == shard.users.end()) return {};
+  it->second.Prune(now, limits_);
+  std::vector<Dialog> out = it->second.dialogs();
+  if (it->second.empty()) shard.users.erase(it);
+  return out;
+}
+
+void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t now) {
+  Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
+  auto it = shard.users.find(aor);
+  if (it == shard.users.end()) {
+    // Only a response that makes a dialog starts a user's list.
+    if (u.kind != DialogUpdate::Kind::kResponse || u.status >= 300) return;
+    it = shard.users.emplace(aor, UserDialogs{}).first;
+  }
+  std::vector<Dialog> changed = it->second.Apply(u, now, limits_);
+  if (it->second.empty()) shard.users.erase(it);
+  if (!changed.empty()) Notify(aor, std::move(changed));
+}
+
+void DialogPackage::Notify(const std::string& aor, std::vector<Dialog> changed) {
+  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(aor));
+  if (!n.Has(aor, name())) return;
+  n.Changed(aor, name(), [changed = std::move(changed)](events::Subscription& s) {
+    return DialogInfoDocument(s.local_uri(), s.version++, false, changed, UnixNow());
+  });
+}
+
+}  // namespace parley::dialoginfo

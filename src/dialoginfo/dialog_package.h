@@ -1,0 +1,73 @@
+#pragma once
+// The dialog event package (RFC 4235): watchers subscribe to `Event:
+// dialog` for a user of ours and receive application/dialog-info+xml —
+// the calls the user is in (ringing, answered) and, as they change, each
+// dialog that became early, confirmed or terminated. This is what
+// busy-lamp fields and call pickup keys of desk phones show.
+//
+// The state comes from the proxy: every call through us is record-routed,
+// so the INVITE's responses (each branch's early dialog, the answer, the
+// failure) and the BYE pass by (proxy::CallObserver). The dialogs of a
+// user live on the user's shard; the reports are posted there. Who may
+// watch is decided by the user's presence rules (a watcher allowed to see
+// the presence may see the calls; polite blocking shows no calls).
+//
+// Calls we do not see end are bounded (DialogLimits): a user keeps at most
+// `max_dialogs` (the oldest go), and a dialog older than `max_age_s` is
+// dropped when the user's dialogs are next read.
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dialoginfo/dialog_info.h"
+#include "dialoginfo/user_dialogs.h"
+#include "events/notifier.h"
+#include "proxy/router.h"
+#include "proxy/shards.h"
+
+namespace parley::dialoginfo {
+
+class DialogPackage : public events::EventPackage, public proxy::CallObserver {
+ public:
+  // Decides whether `subscriber` may watch `resource` (on the resource's shard).
+  using AuthorizeFn =
+      std::function<void(const std::string& subscriber, const std::string& resource, std::function<void(events::Grant)>)>;
+
+  DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers, AuthorizeFn authorize);
+
+  std::string name() const override { return "dialog"; }
+  std::string_view content_type() const override { return "application/dialog-info+xml"; }
+  void Authorize(const std::string& subscriber, const std::string& resource,
+                 std::function<void(events::Grant)> done) override;
+  std::string FullState(events::Subscription& sub) override;
+
+  // proxy::CallObserver (on the request's shard).
+  void OnInviteResponse(const proxy::RequestContext& ctx, const std::string& callee,
+                        const sip::Message& response) override;
+  void OnInviteFinal(const proxy::RequestContext& ctx, const std::string& callee, int status) override;
+  void OnBye(const proxy::RequestContext& ctx) override;
+
+  // Applies `u` to `aor`'s dialogs (on the AOR's shard) and notifies its
+  // watchers of the dialogs that changed.
+  void Apply(const std::string& aor, const DialogUpdate& u, int64_t now);
+  // `aor`'s dialogs now (on its shard; for tests and FullState).
+  std::vector<Dialog> DialogsOf(const std::string& aor, int64_t now);
+
+  // Reports `u` for `aor` on the AOR's shard (from any shard).
+  void Report(const std::string& aor, DialogUpdate u);
+
+ private:
+  struct Shard {
+    std::unordered_map<std::string, UserDialogs> users;
+  };
+  void Notify(const std::string& aor, std::vector<Dialog> changed);
+
+  const DialogLimits& limits_;
+  proxy::Sharded<events::Notifier>& notifiers_;
+  AuthorizeFn authorize_;
+  std::vector<Shard> shards_;  // shard k touched on loop k only
+};
+
+}  // namespace parley::dialoginfo

@@ -1,0 +1,47 @@
+#pragma once
+// One user's dialogs and how what the proxy sees changes them: a branch's
+// response with a To tag makes an early dialog or confirms it (and the
+// answer ends the call's other early dialogs), a failure ends it, the
+// INVITE's failure upstream ends every early dialog of the call, a BYE
+// ends a dialog. Pure: no clock, no I/O.
+
+#include <cstdint>
+#include <vector>
+
+#include "dialoginfo/dialog_info.h"
+
+namespace parley::dialoginfo {
+
+struct DialogLimits {
+  size_t max_dialogs = 16;         // per user: the oldest go
+  int64_t max_age_s = 12 * 3600;   // a dialog whose end we never saw
+};
+
+// A change of one user's dialogs, as the proxy saw it.
+struct DialogUpdate {
+  enum class Kind : uint8_t {
+    kResponse,    // a branch's response with a To tag: early, confirmed, or that dialog failed
+    kCallFailed,  // the INVITE failed upstream: every dialog of the call not confirmed ends
+    kBye,         // a BYE in the dialog
+  };
+  Kind kind = Kind::kResponse;
+  int status = 0;        // kResponse, kCallFailed
+  bool by_user = false;  // kBye: the user's side sent it
+  Dialog dialog;         // call_id, tags, direction, parties (kCallFailed: the caller's tag only)
+};
+
+class UserDialogs {
+ public:
+  // Applies `u` at `now`; returns the dialogs it changed, as they are now
+  // (the terminated ones are no longer kept).
+  std::vector<Dialog> Apply(const DialogUpdate& u, int64_t now, const DialogLimits& limits);
+  // Drops dialogs older than the limit.
+  void Prune(int64_t now, const DialogLimits& limits);
+  const std::vector<Dialog>& dialogs() const { return dialogs_; }
+  bool empty() const { return dialogs_.empty(); }
+
+ private:
+  std::vector<Dialog> dialogs_;  // oldest first
+};
+
+}  // namespace parley::dialoginfo

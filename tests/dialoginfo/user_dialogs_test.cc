@@ -1,0 +1,149 @@
+// One user's dialogs as the proxy's reports change them, and the
+// dialog-info documents (RFC 4235) that carry them.
+
+#include <gtest/gtest.h>
+
+#include <pugixml.hpp>
+
+#include "dialoginfo/user_dialogs.h"
+
+namespace parley::dialoginfo {
+namespace {
+
+DialogUpdate Response(int status, const std::string& call, const std::string& local, const std::string& remote,
+                      Direction dir = Direction::kRecipient) {
+  DialogUpdate u;
+  u.kind = DialogUpdate::Kind::kResponse;
+  u.status = status;
+  u.dialog.call_id = call;
+  u.dialog.local_tag = local;
+  u.dialog.remote_tag = remote;
+  u.dialog.direction = dir;
+  u.dialog.local = {"sip:bob@example.com", ""};
+  u.dialog.remote = {"sip:alice@example.com", "Alice \"A\" & Co"};
+  return u;
+}
+
+TEST(UserDialogs, RingingAnsweredAndHungUp) {
+  UserDialogs d;
+  DialogLimits limits;
+  auto early = d.Apply(Response(180, "c1", "b", "a"), 100, limits);
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_EQ(early[0].state, DialogState::kEarly);
+  EXPECT_EQ(early[0].code, 180);
+  EXPECT_TRUE(d.Apply(Response(183, "c1", "b", "a"), 101, limits).empty());  // no change
+  auto confirmed = d.Apply(Response(200, "c1", "b", "a"), 102, limits);
+  ASSERT_EQ(confirmed.size(), 1u);
+  EXPECT_EQ(confirmed[0].state, DialogState::kConfirmed);
+  EXPECT_EQ(confirmed[0].created_at, 100);  // the dialog's age counts from the first response
+  EXPECT_TRUE(d.Apply(Response(200, "c1", "b", "a"), 103, limits).empty());  // a retransmitted 2xx
+
+  DialogUpdate bye;
+  bye.kind = DialogUpdate::Kind::kBye;
+  bye.dialog.call_id = "c1";
+  bye.dialog.local_tag = "a";  // the wrong way round: not this dialog
+  bye.dialog.remote_tag = "b";
+  EXPECT_TRUE(d.Apply(bye, 104, limits).empty());
+  std::swap(bye.dialog.local_tag, bye.dialog.remote_tag);
+  auto ended = d.Apply(bye, 105, limits);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].state, DialogState::kTerminated);
+  EXPECT_EQ(ended[0].event, EndEvent::kRemoteBye);
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(UserDialogs, TheAnswerEndsTheCallsOtherEarlyDialogsAndAFailureEndsTheRest) {
+  UserDialogs d;
+  DialogLimits limits;
+  // alice (initiator) calls: two of bob's devices ring.
+  d.Apply(Response(180, "c1", "a", "desk", Direction::kInitiator), 1, limits);
+  d.Apply(Response(180, "c1", "a", "phone", Direction::kInitiator), 1, limits);
+  d.Apply(Response(180, "c2", "a2", "x", Direction::kInitiator), 1, limits);  // another call
+  auto answer = d.Apply(Response(200, "c1", "a", "phone", Direction::kInitiator), 2, limits);
+  ASSERT_EQ(answer.size(), 2u);
+  EXPECT_EQ(answer[0].remote_tag, "phone");
+  EXPECT_EQ(answer[0].state, DialogState::kConfirmed);
+  EXPECT_EQ(answer[1].remote_tag, "desk");
+  EXPECT_EQ(answer[1].event, EndEvent::kCancelled);
+  ASSERT_EQ(d.dialogs().size(), 2u);
+
+  DialogUpdate failed;
+  failed.kind = DialogUpdate::Kind::kCallFailed;
+  failed.status = 486;
+  failed.dialog.call_id = "c2";
+  failed.dialog.local_tag = "a2";
+  failed.dialog.direction = Direction::kInitiator;
+  auto rejected = d.Apply(failed, 3, limits);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].event, EndEvent::kRejected);
+  EXPECT_EQ(rejected[0].code, 486);
+  ASSERT_EQ(d.dialogs().size(), 1u);
+  EXPECT_EQ(d.dialogs()[0].state, DialogState::kConfirmed);  // a failure upstream never ends an answered dialog
+}
+
+TEST(UserDialogs, ABranchFailureEndsItsDialogWithTheMatchingEvent) {
+  UserDialogs d;
+  DialogLimits limits;
+  d.Apply(Response(180, "c1", "b", "a"), 1, limits);
+  d.Apply(Response(180, "c2", "b", "a"), 1, limits);
+  d.Apply(Response(180, "c3", "b", "a"), 1, limits);
+  EXPECT_EQ(d.Apply(Response(487, "c1", "b", "a"), 2, limits)[0].event, EndEvent::kCancelled);
+  EXPECT_EQ(d.Apply(Response(408, "c2", "b", "a"), 2, limits)[0].event, EndEvent::kTimeout);
+  EXPECT_EQ(d.Apply(Response(603, "c3", "b", "a"), 2, limits)[0].event, EndEvent::kRejected);
+  EXPECT_TRUE(d.Apply(Response(486, "c4", "b", "a"), 2, limits).empty());  // never seen: nothing to end
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(UserDialogs, DialogsWhoseEndWasNeverSeenAreBounded) {
+  UserDialogs d;
+  DialogLimits limits;
+  limits.max_dialogs = 3;
+  limits.max_age_s = 60;
+  for (int i = 0; i < 5; ++i) d.Apply(Response(200, "c" + std::to_string(i), "b", "a"), 10 + i, limits);
+  ASSERT_EQ(d.dialogs().size(), 3u);
+  EXPECT_EQ(d.dialogs().front().call_id, "c2");  // the oldest went
+  d.Prune(72, limits);                           // c2 is 60 s old: kept; 61 s: gone
+  EXPECT_EQ(d.dialogs().size(), 3u);
+  d.Prune(73, limits);
+  ASSERT_EQ(d.dialogs().size(), 2u);
+  EXPECT_EQ(d.dialogs().front().call_id, "c3");
+}
+
+TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
+  UserDialogs d;
+  DialogLimits limits;
+  d.Apply(Response(180, "c<1>", "b", "a&z"), 100, limits);
+  Dialog ended = d.Apply(Response(486, "c<1>", "b", "a&z"), 130, limits)[0];
+  Dialog answered = d.Apply(Response(200, "c2", "b", "a"), 130, limits)[0];
+  answered.remote_hidden = true;
+  std::vector<Dialog> both{ended, answered};
+  std::string doc = DialogInfoDocument("sip:bob@example.com", 7, false, both, 145);
+  pugi::xml_document x;
+  ASSERT_TRUE(x.load_string(doc.c_str())) << doc;
+  pugi::xml_node root = x.child("dialog-info");
+  EXPECT_STREQ(root.attribute("xmlns").value(), "urn:ietf:params:xml:ns:dialog-info");
+  EXPECT_STREQ(root.attribute("version").value(), "7");
+  EXPECT_STREQ(root.attribute("state").value(), "partial");
+  EXPECT_STREQ(root.attribute("entity").value(), "sip:bob@example.com");
+  pugi::xml_node first = root.child("dialog");
+  EXPECT_STREQ(first.attribute("call-id").value(), "c<1>");
+  EXPECT_STREQ(first.attribute("remote-tag").value(), "a&z");
+  EXPECT_STREQ(first.attribute("direction").value(), "recipient");
+  EXPECT_STREQ(first.child("state").attribute("event").value(), "rejected");
+  EXPECT_STREQ(first.child("state").attribute("code").value(), "486");
+  EXPECT_STREQ(first.child_value("state"), "terminated");
+  EXPECT_STREQ(first.child_value("duration"), "45");
+  EXPECT_STREQ(first.child("remote").child("identity").attribute("display").value(), "Alice \"A\" & Co");
+  EXPECT_STREQ(first.child("remote").child_value("identity"), "sip:alice@example.com");
+  pugi::xml_node second = first.next_sibling("dialog");
+  EXPECT_STREQ(second.child_value("state"), "confirmed");
+  EXPECT_FALSE(second.child("state").attribute("code"));
+  EXPECT_FALSE(second.child("remote"));  // privacy
+  EXPECT_STREQ(second.child("local").child_value("identity"), "sip:bob@example.com");
+  // Ids are unique among the dialogs and the same in every document.
+  EXPECT_STRNE(first.attribute("id").value(), second.attribute("id").value());
+  EXPECT_EQ(DialogId(ended), first.attribute("id").value());
+}
+
+}  // namespace
+}  // namespace parley::dialoginfo

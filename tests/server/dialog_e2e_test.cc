@@ -1,0 +1,189 @@
+// The dialog event package (RFC 4235) end to end: watchers of bob (and of
+// alice) subscribe to `Event: dialog` and see alice's call to bob ring,
+// be answered and end, be cancelled, fork to two devices; a watcher that
+// arrives during a call gets it in its full state; privacy hides the
+// caller; the presence rules decide who may watch.
+
+#include <gtest/gtest.h>
+
+#include "call_fixture.h"
+#include "presence_fixture.h"
+
+namespace parley::server {
+namespace {
+
+constexpr const char* kDialog = "dialog";
+
+class DialogEvents : public CallFixture<Presence> {
+ protected:
+  // `watcher` watches `user`'s dialogs: the first NOTIFY (full state).
+  sip::MessagePtr Watch(SipClient& c, const std::string& watcher, const std::string& user) {
+    auto [ok, first] = Subscribe(c, watcher, user, "dlg-" + sip::RandomToken(4), 600, "", kDialog);
+    EXPECT_TRUE(ok && ok->status() == 200) << (ok ? ok->reason() : "no answer");
+    if (first) {
+      EXPECT_EQ(first->Value(sip::HeaderId::kContentType), "application/dialog-info+xml");
+      EXPECT_EQ(first->Value(sip::HeaderId::kEvent), "dialog");
+    }
+    return std::move(first);
+  }
+  // bob's UA answers the ringing `inv` with 200; alice gets the 2xx.
+  sip::MessagePtr Answered(SipClient& bob, SipClient& alice, const sip::Message& inv, const std::string& tag) {
+    auto ok = sip::MakeResponse(inv, 200, "OK", tag);
+    ok->AddHeader(sip::HeaderId::kRecordRoute, inv.Value(sip::HeaderId::kRecordRoute));
+    ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">");
+    bob.Reply(ok->Serialize());
+    for (int i = 0; i < 4; ++i) {
+      auto m = Next(alice);
+      if (m && m->status() == 200) return m;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
+  SipClient carol(false, udp_), dave(false, udp_);
+  auto idle = Watch(carol, "carol", "bob");
+  ASSERT_TRUE(idle);
+  EXPECT_TRUE(Has(idle, "state=\"full\""));
+  EXPECT_TRUE(Has(idle, "entity=\"sip:bob@example.com\""));
+  EXPECT_FALSE(Has(idle, "<dialog "));
+  ASSERT_TRUE(Watch(dave, "carol", "alice"));
+
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-call-1");
+  ASSERT_TRUE(inv);
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-1"));
+  ASSERT_TRUE(Next(alice));
+  auto ringing = NextNotify(carol);
+  ASSERT_TRUE(ringing);
+  EXPECT_TRUE(Has(ringing, "state=\"partial\""));
+  EXPECT_TRUE(Has(ringing, "call-id=\"dlg-call-1\" local-tag=\"bob-1\""));
+  EXPECT_TRUE(Has(ringing, "direction=\"recipient\""));
+  EXPECT_TRUE(Has(ringing, "<state code=\"180\">early</state>"));
+  EXPECT_TRUE(Has(ringing, "<remote><identity>sip:alice@example.com</identity></remote>"));
+  auto calling = NextNotify(dave);
+  ASSERT_TRUE(calling);
+  EXPECT_TRUE(Has(calling, "remote-tag=\"bob-1\" direction=\"initiator\""));
+  EXPECT_TRUE(Has(calling, "<state code=\"180\">early</state>"));
+
+  auto answered = Answered(bob, alice, *inv, "bob-1");
+  ASSERT_TRUE(answered);
+  auto busy = NextNotify(carol);
+  EXPECT_TRUE(Has(busy, "<state>confirmed</state>"));
+  EXPECT_TRUE(Has(NextNotify(dave), "<state>confirmed</state>"));
+
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
+  ASSERT_TRUE(Next(bob));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
+  auto bye = Next(bob);
+  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
+  bob.Reply(Answer(*bye, 200, "OK", "bob-1"));
+  auto ended = NextNotify(carol);
+  EXPECT_TRUE(Has(ended, "<state event=\"remote-bye\">terminated</state>"));
+  EXPECT_TRUE(Has(NextNotify(dave), "<state event=\"local-bye\">terminated</state>"));
+
+  // Nothing left: a new watcher sees bob idle.
+  SipClient erin(false, udp_);
+  auto after = Watch(erin, "carol", "bob");
+  EXPECT_FALSE(Has(after, "<dialog "));
+}
+
+TEST_F(DialogEvents, ACancelledCallEndsForBothSides) {
+  SipClient carol(false, udp_), dave(false, udp_);
+  ASSERT_TRUE(Watch(carol, "carol", "bob"));
+  ASSERT_TRUE(Watch(dave, "carol", "alice"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-call-2");
+  ASSERT_TRUE(inv);
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-2"));
+  auto ringing = Next(alice);
+  ASSERT_TRUE(ringing && ringing->status() == 180);
+  EXPECT_TRUE(Has(NextNotify(carol), "early"));
+  EXPECT_TRUE(Has(NextNotify(dave), "early"));
+
+  std::string cancel = "CANCEL sip:bob@example.com SIP/2.0\nVia: " + std::string(ringing->Value(sip::HeaderId::kVia)) +
+                       "\nMax-Forwards: 70\nFrom: " + std::string(ringing->Value(sip::HeaderId::kFrom)) +
+                       "\nTo: <sip:bob@example.com>\nCall-ID: dlg-call-2\nCSeq: 2 CANCEL\nContent-Length: 0\n\n";
+  alice.SendRaw(alice.Fill(testing::ToCrlf(cancel)));
+  auto got_cancel = Next(bob);
+  for (int i = 0; i < 3 && got_cancel && got_cancel->method() != sip::Method::kCancel; ++i) got_cancel = Next(bob);
+  ASSERT_TRUE(got_cancel && got_cancel->method() == sip::Method::kCancel);
+  bob.Reply(Answer(*got_cancel, 200, "OK", "bob-2"));
+  bob.Reply(Answer(*inv, 487, "Request Terminated", "bob-2"));
+  EXPECT_TRUE(Has(NextNotify(carol), "<state event=\"cancelled\" code=\"487\">terminated</state>"));
+  EXPECT_TRUE(Has(NextNotify(dave), "<state event=\"cancelled\" code=\"487\">terminated</state>"));
+}
+
+TEST_F(DialogEvents, ForkedEarlyDialogsEndWhenOneDeviceAnswers) {
+  SipClient carol(false, udp_);
+  ASSERT_TRUE(Watch(carol, "carol", "bob"));
+  SipClient desk(false, udp_), phone(false, udp_), alice(false, udp_);
+  ASSERT_EQ(Register(desk, "bob", "bob-pw", 600, "reg-desk")->status(), 200);
+  ASSERT_EQ(Register(phone, "bob", "bob-pw", 600, "reg-phone")->status(), 200);
+  Call(alice, "dlg-call-3");
+  auto inv_desk = Next(desk), inv_phone = Next(phone);
+  ASSERT_TRUE(inv_desk && inv_phone);
+  desk.Reply(Answer(*inv_desk, 180, "Ringing", "desk"));
+  EXPECT_TRUE(Has(NextNotify(carol), "local-tag=\"desk\""));
+  phone.Reply(Answer(*inv_phone, 180, "Ringing", "phone"));
+  EXPECT_TRUE(Has(NextNotify(carol), "local-tag=\"phone\""));
+  ASSERT_TRUE(Answered(phone, alice, *inv_phone, "phone"));
+  // One NOTIFY: the phone's dialog confirmed, the desk's ended.
+  auto n = NextNotify(carol);
+  ASSERT_TRUE(n);
+  std::string body(n->body());
+  size_t phone_at = body.find("local-tag=\"phone\""), desk_at = body.find("local-tag=\"desk\"");
+  ASSERT_NE(phone_at, std::string::npos) << body;
+  ASSERT_NE(desk_at, std::string::npos) << body;
+  EXPECT_NE(body.find("<state>confirmed</state>", phone_at), std::string::npos);
+  EXPECT_NE(body.find("<state event=\"cancelled\">terminated</state>", desk_at), std::string::npos);
+  auto got_cancel = Next(desk);
+  ASSERT_TRUE(got_cancel && got_cancel->method() == sip::Method::kCancel);
+  desk.Reply(Answer(*got_cancel, 200, "OK", "desk"));
+  desk.Reply(Answer(*inv_desk, 487, "Request Terminated", "desk"));
+}
+
+TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) {
+  SipClient bob(false, udp_), alice(false, udp_);
+  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
+  Call(alice, "dlg-call-4", "Privacy: id\n");
+  auto inv = Next(bob);
+  ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
+  auto answered = Answered(bob, alice, *inv, "bob-4");
+  ASSERT_TRUE(answered);
+
+  SipClient carol(false, udp_);
+  auto full = Watch(carol, "carol", "bob");
+  ASSERT_TRUE(full);
+  EXPECT_TRUE(Has(full, "state=\"full\""));
+  EXPECT_TRUE(Has(full, "call-id=\"dlg-call-4\""));
+  EXPECT_TRUE(Has(full, "<state>confirmed</state>"));
+  EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity></local>"));
+  EXPECT_FALSE(Has(full, "sip:alice"));  // Privacy: id
+
+  // bob hangs up: his own BYE.
+  std::string bye = InDialog("BYE", *answered, alice.port(), 1, true, "alice");
+  bob.SendRaw(bob.Fill(testing::ToCrlf(bye)));
+  auto got = Next(alice);
+  ASSERT_TRUE(got && got->method() == sip::Method::kBye);
+  alice.Reply(Answer(*got, 200, "OK", "alicet"));
+  EXPECT_TRUE(Has(NextNotify(carol), "<state event=\"local-bye\">terminated</state>"));
+}
+
+class BlockedDialogEvents : public DialogEvents {
+ protected:
+  BlockedDialogEvents() { default_rule_ = "block"; }
+};
+
+TEST_F(BlockedDialogEvents, ThePresenceRulesDecideWhoWatches) {
+  SipClient carol(false, udp_);
+  auto [refused, none] = Subscribe(carol, "carol", "bob", "dlg-blocked", 600, "", kDialog);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 403);
+  // The user always sees their own calls.
+  SipClient bob(false, udp_);
+  ASSERT_TRUE(Watch(bob, "bob", "bob"));
+}
+
+}  // namespace
+}  // namespace parley::server
