@@ -294,6 +294,16 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.preload_users, v, "preload_users"); }},
       {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
+      {"dialog.enabled", "--dialog-events", "track calls through the proxy for the dialog event package (RFC 4235)",
+       false, [](ServerConfig& c, const std::vector<std::string>& v) { return SetBool(c.dialog_events, v, "dialog_events"); }},
+      {"dialog.max_per_user", "--dialog-max-per-user", "dialogs kept per user for watchers (the oldest go)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.dialog_max_per_user, v, "dialog_max_per_user", 1);
+       }},
+      {"dialog.max_age_s", "--dialog-max-age", "seconds after which a dialog whose end was not seen is dropped", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetUint(c.dialog_max_age_s, v, "dialog_max_age_s", 60);
+       }},
       {"messages.quota_count", "--message-quota", "messages waiting per offline user (more get 486)", false,
        [](ServerConfig& c, const std::vector<std::string>& v) {
          return SetUint(c.message_quota_count, v, "message_quota", 1);

@@ -87,6 +87,10 @@ struct ServerConfig {
   std::string rls_user = "rls";             // rls@<domain>: the list server of RFC 5367 SUBSCRIBEs
   uint32_t notify_min_interval_ms = 0;    // server-wide minimum between NOTIFYs of a subscription
   uint32_t notify_batch = 128;            // NOTIFYs per loop turn when a change fans out
+  // Dialog event package (RFC 4235): calls through the proxy for watchers.
+  bool dialog_events = true;          // off: no call is tracked, `dialog` is not served
+  uint32_t dialog_max_per_user = 16;  // dialogs kept per user (the oldest go)
+  uint32_t dialog_max_age_s = 43200;  // a dialog whose BYE we never saw is dropped after this
   // Message store (deferred delivery of pager-mode MESSAGE).
   uint32_t message_quota_count = 1000;          // messages waiting per user (more: 486)
   uint32_t message_quota_mb = 16;               // their bytes, in MiB

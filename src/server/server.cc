@@ -300,12 +300,15 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   presence_ = std::make_unique<presence::PresenceAgent>(presence_config_, *store_, *shard_router_, *registrar_,
                                                         *notifiers_, timers);
   winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_);
-  dialogs_ = std::make_unique<dialoginfo::DialogPackage>(
-      dialog_limits_, *notifiers_,
-      [p = presence_.get()](const std::string& subscriber, const std::string& resource,
-                            std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
-  const std::vector<events::EventPackage*> packages{reg_package_.get(), presence_.get(), winfo_.get(), dialogs_.get()};
-  for (const events::EventPackage* p : packages) caps_.events.emplace_back(p->name());  // Allow-Events
+  if (config_.dialog_events) {
+    dialog_limits_.max_dialogs = config_.dialog_max_per_user;
+    dialog_limits_.max_age_s = config_.dialog_max_age_s;
+    dialogs_ = std::make_unique<dialoginfo::DialogPackage>(
+        dialog_limits_, *notifiers_,
+        [p = presence_.get()](const std::string& subscriber, const std::string& resource,
+                              std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
+  }
+  for (const events::EventPackage* p : Packages()) caps_.events.emplace_back(p->name());  // Allow-Events
   for (size_t i = 0; i < n; ++i) {
     notifiers_->At(i).AddObserver([w = winfo_.get()](const events::Subscription& s, events::WatcherChange c) {
       w->OnWatcherChange(s, c);
@@ -368,7 +371,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     core.AddProcessor(registrar::MakeTempGruuProcessor(*gruu_));
     core.AddProcessor(std::make_unique<proxy::PolicyProcessor>(*policies_));
     core.AddProcessor(presence_->MakePublishProcessor());
-    auto events = std::make_unique<events::EventProcessor>(event_config_, *notifiers_, packages);
+    auto events = std::make_unique<events::EventProcessor>(event_config_, *notifiers_, Packages());
     events->SetListPackage(lists_.get(), [l = lists_.get()](size_t shard, const std::string& uri) {
       return l->IsList(shard, uri);
     });
@@ -553,11 +556,16 @@ bool Server::IsOurAor(size_t shard, const std::string& aor) const {
 
 events::EventPackage* Server::PackageFor(const std::string& name, const std::string& resource) {
   if (name == lists_->name() && lists_->IsList(shard_router_->ShardOf(resource), resource)) return lists_.get();
-  for (events::EventPackage* p : std::initializer_list<events::EventPackage*>{reg_package_.get(), presence_.get(),
-                                                                            winfo_.get(), dialogs_.get()}) {
+  for (events::EventPackage* p : Packages()) {
     if (p->name() == name) return p;
   }
   return nullptr;
+}
+
+std::vector<events::EventPackage*> Server::Packages() const {
+  std::vector<events::EventPackage*> out{reg_package_.get(), presence_.get(), winfo_.get()};
+  if (dialogs_) out.push_back(dialogs_.get());
+  return out;
 }
 
 void Server::RulesChanged(const std::string& aor) {

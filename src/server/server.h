@@ -67,6 +67,8 @@ class Server {
   // The package of a stored subscription: a presence subscription to a
   // list is the resource list server's.
   events::EventPackage* PackageFor(const std::string& name, const std::string& resource);
+  // The event packages served (Allow-Events order).
+  std::vector<events::EventPackage*> Packages() const;
   // Whether `aor` is in one of our domains, as `shard`'s core sees them (on its loop).
   bool IsOurAor(size_t shard, const std::string& aor) const;
   void PollChanges();

@@ -87,6 +87,10 @@ listen = ""
 sync_soft_state = true
 [dns]
 servers = ["10.0.0.53"]
+[dialog]
+enabled = false
+max_per_user = 4
+max_age_s = 7200
 )");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->domains.size(), 2u);
@@ -101,6 +105,9 @@ servers = ["10.0.0.53"]
   EXPECT_FALSE(c->answer_stun);
   EXPECT_FALSE(c->udp_steering);
   EXPECT_EQ(c->dns_servers, std::vector<std::string>{"10.0.0.53"});
+  EXPECT_FALSE(c->dialog_events);
+  EXPECT_EQ(c->dialog_max_per_user, 4u);
+  EXPECT_EQ(c->dialog_max_age_s, 7200u);
 }
 
 TEST(Config, Errors) {

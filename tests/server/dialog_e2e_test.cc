@@ -185,5 +185,29 @@ TEST_F(BlockedDialogEvents, ThePresenceRulesDecideWhoWatches) {
   ASSERT_TRUE(Watch(bob, "bob", "bob"));
 }
 
+class DialogEventsOff : public DialogEvents {
+ protected:
+  void Configure(ServerConfig& c) override {
+    DialogEvents::Configure(c);
+    c.dialog_events = false;
+  }
+};
+
+TEST_F(DialogEventsOff, TheServerThatTracksNoCallsServesNoDialogPackage) {
+  SipClient carol(false, udp_);
+  auto [refused, none] = Subscribe(carol, "carol", "bob", "dlg-off", 600, "", kDialog);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 489);
+  EXPECT_EQ(refused->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo");
+  // Calls still go through.
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-off-call");
+  ASSERT_TRUE(inv);
+  bob.Reply(Answer(*inv, 486, "Busy Here", "bob-off"));
+  auto busy = Next(alice);
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status(), 486);
+}
+
 }  // namespace
 }  // namespace parley::server
