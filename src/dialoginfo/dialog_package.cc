@@ -124,10 +124,10 @@ void DialogPackage::OnBye(const proxy::RequestContext& ctx) {
 }
 
 void DialogPackage::Report(const std::string& aor, DialogUpdate u) {
-  // Always through the loop: the proxy reports from inside a transaction's
-  // callback, and the watchers' NOTIFYs are sent from here.
-  notifiers_.router().Post(notifiers_.router().ShardOf(aor),
-                           [this, aor, u = std::move(u)] { Apply(aor, u, UnixNow()); });
+  proxy::ShardRouter& router = notifiers_.router();
+  const size_t shard = router.ShardOf(aor);
+  if (shard == router.current()) return Apply(aor, u, UnixNow());  // the caller's side, mostly: no loop turn
+  router.Post(shard, [this, aor, u = std::move(u)] { Apply(aor, u, UnixNow()); });
 }
 
 std::vector<Dialog> DialogPackage::DialogsOf(const std::string& aor, int64_t now) {
@@ -154,10 +154,15 @@ void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t
 }
 
 void DialogPackage::Notify(const std::string& aor, std::vector<Dialog> changed) {
-  events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(aor));
+  const size_t shard = notifiers_.router().ShardOf(aor);
+  events::Notifier& n = notifiers_.At(shard);
   if (!n.Has(aor, name())) return;
-  n.Changed(aor, name(), [changed = std::move(changed)](events::Subscription& s) {
-    return DialogInfoDocument(s.local_uri(), s.version++, false, changed, UnixNow());
+  // Sent from the loop: a report may come from inside a transaction's
+  // callback.
+  notifiers_.router().Post(shard, [this, &n, aor, changed = std::move(changed)] {
+    n.Changed(aor, name(), [changed](events::Subscription& s) {
+      return DialogInfoDocument(s.local_uri(), s.version++, false, changed, UnixNow());
+    });
   });
 }
 

@@ -55,7 +55,8 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   // `aor`'s dialogs now (on its shard; for tests and FullState).
   std::vector<Dialog> DialogsOf(const std::string& aor, int64_t now);
 
-  // Reports `u` for `aor` on the AOR's shard (from any shard).
+  // Reports `u` for `aor` on the AOR's shard (from any shard): at once
+  // when that is the calling shard, else posted there.
   void Report(const std::string& aor, DialogUpdate u);
 
  private:

@@ -354,6 +354,26 @@ PY
     [[ $(sqlite3 -readonly "$work/data/parley.db" "SELECT count(*) FROM subscriptions") == 0 ]] ||
       fail "subscriptions are still stored 2 s after the unsubscribe and the fetch"
     ;;
+  dialog_watch)
+    start_parleyd
+    ctl presence rule set "bob@$DOMAIN" "carol@$DOMAIN" allow >/dev/null
+    sipp_uas bob-uas call_uas "$BOB_UAS"
+    bob=$uas_pid
+    sipp_ok bob-reg register_contact -p "$REG" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS"
+    sipp_bg carol dialog_watch -p "$CAROL" -s bob -key watcher carol -au carol -ap carol-pw
+    carol=$bg_pid
+    wait_for "$work/carol.msgs.log" '^Subscription-State: active' 10 "carol got no first NOTIFY"
+    sipp_ok alice call_uac -p "$ALICE" -s bob -key sender alice -au alice -ap alice-pw
+    uas_done bob-uas "$bob"
+    sipp_done carol "$carol"
+    notifies carol | cut -f3- | sort -t$'\t' -k1,1n -u >"$work/carol.notifies"
+    [[ $(wc -l <"$work/carol.notifies") == 5 ]] ||
+      fail "carol got $(wc -l <"$work/carol.notifies") NOTIFYs, expected 5: $(cat "$work/carol.notifies")"
+    # The NOTIFYs' versions count up from 0 in the order they were sent.
+    versions=$(sed -n 's/.*<dialog-info [^>]*version="\([0-9]*\)".*/\1/p' "$work/carol.notifies" | tr '\n' ' ')
+    [[ $versions == "0 1 2 3 4 " ]] || fail "dialog-info versions $versions, expected 0 1 2 3 4"
+    note "ok: carol saw bob idle, ringing, in the call, free again (versions $versions), then her subscription end"
+    ;;
   presence_polite_block)
     start_parleyd
     ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" polite-block >/dev/null

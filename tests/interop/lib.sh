@@ -212,7 +212,7 @@ sipp_done() {
 wait_for() {
   local i
   for ((i = 0; i < $3 * 10; i++)); do
-    tr -d '\r' <"$1" 2>/dev/null | grep -qE "$2" && return 0
+    tr -d '\r' 2>/dev/null <"$1" | grep -qE "$2" && return 0
     sleep 0.1
   done
   fail "$4 (nothing matching /$2/ in $(basename "$1") within $3 s)"
