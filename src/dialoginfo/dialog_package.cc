@@ -149,8 +149,19 @@ void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t
     it = shard.users.emplace(aor, UserDialogs{}).first;
   }
   std::vector<Dialog> changed = it->second.Apply(u, now, limits_);
+  for (const Dialog& d : changed) shard.ended += d.state == DialogState::kTerminated;
   if (it->second.empty()) shard.users.erase(it);
   if (!changed.empty()) Notify(aor, std::move(changed));
+}
+
+DialogStats DialogPackage::StatsOf(size_t shard) const {
+  DialogStats st;
+  const Shard& sh = shards_[shard];
+  for (const auto& [aor, user] : sh.users) {
+    for (const Dialog& d : user.dialogs()) (d.state == DialogState::kEarly ? st.early : st.confirmed)++;
+  }
+  st.ended = sh.ended;
+  return st;
 }
 
 void DialogPackage::Notify(const std::string& aor, std::vector<Dialog> changed) {

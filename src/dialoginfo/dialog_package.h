@@ -29,6 +29,12 @@
 
 namespace parley::dialoginfo {
 
+// A shard's dialogs, for /metrics.
+struct DialogStats {
+  uint64_t early = 0, confirmed = 0;  // held now
+  uint64_t ended = 0;                 // terminated since start
+};
+
 class DialogPackage : public events::EventPackage, public proxy::CallObserver {
  public:
   // Decides whether `subscriber` may watch `resource` (on the resource's shard).
@@ -55,6 +61,9 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   // `aor`'s dialogs now (on its shard; for tests and FullState).
   std::vector<Dialog> DialogsOf(const std::string& aor, int64_t now);
 
+  // Shard `shard`'s dialogs (on its loop).
+  DialogStats StatsOf(size_t shard) const;
+
   // Reports `u` for `aor` on the AOR's shard (from any shard): at once
   // when that is the calling shard, else posted there.
   void Report(const std::string& aor, DialogUpdate u);
@@ -62,6 +71,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
  private:
   struct Shard {
     std::unordered_map<std::string, UserDialogs> users;
+    uint64_t ended = 0;
   };
   void Notify(const std::string& aor, std::vector<Dialog> changed);
 

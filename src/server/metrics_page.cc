@@ -17,6 +17,7 @@ void Server::RenderMetrics(HttpReply reply) {
     std::vector<size_t> subscriptions, publications, hard_states, list_views, list_feeds;
     std::vector<presence::AgentStats> presence;
     std::vector<im::MessageServiceStats> messages;
+    std::vector<dialoginfo::DialogStats> dialogs;
     std::vector<uint64_t> user_loads;
     std::vector<uint64_t> replica_hits, snapshot_hits;
     std::vector<size_t> users_cached;
@@ -37,6 +38,7 @@ void Server::RenderMetrics(HttpReply reply) {
   snap->list_feeds.resize(n);
   snap->presence.resize(n);
   snap->messages.resize(n);
+  snap->dialogs.resize(n);
   snap->user_loads.resize(n);
   snap->replica_hits.resize(n);
   snap->snapshot_hits.resize(n);
@@ -57,6 +59,7 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->list_feeds[i] = lists_->FeedsOn(i);
         snap->presence[i] = presence_->StatsOf(i);
         snap->messages[i] = messages_->StatsOf(i);
+        if (dialogs_) snap->dialogs[i] = dialogs_->StatsOf(i);
         snap->user_loads[i] = aaa_->At(i).users.loads();
         snap->replica_hits[i] = aaa_->At(i).replica_hits;
         snap->snapshot_hits[i] = aaa_->At(i).snapshot_hits;
@@ -180,6 +183,7 @@ void Server::RenderMetrics(HttpReply reply) {
         uint64_t subs = 0, pubs = 0, hard = 0, views = 0, feeds = 0;
         events::NotifierStats ns{};
         presence::AgentStats ps{};
+        dialoginfo::DialogStats ds{};
         im::MessageServiceStats ms{};
         for (size_t i = 0; i < snap->cores.size(); ++i) {
           subs += snap->subscriptions[i];
@@ -195,6 +199,9 @@ void Server::RenderMetrics(HttpReply reply) {
           ns.subscriptions_replaced += a.subscriptions_replaced;
           ns.subscriptions_restored += a.subscriptions_restored;
           ns.subscriptions_terminated += a.subscriptions_terminated;
+          ds.early += snap->dialogs[i].early;
+          ds.confirmed += snap->dialogs[i].confirmed;
+          ds.ended += snap->dialogs[i].ended;
           const auto& p = snap->presence[i];
           ps.publications_created += p.publications_created;
           ps.publications_refreshed += p.publications_refreshed;
@@ -250,6 +257,11 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_presence_partial_total", "kind=\"publish_patched\"", ps.publications_patched);
         line("parley_presence_partial_total", "kind=\"notify_full\"", ps.notifies_full);
         line("parley_presence_partial_total", "kind=\"notify_diff\"", ps.notifies_diff);
+        header("parley_dialogs", "gauge", "Dialogs of our users held for the dialog event package (RFC 4235)");
+        line("parley_dialogs", "state=\"early\"", ds.early);
+        line("parley_dialogs", "state=\"confirmed\"", ds.confirmed);
+        header("parley_dialogs_ended_total", "counter", "Dialogs of our users seen to end");
+        line("parley_dialogs_ended_total", "", ds.ended);
         header("parley_messages_total", "counter", "Message store: stored, duplicates, refused, delivered, failed");
         line("parley_messages_total", "result=\"stored\"", ms.stored);
         line("parley_messages_total", "result=\"duplicate\"", ms.duplicates);

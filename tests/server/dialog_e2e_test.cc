@@ -72,6 +72,9 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   EXPECT_TRUE(Has(busy, "<state>confirmed</state>"));
   EXPECT_TRUE(Has(NextNotify(dave), "<state>confirmed</state>"));
 
+  std::string during = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(during.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << during;
+
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
   ASSERT_TRUE(Next(bob));
   alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
@@ -81,6 +84,10 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   auto ended = NextNotify(carol);
   EXPECT_TRUE(Has(ended, "<state event=\"remote-bye\">terminated</state>"));
   EXPECT_TRUE(Has(NextNotify(dave), "<state event=\"local-bye\">terminated</state>"));
+
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_dialogs{state=\"confirmed\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\nparley_dialogs_ended_total 2\n"), std::string::npos) << m;  // bob's and alice's
 
   // Nothing left: a new watcher sees bob idle.
   SipClient erin(false, udp_);
