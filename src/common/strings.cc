@@ -180,19 +180,37 @@ std::string ToStorableText(std::string_view s) {
   return out;
 }
 
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
+void AppendXmlText(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '\r': out.append("&#13;"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+void AppendXmlAttr(std::string& out, std::string_view value) {
+  for (char c : value) {
     switch (c) {
       case '&': out.append("&amp;"); break;
       case '<': out.append("&lt;"); break;
       case '>': out.append("&gt;"); break;
       case '"': out.append("&quot;"); break;
-      case '\'': out.append("&apos;"); break;
+      case '\t': out.append("&#9;"); break;
+      case '\n': out.append("&#10;"); break;
+      case '\r': out.append("&#13;"); break;
       default: out.push_back(c);
     }
   }
+}
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  AppendXmlAttr(out, s);
   return out;
 }
 

@@ -162,8 +162,13 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
-// `s` with &, <, >, " and ' as XML character references: for text and
-// attribute values of documents written by hand (reginfo, dialog-info).
+// Escaping for XML character data and for attribute values in double
+// quotes; CR, and in attributes TAB and LF, become character references so
+// that a parser gives the same value back.
+void AppendXmlText(std::string& out, std::string_view text);
+void AppendXmlAttr(std::string& out, std::string_view value);
+// `s` escaped for an attribute value (or text) of a document written by
+// hand (reginfo, dialog-info).
 std::string XmlEscape(std::string_view s);
 
 // RFC 4648 base64 with padding. Decoding refuses anything else (nullopt).

@@ -286,11 +286,7 @@ std::vector<pugi::xml_node> Apply(std::vector<pugi::xml_node> contexts, const st
 }
 
 // The escaped form of an attribute value in a response (§7.4).
-std::string EscapeAttValue(std::string_view v) {
-  std::string out;
-  pxml::AppendEscapedAttr(out, v);
-  return out;
-}
+std::string EscapeAttValue(std::string_view v) { return XmlEscape(v); }
 
 struct StringWriter : pugi::xml_writer {
   std::string out;

@@ -203,7 +203,7 @@ Result<std::string> BuildImdn(const Imdn& n) {
     if (v.empty()) continue;
     if (xml::FindInvalidChar(v)) return BadImdn(std::string(name) + " has a character XML cannot carry");
     out.append("  <").append(name).append(">");
-    xml::AppendEscapedText(out, v);
+    AppendXmlText(out, v);
     out.append("</").append(name).append(">\n");
   }
   out.append("  <").append(ToString(n.kind)).append(">\n    <status>\n      <");

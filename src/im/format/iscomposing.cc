@@ -70,7 +70,7 @@ Result<std::string> BuildIsComposing(const IsComposing& c) {
   if (!type.empty()) {
     if (xml::FindInvalidChar(type)) return BadComposing("contenttype has a character XML cannot carry");
     out.append("  <contenttype>");
-    xml::AppendEscapedText(out, type);
+    AppendXmlText(out, type);
     out.append("</contenttype>\n");
   }
   if (c.refresh) out.append("  <refresh>").append(std::to_string(c.refresh)).append("</refresh>\n");

@@ -145,7 +145,7 @@ std::string OpenRoot(pugi::xml_node src, const std::string& prefix, std::string_
     out += " ";
     out += a.name();
     out += "=\"";
-    xml::AppendEscapedAttr(out, a.value());
+    AppendXmlAttr(out, a.value());
     out += "\"";
   }
   out += " version=\"" + std::to_string(version) + "\">";
@@ -219,7 +219,7 @@ std::optional<std::string> MakePidfDiff(std::string_view old_pidf, std::string_v
   auto sel = [](const Child& c) { return "*/" + c.qname + "[@id='" + c.id + "']"; };
   auto op = [&](std::string_view name, const std::string& selector, std::string_view extra) {
     out += "<" + prefix + ":" + std::string(name) + " sel=\"";
-    xml::AppendEscapedAttr(out, selector);
+    AppendXmlAttr(out, selector);
     out += "\"" + std::string(extra);
   };
   for (const Child& c : old_keyed) {

@@ -19,7 +19,7 @@ class Writer {
     if (value.empty()) return;
     body_.push_back(' ');
     body_.append(name).append("=\"");
-    xml::AppendEscapedAttr(body_, value);
+    AppendXmlAttr(body_, value);
     body_.push_back('"');
   }
   // <qname>text</qname> on its own line (nothing when text is empty).
@@ -31,7 +31,7 @@ class Writer {
   }
   void Inline(std::string_view qname, std::string_view text) {
     body_.append("<").append(qname).append(">");
-    xml::AppendEscapedText(body_, text);
+    AppendXmlText(body_, text);
     body_.append("</").append(qname).append(">");
   }
   void RpidLeaf(int level, std::string_view qname, std::string_view text) {
@@ -64,7 +64,7 @@ void Writer::Notes(int level, std::string_view qname, const std::vector<Note>& n
     body_.append("<").append(qname);
     Attr("xml:lang", n.lang);
     body_.push_back('>');
-    xml::AppendEscapedText(body_, n.text);
+    AppendXmlText(body_, n.text);
     body_.append("</").append(qname).append(">\n");
   }
 }
@@ -86,7 +86,7 @@ void Writer::Values(int level, std::string_view local, const RpidValues& v) {
     body_.append("<rpid:note");
     Attr("xml:lang", n.lang);
     body_.push_back('>');
-    xml::AppendEscapedText(body_, n.text);
+    AppendXmlText(body_, n.text);
     body_.append("</rpid:note>");
   }
   for (const auto& value : v.values) {
@@ -101,7 +101,7 @@ void Writer::Values(int level, std::string_view local, const RpidValues& v) {
   }
   for (const auto& o : v.others) Inline("rpid:other", o);
   for (const auto& e : v.extensions) body_.append(e);
-  xml::AppendEscapedText(body_, v.text);
+  AppendXmlText(body_, v.text);
   body_.append("</rpid:").append(local).append(">\n");
 }
 
@@ -117,7 +117,7 @@ void Writer::PlaceIsElement(int level, const PlaceIs& p) {
     body_.append("<rpid:note");
     Attr("xml:lang", n.lang);
     body_.push_back('>');
-    xml::AppendEscapedText(body_, n.text);
+    AppendXmlText(body_, n.text);
     body_.append("</rpid:note>");
   }
   for (auto [name, value] : {std::pair<std::string_view, const std::string*>{"audio", &p.audio},
@@ -149,7 +149,7 @@ void Writer::UserInputElement(int level, const UserInput& u) {
   if (u.idle_threshold) Attr("idle-threshold", std::to_string(*u.idle_threshold));
   Attr("last-input", u.last_input);
   body_.push_back('>');
-  xml::AppendEscapedText(body_, u.value == "idle" ? "idle" : "active");
+  AppendXmlText(body_, u.value == "idle" ? "idle" : "active");
   body_.append("</rpid:user-input>\n");
 }
 
@@ -199,7 +199,7 @@ void Writer::TupleElement(const Tuple& t) {
     body_.append("<contact");
     if (t.priority) Attr("priority", FormatPriority(*t.priority));
     body_.push_back('>');
-    xml::AppendEscapedText(body_, t.contact);
+    AppendXmlText(body_, t.contact);
     body_.append("</contact>\n");
   }
   Notes(2, "note", t.notes);
@@ -266,7 +266,7 @@ std::string Writer::Finish(const PresenceDoc& doc) {
   if (cipid_) out.append(" xmlns:cipid=\"").append(kNsCipid).append("\"");
   if (lt_) out.append(" xmlns:lt=\"").append(kNsLocationType).append("\"");
   out.append(" entity=\"");
-  xml::AppendEscapedAttr(out, doc.entity);
+  AppendXmlAttr(out, doc.entity);
   out.append("\">\n").append(body_).append("</presence>\n");
   return out;
 }

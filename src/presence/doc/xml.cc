@@ -130,33 +130,6 @@ bool HasChildElement(pugi::xml_node element) {
   return false;
 }
 
-void AppendEscapedText(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '\r': out.append("&#13;"); break;
-      default: out.push_back(c);
-    }
-  }
-}
-
-void AppendEscapedAttr(std::string& out, std::string_view value) {
-  for (char c : value) {
-    switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\t': out.append("&#9;"); break;
-      case '\n': out.append("&#10;"); break;
-      case '\r': out.append("&#13;"); break;
-      default: out.push_back(c);
-    }
-  }
-}
-
 Result<std::string> CaptureOuterXml(pugi::xml_node root) {
   // Pass 1: every prefix used in the subtree that is bound outside it.
   std::map<std::string, std::string, std::less<>> needed;
@@ -197,21 +170,21 @@ Result<std::string> CaptureOuterXml(pugi::xml_node root) {
     if (e == root) {
       for (const auto& [prefix, uri] : needed) {
         out.append(prefix.empty() ? " xmlns" : " xmlns:").append(prefix).append("=\"");
-        AppendEscapedAttr(out, uri);
+        AppendXmlAttr(out, uri);
         out.push_back('"');
       }
       // The language it inherited goes with it.
       std::string_view lang = LangInScope(root.parent());
       if (!lang.empty() && !Attr(root, "xml:lang")) {
         out.append(" xml:lang=\"");
-        AppendEscapedAttr(out, lang);
+        AppendXmlAttr(out, lang);
         out.push_back('"');
       }
     }
     for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
       out.push_back(' ');
       out.append(a.name()).append("=\"");
-      AppendEscapedAttr(out, a.value());
+      AppendXmlAttr(out, a.value());
       out.push_back('"');
     }
   };
@@ -226,7 +199,7 @@ Result<std::string> CaptureOuterXml(pugi::xml_node root) {
       }
       out.append("/>");
     } else {
-      AppendEscapedText(out, n.value());
+      AppendXmlText(out, n.value());
     }
     // Leave n: close finished ancestors until a sibling is found.
     pugi::xml_node next;

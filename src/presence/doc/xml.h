@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/strings.h"
 
 namespace parley::presence::xml {
 
@@ -44,11 +45,6 @@ std::string Text(pugi::xml_node element);
 // True when `element` has a child element.
 bool HasChildElement(pugi::xml_node element);
 
-// Escaping for character data and for attribute values in double quotes;
-// CR, and in attributes TAB and LF, become character references so that a
-// parser gives the same value back.
-void AppendEscapedText(std::string& out, std::string_view text);
-void AppendEscapedAttr(std::string& out, std::string_view value);
 
 // The outer XML of `element`, made self-contained: every namespace prefix it
 // (or a descendant) uses that is declared outside it is declared on it, and

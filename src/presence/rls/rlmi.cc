@@ -62,24 +62,24 @@ std::string BuildListBody(const RlmiList& list) {
   const std::string_view host = HostOf(list.uri);
   auto cid_of = [&](std::string_view uri) { return InstanceId(uri).append("@").append(host); };
   std::string rlmi = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<list xmlns=\"urn:ietf:params:xml:ns:rlmi\" uri=\"";
-  xml::AppendEscapedAttr(rlmi, list.uri);
+  AppendXmlAttr(rlmi, list.uri);
   rlmi.append("\" version=\"").append(std::to_string(list.version)).append("\" fullState=\"");
   rlmi.append(list.full_state ? "true" : "false").append("\">\r\n");
   for (const RlmiResource& r : list.resources) {
     rlmi.append("<resource uri=\"");
-    xml::AppendEscapedAttr(rlmi, r.uri);
+    AppendXmlAttr(rlmi, r.uri);
     rlmi.append("\">");
     if (r.state != InstanceState::kNone) {
       rlmi.append("<instance id=\"").append(InstanceId(r.uri)).append("\" state=\"").append(StateName(r.state));
       rlmi.append("\"");
       if (r.state == InstanceState::kTerminated && !r.reason.empty()) {
         rlmi.append(" reason=\"");
-        xml::AppendEscapedAttr(rlmi, r.reason);
+        AppendXmlAttr(rlmi, r.reason);
         rlmi.append("\"");
       }
       if (r.state == InstanceState::kActive && !r.body.empty()) {
         rlmi.append(" cid=\"");
-        xml::AppendEscapedAttr(rlmi, cid_of(r.uri));
+        AppendXmlAttr(rlmi, cid_of(r.uri));
         rlmi.append("\"");
       }
       rlmi.append("/>");

@@ -11,7 +11,7 @@ namespace {
 
 void Attr(std::string& out, std::string_view name, std::string_view value) {
   out.append(" ").append(name).append("=\"");
-  xml::AppendEscapedAttr(out, value);
+  AppendXmlAttr(out, value);
   out.push_back('"');
 }
 
@@ -88,7 +88,7 @@ std::string WatcherinfoDocument(uint64_t version, WinfoState state, std::span<co
       if (w->expiration) Attr(out, "expiration", std::to_string(*w->expiration));
       Attr(out, "duration-subscribed", std::to_string(w->duration_subscribed));
       out.push_back('>');
-      xml::AppendEscapedText(out, w->uri);
+      AppendXmlText(out, w->uri);
       out.append("</watcher>\n");
     }
     out.append("  </watcher-list>\n");
