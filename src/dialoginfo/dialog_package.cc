@@ -15,14 +15,19 @@ Party PartyOf(const sip::NameAddr* na) {
   return {std::string(na->uri_text), na->DisplayName()};
 }
 
-// RFC 3323: a caller who asked for privacy of their identity is not shown
-// to the callee's watchers.
+// RFC 3323 §4.2 (and RFC 3325 "id"): a caller who asked for privacy of
+// their identity is not shown to the callee's watchers.
 bool WantsPrivacy(const sip::Message& m) {
   const sip::HeaderField* f = m.Find("Privacy");
   if (!f) return false;
-  std::string v = ToLower(f->value);
-  return v.find("id") != std::string::npos || v.find("header") != std::string::npos ||
-         v.find("user") != std::string::npos;
+  std::string_view rest = f->value;
+  while (!rest.empty()) {
+    size_t semi = rest.find_first_of(";,");
+    std::string_view token = TrimLws(rest.substr(0, semi));
+    if (IEquals(token, "id") || IEquals(token, "header") || IEquals(token, "user")) return true;
+    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+  }
+  return false;
 }
 
 // The caller's AOR when it is a user of ours who proved it (a From anyone

@@ -153,7 +153,7 @@ TEST_F(DialogEvents, ForkedEarlyDialogsEndWhenOneDeviceAnswers) {
 TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) {
   SipClient bob(false, udp_), alice(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  Call(alice, "dlg-call-4", "Privacy: id\n");
+  Call(alice, "dlg-call-4", "Privacy: session; Id\n");
   auto inv = Next(bob);
   ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
   auto answered = Answered(bob, alice, *inv, "bob-4");
