@@ -10,7 +10,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(fuzz_sip_message fuzz_sip_stream fuzz_sip_uri fuzz_pidf fuzz_pres_rules fuzz_cpim fuzz_imdn
-  fuzz_store_text fuzz_xcap_selector fuzz_stun fuzz_gruu fuzz_rls_services fuzz_pidf_diff)
+  fuzz_store_text fuzz_xcap_selector fuzz_stun fuzz_gruu fuzz_rls_services fuzz_pidf_diff fuzz_ua_documents)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "${PARLEY_JOBS:-$(nproc)}" --target "${targets[@]}"
@@ -30,6 +30,7 @@ for t in "${targets[@]}"; do
     fuzz_gruu) seeds=(fuzz/seeds/gruu) ;;
     fuzz_rls_services) seeds=(fuzz/seeds/rls_services) ;;
     fuzz_pidf_diff) seeds=(fuzz/seeds/pidf_diff) ;;
+    fuzz_ua_documents) seeds=(fuzz/seeds/ua_documents) ;;
     *) seeds=(tests/sip/conformance/rfc4475 tests/sip/conformance/rfc5118) ;;
   esac
   echo "--- $t: ${secs}s"

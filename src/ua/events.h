@@ -5,6 +5,7 @@
 #include <variant>
 #include <vector>
 
+#include "ua/dialog_info.h"
 #include "ua/pager.h"
 #include "ua/presence_formats.h"
 #include "ua/registration.h"
@@ -30,12 +31,22 @@ struct RegInfoEvent {
   RegInfo info;
 };
 
+// The calls of a user we watch (RFC 4235), after applying a dialog-info
+// document.
+struct DialogInfoEvent {
+  std::string target;
+  std::vector<DialogEntry> dialogs;  // the user's calls now
+  std::vector<DialogEntry> changed;  // what this document said (terminated ones included)
+  bool full = false;                 // the document was full state
+};
+
 // Something worth telling the user that fits nowhere else.
 struct NoticeEvent {
   std::string text;
 };
 
 using Event = std::variant<RegistrationEvent, SubscriptionEvent, ReceivedMessage, ComposingIndication,
-                           DeliveryNotice, PresenceEvent, WatcherInfoEvent, RegInfoEvent, NoticeEvent>;
+                           DeliveryNotice, PresenceEvent, WatcherInfoEvent, RegInfoEvent, DialogInfoEvent,
+                           NoticeEvent>;
 
 }  // namespace parley::ua

@@ -13,6 +13,7 @@ std::string_view PackageName(EventPackage p) {
     case EventPackage::kPresence: return "presence";
     case EventPackage::kWinfo: return "presence.winfo";
     case EventPackage::kReg: return "reg";
+    case EventPackage::kDialog: return "dialog";
   }
   return "";
 }
@@ -22,6 +23,7 @@ std::string_view PackageAccept(EventPackage p) {
     case EventPackage::kPresence: return "application/pidf+xml, application/pidf-diff+xml";  // RFC 5263
     case EventPackage::kWinfo: return "application/watcherinfo+xml";
     case EventPackage::kReg: return "application/reginfo+xml";
+    case EventPackage::kDialog: return "application/dialog-info+xml";
   }
   return "";
 }

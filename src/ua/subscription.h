@@ -1,6 +1,7 @@
 #pragma once
 // Subscriptions (RFC 6665) to presence (RFC 3856), watcher information
-// (RFC 3857, "presence.winfo") and registration state (RFC 3680, "reg").
+// (RFC 3857, "presence.winfo"), registration state (RFC 3680, "reg") and
+// calls (RFC 4235, "dialog").
 // Each Subscription is one dialog created by the 2xx to its SUBSCRIBE or
 // by the first NOTIFY; it refreshes before expiry, follows the reasons of
 // Subscription-State ("terminated;reason=deactivated" resubscribes at once,
@@ -21,8 +22,8 @@
 
 namespace parley::ua {
 
-enum class EventPackage : uint8_t { kPresence, kWinfo, kReg };
-std::string_view PackageName(EventPackage p);    // "presence", "presence.winfo", "reg"
+enum class EventPackage : uint8_t { kPresence, kWinfo, kReg, kDialog };
+std::string_view PackageName(EventPackage p);    // "presence", "presence.winfo", "reg", "dialog"
 std::string_view PackageAccept(EventPackage p);  // its document type
 
 struct SubscriptionEvent {

@@ -65,6 +65,19 @@ class Session {
         if (!info.ok()) return sink_(NoticeEvent{"bad reginfo document: " + info.error().message});
         return sink_(RegInfoEvent{n.target, *info});
       }
+      case EventPackage::kDialog: {
+        auto& state = dialogs_[n.target];
+        auto changed = state.Apply(n.body);
+        if (!changed.ok()) {
+          // Out of step or unreadable: start over; the next full state (a
+          // refresh, or the notifier's next coalesced NOTIFY) sets it right.
+          state = DialogInfoState();
+          return sink_(NoticeEvent{"calls of " + n.target + ": " + changed.error().message});
+        }
+        DialogInfoEvent e{n.target, {}, std::move(*changed), state.last_full()};
+        for (const auto& [id, d] : state.dialogs()) e.dialogs.push_back(d);
+        return sink_(std::move(e));
+      }
     }
   }
 
@@ -75,6 +88,7 @@ class Session {
   Publication publication_;
   SubscriptionManager subscriptions_;
   std::map<std::string, WatcherInfoState> winfo_;
+  std::map<std::string, DialogInfoState> dialogs_;
 };
 
 struct UserAgent::Impl {

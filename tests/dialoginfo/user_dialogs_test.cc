@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include "dialoginfo/user_dialogs.h"
+#include "ua/dialog_info.h"
 
 namespace parley::dialoginfo {
 namespace {
@@ -143,6 +144,40 @@ TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
   // Ids are unique among the dialogs and the same in every document.
   EXPECT_STRNE(first.attribute("id").value(), second.attribute("id").value());
   EXPECT_EQ(DialogId(ended), first.attribute("id").value());
+}
+
+// What the parley client makes of our documents: full, then partial ones.
+TEST(DialogInfoDocument, TheClientReadsWhatTheServerWrites) {
+  UserDialogs d;
+  DialogLimits limits;
+  ua::DialogInfoState client;
+  auto full = client.Apply(DialogInfoDocument("sip:bob@example.com", 0, true, {}, 10));
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_TRUE(client.dialogs().empty());
+  uint32_t version = 1;
+  for (int status : {180, 200}) {
+    auto changed = d.Apply(Response(status, "c1", "b", "a"), 10, limits);
+    ASSERT_TRUE(client.Apply(DialogInfoDocument("sip:bob@example.com", version++, false, changed, 12)).ok());
+  }
+  ASSERT_EQ(client.dialogs().size(), 1u);
+  const ua::DialogEntry& e = client.dialogs().begin()->second;
+  EXPECT_EQ(e.state, "confirmed");
+  EXPECT_EQ(e.direction, "recipient");
+  EXPECT_EQ(e.call_id, "c1");
+  EXPECT_EQ(e.remote_identity, "sip:alice@example.com");
+  EXPECT_EQ(e.remote_display, "Alice \"A\" & Co");
+  EXPECT_EQ(e.duration, 2u);
+  DialogUpdate bye;
+  bye.kind = DialogUpdate::Kind::kBye;
+  bye.dialog.call_id = "c1";
+  bye.dialog.local_tag = "b";
+  bye.dialog.remote_tag = "a";
+  bye.by_user = true;
+  auto ended = client.Apply(DialogInfoDocument("sip:bob@example.com", version++, false, d.Apply(bye, 20, limits), 20));
+  ASSERT_TRUE(ended.ok());
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].event, "local-bye");
+  EXPECT_TRUE(client.dialogs().empty());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "ua/account.h"
+#include "ua/dialog_info.h"
 #include "ua/pres_rules.h"
 #include "ua/presence_formats.h"
 
@@ -114,6 +115,53 @@ TEST(WatcherInfoTest, FullThenPartialThenOutOfSequence) {
   EXPECT_EQ(s.version(), 1);
   // A gap in versions is an error.
   EXPECT_FALSE(s.Apply(R"(<watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo" version="5" state="partial"/>)").ok());
+}
+
+TEST(DialogInfoTest, Rfc4235ExamplesFullThenPartial) {
+  DialogInfoState s;
+  // RFC 4235 §5.1 (one early dialog), with a prefix of its own choosing.
+  auto full = s.Apply(R"(<?xml version="1.0"?>
+<d:dialog-info xmlns:d="urn:ietf:params:xml:ns:dialog-info" version="0" state="full" entity="sip:alice@example.com">
+  <d:dialog id="as7d900as8" call-id="a84b4c76e66710" local-tag="1928301774" direction="initiator">
+    <d:state>early</d:state>
+    <d:remote><d:identity display="Bob">sip:bob@example.com</d:identity></d:remote>
+  </d:dialog>
+</d:dialog-info>)");
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  ASSERT_EQ(full->size(), 1u);
+  EXPECT_TRUE(s.last_full());
+  ASSERT_EQ(s.dialogs().count("as7d900as8"), 1u);
+  const DialogEntry& d = s.dialogs().at("as7d900as8");
+  EXPECT_EQ(d.state, "early");
+  EXPECT_EQ(d.direction, "initiator");
+  EXPECT_EQ(d.remote_identity, "sip:bob@example.com");
+  EXPECT_EQ(d.remote_display, "Bob");
+  // Partial: confirmed, then terminated (no longer kept, but named).
+  ASSERT_TRUE(s.Apply(R"(<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="partial" entity="sip:alice@example.com"><dialog id="as7d900as8"><state>confirmed</state><duration>3</duration></dialog></dialog-info>)").ok());
+  EXPECT_EQ(s.dialogs().at("as7d900as8").state, "confirmed");
+  EXPECT_EQ(s.dialogs().at("as7d900as8").duration, 3u);
+  EXPECT_FALSE(s.last_full());
+  auto ended = s.Apply(R"(<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="2" state="partial" entity="sip:alice@example.com"><dialog id="as7d900as8"><state event="remote-bye" code="200">terminated</state></dialog></dialog-info>)");
+  ASSERT_TRUE(ended.ok());
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].event, "remote-bye");
+  EXPECT_EQ((*ended)[0].code, 200);
+  EXPECT_TRUE(s.dialogs().empty());
+  // A gap in versions is an error (409); a stale full document changes nothing.
+  auto gap = s.Apply(R"(<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="9" state="partial" entity="x"/>)");
+  ASSERT_FALSE(gap.ok());
+  EXPECT_EQ(gap.error().code, 409);
+  auto stale = s.Apply(R"(<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="x"><dialog id="z"><state>early</state></dialog></dialog-info>)");
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(stale->empty());
+  EXPECT_TRUE(s.dialogs().empty());
+  // Refused: not XML, another root, a dialog without id or state, no version.
+  for (const char* bad : {"not xml <", "<reginfo version=\"0\" state=\"full\"/>",
+                          "<dialog-info version=\"3\" state=\"full\"><dialog><state>early</state></dialog></dialog-info>",
+                          "<dialog-info version=\"3\" state=\"full\"><dialog id=\"a\"/></dialog-info>",
+                          "<dialog-info state=\"full\"/>"}) {
+    EXPECT_FALSE(DialogInfoState().Apply(bad).ok()) << bad;
+  }
 }
 
 TEST(RegInfoTest, Rfc3680Example) {

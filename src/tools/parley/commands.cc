@@ -171,7 +171,8 @@ int CmdStatus(const Settings& s, Printer& p, const StatusArgs& a) {
 int CmdWatch(const Settings& s, Printer& p, const WatchArgs& a) {
   ua::EventPackage package = ua::EventPackage::kPresence;
   if (a.package == "reg") package = ua::EventPackage::kReg;
-  else if (a.package != "presence") return BadPeer(p, Error(2, "--package must be presence or reg"));
+  else if (a.package == "dialog") package = ua::EventPackage::kDialog;
+  else if (a.package != "presence") return BadPeer(p, Error(2, "--package must be presence, reg or dialog"));
   std::vector<ua::Aor> targets;
   for (const auto& t : a.targets) {
     auto aor = Peer(s, t);
@@ -195,6 +196,7 @@ int CmdWatch(const Settings& s, Printer& p, const WatchArgs& a) {
     c.Show(*e);
     if (auto* pe = std::get_if<ua::PresenceEvent>(e)) waiting.erase(pe->target);
     if (auto* re = std::get_if<ua::RegInfoEvent>(e)) waiting.erase(re->target);
+    if (auto* de = std::get_if<ua::DialogInfoEvent>(e)) waiting.erase(de->target);
     if (auto* se = std::get_if<ua::SubscriptionEvent>(e)) {
       if (se->state == ua::SubscriptionEvent::State::kFailed) {
         rc = ExitFor(se->outcome);

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   c_watch->add_option("targets", watch.targets, "users to watch (default: yourself)");
   c_watch->add_flag("--once", watch.once, "exit after the first state of every user");
   c_watch->add_option("--for", watch.duration_s, "stop after this many seconds");
-  c_watch->add_option("--package", watch.package, "event package: presence (default) or reg");
+  c_watch->add_option("--package", watch.package, "event package: presence (default), reg or dialog (RFC 4235: the user's calls)");
 
   WatchersArgs watchers;
   auto* c_watchers = app.add_subcommand("watchers", "list pending watchers (presence.winfo)");

@@ -111,6 +111,22 @@ struct ToJsonVisitor {
     }
     return {{"event", "reginfo"}, {"target", r.target}, {"version", r.info.version}, {"contacts", list}};
   }
+  json operator()(const ua::DialogInfoEvent& d) const {
+    auto list = [](const std::vector<ua::DialogEntry>& v) {
+      json a = json::array();
+      for (const auto& x : v) {
+        a.push_back({{"id", x.id}, {"call_id", x.call_id}, {"direction", x.direction}, {"state", x.state},
+                     {"duration", x.duration}});
+        if (!x.event.empty()) a.back()["event"] = x.event;
+        if (x.code != 0) a.back()["code"] = x.code;
+        if (!x.remote_identity.empty()) a.back()["remote"] = x.remote_identity;
+        if (!x.remote_display.empty()) a.back()["remote_display"] = x.remote_display;
+      }
+      return a;
+    };
+    return {{"event", "dialogs"}, {"target", d.target}, {"full", d.full}, {"dialogs", list(d.dialogs)},
+            {"changed", list(d.changed)}};
+  }
   json operator()(const ua::NoticeEvent& n) const { return {{"event", "notice"}, {"text", n.text}}; }
 };
 
@@ -169,6 +185,26 @@ struct ToTextVisitor {
     if (r.info.contacts.empty()) return s + " none";
     for (const auto& c : r.info.contacts) {
       s += "\n  " + c.uri + "  " + c.state + " (" + c.event + ", expires " + std::to_string(c.expires) + "s)";
+    }
+    return s;
+  }
+  std::string operator()(const ua::DialogInfoEvent& d) const {
+    // What changed; a full document with nothing in it: the user is free.
+    std::string who = ShortAor(d.target);
+    if (d.changed.empty()) return d.full ? who + ": no calls" : std::string();
+    std::string s;
+    for (const auto& x : d.changed) {
+      if (!s.empty()) s += "\n";
+      std::string other = x.remote_identity.empty() ? std::string("someone") : ShortAor(x.remote_identity);
+      if (!x.remote_display.empty()) other = x.remote_display + " <" + other + ">";
+      bool calling = x.direction == "initiator";
+      if (x.state == "terminated") {
+        s += who + ": call " + (calling ? "to " : "from ") + other + " ended" + (x.event.empty() ? "" : " (" + x.event + ")");
+      } else if (x.state == "confirmed") {
+        s += who + ": in a call " + std::string(calling ? "to " : "from ") + other;
+      } else {
+        s += who + (calling ? ": calling " + other : ": ringing, " + other + " calling");
+      }
     }
     return s;
   }

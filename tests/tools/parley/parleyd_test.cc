@@ -217,6 +217,27 @@ TEST_F(ParleydTest, InvisibleUserLooksOffline) {
   EXPECT_NE(shown.out.find("\"note\":\"here\""), std::string::npos) << shown.out;
 }
 
+// The dialog event package (RFC 4235) through the client: a watcher the
+// user allowed sees the user's calls (none here: the client makes no calls;
+// the server's side is tests/server/dialog_e2e_test.cc).
+TEST_F(ParleydTest, WatchingAUsersCalls) {
+  auto alice = User("alice"), bob = User("bob");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob"}, &why)) << why;
+  ASSERT_EQ(alice.Run({"allow", "bob@example.com"}).status, 0);
+  auto text = bob.Run({"watch", "alice@example.com", "--package", "dialog", "--once"});
+  ASSERT_EQ(text.status, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("alice@example.com: no calls"), std::string::npos) << text.out;
+  auto js = bob.Run({"--json", "watch", "alice@example.com", "--package", "dialog", "--once"});
+  ASSERT_EQ(js.status, 0) << js.out << js.err;
+  EXPECT_NE(js.out.find("\"event\":\"dialogs\""), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find("\"full\":true"), std::string::npos) << js.out;
+  auto bad = bob.Run({"watch", "alice@example.com", "--package", "conference", "--once"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("presence, reg or dialog"), std::string::npos) << bad.err;
+}
+
 // Screening (seed 003 §7.3.5) by the user: `parley screen block` makes the
 // server refuse that sender's messages; `remove` lets them through again.
 TEST_F(ParleydTest, UsersScreenTheirSenders) {
