@@ -28,27 +28,31 @@ Result<std::vector<DialogEntry>> DialogInfoState::Apply(std::string_view text) {
     e.event = st.attribute("event").as_string();
     e.code = static_cast<int>(ParseUint(st.attribute("code").as_string(), 699).value_or(0));
     e.duration = static_cast<uint32_t>(ParseUint(xml::ChildText(d, "duration"), UINT32_MAX).value_or(0));
-    pugi::xml_node remote = xml::Child(xml::Child(d, "remote"), "identity");
-    e.remote_identity = xml::ChildText(xml::Child(d, "remote"), "identity");
-    e.remote_display = remote.attribute("display").as_string();
+    pugi::xml_node remote = xml::Child(d, "remote");
+    e.remote_identity = xml::ChildText(remote, "identity");
+    e.remote_display = xml::Child(remote, "identity").attribute("display").as_string();
     if (e.state.empty()) return Error(400, "dialog-info: a dialog without state");
     named.push_back(std::move(e));
   }
-  if (state == "partial") {
+  const bool full = state == "full";
+  if (!full) {
     if (version_ < 0 || v != version_ + 1) return Error(409, "dialog-info: partial document out of sequence");
-  } else {
-    if (version_ >= 0 && v <= version_) return std::vector<DialogEntry>{};  // stale (RFC 4235 §4.1)
-    dialogs_.clear();
+  } else if (version_ >= 0 && v <= version_) {
+    return std::vector<DialogEntry>{};  // stale (RFC 4235 §4.1)
   }
-  version_ = v;
-  last_full_ = state == "full";
+  std::map<std::string, DialogEntry> next = full ? std::map<std::string, DialogEntry>{} : dialogs_;
   for (const DialogEntry& e : named) {
     if (e.state == "terminated") {
-      dialogs_.erase(e.id);
+      next.erase(e.id);
     } else {
-      dialogs_[e.id] = e;
+      next[e.id] = e;
     }
   }
+  // Partial documents add up: the bound holds for what we keep, too.
+  if (next.size() > kMaxDialogs) return Error(413, "dialog-info: more than 256 dialogs");
+  dialogs_ = std::move(next);
+  version_ = v;
+  last_full_ = full;
   return named;
 }
 

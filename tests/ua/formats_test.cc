@@ -164,6 +164,21 @@ TEST(DialogInfoTest, Rfc4235ExamplesFullThenPartial) {
   }
 }
 
+TEST(DialogInfoTest, PartialDocumentsDoNotGrowTheStateBeyondTheBound) {
+  DialogInfoState s;
+  ASSERT_TRUE(s.Apply(R"(<dialog-info version="0" state="full" entity="x"/>)").ok());
+  auto one = [](size_t v) {
+    return "<dialog-info version=\"" + std::to_string(v) + "\" state=\"partial\" entity=\"x\"><dialog id=\"d" +
+           std::to_string(v) + "\"><state>confirmed</state></dialog></dialog-info>";
+  };
+  for (size_t v = 1; v <= DialogInfoState::kMaxDialogs; ++v) ASSERT_TRUE(s.Apply(one(v)).ok()) << v;
+  auto over = s.Apply(one(DialogInfoState::kMaxDialogs + 1));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, 413);
+  EXPECT_EQ(s.dialogs().size(), DialogInfoState::kMaxDialogs);  // unchanged
+  EXPECT_EQ(s.version(), static_cast<int64_t>(DialogInfoState::kMaxDialogs));
+}
+
 TEST(RegInfoTest, Rfc3680Example) {
   auto r = ParseRegInfo(R"(<?xml version="1.0"?>
 <reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="0" state="full">
