@@ -192,6 +192,34 @@ TEST_F(BlockedDialogEvents, ThePresenceRulesDecideWhoWatches) {
   ASSERT_TRUE(Watch(bob, "bob", "bob"));
 }
 
+class ConfirmedDialogEvents : public DialogEvents {
+ protected:
+  ConfirmedDialogEvents() { default_rule_ = "confirm"; }
+};
+
+// The presence rules decide dialog watchers like presence watchers, and
+// when the user changes them the waiting or watching subscriptions are
+// decided again at once.
+TEST_F(ConfirmedDialogEvents, AWatcherWaitsForTheUsersRulesAndFollowsThem) {
+  SipClient carol(false, udp_);
+  auto [waiting, first] = Subscribe(carol, "carol", "bob", "dlg-confirm", 600, "", kDialog);
+  ASSERT_TRUE(waiting && first);
+  EXPECT_EQ(waiting->status(), 202);
+  EXPECT_TRUE(first->Value(sip::HeaderId::kSubscriptionState).starts_with("pending"));
+  EXPECT_FALSE(Has(first, "dialog-info"));
+
+  SetRuleOf("bob", "carol", presence::rules::SubHandling::kAllow);
+  auto active = NextNotify(carol);
+  ASSERT_TRUE(active);
+  EXPECT_TRUE(active->Value(sip::HeaderId::kSubscriptionState).starts_with("active"));
+  EXPECT_TRUE(Has(active, "state=\"full\""));
+
+  SetRuleOf("bob", "carol", presence::rules::SubHandling::kBlock);
+  auto ended = NextNotify(carol);
+  ASSERT_TRUE(ended);
+  EXPECT_TRUE(ended->Value(sip::HeaderId::kSubscriptionState).starts_with("terminated"));
+}
+
 class DialogEventsOff : public DialogEvents {
  protected:
   void Configure(ServerConfig& c) override {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "presence/rules/edit.h"
 #include "server_fixture.h"
 
 namespace parley::server {
@@ -53,6 +54,18 @@ class Presence : public ServerFixture {
     auto ch = SendAuthed(c, "SUBSCRIBE", uri, watcher, uri, call_id, 1, hdrs);
     if (!ch || ch->status() != 407) return {std::move(ch), nullptr};
     return ResponseAndNotify(c);
+  }
+
+  // `owner`'s pres-rules with `watcher` set to `handling` (through XCAP).
+  void SetRuleOf(const std::string& owner, const std::string& watcher, presence::rules::SubHandling handling) {
+    const std::string path = "/xcap/pres-rules/users/sip:" + owner + "@example.com/index";
+    auto current = Http("GET", path, owner);
+    std::string doc = current.status == 200 ? current.body : "";
+    auto edited = presence::rules::SetWatcherRule(doc, "sip:" + watcher + "@example.com", handling);
+    ASSERT_TRUE(edited.ok()) << edited.error().message;
+    std::string cond = current.status == 200 ? "If-Match: " + current.Header("etag") + "\r\n" : "If-None-Match: *\r\n";
+    auto put = Http("PUT", path, owner, *edited, "application/auth-policy+xml", cond);
+    ASSERT_EQ(put.status, current.status == 200 ? 200 : 201) << put.body;
   }
 
   // A message that is not expected: waits a little and returns what came.

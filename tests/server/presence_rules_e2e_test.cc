@@ -22,13 +22,7 @@ class PresenceRules : public Presence {
 
   // alice's pres-rules with `watcher` set to `handling` (through XCAP).
   void SetRule(const std::string& watcher, presence::rules::SubHandling handling) {
-    auto current = Http("GET", kRulesPath, "alice");
-    std::string doc = current.status == 200 ? current.body : "";
-    auto edited = presence::rules::SetWatcherRule(doc, "sip:" + watcher + "@example.com", handling);
-    ASSERT_TRUE(edited.ok()) << edited.error().message;
-    std::string cond = current.status == 200 ? "If-Match: " + current.Header("etag") + "\r\n" : "If-None-Match: *\r\n";
-    auto put = Http("PUT", kRulesPath, "alice", *edited, kRulesType, cond);
-    ASSERT_EQ(put.status, current.status == 200 ? 200 : 201) << put.body;
+    SetRuleOf("alice", watcher, handling);
   }
 };
 

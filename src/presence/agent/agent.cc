@@ -177,16 +177,18 @@ void PresenceAgent::OnRulesChanged(const std::string& aor) {
   // Every subscription is decided again on the new rules (loaded once);
   // those whose state or view changed get a NOTIFY.
   authorizer_->Invalidate(aor);
-  notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, "presence");
+  for (const std::string& package : authorized_packages_) notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, package);
   for (const auto& l : change_listeners_) l(aor);
 }
 
 void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {
   authorizer_->InvalidateDomain(shard, domain);
   events::Notifier& n = notifiers_.At(shard);
-  for (const std::string& aor : n.Resources("presence")) {
-    size_t at = aor.find('@');
-    if (at != std::string::npos && IEquals(std::string_view(aor).substr(at + 1), domain)) n.Reauthorize(aor, "presence");
+  for (const std::string& package : authorized_packages_) {
+    for (const std::string& aor : n.Resources(package)) {
+      size_t at = aor.find('@');
+      if (at != std::string::npos && IEquals(std::string_view(aor).substr(at + 1), domain)) n.Reauthorize(aor, package);
+    }
   }
   for (const auto& l : rules_listeners_) l(shard, domain);
 }
@@ -194,7 +196,9 @@ void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {
 void PresenceAgent::OnShardRulesChanged(size_t shard) {
   authorizer_->InvalidateShard(shard);
   events::Notifier& n = notifiers_.At(shard);
-  for (const std::string& aor : n.Resources("presence")) n.Reauthorize(aor, "presence");
+  for (const std::string& package : authorized_packages_) {
+    for (const std::string& aor : n.Resources(package)) n.Reauthorize(aor, package);
+  }
   for (const auto& l : rules_listeners_) l(shard, "");
 }
 

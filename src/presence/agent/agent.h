@@ -109,6 +109,10 @@ class PresenceAgent : public events::EventPackage {
   // all of them) may have changed: a domain's default, a lost change feed.
   using RulesListener = std::function<void(size_t shard, const std::string& domain)>;
   void AddRulesListener(RulesListener l) { rules_listeners_.push_back(std::move(l)); }
+  // Another event package whose watchers the presence rules decide (the
+  // dialog package): its subscriptions are decided again with presence's
+  // when the rules change. Set before the loops run.
+  void AuthorizeAlso(std::string package) { authorized_packages_.push_back(std::move(package)); }
 
   Authorizer& authorizer() { return *authorizer_; }
   // Shard-local counters (read on shard `shard`).
@@ -145,6 +149,7 @@ class PresenceAgent : public events::EventPackage {
   std::vector<AvailabilityListener> available_listeners_;
   std::vector<ChangeListener> change_listeners_;
   std::vector<RulesListener> rules_listeners_;
+  std::vector<std::string> authorized_packages_{"presence"};
 };
 
 }  // namespace parley::presence
