@@ -308,12 +308,16 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
         [p = presence_.get()](const std::string& subscriber, const std::string& resource,
                               std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
     presence_->AuthorizeAlso(dialogs_->name());
+    dialog_winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_, dialogs_->name());
   }
   for (const events::EventPackage* p : Packages()) caps_.events.emplace_back(p->name());  // Allow-Events
   for (size_t i = 0; i < n; ++i) {
-    notifiers_->At(i).AddObserver([w = winfo_.get()](const events::Subscription& s, events::WatcherChange c) {
-      w->OnWatcherChange(s, c);
-    });
+    for (presence::WinfoPackage* w : {winfo_.get(), dialog_winfo_.get()}) {
+      if (!w) continue;
+      notifiers_->At(i).AddObserver([w](const events::Subscription& s, events::WatcherChange c) {
+        w->OnWatcherChange(s, c);
+      });
+    }
   }
   message_config_.quota = {config_.message_quota_count, int64_t{config_.message_quota_mb} * 1024 * 1024};
   message_config_.max_age_s = int64_t{config_.message_max_age_days} * 24 * 3600;
@@ -565,7 +569,7 @@ events::EventPackage* Server::PackageFor(const std::string& name, const std::str
 
 std::vector<events::EventPackage*> Server::Packages() const {
   std::vector<events::EventPackage*> out{reg_package_.get(), presence_.get(), winfo_.get()};
-  if (dialogs_) out.push_back(dialogs_.get());
+  if (dialogs_) out.insert(out.end(), {dialogs_.get(), dialog_winfo_.get()});
   return out;
 }
 
@@ -709,6 +713,7 @@ void Server::Drain() {
   notifiers_.reset();
   lists_.reset();
   reg_package_.reset();
+  dialog_winfo_.reset();
   dialogs_.reset();
   presence_.reset();
   winfo_.reset();

@@ -128,6 +128,7 @@ class Server {
   std::unique_ptr<presence::WinfoPackage> winfo_;
   dialoginfo::DialogLimits dialog_limits_;
   std::unique_ptr<dialoginfo::DialogPackage> dialogs_;
+  std::unique_ptr<presence::WinfoPackage> dialog_winfo_;  // dialog.winfo (with dialogs_)
   std::unique_ptr<presence::ResourceListServer> lists_;
   std::unique_ptr<presence::ServiceDirectory> services_;
   im::MessageServiceConfig message_config_;

@@ -201,18 +201,37 @@ class ConfirmedDialogEvents : public DialogEvents {
 // when the user changes them the waiting or watching subscriptions are
 // decided again at once.
 TEST_F(ConfirmedDialogEvents, AWatcherWaitsForTheUsersRulesAndFollowsThem) {
+  // bob learns who waits to watch his calls (RFC 3857's template package).
+  SipClient bob(false, udp_);
+  auto [wok, wfull] = Subscribe(bob, "bob", "bob", "dlg-winfo", 600, "", "dialog.winfo");
+  ASSERT_TRUE(wok && wok->status() == 200 && wfull);
+  EXPECT_EQ(wfull->Value(sip::HeaderId::kContentType), "application/watcherinfo+xml");
+  EXPECT_TRUE(Has(wfull, "package=\"dialog\""));
+  EXPECT_FALSE(Has(wfull, "<watcher "));
+  SipClient mallory(false, udp_);  // only bob watches his watchers
+  auto [refused, none] = Subscribe(mallory, "alice", "bob", "dlg-winfo-other", 600, "", "dialog.winfo");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 403);
+
   SipClient carol(false, udp_);
   auto [waiting, first] = Subscribe(carol, "carol", "bob", "dlg-confirm", 600, "", kDialog);
   ASSERT_TRUE(waiting && first);
   EXPECT_EQ(waiting->status(), 202);
   EXPECT_TRUE(first->Value(sip::HeaderId::kSubscriptionState).starts_with("pending"));
   EXPECT_FALSE(Has(first, "dialog-info"));
+  auto arrived = NextNotify(bob);
+  EXPECT_TRUE(Has(arrived, "status=\"pending\""));
+  EXPECT_TRUE(Has(arrived, ">sip:carol@example.com</watcher>"));
+  EXPECT_TRUE(Has(arrived, "package=\"dialog\""));
 
   SetRuleOf("bob", "carol", presence::rules::SubHandling::kAllow);
   auto active = NextNotify(carol);
   ASSERT_TRUE(active);
   EXPECT_TRUE(active->Value(sip::HeaderId::kSubscriptionState).starts_with("active"));
   EXPECT_TRUE(Has(active, "state=\"full\""));
+  auto approved = NextNotify(bob);
+  EXPECT_TRUE(Has(approved, "status=\"active\""));
+  EXPECT_TRUE(Has(approved, "event=\"approved\""));
 
   SetRuleOf("bob", "carol", presence::rules::SubHandling::kBlock);
   auto ended = NextNotify(carol);
@@ -234,6 +253,9 @@ TEST_F(DialogEventsOff, TheServerThatTracksNoCallsServesNoDialogPackage) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status(), 489);
   EXPECT_EQ(refused->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo");
+  auto [no_winfo, none2] = Subscribe(carol, "carol", "carol", "dlg-off-winfo", 600, "", "dialog.winfo");
+  ASSERT_TRUE(no_winfo);
+  EXPECT_EQ(no_winfo->status(), 489);
   // Calls still go through.
   SipClient bob(false, udp_), alice(false, udp_);
   auto inv = CallBob(bob, alice, "dlg-off-call");

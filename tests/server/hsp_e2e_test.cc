@@ -985,7 +985,7 @@ TEST_F(Hsp, RegEventForOthersIsForbiddenAndUnknownPackagesGet489) {
   auto r2 = c.Receive();
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status(), 489);
-  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo, dialog");
+  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo, dialog, dialog.winfo");
 }
 
 }  // namespace

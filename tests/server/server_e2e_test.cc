@@ -78,7 +78,7 @@ TEST_P(ServerE2E, OptionsToServerGets200WithCapabilities) {
   EXPECT_NE(r->Find(sip::HeaderId::kAccept), nullptr);
   EXPECT_NE(r->Find(sip::HeaderId::kSupported), nullptr);
   EXPECT_EQ(r->Value(sip::HeaderId::kSupported), "path, gruu, outbound, eventlist");
-  EXPECT_EQ(r->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo, dialog");
+  EXPECT_EQ(r->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo, dialog, dialog.winfo");
   EXPECT_EQ(r->Value(sip::HeaderId::kServer), "Parley/0.1");
   EXPECT_TRUE(r->to()->has_tag());
   // Via got received/rport stamped by the transport and echoed back.

@@ -43,9 +43,9 @@ WatcherEntry WinfoPackage::EntryOf(const events::Subscription& s, int64_t now) {
 std::string WinfoPackage::FullState(events::Subscription& sub) {
   const std::string resource(sub.resource());
   events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(resource));
-  WatcherList list{std::string(sub.local_uri()), "presence", {}};
+  WatcherList list{std::string(sub.local_uri()), watched_, {}};
   int64_t now = UnixNow();
-  for (const events::Subscription* w : n.Find(resource, "presence")) {
+  for (const events::Subscription* w : n.Find(resource, watched_)) {
     if (w->expires_at == 0 || !w->terminate_reason.empty()) continue;  // fetches and ending ones are not watchers
     list.watchers.push_back(EntryOf(*w, now));
   }
@@ -57,7 +57,7 @@ std::string WinfoPackage::FullState(events::Subscription& sub) {
 
 void WinfoPackage::OnWatcherChange(const events::Subscription& s, events::WatcherChange change) {
   (void)change;
-  if (s.package->name() != "presence" || s.expires_at == 0) return;
+  if (s.package->name() != watched_ || s.expires_at == 0) return;
   const std::string resource(s.resource());
   size_t shard = notifiers_.router().ShardOf(resource);
   events::Notifier& n = notifiers_.At(shard);
@@ -74,8 +74,8 @@ void WinfoPackage::ExtraWatcherChanged(const std::string& resource, WatcherEntry
 
 void WinfoPackage::SendPartial(const std::string& resource, WatcherEntry entry) {
   events::Notifier& n = notifiers_.At(notifiers_.router().ShardOf(resource));
-  n.Changed(resource, name(), [entry = std::move(entry)](events::Subscription& w) {
-    WatcherList list{std::string(w.local_uri()), "presence", {entry}};
+  n.Changed(resource, name(), [this, entry = std::move(entry)](events::Subscription& w) {
+    WatcherList list{std::string(w.local_uri()), watched_, {entry}};
     return WatcherinfoDocument(w.version++, WinfoState::kPartial, std::span<const WatcherList>(&list, 1));
   });
 }

@@ -4,7 +4,8 @@
 // list first, then each watcher that arrives, is approved or rejected, or
 // leaves. A pending watcher shows up here; the user decides (pres-rules
 // over XCAP, parleyctl) and the waiting subscription becomes active or
-// terminated at once.
+// terminated at once. The same for the dialog package's watchers
+// (`dialog.winfo`, RFC 3857's template-package form), by another instance.
 
 #include <functional>
 #include <string>
@@ -18,16 +19,20 @@ namespace parley::presence {
 
 class WinfoPackage : public events::EventPackage {
  public:
-  explicit WinfoPackage(proxy::Sharded<events::Notifier>& notifiers) : notifiers_(notifiers) {}
+  // The watchers of `watched`'s subscriptions ("presence"; "dialog" for
+  // RFC 3857's template package dialog.winfo).
+  explicit WinfoPackage(proxy::Sharded<events::Notifier>& notifiers, std::string watched = "presence")
+      : notifiers_(notifiers), watched_(std::move(watched)) {}
 
-  std::string name() const override { return "presence.winfo"; }
+  std::string name() const override { return watched_ + ".winfo"; }
   std::string_view content_type() const override { return "application/watcherinfo+xml"; }
   // Only the presentity itself watches its watchers.
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(events::Grant)> done) override;
   std::string FullState(events::Subscription& sub) override;
 
-  // A notifier observer: a presence subscription changed (on its shard).
+  // A notifier observer: a subscription changed (on its shard); those of
+  // the watched package count.
   void OnWatcherChange(const events::Subscription& s, events::WatcherChange change);
 
   // Watchers that hold no subscription to the presentity of their own: the
@@ -46,6 +51,7 @@ class WinfoPackage : public events::EventPackage {
   void SendPartial(const std::string& resource, WatcherEntry entry);
 
   proxy::Sharded<events::Notifier>& notifiers_;
+  const std::string watched_;
   ExtraWatchers extra_;
 };
 
