@@ -43,7 +43,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
 
   DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers, AuthorizeFn authorize);
 
-  std::string name() const override { return "dialog"; }
+  std::string_view name() const override { return "dialog"; }
   std::string_view content_type() const override { return "application/dialog-info+xml"; }
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(events::Grant)> done) override;

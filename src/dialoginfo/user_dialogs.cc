@@ -26,6 +26,11 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
     changed.push_back(d);
   };
   const Dialog& in = u.dialog;
+  auto end_early_of_call = [&](EndEvent event, int code) {
+    for (Dialog& d : dialogs_) {
+      if (d.state == DialogState::kEarly && SameCall(d, in.call_id, in.caller_tag())) end(d, event, code);
+    }
+  };
   switch (u.kind) {
     case DialogUpdate::Kind::kResponse: {
       auto found = std::find_if(dialogs_.begin(), dialogs_.end(),
@@ -55,20 +60,12 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
       if (state == DialogState::kConfirmed) {
         // The answer ends the call's other early dialogs (the branches
         // the proxy cancels).
-        for (Dialog& d : dialogs_) {
-          if (d.state == DialogState::kEarly && SameCall(d, in.call_id, in.caller_tag())) {
-            end(d, EndEvent::kCancelled, 0);
-          }
-        }
+        end_early_of_call(EndEvent::kCancelled, 0);
       }
       break;
     }
     case DialogUpdate::Kind::kCallFailed:
-      for (Dialog& d : dialogs_) {
-        if (d.state == DialogState::kEarly && SameCall(d, in.call_id, in.caller_tag())) {
-          end(d, EventForFailure(u.status), u.status);
-        }
-      }
+      end_early_of_call(EventForFailure(u.status), u.status);
       break;
     case DialogUpdate::Kind::kBye:
       for (Dialog& d : dialogs_) {

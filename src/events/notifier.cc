@@ -585,7 +585,7 @@ void Notifier::OnNotifyResponse(Subscription& s, int status) {
   if (!s.terminate_reason.empty() || s.notify_pending) SendFull(s);
 }
 
-void Notifier::Changed(const std::string& resource, const std::string& package, BodyFn body,
+void Notifier::Changed(const std::string& resource, std::string_view package, BodyFn body,
                        std::string_view subscriber) {
   auto f = std::make_shared<Fanout>();
   ForEachSubscriptionOf(resource, package, [&](const Subscription& s) {
@@ -618,7 +618,7 @@ void Notifier::Terminate(Subscription& s, const std::string& reason) {
   SendFull(s);
 }
 
-void Notifier::TerminateAll(const std::string& resource, const std::string& package, const std::string& reason,
+void Notifier::TerminateAll(const std::string& resource, std::string_view package, const std::string& reason,
                             std::string_view subscriber) {
   std::vector<uint64_t> ids;
   ForEachSubscriptionOf(resource, package, [&](const Subscription& s) {
@@ -689,7 +689,7 @@ uint64_t Notifier::FindDialog(const std::string& resource, const std::string& ca
   return 0;
 }
 
-void Notifier::Reauthorize(const std::string& resource, const std::string& package) {
+void Notifier::Reauthorize(const std::string& resource, std::string_view package) {
   std::vector<uint64_t> ids;
   ForEachOf(resource, package, [&](uint64_t id) { ids.push_back(id); });
   for (uint64_t id : ids) {
@@ -698,7 +698,7 @@ void Notifier::Reauthorize(const std::string& resource, const std::string& packa
   }
 }
 
-std::vector<const Subscription*> Notifier::Find(const std::string& resource, const std::string& package) const {
+std::vector<const Subscription*> Notifier::Find(const std::string& resource, std::string_view package) const {
   std::vector<const Subscription*> out;
   ForEachOf(resource, package, [&](uint64_t id) {
     auto s = subs_.find(id);
@@ -722,7 +722,7 @@ void Notifier::AddToIndex(const Subscription& s) {
   by_resource_.insert(&s);
 }
 
-std::vector<std::string> Notifier::Resources(const std::string& package) const {
+std::vector<std::string> Notifier::Resources(std::string_view package) const {
   std::vector<std::string> out;
   for (auto it = by_resource_.begin(); it != by_resource_.end();) {
     std::string_view resource = (*it)->resource();

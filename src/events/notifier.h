@@ -210,11 +210,11 @@ class Notifier {
   // gets `body(sub)` (partial state, say) or, when it cannot be sent now, a
   // full-state NOTIFY later. With `subscriber`, only that watcher's
   // subscriptions (a resource list's view is its subscriber's).
-  void Changed(const std::string& resource, const std::string& package, BodyFn body,
+  void Changed(const std::string& resource, std::string_view package, BodyFn body,
                std::string_view subscriber = {});
   // Ends every subscription to `resource` for `package` with a final NOTIFY.
   // With `subscriber`, only that watcher's.
-  void TerminateAll(const std::string& resource, const std::string& package, const std::string& reason,
+  void TerminateAll(const std::string& resource, std::string_view package, const std::string& reason,
                     std::string_view subscriber = {});
   // A user was deleted: every subscription here to `aor` ends (noresource)
   // and every one `aor` made here ends (rejected), each with a final NOTIFY.
@@ -224,7 +224,7 @@ class Notifier {
   void Decide(uint64_t id, bool allow);
   // Authorizes every subscription to `resource` for `package` again (the
   // resource's rules changed) and notifies those whose view changed.
-  void Reauthorize(const std::string& resource, const std::string& package);
+  void Reauthorize(const std::string& resource, std::string_view package);
   // Brings back a stored subscription (startup): it is authorized again and
   // gets a full-state NOTIFY. Expired records are dropped.
   void Restore(const store::SubscriptionRecord& rec, EventPackage* package, int64_t now);
@@ -241,14 +241,14 @@ class Notifier {
     gruu_ = gruu;
   }
 
-  std::vector<const Subscription*> Find(const std::string& resource, const std::string& package) const;
+  std::vector<const Subscription*> Find(const std::string& resource, std::string_view package) const;
   const Subscription* Get(uint64_t id) const;
   // The subscription to `resource` in the dialog (Call-ID, our tag, theirs), or 0.
   uint64_t FindDialog(const std::string& resource, const std::string& call_id, const std::string& local_tag,
                       const std::string& remote_tag) const;
   bool Holds(uint64_t id) const { return subs_.count(id) != 0; }
   // Every resource with a subscription of `package`.
-  std::vector<std::string> Resources(const std::string& package) const;
+  std::vector<std::string> Resources(std::string_view package) const;
   size_t size() const { return subs_.size(); }
   // Whether `resource` has a subscription of `package` (O(log n)).
   bool Has(const std::string& resource, std::string_view package) const;

@@ -29,7 +29,7 @@ struct Grant {
 class EventPackage {
  public:
   virtual ~EventPackage() = default;
-  virtual std::string name() const = 0;          // "reg", "presence"
+  virtual std::string_view name() const = 0;  // "reg", "presence"
   virtual std::string_view content_type() const = 0;  // "application/reginfo+xml"
   virtual uint32_t default_expires() const { return 3600; }
   // Runs on the resource's shard; `done` on the same shard (may be later).
@@ -48,7 +48,7 @@ class EventPackage {
   // package must spell it as a peer expects.
   virtual std::string EventHeaderValue(const Subscription& sub) const {
     (void)sub;
-    return name();
+    return std::string(name());
   }
   // A body type for partial state a watcher may ask for in Accept
   // (RFC 5263 "application/pidf-diff+xml"), or "": the subscription's

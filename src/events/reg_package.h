@@ -19,7 +19,7 @@ class RegPackage : public EventPackage {
   RegPackage(registrar::Registrar& registrar, proxy::Sharded<proxy::PolicyCache>& policies,
              proxy::Sharded<Notifier>& notifiers);
 
-  std::string name() const override { return "reg"; }
+  std::string_view name() const override { return "reg"; }
   std::string_view content_type() const override { return "application/reginfo+xml"; }
   void Authorize(const std::string& subscriber, const std::string& resource,
                  std::function<void(Grant)> done) override;

@@ -307,8 +307,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
         dialog_limits_, *notifiers_,
         [p = presence_.get()](const std::string& subscriber, const std::string& resource,
                               std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
-    presence_->AuthorizeAlso(dialogs_->name());
-    dialog_winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_, dialogs_->name());
+    presence_->AuthorizeAlso(std::string(dialogs_->name()));
+    dialog_winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_, std::string(dialogs_->name()));
   }
   for (const events::EventPackage* p : Packages()) caps_.events.emplace_back(p->name());  // Allow-Events
   for (size_t i = 0; i < n; ++i) {

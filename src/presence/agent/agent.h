@@ -63,7 +63,7 @@ class PresenceAgent : public events::EventPackage {
   void OnHardStateChanged(const std::string& aor);
 
   // events::EventPackage
-  std::string name() const override { return "presence"; }
+  std::string_view name() const override { return "presence"; }
   std::string_view content_type() const override { return "application/pidf+xml"; }
   // RFC 5263: a watcher whose Accept names it gets a <pidf-full>, then
   // <pidf-diff>s of what changed.

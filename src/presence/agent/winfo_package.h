@@ -22,9 +22,9 @@ class WinfoPackage : public events::EventPackage {
   // The watchers of `watched`'s subscriptions ("presence"; "dialog" for
   // RFC 3857's template package dialog.winfo).
   explicit WinfoPackage(proxy::Sharded<events::Notifier>& notifiers, std::string watched = "presence")
-      : notifiers_(notifiers), watched_(std::move(watched)) {}
+      : notifiers_(notifiers), watched_(std::move(watched)), name_(watched_ + ".winfo") {}
 
-  std::string name() const override { return watched_ + ".winfo"; }
+  std::string_view name() const override { return name_; }
   std::string_view content_type() const override { return "application/watcherinfo+xml"; }
   // Only the presentity itself watches its watchers.
   void Authorize(const std::string& subscriber, const std::string& resource,
@@ -52,6 +52,7 @@ class WinfoPackage : public events::EventPackage {
 
   proxy::Sharded<events::Notifier>& notifiers_;
   const std::string watched_;
+  const std::string name_;  // watched_ + ".winfo"
   ExtraWatchers extra_;
 };
 

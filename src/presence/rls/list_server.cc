@@ -318,7 +318,7 @@ void ResourceListServer::RestoreState(const std::string& resource, const std::st
 
 std::string ResourceListServer::EventHeaderValue(const events::Subscription& sub) const {
   const RequestList* list = RequestListOf(sub.resource());
-  return list && list->linphone ? "Presence" : name();
+  return std::string(list && list->linphone ? "Presence" : name());
 }
 
 // ---- changes -----------------------------------------------------------------

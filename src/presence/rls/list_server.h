@@ -73,7 +73,7 @@ class ResourceListServer : public events::EventPackage {
 
   // events::EventPackage: NOTIFYs carry Event: presence, a multipart/related
   // body (RLMI first) and Require: eventlist.
-  std::string name() const override { return "presence"; }
+  std::string_view name() const override { return "presence"; }
   std::string_view content_type() const override { return "multipart/related"; }
   std::string_view ContentTypeOf(std::string_view body, std::string& scratch) const override;
   std::string_view require() const override { return "eventlist"; }
