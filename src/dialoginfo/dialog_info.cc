@@ -8,6 +8,8 @@ namespace parley::dialoginfo {
 
 std::string_view StateName(DialogState s) {
   switch (s) {
+    case DialogState::kTrying: return "trying";
+    case DialogState::kProceeding: return "proceeding";
     case DialogState::kEarly: return "early";
     case DialogState::kConfirmed: return "confirmed";
     case DialogState::kTerminated: return "terminated";
@@ -36,7 +38,7 @@ EndEvent EventForFailure(int status) {
 }
 
 std::string DialogId(const Dialog& d) {
-  uint64_t h = Mix64(ShardHash(d.call_id) ^ (uint64_t{ShardHash(d.local_tag)} << 32)) ^ ShardHash(d.remote_tag);
+  uint64_t h = Mix64(ShardHash(d.call_id) ^ (uint64_t{ShardHash(d.local_tag)} << 32)) ^ ShardHash(d.from_trying ? std::string_view() : std::string_view(d.remote_tag));
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "d";
   for (int i = 0; i < 16; ++i) id.push_back(kHex[(h >> (4 * i)) & 15]);

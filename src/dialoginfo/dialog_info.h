@@ -13,9 +13,14 @@ namespace parley::dialoginfo {
 
 enum class Direction : uint8_t { kInitiator, kRecipient };
 
-// RFC 4235 §3.7.1. "trying" and "proceeding" are not reported: a proxy
-// learns of a dialog from the first response that carries its To tag.
-enum class DialogState : uint8_t { kEarly, kConfirmed, kTerminated };
+// RFC 4235 §3.7.1. A caller's call is "trying" from the INVITE the proxy
+// forwards and "proceeding" on a provisional without a To tag; the first
+// response with a To tag turns it into that dialog (early or confirmed), and
+// every further tag of the call (forking) is a dialog of its own.
+enum class DialogState : uint8_t { kTrying, kProceeding, kEarly, kConfirmed, kTerminated };
+
+// Not confirmed yet, not ended: trying, proceeding or early.
+inline bool IsUnanswered(DialogState s) { return s < DialogState::kConfirmed; }
 
 // Why a dialog ended (the `event` attribute of a terminated <state>).
 enum class EndEvent : uint8_t { kNone, kCancelled, kRejected, kTimeout, kLocalBye, kRemoteBye, kError };
@@ -41,6 +46,9 @@ struct Dialog {
   Party local, remote;
   bool remote_hidden = false;  // the caller asked for privacy: no remote identity for watchers
   int64_t created_at = 0;      // unix seconds
+  // The call's trying dialog became this one: its id stays the one it had
+  // without a remote tag, so watchers see one dialog change state.
+  bool from_trying = false;
 
   // The caller's tag: with the Call-ID, it names the call every dialog of
   // one INVITE belongs to (forked early dialogs, the answer).

@@ -59,17 +59,41 @@ std::string DialogPackage::FullState(events::Subscription& sub) {
   return DialogInfoDocument(sub.local_uri(), sub.version++, true, dialogs, now);
 }
 
+void DialogPackage::OnInviteForwarded(const proxy::RequestContext& ctx) {
+  std::string caller = InitiatorOf(ctx);
+  if (caller.empty()) return;
+  const sip::Message& invite = *ctx.request;
+  DialogUpdate u;
+  u.kind = DialogUpdate::Kind::kTrying;
+  u.dialog.call_id = std::string(invite.call_id());
+  u.dialog.direction = Direction::kInitiator;
+  u.dialog.local_tag = std::string(invite.from()->tag());
+  u.dialog.local = PartyOf(invite.from());
+  u.dialog.remote = PartyOf(invite.to());
+  Report(caller, std::move(u));
+}
+
 void DialogPackage::OnInviteResponse(const proxy::RequestContext& ctx, const std::string& callee,
                                      const sip::Message& response) {
   const sip::NameAddr* to = response.to();
   const sip::NameAddr* from = response.from();
-  if (!to || !to->has_tag() || !from) return;
+  if (!to || !from) return;
   const sip::Message& invite = *ctx.request;
   DialogUpdate u;
   u.kind = DialogUpdate::Kind::kResponse;
   u.status = response.status();
   u.dialog.call_id = std::string(response.call_id());
-  if (std::string caller = InitiatorOf(ctx); !caller.empty()) {
+  std::string caller = InitiatorOf(ctx);
+  if (!to->has_tag()) {
+    // No dialog yet: the caller's call is proceeding (RFC 4235 §3.7.1).
+    if (!caller.empty() && u.status < 200) {
+      u.dialog.direction = Direction::kInitiator;
+      u.dialog.local_tag = std::string(from->tag());
+      Report(caller, std::move(u));
+    }
+    return;
+  }
+  if (!caller.empty()) {
     u.dialog.direction = Direction::kInitiator;
     u.dialog.local_tag = std::string(from->tag());
     u.dialog.remote_tag = std::string(to->tag());
@@ -149,8 +173,11 @@ void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t
   Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
   auto it = shard.users.find(aor);
   if (it == shard.users.end()) {
-    // Only a response that makes a dialog starts a user's list.
-    if (u.kind != DialogUpdate::Kind::kResponse || u.status >= 300) return;
+    // Only an INVITE going out or a response that makes a dialog starts a
+    // user's list.
+    bool starts = u.kind == DialogUpdate::Kind::kTrying ||
+                  (u.kind == DialogUpdate::Kind::kResponse && u.status < 300 && !u.dialog.remote_tag.empty());
+    if (!starts) return;
     it = shard.users.emplace(aor, UserDialogs{}).first;
   }
   std::vector<Dialog> changed = it->second.Apply(u, now, limits_);
@@ -163,7 +190,9 @@ DialogStats DialogPackage::StatsOf(size_t shard) const {
   DialogStats st;
   const Shard& sh = shards_[shard];
   for (const auto& [aor, user] : sh.users) {
-    for (const Dialog& d : user.dialogs()) (d.state == DialogState::kEarly ? st.early : st.confirmed)++;
+    for (const Dialog& d : user.dialogs()) {
+      (d.state == DialogState::kConfirmed ? st.confirmed : d.state == DialogState::kEarly ? st.early : st.trying)++;
+    }
   }
   st.ended = sh.ended;
   return st;

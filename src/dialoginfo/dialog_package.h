@@ -1,13 +1,14 @@
 #pragma once
 // The dialog event package (RFC 4235): watchers subscribe to `Event:
 // dialog` for a user of ours and receive application/dialog-info+xml —
-// the calls the user is in (ringing, answered) and, as they change, each
-// dialog that became early, confirmed or terminated. This is what
+// the calls the user is in (dialling, ringing, answered) and, as they change,
+// each dialog that became trying, proceeding, early, confirmed or
+// terminated. This is what
 // busy-lamp fields and call pickup keys of desk phones show.
 //
 // The state comes from the proxy: every call through us is record-routed,
-// so the INVITE's responses (each branch's early dialog, the answer, the
-// failure) and the BYE pass by (proxy::CallObserver). The dialogs of a
+// so the INVITE going out, its responses (each branch's early dialog, the
+// answer, the failure) and the BYE pass by (proxy::CallObserver). The dialogs of a
 // user live on the user's shard; the reports are posted there. Who may
 // watch is decided by the user's presence rules (a watcher allowed to see
 // the presence may see the calls; polite blocking shows no calls).
@@ -31,7 +32,7 @@ namespace parley::dialoginfo {
 
 // A shard's dialogs, for /metrics.
 struct DialogStats {
-  uint64_t early = 0, confirmed = 0;  // held now
+  uint64_t trying = 0, early = 0, confirmed = 0;  // held now (trying: and proceeding)
   uint64_t ended = 0;                 // terminated since start
 };
 
@@ -52,6 +53,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   // proxy::CallObserver (on the request's shard).
   void OnInviteResponse(const proxy::RequestContext& ctx, const std::string& callee,
                         const sip::Message& response) override;
+  void OnInviteForwarded(const proxy::RequestContext& ctx) override;
   void OnInviteFinal(const proxy::RequestContext& ctx, const std::string& callee, int status) override;
   void OnBye(const proxy::RequestContext& ctx) override;
 

@@ -26,30 +26,67 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
     changed.push_back(d);
   };
   const Dialog& in = u.dialog;
-  auto end_early_of_call = [&](EndEvent event, int code) {
+  auto end_unanswered_of_call = [&](EndEvent event, int code) {
     for (Dialog& d : dialogs_) {
-      if (d.state == DialogState::kEarly && SameCall(d, in.call_id, in.caller_tag())) end(d, event, code);
+      if (IsUnanswered(d.state) && SameCall(d, in.call_id, in.caller_tag())) end(d, event, code);
     }
   };
+  // A new dialog in `state` (false when the user keeps no dialogs).
+  auto add = [&](DialogState state, int code) {
+    if (limits.max_dialogs == 0) return false;
+    if (dialogs_.size() >= limits.max_dialogs) dialogs_.erase(dialogs_.begin());  // the oldest
+    Dialog d = in;
+    d.state = state;
+    d.event = EndEvent::kNone;
+    d.code = code;
+    d.created_at = now;
+    d.from_trying = false;
+    dialogs_.push_back(std::move(d));
+    changed.push_back(dialogs_.back());
+    return true;
+  };
   switch (u.kind) {
+    case DialogUpdate::Kind::kTrying: {
+      bool known = std::any_of(dialogs_.begin(), dialogs_.end(),
+                               [&](const Dialog& d) { return SameCall(d, in.call_id, in.caller_tag()); });
+      if (!known) add(DialogState::kTrying, 0);  // else a retransmission, or the INVITE spiralled back
+      break;
+    }
     case DialogUpdate::Kind::kResponse: {
       auto found = std::find_if(dialogs_.begin(), dialogs_.end(),
                                 [&](const Dialog& d) { return d.Is(in.call_id, in.local_tag, in.remote_tag); });
+      // The caller's call before any dialog of it was made.
+      auto trying = in.direction != Direction::kInitiator
+                        ? dialogs_.end()
+                        : std::find_if(dialogs_.begin(), dialogs_.end(), [&](const Dialog& d) {
+                            return d.state <= DialogState::kProceeding && SameCall(d, in.call_id, in.caller_tag());
+                          });
+      const std::string_view callee_tag = in.direction == Direction::kInitiator ? in.remote_tag : in.local_tag;
+      if (callee_tag.empty()) {
+        // A provisional without a To tag: proceeding.
+        if (u.status < 200 && trying != dialogs_.end() && trying->state == DialogState::kTrying) {
+          trying->state = DialogState::kProceeding;
+          trying->code = u.status;
+          changed.push_back(*trying);
+        }
+        break;
+      }
       if (u.status >= 300) {
+        // That branch's dialog ended; a trying call waits for its others
+        // (the call's own failure ends it).
         if (found != dialogs_.end()) end(*found, EventForFailure(u.status), u.status);
         break;
       }
       const DialogState state = u.status >= 200 ? DialogState::kConfirmed : DialogState::kEarly;
-      if (found == dialogs_.end()) {
-        if (limits.max_dialogs == 0) break;
-        if (dialogs_.size() >= limits.max_dialogs) dialogs_.erase(dialogs_.begin());  // the oldest
-        Dialog d = in;
-        d.state = state;
-        d.event = EndEvent::kNone;
-        d.code = state == DialogState::kEarly ? u.status : 0;
-        d.created_at = now;
-        dialogs_.push_back(std::move(d));
-        changed.push_back(dialogs_.back());
+      const int code = state == DialogState::kEarly ? u.status : 0;
+      if (found == dialogs_.end() && trying != dialogs_.end()) {
+        trying->remote_tag = in.remote_tag;
+        trying->from_trying = true;
+        trying->state = state;
+        trying->code = code;
+        changed.push_back(*trying);
+      } else if (found == dialogs_.end()) {
+        if (!add(state, code)) break;
       } else if (found->state == DialogState::kEarly && state == DialogState::kConfirmed) {
         found->state = state;
         found->code = 0;
@@ -58,14 +95,14 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
         break;  // another provisional of an early dialog, or a retransmitted 2xx
       }
       if (state == DialogState::kConfirmed) {
-        // The answer ends the call's other early dialogs (the branches
-        // the proxy cancels).
-        end_early_of_call(EndEvent::kCancelled, 0);
+        // The answer ends the call's other unanswered dialogs (the
+        // branches the proxy cancels).
+        end_unanswered_of_call(EndEvent::kCancelled, 0);
       }
       break;
     }
     case DialogUpdate::Kind::kCallFailed:
-      end_early_of_call(EventForFailure(u.status), u.status);
+      end_unanswered_of_call(EventForFailure(u.status), u.status);
       break;
     case DialogUpdate::Kind::kBye:
       for (Dialog& d : dialogs_) {

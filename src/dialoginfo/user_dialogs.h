@@ -1,9 +1,11 @@
 #pragma once
-// One user's dialogs and how what the proxy sees changes them: a branch's
-// response with a To tag makes an early dialog or confirms it (and the
-// answer ends the call's other early dialogs), a failure ends it, the
-// INVITE's failure upstream ends every early dialog of the call, a BYE
-// ends a dialog. Pure: no clock, no I/O.
+// One user's dialogs and how what the proxy sees changes them: the INVITE a
+// caller sends starts a trying dialog (a provisional without a To tag makes
+// it proceeding), a branch's response with a To tag makes an early dialog
+// (the first one of a call takes the trying one over) or confirms it (and
+// the answer ends the call's other unanswered dialogs), a failure ends it,
+// the INVITE's failure upstream ends every unanswered dialog of the call, a
+// BYE ends a dialog. Pure: no clock, no I/O.
 
 #include <cstdint>
 #include <vector>
@@ -20,7 +22,9 @@ struct DialogLimits {
 // A change of one user's dialogs, as the proxy saw it.
 struct DialogUpdate {
   enum class Kind : uint8_t {
-    kResponse,    // a branch's response with a To tag: early, confirmed, or that dialog failed
+    kTrying,      // the caller's INVITE went out (the caller's side only; no remote tag)
+    kResponse,    // a branch's response: early, confirmed, that dialog failed (a To tag),
+                  // or proceeding (the caller's side, a provisional without one)
     kCallFailed,  // the INVITE failed upstream: every dialog of the call not confirmed ends
     kBye,         // a BYE in the dialog
   };

@@ -65,6 +65,12 @@ void Router::WatchCall(ForwardOptions& o, const sip::Message& m, const std::stri
   o.on_final = [obs = calls_, callee](const RequestContext& c, int status) { obs->OnInviteFinal(c, callee, status); };
 }
 
+void Router::Fork(RequestContextPtr c, std::vector<Target> targets, const ForwardOptions& o) {
+  const sip::Message& m = *c->request;
+  if (calls_ && m.method() == sip::Method::kInvite && !(m.to() && m.to()->has_tag())) calls_->OnInviteForwarded(*c);
+  forwarder_.Fork(std::move(c), std::move(targets), o);
+}
+
 ForwardOptions Router::OptionsForUser(const sip::Message& m, const std::string& aor) const {
   ForwardOptions o = OptionsFor(m);
   WatchCall(o, m, aor);
@@ -118,7 +124,7 @@ Verdict Router::Process(RequestContextPtr& p, ProcessorHost& host) {
       switch (r.status) {
         case LookupResult::Status::kFound: {
           ForwardOptions o = OptionsForUser(*c->request, aor);
-          forwarder_.Fork(std::move(c), std::move(r.targets), o);
+          Fork(std::move(c), std::move(r.targets), o);
           return;
         }
         case LookupResult::Status::kNotRegistered:
@@ -188,7 +194,7 @@ Verdict Router::ForwardToHop(RequestContextPtr& p, std::string_view hop, Process
   WatchCall(o, m, "");
   if (auto t = TargetForUri(hop)) {
     t->uri = std::string(m.request_uri_text());
-    forwarder_.Fork(std::move(p), {*t}, o);
+    Fork(std::move(p), {*t}, o);
     return Verdict::kDone;
   }
   if (!locator_) {
@@ -201,7 +207,7 @@ Verdict Router::ForwardToHop(RequestContextPtr& p, std::string_view hop, Process
     RequestContextPtr c = std::move(*holder);
     if (!r.ok()) return h->Respond(*c, r.error().code, r.error().message);
     for (Target& t : *r) t.uri = std::string(c->request->request_uri_text());
-    forwarder_.Fork(std::move(c), std::move(*r), o);
+    Fork(std::move(c), std::move(*r), o);
   });
   return Verdict::kPending;
 }

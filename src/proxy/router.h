@@ -26,6 +26,9 @@ class RelayObserver {
 class CallObserver {
  public:
   virtual ~CallObserver() = default;
+  // A dialog-creating INVITE goes out to its targets (once per request;
+  // its final response follows through OnInviteFinal).
+  virtual void OnInviteForwarded(const RequestContext& ctx) = 0;
   // A response (101 and up) a branch of a dialog-creating INVITE received.
   // `callee` is the AOR of ours the INVITE was forked to, or "" when it
   // went elsewhere (another domain, a Route).
@@ -82,6 +85,8 @@ class Router : public Processor {
   ForwardOptions OptionsForUser(const sip::Message& m, const std::string& aor) const;
   // A new INVITE's responses go to the call observer, if any.
   void WatchCall(ForwardOptions& o, const sip::Message& m, const std::string& callee) const;
+  // Forks `c` to `targets`, telling the call observer of a new INVITE.
+  void Fork(RequestContextPtr c, std::vector<Target> targets, const ForwardOptions& o);
 
   const RouterConfig& config_;
   LocationService& location_;

@@ -199,6 +199,7 @@ void Server::RenderMetrics(HttpReply reply) {
           ns.subscriptions_replaced += a.subscriptions_replaced;
           ns.subscriptions_restored += a.subscriptions_restored;
           ns.subscriptions_terminated += a.subscriptions_terminated;
+          ds.trying += snap->dialogs[i].trying;
           ds.early += snap->dialogs[i].early;
           ds.confirmed += snap->dialogs[i].confirmed;
           ds.ended += snap->dialogs[i].ended;
@@ -258,6 +259,7 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_presence_partial_total", "kind=\"notify_full\"", ps.notifies_full);
         line("parley_presence_partial_total", "kind=\"notify_diff\"", ps.notifies_diff);
         header("parley_dialogs", "gauge", "Dialogs of our users held for the dialog event package (RFC 4235)");
+        line("parley_dialogs", "state=\"trying\"", ds.trying);
         line("parley_dialogs", "state=\"early\"", ds.early);
         line("parley_dialogs", "state=\"confirmed\"", ds.confirmed);
         header("parley_dialogs_ended_total", "counter", "Dialogs of our users seen to end");

@@ -95,6 +95,64 @@ TEST(UserDialogs, ABranchFailureEndsItsDialogWithTheMatchingEvent) {
   EXPECT_TRUE(d.empty());
 }
 
+DialogUpdate Trying(const std::string& call, const std::string& local) {
+  DialogUpdate u = Response(0, call, local, "", Direction::kInitiator);
+  u.kind = DialogUpdate::Kind::kTrying;
+  return u;
+}
+
+// RFC 4235 §3.7.1 from the caller's side: trying, proceeding, then the
+// first dialog of the call keeps the id; a fork is a dialog of its own.
+TEST(UserDialogs, ACallersTryingCallBecomesItsFirstDialog) {
+  UserDialogs d;
+  DialogLimits limits;
+  auto trying = d.Apply(Trying("c1", "a"), 1, limits);
+  ASSERT_EQ(trying.size(), 1u);
+  EXPECT_EQ(trying[0].state, DialogState::kTrying);
+  const std::string id = DialogId(trying[0]);
+  EXPECT_TRUE(d.Apply(Trying("c1", "a"), 1, limits).empty());  // the same INVITE again
+  auto proceeding = d.Apply(Response(183, "c1", "a", "", Direction::kInitiator), 2, limits);
+  ASSERT_EQ(proceeding.size(), 1u);
+  EXPECT_EQ(proceeding[0].state, DialogState::kProceeding);
+  EXPECT_EQ(proceeding[0].code, 183);
+  // A branch refused with a tag: the call goes on trying its others.
+  EXPECT_TRUE(d.Apply(Response(486, "c1", "a", "busy", Direction::kInitiator), 3, limits).empty());
+  auto desk = d.Apply(Response(180, "c1", "a", "desk", Direction::kInitiator), 4, limits);
+  ASSERT_EQ(desk.size(), 1u);
+  EXPECT_EQ(desk[0].state, DialogState::kEarly);
+  EXPECT_EQ(desk[0].remote_tag, "desk");
+  EXPECT_EQ(DialogId(desk[0]), id);
+  EXPECT_EQ(desk[0].created_at, 1);
+  auto phone = d.Apply(Response(180, "c1", "a", "phone", Direction::kInitiator), 5, limits);
+  ASSERT_EQ(phone.size(), 1u);
+  EXPECT_NE(DialogId(phone[0]), id);
+  ASSERT_EQ(d.dialogs().size(), 2u);
+  auto answered = d.Apply(Response(200, "c1", "a", "phone", Direction::kInitiator), 6, limits);
+  ASSERT_EQ(answered.size(), 2u);
+  EXPECT_EQ(answered[0].state, DialogState::kConfirmed);
+  EXPECT_EQ(answered[1].state, DialogState::kTerminated);
+  EXPECT_EQ(DialogId(answered[1]), id);
+
+  // Answered at once: trying becomes confirmed.
+  d.Apply(Trying("c2", "a2"), 7, limits);
+  auto at_once = d.Apply(Response(200, "c2", "a2", "b2", Direction::kInitiator), 8, limits);
+  ASSERT_EQ(at_once.size(), 1u);
+  EXPECT_EQ(at_once[0].state, DialogState::kConfirmed);
+  EXPECT_TRUE(at_once[0].from_trying);
+  // Never a dialog: the call's failure ends the trying one.
+  d.Apply(Trying("c3", "a3"), 9, limits);
+  DialogUpdate failed = Trying("c3", "a3");
+  failed.kind = DialogUpdate::Kind::kCallFailed;
+  failed.status = 487;
+  auto ended = d.Apply(failed, 10, limits);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].state, DialogState::kTerminated);
+  EXPECT_EQ(ended[0].event, EndEvent::kCancelled);
+  EXPECT_EQ(d.dialogs().size(), 2u);  // c1's and c2's confirmed dialogs
+  // The callee's side has no trying state: a tagless provisional is nothing.
+  EXPECT_TRUE(d.Apply(Response(180, "c4", "", "x"), 11, limits).empty());
+}
+
 TEST(UserDialogs, DialogsWhoseEndWasNeverSeenAreBounded) {
   UserDialogs d;
   DialogLimits limits;

@@ -52,6 +52,20 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   SipClient bob(false, udp_), alice(false, udp_);
   auto inv = CallBob(bob, alice, "dlg-call-1");
   ASSERT_TRUE(inv);
+  // alice's side is trying from the INVITE we forward (RFC 4235 §3.7.1).
+  auto trying = NextNotify(dave);
+  ASSERT_TRUE(trying);
+  EXPECT_TRUE(Has(trying, "call-id=\"dlg-call-1\""));
+  EXPECT_TRUE(Has(trying, "direction=\"initiator\""));
+  EXPECT_FALSE(Has(trying, "remote-tag="));
+  EXPECT_TRUE(Has(trying, "<state>trying</state>"));
+  EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity></remote>"));
+  std::string during_trying = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(during_trying.find("\nparley_dialogs{state=\"trying\"} 1\n"), std::string::npos) << during_trying;
+  const std::string body(trying->body());
+  const size_t id_at = body.find("<dialog id=\"");
+  ASSERT_NE(id_at, std::string::npos);
+  const std::string id = body.substr(id_at, body.find('"', id_at + 12) + 1 - id_at);
   bob.Reply(Answer(*inv, 180, "Ringing", "bob-1"));
   ASSERT_TRUE(Next(alice));
   auto ringing = NextNotify(carol);
@@ -65,12 +79,15 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   ASSERT_TRUE(calling);
   EXPECT_TRUE(Has(calling, "remote-tag=\"bob-1\" direction=\"initiator\""));
   EXPECT_TRUE(Has(calling, "<state code=\"180\">early</state>"));
+  EXPECT_TRUE(Has(calling, id)) << "the trying dialog became the early one";
 
   auto answered = Answered(bob, alice, *inv, "bob-1");
   ASSERT_TRUE(answered);
   auto busy = NextNotify(carol);
   EXPECT_TRUE(Has(busy, "<state>confirmed</state>"));
-  EXPECT_TRUE(Has(NextNotify(dave), "<state>confirmed</state>"));
+  auto talking = NextNotify(dave);
+  EXPECT_TRUE(Has(talking, "<state>confirmed</state>"));
+  EXPECT_TRUE(Has(talking, id));
 
   std::string during = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(during.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << during;
@@ -106,6 +123,7 @@ TEST_F(DialogEvents, ACancelledCallEndsForBothSides) {
   auto ringing = Next(alice);
   ASSERT_TRUE(ringing && ringing->status() == 180);
   EXPECT_TRUE(Has(NextNotify(carol), "early"));
+  EXPECT_TRUE(Has(NextNotify(dave), "trying"));
   EXPECT_TRUE(Has(NextNotify(dave), "early"));
 
   std::string cancel = "CANCEL sip:bob@example.com SIP/2.0\nVia: " + std::string(ringing->Value(sip::HeaderId::kVia)) +
@@ -119,6 +137,32 @@ TEST_F(DialogEvents, ACancelledCallEndsForBothSides) {
   bob.Reply(Answer(*inv, 487, "Request Terminated", "bob-2"));
   EXPECT_TRUE(Has(NextNotify(carol), "<state event=\"cancelled\" code=\"487\">terminated</state>"));
   EXPECT_TRUE(Has(NextNotify(dave), "<state event=\"cancelled\" code=\"487\">terminated</state>"));
+}
+
+// A caller's call is trying until a dialog of it appears; a refusal
+// before any ends it (the id it had, no remote tag).
+TEST_F(DialogEvents, ACallerIsTryingUntilTheCallFails) {
+  SipClient dave(false, udp_);
+  ASSERT_TRUE(Watch(dave, "carol", "alice"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-call-5");
+  ASSERT_TRUE(inv);
+  auto trying = NextNotify(dave);
+  EXPECT_TRUE(Has(trying, "<state>trying</state>"));
+  // A provisional without a To tag: proceeding.
+  bob.Reply(Answer(*inv, 183, "Session Progress", ""));
+  auto proceeding = NextNotify(dave);
+  EXPECT_TRUE(Has(proceeding, "<state code=\"183\">proceeding</state>"));
+  EXPECT_FALSE(Has(proceeding, "remote-tag="));
+  bob.Reply(Answer(*inv, 486, "Busy Here", "bob-5"));
+  sip::MessagePtr refused;
+  for (int i = 0; i < 4 && !(refused && refused->status() == 486); ++i) refused = Next(alice);
+  ASSERT_TRUE(refused && refused->status() == 486);
+  auto ended = NextNotify(dave);
+  EXPECT_TRUE(Has(ended, "<state event=\"rejected\" code=\"486\">terminated</state>"));
+  EXPECT_FALSE(Has(ended, "remote-tag="));
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_dialogs{state=\"trying\"} 0\n"), std::string::npos) << m;
 }
 
 TEST_F(DialogEvents, ForkedEarlyDialogsEndWhenOneDeviceAnswers) {
