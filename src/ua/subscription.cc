@@ -14,6 +14,7 @@ std::string_view PackageName(EventPackage p) {
     case EventPackage::kWinfo: return "presence.winfo";
     case EventPackage::kReg: return "reg";
     case EventPackage::kDialog: return "dialog";
+    case EventPackage::kDialogWinfo: return "dialog.winfo";
   }
   return "";
 }
@@ -24,6 +25,7 @@ std::string_view PackageAccept(EventPackage p) {
     case EventPackage::kWinfo: return "application/watcherinfo+xml";
     case EventPackage::kReg: return "application/reginfo+xml";
     case EventPackage::kDialog: return "application/dialog-info+xml";
+    case EventPackage::kDialogWinfo: return "application/watcherinfo+xml";
   }
   return "";
 }

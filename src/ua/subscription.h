@@ -22,8 +22,9 @@
 
 namespace parley::ua {
 
-enum class EventPackage : uint8_t { kPresence, kWinfo, kReg, kDialog };
-std::string_view PackageName(EventPackage p);    // "presence", "presence.winfo", "reg", "dialog"
+// kDialogWinfo: who watches the user's calls (RFC 3857 template package).
+enum class EventPackage : uint8_t { kPresence, kWinfo, kReg, kDialog, kDialogWinfo };
+std::string_view PackageName(EventPackage p);    // "presence", "presence.winfo", "reg", "dialog", "dialog.winfo"
 std::string_view PackageAccept(EventPackage p);  // its document type
 
 struct SubscriptionEvent {

@@ -48,8 +48,9 @@ class Session {
         if (!info.ok()) return sink_(NoticeEvent{"bad presence document from " + n.target + ": " + info.error().message});
         return sink_(PresenceEvent{n.target, *info});
       }
-      case EventPackage::kWinfo: {
-        auto& state = winfo_[n.target];
+      case EventPackage::kWinfo:
+      case EventPackage::kDialogWinfo: {
+        auto& state = winfo_[{n.target, n.package}];
         WatcherInfoEvent e;
         e.resource = n.target;
         if (auto r = state.Apply(n.body); !r.ok()) {
@@ -87,7 +88,7 @@ class Session {
   Pager pager_;
   Publication publication_;
   SubscriptionManager subscriptions_;
-  std::map<std::string, WatcherInfoState> winfo_;
+  std::map<std::pair<std::string, EventPackage>, WatcherInfoState> winfo_;  // per resource and package
   std::map<std::string, DialogInfoState> dialogs_;
 };
 

@@ -228,9 +228,18 @@ int CmdWatch(const Settings& s, Printer& p, const WatchArgs& a) {
 }
 
 int CmdWatchers(const Settings& s, Printer& p, const WatchersArgs& a) {
+  ua::EventPackage package;
+  if (a.package == "presence") {
+    package = ua::EventPackage::kWinfo;
+  } else if (a.package == "dialog") {
+    package = ua::EventPackage::kDialogWinfo;
+  } else {
+    p.Fail("usage", "--package must be presence or dialog");
+    return kExitUsage;
+  }
   Client c(s, p);
   if (int rc = c.Start()) return rc;
-  c.ua().Subscribe(s.ua.account.aor, ua::EventPackage::kWinfo);
+  c.ua().Subscribe(s.ua.account.aor, package);
   auto until = a.follow ? Clock::time_point::max() : c.Deadline();
   int rc = kExitFailed;
   bool got = false;
@@ -267,7 +276,7 @@ int CmdWatchers(const Settings& s, Printer& p, const WatchersArgs& a) {
   }
   if (!got && !g_interrupted.load()) p.Fail("timeout", "no watcher information received in time");
   g_interrupted.store(false);
-  c.ua().Unsubscribe(s.ua.account.aor, ua::EventPackage::kWinfo, [&c] { c.queue().Push(Completion::Of("unsubscribe", {}, {})); });
+  c.ua().Unsubscribe(s.ua.account.aor, package, [&c] { c.queue().Push(Completion::Of("unsubscribe", {}, {})); });
   c.WaitFor("unsubscribe", [](const ua::Event&) {});
   return rc;
 }

@@ -45,6 +45,7 @@ int CmdWatch(const Settings& s, Printer& p, const WatchArgs& a);
 struct WatchersArgs {
   bool follow = false;
   bool all = false;  // list every watcher, not only pending ones
+  std::string package = "presence";  // whose watchers: presence | dialog
 };
 int CmdWatchers(const Settings& s, Printer& p, const WatchersArgs& a);
 

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   c_watch->add_option("--package", watch.package, "event package: presence (default), reg or dialog (RFC 4235: the user's calls)");
 
   WatchersArgs watchers;
-  auto* c_watchers = app.add_subcommand("watchers", "list pending watchers (presence.winfo)");
+  auto* c_watchers = app.add_subcommand("watchers", "list pending watchers (presence.winfo; dialog.winfo with --package dialog)");
+  c_watchers->add_option("--package", watchers.package, "whose watchers: presence (default) or dialog (who watches your calls)");
   c_watchers->add_flag("--follow", watchers.follow, "keep printing changes");
   c_watchers->add_flag("--all", watchers.all, "list every watcher, not only pending ones");
 

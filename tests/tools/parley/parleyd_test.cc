@@ -238,6 +238,32 @@ TEST_F(ParleydTest, WatchingAUsersCalls) {
   EXPECT_NE(bad.err.find("presence, reg or dialog"), std::string::npos) << bad.err;
 }
 
+// Who waits to watch a user's calls (dialog.winfo, RFC 3857's template
+// package) is listed apart from presence watchers, and the user's answer
+// lets them in.
+TEST_F(ParleydTest, WatchersOfCallsAreListedApart) {
+  auto alice = User("alice"), carol = User("carol");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "carol"}, &why)) << why;
+  Proc watch;
+  carol.Spawn(watch, {"--json", "watch", "alice@example.com", "--package", "dialog", "--for", "30"});
+  ASSERT_TRUE(watch.WaitForOutput("\"state\":\"pending\"", 10000ms)) << watch.out() << watch.err();
+  auto calls = alice.Run({"--json", "watchers", "--package", "dialog"});
+  ASSERT_EQ(calls.status, 0) << calls.out << calls.err;
+  EXPECT_NE(calls.out.find("\"uri\":\"sip:carol@example.com\""), std::string::npos) << calls.out;
+  EXPECT_NE(calls.out.find("\"package\":\"dialog\""), std::string::npos) << calls.out;
+  auto presence = alice.Run({"watchers"});
+  ASSERT_EQ(presence.status, 0) << presence.out << presence.err;
+  EXPECT_NE(presence.out.find("no pending watchers"), std::string::npos) << presence.out;
+  EXPECT_EQ(alice.Run({"watchers", "--package", "conference"}).status, 2);
+  ASSERT_EQ(alice.Run({"allow", "carol@example.com"}).status, 0);
+  EXPECT_TRUE(watch.WaitForOutput("\"state\":\"active\"", 10000ms)) << watch.out() << watch.err();
+  auto all = alice.Run({"watchers", "--package", "dialog", "--all"});
+  ASSERT_EQ(all.status, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("carol@example.com  active"), std::string::npos) << all.out;
+}
+
 // Screening (seed 003 §7.3.5) by the user: `parley screen block` makes the
 // server refuse that sender's messages; `remove` lets them through again.
 TEST_F(ParleydTest, UsersScreenTheirSenders) {
