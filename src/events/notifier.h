@@ -293,6 +293,7 @@ class Notifier {
   // failed lately, nor to a UA behind a NAT.
   bool TcpMayReach(const Subscription& s, const proxy::Target* target, const transport::Destination& dest) const;
   void RunFanout(std::shared_ptr<Fanout> f);
+  int64_t SteadyMs() const;  // the loop's steady clock, in milliseconds
   // What SubscribeAnswer::answered runs: `then` on this shard, if `id` is still here.
   std::function<void()> AfterAnswer(uint64_t id, std::function<void(Subscription&)> then);
   // (Re)sets when `s` expires: expires_at, `now` being the same instant in
