@@ -49,6 +49,7 @@ struct Dialog {
   // The call's trying dialog became this one: its id stays the one it had
   // without a remote tag, so watchers see one dialog change state.
   bool from_trying = false;
+  bool stored = false;  // kept in the store (answered, its user watched): its end deletes it
 
   // The caller's tag: with the Call-ID, it names the call every dialog of
   // one INVITE belongs to (forked early dialogs, the answer).

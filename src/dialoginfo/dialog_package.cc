@@ -1,5 +1,6 @@
 #include "dialoginfo/dialog_package.h"
 
+#include <future>
 #include <utility>
 
 #include "common/strings.h"
@@ -41,8 +42,85 @@ std::string InitiatorOf(const proxy::RequestContext& ctx) {
 }  // namespace
 
 DialogPackage::DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers,
-                             AuthorizeFn authorize)
-    : limits_(limits), notifiers_(notifiers), authorize_(std::move(authorize)), shards_(notifiers.router().count()) {}
+                             AuthorizeFn authorize, store::StoreExecutor* store)
+    : limits_(limits),
+      notifiers_(notifiers),
+      authorize_(std::move(authorize)),
+      store_(store),
+      shards_(notifiers.router().count()) {}
+
+Result<size_t> DialogPackage::LoadFromStore() {
+  if (!store_) return size_t{0};
+  const int64_t oldest = UnixNow() - limits_.max_age_s;
+  store_->WriteBehind([oldest](store::Store& s) -> store::StoreExecutor::Completion {
+    (void)s.DeleteCallDialogsBefore(oldest);
+    return nullptr;
+  });
+  std::promise<Result<std::vector<store::CallDialog>>> p;
+  auto f = p.get_future();
+  store_->Read([&](store::Store& s) { p.set_value(s.LoadCallDialogs()); });
+  auto calls = f.get();
+  if (!calls.ok()) return calls.error();
+  size_t n = 0;
+  for (store::CallDialog& c : *calls) {
+    if (c.created_at < oldest) continue;
+    Dialog d;
+    d.call_id = std::move(c.call_id);
+    d.local_tag = std::move(c.local_tag);
+    d.remote_tag = std::move(c.remote_tag);
+    d.direction = c.initiator ? Direction::kInitiator : Direction::kRecipient;
+    d.state = DialogState::kConfirmed;
+    d.local = {std::move(c.local_identity), std::move(c.local_display)};
+    d.remote = {std::move(c.remote_identity), std::move(c.remote_display)};
+    d.remote_hidden = c.remote_hidden;
+    d.created_at = c.created_at;
+    d.from_trying = c.from_trying;
+    d.stored = true;
+    shards_[notifiers_.router().ShardOf(c.aor)].users[c.aor].Restore(std::move(d), limits_);
+    ++n;
+  }
+  return n;
+}
+
+void DialogPackage::Persist(const std::string& aor, UserDialogs& user, const std::vector<Dialog>& changed) {
+  if (!store_) return;
+  // Only the calls of a watched user are worth a write: a watcher that
+  // subscribes after a restart sees the calls from then on.
+  const bool watched = notifiers_.At(notifiers_.router().ShardOf(aor)).Has(aor, name());
+  for (const Dialog& d : changed) {
+    // What the store cannot keep as text (not UTF-8, a NUL) stays in memory only.
+    const bool storable = IsStorableText(aor) && IsStorableText(d.call_id) && IsStorableText(d.local_tag) &&
+                          IsStorableText(d.remote_tag) && IsStorableText(d.local.identity) &&
+                          IsStorableText(d.local.display) && IsStorableText(d.remote.identity) &&
+                          IsStorableText(d.remote.display);
+    if (!storable) continue;
+    if (d.state == DialogState::kConfirmed && watched) {
+      user.MarkStored(d.call_id, d.local_tag, d.remote_tag);
+      store::CallDialog c{aor,
+                          d.call_id,
+                          d.local_tag,
+                          d.remote_tag,
+                          d.direction == Direction::kInitiator,
+                          d.from_trying,
+                          d.local.identity,
+                          d.local.display,
+                          d.remote.identity,
+                          d.remote.display,
+                          d.remote_hidden,
+                          d.created_at};
+      store_->WriteBehind([c = std::move(c)](store::Store& s) -> store::StoreExecutor::Completion {
+        (void)s.SaveCallDialog(c);
+        return nullptr;
+      });
+    } else if (d.state == DialogState::kTerminated && d.stored) {
+      store_->WriteBehind([aor, call = d.call_id, local = d.local_tag,
+                           remote = d.remote_tag](store::Store& s) -> store::StoreExecutor::Completion {
+        (void)s.DeleteCallDialog(aor, call, local, remote);
+        return nullptr;
+      });
+    }
+  }
+}
 
 void DialogPackage::Authorize(const std::string& subscriber, const std::string& resource,
                               std::function<void(events::Grant)> done) {
@@ -182,6 +260,7 @@ void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t
   }
   std::vector<Dialog> changed = it->second.Apply(u, now, limits_);
   for (const Dialog& d : changed) shard.ended += d.state == DialogState::kTerminated;
+  if (!changed.empty()) Persist(aor, it->second, changed);
   if (it->second.empty()) shard.users.erase(it);
   if (!changed.empty()) Notify(aor, std::move(changed));
 }

@@ -27,6 +27,7 @@
 #include "events/notifier.h"
 #include "proxy/router.h"
 #include "proxy/shards.h"
+#include "store/executor.h"
 
 namespace parley::dialoginfo {
 
@@ -42,7 +43,14 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   using AuthorizeFn =
       std::function<void(const std::string& subscriber, const std::string& resource, std::function<void(events::Grant)>)>;
 
-  DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers, AuthorizeFn authorize);
+  // With `store`, answered calls are kept there (written behind) and come
+  // back with LoadFromStore.
+  DialogPackage(const DialogLimits& limits, proxy::Sharded<events::Notifier>& notifiers, AuthorizeFn authorize,
+                store::StoreExecutor* store = nullptr);
+
+  // At startup, before the loops run: the answered calls the store kept
+  // (those older than the age limit are deleted). Returns how many.
+  Result<size_t> LoadFromStore();
 
   std::string_view name() const override { return "dialog"; }
   std::string_view content_type() const override { return "application/dialog-info+xml"; }
@@ -76,10 +84,13 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
     uint64_t ended = 0;
   };
   void Notify(const std::string& aor, std::vector<Dialog> changed);
+  // Keeps what `changed` did to `aor`'s answered calls (`user`) in the store.
+  void Persist(const std::string& aor, UserDialogs& user, const std::vector<Dialog>& changed);
 
   const DialogLimits& limits_;
   proxy::Sharded<events::Notifier>& notifiers_;
   AuthorizeFn authorize_;
+  store::StoreExecutor* store_;
   std::vector<Shard> shards_;  // shard k touched on loop k only
 };
 

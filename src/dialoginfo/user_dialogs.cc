@@ -16,6 +16,21 @@ void UserDialogs::Prune(int64_t now, const DialogLimits& limits) {
   std::erase_if(dialogs_, [&](const Dialog& d) { return now - d.created_at > limits.max_age_s; });
 }
 
+void UserDialogs::Restore(Dialog d, const DialogLimits& limits) {
+  if (limits.max_dialogs == 0) return;
+  bool held = std::any_of(dialogs_.begin(), dialogs_.end(),
+                          [&](const Dialog& x) { return x.Is(d.call_id, d.local_tag, d.remote_tag); });
+  if (held) return;
+  if (dialogs_.size() >= limits.max_dialogs) dialogs_.erase(dialogs_.begin());
+  dialogs_.push_back(std::move(d));
+}
+
+void UserDialogs::MarkStored(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag) {
+  for (Dialog& d : dialogs_) {
+    if (d.Is(call_id, local_tag, remote_tag)) d.stored = true;
+  }
+}
+
 std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const DialogLimits& limits) {
   Prune(now, limits);
   std::vector<Dialog> changed;
@@ -41,6 +56,7 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
     d.code = code;
     d.created_at = now;
     d.from_trying = false;
+    d.stored = false;
     dialogs_.push_back(std::move(d));
     changed.push_back(dialogs_.back());
     return true;

@@ -41,6 +41,11 @@ class UserDialogs {
   std::vector<Dialog> Apply(const DialogUpdate& u, int64_t now, const DialogLimits& limits);
   // Drops dialogs older than the limit.
   void Prune(int64_t now, const DialogLimits& limits);
+  // Takes back an answered dialog kept over a restart (oldest first: the
+  // newest stay within the limit); one it holds already is left alone.
+  void Restore(Dialog d, const DialogLimits& limits);
+  // Notes that the dialog is kept in the store.
+  void MarkStored(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag);
   const std::vector<Dialog>& dialogs() const { return dialogs_; }
   bool empty() const { return dialogs_.empty(); }
 

@@ -306,7 +306,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
     dialogs_ = std::make_unique<dialoginfo::DialogPackage>(
         dialog_limits_, *notifiers_,
         [p = presence_.get()](const std::string& subscriber, const std::string& resource,
-                              std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); });
+                              std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); },
+        store_.get());
     presence_->AuthorizeAlso(std::string(dialogs_->name()));
     dialog_winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_, std::string(dialogs_->name()));
   }
@@ -429,6 +430,11 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   auto waiting = messages_->LoadFromStore();
   if (!waiting.ok()) return Error(1, "store: loading the message queue: " + waiting.error().message);
   PLOG_INFO("mailboxes_restored", {{"users", *waiting}});
+  if (dialogs_) {
+    auto calls = dialogs_->LoadFromStore();
+    if (!calls.ok()) return Error(1, "store: loading answered calls: " + calls.error().message);
+    PLOG_INFO("calls_restored", {{"count", *calls}});
+  }
   loops_->loop(0).Post([this] { ExpireMessages(); });
   return RestoreSubscriptions();
 }

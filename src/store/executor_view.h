@@ -125,6 +125,19 @@ class ExecutorStore final : public Store {
   Result<size_t> DeleteExpiredPublications(int64_t now) override {
     return Do<size_t>([&] { return inner_->DeleteExpiredPublications(now); });
   }
+  Result<void> SaveCallDialog(const CallDialog& d) override {
+    return Do<void>([&] { return inner_->SaveCallDialog(d); });
+  }
+  Result<bool> DeleteCallDialog(const std::string& aor, const std::string& call_id, const std::string& local_tag,
+                                const std::string& remote_tag) override {
+    return Do<bool>([&] { return inner_->DeleteCallDialog(aor, call_id, local_tag, remote_tag); });
+  }
+  Result<std::vector<CallDialog>> LoadCallDialogs() override {
+    return Do<std::vector<CallDialog>>([&] { return inner_->LoadCallDialogs(); });
+  }
+  Result<size_t> DeleteCallDialogsBefore(int64_t created_before) override {
+    return Do<size_t>([&] { return inner_->DeleteCallDialogsBefore(created_before); });
+  }
   Result<void> UpsertSubscription(const SubscriptionRecord& s) override {
     return Do<void>([&] { return inner_->UpsertSubscription(s); });
   }

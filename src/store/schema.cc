@@ -267,6 +267,26 @@ ALTER TABLE bindings_v8 RENAME TO bindings;
     {9, R"sql(
 ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Answered calls of our users, for the dialog event package (RFC 4235)
+    // over a restart.
+    {10, R"sql(
+CREATE TABLE call_dialogs (
+  aor TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  local_tag TEXT NOT NULL,
+  remote_tag TEXT NOT NULL,
+  initiator INTEGER NOT NULL,
+  from_trying INTEGER NOT NULL,
+  local_identity TEXT NOT NULL,
+  local_display TEXT NOT NULL,
+  remote_identity TEXT NOT NULL,
+  remote_display TEXT NOT NULL,
+  remote_hidden INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (aor, call_id, local_tag, remote_tag)
+);
+CREATE INDEX call_dialogs_by_age ON call_dialogs (created_at);
+)sql"},
 };
 
 }  // namespace

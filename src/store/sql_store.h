@@ -60,6 +60,11 @@ class SqlStore final : public Store {
   Result<bool> DeletePublication(const std::string& etag) override;
   Result<std::vector<Publication>> LoadPublications() override;
   Result<size_t> DeleteExpiredPublications(int64_t now) override;
+  Result<void> SaveCallDialog(const CallDialog& d) override;
+  Result<bool> DeleteCallDialog(const std::string& aor, const std::string& call_id, const std::string& local_tag,
+                                const std::string& remote_tag) override;
+  Result<std::vector<CallDialog>> LoadCallDialogs() override;
+  Result<size_t> DeleteCallDialogsBefore(int64_t created_before) override;
 
   Result<void> UpsertSubscription(const SubscriptionRecord& s) override;
   Result<bool> DeleteSubscription(int64_t id) override;

@@ -20,6 +20,7 @@ const std::string kDeletePublication = "DELETE FROM publications WHERE etag = $1
 const std::string kLoadPublications = "SELECT " + kPublicationColumns + " FROM publications ORDER BY aor, etag";
 const std::string kDeleteExpiredPublications = "DELETE FROM publications WHERE expires_at <= $1";
 const std::string kDeleteUserPublications = "DELETE FROM publications WHERE aor = $1";
+const std::string kDeleteUserCallDialogs = "DELETE FROM call_dialogs WHERE aor = $1";
 
 const std::string kSubscriptionColumns =
     "id, package, event_id, resource, subscriber, state, expires_at, call_id, local_tag, remote_tag, local_uri,"
@@ -79,7 +80,7 @@ bool ValidXcapName(std::string_view s) {
 
 Result<void> SqlStore::DeletePresenceState(const std::string& aor) {
   for (const std::string* sql : {&kDeleteUserPublications, &kDeleteUserSubscriptions, &kDeleteUserXcap,
-                                 &kDeleteScopeOptions}) {
+                                 &kDeleteScopeOptions, &kDeleteUserCallDialogs}) {
     if (auto r = Run(*sql, {aor}); !r.ok()) return r.take_error();
   }
   return Ok();

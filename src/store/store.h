@@ -80,6 +80,18 @@ struct Publication {
   int64_t expires_at = 0;       // unix seconds
 };
 
+// An answered call of a user of ours, kept so that the dialog event package
+// (RFC 4235) still shows it after a restart. Tags are the user's side's.
+struct CallDialog {
+  std::string aor;  // the user (normalized AOR)
+  std::string call_id, local_tag, remote_tag;
+  bool initiator = false;    // the user placed the call
+  bool from_trying = false;  // its id was made without the remote tag
+  std::string local_identity, local_display, remote_identity, remote_display;
+  bool remote_hidden = false;  // the caller asked for privacy
+  int64_t created_at = 0;      // unix seconds
+};
+
 // A subscription (RFC 6665) a notifier keeps across restarts: enough to
 // send NOTIFYs in its dialog again.
 struct SubscriptionRecord {
@@ -316,6 +328,13 @@ class Store {
   virtual Result<bool> DeletePublication(const std::string& etag) = 0;
   virtual Result<std::vector<Publication>> LoadPublications() = 0;
   virtual Result<size_t> DeleteExpiredPublications(int64_t now) = 0;
+
+  // Answered calls (RFC 4235), keyed by AOR, Call-ID and tags.
+  virtual Result<void> SaveCallDialog(const CallDialog& d) = 0;
+  virtual Result<bool> DeleteCallDialog(const std::string& aor, const std::string& call_id,
+                                        const std::string& local_tag, const std::string& remote_tag) = 0;
+  virtual Result<std::vector<CallDialog>> LoadCallDialogs() = 0;
+  virtual Result<size_t> DeleteCallDialogsBefore(int64_t created_before) = 0;
 
   // Subscriptions (RFC 6665), keyed by id.
   virtual Result<void> UpsertSubscription(const SubscriptionRecord& s) = 0;

@@ -153,6 +153,31 @@ TEST(UserDialogs, ACallersTryingCallBecomesItsFirstDialog) {
   EXPECT_TRUE(d.Apply(Response(180, "c4", "", "x"), 11, limits).empty());
 }
 
+TEST(UserDialogs, RestoredCallsKeepTheNewestWithinTheLimit) {
+  UserDialogs d;
+  DialogLimits limits;
+  limits.max_dialogs = 2;
+  for (int i = 1; i <= 3; ++i) {
+    Dialog c = Response(200, "c" + std::to_string(i), "b", "a").dialog;
+    c.state = DialogState::kConfirmed;
+    c.created_at = i;
+    d.Restore(c, limits);
+    d.Restore(c, limits);  // held already
+  }
+  ASSERT_EQ(d.dialogs().size(), 2u);
+  EXPECT_EQ(d.dialogs()[0].call_id, "c2");
+  EXPECT_EQ(d.dialogs()[1].call_id, "c3");
+  // The restored call ends as any other.
+  DialogUpdate bye;
+  bye.kind = DialogUpdate::Kind::kBye;
+  bye.dialog.call_id = "c3";
+  bye.dialog.local_tag = "b";
+  bye.dialog.remote_tag = "a";
+  auto ended = d.Apply(bye, 10, DialogLimits{});
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].event, EndEvent::kRemoteBye);
+}
+
 TEST(UserDialogs, DialogsWhoseEndWasNeverSeenAreBounded) {
   UserDialogs d;
   DialogLimits limits;

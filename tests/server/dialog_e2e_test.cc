@@ -223,6 +223,61 @@ TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) 
   EXPECT_TRUE(Has(NextNotify(carol), "<state event=\"local-bye\">terminated</state>"));
 }
 
+// Answered calls of watched users are kept in the store (written behind):
+// a restarted server shows them, with the ids they had, and not those that
+// ended.
+TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
+  SipClient frank(false, udp_);
+  ASSERT_TRUE(Watch(frank, "carol", "bob"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-call-6");
+  ASSERT_TRUE(inv);
+  auto answered = Answered(bob, alice, *inv, "bob-6");
+  ASSERT_TRUE(answered);
+  // Each NOTIFY answered before the next change (else one waiting for its
+  // 200 makes the next a full state).
+  EXPECT_TRUE(Has(NextNotify(frank), "<state>confirmed</state>"));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
+  ASSERT_TRUE(Next(bob));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
+  auto bye = Next(bob);
+  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
+  bob.Reply(Answer(*bye, 200, "OK", "bob-6"));
+  ASSERT_TRUE(Next(alice));
+  EXPECT_TRUE(Has(NextNotify(frank), "terminated"));
+
+  SipClient dave(false, udp_);
+  ASSERT_TRUE(Watch(dave, "carol", "alice"));
+  Call(alice, "dlg-call-7");
+  auto trying = NextNotify(dave);
+  ASSERT_TRUE(Has(trying, "<state>trying</state>"));
+  const std::string body(trying->body());
+  const size_t id_at = body.find("<dialog id=\"");
+  ASSERT_NE(id_at, std::string::npos);
+  const std::string id = body.substr(id_at, body.find('"', id_at + 12) + 1 - id_at);
+  auto inv2 = Next(bob);
+  ASSERT_TRUE(inv2 && inv2->method() == sip::Method::kInvite);
+  ASSERT_TRUE(Answered(bob, alice, *inv2, "bob-7"));
+  EXPECT_TRUE(Has(NextNotify(dave), "<state>confirmed</state>"));
+  EXPECT_TRUE(Has(NextNotify(frank), "dlg-call-7"));
+
+  Restart();
+  SipClient carol(false, udp_), erin(false, udp_);
+  auto bobs = Watch(carol, "carol", "bob");
+  ASSERT_TRUE(bobs);
+  EXPECT_TRUE(Has(bobs, "call-id=\"dlg-call-7\" local-tag=\"bob-7\""));
+  EXPECT_TRUE(Has(bobs, "direction=\"recipient\""));
+  EXPECT_TRUE(Has(bobs, "<state>confirmed</state>"));
+  EXPECT_TRUE(Has(bobs, "<remote><identity>sip:alice@example.com</identity></remote>"));
+  EXPECT_FALSE(Has(bobs, "dlg-call-6"));  // its BYE took it away
+  auto alices = Watch(erin, "carol", "alice");
+  ASSERT_TRUE(alices);
+  EXPECT_TRUE(Has(alices, id)) << "the id it had";
+  EXPECT_TRUE(Has(alices, "remote-tag=\"bob-7\" direction=\"initiator\""));
+  std::string m = testing::HttpGet(server_->http_port(), "/metrics");
+  EXPECT_NE(m.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << m;
+}
+
 class BlockedDialogEvents : public DialogEvents {
  protected:
   BlockedDialogEvents() { default_rule_ = "block"; }

@@ -64,6 +64,13 @@ class ForwardingStore : public store::Store {
   Result<bool> DeletePublication(const std::string& e) override { return inner_->DeletePublication(e); }
   Result<std::vector<store::Publication>> LoadPublications() override { return inner_->LoadPublications(); }
   Result<size_t> DeleteExpiredPublications(int64_t now) override { return inner_->DeleteExpiredPublications(now); }
+  Result<void> SaveCallDialog(const store::CallDialog& d) override { return inner_->SaveCallDialog(d); }
+  Result<bool> DeleteCallDialog(const std::string& aor, const std::string& call_id, const std::string& local_tag,
+                                const std::string& remote_tag) override {
+    return inner_->DeleteCallDialog(aor, call_id, local_tag, remote_tag);
+  }
+  Result<std::vector<store::CallDialog>> LoadCallDialogs() override { return inner_->LoadCallDialogs(); }
+  Result<size_t> DeleteCallDialogsBefore(int64_t t) override { return inner_->DeleteCallDialogsBefore(t); }
   Result<void> UpsertSubscription(const store::SubscriptionRecord& s) override {
     return inner_->UpsertSubscription(s);
   }

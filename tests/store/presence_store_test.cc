@@ -1,5 +1,5 @@
 // Presence state in the Store (publications, subscriptions, XCAP documents,
-// options), run against both backends.
+// options, answered calls), run against both backends.
 
 #include <gtest/gtest.h>
 
@@ -38,6 +38,19 @@ class PresenceStoreTest : public testing::BackendTest {
             expires_at};
   }
 
+  static CallDialog Call(const std::string& aor, const std::string& call_id, int64_t created_at) {
+    CallDialog d;
+    d.aor = aor;
+    d.call_id = call_id;
+    d.local_tag = "lt-" + call_id;
+    d.remote_tag = "rt-" + call_id;
+    d.local_identity = "sip:" + aor;
+    d.local_display = "Bob";
+    d.remote_identity = "sip:alice@example.com";
+    d.remote_display = "Alice \"A\" Ünal";
+    d.created_at = created_at;
+    return d;
+  }
   static SubscriptionRecord Sub(int64_t id, const std::string& resource, int64_t expires_at) {
     SubscriptionRecord s;
     s.id = id;
@@ -133,6 +146,7 @@ TEST_P(PresenceStoreTest, SubscriptionsSurviveMigrationNine) {
   SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
   ASSERT_TRUE(store_->UpsertSubscription(s).ok());
   Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"
+      "DROP TABLE call_dialogs;"  // migration 10
       "UPDATE schema_version SET version = 8;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadSubscriptions();
@@ -163,6 +177,7 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
       // The column of migration 9, which this code writes: migration 5's
       // rebuild leaves it behind and 9 adds it again.
       "ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';"
+      "DROP TABLE call_dialogs;"  // migration 10
       "UPDATE schema_version SET version = 4;");
   ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
   const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
@@ -308,6 +323,8 @@ TEST_P(PresenceStoreTest, DeleteUserTakesPresenceState) {
   ASSERT_EQ(*store_->PutXcapDocument({"pres-rules", "alice@example.com", "index", "e", "<ruleset/>", 1}, "", false),
             XcapOutcome::kCreated);
   ASSERT_TRUE(store_->SetOption({"alice@example.com", "presence-invisible", "1"}).ok());
+  ASSERT_TRUE(store_->SaveCallDialog(Call("alice@example.com", "c1", 100)).ok());
+  ASSERT_TRUE(store_->SaveCallDialog(Call("carol@example.com", "c1", 100)).ok());
 
   ASSERT_TRUE(store_->DeleteUser("alice@example.com").value_or(false));
   auto pubs = store_->LoadPublications();
@@ -318,6 +335,47 @@ TEST_P(PresenceStoreTest, DeleteUserTakesPresenceState) {
   EXPECT_EQ((*subs)[0].id, 3);
   EXPECT_FALSE(store_->GetXcapDocument("pres-rules", "alice@example.com", "index")->has_value());
   EXPECT_TRUE(store_->GetOptions("alice@example.com")->empty());
+  auto calls = store_->LoadCallDialogs();
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ((*calls)[0].aor, "carol@example.com");
+}
+
+TEST_P(PresenceStoreTest, AnsweredCallsKeepEveryFieldAndAgeOut) {
+  CallDialog d = Call("bob@example.com", "call-1", 1000);
+  d.initiator = true;
+  d.from_trying = true;
+  d.remote_hidden = true;
+  ASSERT_TRUE(store_->SaveCallDialog(d).ok());
+  ASSERT_TRUE(store_->SaveCallDialog(d).ok());  // saved again: one row
+  CallDialog other = Call("bob@example.com", "call-2", 2000);
+  other.remote_tag = "";  // a tag may be empty (RFC 2543 peers)
+  ASSERT_TRUE(store_->SaveCallDialog(other).ok());
+  EXPECT_FALSE(store_->SaveCallDialog(Call("", "call-3", 1)).ok());
+  auto all = store_->LoadCallDialogs();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  const CallDialog& got = (*all)[0];
+  EXPECT_EQ(got.aor, "bob@example.com");
+  EXPECT_EQ(got.call_id, "call-1");
+  EXPECT_EQ(got.local_tag, "lt-call-1");
+  EXPECT_EQ(got.remote_tag, "rt-call-1");
+  EXPECT_TRUE(got.initiator);
+  EXPECT_TRUE(got.from_trying);
+  EXPECT_TRUE(got.remote_hidden);
+  EXPECT_EQ(got.local_identity, "sip:bob@example.com");
+  EXPECT_EQ(got.local_display, "Bob");
+  EXPECT_EQ(got.remote_identity, "sip:alice@example.com");
+  EXPECT_EQ(got.remote_display, "Alice \"A\" Ünal");
+  EXPECT_EQ(got.created_at, 1000);
+  EXPECT_FALSE((*all)[1].initiator);
+  EXPECT_EQ((*all)[1].remote_tag, "");
+
+  EXPECT_FALSE(*store_->DeleteCallDialog("bob@example.com", "call-1", "rt-call-1", "lt-call-1"));  // wrong way round
+  EXPECT_TRUE(*store_->DeleteCallDialog("bob@example.com", "call-1", "lt-call-1", "rt-call-1"));
+  ASSERT_TRUE(store_->SaveCallDialog(d).ok());
+  EXPECT_EQ(*store_->DeleteCallDialogsBefore(2000), 1u);
+  ASSERT_EQ(store_->LoadCallDialogs()->size(), 1u);
+  EXPECT_EQ(store_->LoadCallDialogs()->front().call_id, "call-2");
 }
 
 }  // namespace
