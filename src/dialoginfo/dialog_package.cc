@@ -1,6 +1,7 @@
 #include "dialoginfo/dialog_package.h"
 
 #include <future>
+#include <optional>
 #include <utility>
 
 #include "common/strings.h"
@@ -86,39 +87,41 @@ void DialogPackage::Persist(const std::string& aor, UserDialogs& user, const std
   if (!store_) return;
   // Only the calls of a watched user are worth a write: a watcher that
   // subscribes after a restart sees the calls from then on.
-  const bool watched = notifiers_.At(notifiers_.router().ShardOf(aor)).Has(aor, name());
+  std::optional<bool> watched;
   for (const Dialog& d : changed) {
-    // What the store cannot keep as text (not UTF-8, a NUL) stays in memory only.
-    const bool storable = IsStorableText(aor) && IsStorableText(d.call_id) && IsStorableText(d.local_tag) &&
-                          IsStorableText(d.remote_tag) && IsStorableText(d.local.identity) &&
-                          IsStorableText(d.local.display) && IsStorableText(d.remote.identity) &&
-                          IsStorableText(d.remote.display);
-    if (!storable) continue;
-    if (d.state == DialogState::kConfirmed && watched) {
-      user.MarkStored(d.call_id, d.local_tag, d.remote_tag);
-      store::CallDialog c{aor,
-                          d.call_id,
-                          d.local_tag,
-                          d.remote_tag,
-                          d.direction == Direction::kInitiator,
-                          d.from_trying,
-                          d.local.identity,
-                          d.local.display,
-                          d.remote.identity,
-                          d.remote.display,
-                          d.remote_hidden,
-                          d.created_at};
-      store_->WriteBehind([c = std::move(c)](store::Store& s) -> store::StoreExecutor::Completion {
-        (void)s.SaveCallDialog(c);
-        return nullptr;
-      });
-    } else if (d.state == DialogState::kTerminated && d.stored) {
+    if (d.state == DialogState::kTerminated && d.stored) {
       store_->WriteBehind([aor, call = d.call_id, local = d.local_tag,
                            remote = d.remote_tag](store::Store& s) -> store::StoreExecutor::Completion {
         (void)s.DeleteCallDialog(aor, call, local, remote);
         return nullptr;
       });
+      continue;
     }
+    if (d.state != DialogState::kConfirmed) continue;
+    if (!watched) watched = notifiers_.At(notifiers_.router().ShardOf(aor)).Has(aor, name());
+    // What the store cannot keep as text (not UTF-8, a NUL) stays in memory only.
+    const bool storable = *watched && IsStorableText(aor) && IsStorableText(d.call_id) &&
+                          IsStorableText(d.local_tag) && IsStorableText(d.remote_tag) &&
+                          IsStorableText(d.local.identity) && IsStorableText(d.local.display) &&
+                          IsStorableText(d.remote.identity) && IsStorableText(d.remote.display);
+    if (!storable) continue;
+    user.MarkStored(d.call_id, d.local_tag, d.remote_tag);
+    store::CallDialog c{aor,
+                        d.call_id,
+                        d.local_tag,
+                        d.remote_tag,
+                        d.direction == Direction::kInitiator,
+                        d.from_trying,
+                        d.local.identity,
+                        d.local.display,
+                        d.remote.identity,
+                        d.remote.display,
+                        d.remote_hidden,
+                        d.created_at};
+    store_->WriteBehind([c = std::move(c)](store::Store& s) -> store::StoreExecutor::Completion {
+      (void)s.SaveCallDialog(c);
+      return nullptr;
+    });
   }
 }
 
