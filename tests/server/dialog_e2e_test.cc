@@ -26,6 +26,14 @@ class DialogEvents : public CallFixture<Presence> {
     }
     return std::move(first);
   }
+  // `<dialog id="…"` of the first dialog in a NOTIFY's body, or "".
+  static std::string IdOfFirstDialog(const sip::Message& notify) {
+    const std::string_view body = notify.body();
+    const size_t at = body.find("<dialog id=\"");
+    if (at == std::string_view::npos) return {};
+    const size_t end = body.find('"', at + 12);
+    return end == std::string_view::npos ? std::string() : std::string(body.substr(at, end + 1 - at));
+  }
   // bob's UA answers the ringing `inv` with 200; alice gets the 2xx.
   sip::MessagePtr Answered(SipClient& bob, SipClient& alice, const sip::Message& inv, const std::string& tag) {
     auto ok = sip::MakeResponse(inv, 200, "OK", tag);
@@ -62,10 +70,8 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity></remote>"));
   std::string during_trying = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(during_trying.find("\nparley_dialogs{state=\"trying\"} 1\n"), std::string::npos) << during_trying;
-  const std::string body(trying->body());
-  const size_t id_at = body.find("<dialog id=\"");
-  ASSERT_NE(id_at, std::string::npos);
-  const std::string id = body.substr(id_at, body.find('"', id_at + 12) + 1 - id_at);
+  const std::string id = IdOfFirstDialog(*trying);
+  ASSERT_FALSE(id.empty());
   bob.Reply(Answer(*inv, 180, "Ringing", "bob-1"));
   ASSERT_TRUE(Next(alice));
   auto ringing = NextNotify(carol);
@@ -251,10 +257,8 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   Call(alice, "dlg-call-7");
   auto trying = NextNotify(dave);
   ASSERT_TRUE(Has(trying, "<state>trying</state>"));
-  const std::string body(trying->body());
-  const size_t id_at = body.find("<dialog id=\"");
-  ASSERT_NE(id_at, std::string::npos);
-  const std::string id = body.substr(id_at, body.find('"', id_at + 12) + 1 - id_at);
+  const std::string id = IdOfFirstDialog(*trying);
+  ASSERT_FALSE(id.empty());
   auto inv2 = Next(bob);
   ASSERT_TRUE(inv2 && inv2->method() == sip::Method::kInvite);
   ASSERT_TRUE(Answered(bob, alice, *inv2, "bob-7"));
