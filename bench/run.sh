@@ -231,7 +231,9 @@ load() {
 smoke_load() {
   # Every flow against parleyd (the probe marks what parleyd cannot do yet as n/a; what it
   # can do must pass), a tiny Kamailio start/stop with a few flows, and a tiny curve.
-  max_secs=1 cpu_secs=1 rate_override=100 watchers=5 strict=1
+  # At most 50 flows in flight flat out: a list SUBSCRIBE's NOTIFYs outrun one SIPp at 200,
+  # and the lost ones kept it running until its 20 s kill.
+  max_secs=1 cpu_secs=1 rate_override=100 watchers=5 strict=1 inflight_cap=50
   reg_points="10 20" watch_points="1 5"
   users=50
   prepare_material "$users"

@@ -255,7 +255,9 @@ row() {
 max_rate() {
   local dir=$1 ok bad el r tries=0
   local bok bel
-  run_sipp "$dir/max0" "$max_secs" "$f_scen" "${f_args[@]}" -m 100000000 -r 100000 -l "${inflight:-$f_limit}"
+  local limit=${inflight:-$f_limit}
+  [[ -n ${inflight_cap:-} ]] && ((limit > inflight_cap)) && limit=$inflight_cap
+  run_sipp "$dir/max0" "$max_secs" "$f_scen" "${f_args[@]}" -m 100000000 -r 100000 -l "$limit"
   read -r ok bad el bok bel < <(stat_run "$dir/max0.stat.csv")
   r=$(awk -v o="$bok" -v e="$bel" 'BEGIN{printf "%d", (e > 0 ? o / e : 0)}')
   vlog "flat out: $ok ok, $bad failed or lost in ${el}s; $bok ok in ${bel}s = $r/s"
