@@ -1,6 +1,5 @@
 #include "dialoginfo/dialog_package.h"
 
-#include <future>
 #include <optional>
 #include <utility>
 
@@ -53,14 +52,7 @@ DialogPackage::DialogPackage(const DialogLimits& limits, proxy::Sharded<events::
 Result<size_t> DialogPackage::LoadFromStore() {
   if (!store_) return size_t{0};
   const int64_t oldest = UnixNow() - limits_.max_age_s;
-  store_->WriteBehind([oldest](store::Store& s) -> store::StoreExecutor::Completion {
-    (void)s.DeleteCallDialogsBefore(oldest);
-    return nullptr;
-  });
-  std::promise<Result<std::vector<store::CallDialog>>> p;
-  auto f = p.get_future();
-  store_->Read([&](store::Store& s) { p.set_value(s.LoadCallDialogs()); });
-  auto calls = f.get();
+  auto calls = store_->ReadNow<std::vector<store::CallDialog>>([](store::Store& s) { return s.LoadCallDialogs(); });
   if (!calls.ok()) return calls.error();
   size_t n = 0;
   for (store::CallDialog& c : *calls) {

@@ -49,7 +49,8 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
                 store::StoreExecutor* store = nullptr);
 
   // At startup, before the loops run: the answered calls the store kept
-  // (those older than the age limit are deleted). Returns how many.
+  // (older ones are skipped: the server's start-up sweep deletes them).
+  // Returns how many.
   Result<size_t> LoadFromStore();
 
   std::string_view name() const override { return "dialog"; }

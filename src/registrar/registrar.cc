@@ -438,10 +438,7 @@ void Registrar::Notify(const std::string& aor, const std::vector<BindingChange>&
 }
 
 Result<size_t> Registrar::LoadFromStore() {
-  std::promise<Result<std::vector<store::Binding>>> p;
-  auto f = p.get_future();
-  store_.Read([&p](store::Store& s) { p.set_value(s.LoadBindings()); });
-  auto r = f.get();
+  auto r = store_.ReadNow<std::vector<store::Binding>>([](store::Store& s) { return s.LoadBindings(); });
   if (!r.ok()) return r.error();
   int64_t now = UnixNow();
   size_t n = 0;

@@ -65,15 +65,6 @@ class Server::LoopRouter : public proxy::ShardRouter {
 };
 
 namespace {
-// Runs `fn` on the store thread and waits (startup only).
-template <typename T>
-Result<T> StoreSync(store::StoreExecutor& ex, std::function<Result<T>(store::Store&)> fn) {
-  std::promise<Result<T>> p;
-  auto f = p.get_future();
-  ex.Read([&](store::Store& s) { p.set_value(fn(s)); });
-  return f.get();
-}
-
 std::vector<std::string> Union(std::vector<std::string> a, const std::vector<std::string>& b) {
   for (const auto& d : b) {
     if (std::find(a.begin(), a.end(), d) == a.end()) a.push_back(d);
@@ -92,15 +83,15 @@ Result<void> Server::Start() {
   store_ = std::make_unique<store::StoreExecutor>(sc);
   store_->set_sync_soft_state(config_.sync_soft_state);
   if (auto r = store_->Start(); !r.ok()) return Error(1, "store " + sc.url + ": " + r.error().message);
-  auto domains = StoreSync<std::vector<std::string>>(*store_, [](store::Store& s) { return s.ListDomains(); });
+  auto domains = store_->ReadNow<std::vector<std::string>>([](store::Store& s) { return s.ListDomains(); });
   if (!domains.ok()) return Error(1, "store: " + domains.error().message);
   store_domains_ = *domains;
-  auto latest = StoreSync<int64_t>(*store_, [](store::Store& s) { return s.LatestChange(); });
+  auto latest = store_->ReadNow<int64_t>([](store::Store& s) { return s.LatestChange(); });
   if (!latest.ok()) return Error(1, "store: " + latest.error().message);
   last_change_ = *latest;
   // The digest nonce key is shared by every node of the store and survives
   // restarts, so outstanding nonces stay valid.
-  auto key = StoreSync<std::string>(*store_, [](store::Store& s) -> Result<std::string> {
+  auto key = store_->ReadNow<std::string>([](store::Store& s) -> Result<std::string> {
     auto k = s.GetMeta("digest_nonce_key");
     if (!k.ok()) return k.error();
     if (*k) return **k;
@@ -405,7 +396,10 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
   (void)cc;
   // Soft state that expired while no server held it is never deleted by
   // key (nobody is left to expire it): it goes before anything is loaded.
-  auto swept = StoreSync<size_t>(*store_, [now = UnixNow()](store::Store& s) -> Result<size_t> {
+  // So are answered calls older than a dialog may live (their BYE was
+  // missed, or came while no server ran).
+  const int64_t calls_before = UnixNow() - int64_t{config_.dialog_max_age_s};
+  auto swept = store_->ReadNow<size_t>([now = UnixNow(), calls_before](store::Store& s) -> Result<size_t> {
     size_t rows = 0;
     for (auto del : {&store::Store::DeleteExpiredBindings, &store::Store::DeleteExpiredPublications,
                      &store::Store::DeleteExpiredSubscriptions}) {
@@ -413,7 +407,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
       if (!d.ok()) return d.error();
       rows += *d;
     }
-    return rows;
+    auto calls = s.DeleteCallDialogsBefore(calls_before);
+    if (!calls.ok()) return calls.error();
+    return rows + *calls;
   });
   if (!swept.ok()) return Error(1, "store: deleting expired state: " + swept.error().message);
   if (*swept > 0) PLOG_INFO("expired_state_deleted", {{"rows", *swept}});
@@ -442,10 +438,8 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
 // Subscriptions come back on their resource's loop once the loops run:
 // each is authorized again and gets the current state in a NOTIFY.
 Result<void> Server::RestoreSubscriptions() {
-  auto subs = StoreSync<std::vector<store::SubscriptionRecord>>(
-      *store_, [](store::Store& s) -> Result<std::vector<store::SubscriptionRecord>> {
-        return s.LoadSubscriptions();
-      });
+  auto subs = store_->ReadNow<std::vector<store::SubscriptionRecord>>(
+      [](store::Store& s) { return s.LoadSubscriptions(); });
   if (!subs.ok()) return Error(1, "store: loading subscriptions: " + subs.error().message);
   std::vector<std::vector<store::SubscriptionRecord>> per_shard(cores_.size());
   size_t count = 0;

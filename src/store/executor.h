@@ -87,6 +87,15 @@ class StoreExecutor {
   // Concurrent read (see above); these run in submission order among
   // themselves. Writes through its Store fail with kErrState.
   void ReadCommitted(ReadFn fn);
+  // Runs `fn` as a Read and waits for its result: for start-up loads on a
+  // thread that is not the executor's, never on an event loop.
+  template <typename T>
+  Result<T> ReadNow(std::function<Result<T>(Store&)> fn) {
+    std::promise<Result<T>> p;
+    auto f = p.get_future();
+    Read([&](Store& s) { p.set_value(fn(s)); });
+    return f.get();
+  }
 
   // Writes waiting or in the current group (for metrics and shutdown).
   size_t pending() const;

@@ -446,7 +446,7 @@ TEST_F(Hsp, BindingsSurviveRestart) {
 
 // Soft state that expired while no server held it is never deleted by key
 // (nobody is left to expire it): a start deletes it.
-TEST_F(Hsp, ARestartDeletesBindingsAndPublicationsThatExpiredMeanwhile) {
+TEST_F(Hsp, ARestartDeletesBindingsPublicationsAndCallsThatExpiredMeanwhile) {
   SipClient bob(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
   const int64_t past = UnixNow() - 60;
@@ -462,6 +462,15 @@ TEST_F(Hsp, ARestartDeletesBindingsAndPublicationsThatExpiredMeanwhile) {
                              "<presence/>", UnixNowMs() - 120000, past};
   ASSERT_TRUE(store_->UpsertPublication(old_pub).ok());
   ASSERT_EQ(store_->LoadBindings()->size(), 2u);
+  // An answered call as old as a dialog may live, and a recent one.
+  const int64_t max_age = ServerConfig{}.dialog_max_age_s;
+  store::CallDialog old_call{"bob@example.com", "call-old", "b1", "a1", false, false, "sip:bob@example.com",
+                             "", "sip:alice@example.com", "", false, UnixNow() - max_age - 60};
+  store::CallDialog new_call = old_call;
+  new_call.call_id = "call-new";
+  new_call.created_at = UnixNow() - 60;
+  ASSERT_TRUE(store_->SaveCallDialog(old_call).ok());
+  ASSERT_TRUE(store_->SaveCallDialog(new_call).ok());
 
   Restart();
   auto bindings = store_->LoadBindings();
@@ -471,6 +480,10 @@ TEST_F(Hsp, ARestartDeletesBindingsAndPublicationsThatExpiredMeanwhile) {
   auto pubs = store_->LoadPublications();
   ASSERT_TRUE(pubs.ok());
   EXPECT_TRUE(pubs->empty());
+  auto calls = store_->LoadCallDialogs();
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ(calls->front().call_id, "call-new");
 }
 
 TEST_F(Hsp, UserAddedWhileRunningCanRegister) {

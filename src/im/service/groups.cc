@@ -1,7 +1,6 @@
 #include "im/service/groups.h"
 
 #include <algorithm>
-#include <future>
 #include <set>
 
 #include "common/log.h"
@@ -38,10 +37,7 @@ std::shared_ptr<const GroupMap> GroupDirectory::ToMap(std::vector<store::Group> 
 }
 
 Result<size_t> GroupDirectory::LoadFromStore() {
-  std::promise<Result<std::vector<store::Group>>> p;
-  auto f = p.get_future();
-  store_.Read([&](store::Store& s) { p.set_value(s.ListGroups()); });
-  auto groups = f.get();
+  auto groups = store_.ReadNow<std::vector<store::Group>>([](store::Store& s) { return s.ListGroups(); });
   if (!groups.ok()) return groups.error();
   size_t n = groups->size();
   snapshots_.SetAll(ToMap(std::move(*groups)));

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <set>
 
 #include "common/log.h"
@@ -94,10 +93,8 @@ Result<size_t> MessageService::LoadFromStore() {
   std::vector<std::string> all;
   std::string after;
   while (true) {
-    std::promise<Result<std::vector<std::string>>> p;
-    auto f = p.get_future();
-    store_.Read([&](store::Store& s) { p.set_value(s.RecipientsWithPending(after, 1000)); });
-    auto page = f.get();
+    auto page = store_.ReadNow<std::vector<std::string>>(
+        [&](store::Store& s) { return s.RecipientsWithPending(after, 1000); });
     if (!page.ok()) return page.error();
     if (page->empty()) break;
     after = page->back();

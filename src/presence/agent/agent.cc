@@ -1,7 +1,6 @@
 #include "presence/agent/agent.h"
 
 #include <chrono>
-#include <future>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -318,15 +317,10 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
 }
 
 Result<size_t> PresenceAgent::LoadFromStore() {
-  std::promise<Result<std::vector<store::Publication>>> p;
-  auto f = p.get_future();
-  store_.Read([&](store::Store& s) { p.set_value(s.LoadPublications()); });
-  auto pubs = f.get();
+  auto pubs = store_.ReadNow<std::vector<store::Publication>>([](store::Store& s) { return s.LoadPublications(); });
   if (!pubs.ok()) return pubs.error();
-  std::promise<Result<std::vector<store::XcapDocument>>> h;
-  auto hf = h.get_future();
-  store_.Read([&](store::Store& s) { h.set_value(s.ListXcapDocuments(std::string(kPidfManipulationAuid))); });
-  auto hard = hf.get();
+  auto hard = store_.ReadNow<std::vector<store::XcapDocument>>(
+      [](store::Store& s) { return s.ListXcapDocuments(std::string(kPidfManipulationAuid)); });
   if (!hard.ok()) return hard.error();
   for (auto& d : *hard) {
     if (d.name == kPidfManipulationDocument) SetHardState(d.xui, std::move(d.content));

@@ -1,7 +1,6 @@
 #include "presence/rls/services.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <set>
 
@@ -288,10 +287,7 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
 }
 
 Result<size_t> ServiceDirectory::LoadFromStore() {
-  std::promise<Result<std::shared_ptr<const ServiceMap>>> p;
-  auto f = p.get_future();
-  store_.Read([&](store::Store& s) { p.set_value(Read(s)); });
-  auto map = f.get();
+  auto map = store_.ReadNow<std::shared_ptr<const ServiceMap>>([this](store::Store& s) { return Read(s); });
   if (!map.ok()) return map.error();
   snapshots_.SetAll(*map);
   return (*map)->size();
