@@ -69,7 +69,8 @@ Result<size_t> DialogPackage::LoadFromStore() {
     d.created_at = c.created_at;
     d.from_trying = c.from_trying;
     d.stored = true;
-    shards_[notifiers_.router().ShardOf(c.aor)].users[c.aor].Restore(std::move(d), limits_);
+    auto dropped = shards_[notifiers_.router().ShardOf(c.aor)].users[c.aor].Restore(std::move(d), limits_);
+    if (dropped) Unstore(c.aor, *dropped);
     ++n;
   }
   return n;
@@ -81,12 +82,8 @@ void DialogPackage::Persist(const std::string& aor, UserDialogs& user, const std
   // subscribes after a restart sees the calls from then on.
   std::optional<bool> watched;
   for (const Dialog& d : changed) {
-    if (d.state == DialogState::kTerminated && d.stored) {
-      store_->WriteBehind([aor, call = d.call_id, local = d.local_tag,
-                           remote = d.remote_tag](store::Store& s) -> store::StoreExecutor::Completion {
-        (void)s.DeleteCallDialog(aor, call, local, remote);
-        return nullptr;
-      });
+    if (d.state == DialogState::kTerminated) {
+      Unstore(aor, d);
       continue;
     }
     if (d.state != DialogState::kConfirmed) continue;
@@ -115,6 +112,15 @@ void DialogPackage::Persist(const std::string& aor, UserDialogs& user, const std
       return nullptr;
     });
   }
+}
+
+void DialogPackage::Unstore(const std::string& aor, const Dialog& d) {
+  if (!store_ || !d.stored) return;
+  store_->WriteBehind([aor, call = d.call_id, local = d.local_tag,
+                       remote = d.remote_tag](store::Store& s) -> store::StoreExecutor::Completion {
+    (void)s.DeleteCallDialog(aor, call, local, remote);
+    return nullptr;
+  });
 }
 
 void DialogPackage::Authorize(const std::string& subscriber, const std::string& resource,
@@ -236,9 +242,11 @@ std::vector<Dialog> DialogPackage::DialogsOf(const std::string& aor, int64_t now
   Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
   auto it = shard.users.find(aor);
   if (it == shard.users.end()) return {};
-  it->second.Prune(now, limits_);
+  std::vector<Dialog> dropped = it->second.Prune(now, limits_);
+  for (const Dialog& d : dropped) Unstore(aor, d);
   std::vector<Dialog> out = it->second.dialogs();
   if (it->second.empty()) shard.users.erase(it);
+  if (!dropped.empty()) Notify(aor, std::move(dropped));  // later, from the loop: the other watchers had them
   return out;
 }
 

@@ -87,6 +87,8 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   void Notify(const std::string& aor, std::vector<Dialog> changed);
   // Keeps what `changed` did to `aor`'s answered calls (`user`) in the store.
   void Persist(const std::string& aor, UserDialogs& user, const std::vector<Dialog>& changed);
+  // Deletes `d` from the store if it was kept there.
+  void Unstore(const std::string& aor, const Dialog& d);
 
   const DialogLimits& limits_;
   proxy::Sharded<events::Notifier>& notifiers_;

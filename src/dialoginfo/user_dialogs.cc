@@ -10,19 +10,38 @@ bool SameCall(const Dialog& d, std::string_view call_id, std::string_view caller
   return d.call_id == call_id && d.caller_tag() == caller_tag;
 }
 
-}  // namespace
-
-void UserDialogs::Prune(int64_t now, const DialogLimits& limits) {
-  std::erase_if(dialogs_, [&](const Dialog& d) { return now - d.created_at > limits.max_age_s; });
+// A dialog the limits drop: its end was not seen (no event, no code).
+Dialog Dropped(Dialog d) {
+  d.state = DialogState::kTerminated;
+  d.event = EndEvent::kNone;
+  d.code = 0;
+  return d;
 }
 
-void UserDialogs::Restore(Dialog d, const DialogLimits& limits) {
-  if (limits.max_dialogs == 0) return;
+}  // namespace
+
+std::vector<Dialog> UserDialogs::Prune(int64_t now, const DialogLimits& limits) {
+  std::vector<Dialog> dropped;
+  std::erase_if(dialogs_, [&](Dialog& d) {
+    if (now - d.created_at <= limits.max_age_s) return false;
+    dropped.push_back(Dropped(std::move(d)));
+    return true;
+  });
+  return dropped;
+}
+
+std::optional<Dialog> UserDialogs::Restore(Dialog d, const DialogLimits& limits) {
+  if (limits.max_dialogs == 0) return Dropped(std::move(d));
   bool held = std::any_of(dialogs_.begin(), dialogs_.end(),
                           [&](const Dialog& x) { return x.Is(d.call_id, d.local_tag, d.remote_tag); });
-  if (held) return;
-  if (dialogs_.size() >= limits.max_dialogs) dialogs_.erase(dialogs_.begin());
+  if (held) return std::nullopt;
+  std::optional<Dialog> dropped;
+  if (dialogs_.size() >= limits.max_dialogs) {
+    dropped = Dropped(std::move(dialogs_.front()));
+    dialogs_.erase(dialogs_.begin());
+  }
   dialogs_.push_back(std::move(d));
+  return dropped;
 }
 
 void UserDialogs::MarkStored(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag) {
@@ -32,8 +51,7 @@ void UserDialogs::MarkStored(std::string_view call_id, std::string_view local_ta
 }
 
 std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const DialogLimits& limits) {
-  Prune(now, limits);
-  std::vector<Dialog> changed;
+  std::vector<Dialog> changed = Prune(now, limits);
   auto end = [&](Dialog& d, EndEvent event, int code) {
     d.state = DialogState::kTerminated;
     d.event = event;
@@ -49,7 +67,10 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
   // A new dialog in `state` (false when the user keeps no dialogs).
   auto add = [&](DialogState state, int code) {
     if (limits.max_dialogs == 0) return false;
-    if (dialogs_.size() >= limits.max_dialogs) dialogs_.erase(dialogs_.begin());  // the oldest
+    if (dialogs_.size() >= limits.max_dialogs) {  // the oldest goes
+      changed.push_back(Dropped(std::move(dialogs_.front())));
+      dialogs_.erase(dialogs_.begin());
+    }
     Dialog d = in;
     d.state = state;
     d.event = EndEvent::kNone;

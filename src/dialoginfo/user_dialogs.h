@@ -8,6 +8,7 @@
 // BYE ends a dialog. Pure: no clock, no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "dialoginfo/dialog_info.h"
@@ -37,13 +38,16 @@ struct DialogUpdate {
 class UserDialogs {
  public:
   // Applies `u` at `now`; returns the dialogs it changed, as they are now
-  // (the terminated ones are no longer kept).
+  // (the terminated ones are no longer kept). Dialogs the limits drop (too
+  // old, or the oldest beyond max_dialogs) are among them, terminated
+  // without an event: a watcher must not keep a dialog nobody tracks.
   std::vector<Dialog> Apply(const DialogUpdate& u, int64_t now, const DialogLimits& limits);
-  // Drops dialogs older than the limit.
-  void Prune(int64_t now, const DialogLimits& limits);
+  // Drops dialogs older than the limit; returns them, terminated.
+  std::vector<Dialog> Prune(int64_t now, const DialogLimits& limits);
   // Takes back an answered dialog kept over a restart (oldest first: the
   // newest stay within the limit); one it holds already is left alone.
-  void Restore(Dialog d, const DialogLimits& limits);
+  // Returns the dialog the limit dropped to make room, if any.
+  std::optional<Dialog> Restore(Dialog d, const DialogLimits& limits);
   // Notes that the dialog is kept in the store.
   void MarkStored(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag);
   const std::vector<Dialog>& dialogs() const { return dialogs_; }

@@ -161,8 +161,13 @@ TEST(UserDialogs, RestoredCallsKeepTheNewestWithinTheLimit) {
     Dialog c = Response(200, "c" + std::to_string(i), "b", "a").dialog;
     c.state = DialogState::kConfirmed;
     c.created_at = i;
-    d.Restore(c, limits);
-    d.Restore(c, limits);  // held already
+    auto dropped = d.Restore(c, limits);
+    EXPECT_EQ(dropped.has_value(), i == 3);
+    if (dropped) {  // c1 made room, and the store must forget it
+      EXPECT_EQ(dropped->call_id, "c1");
+      EXPECT_EQ(dropped->state, DialogState::kTerminated);
+    }
+    EXPECT_FALSE(d.Restore(c, limits));  // held already
   }
   ASSERT_EQ(d.dialogs().size(), 2u);
   EXPECT_EQ(d.dialogs()[0].call_id, "c2");
@@ -183,14 +188,32 @@ TEST(UserDialogs, DialogsWhoseEndWasNeverSeenAreBounded) {
   DialogLimits limits;
   limits.max_dialogs = 3;
   limits.max_age_s = 60;
-  for (int i = 0; i < 5; ++i) d.Apply(Response(200, "c" + std::to_string(i), "b", "a"), 10 + i, limits);
+  for (int i = 0; i < 5; ++i) {
+    auto changed = d.Apply(Response(200, "c" + std::to_string(i), "b", "a"), 10 + i, limits);
+    // Beyond the limit the oldest goes, and its watchers are told it ended.
+    ASSERT_EQ(changed.size(), i < 3 ? 1u : 2u);
+    EXPECT_EQ(changed.back().call_id, "c" + std::to_string(i));
+    if (i >= 3) {
+      EXPECT_EQ(changed[0].call_id, "c" + std::to_string(i - 3));
+      EXPECT_EQ(changed[0].state, DialogState::kTerminated);
+      EXPECT_EQ(changed[0].event, EndEvent::kNone);
+    }
+  }
   ASSERT_EQ(d.dialogs().size(), 3u);
   EXPECT_EQ(d.dialogs().front().call_id, "c2");  // the oldest went
-  d.Prune(72, limits);                           // c2 is 60 s old: kept; 61 s: gone
+  EXPECT_TRUE(d.Prune(72, limits).empty());      // c2 is 60 s old: kept; 61 s: gone
   EXPECT_EQ(d.dialogs().size(), 3u);
-  d.Prune(73, limits);
+  auto aged = d.Prune(73, limits);
+  ASSERT_EQ(aged.size(), 1u);
+  EXPECT_EQ(aged[0].call_id, "c2");
+  EXPECT_EQ(aged[0].state, DialogState::kTerminated);
   ASSERT_EQ(d.dialogs().size(), 2u);
   EXPECT_EQ(d.dialogs().front().call_id, "c3");
+  // A report that comes later tells the watchers the rest aged out.
+  auto later = d.Apply(Response(180, "c9", "b", "z"), 200, limits);
+  ASSERT_EQ(later.size(), 3u);  // c3 and c4 gone, c9 early
+  EXPECT_EQ(later[0].state, DialogState::kTerminated);
+  EXPECT_EQ(later[2].state, DialogState::kEarly);
 }
 
 TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {

@@ -282,6 +282,39 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   EXPECT_NE(m.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << m;
 }
 
+class DialogEventsOfOneCall : public DialogEvents {
+ protected:
+  void Configure(ServerConfig& c) override {
+    DialogEvents::Configure(c);
+    c.dialog_max_per_user = 1;
+  }
+};
+
+// A call the limit drops (its BYE may never come) ends for the watchers
+// and leaves the store, like a call that ended.
+TEST_F(DialogEventsOfOneCall, ACallBeyondTheLimitEndsTheOldestForWatchersAndTheStore) {
+  SipClient frank(false, udp_);
+  ASSERT_TRUE(Watch(frank, "carol", "bob"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  for (const std::string n : {"1", "2"}) {
+    auto inv = CallBob(bob, alice, "dlg-limit-" + n);
+    ASSERT_TRUE(inv);
+    ASSERT_TRUE(Answered(bob, alice, *inv, "bob-l" + n));
+    auto notify = NextNotify(frank);
+    ASSERT_TRUE(notify);
+    EXPECT_TRUE(Has(notify, "call-id=\"dlg-limit-" + n + "\" local-tag=\"bob-l" + n + "\""));
+    EXPECT_TRUE(Has(notify, "<state>confirmed</state>"));
+    if (n == "2") {
+      EXPECT_TRUE(Has(notify, "<state>terminated</state>")) << "the first call, without an event";
+    }
+  }
+  Restart();
+  auto calls = store_->LoadCallDialogs();
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ(calls->front().call_id, "dlg-limit-2");
+}
+
 class BlockedDialogEvents : public DialogEvents {
  protected:
   BlockedDialogEvents() { default_rule_ = "block"; }
