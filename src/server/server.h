@@ -71,6 +71,9 @@ class Server {
   std::vector<events::EventPackage*> Packages() const;
   // Whether `aor` is in one of our domains, as `shard`'s core sees them (on its loop).
   bool IsOurAor(size_t shard, const std::string& aor) const;
+  // The configured domains and the store's, each once.
+  std::vector<std::string> Domains() const;
+  // The change feed (server_changes.cc): edits of other processes and nodes.
   void PollChanges();
   void ForgetCachedState();
   void PruneChanges();
@@ -104,7 +107,7 @@ class Server {
   std::vector<Handoffs> handoffs_;
   // Services (see StartServices). Declared after the cores they reference.
   std::unique_ptr<store::StoreExecutor> store_;
-  std::unique_ptr<LoopRouter> shard_router_;
+  std::unique_ptr<proxy::ShardRouter> shard_router_;  // a LoopRouter
   std::unique_ptr<auth::NonceService> nonces_;
   std::unique_ptr<registrar::GruuCodec> gruu_;  // temporary GRUUs, keyed like the nonces
   proxy::RouteTokenFn route_token_;  // signs our Record-Route URIs, keyed like the nonces
