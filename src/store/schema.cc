@@ -287,6 +287,11 @@ CREATE TABLE call_dialogs (
 );
 CREATE INDEX call_dialogs_by_age ON call_dialogs (created_at);
 )sql"},
+    // The version of a partial publication (RFC 5264), so that the first
+    // pidf-diff after a restart is checked against the last one applied.
+    {11, R"sql(
+ALTER TABLE publications ADD COLUMN partial_version BIGINT NOT NULL DEFAULT -1;
+)sql"},
 };
 
 }  // namespace

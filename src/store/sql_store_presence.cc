@@ -9,13 +9,14 @@
 namespace parley::store {
 namespace {
 
-const std::string kPublicationColumns = "etag, aor, event, content_type, body, published_at_ms, expires_at";
+const std::string kPublicationColumns =
+    "etag, aor, event, content_type, body, published_at_ms, expires_at, partial_version";
 const std::string kUpsertPublication =
     "INSERT INTO publications (" + kPublicationColumns +
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     " ON CONFLICT (etag) DO UPDATE SET aor = excluded.aor, event = excluded.event,"
     " content_type = excluded.content_type, body = excluded.body, published_at_ms = excluded.published_at_ms,"
-    " expires_at = excluded.expires_at";
+    " expires_at = excluded.expires_at, partial_version = excluded.partial_version";
 const std::string kDeletePublication = "DELETE FROM publications WHERE etag = $1";
 const std::string kLoadPublications = "SELECT " + kPublicationColumns + " FROM publications ORDER BY aor, etag";
 const std::string kDeleteExpiredPublications = "DELETE FROM publications WHERE expires_at <= $1";
@@ -92,7 +93,7 @@ Result<void> SqlStore::UpsertPublication(const Publication& p) {
       return Error(kErrInvalid, "publication needs an etag, an AOR and an event");
     }
     auto r = Run(kUpsertPublication,
-                 {p.etag, p.aor, p.event, p.content_type, p.body, p.published_at_ms, p.expires_at});
+                 {p.etag, p.aor, p.event, p.content_type, p.body, p.published_at_ms, p.expires_at, p.partial_version});
     if (!r.ok()) return r.take_error();
     return Ok();
   });
@@ -120,6 +121,7 @@ Result<std::vector<Publication>> SqlStore::LoadPublications() {
       p.body = rows.at(i, 4);
       p.published_at_ms = ToInt(rows.at(i, 5));
       p.expires_at = ToInt(rows.at(i, 6));
+      p.partial_version = ToInt(rows.at(i, 7));
     }
     return out;
   });

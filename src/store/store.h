@@ -78,6 +78,9 @@ struct Publication {
   std::string body;           // as published (text: PIDF is UTF-8 XML)
   int64_t published_at_ms = 0;  // when this body was published (composition order)
   int64_t expires_at = 0;       // unix seconds
+  // RFC 5262: the version of the pidf-full/pidf-diff that made `body`
+  // (partial publication, RFC 5264); -1 for a whole PIDF.
+  int64_t partial_version = -1;
 };
 
 // An answered call of a user of ours, kept so that the dialog event package

@@ -1,7 +1,8 @@
 // RFC 5264 partial publication end to end: application/pidf-diff+xml
 // PUBLISHes (RFC 5262 <pidf-full>, then <pidf-diff> patches of RFC 5261)
 // change what watchers see; a patch that fails leaves the publication as it
-// was; a version out of sequence ends it with 412. And RFC 5263 partial
+// was; a version out of sequence ends it with 412, after a restart too.
+// And RFC 5263 partial
 // notification: a watcher that accepts pidf-diff+xml gets a <pidf-full>,
 // then patches that rebuild what a full watcher sees.
 
@@ -154,6 +155,36 @@ TEST_F(Presence, AFailedPatchLeavesThePublicationAsItWas) {
   auto stored = store_->LoadPublications();
   ASSERT_TRUE(stored.ok());
   EXPECT_TRUE(stored->empty());
+}
+
+// The version the last pidf-full or pidf-diff gave a publication is stored
+// with it: after a restart a diff must follow it as before.
+TEST_F(Presence, APartialPublicationKeepsItsVersionOverARestart) {
+  SipClient alice(false, udp_);
+  auto full = Publish(alice, "alice", "", 600, PidfFull(1, kAtWork), kPartial);
+  ASSERT_TRUE(full && full->status() == 200);
+  auto two = Publish(alice, "alice", ETag(full), 600,
+                     PidfDiff(2, "<p:replace sel=\"presence/tuple/note/text()\">in a meeting</p:replace>"), kPartial);
+  ASSERT_TRUE(two && two->status() == 200);
+  auto stored = store_->LoadPublications();
+  ASSERT_TRUE(stored.ok() && stored->size() == 1u);
+  EXPECT_EQ((*stored)[0].partial_version, 2);
+
+  Restart();  // the server's port changes: a client of its own
+  SipClient alice2(false, udp_);
+  auto three = Publish(alice2, "alice", ETag(two), 600,
+                       PidfDiff(3, "<p:replace sel=\"presence/tuple/note/text()\">gone home</p:replace>"), kPartial);
+  ASSERT_TRUE(three);
+  ASSERT_EQ(three->status(), 200) << three->reason();
+  EXPECT_EQ(store_->LoadPublications()->at(0).partial_version, 3);
+
+  Restart();
+  SipClient alice3(false, udp_);
+  auto gap = Publish(alice3, "alice", ETag(three), 600, PidfDiff(5, ""), kPartial);
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->status(), 412);
+  EXPECT_EQ(gap->reason(), "Partial Publication Out Of Sequence");
+  EXPECT_TRUE(store_->LoadPublications()->empty());
 }
 
 TEST_F(Presence, AWatcherThatAcceptsDiffsGetsFullStateThenPatches) {

@@ -88,11 +88,14 @@ TEST_P(PresenceStoreTest, PublicationsUpsertLoadDeleteExpire) {
   auto modified = Pub("e1", "alice@example.com", 3000);
   modified.body = "<presence entity=\"sip:alice@example.com\"><tuple id=\"t\"/></presence>";
   modified.published_at_ms = 2500;
+  modified.partial_version = 7;  // made by a pidf-diff (RFC 5264)
   ASSERT_TRUE(store_->UpsertPublication(modified).ok());
   auto all = store_->LoadPublications();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].etag, "e1");
+  EXPECT_EQ((*all)[0].partial_version, 7);
+  EXPECT_EQ((*all)[1].partial_version, -1);
   EXPECT_EQ((*all)[0].body, modified.body);
   EXPECT_EQ((*all)[0].published_at_ms, 2500);
   EXPECT_EQ((*all)[0].expires_at, 3000);
@@ -140,6 +143,25 @@ TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
   EXPECT_EQ(store_->UpsertSubscription(bad_state).error().code, kErrInvalid);
 }
 
+// Migration 11 gives publications the version of a partial publication:
+// rows from before it read -1 (a whole PIDF) and take one afterwards.
+TEST_P(PresenceStoreTest, PublicationsSurviveMigrationEleven) {
+  Raw("ALTER TABLE publications DROP COLUMN partial_version;"
+      "UPDATE schema_version SET version = 10;");
+  Raw("INSERT INTO publications (etag, aor, event, content_type, body, published_at_ms, expires_at)"
+      " VALUES ('e1', 'alice@example.com', 'presence', 'application/pidf+xml', '<presence/>', 1000, 2000);");
+  ASSERT_TRUE(store_->Migrate().ok());
+  auto all = store_->LoadPublications();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].expires_at, 2000);
+  EXPECT_EQ((*all)[0].partial_version, -1);
+  Publication p = (*all)[0];
+  p.partial_version = 3;
+  ASSERT_TRUE(store_->UpsertPublication(p).ok());
+  EXPECT_EQ(store_->LoadPublications()->at(0).partial_version, 3);
+}
+
 // Migration 9 gives subscriptions their package's state: rows from before
 // it read "" (none) and take one afterwards.
 TEST_P(PresenceStoreTest, SubscriptionsSurviveMigrationNine) {
@@ -147,6 +169,7 @@ TEST_P(PresenceStoreTest, SubscriptionsSurviveMigrationNine) {
   ASSERT_TRUE(store_->UpsertSubscription(s).ok());
   Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"
       "DROP TABLE call_dialogs;"  // migration 10
+      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
       "UPDATE schema_version SET version = 8;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadSubscriptions();
@@ -178,6 +201,7 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
       // rebuild leaves it behind and 9 adds it again.
       "ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';"
       "DROP TABLE call_dialogs;"  // migration 10
+      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
       "UPDATE schema_version SET version = 4;");
   ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
   const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);

@@ -396,6 +396,7 @@ TEST_P(StoreTest, BindingsSurviveMigrationSix) {
       " 'c1', 3, '', 'udp:10.0.0.1:5060', 'UA', 10);"
       "ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
       "DROP TABLE call_dialogs;"  // migration 10
+      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
       "UPDATE schema_version SET version = 5;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();
@@ -425,6 +426,7 @@ TEST_P(StoreTest, BindingsSurviveMigrationEight) {
   ASSERT_TRUE(store_->UpsertBinding(TestBinding("bob@example.com", "sip:bob@10.0.0.2", 6000)).ok());
   Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
       "DROP TABLE call_dialogs;"  // migration 10
+      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
       "UPDATE schema_version SET version = 7;");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();

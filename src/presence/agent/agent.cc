@@ -1,6 +1,7 @@
 #include "presence/agent/agent.h"
 
 #include <chrono>
+#include <cstdint>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -281,8 +282,9 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
     for (auto& pub : p->pubs) {
       if (pub.etag != r.etag) continue;
       ArmExpiry(shard, op.aor, pub, op.now);
-      write = store::Publication{pub.etag, op.aor, "presence", "application/pidf+xml", pub.body, pub.published_at_ms,
-                                 pub.expires_at};
+      write = store::Publication{pub.etag,          op.aor,          "presence",
+                                 "application/pidf+xml", pub.body,  pub.published_at_ms,
+                                 pub.expires_at,  pub.version ? int64_t{*pub.version} : -1};
     }
   } else {
     ++sh.stats.publications_removed;
@@ -339,6 +341,9 @@ Result<size_t> PresenceAgent::LoadFromStore() {
     pub.etag = stored.etag;
     pub.published_at_ms = stored.published_at_ms;
     pub.expires_at = stored.expires_at;
+    if (stored.partial_version >= 0 && stored.partial_version <= UINT32_MAX) {
+      pub.version = static_cast<uint32_t>(stored.partial_version);
+    }
     pub.doc = std::move(*doc);
     pub.body = std::move(stored.body);
     shards_.At(shard).table.Restore(stored.aor, std::move(pub));
