@@ -9,7 +9,7 @@
 
 #include "aaa/authenticator.h"
 #include "auth/digest.h"
-#include "server_fixture.h"
+#include "hsp_fixture.h"
 #include "proxy/branch.h"
 #include "server/server.h"
 #include "sip/response.h"
@@ -23,7 +23,6 @@ namespace {
 using testing::SipClient;
 namespace fs = std::filesystem;
 
-class Hsp : public ServerFixture {};
 
 TEST_F(Hsp, RegisterIsChallengedThenAccepted) {
   SipClient c(false, udp_);
@@ -428,110 +427,6 @@ TEST_F(Hsp, IdentityMismatchIs403) {
   EXPECT_EQ(r->status(), 403);
 }
 
-TEST_F(Hsp, BindingsSurviveRestart) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  uint16_t old_udp = udp_;
-  Restart();
-  // The new server listens elsewhere (port 0); bob's binding still points
-  // at bob's socket.
-  ASSERT_NE(udp_, 0);
-  (void)old_udp;
-  SipClient alice(false, udp_);
-  auto r = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "after restart", &bob);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status(), 200);
-  EXPECT_EQ(received_, "after restart");
-}
-
-// Soft state that expired while no server held it is never deleted by key
-// (nobody is left to expire it): a start deletes it.
-TEST_F(Hsp, ARestartDeletesBindingsPublicationsAndCallsThatExpiredMeanwhile) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  const int64_t past = UnixNow() - 60;
-  store::Binding gone;
-  gone.aor = "carol@example.com";
-  gone.contact_uri = "sip:carol@192.0.2.1:5060";
-  gone.expires_at = past;
-  gone.call_id = "old-call";
-  gone.cseq = 1;
-  gone.source = "udp:192.0.2.1:5060";
-  ASSERT_TRUE(store_->UpsertBinding(gone).ok());
-  store::Publication old_pub{"etag-old", "carol@example.com", "presence", "application/pidf+xml",
-                             "<presence/>", UnixNowMs() - 120000, past};
-  ASSERT_TRUE(store_->UpsertPublication(old_pub).ok());
-  ASSERT_EQ(store_->LoadBindings()->size(), 2u);
-  // An answered call as old as a dialog may live, and a recent one.
-  const int64_t max_age = ServerConfig{}.dialog_max_age_s;
-  store::CallDialog old_call{"bob@example.com", "call-old", "b1", "a1", false, false, "sip:bob@example.com",
-                             "", "sip:alice@example.com", "", false, UnixNow() - max_age - 60};
-  store::CallDialog new_call = old_call;
-  new_call.call_id = "call-new";
-  new_call.created_at = UnixNow() - 60;
-  ASSERT_TRUE(store_->SaveCallDialog(old_call).ok());
-  ASSERT_TRUE(store_->SaveCallDialog(new_call).ok());
-
-  Restart();
-  auto bindings = store_->LoadBindings();
-  ASSERT_TRUE(bindings.ok());
-  ASSERT_EQ(bindings->size(), 1u);  // bob's, still live
-  EXPECT_EQ(bindings->front().aor, "bob@example.com");
-  auto pubs = store_->LoadPublications();
-  ASSERT_TRUE(pubs.ok());
-  EXPECT_TRUE(pubs->empty());
-  auto calls = store_->LoadCallDialogs();
-  ASSERT_TRUE(calls.ok());
-  ASSERT_EQ(calls->size(), 1u);
-  EXPECT_EQ(calls->front().call_id, "call-new");
-}
-
-TEST_F(Hsp, UserAddedWhileRunningCanRegister) {
-  AddUser("dave", "dave-pw");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  SipClient c(false, udp_);
-  auto r = Register(c, "dave", "dave-pw");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status(), 200);
-}
-
-// A node that falls behind the change feed's retention (pruned past what it
-// has seen) cannot know what it missed: it forgets what it caches. Here the
-// user is added and the feed pruned past her in one transaction, so the
-// server never sees her change; its preloaded directory, complete until
-// then, would call her unknown.
-TEST_F(Hsp, AServerBehindAPrunedChangeFeedReadsItsUsersAgain) {
-  SipClient bob(false, udp_);
-  ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  SipClient alice(false, udp_);
-  ASSERT_EQ(SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "before", &bob)->status(), 200);
-  const int64_t later = UnixNowMs() + 30LL * 24 * 3600 * 1000;
-  ASSERT_TRUE(store_->Begin().ok());
-  AddUser("erin", "erin-pw");
-  ASSERT_TRUE(store_->SetPolicyEntry("bob@example.com", {"alice@example.com", store::PolicyAction::kBlock}).ok());
-  ASSERT_TRUE(store_->PruneChanges(later, 1).ok());  // marks erin's change (maybe pruning older ones)
-  auto n = store_->PruneChanges(later + 1, 1);
-  ASSERT_TRUE(n.ok());
-  EXPECT_GE(*n, 1u);
-  ASSERT_TRUE(store_->Commit().ok());
-  ASSERT_TRUE(store_->ChangesSince(0)->empty());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  SipClient c(false, udp_);
-  auto r = Register(c, "erin", "erin-pw");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status(), 200);
-  auto a = Register(c, "alice", "alice-pw");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->status(), 200);
-  auto unknown = Register(c, "nobody", "pw");
-  ASSERT_TRUE(unknown);
-  EXPECT_NE(unknown->status(), 200);
-  // bob's cached policy (nothing blocked) is gone with the rest.
-  auto blocked = SendMessage(alice, "alice", "alice-pw", "sip:bob@example.com", "after");
-  ASSERT_TRUE(blocked);
-  EXPECT_EQ(blocked->status(), 403);
-}
-
 // RFC 3327: a REGISTER's Path is kept with the binding and echoed in the
 // 200 when the UA supports it (§5.3); a request for the user goes to the
 // first Path URI, with the Path values as its Route set (§5.4).
@@ -632,97 +527,6 @@ TEST_F(Hsp, ALoopGets482) {
   auto r = alice.Receive();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status(), 482);
-}
-
-TEST_F(Hsp, RegEventFullThenPartialState) {
-  SipClient phone1(false, udp_);
-  ASSERT_EQ(Register(phone1, "bob", "bob-pw")->status(), 200);
-  SipClient watcher(false, udp_);
-  std::string call_id = "regsub-" + sip::RandomToken(4);
-  std::string hdrs = "Event: reg\nAccept: application/reginfo+xml\nExpires: 600\nContact: <sip:bob@127.0.0.1:$PORT>\n";
-  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 1, hdrs));
-  auto ch = watcher.Receive();
-  ASSERT_TRUE(ch && ch->status() == 407);
-  std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "bob", "bob-pw");
-  watcher.SendRaw(Request(watcher, "SUBSCRIBE", "sip:bob@example.com", "bob", "sip:bob@example.com", call_id, 2,
-                          hdrs + "Proxy-Authorization: " + auth + "\n"));
-  auto [ok, full] = ResponseAndNotify(watcher);
-  ASSERT_TRUE(ok);
-  EXPECT_EQ(ok->status(), 200);
-  EXPECT_EQ(ok->Value(sip::HeaderId::kExpires), "600");
-  ASSERT_EQ(ok->contacts().size(), 1u);
-  std::string dialog_target(ok->contacts()[0].uri_text);
-  EXPECT_TRUE(ok->contacts()[0].uri.user.starts_with("ev-"));
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->Value(sip::HeaderId::kEvent), "reg");
-  EXPECT_TRUE(full->Value(sip::HeaderId::kSubscriptionState).starts_with("active;expires="));
-  EXPECT_EQ(full->content_type()->Essence(), "application/reginfo+xml");
-  EXPECT_NE(full->body().find("state=\"full\""), std::string_view::npos);
-  EXPECT_NE(full->body().find("aor=\"sip:bob@example.com\""), std::string_view::npos);
-  EXPECT_NE(full->body().find("event=\"registered\""), std::string_view::npos);
-  EXPECT_EQ(full->to()->tag(), "bobt");  // our dialog: To is the watcher
-  EXPECT_EQ(full->from()->tag(), ok->to()->tag());
-  // Our 200 for that NOTIFY is on its way to the subscription's loop before
-  // the server answers what we send after it: a change arriving while the
-  // NOTIFY was still unanswered would be coalesced into full state.
-  watcher.SendRaw(Request(watcher, "OPTIONS", "sip:example.com", "bob", "sip:example.com", call_id + "-ping", 1));
-  auto pong = watcher.ReceiveResponse();
-  ASSERT_TRUE(pong && pong->status() == 200);
-
-  // A second phone registers: a partial NOTIFY names only it.
-  SipClient phone2(false, udp_);
-  ASSERT_EQ(Register(phone2, "bob", "bob-pw")->status(), 200);
-  auto partial = NextNotify(watcher);
-  ASSERT_TRUE(partial);
-  EXPECT_NE(partial->body().find("state=\"partial\""), std::string_view::npos);
-  EXPECT_NE(partial->body().find("version=\"1\""), std::string_view::npos);
-  EXPECT_NE(partial->body().find(std::to_string(phone2.port())), std::string_view::npos);
-  EXPECT_EQ(partial->body().find(std::to_string(phone1.port())), std::string_view::npos);
-
-  // Unsubscribe inside the dialog: 200, then a final NOTIFY.
-  std::string unsub = "SUBSCRIBE " + dialog_target + " SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:$PORT;branch=z9hG4bKu" +
-                      sip::RandomToken(4) + ";rport\nMax-Forwards: 70\nTo: <sip:bob@example.com>;tag=" +
-                      std::string(ok->to()->tag()) + "\nFrom: <sip:bob@example.com>;tag=bobt\nCall-ID: " + call_id +
-                      "\nCSeq: 3 SUBSCRIBE\nEvent: reg\nExpires: 0\nContact: <sip:bob@127.0.0.1:$PORT>\n";
-  watcher.SendRaw(watcher.Fill(testing::ToCrlf(unsub + "Content-Length: 0\n\n")));
-  auto uch = watcher.Receive();
-  ASSERT_TRUE(uch && uch->status() == 407);
-  std::string uauth = testing::AnswerChallenge(*uch, "SUBSCRIBE", dialog_target, "bob", "bob-pw");
-  std::string again = unsub;
-  again.replace(again.find("CSeq: 3"), 7, "CSeq: 4");
-  again.replace(again.find(";branch=z9hG4bKu"), 16, ";branch=z9hG4bKv");
-  watcher.SendRaw(watcher.Fill(testing::ToCrlf(again + "Proxy-Authorization: " + uauth + "\nContent-Length: 0\n\n")));
-  auto [uok, last] = ResponseAndNotify(watcher);
-  ASSERT_TRUE(uok);
-  EXPECT_EQ(uok->status(), 200);
-  ASSERT_TRUE(last);
-  EXPECT_EQ(last->Value(sip::HeaderId::kSubscriptionState), "terminated;reason=timeout");
-}
-
-TEST_F(Hsp, RegEventForOthersIsForbiddenAndUnknownPackagesGet489) {
-  SipClient c(false, udp_);
-  std::string hdrs = "Event: reg\nContact: <sip:carol@127.0.0.1:$PORT>\n";
-  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s1", 1, hdrs));
-  auto ch = c.Receive();
-  ASSERT_TRUE(ch && ch->status() == 407);
-  std::string auth = testing::AnswerChallenge(*ch, "SUBSCRIBE", "sip:bob@example.com", "carol", "carol-pw");
-  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s1", 2,
-                    hdrs + "Proxy-Authorization: " + auth + "\n"));
-  auto r = c.Receive();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status(), 403);
-
-  std::string bad = "Event: no-such-package\nContact: <sip:carol@127.0.0.1:$PORT>\n";
-  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s2", 1, bad));
-  auto ch2 = c.Receive();
-  ASSERT_TRUE(ch2 && ch2->status() == 407);
-  std::string auth2 = testing::AnswerChallenge(*ch2, "SUBSCRIBE", "sip:bob@example.com", "carol", "carol-pw");
-  c.SendRaw(Request(c, "SUBSCRIBE", "sip:bob@example.com", "carol", "sip:bob@example.com", "s2", 2,
-                    bad + "Proxy-Authorization: " + auth2 + "\n"));
-  auto r2 = c.Receive();
-  ASSERT_TRUE(r2);
-  EXPECT_EQ(r2->status(), 489);
-  EXPECT_EQ(r2->Value(sip::HeaderId::kAllowEvents), "reg, presence, presence.winfo, dialog, dialog.winfo");
 }
 
 }  // namespace

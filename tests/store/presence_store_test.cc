@@ -202,8 +202,10 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
       "ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';"
       "DROP TABLE call_dialogs;"  // migration 10
       "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
-      "UPDATE schema_version SET version = 4;");
-  ASSERT_TRUE(store_->UpsertPublication(Pub("e1", "alice@example.com", 2000)).ok());
+      "UPDATE schema_version SET version = 4;"
+      // A publication as version 4 wrote it (this code writes migration 11's column).
+      "INSERT INTO publications (etag, aor, event, content_type, body, published_at_ms, expires_at)"
+      " VALUES ('e1', 'alice@example.com', 'presence', 'application/pidf+xml', '<presence/>', 1000, 2000);");
   const SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
   ASSERT_TRUE(store_->UpsertSubscription(s).ok());
   ASSERT_TRUE(store_->UpsertSubscription(Sub(int64_t{1} << 62, "carol@example.com", 10)).ok());
