@@ -50,7 +50,9 @@ namespace {
 void AppendParty(std::string& x, const char* element, const Party& p) {
   x.append("    <").append(element).append("><identity");
   if (!p.display.empty()) x.append(" display=\"").append(XmlEscape(p.display)).append("\"");
-  x.append(">").append(XmlEscape(p.identity)).append("</identity></").append(element).append(">\n");
+  x.append(">").append(XmlEscape(p.identity)).append("</identity>");
+  if (!p.target.empty()) x.append("<target uri=\"").append(XmlEscape(p.target)).append("\"/>");
+  x.append("</").append(element).append(">\n");
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ EndEvent EventForFailure(int status);
 struct Party {
   std::string identity;  // URI
   std::string display;   // display name, unquoted; may be empty
+  // The party's remote target (its Contact URI) when seen: where a
+  // watcher's phone sends an INVITE with Replaces to pick the call up.
+  std::string target;
 };
 
 struct Dialog {

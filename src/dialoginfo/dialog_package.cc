@@ -11,9 +11,13 @@ namespace parley::dialoginfo {
 
 namespace {
 
-Party PartyOf(const sip::NameAddr* na) {
+// The party `na` names, reached at the first Contact of `m` (its remote
+// target) when `m` has one.
+Party PartyOf(const sip::NameAddr* na, const sip::Message* m = nullptr) {
   if (!na) return {};
-  return {std::string(na->uri_text), na->DisplayName()};
+  Party p{std::string(na->uri_text), na->DisplayName(), {}};
+  if (m && !m->contacts().empty()) p.target = std::string(m->contacts().front().uri_text);
+  return p;
 }
 
 // RFC 3323 §4.2 (and RFC 3325 "id"): a caller who asked for privacy of
@@ -63,8 +67,9 @@ Result<size_t> DialogPackage::LoadFromStore() {
     d.remote_tag = std::move(c.remote_tag);
     d.direction = c.initiator ? Direction::kInitiator : Direction::kRecipient;
     d.state = DialogState::kConfirmed;
-    d.local = {std::move(c.local_identity), std::move(c.local_display)};
-    d.remote = {std::move(c.remote_identity), std::move(c.remote_display)};
+    // Targets are not kept: they serve picking up a call that rings.
+    d.local = {std::move(c.local_identity), std::move(c.local_display), {}};
+    d.remote = {std::move(c.remote_identity), std::move(c.remote_display), {}};
     d.remote_hidden = c.remote_hidden;
     d.created_at = c.created_at;
     d.from_trying = c.from_trying;
@@ -147,7 +152,7 @@ void DialogPackage::OnInviteForwarded(const proxy::RequestContext& ctx) {
   u.dialog.call_id = std::string(invite.call_id());
   u.dialog.direction = Direction::kInitiator;
   u.dialog.local_tag = std::string(invite.from()->tag());
-  u.dialog.local = PartyOf(invite.from());
+  u.dialog.local = PartyOf(invite.from(), &invite);
   u.dialog.remote = PartyOf(invite.to());
   Report(caller, std::move(u));
 }
@@ -176,16 +181,16 @@ void DialogPackage::OnInviteResponse(const proxy::RequestContext& ctx, const std
     u.dialog.direction = Direction::kInitiator;
     u.dialog.local_tag = std::string(from->tag());
     u.dialog.remote_tag = std::string(to->tag());
-    u.dialog.local = PartyOf(invite.from());
-    u.dialog.remote = PartyOf(invite.to());
+    u.dialog.local = PartyOf(invite.from(), &invite);
+    u.dialog.remote = PartyOf(invite.to(), &response);
     Report(caller, u);
   }
   if (!callee.empty()) {
     u.dialog.direction = Direction::kRecipient;
     u.dialog.local_tag = std::string(to->tag());
     u.dialog.remote_tag = std::string(from->tag());
-    u.dialog.local = PartyOf(invite.to());
-    u.dialog.remote = PartyOf(invite.from());
+    u.dialog.local = PartyOf(invite.to(), &response);
+    u.dialog.remote = PartyOf(invite.from(), &invite);
     u.dialog.remote_hidden = WantsPrivacy(invite);
     Report(callee, std::move(u));
   }

@@ -10,6 +10,13 @@ bool SameCall(const Dialog& d, std::string_view call_id, std::string_view caller
   return d.call_id == call_id && d.caller_tag() == caller_tag;
 }
 
+// The remote targets a response brought (a Contact may come with the 2xx
+// only, or change from the provisional's).
+void TakeTargets(Dialog& d, const Dialog& in) {
+  if (!in.local.target.empty()) d.local.target = in.local.target;
+  if (!in.remote.target.empty()) d.remote.target = in.remote.target;
+}
+
 // A dialog the limits drop: its end was not seen (no event, no code).
 Dialog Dropped(Dialog d) {
   d.state = DialogState::kTerminated;
@@ -118,6 +125,7 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
       const int code = state == DialogState::kEarly ? u.status : 0;
       if (found == dialogs_.end() && trying != dialogs_.end()) {
         trying->remote_tag = in.remote_tag;
+        TakeTargets(*trying, in);  // the branch that answered
         trying->from_trying = true;
         trying->state = state;
         trying->code = code;
@@ -127,6 +135,7 @@ std::vector<Dialog> UserDialogs::Apply(const DialogUpdate& u, int64_t now, const
       } else if (found->state == DialogState::kEarly && state == DialogState::kConfirmed) {
         found->state = state;
         found->code = 0;
+        TakeTargets(*found, in);
         changed.push_back(*found);
       } else {
         break;  // another provisional of an early dialog, or a retransmitted 2xx

@@ -20,8 +20,8 @@ DialogUpdate Response(int status, const std::string& call, const std::string& lo
   u.dialog.local_tag = local;
   u.dialog.remote_tag = remote;
   u.dialog.direction = dir;
-  u.dialog.local = {"sip:bob@example.com", ""};
-  u.dialog.remote = {"sip:alice@example.com", "Alice \"A\" & Co"};
+  u.dialog.local = {"sip:bob@example.com", "", "sip:bob@192.0.2.2;transport=tcp"};
+  u.dialog.remote = {"sip:alice@example.com", "Alice \"A\" & Co", "sip:alice@192.0.2.1"};
   return u;
 }
 
@@ -242,6 +242,8 @@ TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
   EXPECT_STREQ(first.child_value("duration"), "45");
   EXPECT_STREQ(first.child("remote").child("identity").attribute("display").value(), "Alice \"A\" & Co");
   EXPECT_STREQ(first.child("remote").child_value("identity"), "sip:alice@example.com");
+  EXPECT_STREQ(first.child("remote").child("target").attribute("uri").value(), "sip:alice@192.0.2.1");
+  EXPECT_STREQ(first.child("local").child("target").attribute("uri").value(), "sip:bob@192.0.2.2;transport=tcp");
   pugi::xml_node second = first.next_sibling("dialog");
   EXPECT_STREQ(second.child_value("state"), "confirmed");
   EXPECT_FALSE(second.child("state").attribute("code"));

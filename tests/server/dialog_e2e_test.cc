@@ -67,12 +67,17 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   EXPECT_TRUE(Has(trying, "direction=\"initiator\""));
   EXPECT_FALSE(Has(trying, "remote-tag="));
   EXPECT_TRUE(Has(trying, "<state>trying</state>"));
-  EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity></remote>"));
+  EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity></remote>"));  // no target yet
+  const std::string alice_at = "<target uri=\"sip:alice@127.0.0.1:" + std::to_string(alice.port()) + "\"/>";
+  const std::string bob_at = "<target uri=\"sip:bob@127.0.0.1:" + std::to_string(bob.port()) + "\"/>";
+  EXPECT_TRUE(Has(trying, "<local><identity>sip:alice@example.com</identity>" + alice_at + "</local>"));
   std::string during_trying = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(during_trying.find("\nparley_dialogs{state=\"trying\"} 1\n"), std::string::npos) << during_trying;
   const std::string id = IdOfFirstDialog(*trying);
   ASSERT_FALSE(id.empty());
-  bob.Reply(Answer(*inv, 180, "Ringing", "bob-1"));
+  // The Contact of each side is its target: where a watcher's phone picks
+  // the ringing call up (an INVITE with Replaces).
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-1", "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">"));
   ASSERT_TRUE(Next(alice));
   auto ringing = NextNotify(carol);
   ASSERT_TRUE(ringing);
@@ -80,12 +85,14 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   EXPECT_TRUE(Has(ringing, "call-id=\"dlg-call-1\" local-tag=\"bob-1\""));
   EXPECT_TRUE(Has(ringing, "direction=\"recipient\""));
   EXPECT_TRUE(Has(ringing, "<state code=\"180\">early</state>"));
-  EXPECT_TRUE(Has(ringing, "<remote><identity>sip:alice@example.com</identity></remote>"));
+  EXPECT_TRUE(Has(ringing, "<remote><identity>sip:alice@example.com</identity>" + alice_at + "</remote>"));
+  EXPECT_TRUE(Has(ringing, "<local><identity>sip:bob@example.com</identity>" + bob_at + "</local>"));
   auto calling = NextNotify(dave);
   ASSERT_TRUE(calling);
   EXPECT_TRUE(Has(calling, "remote-tag=\"bob-1\" direction=\"initiator\""));
   EXPECT_TRUE(Has(calling, "<state code=\"180\">early</state>"));
   EXPECT_TRUE(Has(calling, id)) << "the trying dialog became the early one";
+  EXPECT_TRUE(Has(calling, "<remote><identity>sip:bob@example.com</identity>" + bob_at + "</remote>"));
 
   auto answered = Answered(bob, alice, *inv, "bob-1");
   ASSERT_TRUE(answered);
@@ -217,7 +224,8 @@ TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) 
   EXPECT_TRUE(Has(full, "state=\"full\""));
   EXPECT_TRUE(Has(full, "call-id=\"dlg-call-4\""));
   EXPECT_TRUE(Has(full, "<state>confirmed</state>"));
-  EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity></local>"));
+  EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@127.0.0.1:" +
+                            std::to_string(bob.port()) + "\"/></local>"));
   EXPECT_FALSE(Has(full, "sip:alice"));  // Privacy: id
 
   // bob hangs up: his own BYE.
@@ -272,7 +280,7 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   EXPECT_TRUE(Has(bobs, "call-id=\"dlg-call-7\" local-tag=\"bob-7\""));
   EXPECT_TRUE(Has(bobs, "direction=\"recipient\""));
   EXPECT_TRUE(Has(bobs, "<state>confirmed</state>"));
-  EXPECT_TRUE(Has(bobs, "<remote><identity>sip:alice@example.com</identity></remote>"));
+  EXPECT_TRUE(Has(bobs, "<remote><identity>sip:alice@example.com</identity></remote>"));  // no target kept
   EXPECT_FALSE(Has(bobs, "dlg-call-6"));  // its BYE took it away
   auto alices = Watch(erin, "carol", "alice");
   ASSERT_TRUE(alices);
