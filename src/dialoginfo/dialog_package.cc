@@ -11,12 +11,19 @@ namespace parley::dialoginfo {
 
 namespace {
 
-// The party `na` names, reached at the first Contact of `m` (its remote
-// target) when `m` has one.
+// The party `na` names and its target: the Contact of `m` (the party's
+// message) when that is a GRUU (RFC 5627: that device, through us), else
+// the party's address, which our proxy forks to its devices. A device's
+// own Contact is no target a watcher's INVITE with Replaces could reach
+// through us (we relay to nobody outside our domains), while the AOR
+// reaches the ringing device (the others answer 481, RFC 3891 §3).
 Party PartyOf(const sip::NameAddr* na, const sip::Message* m = nullptr) {
   if (!na) return {};
-  Party p{std::string(na->uri_text), na->DisplayName(), {}};
-  if (m && !m->contacts().empty()) p.target = std::string(m->contacts().front().uri_text);
+  Party p{std::string(na->uri_text), na->DisplayName(), std::string(na->uri_text)};
+  if (m && !m->contacts().empty()) {
+    const sip::NameAddr& contact = m->contacts().front();
+    if (auto gr = contact.uri.params.Get("gr"); gr && contact.uri.has_user) p.target = std::string(contact.uri_text);
+  }
   return p;
 }
 
@@ -67,9 +74,10 @@ Result<size_t> DialogPackage::LoadFromStore() {
     d.remote_tag = std::move(c.remote_tag);
     d.direction = c.initiator ? Direction::kInitiator : Direction::kRecipient;
     d.state = DialogState::kConfirmed;
-    // Targets are not kept: they serve picking up a call that rings.
-    d.local = {std::move(c.local_identity), std::move(c.local_display), {}};
-    d.remote = {std::move(c.remote_identity), std::move(c.remote_display), {}};
+    // A GRUU target is not kept (it serves picking up a call that rings):
+    // the party's address is.
+    d.local = {c.local_identity, std::move(c.local_display), c.local_identity};
+    d.remote = {c.remote_identity, std::move(c.remote_display), c.remote_identity};
     d.remote_hidden = c.remote_hidden;
     d.created_at = c.created_at;
     d.from_trying = c.from_trying;

@@ -12,12 +12,14 @@ namespace parley::server {
 template <typename Base>
 class CallFixture : public Base {
  protected:
-  // An INVITE from alice (with credentials) to bob; returns after the 407
-  // was answered (the authenticated INVITE is on its way).
-  void Call(SipClient& alice, const std::string& call_id, const std::string& extra = "") {
+  // An INVITE from alice (with credentials; or from `caller`) to bob;
+  // returns after the 407 was answered (the authenticated INVITE is on its
+  // way).
+  void Call(SipClient& alice, const std::string& call_id, const std::string& extra = "",
+            const std::string& caller = "alice") {
     std::string uri = "sip:bob@example.com";
-    auto ch = this->SendAuthed(alice, "INVITE", uri, "alice", uri, call_id, 1,
-                               "Contact: <sip:alice@127.0.0.1:$PORT>\nContent-Type: application/sdp\n" + extra,
+    auto ch = this->SendAuthed(alice, "INVITE", uri, caller, uri, call_id, 1,
+                               "Contact: <sip:" + caller + "@127.0.0.1:$PORT>\nContent-Type: application/sdp\n" + extra,
                                "v=0\r\n");
     ASSERT_TRUE(ch);
     ASSERT_EQ(ch->status(), 407);

@@ -67,17 +67,19 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   EXPECT_TRUE(Has(trying, "direction=\"initiator\""));
   EXPECT_FALSE(Has(trying, "remote-tag="));
   EXPECT_TRUE(Has(trying, "<state>trying</state>"));
-  EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity></remote>"));  // no target yet
-  const std::string alice_at = "<target uri=\"sip:alice@127.0.0.1:" + std::to_string(alice.port()) + "\"/>";
-  const std::string bob_at = "<target uri=\"sip:bob@127.0.0.1:" + std::to_string(bob.port()) + "\"/>";
+  // A party's target is its address (our proxy forks a pickup's INVITE
+  // with Replaces to its devices), or the GRUU its Contact is.
+  EXPECT_TRUE(Has(trying, "<remote><identity>sip:bob@example.com</identity><target uri=\"sip:bob@example.com\"/>"));
+  const std::string alice_at = "<target uri=\"sip:alice@example.com\"/>";
+  const std::string bob_gruu = "sip:bob@example.com;gr=urn:uuid:00000000-0000-1000-8000-0000000000b1";
+  const std::string bob_at = "<target uri=\"" + bob_gruu + "\"/>";
   EXPECT_TRUE(Has(trying, "<local><identity>sip:alice@example.com</identity>" + alice_at + "</local>"));
   std::string during_trying = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(during_trying.find("\nparley_dialogs{state=\"trying\"} 1\n"), std::string::npos) << during_trying;
   const std::string id = IdOfFirstDialog(*trying);
   ASSERT_FALSE(id.empty());
-  // The Contact of each side is its target: where a watcher's phone picks
-  // the ringing call up (an INVITE with Replaces).
-  bob.Reply(Answer(*inv, 180, "Ringing", "bob-1", "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">"));
+  // bob's device rings with its GRUU as Contact: that device is the target.
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-1", "<" + bob_gruu + ">"));
   ASSERT_TRUE(Next(alice));
   auto ringing = NextNotify(carol);
   ASSERT_TRUE(ringing);
@@ -98,6 +100,8 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   ASSERT_TRUE(answered);
   auto busy = NextNotify(carol);
   EXPECT_TRUE(Has(busy, "<state>confirmed</state>"));
+  // The 2xx's Contact is no GRUU: bob's address is the target again.
+  EXPECT_TRUE(Has(busy, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@example.com\"/>"));
   auto talking = NextNotify(dave);
   EXPECT_TRUE(Has(talking, "<state>confirmed</state>"));
   EXPECT_TRUE(Has(talking, id));
@@ -224,8 +228,7 @@ TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) 
   EXPECT_TRUE(Has(full, "state=\"full\""));
   EXPECT_TRUE(Has(full, "call-id=\"dlg-call-4\""));
   EXPECT_TRUE(Has(full, "<state>confirmed</state>"));
-  EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@127.0.0.1:" +
-                            std::to_string(bob.port()) + "\"/></local>"));
+  EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@example.com\"/></local>"));
   EXPECT_FALSE(Has(full, "sip:alice"));  // Privacy: id
 
   // bob hangs up: his own BYE.
@@ -280,7 +283,7 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   EXPECT_TRUE(Has(bobs, "call-id=\"dlg-call-7\" local-tag=\"bob-7\""));
   EXPECT_TRUE(Has(bobs, "direction=\"recipient\""));
   EXPECT_TRUE(Has(bobs, "<state>confirmed</state>"));
-  EXPECT_TRUE(Has(bobs, "<remote><identity>sip:alice@example.com</identity></remote>"));  // no target kept
+  EXPECT_TRUE(Has(bobs, "<remote><identity>sip:alice@example.com</identity><target uri=\"sip:alice@example.com\"/>"));
   EXPECT_FALSE(Has(bobs, "dlg-call-6"));  // its BYE took it away
   auto alices = Watch(erin, "carol", "alice");
   ASSERT_TRUE(alices);
@@ -288,6 +291,52 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   EXPECT_TRUE(Has(alices, "remote-tag=\"bob-7\" direction=\"initiator\""));
   std::string m = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(m.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << m;
+}
+
+// Directed pickup (what phones do with a BLF key): carol's phone reads
+// the ringing dialog's target, Call-ID and tags, and its INVITE with
+// Replaces (RFC 3891) to that target reaches bob's ringing device through
+// us; the device takes carol's call and ends the one it replaced.
+TEST_F(DialogEvents, AWatcherPicksARingingCallUpAtItsTarget) {
+  SipClient carol(false, udp_);
+  ASSERT_TRUE(Watch(carol, "carol", "bob"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "dlg-pickup");
+  ASSERT_TRUE(inv);
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-p"));
+  ASSERT_TRUE(Next(alice));
+  auto ringing = NextNotify(carol);
+  ASSERT_TRUE(Has(ringing, "<state code=\"180\">early</state>"));
+  ASSERT_TRUE(Has(ringing, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@example.com\"/>"));
+  const std::string alice_tag(inv->from()->tag());
+  ASSERT_TRUE(Has(ringing, "call-id=\"dlg-pickup\" local-tag=\"bob-p\" remote-tag=\"" + alice_tag + "\""));
+
+  const std::string replaces = "dlg-pickup;to-tag=bob-p;from-tag=" + alice_tag;
+  SipClient phone(false, udp_);
+  Call(phone, "dlg-pickup-2", "Replaces: " + replaces + "\n", "carol");
+  auto pickup = Next(bob);
+  ASSERT_TRUE(pickup && pickup->method() == sip::Method::kInvite);
+  const sip::HeaderField* field = pickup->Find("Replaces");
+  ASSERT_NE(field, nullptr);
+  EXPECT_EQ(field->value, replaces);
+  EXPECT_EQ(pickup->call_id(), "dlg-pickup-2");
+  auto ok = sip::MakeResponse(*pickup, 200, "OK", "bob-p2");
+  ok->AddHeader(sip::HeaderId::kRecordRoute, pickup->Value(sip::HeaderId::kRecordRoute));
+  ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">");
+  bob.Reply(ok->Serialize());
+  auto taken = Next(phone);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->status(), 200);
+  auto talking = NextNotify(carol);
+  EXPECT_TRUE(Has(talking, "call-id=\"dlg-pickup-2\" local-tag=\"bob-p2\""));
+  EXPECT_TRUE(Has(talking, "<state>confirmed</state>"));
+  bob.Reply(Answer(*inv, 487, "Request Terminated", "bob-p"));
+  auto gone = Next(alice);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status(), 487);
+  auto ended = NextNotify(carol);
+  EXPECT_TRUE(Has(ended, "call-id=\"dlg-pickup\""));
+  EXPECT_TRUE(Has(ended, "terminated"));
 }
 
 class DialogEventsOfOneCall : public DialogEvents {
