@@ -33,8 +33,8 @@ EndEvent EventForFailure(int status);
 struct Party {
   std::string identity;  // URI
   std::string display;   // display name, unquoted; may be empty
-  // The party's remote target (its Contact URI) when seen: where a
-  // watcher's phone sends an INVITE with Replaces to pick the call up.
+  // Where a watcher's phone sends its INVITE with Replaces to pick the
+  // call up (RFC 3891): the party's GRUU, or its address; may be empty.
   std::string target;
 };
 

@@ -10,8 +10,8 @@ bool SameCall(const Dialog& d, std::string_view call_id, std::string_view caller
   return d.call_id == call_id && d.caller_tag() == caller_tag;
 }
 
-// The remote targets a response brought (a Contact may come with the 2xx
-// only, or change from the provisional's).
+// The targets a response brought (a 2xx's Contact may be a GRUU where the
+// provisional's was not, or the other way round).
 void TakeTargets(Dialog& d, const Dialog& in) {
   if (!in.local.target.empty()) d.local.target = in.local.target;
   if (!in.remote.target.empty()) d.remote.target = in.remote.target;

@@ -282,9 +282,9 @@ void PresenceAgent::Publish(PublishOp op, std::function<void(PublishResult)> don
     for (auto& pub : p->pubs) {
       if (pub.etag != r.etag) continue;
       ArmExpiry(shard, op.aor, pub, op.now);
-      write = store::Publication{pub.etag,          op.aor,          "presence",
-                                 "application/pidf+xml", pub.body,  pub.published_at_ms,
-                                 pub.expires_at,  pub.version ? int64_t{*pub.version} : -1};
+      write = store::Publication{pub.etag, op.aor, "presence", "application/pidf+xml", pub.body, pub.published_at_ms,
+                                 pub.expires_at};
+      if (pub.version) write->partial_version = *pub.version;
     }
   } else {
     ++sh.stats.publications_removed;
