@@ -72,6 +72,16 @@ std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool f
     if (d.code != 0) x.append(" code=\"").append(std::to_string(d.code)).append("\"");
     x.append(">").append(StateName(d.state)).append("</state>\n");
     x.append("    <duration>").append(std::to_string(std::max<int64_t>(now - d.created_at, 0))).append("</duration>\n");
+    if (!d.replaces.call_id.empty()) {
+      x.append("    <replaces call-id=\"").append(XmlEscape(d.replaces.call_id));
+      x.append("\" local-tag=\"").append(XmlEscape(d.replaces.local_tag));
+      x.append("\" remote-tag=\"").append(XmlEscape(d.replaces.remote_tag)).append("\"/>\n");
+    }
+    if (!d.referred_by.identity.empty() && !d.remote_hidden) {  // privacy: who sent the caller, too
+      x.append("    <referred-by");
+      if (!d.referred_by.display.empty()) x.append(" display=\"").append(XmlEscape(d.referred_by.display)).append("\"");
+      x.append(">").append(XmlEscape(d.referred_by.identity)).append("</referred-by>\n");
+    }
     AppendParty(x, "local", d.local);
     if (!d.remote_hidden) AppendParty(x, "remote", d.remote);
     x.append("  </dialog>\n");

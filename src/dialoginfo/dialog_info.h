@@ -47,6 +47,14 @@ struct Dialog {
   EndEvent event = EndEvent::kNone;
   int code = 0;  // the response that moved it to its state (0: none)
   Party local, remote;
+  // The user's dialog this one replaced (the INVITE's Replaces, RFC 3891:
+  // a call picked up or transferred to them), as that user's tags; the
+  // recipient's side only. Empty call_id: none.
+  struct Replaced {
+    std::string call_id, local_tag, remote_tag;
+  } replaces;
+  Party referred_by;           // the INVITE's Referred-By (RFC 3892): who transferred the call; may be empty
+                               // (hidden with the caller under privacy)
   bool remote_hidden = false;  // the caller asked for privacy: no remote identity for watchers
   int64_t created_at = 0;      // unix seconds
   // The call's trying dialog became this one: its id stays the one it had

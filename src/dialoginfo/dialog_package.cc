@@ -5,6 +5,8 @@
 
 #include "common/strings.h"
 #include "common/timer.h"
+#include "sip/fields.h"
+#include "sip/params.h"
 #include "sip/uri.h"
 
 namespace parley::dialoginfo {
@@ -25,6 +27,30 @@ Party PartyOf(const sip::NameAddr* na, const sip::Message* m = nullptr) {
     if (auto gr = contact.uri.params.Get("gr"); gr && contact.uri.has_user) p.target = std::string(contact.uri_text);
   }
   return p;
+}
+
+// The INVITE's Referred-By (RFC 3892), or nobody.
+Party ReferrerOf(const sip::Message& invite) {
+  const sip::HeaderField* f = invite.Find(sip::HeaderId::kReferredBy);
+  if (!f) return {};
+  auto na = sip::ParseNameAddr(f->value);
+  return na.ok() ? Party{std::string(na->uri_text), na->DisplayName(), {}} : Party{};
+}
+
+// The dialog an INVITE's Replaces names at its recipient (RFC 3891 §3:
+// its to-tag is the recipient's local tag), or none.
+Dialog::Replaced ReplacedBy(const sip::Message& invite) {
+  const sip::HeaderField* f = invite.Find(sip::HeaderId::kReplaces);
+  if (!f) return {};
+  const std::string_view value = f->value;
+  const size_t semi = value.find(';');
+  if (semi == std::string_view::npos) return {};
+  const sip::Params params(value.substr(semi));
+  auto to_tag = params.Get("to-tag");
+  auto from_tag = params.Get("from-tag");
+  std::string_view call_id = TrimLws(value.substr(0, semi));
+  if (call_id.empty() || !to_tag || !from_tag) return {};
+  return {std::string(call_id), std::string(*to_tag), std::string(*from_tag)};
 }
 
 // RFC 3323 §4.2 (and RFC 3325 "id"): a caller who asked for privacy of
@@ -162,6 +188,7 @@ void DialogPackage::OnInviteForwarded(const proxy::RequestContext& ctx) {
   u.dialog.local_tag = std::string(invite.from()->tag());
   u.dialog.local = PartyOf(invite.from(), &invite);
   u.dialog.remote = PartyOf(invite.to());
+  u.dialog.referred_by = ReferrerOf(invite);
   Report(caller, std::move(u));
 }
 
@@ -175,6 +202,7 @@ void DialogPackage::OnInviteResponse(const proxy::RequestContext& ctx, const std
   u.kind = DialogUpdate::Kind::kResponse;
   u.status = response.status();
   u.dialog.call_id = std::string(response.call_id());
+  u.dialog.referred_by = ReferrerOf(invite);
   std::string caller = InitiatorOf(ctx);
   if (!to->has_tag()) {
     // No dialog yet: the caller's call is proceeding (RFC 4235 §3.7.1).
@@ -200,6 +228,7 @@ void DialogPackage::OnInviteResponse(const proxy::RequestContext& ctx, const std
     u.dialog.local = PartyOf(invite.to(), &response);
     u.dialog.remote = PartyOf(invite.from(), &invite);
     u.dialog.remote_hidden = WantsPrivacy(invite);
+    u.dialog.replaces = ReplacedBy(invite);
     Report(callee, std::move(u));
   }
 }

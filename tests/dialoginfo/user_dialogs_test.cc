@@ -223,6 +223,9 @@ TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
   Dialog ended = d.Apply(Response(486, "c<1>", "b", "a&z"), 130, limits)[0];
   Dialog answered = d.Apply(Response(200, "c2", "b", "a"), 130, limits)[0];
   answered.remote_hidden = true;
+  answered.referred_by = {"sip:dave@example.com", "Dave", ""};  // hidden with the caller
+  ended.replaces = {"c0", "b0", "a<0>"};
+  ended.referred_by = {"sip:dave@example.com", "Dave & Co", ""};
   std::vector<Dialog> both{ended, answered};
   std::string doc = DialogInfoDocument("sip:bob@example.com", 7, false, both, 145);
   pugi::xml_document x;
@@ -244,10 +247,21 @@ TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
   EXPECT_STREQ(first.child("remote").child_value("identity"), "sip:alice@example.com");
   EXPECT_STREQ(first.child("remote").child("target").attribute("uri").value(), "sip:alice@192.0.2.1");
   EXPECT_STREQ(first.child("local").child("target").attribute("uri").value(), "sip:bob@192.0.2.2;transport=tcp");
+  EXPECT_STREQ(first.child("replaces").attribute("call-id").value(), "c0");
+  EXPECT_STREQ(first.child("replaces").attribute("local-tag").value(), "b0");
+  EXPECT_STREQ(first.child("replaces").attribute("remote-tag").value(), "a<0>");
+  EXPECT_STREQ(first.child_value("referred-by"), "sip:dave@example.com");
+  EXPECT_STREQ(first.child("referred-by").attribute("display").value(), "Dave & Co");
+  // RFC 4235's order: state, duration, replaces, referred-by, local, remote.
+  EXPECT_STREQ(first.child("duration").next_sibling().name(), "replaces");
+  EXPECT_STREQ(first.child("replaces").next_sibling().name(), "referred-by");
+  EXPECT_STREQ(first.child("referred-by").next_sibling().name(), "local");
   pugi::xml_node second = first.next_sibling("dialog");
   EXPECT_STREQ(second.child_value("state"), "confirmed");
   EXPECT_FALSE(second.child("state").attribute("code"));
   EXPECT_FALSE(second.child("remote"));  // privacy
+  EXPECT_FALSE(second.child("referred-by"));
+  EXPECT_FALSE(second.child("replaces"));
   EXPECT_STREQ(second.child("local").child_value("identity"), "sip:bob@example.com");
   // Ids are unique among the dialogs and the same in every document.
   EXPECT_STRNE(first.attribute("id").value(), second.attribute("id").value());

@@ -216,7 +216,7 @@ TEST_F(DialogEvents, ForkedEarlyDialogsEndWhenOneDeviceAnswers) {
 TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) {
   SipClient bob(false, udp_), alice(false, udp_);
   ASSERT_EQ(Register(bob, "bob", "bob-pw")->status(), 200);
-  Call(alice, "dlg-call-4", "Privacy: session; Id\n");
+  Call(alice, "dlg-call-4", "Privacy: session; Id\nReferred-By: <sip:dave@example.com>\n");
   auto inv = Next(bob);
   ASSERT_TRUE(inv && inv->method() == sip::Method::kInvite);
   auto answered = Answered(bob, alice, *inv, "bob-4");
@@ -230,6 +230,7 @@ TEST_F(DialogEvents, AWatcherArrivingDuringACallGetsItAndPrivacyHidesTheCaller) 
   EXPECT_TRUE(Has(full, "<state>confirmed</state>"));
   EXPECT_TRUE(Has(full, "<local><identity>sip:bob@example.com</identity><target uri=\"sip:bob@example.com\"/></local>"));
   EXPECT_FALSE(Has(full, "sip:alice"));  // Privacy: id
+  EXPECT_FALSE(Has(full, "referred-by"));  // nor who sent the caller
 
   // bob hangs up: his own BYE.
   std::string bye = InDialog("BYE", *answered, alice.port(), 1, true, "alice");
@@ -313,7 +314,7 @@ TEST_F(DialogEvents, AWatcherPicksARingingCallUpAtItsTarget) {
 
   const std::string replaces = "dlg-pickup;to-tag=bob-p;from-tag=" + alice_tag;
   SipClient phone(false, udp_);
-  Call(phone, "dlg-pickup-2", "Replaces: " + replaces + "\n", "carol");
+  Call(phone, "dlg-pickup-2", "Replaces: " + replaces + "\nReferred-By: \"Dave\" <sip:dave@example.com>\n", "carol");
   auto pickup = Next(bob);
   ASSERT_TRUE(pickup && pickup->method() == sip::Method::kInvite);
   const sip::HeaderField* field = pickup->Find("Replaces");
@@ -330,6 +331,9 @@ TEST_F(DialogEvents, AWatcherPicksARingingCallUpAtItsTarget) {
   auto talking = NextNotify(carol);
   EXPECT_TRUE(Has(talking, "call-id=\"dlg-pickup-2\" local-tag=\"bob-p2\""));
   EXPECT_TRUE(Has(talking, "<state>confirmed</state>"));
+  // The new call says which of bob's calls it replaced, and who sent it.
+  EXPECT_TRUE(Has(talking, "<replaces call-id=\"dlg-pickup\" local-tag=\"bob-p\" remote-tag=\"" + alice_tag + "\"/>"));
+  EXPECT_TRUE(Has(talking, "<referred-by display=\"Dave\">sip:dave@example.com</referred-by>"));
   bob.Reply(Answer(*inv, 487, "Request Terminated", "bob-p"));
   auto gone = Next(alice);
   ASSERT_TRUE(gone);
