@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "store/pg_cluster.h"
 
@@ -14,6 +15,20 @@ std::string MakeTempDir(const std::string& prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (mkdtemp(tmpl.data()) == nullptr) return {};
   return tmpl;
+}
+
+std::string BackendTest::RollBackTo(int version) {
+  static const std::pair<int, const char*> kUndo[] = {
+      {11, "ALTER TABLE publications DROP COLUMN partial_version;"},
+      {10, "DROP TABLE call_dialogs;"},
+      {9, "ALTER TABLE subscriptions DROP COLUMN package_state;"},
+      {6, "ALTER TABLE bindings DROP COLUMN first_cseq;"},
+  };
+  std::string sql;
+  for (const auto& [v, undo] : kUndo) {
+    if (v > version) sql += undo;
+  }
+  return sql + "UPDATE schema_version SET version = " + std::to_string(version) + ";";
 }
 
 std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }

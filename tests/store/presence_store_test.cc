@@ -146,8 +146,7 @@ TEST_P(PresenceStoreTest, SubscriptionsKeepEveryField) {
 // Migration 11 gives publications the version of a partial publication:
 // rows from before it read -1 (a whole PIDF) and take one afterwards.
 TEST_P(PresenceStoreTest, PublicationsSurviveMigrationEleven) {
-  Raw("ALTER TABLE publications DROP COLUMN partial_version;"
-      "UPDATE schema_version SET version = 10;");
+  Raw(RollBackTo(10));
   Raw("INSERT INTO publications (etag, aor, event, content_type, body, published_at_ms, expires_at)"
       " VALUES ('e1', 'alice@example.com', 'presence', 'application/pidf+xml', '<presence/>', 1000, 2000);");
   ASSERT_TRUE(store_->Migrate().ok());
@@ -167,10 +166,7 @@ TEST_P(PresenceStoreTest, PublicationsSurviveMigrationEleven) {
 TEST_P(PresenceStoreTest, SubscriptionsSurviveMigrationNine) {
   SubscriptionRecord s = Sub(42, "alice@example.com", 5000);
   ASSERT_TRUE(store_->UpsertSubscription(s).ok());
-  Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"
-      "DROP TABLE call_dialogs;"  // migration 10
-      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
-      "UPDATE schema_version SET version = 8;");
+  Raw(RollBackTo(8));
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadSubscriptions();
   ASSERT_TRUE(all.ok()) << all.error().message;
@@ -193,16 +189,12 @@ TEST_P(PresenceStoreTest, Version4RowsSurviveMigrationFive) {
   const size_t to = v2.find("CREATE TABLE xcap_documents");
   ASSERT_NE(from, std::string::npos);
   ASSERT_NE(to, std::string::npos);
-  Raw("DROP TABLE subscriptions;" + v2.substr(from, to - from) +
+  Raw(RollBackTo(4) + "DROP TABLE subscriptions;" + v2.substr(from, to - from) +
       "CREATE INDEX publications_by_aor ON publications (aor);"
       "CREATE INDEX publications_by_expiry ON publications (expires_at);"
-      "ALTER TABLE bindings DROP COLUMN first_cseq;"  // migration 6
       // The column of migration 9, which this code writes: migration 5's
       // rebuild leaves it behind and 9 adds it again.
       "ALTER TABLE subscriptions ADD COLUMN package_state TEXT NOT NULL DEFAULT '';"
-      "DROP TABLE call_dialogs;"  // migration 10
-      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
-      "UPDATE schema_version SET version = 4;"
       // A publication as version 4 wrote it (this code writes migration 11's column).
       "INSERT INTO publications (etag, aor, event, content_type, body, published_at_ms, expires_at)"
       " VALUES ('e1', 'alice@example.com', 'presence', 'application/pidf+xml', '<presence/>', 1000, 2000);");

@@ -390,14 +390,10 @@ TEST_P(StoreTest, Policy) {
 // Migration 6 adds the first CSeq of a binding's Call-ID: bindings stored
 // before it come through with 0 ("unknown") and take the new column after.
 TEST_P(StoreTest, BindingsSurviveMigrationSix) {
-  Raw("ALTER TABLE bindings DROP COLUMN first_cseq;"
+  Raw(RollBackTo(5) +
       "INSERT INTO bindings (aor, contact_uri, contact_params, instance, reg_id, q, expires_at, call_id, cseq, path,"
       " source, user_agent, updated_at) VALUES ('alice@example.com', 'sip:alice@10.0.0.1', '', '', '', 1, 1000,"
-      " 'c1', 3, '', 'udp:10.0.0.1:5060', 'UA', 10);"
-      "ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
-      "DROP TABLE call_dialogs;"  // migration 10
-      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
-      "UPDATE schema_version SET version = 5;");
+      " 'c1', 3, '', 'udp:10.0.0.1:5060', 'UA', 10);");
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();
   ASSERT_TRUE(all.ok()) << all.error().message;
@@ -424,10 +420,7 @@ TEST_P(StoreTest, BindingsSurviveMigrationEight) {
   full.user_agent = "UA/1";
   ASSERT_TRUE(store_->UpsertBinding(full).ok());
   ASSERT_TRUE(store_->UpsertBinding(TestBinding("bob@example.com", "sip:bob@10.0.0.2", 6000)).ok());
-  Raw("ALTER TABLE subscriptions DROP COLUMN package_state;"  // migration 9
-      "DROP TABLE call_dialogs;"  // migration 10
-      "ALTER TABLE publications DROP COLUMN partial_version;"  // migration 11
-      "UPDATE schema_version SET version = 7;");
+  Raw(RollBackTo(7));
   ASSERT_TRUE(store_->Migrate().ok());
   auto all = store_->LoadBindings();
   ASSERT_TRUE(all.ok()) << all.error().message;
