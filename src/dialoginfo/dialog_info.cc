@@ -57,9 +57,13 @@ void AppendParty(std::string& x, const char* element, const Party& p) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kHead = "<?xml version=\"1.0\"?>\n<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"";
+}  // namespace
+
 std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool full, std::span<const Dialog> dialogs,
-                               int64_t now) {
-  std::string x = "<?xml version=\"1.0\"?>\n<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"";
+                               int64_t now, bool with_duration) {
+  std::string x(kHead);
   x.append(std::to_string(version)).append("\" state=\"").append(full ? "full" : "partial");
   x.append("\" entity=\"").append(XmlEscape(entity)).append("\">\n");
   for (const Dialog& d : dialogs) {
@@ -71,7 +75,9 @@ std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool f
     if (d.event != EndEvent::kNone) x.append(" event=\"").append(EventName(d.event)).append("\"");
     if (d.code != 0) x.append(" code=\"").append(std::to_string(d.code)).append("\"");
     x.append(">").append(StateName(d.state)).append("</state>\n");
-    x.append("    <duration>").append(std::to_string(std::max<int64_t>(now - d.created_at, 0))).append("</duration>\n");
+    if (with_duration) {
+      x.append("    <duration>").append(std::to_string(std::max<int64_t>(now - d.created_at, 0))).append("</duration>\n");
+    }
     if (!d.replaces.call_id.empty()) {
       x.append("    <replaces call-id=\"").append(XmlEscape(d.replaces.call_id));
       x.append("\" local-tag=\"").append(XmlEscape(d.replaces.local_tag));
@@ -88,6 +94,15 @@ std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool f
   }
   x.append("</dialog-info>\n");
   return x;
+}
+
+std::string WithVersion(std::string_view document, uint32_t version) {
+  if (!document.starts_with(kHead)) return std::string(document);
+  const size_t end = document.find('"', kHead.size());
+  if (end == std::string_view::npos) return std::string(document);
+  std::string out(kHead);
+  out.append(std::to_string(version)).append(document.substr(end));
+  return out;
 }
 
 }  // namespace parley::dialoginfo

@@ -75,8 +75,13 @@ struct Dialog {
 std::string DialogId(const Dialog& d);
 
 // A dialog-info document for `entity` (a URI): state="full" lists every
-// dialog the user is in, "partial" those that changed.
+// dialog the user is in, "partial" those that changed. Without
+// `with_duration`, no <duration> (optional): a document kept to be sent
+// later (a list's part) would tell a stale one.
 std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool full, std::span<const Dialog> dialogs,
-                               int64_t now);
+                               int64_t now, bool with_duration = true);
+
+// `document` (one DialogInfoDocument wrote) numbered `version` instead.
+std::string WithVersion(std::string_view document, uint32_t version);
 
 }  // namespace parley::dialoginfo

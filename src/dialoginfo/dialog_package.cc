@@ -177,6 +177,21 @@ std::string DialogPackage::FullState(events::Subscription& sub) {
   return DialogInfoDocument(sub.local_uri(), sub.version++, true, dialogs, now);
 }
 
+void DialogPackage::ViewFor(const std::string& subscriber, const std::string& aor,
+                            std::function<void(events::Grant, std::string)> done) {
+  authorize_(subscriber, aor, [this, aor, done = std::move(done)](events::Grant g) {
+    g.view = 0;
+    std::string body;
+    if (g.state == events::Authorization::kActive || g.state == events::Authorization::kPolite) {
+      const int64_t now = UnixNow();
+      std::vector<Dialog> dialogs;
+      if (g.state == events::Authorization::kActive) dialogs = DialogsOf(aor, now);
+      body = DialogInfoDocument("sip:" + aor, 0, true, dialogs, now, /*with_duration=*/false);
+    }
+    done(g, std::move(body));
+  });
+}
+
 void DialogPackage::OnInviteForwarded(const proxy::RequestContext& ctx) {
   std::string caller = InitiatorOf(ctx);
   if (caller.empty()) return;
@@ -323,6 +338,7 @@ DialogStats DialogPackage::StatsOf(size_t shard) const {
 }
 
 void DialogPackage::Notify(const std::string& aor, std::vector<Dialog> changed) {
+  for (const ChangeListener& l : change_listeners_) l(aor);
   const size_t shard = notifiers_.router().ShardOf(aor);
   events::Notifier& n = notifiers_.At(shard);
   if (!n.Has(aor, name())) return;

@@ -72,6 +72,18 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   // `aor`'s dialogs now (on its shard; for tests and FullState).
   std::vector<Dialog> DialogsOf(const std::string& aor, int64_t now);
 
+  // What a virtual subscription of a list (RFC 4662) sees: the grant
+  // `subscriber` has for `aor` and, when it may see something, the full
+  // dialog-info document of that view (no calls when polite-blocked;
+  // version 0 and no <duration>: the list numbers it as it sends it, see
+  // WithVersion). Call and `done` on `aor`'s shard.
+  void ViewFor(const std::string& subscriber, const std::string& aor,
+               std::function<void(events::Grant, std::string body)> done);
+  // Called on an AOR's shard when its dialogs changed, watched or not (set
+  // before the loops run).
+  using ChangeListener = std::function<void(const std::string& aor)>;
+  void AddChangeListener(ChangeListener l) { change_listeners_.push_back(std::move(l)); }
+
   // Shard `shard`'s dialogs (on its loop).
   DialogStats StatsOf(size_t shard) const;
 
@@ -95,6 +107,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   AuthorizeFn authorize_;
   store::StoreExecutor* store_;
   std::vector<Shard> shards_;  // shard k touched on loop k only
+  std::vector<ChangeListener> change_listeners_;
 };
 
 }  // namespace parley::dialoginfo

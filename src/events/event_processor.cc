@@ -156,8 +156,12 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     return Verdict::kDone;
   }
   std::string resource = sip::AorKey(ruri);
-  const bool list_package = list_ != nullptr && IEquals(list_->name(), pkg->name());
-  const bool request_list = list_package && request_lists_.accepts && request_lists_.accepts(resource);
+  const ListPackage* list = nullptr;
+  for (const ListPackage& l : lists_) {
+    if (IEquals(l.package->name(), pkg->name())) list = &l;
+  }
+  const bool list_package = list != nullptr;
+  const bool request_list = list_package && list->request_lists.accepts && list->request_lists.accepts(resource);
   // RFC 3261 §8.2.2.3: we are the UAS of a SUBSCRIBE.
   std::string unsupported;
   m.ForEachValue(sip::HeaderId::kRequire, [&](std::string_view t) {
@@ -170,7 +174,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
     host.Respond(ctx, 420, "Bad Extension", {{sip::HeaderId::kUnsupported, unsupported}});
     return Verdict::kDone;
   }
-  if (request_list || (list_package && is_list_(ctx.shard, resource))) {
+  if (request_list || (list_package && list->is_list(ctx.shard, resource))) {
     // RFC 4662 §5.2: a list is only served to a subscriber that knows it
     // gets one.
     bool eventlist = false;
@@ -182,7 +186,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
       host.Respond(ctx, 421, "Extension Required", {{sip::HeaderId::kRequire, "eventlist"}});
       return Verdict::kDone;
     }
-    pkg = list_;
+    pkg = list->package;
   }
   std::string event_id;
   RateControl rate;
@@ -244,7 +248,7 @@ Verdict EventProcessor::Process(RequestContextPtr& p, proxy::ProcessorHost& host
   req.local_uri = std::string(ruri.scheme_text) + ":" + resource;
   std::function<void()> define_list;
   if (request_list) {
-    RequestList taken = request_lists_.take(m, ctx.authenticated);
+    RequestList taken = list->request_lists.take(m, ctx.authenticated);
     if (taken.status != 0) {
       host.Respond(ctx, taken.status, taken.reason, std::move(taken.extra));
       return Verdict::kDone;

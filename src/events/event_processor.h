@@ -30,16 +30,7 @@ class EventProcessor : public proxy::Processor {
 
   std::string AllowEvents() const;
 
-  // Resource lists (RFC 4662): a SUBSCRIBE for `list`'s package whose
-  // resource `is_list` says is a list (on the request's shard) goes to
-  // `list`; without `Supported: eventlist` it gets 421.
-  using IsListFn = std::function<bool(size_t shard, const std::string& resource)>;
-  void SetListPackage(EventPackage* list, IsListFn is_list) {
-    list_ = list;
-    is_list_ = std::move(is_list);
-  }
-
-  // Lists in the request (RFC 5367): a new SUBSCRIBE for the list
+  // Lists in the request (RFC 5367): a new SUBSCRIBE for a list
   // package to a resource `accepts` names (the list server's URI) carries
   // the resources to watch; `take` reads them for the authenticated
   // subscriber. Such a SUBSCRIBE may require "recipient-list-subscribe".
@@ -54,7 +45,16 @@ class EventProcessor : public proxy::Processor {
     std::function<bool(const std::string& resource)> accepts;
     std::function<RequestList(const sip::Message& m, const std::string& subscriber)> take;
   };
-  void SetRequestLists(RequestLists lists) { request_lists_ = std::move(lists); }
+
+  // Resource lists (RFC 4662): a SUBSCRIBE for `list`'s package whose
+  // resource `is_list` says is a list (on the request's shard), or one
+  // carrying its list (`request_lists`, may be empty), goes to `list`;
+  // without `Supported: eventlist` it gets 421. One list package per
+  // event package.
+  using IsListFn = std::function<bool(size_t shard, const std::string& resource)>;
+  void AddListPackage(EventPackage* list, IsListFn is_list, RequestLists request_lists = {}) {
+    lists_.push_back({list, std::move(is_list), std::move(request_lists)});
+  }
 
  private:
   EventPackage* Find(std::string_view name) const;
@@ -64,9 +64,12 @@ class EventProcessor : public proxy::Processor {
   const EventConfig& config_;
   proxy::Sharded<Notifier>& notifiers_;
   std::vector<EventPackage*> packages_;
-  EventPackage* list_ = nullptr;
-  IsListFn is_list_;
-  RequestLists request_lists_;
+  struct ListPackage {
+    EventPackage* package;
+    IsListFn is_list;
+    RequestLists request_lists;
+  };
+  std::vector<ListPackage> lists_;
 };
 
 }  // namespace parley::events

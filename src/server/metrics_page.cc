@@ -55,8 +55,8 @@ void Server::RenderMetrics(HttpReply reply) {
         snap->subscriptions[i] = notifiers_->At(i).size();
         snap->publications[i] = presence_->PublicationsOf(i);
         snap->hard_states[i] = presence_->HardStatesOf(i);
-        snap->list_views[i] = lists_->ViewsOn(i);
-        snap->list_feeds[i] = lists_->FeedsOn(i);
+        snap->list_views[i] = lists_->ViewsOn(i) + (dialog_lists_ ? dialog_lists_->ViewsOn(i) : 0);
+        snap->list_feeds[i] = lists_->FeedsOn(i) + (dialog_lists_ ? dialog_lists_->FeedsOn(i) : 0);
         snap->presence[i] = presence_->StatsOf(i);
         snap->messages[i] = messages_->StatsOf(i);
         if (dialogs_) snap->dialogs[i] = dialogs_->StatsOf(i);

@@ -133,6 +133,7 @@ class Server {
   std::unique_ptr<dialoginfo::DialogPackage> dialogs_;
   std::unique_ptr<presence::WinfoPackage> dialog_winfo_;  // dialog.winfo (with dialogs_)
   std::unique_ptr<presence::ResourceListServer> lists_;
+  std::unique_ptr<presence::ResourceListServer> dialog_lists_;  // busy-lamp lists (with dialogs_)
   std::unique_ptr<presence::ServiceDirectory> services_;
   im::MessageServiceConfig message_config_;
   std::unique_ptr<im::MessageService> messages_;

@@ -268,6 +268,26 @@ TEST(DialogInfoDocument, IsWellFormedAndCarriesEveryField) {
   EXPECT_EQ(DialogId(ended), first.attribute("id").value());
 }
 
+// A list's part (RFC 4662): kept without a duration, numbered as it is sent.
+TEST(DialogInfoDocument, AKeptDocumentTakesTheVersionOfEachNotify) {
+  UserDialogs d;
+  DialogLimits limits;
+  std::vector<Dialog> calls = d.Apply(Response(200, "c1", "b", "a"), 100, limits);
+  const std::string kept = DialogInfoDocument("sip:bob@example.com", 0, true, calls, 130, /*with_duration=*/false);
+  EXPECT_EQ(kept.find("<duration>"), std::string::npos) << kept;
+  for (uint32_t version : {0u, 7u, 4294967295u}) {
+    const std::string sent = WithVersion(kept, version);
+    pugi::xml_document x;
+    ASSERT_TRUE(x.load_string(sent.c_str())) << sent;
+    pugi::xml_node root = x.child("dialog-info");
+    EXPECT_EQ(root.attribute("version").value(), std::to_string(version));
+    EXPECT_STREQ(root.attribute("state").value(), "full");
+    EXPECT_STREQ(root.child("dialog").attribute("call-id").value(), "c1");
+    EXPECT_EQ(WithVersion(sent, 0), kept);  // nothing else changed
+  }
+  EXPECT_EQ(WithVersion("<presence/>", 3), "<presence/>");  // not ours: as it was
+}
+
 // What the parley client makes of our documents: full, then partial ones.
 TEST(DialogInfoDocument, TheClientReadsWhatTheServerWrites) {
   UserDialogs d;

@@ -34,9 +34,16 @@ TEST(RlsServices, ServicesWithNestedListsFlattened) {
   ASSERT_EQ(s->size(), 2u);
   EXPECT_EQ((*s)[0].uri, "alice-buddies@example.com");
   EXPECT_EQ((*s)[0].members, (std::vector<std::string>{"bob@example.com", "carol@example.com"}));  // bob once
-  EXPECT_TRUE((*s)[0].presence);
+  EXPECT_TRUE((*s)[0].Serves("presence"));
+  EXPECT_FALSE((*s)[0].Serves("dialog"));
   EXPECT_EQ((*s)[1].members, (std::vector<std::string>{"dave@example.com"}));
-  EXPECT_FALSE((*s)[1].presence);  // a service for another event package
+  EXPECT_FALSE((*s)[1].Serves("presence"));  // a service for another event package
+  EXPECT_TRUE((*s)[1].Serves("dialog"));
+  // Without <packages>, every package we serve (RFC 4826 §4.2).
+  auto any = ParseRlsServices(Doc(R"(<service uri="sip:all@example.com"><rl:list><rl:entry uri="sip:bob@example.com"/></rl:list></service>)"));
+  ASSERT_TRUE(any.ok() && any->size() == 1u);
+  EXPECT_TRUE((*any)[0].Serves("presence"));
+  EXPECT_TRUE((*any)[0].Serves("dialog"));
   EXPECT_TRUE(ParseRlsServices(Doc(""))->empty());
 }
 

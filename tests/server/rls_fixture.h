@@ -58,7 +58,8 @@ struct ListBody {
   }
 };
 
-inline std::optional<ListBody> Parse(const sip::MessagePtr& n) {
+// `part_type`: the type of each resource's document (the list's package's).
+inline std::optional<ListBody> Parse(const sip::MessagePtr& n, std::string_view part_type = "application/pidf+xml") {
   if (!n || n->method() != sip::Method::kNotify) return std::nullopt;
   auto ct = sip::ParseMediaType(n->Value(sip::HeaderId::kContentType));
   if (!ct.ok() || ct->type != "multipart" || ct->subtype != "related") return std::nullopt;
@@ -79,7 +80,7 @@ inline std::optional<ListBody> Parse(const sip::MessagePtr& n) {
       if ("<" + cid + ">" != start || !rlmi) return std::nullopt;
       out.rlmi = std::string(p.body);
     } else {
-      if (!p.Header("Content-Type").starts_with("application/pidf+xml")) return std::nullopt;
+      if (!p.Header("Content-Type").starts_with(part_type)) return std::nullopt;
       out.parts[cid] = std::string(p.body);
     }
   }
@@ -96,11 +97,13 @@ class PresenceLists : public Presence {
     std::optional<ListBody> body;
   };
   ListSubscription SubscribeList(SipClient& c, const std::string& user, const std::string& list,
-                                 const std::string& call_id) {
-    auto [r, n] = Subscribe(c, user, list, call_id, 600, kListHeaders);
+                                 const std::string& call_id, const std::string& headers = kListHeaders,
+                                 const std::string& event = "presence",
+                                 std::string_view part_type = "application/pidf+xml") {
+    auto [r, n] = Subscribe(c, user, list, call_id, 600, headers, event);
     ListSubscription out;
     out.status = r ? r->status() : 0;
-    out.body = Parse(n);
+    out.body = Parse(n, part_type);
     out.response = std::move(r);
     out.notify = std::move(n);
     return out;

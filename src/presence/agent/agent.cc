@@ -142,6 +142,7 @@ void PresenceAgent::OnUserDeleted(const std::string& aor) {
   for (TimerId t : shards_.At(shard).table.RemoveAll(aor)) timers_[shard]->Cancel(t);
   authorizer_->Invalidate(aor);
   Notify(aor);  // lists showing the user see it closed
+  for (const auto& l : user_rules_listeners_) l(aor);  // its rules went with it
 }
 
 void PresenceAgent::OnHardStateChanged(const std::string& aor) {
@@ -179,6 +180,7 @@ void PresenceAgent::OnRulesChanged(const std::string& aor) {
   authorizer_->Invalidate(aor);
   for (const std::string& package : authorized_packages_) notifiers_.At(router_.ShardOf(aor)).Reauthorize(aor, package);
   for (const auto& l : change_listeners_) l(aor);
+  for (const auto& l : user_rules_listeners_) l(aor);
 }
 
 void PresenceAgent::OnDomainChanged(size_t shard, const std::string& domain) {

@@ -109,6 +109,10 @@ class PresenceAgent : public events::EventPackage {
   // all of them) may have changed: a domain's default, a lost change feed.
   using RulesListener = std::function<void(size_t shard, const std::string& domain)>;
   void AddRulesListener(RulesListener l) { rules_listeners_.push_back(std::move(l)); }
+  // Called on an AOR's shard when its own rules or options changed (the
+  // change feed): other packages' views of it are decided again.
+  using UserRulesListener = std::function<void(const std::string& aor)>;
+  void AddUserRulesListener(UserRulesListener l) { user_rules_listeners_.push_back(std::move(l)); }
   // Another event package whose watchers the presence rules decide (the
   // dialog package): its subscriptions are decided again with presence's
   // when the rules change. Set before the loops run.
@@ -149,6 +153,7 @@ class PresenceAgent : public events::EventPackage {
   std::vector<AvailabilityListener> available_listeners_;
   std::vector<ChangeListener> change_listeners_;
   std::vector<RulesListener> rules_listeners_;
+  std::vector<UserRulesListener> user_rules_listeners_;
   std::vector<std::string> authorized_packages_{"presence"};
 };
 

@@ -13,13 +13,13 @@ namespace parley::presence {
 
 namespace {
 
-constexpr std::string_view kPidfType = "application/pidf+xml;charset=\"UTF-8\"";
 // The resource of a subscription to a list its SUBSCRIBE carried.
 constexpr std::string_view kRequestListParam = ";list=";
 
 // A member's entry in the RLMI document: its instance and, when the
 // subscriber may see it, its document.
-RlmiResource ResourceOf(const std::string& member, bool known, events::Authorization state, const std::string& body) {
+RlmiResource ResourceOf(const std::string& member, bool known, events::Authorization state, const std::string& body,
+                        const MemberViews& views, uint32_t version) {
   RlmiResource r;
   r.uri = "sip:" + member;
   r.state = InstanceState::kPending;  // until its view arrives
@@ -28,8 +28,8 @@ RlmiResource ResourceOf(const std::string& member, bool known, events::Authoriza
     case events::Authorization::kActive:
     case events::Authorization::kPolite:
       r.state = InstanceState::kActive;
-      r.body = body;
-      r.body_type = std::string(kPidfType);
+      r.body = views.part ? views.part(body, version) : body;
+      r.body_type = views.part_type;
       break;
     case events::Authorization::kPending:
       break;
@@ -43,10 +43,10 @@ RlmiResource ResourceOf(const std::string& member, bool known, events::Authoriza
 
 }  // namespace
 
-ResourceListServer::ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
+ResourceListServer::ResourceListServer(const ListServerConfig& config, MemberViews views,
                                        proxy::Sharded<events::Notifier>& notifiers, ListSource source,
                                        WinfoPackage* winfo)
-    : config_(config), agent_(agent), notifiers_(notifiers), source_(std::move(source)), winfo_(winfo),
+    : config_(config), views_(std::move(views)), notifiers_(notifiers), source_(std::move(source)), winfo_(winfo),
       shards_(notifiers.router()) {
   for (size_t i = 0; i < notifiers.size(); ++i) shards_.Add(std::make_unique<Shard>());
 }
@@ -130,7 +130,7 @@ void ResourceListServer::Gather(const Key& key, const std::vector<std::string>& 
     size_t at = router().ShardOf(m);
     router().Post(at, [this, key, m, at, home, pending] {
       shards_.At(at).feeds[m].try_emplace(key, Feed{false, events::Authorization::kPending, false, UnixNow()});
-      agent_.ViewFor(key.second, m, [this, key, m, home, pending](events::Grant g, std::string body) {
+      views_.view(key.second, m, [this, key, m, home, pending](events::Grant g, std::string body) {
         Fed(m, key, g);
         router().Post(home, [this, key, m, g, body = std::move(body), pending]() mutable {
           pending->changed |= Store(key, m, g, std::move(body));
@@ -191,9 +191,10 @@ std::string ResourceListServer::Build(const Key& key, uint32_t version, bool ful
       if (only && m != *only) continue;
       auto st = v->second.state.find(m);
       if (st == v->second.state.end()) {
-        list.resources.push_back(ResourceOf(m, false, events::Authorization::kPending, kNone));
+        list.resources.push_back(ResourceOf(m, false, events::Authorization::kPending, kNone, views_, version));
       } else {
-        list.resources.push_back(ResourceOf(m, st->second.known, st->second.state, st->second.body));
+        list.resources.push_back(
+            ResourceOf(m, st->second.known, st->second.state, st->second.body, views_, version));
       }
     }
   }
@@ -318,7 +319,7 @@ void ResourceListServer::RestoreState(const std::string& resource, const std::st
 
 std::string ResourceListServer::EventHeaderValue(const events::Subscription& sub) const {
   const RequestList* list = RequestListOf(sub.resource());
-  return std::string(list && list->linphone ? "Presence" : name());
+  return std::string(list && list->linphone && name() == "presence" ? "Presence" : name());
 }
 
 // ---- changes -----------------------------------------------------------------
@@ -328,7 +329,7 @@ void ResourceListServer::OnMemberChanged(const std::string& aor) {
   auto f = sh.feeds.find(aor);
   if (f == sh.feeds.end()) return;
   for (const auto& [key, feed] : f->second) {
-    agent_.ViewFor(key.second, aor, [this, key, aor](events::Grant g, std::string body) {
+    views_.view(key.second, aor, [this, key, aor](events::Grant g, std::string body) {
       Fed(aor, key, g);
       router().Post(router().ShardOf(key.first), [this, key, aor, g, body = std::move(body)]() mutable {
         if (!Store(key, aor, g, std::move(body))) return;

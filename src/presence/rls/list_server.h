@@ -1,12 +1,13 @@
 #pragma once
-// The resource list server (RFC 4662) of the presence agent: a SUBSCRIBE
+// A resource list server (RFC 4662) of one event package: a SUBSCRIBE
 // (Event: presence, Supported: eventlist) to a list's URI is one
 // subscription to the presence of every resource on the list (seed 003
-// §7.5.2, "subscribing to presence or a presence list"). Lists are our
-// own (the group directory's); their members are our users, so each
-// "virtual subscription" is a view the presence agent computes on the
-// member's shard, authorized by the member's rules for the list's
-// subscriber, not a SIP subscription of its own.
+// §7.5.2, "subscribing to presence or a presence list"); with Event:
+// dialog, to the calls of each (a desk phone's busy-lamp list). Lists are
+// our own (the group directory's, users' rls-services); their members are
+// our users, so each "virtual subscription" is a view the package computes
+// on the member's shard (MemberViews), authorized by the member's rules
+// for the list's subscriber, not a SIP subscription of its own.
 //
 // State, per shard:
 // * on the list's shard, one View per (list, subscriber): the members and
@@ -32,7 +33,6 @@
 
 #include "events/event_processor.h"
 #include "events/notifier.h"
-#include "presence/agent/agent.h"
 #include "presence/agent/winfo_package.h"
 #include "presence/rls/rlmi.h"
 #include "proxy/shards.h"
@@ -55,6 +55,21 @@ struct ListSource {
   std::function<bool(size_t shard, const std::string& aor)> ours;
 };
 
+// What a list's members show: the state one event package keeps of each
+// of our users.
+struct MemberViews {
+  std::string package = "presence";                         // the Event of the list's subscriptions
+  std::string part_type = "application/pidf+xml;charset=\"UTF-8\"";  // each member's part
+  // On `member`'s shard: the grant `subscriber` has for `member` and, when
+  // it may see something, the document of that view; `done` on that shard.
+  std::function<void(const std::string& subscriber, const std::string& member,
+                     std::function<void(events::Grant, std::string body)> done)>
+      view;
+  // A kept document as the part of a NOTIFY whose RLMI version is
+  // `version` (a dialog-info document numbers itself). Null: as kept.
+  std::function<std::string(const std::string& body, uint32_t version)> part;
+};
+
 struct ListServerConfig {
   size_t max_resources = 500;  // a longer list is refused (403; 413 in a SUBSCRIBE body)
   // The user part of the list server's URI in each of our domains
@@ -67,13 +82,13 @@ class ResourceListServer : public events::EventPackage {
  public:
   // `winfo` (may be null) shows the list subscribers among each member's
   // watchers (RFC 3857): a member asked to confirm one learns of it.
-  ResourceListServer(const ListServerConfig& config, PresenceAgent& agent,
-                     proxy::Sharded<events::Notifier>& notifiers, ListSource source, WinfoPackage* winfo);
+  ResourceListServer(const ListServerConfig& config, MemberViews views, proxy::Sharded<events::Notifier>& notifiers,
+                     ListSource source, WinfoPackage* winfo);
   ~ResourceListServer() override;
 
-  // events::EventPackage: NOTIFYs carry Event: presence, a multipart/related
-  // body (RLMI first) and Require: eventlist.
-  std::string_view name() const override { return "presence"; }
+  // events::EventPackage: NOTIFYs carry the members' package's Event, a
+  // multipart/related body (RLMI first) and Require: eventlist.
+  std::string_view name() const override { return views_.package; }
   std::string_view content_type() const override { return "multipart/related"; }
   std::string_view ContentTypeOf(std::string_view body, std::string& scratch) const override;
   std::string_view require() const override { return "eventlist"; }
@@ -106,7 +121,8 @@ class ResourceListServer : public events::EventPackage {
   void RestoreState(const std::string& resource, const std::string& subscriber, std::string_view state) override;
   // A notifier observer: a list subscription that ended may take its view along.
   void OnSubscriptionChange(const events::Subscription& s, events::WatcherChange change);
-  // The presence agent's change listener, on `aor`'s shard.
+  // What `aor`'s view shows may have changed (its package's change
+  // listener, its rules), on `aor`'s shard.
   void OnMemberChanged(const std::string& aor);
   // The lists changed (on `shard`, with its new snapshot in place): each
   // view there takes the list's members again and, if they changed, its
@@ -191,7 +207,7 @@ class ResourceListServer : public events::EventPackage {
   void NotifyFull(const Key& key);
 
   const ListServerConfig& config_;
-  PresenceAgent& agent_;
+  MemberViews views_;
   proxy::Sharded<events::Notifier>& notifiers_;
   ListSource source_;
   WinfoPackage* winfo_;

@@ -257,7 +257,6 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
       continue;
     }
     for (auto& svc : *services) {
-      if (!svc.presence) continue;
       // A user or group that took the URI after the service was written
       // keeps it: their SUBSCRIBEs are not a list's.
       auto owner = AddressOwner(s, *groups, svc.uri);
@@ -280,7 +279,7 @@ Result<std::shared_ptr<const ServiceMap>> ServiceDirectory::Read(store::Store& s
       svc.members = resolver.Take();
       // The write constraint keeps URIs unique; a store edited by other
       // means keeps the first user's (documents come by user).
-      map->try_emplace(std::move(svc.uri), ServiceEntry{d.xui, std::move(svc.members)});
+      map->try_emplace(std::move(svc.uri), ServiceEntry{d.xui, std::move(svc.members), std::move(svc.packages)});
     }
   }
   return std::shared_ptr<const ServiceMap>(std::move(map));

@@ -26,6 +26,8 @@ namespace parley::presence {
 struct ServiceEntry {
   std::string owner;                 // the user whose document defines it
   std::vector<std::string> members;
+  std::optional<std::vector<std::string>> packages;  // its event packages; nullopt: every one
+  bool Serves(std::string_view package) const { return ServesPackage(packages, package); }
 };
 using ServiceMap = std::unordered_map<std::string, ServiceEntry>;  // by service AOR
 

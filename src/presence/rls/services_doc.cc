@@ -187,11 +187,11 @@ Result<std::vector<RlsService>> ParseRlsServices(std::string_view body, const Rl
         svc.list_ref = std::string(TrimLws(xml::Text(c)));
         if (svc.list_ref.empty()) return Bad("an empty <resource-list> in service " + svc.uri);
       } else if (cn->Is(kNsRlsServices, "packages")) {
-        svc.presence = false;
+        svc.packages.emplace();
         for (pugi::xml_node p = c.first_child(); p; p = p.next_sibling()) {
           if (p.type() != pugi::node_element) continue;
           auto pn = xml::ElementName(p);
-          if (pn.ok() && pn->Is(kNsRlsServices, "package") && xml::Text(p) == "presence") svc.presence = true;
+          if (pn.ok() && pn->Is(kNsRlsServices, "package")) svc.packages->emplace_back(TrimLws(xml::Text(p)));
         }
       }
     }

@@ -3,6 +3,8 @@
 // each a URI of ours and the resources behind it - and the resource-lists
 // documents of RFC 5367 list SUBSCRIBEs. Pure: parsing only.
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,12 +33,21 @@ struct ListReference {
   bool operator==(const ListReference&) const = default;
 };
 
+// Whether a service whose <packages> (nullopt: absent) are `packages`
+// serves subscriptions to `package`.
+inline bool ServesPackage(const std::optional<std::vector<std::string>>& packages, std::string_view package) {
+  return !packages || std::find(packages->begin(), packages->end(), package) != packages->end();
+}
+
 struct RlsService {
   std::string uri;                   // the service's AOR ("alice-buddies@example.com")
   std::vector<std::string> members;  // AORs, in document order, each once (an inline <list>)
   std::vector<ListReference> refs;   // the inline list's references, in document order
   std::string list_ref;              // or the <resource-list> URI naming its list (services.h resolves it)
-  bool presence = true;              // <packages> absent or naming "presence"
+  // The event packages of its <packages> (RFC 4826 §4.2); nullopt when
+  // absent: every package the list server serves.
+  std::optional<std::vector<std::string>> packages;
+  bool Serves(std::string_view package) const { return ServesPackage(packages, package); }
 };
 
 // Parses an rls-services document. A service's resources are an inline
