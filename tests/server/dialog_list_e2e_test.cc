@@ -198,5 +198,35 @@ TEST_F(DialogLists, AUsersOwnBusyLampListOverXcapSurvivesARestart) {
       std::to_string(busy->cseq()->number) + " ACK\nContent-Length: 0\n\n")));
 }
 
+// A phone that carries its list in the SUBSCRIBE (RFC 5367) to the list
+// server's URI watches the calls of its entries.
+TEST_F(DialogLists, AListCarriedInTheSubscribeWatchesItsEntriesCalls) {
+  SipClient alice(false, udp_);
+  const std::string uri = "sip:rls@example.com";
+  auto ch = SendAuthed(alice, "SUBSCRIBE", uri, "alice", uri, "blf-carried", 1,
+                       "Event: dialog\nExpires: 600\nContact: <sip:alice@127.0.0.1:$PORT>\nSupported: eventlist\n"
+                       "Require: recipient-list-subscribe\nContent-Disposition: recipient-list\n"
+                       "Content-Type: application/resource-lists+xml\n",
+                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><resource-lists "
+                       "xmlns=\"urn:ietf:params:xml:ns:resource-lists\"><list><entry uri=\"sip:bob@example.com\"/>"
+                       "</list></resource-lists>");
+  ASSERT_TRUE(ch && ch->status() == 407);
+  auto [ok, first] = ResponseAndNotify(alice);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200) << ok->reason();
+  auto body = Parse(first, kDialogInfo);
+  ASSERT_TRUE(body) << (first ? std::string(first->body()) : "no NOTIFY");
+  EXPECT_EQ(first->Value(sip::HeaderId::kEvent), "dialog");
+  EXPECT_EQ(body->State("bob"), "active");
+
+  SipClient bob(false, udp_), dave(false, udp_);
+  auto inv = CallBob(bob, dave, "blf-carried-call");
+  ASSERT_TRUE(inv);
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-3"));
+  ASSERT_TRUE(Next(dave));
+  Docs ringing = Follow(alice, {"bob"}, [](Docs& d) { return Says(d, "bob", ">early</state>"); });
+  EXPECT_TRUE(Says(ringing, "bob", "call-id=\"blf-carried-call\"")) << ringing["bob"];
+}
+
 }  // namespace
 }  // namespace parley::server
