@@ -374,6 +374,37 @@ PY
     [[ $versions == "0 1 2 3 4 " ]] || fail "dialog-info versions $versions, expected 0 1 2 3 4"
     note "ok: carol saw bob idle, ringing, in the call, free again (versions $versions), then her subscription end"
     ;;
+  dialog_list)
+    # RFC 4662 with RFC 4235, a busy-lamp list: carol fetches the group team@ for Event: dialog
+    # while alice's call to bob's SIPp UA rings: one NOTIFY, each member's dialog-info document.
+    start_parleyd
+    ctl presence default "$DOMAIN" allow >/dev/null
+    ctl group create "team@$DOMAIN" >/dev/null
+    ctl group add "team@$DOMAIN" "alice@$DOMAIN" "bob@$DOMAIN" "carol@$DOMAIN" >/dev/null
+    sipp_uas bob-uas call_uas "$BOB_UAS"
+    bob=$uas_pid
+    sipp_ok bob-reg register_contact -p "$REG" -s bob -au bob -ap bob-pw -key contact_port "$BOB_UAS"
+    sleep 0.3   # the change feed (polled every 50 ms) brings the group
+    sipp_bg alice call_uac -p "$ALICE" -s bob -key sender alice -au alice -ap alice-pw
+    alice=$bg_pid
+    wait_for "$work/bob-uas.msgs.log" '^SIP/2.0 180' 10 "bob's UA did not ring"
+    sipp_ok carol-lamps presence_list_fetch -p "$CAROL" -s team -key watcher carol -key event dialog \
+      -key part application/dialog-info+xml -au carol -ap carol-pw
+    list=$(notifies carol-lamps | head -n 1)
+    for u in alice bob carol; do
+      grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$list" ||
+        fail "the list has no active instance for $u: $list"
+    done
+    grep -qE 'Content-Type: application/dialog-info\+xml' <<<"$list" || fail "no dialog-info part: $list"
+    grep -qE "entity=\"sip:bob@$DOMAIN\"> *<dialog [^>]*local-tag=\"callee\"[^>]*direction=\"recipient\"> *<state code=\"180\">early</state>" <<<"$list" ||
+      fail "bob's part does not show his ringing call: $list"
+    grep -qE "entity=\"sip:alice@$DOMAIN\"> *<dialog [^>]*remote-tag=\"callee\"[^>]*direction=\"initiator\"> *<state code=\"180\">early</state>" <<<"$list" ||
+      fail "alice's part does not show her call: $list"
+    grep -qE "entity=\"sip:carol@$DOMAIN\"> *</dialog-info>" <<<"$list" || fail "carol's part is not idle: $list"
+    note "ok: one NOTIFY, the RLMI (alice, bob, carol active), bob ringing, alice calling, carol idle"
+    uas_done bob-uas "$bob"
+    sipp_done alice "$alice"
+    ;;
   presence_polite_block)
     start_parleyd
     ctl presence rule set "alice@$DOMAIN" "bob@$DOMAIN" polite-block >/dev/null
@@ -406,7 +437,8 @@ PY
     sipp_ok alice-pub presence_publish_state -p "$ALICE" -s alice -au alice -ap alice-pw \
       -key basic open -key note "on the list"
     sleep 0.3   # the change feed (polled every 50 ms) brings the group
-    sipp_ok bob-list presence_list_fetch -p "$BOB" -s team -key watcher bob -au bob -ap bob-pw
+    sipp_ok bob-list presence_list_fetch -p "$BOB" -s team -key watcher bob -key event presence \
+      -key part application/pidf+xml -au bob -ap bob-pw
     list=$(notifies bob-list | head -n 1)
     for u in alice bob carol; do
       grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$list" ||
@@ -435,7 +467,8 @@ PY
     done
     note "ok: XCAP PUT of bob's resource-lists (external, entry-ref) and rls-services: 201"
     sleep 0.3   # the change feed
-    sipp_ok bob-own presence_list_fetch -p "$BOB" -s bob-buddies -key watcher bob -au bob -ap bob-pw
+    sipp_ok bob-own presence_list_fetch -p "$BOB" -s bob-buddies -key watcher bob -key event presence \
+      -key part application/pidf+xml -au bob -ap bob-pw
     own=$(notifies bob-own | head -n 1)
     for u in alice carol; do
       grep -q "<resource uri=\"sip:$u@$DOMAIN\"><instance id=\"[a-z2-7]*\" state=\"active\"" <<<"$own" ||
