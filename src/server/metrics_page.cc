@@ -238,7 +238,7 @@ void Server::RenderMetrics(HttpReply reply) {
         line("parley_notifies_total", "result=\"failed\"", ns.notifies_failed);
         line("parley_notifies_total", "result=\"coalesced\"", ns.notifies_coalesced);
         header("parley_presence_list_views", "gauge",
-               "Resource list views held (one per list and subscriber, shared by its subscriptions)");
+               "Resource list views held, presence and busy-lamp lists (one per list, package and subscriber)");
         line("parley_presence_list_views", "", views);
         header("parley_presence_list_feeds", "gauge", "Links from list members to the views they feed");
         line("parley_presence_list_feeds", "", feeds);
