@@ -126,7 +126,10 @@ void DialogPackage::Persist(const std::string& aor, UserDialogs& user, const std
       continue;
     }
     if (d.state != DialogState::kConfirmed) continue;
-    if (!watched) watched = notifiers_.At(notifiers_.router().ShardOf(aor)).Has(aor, name());
+    if (!watched) {
+      watched = notifiers_.At(notifiers_.router().ShardOf(aor)).Has(aor, name()) ||
+                (watched_elsewhere_ && watched_elsewhere_(aor));
+    }
     // What the store cannot keep as text (not UTF-8, a NUL) stays in memory only.
     const bool storable = *watched && IsStorableText(aor) && IsStorableText(d.call_id) &&
                           IsStorableText(d.local_tag) && IsStorableText(d.remote_tag) &&

@@ -84,6 +84,12 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   using ChangeListener = std::function<void(const std::string& aor)>;
   void AddChangeListener(ChangeListener l) { change_listeners_.push_back(std::move(l)); }
 
+  // Whether someone watches `aor` other than by a subscription of this
+  // package (a busy-lamp list's view of it), asked on its shard: its
+  // answered calls are kept over a restart as a watched user's are. Set
+  // before the loops run.
+  void SetWatchedElsewhere(std::function<bool(const std::string& aor)> f) { watched_elsewhere_ = std::move(f); }
+
   // Shard `shard`'s dialogs (on its loop).
   DialogStats StatsOf(size_t shard) const;
 
@@ -108,6 +114,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   store::StoreExecutor* store_;
   std::vector<Shard> shards_;  // shard k touched on loop k only
   std::vector<ChangeListener> change_listeners_;
+  std::function<bool(const std::string& aor)> watched_elsewhere_;
 };
 
 }  // namespace parley::dialoginfo

@@ -348,6 +348,7 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
         list_config_, std::move(dialog_views), *notifiers_,
         ListsOf(*groups_, *services_, ours, std::string(dialogs_->name())), dialog_winfo_.get());
     dialogs_->AddChangeListener([l = dialog_lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
+    dialogs_->SetWatchedElsewhere([l = dialog_lists_.get()](const std::string& aor) { return l->Feeds(aor); });
     presence_->AddUserRulesListener([l = dialog_lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   }
   const std::pair<presence::ResourceListServer*, presence::WinfoPackage*> list_servers[] = {

@@ -137,6 +137,9 @@ class ResourceListServer : public events::EventPackage {
   // information entries (WinfoPackage's extra watchers), on its shard.
   std::vector<WatcherEntry> WatchersOf(const std::string& member);
 
+  // Whether some list's view shows `member` (on its shard).
+  bool Feeds(const std::string& member) { return shards_.At(router().ShardOf(member)).feeds.count(member) != 0; }
+
   // (list, subscriber) views held on `shard` (for tests and metrics), on its loop.
   size_t ViewsOn(size_t shard);
   // (member, view) links held on `shard`, on its loop.
