@@ -302,12 +302,31 @@ std::vector<Dialog> DialogPackage::DialogsOf(const std::string& aor, int64_t now
   Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
   auto it = shard.users.find(aor);
   if (it == shard.users.end()) return {};
+  const bool in_call = it->second.InCall();
   std::vector<Dialog> dropped = it->second.Prune(now, limits_);
   for (const Dialog& d : dropped) Unstore(aor, d);
   std::vector<Dialog> out = it->second.dialogs();
   if (it->second.empty()) shard.users.erase(it);
-  if (!dropped.empty()) Notify(aor, std::move(dropped));  // later, from the loop: the other watchers had them
+  if (!dropped.empty()) {
+    Notify(aor, std::move(dropped));  // later, from the loop: the other watchers had them
+    CallStateMayHaveChanged(aor, in_call);
+  }
   return out;
+}
+
+bool DialogPackage::InCall(const std::string& aor) const {
+  const Shard& shard = shards_[notifiers_.router().ShardOf(aor)];
+  auto it = shard.users.find(aor);
+  return it != shard.users.end() && it->second.InCall();
+}
+
+void DialogPackage::CallStateMayHaveChanged(const std::string& aor, bool before) {
+  if (call_state_listeners_.empty() || InCall(aor) == before) return;
+  // From the loop, as the NOTIFYs: a report may come from inside a
+  // transaction's callback.
+  notifiers_.router().Post(notifiers_.router().ShardOf(aor), [this, aor] {
+    for (const ChangeListener& l : call_state_listeners_) l(aor);
+  });
 }
 
 void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t now) {
@@ -321,11 +340,15 @@ void DialogPackage::Apply(const std::string& aor, const DialogUpdate& u, int64_t
     if (!starts) return;
     it = shard.users.emplace(aor, UserDialogs{}).first;
   }
+  const bool in_call = it->second.InCall();
   std::vector<Dialog> changed = it->second.Apply(u, now, limits_);
   for (const Dialog& d : changed) shard.ended += d.state == DialogState::kTerminated;
   if (!changed.empty()) Persist(aor, it->second, changed);
   if (it->second.empty()) shard.users.erase(it);
-  if (!changed.empty()) Notify(aor, std::move(changed));
+  if (!changed.empty()) {
+    Notify(aor, std::move(changed));
+    CallStateMayHaveChanged(aor, in_call);
+  }
 }
 
 DialogStats DialogPackage::StatsOf(size_t shard) const {

@@ -84,6 +84,13 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   using ChangeListener = std::function<void(const std::string& aor)>;
   void AddChangeListener(ChangeListener l) { change_listeners_.push_back(std::move(l)); }
 
+  // Whether `aor` is in an answered call now (on its shard).
+  bool InCall(const std::string& aor) const;
+  // Called on an AOR's shard when it went into its first answered call or
+  // out of its last (the presence agent's "on-the-phone"). Set before the
+  // loops run.
+  void AddCallStateListener(ChangeListener l) { call_state_listeners_.push_back(std::move(l)); }
+
   // Whether someone watches `aor` other than by a subscription of this
   // package (a busy-lamp list's view of it), asked on its shard: its
   // answered calls are kept over a restart as a watched user's are. Set
@@ -103,6 +110,8 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
     uint64_t ended = 0;
   };
   void Notify(const std::string& aor, std::vector<Dialog> changed);
+  // Tells the call-state listeners when `aor`'s being in a call is no longer `before`.
+  void CallStateMayHaveChanged(const std::string& aor, bool before);
   // Keeps what `changed` did to `aor`'s answered calls (`user`) in the store.
   void Persist(const std::string& aor, UserDialogs& user, const std::vector<Dialog>& changed);
   // Deletes `d` from the store if it was kept there.
@@ -114,6 +123,7 @@ class DialogPackage : public events::EventPackage, public proxy::CallObserver {
   store::StoreExecutor* store_;
   std::vector<Shard> shards_;  // shard k touched on loop k only
   std::vector<ChangeListener> change_listeners_;
+  std::vector<ChangeListener> call_state_listeners_;
   std::function<bool(const std::string& aor)> watched_elsewhere_;
 };
 

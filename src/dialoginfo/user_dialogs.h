@@ -7,6 +7,7 @@
 // the INVITE's failure upstream ends every unanswered dialog of the call, a
 // BYE ends a dialog. Pure: no clock, no I/O.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -52,6 +53,11 @@ class UserDialogs {
   void MarkStored(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag);
   const std::vector<Dialog>& dialogs() const { return dialogs_; }
   bool empty() const { return dialogs_.empty(); }
+  // Whether one of them is answered (the user is on the phone).
+  bool InCall() const {
+    return std::any_of(dialogs_.begin(), dialogs_.end(),
+                       [](const Dialog& d) { return d.state == DialogState::kConfirmed; });
+  }
 
  private:
   std::vector<Dialog> dialogs_;  // oldest first

@@ -294,6 +294,11 @@ std::vector<Setting> Settings() {
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.preload_users, v, "preload_users"); }},
       {"presence.notify_batch", "--notify-batch", "NOTIFYs sent per loop turn when one change fans out", false,
        [](ServerConfig& c, const std::vector<std::string>& v) { return SetUint(c.notify_batch, v, "notify_batch", 1); }},
+      {"presence.call_activity", "--presence-call-activity",
+       "a user in an answered call through us shows the activity on-the-phone (RFC 4480; needs dialog.enabled)", false,
+       [](ServerConfig& c, const std::vector<std::string>& v) {
+         return SetBool(c.presence_call_activity, v, "presence_call_activity");
+       }},
       {"dialog.enabled", "--dialog-events", "track calls through the proxy for the dialog event package (RFC 4235)",
        false, [](ServerConfig& c, const std::vector<std::string>& v) { return SetBool(c.dialog_events, v, "dialog_events"); }},
       {"dialog.max_per_user", "--dialog-max-per-user", "dialogs kept per user for watchers (the oldest go)", false,

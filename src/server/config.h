@@ -89,6 +89,7 @@ struct ServerConfig {
   uint32_t notify_batch = 128;            // NOTIFYs per loop turn when a change fans out
   // Dialog event package (RFC 4235): calls through the proxy for watchers.
   bool dialog_events = true;          // off: no call is tracked, `dialog` is not served
+  bool presence_call_activity = true; // a user in an answered call shows "on-the-phone" (with dialog_events)
   uint32_t dialog_max_per_user = 16;  // dialogs kept per user (the oldest go)
   uint32_t dialog_max_age_s = 43200;  // a dialog whose BYE we never saw is dropped after this
   // Message store (deferred delivery of pager-mode MESSAGE).

@@ -303,6 +303,10 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
                               std::function<void(events::Grant)> done) { p->Authorize(subscriber, resource, std::move(done)); },
         store_.get());
     presence_->AuthorizeAlso(std::string(dialogs_->name()));
+    if (config_.presence_call_activity) {
+      presence_->SetCallSource([d = dialogs_.get()](const std::string& aor) { return d->InCall(aor); });
+      dialogs_->AddCallStateListener([p = presence_.get()](const std::string& aor) { p->OnCallStateChanged(aor); });
+    }
     dialog_winfo_ = std::make_unique<presence::WinfoPackage>(*notifiers_, std::string(dialogs_->name()));
   }
   for (const events::EventPackage* p : Packages()) caps_.events.emplace_back(p->name());  // Allow-Events

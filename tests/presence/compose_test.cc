@@ -229,6 +229,43 @@ TEST(Compose, InputOrderDoesNotMatter) {
             SerializePidf(Compose(kEntity, {}, std::vector<RegisteredContact>{{"sip:a", 1}, {"sip:b", 1}}, kNow)));
 }
 
+// Rule 11: an answered call adds the activity on-the-phone — to a person of
+// its own, or beside what was published, never twice — and the document
+// stays valid PIDF.
+TEST(Compose, ACallAddsTheActivityOnThePhone) {
+  std::vector<RegisteredContact> regs = {{"sip:alice@192.0.2.1", std::nullopt}};
+  PresenceDoc own = Compose(kEntity, {}, regs, kNow, nullptr, /*on_the_phone=*/true);
+  ASSERT_TRUE(own.person);
+  EXPECT_EQ(own.person->id, "p");
+  ASSERT_TRUE(own.person->activities);
+  EXPECT_EQ(own.person->activities->values, (std::vector<std::string>{"on-the-phone"}));
+  ASSERT_EQ(own.tuples.size(), 1u);  // the registration still makes the service layer
+  EXPECT_EQ(own.tuples[0].basic, Basic::kOpen);
+  auto back = ParsePidf(SerializePidf(own), "sip:alice@example.com");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(*back == own);
+
+  // Beside a published activity, in the published person; a tuple that
+  // wanted the id "p" gets another (the person takes its id first).
+  std::vector<Publication> pubs = {
+      Pub("e1", 100, R"(<dm:person id="me"><rpid:activities><rpid:meeting/></rpid:activities></dm:person>)"),
+      Pub("e2", 200, T("p", "open"))};
+  PresenceDoc busy = Compose(kEntity, pubs, {}, kNow, nullptr, true);
+  ASSERT_TRUE(busy.person);
+  EXPECT_EQ(busy.person->id, "me");
+  EXPECT_EQ(busy.person->activities->values, (std::vector<std::string>{"meeting", "on-the-phone"}));
+  std::vector<Publication> tuple_p = {Pub("e2", 200, T("p", "open"))};
+  PresenceDoc alone = Compose(kEntity, tuple_p, {}, kNow, nullptr, true);
+  EXPECT_EQ(alone.person->id, "p");
+  EXPECT_EQ(Ids(alone), (std::vector<std::string>{"p-2"}));
+  // Published already: once.
+  std::vector<Publication> said = {
+      Pub("e1", 100, R"(<dm:person id="me"><rpid:activities><rpid:on-the-phone/></rpid:activities></dm:person>)")};
+  EXPECT_EQ(Compose(kEntity, said, {}, kNow, nullptr, true).person->activities->values.size(), 1u);
+  // Without the call, nothing of it.
+  EXPECT_FALSE(Compose(kEntity, {}, regs, kNow).person);
+}
+
 TEST(Compose, TheComposedDocumentIsValidPidf) {
   std::vector<Publication> pubs = {Pub("e1", 100, T("t1", "open") + R"(<dm:person id="t1"/>)"),
                                    Pub("e2", 200, T("t1", "open"))};

@@ -343,6 +343,61 @@ TEST_F(DialogEvents, AWatcherPicksARingingCallUpAtItsTarget) {
   EXPECT_TRUE(Has(ended, "terminated"));
 }
 
+// A call is a source of presence (RFC 4480 "on-the-phone"): bob's presence
+// watcher sees him on the phone from the answer to the BYE.
+TEST_F(DialogEvents, PresenceWatchersSeeAUserOnThePhone) {
+  SipClient carol(false, udp_);
+  auto [ok, offline] = Subscribe(carol, "carol", "bob", "otp-1");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  EXPECT_FALSE(Has(offline, "on-the-phone"));
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "otp-call");
+  ASSERT_TRUE(inv);
+  auto registered = NextNotify(carol);  // bob's registration: open, no call yet
+  EXPECT_TRUE(Has(registered, "<basic>open</basic>"));
+  EXPECT_FALSE(Has(registered, "on-the-phone"));
+  bob.Reply(Answer(*inv, 180, "Ringing", "bob-o"));
+  ASSERT_TRUE(Next(alice));
+  auto answered = Answered(bob, alice, *inv, "bob-o");
+  ASSERT_TRUE(answered);
+  auto talking = NextNotify(carol);
+  ASSERT_TRUE(talking) << "no NOTIFY for the answer";
+  EXPECT_TRUE(Has(talking, "<rpid:on-the-phone/>")) << talking->body();
+  EXPECT_TRUE(Has(talking, "<basic>open</basic>"));
+
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
+  ASSERT_TRUE(Next(bob));
+  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
+  auto bye = Next(bob);
+  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
+  bob.Reply(Answer(*bye, 200, "OK", "bob-o"));
+  auto free = NextNotify(carol);
+  ASSERT_TRUE(free) << "no NOTIFY for the hang-up";
+  EXPECT_FALSE(Has(free, "on-the-phone")) << free->body();
+  EXPECT_TRUE(Has(free, "<basic>open</basic>"));
+}
+
+class NoCallActivity : public DialogEvents {
+ protected:
+  void Configure(ServerConfig& c) override {
+    DialogEvents::Configure(c);
+    c.presence_call_activity = false;
+  }
+};
+
+// presence.call_activity = false: the call tells presence watchers nothing.
+TEST_F(NoCallActivity, ACallLeavesPresenceAlone) {
+  SipClient carol(false, udp_);
+  auto [ok, offline] = Subscribe(carol, "carol", "bob", "otp-off");
+  ASSERT_TRUE(ok && ok->status() == 200);
+  SipClient bob(false, udp_), alice(false, udp_);
+  auto inv = CallBob(bob, alice, "otp-off-call");
+  ASSERT_TRUE(inv);
+  EXPECT_TRUE(Has(NextNotify(carol), "<basic>open</basic>"));  // the registration
+  ASSERT_TRUE(Answered(bob, alice, *inv, "bob-f"));
+  EXPECT_EQ(Quiet(carol), nullptr);
+}
+
 class DialogEventsOfOneCall : public DialogEvents {
  protected:
   void Configure(ServerConfig& c) override {

@@ -25,8 +25,7 @@ PresenceAgent::PresenceAgent(const AgentConfig& config, store::StoreExecutor& st
   for (size_t i = 0; i < router.count(); ++i) shards_.Add(std::make_unique<Shard>(config.max_publications));
   authorizer_->SetSphereSource([this](const std::string& aor) -> std::string {
     size_t shard = router_.ShardOf(aor);
-    const PresenceDoc& doc =
-        shards_.At(shard).table.Composed(aor, EntityOf(aor), Registrations(shard, aor), UnixNow());
+    const PresenceDoc& doc = ComposedOf(shard, aor);
     if (!doc.person || !doc.person->sphere) return {};
     const RpidValues& sphere = *doc.person->sphere;
     return !sphere.values.empty() ? sphere.values.front() : sphere.text;
@@ -106,7 +105,7 @@ std::string PresenceAgent::Body(const std::string& resource, uint32_t view, bool
     auto cached = known->bodies.find(view);
     if (cached != known->bodies.end()) return cached->second;
   }
-  const PresenceDoc& doc = table.Composed(resource, EntityOf(resource), Registrations(shard, resource), UnixNow());
+  const PresenceDoc& doc = ComposedOf(shard, resource);
   Presentity* p = table.Find(resource);
   std::string body = view == 0 ? SerializePidf(doc) : SerializePidf(authorizer_->Apply(shard, view, doc));
   if (p->pubs.empty()) {
@@ -135,6 +134,16 @@ void PresenceAgent::OnRegistration(const std::string& aor) {
   if (sh.table.HasPublishedTuples(aor)) return;  // published tuples hide the bindings
   sh.table.Invalidate(aor);
   Notify(aor);
+}
+
+void PresenceAgent::OnCallStateChanged(const std::string& aor) {
+  shards_.At(router_.ShardOf(aor)).table.Invalidate(aor);
+  Notify(aor);
+}
+
+const PresenceDoc& PresenceAgent::ComposedOf(size_t shard, const std::string& aor) {
+  return shards_.At(shard).table.Composed(aor, EntityOf(aor), Registrations(shard, aor), UnixNow(),
+                                          in_call_ && in_call_(aor));
 }
 
 void PresenceAgent::OnUserDeleted(const std::string& aor) {

@@ -78,6 +78,12 @@ class PresenceAgent : public events::EventPackage {
 
   // A registration changed (the registrar's listener, on the AOR's shard).
   void OnRegistration(const std::string& aor);
+  // Whether a user is in an answered call (the dialog package; asked on
+  // its shard): its person shows the activity "on-the-phone" while it is
+  // (compose.h). Set before the loops run; null: never.
+  void SetCallSource(std::function<bool(const std::string& aor)> in_call) { in_call_ = std::move(in_call); }
+  // The user went into its first answered call or out of its last (on its shard).
+  void OnCallStateChanged(const std::string& aor);
   // Called on the AOR's shard once a publication that shows a service open
   // (a tuple with <basic>open</basic>) is stored: the user is available.
   using AvailabilityListener = std::function<void(const std::string& aor)>;
@@ -141,6 +147,8 @@ class PresenceAgent : public events::EventPackage {
   // The document `view` (polite: the offline one) of `resource`, on its shard.
   std::string Body(const std::string& resource, uint32_t view, bool polite);
   std::vector<RegisteredContact> Registrations(size_t shard, const std::string& aor);
+  // `aor`'s composed document (cached), on its shard.
+  const PresenceDoc& ComposedOf(size_t shard, const std::string& aor);
 
   const AgentConfig& config_;
   store::StoreExecutor& store_;
@@ -154,6 +162,7 @@ class PresenceAgent : public events::EventPackage {
   std::vector<ChangeListener> change_listeners_;
   std::vector<RulesListener> rules_listeners_;
   std::vector<UserRulesListener> user_rules_listeners_;
+  std::function<bool(const std::string& aor)> in_call_;
   std::vector<std::string> authorized_packages_{"presence"};
 };
 

@@ -121,7 +121,8 @@ bool PresentityTable::HasPublishedTuples(const std::string& aor) const {
 }
 
 const PresenceDoc& PresentityTable::Composed(const std::string& aor, const std::string& entity,
-                                             const std::vector<RegisteredContact>& registrations, int64_t now) {
+                                             const std::vector<RegisteredContact>& registrations, int64_t now,
+                                             bool on_the_phone) {
   Presentity& p = presentities_[aor];
   if (!p.composed) {
     std::vector<Publication> pubs;
@@ -129,7 +130,7 @@ const PresenceDoc& PresentityTable::Composed(const std::string& aor, const std::
     for (const auto& live : p.pubs) pubs.push_back({live.etag, live.published_at_ms, live.doc});
     auto hard = hard_.find(aor);
     p.composed = std::make_unique<PresenceDoc>(
-        Compose(entity, pubs, registrations, now, hard == hard_.end() ? nullptr : &hard->second));
+        Compose(entity, pubs, registrations, now, hard == hard_.end() ? nullptr : &hard->second, on_the_phone));
   }
   return *p.composed;
 }

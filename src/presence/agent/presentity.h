@@ -87,9 +87,11 @@ class PresentityTable {
   // Whether the presentity's publications contribute tuples (then the
   // registrations do not show in its document).
   bool HasPublishedTuples(const std::string& aor) const;
-  // The composed document (cached) for `entity`.
+  // The composed document (cached) for `entity`; `on_the_phone`: the user
+  // is in an answered call (see Compose).
   const PresenceDoc& Composed(const std::string& aor, const std::string& entity,
-                              const std::vector<RegisteredContact>& registrations, int64_t now);
+                              const std::vector<RegisteredContact>& registrations, int64_t now,
+                              bool on_the_phone = false);
   void Invalidate(const std::string& aor);
   size_t publications() const { return publications_; }
 

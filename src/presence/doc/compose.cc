@@ -12,6 +12,7 @@ namespace parley::presence {
 namespace {
 
 constexpr std::string_view kOfflineTupleId = "offline";
+constexpr std::string_view kOnThePhone = "on-the-phone";
 
 // Hands out ids unique in the document: the first holder of an id keeps it,
 // later ones get "-2", "-3" … appended.
@@ -73,7 +74,8 @@ Tuple OfflineTuple(std::string id) {
 }  // namespace
 
 PresenceDoc Compose(std::string_view entity, std::span<const Publication> publications,
-                    std::span<const RegisteredContact> registrations, int64_t now, const PresenceDoc* hard_state) {
+                    std::span<const RegisteredContact> registrations, int64_t now, const PresenceDoc* hard_state,
+                    bool on_the_phone) {
   std::vector<const Publication*> order;  // oldest first
   order.reserve(publications.size() + 1);
   bool published_tuples = false;
@@ -104,6 +106,14 @@ PresenceDoc Compose(std::string_view entity, std::span<const Publication> public
     DropIfExpired(p.time_offset, now);
     OnePerLanguage(p.notes);
     break;
+  }
+  if (on_the_phone) {
+    // The call is a source of the person's activities: beside what was
+    // published (RPID allows several), or a person of its own.
+    Person& p = out.person ? *out.person : out.person.emplace();
+    if (p.id.empty()) p.id = ids.Take("", "p");
+    if (!p.activities) p.activities.emplace();
+    if (!p.activities->Has(kOnThePhone)) p.activities->values.emplace_back(kOnThePhone);
   }
 
   // Tuples and devices of every publication; ids handed out oldest first so

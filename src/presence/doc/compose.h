@@ -37,10 +37,12 @@ struct RegisteredContact {
 // user's pidf-manipulation document, or null) is the oldest source: its
 // person shows while no publication has one, its tuples, devices and notes
 // are united with theirs, and it does not hide the registrations (only
-// published tuples do).
+// published tuples do). `on_the_phone`: the user is in an answered call
+// through us, an implicit source of the person's activities (RFC 4480
+// "on-the-phone", added to what was published).
 PresenceDoc Compose(std::string_view entity, std::span<const Publication> publications,
                     std::span<const RegisteredContact> registrations, int64_t now,
-                    const PresenceDoc* hard_state = nullptr);
+                    const PresenceDoc* hard_state = nullptr, bool on_the_phone = false);
 
 // One "closed" tuple and nothing else: what a presentity with no source at
 // all looks like.
