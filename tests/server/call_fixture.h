@@ -48,6 +48,20 @@ class CallFixture : public Base {
     return nullptr;
   }
 
+  // bob's UA answers the ringing `inv` with 200 (its Record-Route kept,
+  // Contact its own address); returns the 2xx the caller got on `alice`.
+  static sip::MessagePtr Answered(SipClient& bob, SipClient& alice, const sip::Message& inv, const std::string& tag) {
+    auto ok = sip::MakeResponse(inv, 200, "OK", tag);
+    ok->AddHeader(sip::HeaderId::kRecordRoute, inv.Value(sip::HeaderId::kRecordRoute));
+    ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">");
+    bob.Reply(ok->Serialize());
+    for (int i = 0; i < 4; ++i) {
+      auto m = Next(alice);
+      if (m && m->status() == 200) return m;
+    }
+    return nullptr;
+  }
+
   // bob registered on `bob`, alice calling him from `alice`: the INVITE
   // bob's UA got (nullptr if none came).
   sip::MessagePtr CallBob(SipClient& bob, SipClient& alice, const std::string& call_id) {

@@ -37,18 +37,6 @@ class DialogEvents : public CallFixture<Presence> {
     const size_t end = body.find('"', at + 12);
     return end == std::string_view::npos ? std::string() : std::string(body.substr(at, end + 1 - at));
   }
-  // bob's UA answers the ringing `inv` with 200; alice gets the 2xx.
-  sip::MessagePtr Answered(SipClient& bob, SipClient& alice, const sip::Message& inv, const std::string& tag) {
-    auto ok = sip::MakeResponse(inv, 200, "OK", tag);
-    ok->AddHeader(sip::HeaderId::kRecordRoute, inv.Value(sip::HeaderId::kRecordRoute));
-    ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">");
-    bob.Reply(ok->Serialize());
-    for (int i = 0; i < 4; ++i) {
-      auto m = Next(alice);
-      if (m && m->status() == 200) return m;
-    }
-    return nullptr;
-  }
 };
 
 TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {

@@ -62,19 +62,6 @@ class DialogLists : public CallFixture<PresenceLists> {
     return it != docs.end() && it->second.find("<dialog ") == std::string::npos;
   }
 
-  // bob's UA answers `inv` with 200 (Record-Route kept); alice gets it.
-  sip::MessagePtr Answered(SipClient& bob, SipClient& alice, const sip::Message& inv, const std::string& tag) {
-    auto ok = sip::MakeResponse(inv, 200, "OK", tag);
-    ok->AddHeader(sip::HeaderId::kRecordRoute, inv.Value(sip::HeaderId::kRecordRoute));
-    ok->AddHeader(sip::HeaderId::kContact, "<sip:bob@127.0.0.1:" + std::to_string(bob.port()) + ">");
-    bob.Reply(ok->Serialize());
-    for (int i = 0; i < 4; ++i) {
-      auto m = Next(alice);
-      if (m && m->status() == 200) return m;
-    }
-    return nullptr;
-  }
-
   static std::string BlfService(const std::string& service, const std::string& entries, const std::string& package) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rls-services xmlns=\"urn:ietf:params:xml:ns:rls-services\" "
            "xmlns:rl=\"urn:ietf:params:xml:ns:resource-lists\"><service uri=\"" +
