@@ -55,10 +55,10 @@ void AppendParty(std::string& x, const char* element, const Party& p) {
   x.append("</").append(element).append(">\n");
 }
 
-}  // namespace
+// Every document starts so, its version next.
+constexpr std::string_view kHead =
+    "<?xml version=\"1.0\"?>\n<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"";
 
-namespace {
-constexpr std::string_view kHead = "<?xml version=\"1.0\"?>\n<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"";
 }  // namespace
 
 std::string DialogInfoDocument(std::string_view entity, uint32_t version, bool full, std::span<const Dialog> dialogs,

@@ -334,8 +334,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
                                               std::function<void(events::Grant, std::string)> done) {
     p->ViewFor(subscriber, aor, std::move(done));
   };
-  lists_ = std::make_unique<presence::ResourceListServer>(list_config_, std::move(presence_views), *notifiers_,
-                                                          ListsOf(*groups_, *services_, ours, "presence"), winfo_.get());
+  lists_ = std::make_unique<presence::ResourceListServer>(
+      list_config_, std::move(presence_views), *notifiers_, ListsOf(*groups_, *services_, ours, "presence"),
+      winfo_.get());
   presence_->AddChangeListener([l = lists_.get()](const std::string& aor) { l->OnMemberChanged(aor); });
   if (dialogs_) {
     // Busy-lamp lists: the calls of each member, as its presence rules let
@@ -347,7 +348,9 @@ Result<void> Server::StartServices(proxy::CoreConfig& cc) {
                                              std::function<void(events::Grant, std::string)> done) {
       d->ViewFor(subscriber, aor, std::move(done));
     };
-    dialog_views.part = [](const std::string& body, uint32_t version) { return dialoginfo::WithVersion(body, version); };
+    dialog_views.part = [](const std::string& body, uint32_t version) {
+      return dialoginfo::WithVersion(body, version);
+    };
     dialog_lists_ = std::make_unique<presence::ResourceListServer>(
         list_config_, std::move(dialog_views), *notifiers_,
         ListsOf(*groups_, *services_, ours, std::string(dialogs_->name())), dialog_winfo_.get());
