@@ -3,13 +3,17 @@
 // limits, and parses the same again. The same bytes as the resource-lists body of a list
 // SUBSCRIBE (RFC 5367), plain and after undoing a deflate coding: the
 // members are AORs, each once, within the limit; and as a resource-lists
-// document (RFC 4826 §3).
+// document (RFC 4826 §3). And as a list NOTIFY's body (RFC 4662, what a
+// subscriber takes apart): the first line is the boundary, the rest the
+// multipart/related body; what parses has at most the limit of resources,
+// each with a URI, a body only for an active instance.
 
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
 
+#include "presence/rls/rlmi.h"
 #include "presence/rls/services_doc.h"
 #include "sip/content_coding.h"
 
@@ -47,10 +51,28 @@ void CheckResourceLists(const std::string& body, const RlsServicesLimits& limits
   }
 }
 
+void CheckListBody(const std::string& input) {
+  const size_t nl = input.find('\n');
+  if (nl == std::string::npos) return;
+  const std::string type = "multipart/related;type=\"application/rlmi+xml\";boundary=\"" + input.substr(0, nl) + "\"";
+  constexpr size_t kMax = 64;
+  auto list = ParseListBody(type, std::string_view(input).substr(nl + 1), kMax);
+  if (!list.ok()) {
+    if (list.error().code != 400 && list.error().code != 413) __builtin_trap();
+    return;
+  }
+  if (list->resources.size() > kMax) __builtin_trap();
+  for (const RlmiResource& r : list->resources) {
+    if (r.uri.empty()) __builtin_trap();
+    if (!r.body.empty() && r.state != InstanceState::kActive) __builtin_trap();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
+  CheckListBody(body);
   RlsServicesLimits limits;
   CheckResourceLists(body, limits);
   auto inflated = parley::sip::DecodeBody("deflate", body, limits.max_body_bytes);

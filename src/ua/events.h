@@ -40,6 +40,21 @@ struct DialogInfoEvent {
   bool full = false;                 // the document was full state
 };
 
+// A list we watch (RFC 4662) notified: its members and the state of each
+// one's virtual subscription. The members' documents came just before, as
+// the events of their package (PresenceEvent, DialogInfoEvent), each for
+// its member.
+struct ListEvent {
+  std::string target;  // the list we watch
+  bool full = false;   // every member is listed (else those that changed)
+  struct Member {
+    std::string uri;
+    std::string state;   // active, pending, terminated ("" not known yet)
+    std::string reason;  // of a terminated one
+  };
+  std::vector<Member> members;
+};
+
 // Something worth telling the user that fits nowhere else.
 struct NoticeEvent {
   std::string text;
@@ -47,6 +62,6 @@ struct NoticeEvent {
 
 using Event = std::variant<RegistrationEvent, SubscriptionEvent, ReceivedMessage, ComposingIndication,
                            DeliveryNotice, PresenceEvent, WatcherInfoEvent, RegInfoEvent, DialogInfoEvent,
-                           NoticeEvent>;
+                           ListEvent, NoticeEvent>;
 
 }  // namespace parley::ua

@@ -145,7 +145,14 @@ void Subscription::SendSubscribe(uint32_t expires) {
   }
   req->AddHeader(sip::HeaderId::kContact, "<" + core_.ContactUri() + ">");
   req->AddHeader(sip::HeaderId::kEvent, PackageName(package_));
-  req->AddHeader(sip::HeaderId::kAccept, PackageAccept(package_));
+  if (package_ == EventPackage::kPresence || package_ == EventPackage::kDialog) {
+    // A list's URI (RFC 4662) gets one subscription to every member.
+    req->AddHeader(sip::HeaderId::kAccept,
+                   std::string(PackageAccept(package_)) + ", application/rlmi+xml, multipart/related");
+    req->AddHeader(sip::HeaderId::kSupported, "eventlist");
+  } else {
+    req->AddHeader(sip::HeaderId::kAccept, PackageAccept(package_));
+  }
   req->AddHeader(sip::HeaderId::kExpires, std::to_string(expires));
   req->AddHeader(sip::HeaderId::kAllowEvents, PackageName(package_));
   request_ = core_.Send(std::move(req), [this, expires](const Outcome& o, const sip::Message& resp,
@@ -307,6 +314,7 @@ void Subscription::OnNotify(ServerRequest& req) {
     n.package = package_;
     auto type = m.content_type();
     n.content_type = type ? type->Essence() : "";
+    n.content_type_value = std::string(TrimLws(m.Value(sip::HeaderId::kContentType)));
     n.body = std::string(m.body());
     n.state = s.value;
     if (package_ == EventPackage::kPresence && n.content_type == "application/pidf-diff+xml") {

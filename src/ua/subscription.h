@@ -1,7 +1,8 @@
 #pragma once
 // Subscriptions (RFC 6665) to presence (RFC 3856), watcher information
 // (RFC 3857, "presence.winfo"), registration state (RFC 3680, "reg") and
-// calls (RFC 4235, "dialog").
+// calls (RFC 4235, "dialog"); presence and dialog ones say they take a
+// list (RFC 4662 eventlist), so a list's URI is watched like a user's.
 // Each Subscription is one dialog created by the 2xx to its SUBSCRIBE or
 // by the first NOTIFY; it refreshes before expiry, follows the reasons of
 // Subscription-State ("terminated;reason=deactivated" resubscribes at once,
@@ -44,6 +45,7 @@ struct Notification {
   std::string target;
   EventPackage package = EventPackage::kPresence;
   std::string content_type;  // essence, lower-case
+  std::string content_type_value;  // the whole Content-Type (a list's multipart boundary)
   std::string body;
   std::string state;         // Subscription-State value (active, pending, terminated)
 };

@@ -5,7 +5,9 @@
 #include <map>
 
 #include "common/strings.h"
+#include "presence/rls/rlmi.h"
 #include "runtime/loop_group.h"
+#include "sip/fields.h"
 #include "transport/transport_layer.h"
 #include "ua/locate.h"
 
@@ -42,6 +44,7 @@ class Session {
 
  private:
   void OnNotification(const Notification& n) {
+    if (n.content_type == "multipart/related") return OnList(n);
     switch (n.package) {
       case EventPackage::kPresence: {
         auto info = ParsePidf(n.body);
@@ -80,6 +83,23 @@ class Session {
         return sink_(std::move(e));
       }
     }
+  }
+
+  // A list's NOTIFY (RFC 4662): each active member's document as if it
+  // came for that member alone, then the members' states.
+  void OnList(const Notification& n) {
+    auto list = presence::ParseListBody(n.content_type_value, n.body);
+    if (!list.ok()) return sink_(NoticeEvent{"list " + n.target + ": " + list.error().message});
+    ListEvent e{n.target, list->full_state, {}};
+    for (const auto& r : list->resources) {
+      static constexpr std::string_view kStates[] = {"", "active", "pending", "terminated"};
+      e.members.push_back({r.uri, std::string(kStates[static_cast<size_t>(r.state)]), r.reason});
+      if (r.body.empty()) continue;
+      auto type = sip::ParseMediaType(r.body_type);
+      Notification part{r.uri, n.package, type.ok() ? type->Essence() : "", r.body_type, r.body, n.state};
+      if (part.content_type != "multipart/related") OnNotification(part);  // one level only
+    }
+    sink_(std::move(e));
   }
 
   UserAgent::Sink sink_;

@@ -106,5 +106,44 @@ TEST(Rlmi, BareContentIdsForLinphone) {
   EXPECT_NE((*parts)[0].body.find("cid=\"" + cid + "\""), std::string_view::npos);
 }
 
+// What a subscriber reads back (ParseListBody) is what was built, bare
+// Content-IDs (Linphone's) or not; each resource's state, reason and body.
+TEST(Rlmi, ABodyParsesBackToItsList) {
+  for (bool bare : {false, true}) {
+    RlmiList l = Team();
+    l.full_state = false;
+    l.bare_content_ids = bare;
+    const std::string body = BuildListBody(l);
+    auto back = ParseListBody(ListContentType(body), body);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->uri, l.uri);
+    EXPECT_EQ(back->version, 7u);
+    EXPECT_FALSE(back->full_state);
+    ASSERT_EQ(back->resources.size(), 4u);
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(back->resources[i].uri, l.resources[i].uri);
+      EXPECT_EQ(back->resources[i].state, l.resources[i].state);
+      EXPECT_EQ(back->resources[i].reason, l.resources[i].reason);
+      EXPECT_EQ(back->resources[i].body, l.resources[i].body);
+    }
+    EXPECT_EQ(back->resources[0].body_type, "application/pidf+xml");
+  }
+}
+
+TEST(Rlmi, WhatIsNoListBodyIsRefused) {
+  const std::string body = BuildListBody(Team());
+  const std::string type = ListContentType(body);
+  EXPECT_EQ(ParseListBody("application/pidf+xml", body).error().code, 400);
+  EXPECT_EQ(ParseListBody("multipart/related", body).error().code, 400);  // no boundary
+  EXPECT_EQ(ParseListBody(type, "no parts").error().code, 400);
+  EXPECT_EQ(ParseListBody(type, body, 3).error().code, 413);  // four resources
+  // An RLMI part that is not well-formed, or whose root is no <list>.
+  const std::string bad = "--b\r\nContent-Type: application/rlmi+xml\r\n\r\n<list\r\n--b--\r\n";
+  EXPECT_EQ(ParseListBody("multipart/related;boundary=b", bad).error().code, 400);
+  const std::string other =
+      "--b\r\nContent-Type: application/rlmi+xml\r\n\r\n<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"/>\r\n--b--\r\n";
+  EXPECT_EQ(ParseListBody("multipart/related;boundary=b", other).error().code, 400);
+}
+
 }  // namespace
 }  // namespace parley::presence

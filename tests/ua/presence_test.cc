@@ -112,7 +112,10 @@ TEST_F(SubscriptionTest, SubscribeNotifyRefreshUnsubscribe) {
   EXPECT_EQ(subscribe->method_text(), "SUBSCRIBE");
   EXPECT_EQ(subscribe->request_uri_text(), "sip:bob@example.com");
   EXPECT_EQ(subscribe->Value(sip::HeaderId::kEvent), "presence");
-  EXPECT_EQ(subscribe->Value(sip::HeaderId::kAccept), "application/pidf+xml, application/pidf-diff+xml");
+  // A list's URI would be served too (RFC 4662).
+  EXPECT_EQ(subscribe->Value(sip::HeaderId::kAccept),
+            "application/pidf+xml, application/pidf-diff+xml, application/rlmi+xml, multipart/related");
+  EXPECT_EQ(subscribe->Value(sip::HeaderId::kSupported), "eventlist");
   EXPECT_FALSE(subscribe->to()->has_tag());
   h.Answer(*subscribe, 200, "Expires: 100\nContact: <sip:pa@192.0.2.1:5060>\nRecord-Route: <sip:p1;lr>, <sip:p2;lr>\n");
   h.Deliver(Notify("active;expires=100", Pidf("open", "busy")));

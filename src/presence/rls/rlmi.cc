@@ -1,6 +1,13 @@
 #include "presence/rls/rlmi.h"
 
+#include <pugixml.hpp>
+
+#include <charconv>
+
+#include "common/strings.h"
 #include "presence/doc/xml.h"
+#include "sip/fields.h"
+#include "sip/multipart.h"
 
 namespace parley::presence {
 
@@ -131,6 +138,86 @@ std::string ListContentType(std::string_view body) {
   std::string t = "multipart/related;type=\"application/rlmi+xml\";start=\"<";
   t.append(body.substr(cid, close - cid)).append(">\";boundary=").append(boundary);
   return t;
+}
+
+namespace {
+
+constexpr std::string_view kNsRlmi = "urn:ietf:params:xml:ns:rlmi";
+
+std::string_view Unbracketed(std::string_view cid) {
+  cid = TrimLws(cid);
+  if (cid.size() >= 2 && cid.front() == '<' && cid.back() == '>') cid = cid.substr(1, cid.size() - 2);
+  return cid;
+}
+
+InstanceState StateOf(std::string_view s) {
+  if (s == "active") return InstanceState::kActive;
+  if (s == "pending") return InstanceState::kPending;
+  if (s == "terminated") return InstanceState::kTerminated;
+  return InstanceState::kNone;
+}
+
+}  // namespace
+
+Result<RlmiList> ParseListBody(std::string_view content_type, std::string_view body, size_t max_resources) {
+  auto type = sip::ParseMediaType(content_type);
+  if (!type.ok() || !type->Is("multipart", "related")) return Error(400, "not a multipart/related body");
+  auto boundary = type->params.GetUnquoted("boundary");
+  if (!boundary || boundary->empty()) return Error(400, "multipart/related without a boundary");
+  auto parts = sip::ParseMultipart(body, *boundary, max_resources + 1);
+  if (!parts.ok()) return Error(parts.error().code == 413 ? 413 : 400, "list body: " + parts.error().message);
+  const sip::BodyPart* root = nullptr;
+  for (const sip::BodyPart& p : *parts) {
+    auto pt = sip::ParseMediaType(p.Header("Content-Type"));
+    if (pt.ok() && pt->Is("application", "rlmi+xml")) {
+      root = &p;
+      break;
+    }
+  }
+  if (!root) return Error(400, "no application/rlmi+xml part");
+  pugi::xml_document doc;
+  if (!doc.load_buffer(root->body.data(), root->body.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return Error(400, "RLMI document is not well-formed");
+  }
+  pugi::xml_node list = doc.document_element();
+  auto name = xml::ElementName(list);
+  if (!name.ok() || !name->Is(kNsRlmi, "list")) return Error(400, "RLMI root is not <list>");
+  RlmiList out;
+  out.uri = std::string(xml::Attr(list, "uri").value_or(""));
+  std::string_view version = xml::Attr(list, "version").value_or("");
+  if (std::from_chars(version.data(), version.data() + version.size(), out.version).ec != std::errc() ||
+      version.empty()) {
+    return Error(400, "RLMI <list> without a version");
+  }
+  std::string_view full = xml::Attr(list, "fullState").value_or("");
+  if (full != "true" && full != "false" && full != "1" && full != "0") return Error(400, "RLMI <list> without fullState");
+  out.full_state = full == "true" || full == "1";
+  for (pugi::xml_node r = list.first_child(); r; r = r.next_sibling()) {
+    if (r.type() != pugi::node_element) continue;
+    auto rn = xml::ElementName(r);
+    if (!rn.ok() || !rn->Is(kNsRlmi, "resource")) continue;
+    if (out.resources.size() >= max_resources) return Error(413, "more than " + std::to_string(max_resources) + " resources");
+    RlmiResource& res = out.resources.emplace_back();
+    res.uri = std::string(xml::Attr(r, "uri").value_or(""));
+    if (res.uri.empty()) return Error(400, "RLMI <resource> without a uri");
+    for (pugi::xml_node i = r.first_child(); i; i = i.next_sibling()) {
+      auto in = i.type() == pugi::node_element ? xml::ElementName(i) : Result<xml::Name>(Error(400, ""));
+      if (!in.ok() || !in->Is(kNsRlmi, "instance")) continue;
+      res.state = StateOf(xml::Attr(i, "state").value_or(""));
+      res.reason = std::string(xml::Attr(i, "reason").value_or(""));
+      std::string_view cid = xml::Attr(i, "cid").value_or("");
+      if (res.state == InstanceState::kActive && !cid.empty()) {
+        for (const sip::BodyPart& p : *parts) {
+          if (&p == root || Unbracketed(p.Header("Content-ID")) != cid) continue;
+          res.body = std::string(p.body);
+          res.body_type = std::string(TrimLws(p.Header("Content-Type")));
+          break;
+        }
+      }
+      break;  // the first instance
+    }
+  }
+  return out;
 }
 
 }  // namespace parley::presence

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace parley::presence {
 
 enum class InstanceState : uint8_t { kNone, kActive, kPending, kTerminated };
@@ -44,5 +46,13 @@ std::string BuildListBody(const RlmiList& list);
 // The Content-Type of a body BuildListBody made (type, start and boundary
 // read from it); "" when `body` is not one.
 std::string ListContentType(std::string_view body);
+
+// A list notification taken apart (what a subscriber does with one): the
+// RLMI document of a multipart/related body whose Content-Type value is
+// `content_type` (its boundary, type application/rlmi+xml), and each active
+// instance's part (found by its cid, Content-ID with or without <>; a
+// resource whose part is missing keeps no body). Each resource's first
+// instance counts. Errors: 400 naming the fault, 413 beyond `max_resources`.
+Result<RlmiList> ParseListBody(std::string_view content_type, std::string_view body, size_t max_resources = 1000);
 
 }  // namespace parley::presence

@@ -197,6 +197,7 @@ int CmdWatch(const Settings& s, Printer& p, const WatchArgs& a) {
     if (auto* pe = std::get_if<ua::PresenceEvent>(e)) waiting.erase(pe->target);
     if (auto* re = std::get_if<ua::RegInfoEvent>(e)) waiting.erase(re->target);
     if (auto* de = std::get_if<ua::DialogInfoEvent>(e)) waiting.erase(de->target);
+    if (auto* le = std::get_if<ua::ListEvent>(e)) waiting.erase(le->target);  // a list: its first NOTIFY
     if (auto* se = std::get_if<ua::SubscriptionEvent>(e)) {
       if (se->state == ua::SubscriptionEvent::State::kFailed) {
         rc = ExitFor(se->outcome);

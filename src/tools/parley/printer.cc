@@ -127,6 +127,14 @@ struct ToJsonVisitor {
     return {{"event", "dialogs"}, {"target", d.target}, {"full", d.full}, {"dialogs", list(d.dialogs)},
             {"changed", list(d.changed)}};
   }
+  json operator()(const ua::ListEvent& l) const {
+    json members = json::array();
+    for (const auto& m : l.members) {
+      members.push_back({{"uri", m.uri}, {"state", m.state}});
+      if (!m.reason.empty()) members.back()["reason"] = m.reason;
+    }
+    return {{"event", "list"}, {"target", l.target}, {"full", l.full}, {"members", members}};
+  }
   json operator()(const ua::NoticeEvent& n) const { return {{"event", "notice"}, {"text", n.text}}; }
 };
 
@@ -207,6 +215,19 @@ struct ToTextVisitor {
       }
     }
     return s;
+  }
+  std::string operator()(const ua::ListEvent& l) const {
+    // The members (each one's own state follows as its own lines); after
+    // the first, only those whose subscription is not active.
+    std::string s;
+    for (const auto& m : l.members) {
+      if (!l.full && m.state == "active") continue;
+      s += (s.empty() ? "" : ", ") + ShortAor(m.uri);
+      if (m.state != "active") s += " " + (m.state.empty() ? std::string("unknown") : m.state);
+      if (!m.reason.empty()) s += " (" + m.reason + ")";
+    }
+    if (s.empty()) return l.full ? ShortAor(l.target) + ": an empty list" : std::string();
+    return ShortAor(l.target) + ": " + s;
   }
   std::string operator()(const ua::NoticeEvent& n) const { return n.text; }
 };

@@ -238,6 +238,38 @@ TEST_F(ParleydTest, WatchingAUsersCalls) {
   EXPECT_NE(bad.err.find("presence, reg or dialog"), std::string::npos) << bad.err;
 }
 
+// A list's URI is watched like a user's (RFC 4662: the client says it
+// takes one): bob watches the group team@ for calls and for presence, and
+// sees each member, those who have not let him in pending.
+TEST_F(ParleydTest, WatchingAList) {
+  auto alice = User("alice"), bob = User("bob");
+  alice.AddFlags({"--api", "http://127.0.0.1:8080"});
+  std::string why;
+  ASSERT_TRUE(Provision({"alice", "bob", "carol"}, &why)) << why;
+  const std::string ctl = std::string(PARLEY_BINARY_DIR) + "/src/tools/parleyctl/parleyctl";
+  for (std::vector<std::string> args : {std::vector<std::string>{"group", "create", "team@example.com"},
+                                        {"group", "add", "team@example.com", "alice@example.com", "bob@example.com",
+                                         "carol@example.com"}}) {
+    args.insert(args.begin(), {ctl, "--data-dir", data_.string()});
+    Proc p;
+    p.Start(args, dir_ / "ctl-group");
+    ASSERT_EQ(p.Wait(10000ms), 0) << p.err();
+  }
+  ASSERT_EQ(alice.Run({"allow", "bob@example.com"}).status, 0);
+  std::this_thread::sleep_for(1500ms);  // the change feed brings the group
+  auto calls = bob.Run({"watch", "team@example.com", "--package", "dialog", "--once"});
+  ASSERT_EQ(calls.status, 0) << calls.out << calls.err;
+  EXPECT_NE(calls.out.find("alice@example.com: no calls"), std::string::npos) << calls.out;
+  EXPECT_NE(calls.out.find("team@example.com: alice@example.com, bob@example.com, carol@example.com pending"),
+            std::string::npos)
+      << calls.out;
+  auto js = bob.Run({"--json", "watch", "team@example.com", "--once"});
+  ASSERT_EQ(js.status, 0) << js.out << js.err;
+  EXPECT_NE(js.out.find("\"event\":\"list\""), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find("{\"state\":\"pending\",\"uri\":\"sip:carol@example.com\"}"), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find("\"entity\":\"sip:alice@example.com\""), std::string::npos) << js.out;  // her presence
+}
+
 // Who waits to watch a user's calls (dialog.winfo, RFC 3857's template
 // package) is listed apart from presence watchers, and the user's answer
 // lets them in.
