@@ -48,6 +48,7 @@ struct Notification {
   std::string content_type_value;  // the whole Content-Type (a list's multipart boundary)
   std::string body;
   std::string state;         // Subscription-State value (active, pending, terminated)
+  std::string list;          // the list a member's document came through (RFC 4662), else ""
 };
 
 class Subscription {

@@ -70,7 +70,8 @@ class Session {
         return sink_(RegInfoEvent{n.target, *info});
       }
       case EventPackage::kDialog: {
-        auto& state = dialogs_[n.target];
+        // Per list too: a list numbers its members' documents its own way.
+        auto& state = dialogs_[n.list + '\n' + n.target];
         auto changed = state.Apply(n.body);
         if (!changed.ok()) {
           // Out of step or unreadable: start over; the next full state (a
@@ -96,7 +97,7 @@ class Session {
       e.members.push_back({r.uri, std::string(kStates[static_cast<size_t>(r.state)]), r.reason});
       if (r.body.empty()) continue;
       auto type = sip::ParseMediaType(r.body_type);
-      Notification part{r.uri, n.package, type.ok() ? type->Essence() : "", r.body_type, r.body, n.state};
+      Notification part{r.uri, n.package, type.ok() ? type->Essence() : "", r.body_type, r.body, n.state, n.target};
       if (part.content_type != "multipart/related") OnNotification(part);  // one level only
     }
     sink_(std::move(e));
@@ -109,7 +110,7 @@ class Session {
   Publication publication_;
   SubscriptionManager subscriptions_;
   std::map<std::pair<std::string, EventPackage>, WatcherInfoState> winfo_;  // per resource and package
-  std::map<std::string, DialogInfoState> dialogs_;
+  std::map<std::string, DialogInfoState> dialogs_;  // by list (or "") and user
 };
 
 struct UserAgent::Impl {
