@@ -62,6 +62,19 @@ class CallFixture : public Base {
     return nullptr;
   }
 
+  // The caller on `alice` acknowledges the 2xx `answered` and hangs up:
+  // bob's UA gets the ACK and the BYE through our Record-Route and answers
+  // the BYE 200 (To tag `tag`). False when either did not arrive.
+  static bool AckAndHangUp(SipClient& alice, SipClient& bob, const sip::Message& answered, const std::string& tag) {
+    alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", answered, bob.port(), 2))));
+    if (!Next(bob)) return false;
+    alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", answered, bob.port(), 3))));
+    auto bye = Next(bob);
+    if (!bye || bye->method() != sip::Method::kBye) return false;
+    bob.Reply(Answer(*bye, 200, "OK", tag));
+    return true;
+  }
+
   // bob registered on `bob`, alice calling him from `alice`: the INVITE
   // bob's UA got (nullptr if none came).
   sip::MessagePtr CallBob(SipClient& bob, SipClient& alice, const std::string& call_id) {

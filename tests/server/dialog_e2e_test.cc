@@ -100,12 +100,7 @@ TEST_F(DialogEvents, WatchersSeeACallRingBeAnsweredAndEnd) {
   std::string during = testing::HttpGet(server_->http_port(), "/metrics");
   EXPECT_NE(during.find("\nparley_dialogs{state=\"confirmed\"} 2\n"), std::string::npos) << during;
 
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
-  ASSERT_TRUE(Next(bob));
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
-  auto bye = Next(bob);
-  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
-  bob.Reply(Answer(*bye, 200, "OK", "bob-1"));
+  ASSERT_TRUE(AckAndHangUp(alice, bob, *answered, "bob-1"));
   auto ended = NextNotify(carol);
   EXPECT_TRUE(Has(ended, "<state event=\"remote-bye\">terminated</state>"));
   EXPECT_TRUE(Has(NextNotify(dave), "<state event=\"local-bye\">terminated</state>"));
@@ -249,12 +244,7 @@ TEST_F(DialogEvents, AnsweredCallsOutliveARestart) {
   // Each NOTIFY answered before the next change (else one waiting for its
   // 200 makes the next a full state).
   EXPECT_TRUE(Has(NextNotify(frank), "<state>confirmed</state>"));
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
-  ASSERT_TRUE(Next(bob));
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
-  auto bye = Next(bob);
-  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
-  bob.Reply(Answer(*bye, 200, "OK", "bob-6"));
+  ASSERT_TRUE(AckAndHangUp(alice, bob, *answered, "bob-6"));
   ASSERT_TRUE(Next(alice));
   EXPECT_TRUE(Has(NextNotify(frank), "terminated"));
 
@@ -359,12 +349,7 @@ TEST_F(DialogEvents, PresenceWatchersSeeAUserOnThePhone) {
   EXPECT_TRUE(Has(talking, "<rpid:on-the-phone/>")) << talking->body();
   EXPECT_TRUE(Has(talking, "<basic>open</basic>"));
 
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
-  ASSERT_TRUE(Next(bob));
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
-  auto bye = Next(bob);
-  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
-  bob.Reply(Answer(*bye, 200, "OK", "bob-o"));
+  ASSERT_TRUE(AckAndHangUp(alice, bob, *answered, "bob-o"));
   auto free = NextNotify(carol);
   ASSERT_TRUE(free) << "no NOTIFY for the hang-up";
   EXPECT_FALSE(Has(free, "on-the-phone")) << free->body();

@@ -113,12 +113,7 @@ TEST_F(DialogLists, ABusyLampListOfAGroupFollowsEachMembersCalls) {
   });
   EXPECT_TRUE(Says(talking, "bob", ">confirmed</state>")) << talking["bob"];
 
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("ACK", *answered, bob.port(), 2))));
-  ASSERT_TRUE(Next(bob));
-  alice.SendRaw(alice.Fill(testing::ToCrlf(InDialog("BYE", *answered, bob.port(), 3))));
-  auto bye = Next(bob);
-  ASSERT_TRUE(bye && bye->method() == sip::Method::kBye);
-  bob.Reply(Answer(*bye, 200, "OK", "bob-1"));
+  ASSERT_TRUE(AckAndHangUp(alice, bob, *answered, "bob-1"));
   // The call over: both lamps dark (a full document without the dialog).
   Docs idle = Follow(carol, members, [](Docs& d) { return Idle(d, "alice") && Idle(d, "bob"); });
   EXPECT_TRUE(Idle(idle, "alice") && Idle(idle, "bob")) << idle["alice"] << idle["bob"];
