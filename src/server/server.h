@@ -60,12 +60,15 @@ class Server {
  private:
   class LoopRouter;
   Result<void> StartServices(proxy::CoreConfig& cc);
+  // The list servers over the groups and services, wired to the packages
+  // whose members they show (server_lists.cc; part of StartServices).
+  void StartLists(size_t shards);
   Result<void> RestoreSubscriptions();
   void OnChange(const store::Change& c);
   void UserChanged(const std::string& aor);
   void UserDeleted(const std::string& aor);
-  // The package of a stored subscription: a presence subscription to a
-  // list is the resource list server's.
+  // The package of a stored subscription: a presence or dialog
+  // subscription to a list is that package's resource list server's.
   events::EventPackage* PackageFor(const std::string& name, const std::string& resource);
   // The event packages served (Allow-Events order).
   std::vector<events::EventPackage*> Packages() const;
