@@ -201,7 +201,8 @@ Result<RlmiList> ParseListBody(std::string_view content_type, std::string_view b
     res.uri = std::string(xml::Attr(r, "uri").value_or(""));
     if (res.uri.empty()) return Error(400, "RLMI <resource> without a uri");
     for (pugi::xml_node i = r.first_child(); i; i = i.next_sibling()) {
-      auto in = i.type() == pugi::node_element ? xml::ElementName(i) : Result<xml::Name>(Error(400, ""));
+      if (i.type() != pugi::node_element) continue;
+      auto in = xml::ElementName(i);
       if (!in.ok() || !in->Is(kNsRlmi, "instance")) continue;
       res.state = StateOf(xml::Attr(i, "state").value_or(""));
       res.reason = std::string(xml::Attr(i, "reason").value_or(""));
