@@ -348,6 +348,23 @@ TEST_F(DialogEvents, PresenceWatchersSeeAUserOnThePhone) {
   ASSERT_TRUE(talking) << "no NOTIFY for the answer";
   EXPECT_TRUE(Has(talking, "<rpid:on-the-phone/>")) << talking->body();
   EXPECT_TRUE(Has(talking, "<basic>open</basic>"));
+  // A watcher bob's rules show his services only sees no activity.
+  const std::string rules =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><cr:ruleset xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\" "
+      "xmlns:pr=\"urn:ietf:params:xml:ns:pres-rules\"><cr:rule id=\"a\"><cr:conditions><cr:identity>"
+      "<cr:one id=\"sip:alice@example.com\"/></cr:identity></cr:conditions><cr:actions><pr:sub-handling>allow"
+      "</pr:sub-handling></cr:actions><cr:transformations><pr:provide-services><pr:all-services/>"
+      "</pr:provide-services></cr:transformations></cr:rule></cr:ruleset>";
+  ASSERT_EQ(Http("PUT", "/xcap/pres-rules/users/sip:bob@example.com/index", "bob", rules,
+                 "application/auth-policy+xml")
+                .status,
+            201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the change feed
+  SipClient looker(false, udp_);
+  auto [seen, services_only] = Subscribe(looker, "alice", "bob", "otp-look", 0);
+  ASSERT_TRUE(seen && seen->status() == 200);
+  EXPECT_TRUE(Has(services_only, "<basic>open</basic>"));
+  EXPECT_FALSE(Has(services_only, "on-the-phone")) << services_only->body();
 
   ASSERT_TRUE(AckAndHangUp(alice, bob, *answered, "bob-o"));
   auto free = NextNotify(carol);
