@@ -93,8 +93,7 @@ class Session {
     if (!list.ok()) return sink_(NoticeEvent{"list " + n.target + ": " + list.error().message});
     ListEvent e{n.target, list->full_state, {}};
     for (const auto& r : list->resources) {
-      static constexpr std::string_view kStates[] = {"", "active", "pending", "terminated"};
-      e.members.push_back({r.uri, std::string(kStates[static_cast<size_t>(r.state)]), r.reason});
+      e.members.push_back({r.uri, std::string(presence::InstanceStateName(r.state)), r.reason});
       if (r.body.empty()) continue;
       auto type = sip::ParseMediaType(r.body_type);
       Notification part{r.uri, n.package, type.ok() ? type->Essence() : "", r.body_type, r.body, n.state, n.target};

@@ -24,19 +24,6 @@ std::string_view HostOf(std::string_view uri) {
   return end == std::string_view::npos ? host : host.substr(0, end);
 }
 
-std::string_view StateName(InstanceState s) {
-  switch (s) {
-    case InstanceState::kActive:
-      return "active";
-    case InstanceState::kPending:
-      return "pending";
-    case InstanceState::kTerminated:
-      return "terminated";
-    case InstanceState::kNone:
-      break;
-  }
-  return "";
-}
 
 void AppendPart(std::string& out, std::string_view boundary, std::string_view cid, bool bare, std::string_view type,
                 std::string_view body) {
@@ -77,7 +64,7 @@ std::string BuildListBody(const RlmiList& list) {
     AppendXmlAttr(rlmi, r.uri);
     rlmi.append("\">");
     if (r.state != InstanceState::kNone) {
-      rlmi.append("<instance id=\"").append(InstanceId(r.uri)).append("\" state=\"").append(StateName(r.state));
+      rlmi.append("<instance id=\"").append(InstanceId(r.uri)).append("\" state=\"").append(InstanceStateName(r.state));
       rlmi.append("\"");
       if (r.state == InstanceState::kTerminated && !r.reason.empty()) {
         rlmi.append(" reason=\"");
@@ -140,6 +127,20 @@ std::string ListContentType(std::string_view body) {
   return t;
 }
 
+std::string_view InstanceStateName(InstanceState s) {
+  switch (s) {
+    case InstanceState::kActive:
+      return "active";
+    case InstanceState::kPending:
+      return "pending";
+    case InstanceState::kTerminated:
+      return "terminated";
+    case InstanceState::kNone:
+      break;
+  }
+  return "";
+}
+
 namespace {
 
 constexpr std::string_view kNsRlmi = "urn:ietf:params:xml:ns:rlmi";
@@ -151,9 +152,9 @@ std::string_view Unbracketed(std::string_view cid) {
 }
 
 InstanceState StateOf(std::string_view s) {
-  if (s == "active") return InstanceState::kActive;
-  if (s == "pending") return InstanceState::kPending;
-  if (s == "terminated") return InstanceState::kTerminated;
+  for (InstanceState st : {InstanceState::kActive, InstanceState::kPending, InstanceState::kTerminated}) {
+    if (s == InstanceStateName(st)) return st;
+  }
   return InstanceState::kNone;
 }
 

@@ -14,6 +14,8 @@
 namespace parley::presence {
 
 enum class InstanceState : uint8_t { kNone, kActive, kPending, kTerminated };
+// "active", "pending", "terminated" ("" for kNone).
+std::string_view InstanceStateName(InstanceState s);
 
 struct RlmiResource {
   std::string uri;             // "sip:bob@example.com"
